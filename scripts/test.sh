@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Runs every test of jaanch: the Rust workspace (unit, integration, sqllogictest, S3 against a
+# local moto server) and the Python bindings. Installs what the tests need into .venv first.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+venv=.venv
+if [ ! -x "$venv/bin/python" ]; then
+    python3 -m venv "$venv"
+fi
+# Installs only what is missing; a warm .venv costs a second.
+"$venv/bin/python" -m pip install --quiet --disable-pip-version-check -r scripts/test-requirements.txt
+
+export JAANCH_MOTO_SERVER="$PWD/$venv/bin/moto_server"
+cargo test --locked "$@"

@@ -1,0 +1,244 @@
+//! Lake schemas whose tables are listed and inferred lazily, on first use, and then cached.
+//!
+//! Opening a lake with hundreds of tables over S3 must be instant, and one table with missing or
+//! unreadable files must not stop the others from working. So a [`LakeSchema`] knows its tables
+//! from the config alone; the `ListingTable` behind a name is built when a query first names it,
+//! and a failure is reported to that query only (and retried by the next one).
+
+use std::collections::{BTreeMap, HashMap};
+use std::fmt;
+use std::sync::{Arc, RwLock, Weak};
+
+use async_trait::async_trait;
+use datafusion::arrow::datatypes::DataType;
+use datafusion::catalog::{SchemaProvider, TableProvider};
+use datafusion::common::{DataFusionError, Result, plan_datafusion_err};
+use datafusion::datasource::file_format::FileFormat;
+use datafusion::datasource::file_format::csv::CsvFormat;
+use datafusion::datasource::file_format::json::JsonFormat;
+use datafusion::datasource::file_format::parquet::ParquetFormat;
+use datafusion::datasource::listing::{
+    ListingOptions, ListingTable, ListingTableConfig, ListingTableUrl,
+};
+use datafusion::execution::cache::cache_manager::TableScopedPath;
+use datafusion::execution::session_state::SessionState;
+use datafusion::logical_expr::TableType;
+use tokio::sync::OnceCell;
+
+use crate::config::{Format, PartitionType, TableConfig};
+
+/// A table of the lake config, with its provider built on first use.
+pub struct LakeTable {
+    pub config: TableConfig,
+    /// Where the table's files are, resolved against the config file's folder.
+    pub url: ListingTableUrl,
+    provider: OnceCell<Arc<dyn TableProvider>>,
+}
+
+impl fmt::Debug for LakeTable {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("LakeTable")
+            .field("name", &self.config.name)
+            .field("url", &self.url.as_str())
+            .field("loaded", &self.provider.initialized())
+            .finish()
+    }
+}
+
+impl LakeTable {
+    pub fn new(config: TableConfig, url: ListingTableUrl) -> Self {
+        Self {
+            config,
+            url,
+            provider: OnceCell::new(),
+        }
+    }
+
+    /// The table's provider, listing its files and inferring its schema the first time.
+    pub async fn provider(&self, state: &SessionState) -> Result<Arc<dyn TableProvider>> {
+        self.provider
+            .get_or_try_init(|| self.load(state))
+            .await
+            .cloned()
+    }
+
+    async fn load(&self, state: &SessionState) -> Result<Arc<dyn TableProvider>> {
+        let options = listing_options(&self.config)?;
+        let schema = match options.infer_schema(state, &self.url).await {
+            Ok(schema) => schema,
+            Err(error) => {
+                // Forget the failed listing, so that files added to fix the table are seen by
+                // the next query rather than after the listing cache expires.
+                if let Some(cache) = state.runtime_env().cache_manager.get_list_files_cache() {
+                    cache.remove(&TableScopedPath {
+                        table: self.url.get_table_ref().clone(),
+                        path: self.url.prefix().clone(),
+                    });
+                }
+                return Err(self.unreadable(error));
+            }
+        };
+        let config = ListingTableConfig::new(self.url.clone())
+            .with_listing_options(options)
+            .with_schema(schema);
+        Ok(Arc::new(ListingTable::try_new(config)?))
+    }
+
+    /// The error for a table whose files cannot be listed or read: it names the table and its
+    /// location, and keeps the cause on the same line.
+    fn unreadable(&self, error: DataFusionError) -> DataFusionError {
+        let location = crate::error::display_url(&self.url);
+        let cause = crate::error::one_line(&error);
+        let message = if cause.starts_with("No files found") {
+            format!(
+                "table {}: no {} files at {location} (check `location` in the lake config)",
+                self.config.name,
+                self.config.file_extension()
+            )
+        } else {
+            format!(
+                "table {}: cannot read {location}: {cause}",
+                self.config.name
+            )
+        };
+        plan_datafusion_err!("{message}")
+    }
+}
+
+/// How DataFusion should read a table's files.
+pub fn listing_options(table: &TableConfig) -> Result<ListingOptions> {
+    let bad = |e: crate::config::ConfigError| DataFusionError::Configuration(e.to_string());
+    let format: Arc<dyn FileFormat> = match table.format {
+        Format::Parquet => Arc::new(ParquetFormat::default()),
+        Format::Ndjson => Arc::new(JsonFormat::default()),
+        Format::Csv => {
+            let mut csv = CsvFormat::default().with_has_header(table.header.unwrap_or(true));
+            if let Some(b) = table.csv_byte("delimiter", &table.delimiter).map_err(bad)? {
+                csv = csv.with_delimiter(b);
+            }
+            if let Some(b) = table.csv_byte("quote", &table.quote).map_err(bad)? {
+                csv = csv.with_quote(b);
+            }
+            if let Some(b) = table.csv_byte("escape", &table.escape).map_err(bad)? {
+                csv = csv.with_escape(Some(b));
+            }
+            if let Some(b) = table.csv_byte("comment", &table.comment).map_err(bad)? {
+                csv = csv.with_comment(Some(b));
+            }
+            Arc::new(csv)
+        }
+    };
+    let partitions = table
+        .partition_columns()
+        .map_err(bad)?
+        .into_iter()
+        .map(|p| {
+            let data_type = match p.data_type {
+                PartitionType::Text => DataType::Utf8,
+                PartitionType::Int => DataType::Int32,
+                PartitionType::BigInt => DataType::Int64,
+                PartitionType::Date => DataType::Date32,
+            };
+            (p.name, data_type)
+        })
+        .collect();
+    Ok(ListingOptions::new(format)
+        .with_file_extension(table.file_extension())
+        .with_table_partition_cols(partitions))
+}
+
+/// One schema of the lake (`cctns`, `abhay`, ...): the config's tables, loaded lazily, plus any
+/// tables registered at run time (a notebook's watch-list, `CREATE TABLE` when writable).
+pub struct LakeSchema {
+    tables: BTreeMap<String, Arc<LakeTable>>,
+    registered: RwLock<HashMap<String, Arc<dyn TableProvider>>>,
+    state: Weak<parking_lot::RwLock<SessionState>>,
+}
+
+impl fmt::Debug for LakeSchema {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("LakeSchema")
+            .field("tables", &self.tables.keys())
+            .finish()
+    }
+}
+
+impl LakeSchema {
+    /// `state` is the owning session's, used to list and infer tables on first use.
+    pub fn new(
+        tables: impl IntoIterator<Item = (String, Arc<LakeTable>)>,
+        state: Weak<parking_lot::RwLock<SessionState>>,
+    ) -> Self {
+        Self {
+            tables: tables.into_iter().collect(),
+            registered: RwLock::default(),
+            state,
+        }
+    }
+}
+
+#[async_trait]
+impl SchemaProvider for LakeSchema {
+    fn table_names(&self) -> Vec<String> {
+        let registered = self.registered.read().unwrap();
+        let mut names: Vec<String> = self
+            .tables
+            .keys()
+            .chain(registered.keys())
+            .cloned()
+            .collect();
+        names.sort();
+        names
+    }
+
+    async fn table(&self, name: &str) -> Result<Option<Arc<dyn TableProvider>>> {
+        if let Some(table) = self.registered.read().unwrap().get(name) {
+            return Ok(Some(Arc::clone(table)));
+        }
+        let Some(table) = self.tables.get(name) else {
+            return Ok(None);
+        };
+        let state = self
+            .state
+            .upgrade()
+            .ok_or_else(|| plan_datafusion_err!("the lake's session has been closed"))?
+            .read()
+            .clone();
+        table.provider(&state).await.map(Some)
+    }
+
+    /// Lake tables are base tables; answering this must not list their files.
+    async fn table_type(&self, name: &str) -> Result<Option<TableType>> {
+        if self.tables.contains_key(name) {
+            return Ok(Some(TableType::Base));
+        }
+        let registered = self.registered.read().unwrap();
+        Ok(registered.get(name).map(|t| t.table_type()))
+    }
+
+    fn register_table(
+        &self,
+        name: String,
+        table: Arc<dyn TableProvider>,
+    ) -> Result<Option<Arc<dyn TableProvider>>> {
+        if self.tables.contains_key(&name) {
+            return Err(plan_datafusion_err!(
+                "table {name} is defined in the lake config and cannot be replaced"
+            ));
+        }
+        Ok(self.registered.write().unwrap().insert(name, table))
+    }
+
+    fn deregister_table(&self, name: &str) -> Result<Option<Arc<dyn TableProvider>>> {
+        if self.tables.contains_key(name) {
+            return Err(plan_datafusion_err!(
+                "table {name} is defined in the lake config and cannot be dropped"
+            ));
+        }
+        Ok(self.registered.write().unwrap().remove(name))
+    }
+
+    fn table_exist(&self, name: &str) -> bool {
+        self.tables.contains_key(name) || self.registered.read().unwrap().contains_key(name)
+    }
+}

@@ -1,0 +1,138 @@
+//! The `jaanch` command line: argument parsing, exit codes and the subcommands.
+//!
+//! Exit codes: 0 success; 1 a query or user error (one line on stderr); 2 a usage error.
+//! A closed output pipe (`jaanch sql ... | head`) ends the program quietly with 0.
+
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{CommandFactory, Parser, Subcommand};
+
+use crate::config::{ConfigSource, LakeConfig, find_config};
+use crate::error::Error;
+use crate::lake::Lake;
+use crate::output::OutputFormat;
+
+mod output_file;
+mod shell;
+mod sql;
+
+pub use output_file::OutputFile;
+
+/// jaanch — SQL over a police data lake.
+///
+/// With no command, opens the interactive shell on ./lake.toml, else $JAANCH_LAKE.
+#[derive(Debug, Parser)]
+#[command(name = "jaanch", version, about, long_about = None, max_term_width = 100)]
+pub struct Cli {
+    /// Lake config file [default: ./lake.toml, else $JAANCH_LAKE]
+    #[arg(long, global = true, value_name = "FILE")]
+    pub lake: Option<PathBuf>,
+
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Interactive SQL shell (the default)
+    Shell,
+    /// Run SQL statements and print their results
+    Sql(SqlArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct SqlArgs {
+    /// SQL statements, separated by `;`
+    #[arg(value_name = "SQL", required_unless_present = "file")]
+    pub sql: Option<String>,
+
+    /// Read the statements from FILE instead (`-` for standard input)
+    #[arg(
+        short = 'f',
+        long = "file",
+        value_name = "FILE",
+        conflicts_with = "sql"
+    )]
+    pub file: Option<PathBuf>,
+
+    /// Output format [default: from -o's extension, else table]
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    pub format: Option<OutputFormat>,
+
+    /// Write results to FILE instead of standard output
+    #[arg(short = 'o', long = "output", value_name = "FILE")]
+    pub output: Option<PathBuf>,
+
+    /// Show at most N rows in table and markdown output
+    #[arg(long, value_name = "N")]
+    pub maxrows: Option<usize>,
+}
+
+/// Runs the command line and returns the process exit code.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => code,
+        Err(error) if error.is_broken_pipe() => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<ExitCode, Error> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|source| Error::Io {
+            context: "cannot start the runtime".into(),
+            source,
+        })?;
+    match cli.command {
+        None | Some(Command::Shell) => {
+            let lake = open_lake(cli.lake.as_deref())?;
+            runtime.block_on(shell::run(&lake))
+        }
+        Some(Command::Sql(args)) => {
+            let format = output_format(args.format, args.output.as_deref());
+            let lake = open_lake(cli.lake.as_deref())?;
+            runtime.block_on(sql::run(&lake, &args, format))
+        }
+    }
+}
+
+/// The output format: `--format`, else what `-o`'s extension implies, else a table. A binary
+/// format without `-o` is a usage error (exit code 2).
+fn output_format(format: Option<OutputFormat>, output: Option<&Path>) -> OutputFormat {
+    let format = format
+        .or_else(|| output.and_then(OutputFormat::from_extension))
+        .unwrap_or(OutputFormat::Table);
+    if format.is_binary() && output.is_none() {
+        Cli::command()
+            .error(
+                clap::error::ErrorKind::MissingRequiredArgument,
+                format!("--format {format} writes binary data and needs -o FILE"),
+            )
+            .exit();
+    }
+    format
+}
+
+/// Opens the lake from `--lake`, `./lake.toml` or `$JAANCH_LAKE`; with none of them, the
+/// default lake.
+pub fn open_lake(explicit: Option<&Path>) -> Result<Lake, Error> {
+    match find_config(explicit)? {
+        ConfigSource::File(path) => Lake::open(path),
+        ConfigSource::Default => {
+            if std::io::stderr().is_terminal() {
+                eprintln!(
+                    "no lake config (--lake FILE, ./lake.toml or $JAANCH_LAKE): opening an empty lake with the ref tables"
+                );
+            }
+            Lake::from_config(LakeConfig::empty("jaanch"))
+        }
+    }
+}

@@ -1,0 +1,146 @@
+//! The one execution path: statement → plan → stream of batches → printer.
+//!
+//! `jaanch sql`, scripts, the shell and reports all end here, so they refuse the same
+//! statements, report errors the same way and print the same formats.
+
+use std::io::Write;
+use std::time::{Duration, Instant};
+
+use arrow::error::ArrowError;
+use datafusion::sql::parser::Statement;
+use futures::StreamExt;
+
+use crate::error::{Error, Result};
+use crate::lake::Lake;
+use crate::output::{PrintOptions, Summary, result_writer};
+use crate::script::split_statements;
+
+/// What one statement produced.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Outcome {
+    /// Rows printed and counted; `None` for statements without a result (`SET`, DDL).
+    pub summary: Option<Summary>,
+    pub elapsed: Duration,
+}
+
+/// Runs one parsed statement and prints its result to `out`.
+pub async fn run_statement(
+    lake: &Lake,
+    statement: &Statement,
+    options: &PrintOptions,
+    out: &mut (dyn Write + Send),
+) -> Result<Outcome> {
+    let started = Instant::now();
+    let plan = lake.plan(statement).await?;
+    let frame = lake.execute(plan).await?;
+    let mut stream = frame.execute_stream().await?;
+    let schema = stream.schema();
+    if schema.fields().is_empty() {
+        while let Some(batch) = stream.next().await {
+            batch?;
+        }
+        return Ok(Outcome {
+            summary: None,
+            elapsed: started.elapsed(),
+        });
+    }
+    // Printers report I/O failures in their own error types; watching the writer keeps a closed
+    // pipe recognisable whatever the format.
+    let mut watched = WatchedWrite {
+        inner: out,
+        error: None,
+    };
+    let printed = print_stream(options, schema, &mut stream, &mut watched).await;
+    let summary = match (printed, watched.error) {
+        (Ok(summary), _) => summary,
+        (Err(_), Some(source)) => {
+            return Err(Error::Io {
+                context: "cannot write output".into(),
+                source,
+            });
+        }
+        (Err(error), None) => return Err(error),
+    };
+    Ok(Outcome {
+        summary: Some(summary),
+        elapsed: started.elapsed(),
+    })
+}
+
+/// An error of a script, saying which statement failed.
+#[derive(Debug, thiserror::Error)]
+#[error("line {line}: {error}")]
+pub struct ScriptError {
+    /// 1-based line where the failing statement starts.
+    pub line: usize,
+    pub error: Error,
+}
+
+/// Runs every statement of `sql` in order, printing each result; stops at the first failure.
+/// `on_outcome` is told about each statement that ran.
+pub async fn run_script(
+    lake: &Lake,
+    sql: &str,
+    options: &PrintOptions,
+    out: &mut (dyn Write + Send),
+    mut on_outcome: impl FnMut(&Outcome),
+) -> std::result::Result<(), ScriptError> {
+    for statement in split_statements(sql).statements {
+        let at = |error| ScriptError {
+            line: statement.line,
+            error,
+        };
+        let mut parsed = lake.parse(statement.text).map_err(at)?;
+        // The splitter already isolated one statement; the parser agrees unless the text
+        // holds none (only a comment the splitter did not see as one).
+        for parsed in parsed.drain(..) {
+            let outcome = run_statement(lake, &parsed, options, out)
+                .await
+                .map_err(at)?;
+            on_outcome(&outcome);
+        }
+    }
+    Ok(())
+}
+
+async fn print_stream(
+    options: &PrintOptions,
+    schema: arrow::datatypes::SchemaRef,
+    stream: &mut datafusion::physical_plan::SendableRecordBatchStream,
+    out: &mut (dyn Write + Send),
+) -> Result<Summary> {
+    let failed = |e: ArrowError| Error::Query(format!("cannot write output: {e}"));
+    let mut writer = result_writer(options, schema, out).map_err(failed)?;
+    while let Some(batch) = stream.next().await {
+        writer.write_batch(&batch?).map_err(failed)?;
+    }
+    writer.finish().map_err(failed)
+}
+
+/// A writer that remembers the first I/O error of the writer it wraps.
+struct WatchedWrite<'a> {
+    inner: &'a mut (dyn Write + Send),
+    error: Option<std::io::Error>,
+}
+
+impl WatchedWrite<'_> {
+    fn watch<T>(&mut self, result: std::io::Result<T>) -> std::io::Result<T> {
+        result.inspect_err(|e| {
+            if self.error.is_none() {
+                self.error = Some(std::io::Error::new(e.kind(), e.to_string()));
+            }
+        })
+    }
+}
+
+impl Write for WatchedWrite<'_> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let result = self.inner.write(buf);
+        self.watch(result)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        let result = self.inner.flush();
+        self.watch(result)
+    }
+}

@@ -1,0 +1,241 @@
+//! The `jaanch` binary: formats, output files, exit codes and error lines.
+
+use std::io::{BufRead, BufReader};
+use std::process::Stdio;
+
+use crate::common::{FixtureLake, jaanch, stderr, stdout, write_file};
+
+const QUERY: &str = "SELECT fir_id, sections, district, registered_at, \
+    CASE WHEN fir_id = 2 THEN NULL ELSE 'जयपुर' END AS hindi \
+    FROM cctns.fir ORDER BY fir_id";
+
+fn sql(fixture: &FixtureLake, args: &[&str]) -> std::process::Output {
+    jaanch(fixture.dir.path())
+        .arg("sql")
+        .arg("--lake")
+        .arg(fixture.config_path())
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn every_format_has_golden_output() {
+    let fixture = FixtureLake::new();
+    for format in ["table", "csv", "tsv", "json", "ndjson", "markdown"] {
+        let output = sql(&fixture, &[QUERY, "--format", format]);
+        assert!(output.status.success(), "{format}: {}", stderr(&output));
+        assert_eq!(stderr(&output), "");
+        insta::assert_snapshot!(format!("format_{format}"), stdout(&output));
+    }
+}
+
+#[test]
+fn parquet_needs_an_output_file() {
+    let fixture = FixtureLake::new();
+    let output = sql(&fixture, &["SELECT 1", "--format", "parquet"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr(&output).contains("--format parquet writes binary data and needs -o FILE"),
+        "{}",
+        stderr(&output)
+    );
+}
+
+#[test]
+fn output_file_format_follows_extension_and_parquet_round_trips() {
+    let fixture = FixtureLake::new();
+    let dir = fixture.dir.path();
+    let parquet = dir.join("out/hits.parquet");
+    std::fs::create_dir_all(parquet.parent().unwrap()).unwrap();
+    let output = sql(&fixture, &[QUERY, "-o", parquet.to_str().unwrap()]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert_eq!(stdout(&output), "");
+    let exported = dir.join("exported.toml");
+    write_file(
+        &exported,
+        "[[table]]\nname = \"out.hits\"\nlocation = \"out/hits.parquet\"\nformat = \"parquet\"\n",
+    );
+    let read_back = jaanch(dir)
+        .args([
+            "sql",
+            "--lake",
+            exported.to_str().unwrap(),
+            "--format",
+            "csv",
+        ])
+        .arg("SELECT count(*) AS n, max(sections) AS s FROM out.hits")
+        .output()
+        .unwrap();
+    assert_eq!(stdout(&read_back), "n,s\n3,\"379, 411 IPC\"\n");
+
+    let csv = dir.join("hits.csv");
+    let output = sql(&fixture, &["SELECT 1 AS one", "-o", csv.to_str().unwrap()]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert_eq!(std::fs::read_to_string(&csv).unwrap(), "one\n1\n");
+}
+
+#[test]
+fn failing_query_leaves_existing_output_file_untouched() {
+    let fixture = FixtureLake::new();
+    let csv = fixture.dir.path().join("hits.csv");
+    std::fs::write(&csv, "previous,good\n").unwrap();
+    let output = sql(
+        &fixture,
+        &[
+            "SELECT 1 AS a; SELECT * FROM cctns.missing",
+            "-o",
+            csv.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(std::fs::read_to_string(&csv).unwrap(), "previous,good\n");
+    let leftovers: Vec<_> = std::fs::read_dir(fixture.dir.path())
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name().to_string_lossy().starts_with(".jaanch-"))
+        .collect();
+    assert!(leftovers.is_empty(), "temporary files left: {leftovers:?}");
+}
+
+#[test]
+fn query_error_is_one_line_with_exit_code_1() {
+    let fixture = FixtureLake::new();
+    let output = sql(&fixture, &["SELECT * FROM cctns.fri"]);
+    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(
+        stderr(&output),
+        "error: table cctns.fri not found (did you mean cctns.fir?)\n"
+    );
+    let output = sql(&fixture, &["SELEC 1"]);
+    assert_eq!(output.status.code(), Some(1));
+    let message = stderr(&output);
+    assert!(message.starts_with("error: "), "{message}");
+    assert_eq!(message.lines().count(), 1, "{message}");
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    let fixture = FixtureLake::new();
+    let output = sql(&fixture, &["SELECT 1", "--format", "xml"]);
+    assert_eq!(output.status.code(), Some(2));
+    let output = jaanch(fixture.dir.path())
+        .arg("frobnicate")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let output = jaanch(fixture.dir.path()).arg("sql").output().unwrap();
+    assert_eq!(output.status.code(), Some(2));
+}
+
+#[test]
+fn bad_config_is_one_line_naming_the_file_and_line() {
+    let fixture = FixtureLake::new();
+    let config = fixture.dir.path().join("bad.toml");
+    write_file(&config, "name = \"x\"\n[runtime]\nmemory_limt = \"1G\"\n");
+    let output = jaanch(fixture.dir.path())
+        .args(["sql", "SELECT 1", "--lake", config.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let message = stderr(&output);
+    assert!(
+        message.starts_with(&format!(
+            "error: {}:3: unknown field `memory_limt`",
+            config.display()
+        )),
+        "{message}"
+    );
+    assert_eq!(message.lines().count(), 1);
+}
+
+#[test]
+fn several_statements_run_in_order_and_script_errors_name_the_line() {
+    let fixture = FixtureLake::new();
+    let output = sql(
+        &fixture,
+        &["SELECT 1 AS a; SELECT 2 AS b", "--format", "csv"],
+    );
+    assert_eq!(stdout(&output), "a\n1\nb\n2\n");
+
+    let script = fixture.dir.path().join("daily.sql");
+    write_file(
+        &script,
+        "-- daily check\nSELECT 1 AS a;\n\nSELECT *\nFROM cctns.nope;\nSELECT 3;\n",
+    );
+    let output = sql(
+        &fixture,
+        &["-f", script.to_str().unwrap(), "--format", "csv"],
+    );
+    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(
+        stdout(&output),
+        "a\n1\n",
+        "statements after the failure do not run"
+    );
+    assert_eq!(
+        stderr(&output),
+        format!(
+            "error: {}:4: table cctns.nope not found (\\dt or SHOW TABLES lists the tables)\n",
+            script.display()
+        )
+    );
+}
+
+#[test]
+fn closed_pipe_ends_quietly() {
+    let fixture = FixtureLake::new();
+    let mut child = jaanch(fixture.dir.path())
+        .args(["sql", "--lake", fixture.config_path().to_str().unwrap()])
+        .args([
+            "SELECT * FROM generate_series(1, 5000000)",
+            "--format",
+            "csv",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut first)
+        .unwrap();
+    assert_eq!(first, "value\n");
+    // The reader is gone: the writer must stop without an error message.
+    let output = child.wait_with_output().unwrap();
+    assert_eq!(stderr(&output), "");
+    assert!(output.status.success(), "{:?}", output.status);
+}
+
+#[test]
+fn read_only_refusal_from_the_command_line() {
+    let fixture = FixtureLake::new();
+    let output = sql(&fixture, &["DROP TABLE cctns.fir"]);
+    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(
+        stderr(&output),
+        "error: the lake is read-only: DROP TABLE is not allowed (set read_only = false in the lake config to allow it)\n"
+    );
+}
+
+#[test]
+fn lake_is_found_in_working_directory_then_environment() {
+    let fixture = FixtureLake::new();
+    let count = "SELECT count(*) AS n FROM cctns.fir";
+    // ./lake.toml
+    let output = jaanch(fixture.dir.path())
+        .current_dir(fixture.dir.path())
+        .args(["sql", count, "--format", "csv"])
+        .output()
+        .unwrap();
+    assert_eq!(stdout(&output), "n\n3\n", "{}", stderr(&output));
+    // $JAANCH_LAKE from elsewhere
+    let elsewhere = tempfile::tempdir().unwrap();
+    let output = jaanch(fixture.dir.path())
+        .current_dir(elsewhere.path())
+        .env("JAANCH_LAKE", fixture.config_path())
+        .args(["sql", count, "--format", "csv"])
+        .output()
+        .unwrap();
+    assert_eq!(stdout(&output), "n\n3\n", "{}", stderr(&output));
+}

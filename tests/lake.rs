@@ -1,0 +1,319 @@
+//! A lake config turned into a session: tables, partitions, laziness, policy, runtime.
+
+use datafusion::physical_plan::{ExecutionPlan, collect, displayable};
+use jaanch::{Lake, LakeConfig};
+
+use crate::common::{ANPR_DAYS, FixtureLake, query, write_file};
+
+/// Data files the physical plan will read, counted from its file groups.
+fn files_scanned(plan: &dyn ExecutionPlan) -> usize {
+    let text = displayable(plan).indent(true).to_string();
+    text.lines()
+        .filter(|line| line.contains("DataSourceExec"))
+        .map(|line| line.matches(".parquet").count() + line.matches(".csv").count())
+        .sum()
+}
+
+async fn physical_plan(lake: &Lake, sql: &str) -> std::sync::Arc<dyn ExecutionPlan> {
+    lake.sql(sql)
+        .await
+        .unwrap()
+        .create_physical_plan()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn partitioned_parquet_reads_all_days() {
+    let fixture = FixtureLake::new();
+    let lake = fixture.open();
+    let total: usize = ANPR_DAYS.iter().map(|(_, n)| n).sum();
+    let rows = query(
+        &lake,
+        "SELECT count(*), count(DISTINCT dt) FROM abhay.anpr_reads",
+    )
+    .await;
+    assert_eq!(rows, vec![vec![total.to_string(), "3".to_string()]]);
+}
+
+#[tokio::test]
+async fn filter_on_partition_reads_only_matching_files() {
+    let fixture = FixtureLake::new();
+    let lake = fixture.open();
+    let all = physical_plan(&lake, "SELECT * FROM abhay.anpr_reads").await;
+    assert_eq!(
+        files_scanned(all.as_ref()),
+        6,
+        "two files per day, three days"
+    );
+
+    let sql = "SELECT read_id FROM abhay.anpr_reads WHERE dt = '2024-01-02'";
+    let one_day = physical_plan(&lake, sql).await;
+    assert_eq!(
+        files_scanned(one_day.as_ref()),
+        2,
+        "{}",
+        displayable(one_day.as_ref()).indent(true)
+    );
+    let batches = collect(one_day, lake.context().task_ctx()).await.unwrap();
+    let rows: usize = batches.iter().map(|b| b.num_rows()).sum();
+    assert_eq!(rows, 7);
+}
+
+#[tokio::test]
+async fn partitioned_csv_with_partition_filter() {
+    let fixture = FixtureLake::new();
+    let lake = fixture.open();
+    let rows = query(
+        &lake,
+        "SELECT fir_id, sections, district FROM cctns.fir ORDER BY fir_id",
+    )
+    .await;
+    assert_eq!(
+        rows,
+        vec![
+            vec!["1", "379, 411 IPC", "Jaipur"],
+            vec!["2", "302 IPC", "Jaipur"],
+            vec!["3", "303(2) BNS", "Jodhpur"],
+        ]
+    );
+    let plan = physical_plan(&lake, "SELECT * FROM cctns.fir WHERE district = 'Jodhpur'").await;
+    assert_eq!(files_scanned(plan.as_ref()), 1);
+}
+
+#[tokio::test]
+async fn opening_lists_nothing_and_a_broken_table_fails_only_its_queries() {
+    let fixture = FixtureLake::new();
+    // The lake opens although cctns.missing has no files, and listing tables does not touch it.
+    let lake = fixture.open();
+    let tables = query(
+        &lake,
+        "SELECT table_schema || '.' || table_name FROM information_schema.tables \
+         WHERE table_schema IN ('abhay', 'cctns') ORDER BY 1",
+    )
+    .await;
+    assert_eq!(
+        tables,
+        vec![
+            vec!["abhay.anpr_reads"],
+            vec!["cctns.fir"],
+            vec!["cctns.missing"]
+        ]
+    );
+
+    let error = lake
+        .sql("SELECT * FROM cctns.missing")
+        .await
+        .unwrap_err()
+        .to_string();
+    let location = fixture.dir.path().join("no_such_folder/");
+    assert_eq!(
+        error,
+        format!(
+            "table cctns.missing: no .parquet files at {} (check `location` in the lake config)",
+            location.display()
+        )
+    );
+    // The other tables still work, and so does the broken one once its files appear.
+    assert_eq!(
+        query(&lake, "SELECT count(*) FROM cctns.fir").await,
+        vec![vec!["3"]]
+    );
+    crate::common::write_parquet(
+        &location.join("part-0.parquet"),
+        &crate::common::anpr_batch(1, 2),
+    );
+    assert_eq!(
+        query(&lake, "SELECT count(*) FROM cctns.missing").await,
+        vec![vec!["2"]]
+    );
+}
+
+#[tokio::test]
+async fn unreadable_file_names_table_and_location() {
+    let fixture = FixtureLake::new();
+    write_file(
+        &fixture
+            .dir
+            .path()
+            .join("anpr_reads/dt=2024-01-04/bad.parquet"),
+        "not parquet",
+    );
+    let lake = fixture.open();
+    let error = lake
+        .sql("SELECT * FROM abhay.anpr_reads")
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(
+        error.starts_with("table abhay.anpr_reads: cannot read "),
+        "{error}"
+    );
+    assert!(error.contains("anpr_reads/"), "{error}");
+    assert!(!error.contains('\n'), "{error}");
+}
+
+#[tokio::test]
+async fn read_only_lake_refuses_writes() {
+    let fixture = FixtureLake::new();
+    let lake = fixture.open();
+    let refused = [
+        ("CREATE TABLE t AS SELECT 1", "CREATE TABLE"),
+        ("CREATE VIEW v AS SELECT 1", "CREATE VIEW"),
+        ("DROP TABLE cctns.fir", "DROP TABLE"),
+        ("CREATE SCHEMA s", "CREATE SCHEMA"),
+        (
+            "CREATE EXTERNAL TABLE x STORED AS CSV LOCATION '/tmp/x.csv'",
+            "CREATE EXTERNAL TABLE",
+        ),
+        (
+            "INSERT INTO cctns.fir VALUES (9, 'x', '2024-01-01', 'Ajmer')",
+            "INSERT INTO",
+        ),
+        ("COPY (SELECT 1) TO '/tmp/jaanch-copy-test.csv'", "COPY"),
+    ];
+    for (sql, kind) in refused {
+        let error = lake.sql(sql).await.unwrap_err().to_string();
+        assert_eq!(
+            error,
+            format!(
+                "the lake is read-only: {kind} is not allowed (set read_only = false in the lake config to allow it)"
+            ),
+            "{sql}"
+        );
+    }
+    assert!(!std::path::Path::new("/tmp/jaanch-copy-test.csv").exists());
+    for sql in [
+        "SELECT 1",
+        "EXPLAIN SELECT * FROM cctns.fir",
+        "SHOW TABLES",
+        "DESCRIBE cctns.fir",
+        "SET datafusion.execution.batch_size = 1024",
+        "SHOW datafusion.execution.batch_size",
+    ] {
+        lake.sql(sql).await.unwrap_or_else(|e| panic!("{sql}: {e}"));
+    }
+}
+
+#[tokio::test]
+async fn writable_lake_allows_tables_but_not_replacing_lake_tables() {
+    let fixture = FixtureLake::with_config_extra("read_only = false");
+    let lake = fixture.open();
+    query(&lake, "CREATE TABLE watch AS SELECT 'RJ14CA0001' AS plate").await;
+    assert_eq!(
+        query(&lake, "SELECT plate FROM watch").await,
+        vec![vec!["RJ14CA0001"]]
+    );
+    let error = lake
+        .sql("DROP TABLE cctns.fir")
+        .await
+        .unwrap_err()
+        .to_string();
+    assert_eq!(
+        error,
+        "table cctns.fir is defined in the lake config and cannot be dropped (remove it from the config instead)"
+    );
+    query(&lake, "DROP TABLE watch").await;
+    assert!(lake.sql("SELECT * FROM watch").await.is_err());
+}
+
+#[tokio::test]
+async fn unknown_table_suggests_closest() {
+    let fixture = FixtureLake::new();
+    let lake = fixture.open();
+    let error = lake
+        .sql("SELECT * FROM cctns.fri")
+        .await
+        .unwrap_err()
+        .to_string();
+    assert_eq!(error, "table cctns.fri not found (did you mean cctns.fir?)");
+    let error = lake
+        .sql("SELECT * FROM anpr_reads")
+        .await
+        .unwrap_err()
+        .to_string();
+    assert_eq!(
+        error,
+        "table anpr_reads not found (did you mean abhay.anpr_reads?)"
+    );
+    let error = lake
+        .sql("SELECT * FROM zzz.qqqqqqq")
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(
+        error.starts_with("table zzz.qqqqqqq not found ("),
+        "{error}"
+    );
+}
+
+#[tokio::test]
+async fn police_functions_and_reference_tables_are_in_every_session() {
+    let lake = Lake::from_config(LakeConfig::empty("t")).unwrap();
+    let expected = jaanch_udfs::functions();
+    let state = lake.context().state();
+    for udf in &expected {
+        assert!(
+            state.scalar_functions().contains_key(udf.name()),
+            "{} is not registered",
+            udf.name()
+        );
+    }
+    for (name, batch) in jaanch_udfs::reference_tables() {
+        let rows = query(&lake, &format!("SELECT count(*) FROM ref.{name}")).await;
+        assert_eq!(rows, vec![vec![batch.num_rows().to_string()]], "ref.{name}");
+    }
+}
+
+#[tokio::test]
+async fn runtime_settings_apply_and_big_sorts_spill() {
+    let fixture = FixtureLake::with_config_extra(
+        "[runtime]\nmemory_limit = \"32MiB\"\nspill_dir = \"spill\"\ntarget_partitions = 1\nbatch_size = 1024\n",
+    );
+    let lake = fixture.open();
+    assert!(
+        fixture.dir.path().join("spill").is_dir(),
+        "spill_dir is created"
+    );
+    let rows = query(&lake, "SHOW datafusion.execution.target_partitions").await;
+    assert_eq!(rows[0][1], "1");
+    let rows = query(&lake, "SHOW datafusion.execution.batch_size").await;
+    assert_eq!(rows[0][1], "1024");
+    // A sort of ~100 MB of strings cannot fit in 32 MiB: it must spill, not fail.
+    let analyzed = query(
+        &lake,
+        "EXPLAIN ANALYZE SELECT v, md5(CAST(v AS VARCHAR)) AS h FROM generate_series(1, 2000000) AS t(v) ORDER BY h",
+    )
+    .await;
+    let text = analyzed
+        .iter()
+        .map(|r| r.join(" "))
+        .collect::<Vec<_>>()
+        .join("\n");
+    let spilled = text
+        .split("spill_count=")
+        .skip(1)
+        .any(|rest| rest.chars().next().is_some_and(|c| c != '0'));
+    assert!(spilled, "expected the sort to spill:\n{text}");
+}
+
+#[tokio::test]
+async fn memory_limit_is_enforced() {
+    let fixture = FixtureLake::with_config_extra("[runtime]\nmemory_limit = \"1MiB\"\n");
+    let lake = fixture.open();
+    // The build side of a hash join must fit in memory: beyond the limit the query fails with
+    // one line that says so and what to change, instead of the machine running out of memory.
+    let error = lake
+        .sql("SELECT count(*) FROM generate_series(1, 3000000) AS a(x) JOIN generate_series(1, 3000000) AS b(y) ON x = y")
+        .await
+        .unwrap()
+        .collect()
+        .await
+        .unwrap_err();
+    let message = jaanch::error::one_line(&error);
+    assert!(message.starts_with("out of memory: "), "{message}");
+    assert!(
+        message.ends_with("(raise runtime.memory_limit in the lake config, or narrow the query)"),
+        "{message}"
+    );
+}

@@ -1,0 +1,297 @@
+//! The lake over a real S3-compatible server: moto (`pip install 'moto[server]'`), started on a
+//! free loopback port with authentication enforced, so that wrong keys are really refused.
+
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use jaanch::{Lake, LakeConfig};
+use object_store::ObjectStoreExt;
+use object_store::aws::AmazonS3Builder;
+
+use crate::common::{FixtureLake, query};
+
+const BUCKET: &str = "police-lake";
+
+/// Requests moto serves without checking signatures: the set-up below (create a user, give it a
+/// policy, create its key, create the bucket). Every later request must be signed correctly.
+const UNAUTHENTICATED_SETUP_REQUESTS: usize = 4;
+
+struct Moto {
+    child: Child,
+    port: u16,
+    access_key: String,
+    secret_key: String,
+}
+
+impl Drop for Moto {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// `moto_server` from `$JAANCH_MOTO_SERVER`, the project's virtual environment, or `PATH`.
+fn moto_server() -> PathBuf {
+    if let Some(path) = std::env::var_os("JAANCH_MOTO_SERVER") {
+        return path.into();
+    }
+    let venv = Path::new(env!("CARGO_MANIFEST_DIR")).join(".venv/bin/moto_server");
+    if venv.exists() {
+        return venv;
+    }
+    let on_path = std::env::var_os("PATH").and_then(|paths| {
+        std::env::split_paths(&paths)
+            .map(|dir| dir.join("moto_server"))
+            .find(|candidate| candidate.exists())
+    });
+    on_path.unwrap_or_else(|| {
+        panic!(
+            "moto_server not found: run the test command from the README (it installs it), \
+             or `pip install 'moto[server]'`"
+        )
+    })
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// One plain HTTP/1.1 request to the server; returns the response body.
+fn http(port: u16, method: &str, path: &str, headers: &[&str], body: &str) -> String {
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    let mut request = format!(
+        "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\nContent-Length: {}\r\n",
+        body.len()
+    );
+    for header in headers {
+        request.push_str(header);
+        request.push_str("\r\n");
+    }
+    request.push_str("\r\n");
+    request.push_str(body);
+    stream.write_all(request.as_bytes()).unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    assert!(
+        response.starts_with("HTTP/1.1 200"),
+        "{method} {path}: {response}"
+    );
+    response
+}
+
+fn xml_value<'a>(xml: &'a str, tag: &str) -> &'a str {
+    let open = format!("<{tag}>");
+    let start = xml.find(&open).unwrap() + open.len();
+    let end = start + xml[start..].find('<').unwrap();
+    &xml[start..end]
+}
+
+impl Moto {
+    fn start() -> Moto {
+        let port = free_port();
+        let child = Command::new(moto_server())
+            .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+            .env(
+                "INITIAL_NO_AUTH_ACTION_COUNT",
+                UNAUTHENTICATED_SETUP_REQUESTS.to_string(),
+            )
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("moto_server starts");
+        let mut moto = Moto {
+            child,
+            port,
+            access_key: String::new(),
+            secret_key: String::new(),
+        };
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(
+                Instant::now() < deadline,
+                "moto_server did not start on port {port}"
+            );
+            if let Some(status) = moto.child.try_wait().unwrap() {
+                panic!("moto_server exited: {status}");
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        moto.create_user_and_bucket();
+        moto
+    }
+
+    /// IAM requests are routed by the service named in an Authorization header; it is not
+    /// checked during set-up.
+    fn create_user_and_bucket(&mut self) {
+        let iam = "Authorization: AWS4-HMAC-SHA256 Credential=setup/20240101/us-east-1/iam/aws4_request, SignedHeaders=host, Signature=0";
+        let form = "Content-Type: application/x-www-form-urlencoded";
+        let call = |body: String| http(self.port, "POST", "/", &[iam, form], &body);
+        call("Action=CreateUser&UserName=analyst&Version=2010-05-08".into());
+        let policy = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"#;
+        let policy: String = url::form_urlencoded::byte_serialize(policy.as_bytes()).collect();
+        call(format!(
+            "Action=PutUserPolicy&UserName=analyst&PolicyName=all&PolicyDocument={policy}&Version=2010-05-08"
+        ));
+        let key = call("Action=CreateAccessKey&UserName=analyst&Version=2010-05-08".into());
+        self.access_key = xml_value(&key, "AccessKeyId").to_string();
+        self.secret_key = xml_value(&key, "SecretAccessKey").to_string();
+        http(self.port, "PUT", &format!("/{BUCKET}"), &[], "");
+    }
+
+    fn endpoint(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    /// Copies every file under `local` to `s3://police-lake/{prefix}`, signed with the real key.
+    async fn upload(&self, local: &Path, prefix: &str) {
+        let store = AmazonS3Builder::new()
+            .with_bucket_name(BUCKET)
+            .with_endpoint(self.endpoint())
+            .with_region("us-east-1")
+            .with_access_key_id(&self.access_key)
+            .with_secret_access_key(&self.secret_key)
+            .with_allow_http(true)
+            .build()
+            .unwrap();
+        let mut pending = vec![local.to_path_buf()];
+        while let Some(dir) = pending.pop() {
+            for entry in std::fs::read_dir(&dir).unwrap() {
+                let path = entry.unwrap().path();
+                if path.is_dir() {
+                    pending.push(path);
+                    continue;
+                }
+                let relative = path
+                    .strip_prefix(local)
+                    .unwrap()
+                    .to_string_lossy()
+                    .into_owned();
+                let key = object_store::path::Path::from(format!("{prefix}/{relative}"));
+                store
+                    .put(&key, std::fs::read(&path).unwrap().into())
+                    .await
+                    .unwrap();
+            }
+        }
+    }
+
+    /// A lake config reading `location` through this server; the secret comes from `${VAR}`.
+    fn lake(&self, location: &str, secret: &str) -> Lake {
+        let text = format!(
+            r#"
+[store.lake]
+url = "s3://{BUCKET}"
+endpoint = "{}"
+region = "us-east-1"
+access_key_id = "{}"
+secret_access_key = "${{LAKE_SECRET}}"
+allow_http = true
+
+[[table]]
+name = "abhay.anpr_reads"
+location = "{location}"
+format = "parquet"
+partitions = ["dt"]
+"#,
+            self.endpoint(),
+            self.access_key
+        );
+        let secret = secret.to_string();
+        let env = move |name: &str| (name == "LAKE_SECRET").then(|| secret.clone());
+        Lake::from_config(LakeConfig::parse(&text, Path::new("/"), env).unwrap()).unwrap()
+    }
+}
+
+const QUERIES: [&str; 4] = [
+    "SELECT count(*), count(DISTINCT dt), sum(read_id) FROM abhay.anpr_reads",
+    "SELECT dt, count(*) FROM abhay.anpr_reads GROUP BY dt ORDER BY dt",
+    "SELECT read_id, plate_text, camera_id FROM abhay.anpr_reads WHERE dt = '2024-01-02' ORDER BY read_id",
+    "SELECT camera_id, count(*) FROM abhay.anpr_reads WHERE dt >= '2024-01-02' GROUP BY 1 ORDER BY 1",
+];
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn s3_lake_answers_like_local_files() {
+    let moto = Moto::start();
+    let fixture = FixtureLake::new();
+    moto.upload(&fixture.dir.path().join("anpr_reads"), "abhay/anpr_reads")
+        .await;
+    let local = fixture.open();
+    let s3 = moto.lake("s3://police-lake/abhay/anpr_reads/", &moto.secret_key);
+    for sql in QUERIES {
+        let expected = query(&local, sql).await;
+        assert!(!expected.is_empty(), "{sql}");
+        assert_eq!(query(&s3, sql).await, expected, "{sql}");
+    }
+    // Partition pruning works over S3 too: one day is two files.
+    let plan = s3
+        .sql("SELECT * FROM abhay.anpr_reads WHERE dt = '2024-01-03'")
+        .await
+        .unwrap()
+        .create_physical_plan()
+        .await
+        .unwrap();
+    let text = datafusion::physical_plan::displayable(plan.as_ref())
+        .indent(true)
+        .to_string();
+    assert_eq!(text.matches(".parquet").count(), 2, "{text}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn s3_errors_are_clear() {
+    let moto = Moto::start();
+    let fixture = FixtureLake::new();
+    moto.upload(&fixture.dir.path().join("anpr_reads"), "abhay/anpr_reads")
+        .await;
+
+    let wrong_secret = moto.lake("s3://police-lake/abhay/anpr_reads/", "not-the-secret");
+    let error = wrong_secret
+        .sql("SELECT count(*) FROM abhay.anpr_reads")
+        .await
+        .unwrap_err()
+        .to_string();
+    assert_eq!(
+        error,
+        "table abhay.anpr_reads: cannot read s3://police-lake/abhay/anpr_reads/: \
+         object store refused the request: SignatureDoesNotMatch \
+         (check the store's access_key_id / secret_access_key)"
+    );
+
+    let text = format!(
+        "[store.other]\nurl = \"s3://no-such-bucket\"\nendpoint = \"{}\"\nregion = \"us-east-1\"\n\
+         access_key_id = \"{}\"\nsecret_access_key = \"{}\"\nallow_http = true\n\
+         [[table]]\nname = \"abhay.anpr_reads\"\nlocation = \"s3://no-such-bucket/anpr/\"\nformat = \"parquet\"\n",
+        moto.endpoint(),
+        moto.access_key,
+        moto.secret_key
+    );
+    let lake =
+        Lake::from_config(LakeConfig::parse(&text, Path::new("/"), |_| None).unwrap()).unwrap();
+    let error = lake
+        .sql("SELECT count(*) FROM abhay.anpr_reads")
+        .await
+        .unwrap_err()
+        .to_string();
+    assert_eq!(
+        error,
+        "table abhay.anpr_reads: cannot read s3://no-such-bucket/anpr/: \
+         object store refused the request: NoSuchBucket (the bucket does not exist: check the store's url)"
+    );
+
+    // A location in a bucket no store is configured for is a config error at open time.
+    let text =
+        "[[table]]\nname = \"a.b\"\nlocation = \"s3://unconfigured/x/\"\nformat = \"parquet\"\n";
+    let error = Lake::from_config(LakeConfig::parse(text, Path::new("/"), |_| None).unwrap())
+        .unwrap_err()
+        .to_string();
+    assert_eq!(
+        error,
+        "table a.b: no store is configured for s3://unconfigured (add a [store.NAME] with url = \"s3://unconfigured\")"
+    );
+}

@@ -1,0 +1,8 @@
+//! All integration tests, in one binary: every test binary links all of DataFusion, so one
+//! binary keeps builds fast. Each module covers one part of jaanch.
+
+mod cli;
+mod common;
+mod lake;
+mod s3;
+mod slt;

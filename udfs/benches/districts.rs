@@ -1,0 +1,226 @@
+//! Throughput of `district_canonical` over batches of district names as they appear in FIRs.
+//!
+//! The function is called through its registered UDF on one 8192-row batch (DataFusion's batch
+//! size) of seeded names, as `StringArray` (Utf8) and `StringViewArray` (Utf8View):
+//! - `mix`: 45% clean English names, 20% messy (case, spacing, punctuation, `Distt.`, `(Rural)`),
+//!   10% aliases, police and abolished districts, 15% Devanagari, 7% one-letter typos, 3% words
+//!   that are no district;
+//! - `clean`: only exact names (the hash-lookup path);
+//! - `typos`: only one-letter typos and unknown words (the edit-distance path).
+//!
+//! Throughput is in rows. Run: `cargo bench -p jaanch-udfs --bench districts`.
+
+use std::hint::black_box;
+use std::sync::Arc;
+
+use arrow::array::{ArrayRef, StringArray, StringViewArray};
+use arrow::datatypes::{DataType, Field};
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use datafusion::config::ConfigOptions;
+use datafusion::logical_expr::{ColumnarValue, ScalarFunctionArgs, ScalarUDF};
+
+const ROWS: usize = 8192;
+
+/// splitmix64: a small seeded generator, so every run measures the same data.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+
+    fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
+        items[self.below(items.len())]
+    }
+}
+
+const NAMES: &[&str] = &[
+    "Ajmer",
+    "Alwar",
+    "Banswara",
+    "Baran",
+    "Barmer",
+    "Bharatpur",
+    "Bhilwara",
+    "Bikaner",
+    "Bundi",
+    "Chittorgarh",
+    "Churu",
+    "Dausa",
+    "Dholpur",
+    "Dungarpur",
+    "Sri Ganganagar",
+    "Hanumangarh",
+    "Jaipur",
+    "Jaisalmer",
+    "Jalore",
+    "Jhalawar",
+    "Jhunjhunu",
+    "Jodhpur",
+    "Karauli",
+    "Kota",
+    "Nagaur",
+    "Pali",
+    "Pratapgarh",
+    "Rajsamand",
+    "Sawai Madhopur",
+    "Sikar",
+    "Sirohi",
+    "Tonk",
+    "Udaipur",
+    "Balotra",
+    "Beawar",
+    "Deeg",
+    "Didwana-Kuchaman",
+    "Khairthal-Tijara",
+    "Kotputli-Behror",
+    "Phalodi",
+    "Salumbar",
+];
+
+const OTHER_SPELLINGS: &[&str] = &[
+    "Chittaurgarh",
+    "Ganganagar",
+    "Shri Ganganagar",
+    "Jhunjhunun",
+    "Dhaulpur",
+    "Jalor",
+    "Badmer",
+    "Jaipur East",
+    "Jaipur West",
+    "Jodhpur Rural",
+    "GRP Ajmer",
+    "Bhiwadi",
+    "Kota City",
+    "Dudu",
+    "Kekri",
+    "Shahpura",
+    "Neem Ka Thana",
+    "Gangapur City",
+    "Anupgarh",
+    "Sanchore",
+    "Kotputali",
+];
+
+const HINDI: &[&str] = &[
+    "जयपुर",
+    "जोधपुर",
+    "अजमेर",
+    "उदयपुर",
+    "कोटा",
+    "बीकानेर",
+    "भरतपुर",
+    "अलवर",
+    "सीकर",
+    "बाड़मेर",
+    "भीलवाड़ा",
+    "श्रीगंगानगर",
+    "झुंझुनूं",
+    "चित्तौड़गढ़",
+    "सवाई माधोपुर",
+    "जिला नागौर",
+    "डीडवाना-कुचामन",
+    "ब्यावर",
+    "दूदू",
+];
+
+const NOT_DISTRICTS: &[&str] = &[
+    "Delhi", "Bhopal", "Mumbai", "unknown", "N/A", "-", "Gurugram",
+];
+
+/// One district name as written in a record.
+fn name(rng: &mut Rng, kind: usize) -> String {
+    match kind {
+        0..=44 => rng.pick(NAMES).to_string(),
+        45..=64 => {
+            let name = rng.pick(NAMES);
+            match rng.below(5) {
+                0 => name.to_uppercase(),
+                1 => format!("  {} ", name.to_lowercase()),
+                2 => format!("{name} Distt."),
+                3 => format!("{name} (Rural)"),
+                _ => name.replace(' ', "-").to_lowercase(),
+            }
+        }
+        65..=74 => rng.pick(OTHER_SPELLINGS).to_string(),
+        75..=89 => rng.pick(HINDI).to_string(),
+        90..=96 => {
+            // One letter changed, dropped or doubled in a name of 5 letters or more.
+            let mut chars: Vec<char> = loop {
+                let name = rng.pick(NAMES);
+                if name.len() >= 5 {
+                    break name.chars().collect();
+                }
+            };
+            let at = 1 + rng.below(chars.len() - 1);
+            match rng.below(3) {
+                0 => chars[at] = (b'a' + rng.below(26) as u8) as char,
+                1 => {
+                    chars.remove(at);
+                }
+                _ => chars.insert(at, chars[at]),
+            }
+            chars.into_iter().collect()
+        }
+        _ => rng.pick(NOT_DISTRICTS).to_string(),
+    }
+}
+
+fn batch(kinds: impl Fn(&mut Rng) -> usize) -> Vec<String> {
+    let mut rng = Rng(0x5EED_D157);
+    (0..ROWS)
+        .map(|_| {
+            let kind = kinds(&mut rng);
+            name(&mut rng, kind)
+        })
+        .collect()
+}
+
+fn invoke(udf: &ScalarUDF, array: &ArrayRef) -> ColumnarValue {
+    udf.invoke_with_args(ScalarFunctionArgs {
+        args: vec![ColumnarValue::Array(Arc::clone(array))],
+        arg_fields: vec![Arc::new(Field::new("a", array.data_type().clone(), true))],
+        number_rows: array.len(),
+        return_field: Arc::new(Field::new("r", DataType::Utf8, true)),
+        config_options: Arc::new(ConfigOptions::default()),
+    })
+    .unwrap()
+}
+
+fn district_canonical(c: &mut Criterion) {
+    let udf = jaanch_udfs::functions()
+        .into_iter()
+        .find(|f| f.name() == "district_canonical")
+        .expect("district_canonical is registered");
+    let inputs = [
+        ("mix", batch(|rng| rng.below(100))),
+        ("clean", batch(|_| 0)),
+        ("typos", batch(|rng| 90 + rng.below(10))),
+    ];
+    let mut group = c.benchmark_group("district_canonical");
+    group.throughput(Throughput::Elements(ROWS as u64));
+    for (name, values) in &inputs {
+        let utf8: ArrayRef = Arc::new(StringArray::from_iter_values(values));
+        let view: ArrayRef = Arc::new(StringViewArray::from_iter_values(values));
+        // Built once, outside the measurement.
+        invoke(&udf, &utf8);
+        group.bench_function(format!("{name}/utf8"), |b| {
+            b.iter(|| black_box(invoke(&udf, black_box(&utf8))))
+        });
+        group.bench_function(format!("{name}/utf8view"), |b| {
+            b.iter(|| black_box(invoke(&udf, black_box(&view))))
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, district_canonical);
+criterion_main!(benches);

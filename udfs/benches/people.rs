@@ -1,0 +1,200 @@
+//! Throughput of the people, device and law functions over batches of messy values.
+//!
+//! Each function is called through its registered UDF on one 8192-row batch (DataFusion's
+//! batch size) of seeded values as they arrive in police data: phone numbers with and without
+//! prefixes and separators, Aadhaar and IMEI numbers with spaces and dashes, some with wrong
+//! check digits, some garbage; FIR section strings for the law functions. `ascii` and
+//! `devanagari` (the same with Devanagari digits) sets, each as `StringArray` (Utf8) and
+//! `StringViewArray` (Utf8View). Throughput is in rows.
+//!
+//! Run: `cargo bench -p jaanch-udfs --bench people` (filter: `-- phone_normalize`).
+
+use std::hint::black_box;
+use std::sync::Arc;
+
+use arrow::array::{ArrayRef, StringArray, StringViewArray};
+use arrow::datatypes::Field;
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use datafusion::config::ConfigOptions;
+use datafusion::logical_expr::{ColumnarValue, ScalarFunctionArgs, ScalarUDF};
+
+const ROWS: usize = 8192;
+
+/// splitmix64: a small seeded generator, so every run measures the same data.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+
+    fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
+        items[self.below(items.len() as u64) as usize]
+    }
+
+    fn digits(&mut self, n: usize) -> String {
+        (0..n)
+            .map(|_| char::from(b'0' + self.below(10) as u8))
+            .collect()
+    }
+}
+
+/// One messy mobile number.
+fn messy_phone(rng: &mut Rng) -> String {
+    let number = format!("{}{}", 6 + rng.below(4), rng.digits(9));
+    let (head, tail) = number.split_at(5);
+    match rng.below(12) {
+        0..=2 => number,
+        3 => format!("+91{number}"),
+        4 => format!("+91 {head} {tail}"),
+        5 => format!("0{head}-{tail}"),
+        6 => format!("91{number}"),
+        7 => format!("(+91) {head}.{tail}"),
+        8 => format!("{}{}", 1 + rng.below(5), rng.digits(9)),
+        9 => {
+            let len = 9 + rng.below(4) as usize;
+            rng.digits(len)
+        }
+        10 => format!("Mob {number}"),
+        _ => rng
+            .pick(&["", "N/A", "nil", "0", "9829012345/9829012346"])
+            .to_string(),
+    }
+}
+
+/// One messy Aadhaar number: a tenth have a wrong check digit.
+fn messy_aadhaar(rng: &mut Rng) -> String {
+    let number = format!("{}{}", 2 + rng.below(8), rng.digits(11));
+    match rng.below(8) {
+        0..=2 => number,
+        3..=4 => format!("{} {} {}", &number[..4], &number[4..8], &number[8..]),
+        5 => format!("{}-{}-{}", &number[..4], &number[4..8], &number[8..]),
+        6 => {
+            let len = 11 + rng.below(3) as usize;
+            rng.digits(len)
+        }
+        _ => rng
+            .pick(&["", "NA", "XXXX XXXX 1234", "applied"])
+            .to_string(),
+    }
+}
+
+/// One messy IMEI.
+fn messy_imei(rng: &mut Rng) -> String {
+    let number = format!("35{}", rng.digits(13));
+    match rng.below(8) {
+        0..=3 => number,
+        4 => format!(
+            "{}-{}-{}-{}",
+            &number[..2],
+            &number[2..8],
+            &number[8..14],
+            &number[14..]
+        ),
+        5 => format!("{}/{}/{}", &number[..8], &number[8..14], &number[14..]),
+        6 => {
+            let len = 14 + rng.below(3) as usize;
+            rng.digits(len)
+        }
+        _ => rng
+            .pick(&["", "000000000000000", "unknown", "IMEI1"])
+            .to_string(),
+    }
+}
+
+/// One FIR sections string.
+fn messy_sections(rng: &mut Rng) -> String {
+    rng.pick(&[
+        "379 IPC",
+        "379, 411 IPC",
+        "u/s 303(2) BNS",
+        "302/34 IPC",
+        "3/25 Arms Act",
+        "धारा 379 भादवि",
+        "IPC 379 r/w 34",
+        "NDPS 8/21",
+        "Sec 66C IT Act",
+        "379 IPC, 3/25 Arms Act",
+        "147, 148, 149, 323, 341 IPC",
+        "498-A, 406 IPC",
+        "",
+        "theft",
+    ])
+    .to_string()
+}
+
+fn to_devanagari(text: String) -> String {
+    text.chars()
+        .map(|c| match c {
+            '0'..='9' => char::from_u32(0x0966 + (c as u32 - '0' as u32)).unwrap(),
+            _ => c,
+        })
+        .collect()
+}
+
+/// Makes one messy value.
+type Generator = fn(&mut Rng) -> String;
+
+fn invoke(udf: &ScalarUDF, array: &ArrayRef) -> ColumnarValue {
+    let arg_type = array.data_type().clone();
+    let return_type = udf.return_type(std::slice::from_ref(&arg_type)).unwrap();
+    udf.invoke_with_args(ScalarFunctionArgs {
+        args: vec![ColumnarValue::Array(Arc::clone(array))],
+        arg_fields: vec![Arc::new(Field::new("p", arg_type, true))],
+        number_rows: array.len(),
+        return_field: Arc::new(Field::new("r", return_type, true)),
+        config_options: Arc::new(ConfigOptions::default()),
+    })
+    .unwrap()
+}
+
+fn bench_people(c: &mut Criterion) {
+    let functions = jaanch_udfs::functions();
+    let generators: [(&str, Generator); 5] = [
+        ("phone_normalize", messy_phone),
+        ("aadhaar_is_valid", messy_aadhaar),
+        ("imei_is_valid", messy_imei),
+        ("law_sections", messy_sections),
+        ("ipc_to_bns", |rng| {
+            rng.pick(&["379", "IPC 420", "498-A", "u/s 302", "999", "x"])
+                .into()
+        }),
+    ];
+    for (function, generate) in generators {
+        let udf = functions.iter().find(|f| f.name() == function).unwrap();
+        let mut group = c.benchmark_group(function);
+        group.throughput(Throughput::Elements(ROWS as u64));
+        for (script, devanagari) in [("ascii", false), ("devanagari", true)] {
+            let mut rng = Rng(42);
+            let values: Vec<String> = (0..ROWS)
+                .map(|_| generate(&mut rng))
+                .map(|v| if devanagari { to_devanagari(v) } else { v })
+                .collect();
+            let utf8: ArrayRef = Arc::new(StringArray::from_iter_values(&values));
+            let view: ArrayRef = Arc::new(StringViewArray::from_iter_values(&values));
+            for (encoding, array) in [("Utf8", utf8), ("Utf8View", view)] {
+                group.bench_function(format!("{script}/{encoding}"), |b| {
+                    b.iter(|| black_box(invoke(udf, black_box(&array))))
+                });
+            }
+        }
+        group.finish();
+    }
+}
+
+criterion_group! {
+    name = benches;
+    config = Criterion::default()
+        .warm_up_time(std::time::Duration::from_millis(500))
+        .measurement_time(std::time::Duration::from_secs(2));
+    targets = bench_people
+}
+criterion_main!(benches);

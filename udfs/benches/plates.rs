@@ -1,0 +1,151 @@
+//! Throughput of the plate functions over batches of messy plates.
+//!
+//! Each function is called through its registered UDF on one 8192-row batch (DataFusion's
+//! batch size) of seeded, messy plates: `ascii` (case, separators, missing padding, OCR
+//! noise, some garbage) and `devanagari` (the same with Devanagari digits), each as
+//! `StringArray` (Utf8) and `StringViewArray` (Utf8View). Throughput is in rows.
+//!
+//! Run: `cargo bench -p jaanch-udfs --bench plates` (filter: `-- plate_normalize`).
+
+use std::hint::black_box;
+use std::sync::Arc;
+
+use arrow::array::{ArrayRef, StringArray, StringViewArray};
+use arrow::datatypes::{DataType, Field};
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use datafusion::config::ConfigOptions;
+use datafusion::logical_expr::{ColumnarValue, ScalarFunctionArgs, ScalarUDF};
+
+const ROWS: usize = 8192;
+
+/// splitmix64: a small seeded generator, so every run measures the same data.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+
+    fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
+        items[self.below(items.len() as u64) as usize]
+    }
+
+    fn letter(&mut self, series: bool) -> char {
+        const ALL: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ";
+        const SERIES: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZ";
+        let set = if series { SERIES } else { ALL };
+        set[self.below(set.len() as u64) as usize] as char
+    }
+}
+
+const STATES: &[&str] = &[
+    "RJ", "RJ", "RJ", "RJ", "DL", "MH", "UP", "GJ", "HR", "PB", "MP", "KA", "TN", "TS", "OR", "WB",
+];
+const SEPARATORS: &[&str] = &["", "", " ", "-", " ", ".", "/", "  "];
+
+/// One messy plate as people and cameras write them.
+fn messy_plate(rng: &mut Rng, devanagari: bool) -> String {
+    let sep = |rng: &mut Rng| rng.pick(SEPARATORS);
+    let mut plate = match rng.below(100) {
+        0..=69 => {
+            let state = rng.pick(STATES);
+            let rto = 1 + rng.below(60);
+            let series: String = (0..1 + rng.below(3)).map(|_| rng.letter(true)).collect();
+            let number = 1 + rng.below(9999);
+            let number = if rng.below(4) == 0 { number.to_string() } else { format!("{number:04}") };
+            let rto = if rng.below(5) == 0 { rto.to_string() } else { format!("{rto:02}") };
+            let (s1, s2, s3) = (sep(rng), sep(rng), sep(rng));
+            format!("{state}{s1}{rto}{s2}{series}{s3}{number}")
+        }
+        70..=76 => {
+            let (a, b) = (rng.letter(true), rng.letter(true));
+            format!("{} BH {:04} {a}{b}", 21 + rng.below(5), rng.below(9999) + 1)
+        }
+        77..=80 => {
+            let (a, b) = (rng.letter(true), rng.letter(true));
+            format!("T{:02}{:02}{}{:04}{a}{b}", 1 + rng.below(12), 20 + rng.below(6), rng.pick(STATES), 1 + rng.below(9999))
+        }
+        81..=83 => {
+            let (a, b, c) = (rng.letter(false), rng.letter(false), rng.letter(false));
+            format!("{a}{b}{c} {}", 1 + rng.below(9999))
+        }
+        84..=85 => format!("{:02} {} {:06} {}", rng.below(30), rng.letter(false), rng.below(999_999), rng.letter(false)),
+        86..=87 => format!("{} CD {}", 1 + rng.below(200), 1 + rng.below(999)),
+        88..=93 => {
+            // An OCR read with a look-alike in the number or the state.
+            let number = format!("{:04}", 1 + rng.below(9999)).replace('0', "O").replace('1', "I");
+            format!("R{}{:02}C{}{number}", rng.pick(&["J", "I", "1"]), 1 + rng.below(52), rng.letter(true))
+        }
+        _ if devanagari => rng.pick(&["", "राजस्थान", "आरजे १४", "RJ14CA12345", "—"]).to_string(),
+        _ => rng.pick(&["", "UNKNOWN", "N/A", "RJ14", "-", "RJ14CA12345", "NO PLATE"]).to_string(),
+    };
+    if rng.below(3) == 0 {
+        plate = plate.to_lowercase();
+    }
+    if devanagari {
+        plate = plate
+            .chars()
+            .map(|c| match c {
+                '0'..='9' => char::from_u32(0x0966 + (c as u32 - '0' as u32)).unwrap(),
+                _ => c,
+            })
+            .collect();
+    }
+    plate
+}
+
+fn plates(seed: u64, devanagari: bool) -> Vec<String> {
+    let mut rng = Rng(seed);
+    (0..ROWS).map(|_| messy_plate(&mut rng, devanagari)).collect()
+}
+
+fn invoke(udf: &ScalarUDF, array: &ArrayRef) -> ColumnarValue {
+    let arg_type = array.data_type().clone();
+    let return_type = udf.return_type(std::slice::from_ref(&arg_type)).unwrap();
+    udf.invoke_with_args(ScalarFunctionArgs {
+        args: vec![ColumnarValue::Array(Arc::clone(array))],
+        arg_fields: vec![Arc::new(Field::new("p", arg_type, true))],
+        number_rows: array.len(),
+        return_field: Arc::new(Field::new("r", return_type, true)),
+        config_options: Arc::new(ConfigOptions::default()),
+    })
+    .unwrap()
+}
+
+fn bench_plates(c: &mut Criterion) {
+    let functions = jaanch_udfs::functions();
+    let mut inputs: Vec<(String, ArrayRef)> = Vec::new();
+    for (name, devanagari) in [("ascii", false), ("devanagari", true)] {
+        let values = plates(42, devanagari);
+        let utf8: ArrayRef = Arc::new(StringArray::from_iter_values(&values));
+        let view: ArrayRef = Arc::new(StringViewArray::from_iter_values(&values));
+        inputs.push((format!("{name}/Utf8"), utf8));
+        inputs.push((format!("{name}/Utf8View"), view));
+    }
+    for udf in functions.iter().filter(|f| f.name().starts_with("plate_")) {
+        let mut group = c.benchmark_group(udf.name());
+        group.throughput(Throughput::Elements(ROWS as u64));
+        for (name, array) in &inputs {
+            assert!(matches!(array.data_type(), DataType::Utf8 | DataType::Utf8View));
+            group.bench_function(name.as_str(), |b| b.iter(|| black_box(invoke(udf, black_box(array)))));
+        }
+        group.finish();
+    }
+}
+
+criterion_group! {
+    name = benches;
+    config = Criterion::default()
+        .warm_up_time(std::time::Duration::from_millis(500))
+        .measurement_time(std::time::Duration::from_secs(2));
+    targets = bench_plates
+}
+criterion_main!(benches);

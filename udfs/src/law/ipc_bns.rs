@@ -1,0 +1,247 @@
+//! `ipc_to_bns`, `bns_to_ipc`: one section translated through the correspondence table.
+
+use std::sync::{Arc, LazyLock};
+
+use arrow::array::StringBuilder;
+use arrow::datatypes::DataType;
+use datafusion::common::Result;
+use datafusion::logical_expr::{
+    ColumnarValue, Documentation, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature,
+};
+use datafusion_macros::user_doc;
+
+use super::correspondence::{BNS_TO_IPC, IPC_TO_BNS, Lookup};
+use super::sections::{Act, SectionParser};
+use super::{ToTextList, text_list_type};
+use crate::kernel;
+
+/// Evaluates a translation: the text must name exactly one section, of `act` or of no act.
+fn translate(args: &ScalarFunctionArgs, act: Act, lookup: &Lookup) -> Result<ColumnarValue> {
+    let mut parser = SectionParser::new();
+    let mut kernel = ToTextList(|value: &str, out: &mut StringBuilder| {
+        let targets = match parser.single_section(value) {
+            Some((written, section)) if written.is_none_or(|w| w == act) => lookup.get(section),
+            _ => None,
+        };
+        match targets {
+            Some(targets) => {
+                for target in targets {
+                    out.append_value(target);
+                }
+                true
+            }
+            None => false,
+        }
+    });
+    kernel::evaluate(&mut kernel, &args.args[0])
+}
+
+#[user_doc(
+    doc_section(label = "Law functions"),
+    description = "The Bharatiya Nyaya Sanhita 2023 provisions that replaced an Indian Penal \
+Code 1860 section, from the official correspondence table (`ref.ipc_bns`), as a list: \
+`ipc_to_bns('379')` → `[303(2)]`, `ipc_to_bns('376')` → `[64, 65(1)]`. Accepts one section \
+written as `379`, `IPC 379`, `u/s 379`, `sec. 379`, ` 498-A `, `498a`, `धारा ३७९ भादवि` or with a \
+sub-section (`376(3)`; a sub-section the table does not list gives its section's own row). A \
+section number gives the provisions of the section and of all its sub-sections, in table \
+order. An empty list for an IPC section the table marks deleted (`377`, `124A`, `497`); NULL \
+for a section the table does not know, a text naming several sections, or one of another act.",
+    syntax_example = "ipc_to_bns(section)",
+    sql_example = r#"```sql
+> select ipc_to_bns('u/s 379 IPC');
++---------------------------------+
+| ipc_to_bns(Utf8("u/s 379 IPC")) |
++---------------------------------+
+| [303(2)]                        |
++---------------------------------+
+> select array_to_string(ipc_to_bns('506'), ', ');
++-----------------------------------------------------+
+| array_to_string(ipc_to_bns(Utf8("506")),Utf8(", ")) |
++-----------------------------------------------------+
+| 351(2), 351(3)                                      |
++-----------------------------------------------------+
+```"#,
+    argument(name = "section", description = "One IPC section, as text or integer.")
+)]
+#[derive(Debug, PartialEq, Eq, Hash)]
+pub struct IpcToBns {
+    signature: Signature,
+}
+
+impl Default for IpcToBns {
+    fn default() -> Self {
+        Self {
+            signature: kernel::one_text_argument(),
+        }
+    }
+}
+
+impl ScalarUDFImpl for IpcToBns {
+    fn name(&self) -> &str {
+        "ipc_to_bns"
+    }
+
+    fn signature(&self) -> &Signature {
+        &self.signature
+    }
+
+    fn return_type(&self, _arg_types: &[DataType]) -> Result<DataType> {
+        Ok(text_list_type())
+    }
+
+    fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
+        translate(&args, Act::Ipc, &IPC_TO_BNS)
+    }
+
+    fn documentation(&self) -> Option<&Documentation> {
+        self.doc()
+    }
+}
+
+#[user_doc(
+    doc_section(label = "Law functions"),
+    description = "The Indian Penal Code 1860 sections that a Bharatiya Nyaya Sanhita 2023 \
+provision replaced, from the official correspondence table (`ref.ipc_bns`), as a list: \
+`bns_to_ipc('303(2)')` → `[379]`, `bns_to_ipc('303')` → `[378, 379]`. Accepts one section \
+written as `303(2)`, `BNS 303(2)`, `u/s 303 (2)`, `धारा 303(2) भान्यासं`. A section number gives \
+the IPC sections of the provision and of all its sub-sections, in table order; a sub-section \
+the table does not list gives its section's own row. An empty list for a BNS provision that \
+is new (`111` organised crime, `304` snatching); NULL for one the table does not know, a text \
+naming several sections, or one of another act.",
+    syntax_example = "bns_to_ipc(section)",
+    sql_example = r#"```sql
+> select bns_to_ipc('BNS 303(2)');
++--------------------------------+
+| bns_to_ipc(Utf8("BNS 303(2)")) |
++--------------------------------+
+| [379]                          |
++--------------------------------+
+```"#,
+    argument(name = "section", description = "One BNS section, as text or integer.")
+)]
+#[derive(Debug, PartialEq, Eq, Hash)]
+pub struct BnsToIpc {
+    signature: Signature,
+}
+
+impl Default for BnsToIpc {
+    fn default() -> Self {
+        Self {
+            signature: kernel::one_text_argument(),
+        }
+    }
+}
+
+impl ScalarUDFImpl for BnsToIpc {
+    fn name(&self) -> &str {
+        "bns_to_ipc"
+    }
+
+    fn signature(&self) -> &Signature {
+        &self.signature
+    }
+
+    fn return_type(&self, _arg_types: &[DataType]) -> Result<DataType> {
+        Ok(text_list_type())
+    }
+
+    fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
+        translate(&args, Act::Bns, &BNS_TO_IPC)
+    }
+
+    fn documentation(&self) -> Option<&Documentation> {
+        self.doc()
+    }
+}
+
+pub(super) static IPC_TO_BNS_UDF: LazyLock<Arc<ScalarUDF>> =
+    LazyLock::new(|| Arc::new(ScalarUDF::new_from_impl(IpcToBns::default())));
+pub(super) static BNS_TO_IPC_UDF: LazyLock<Arc<ScalarUDF>> =
+    LazyLock::new(|| Arc::new(ScalarUDF::new_from_impl(BnsToIpc::default())));
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::law::test_support::lists;
+
+    fn list(items: &[&str]) -> Option<Vec<String>> {
+        Some(items.iter().map(|s| s.to_string()).collect())
+    }
+
+    #[test]
+    fn ipc_to_bns_over_every_encoding() {
+        let long = "3".repeat(10_000);
+        let cases: &[(Option<&str>, Option<Vec<String>>)] = &[
+            (Some("379"), list(&["303(2)"])),
+            (Some("IPC 379"), list(&["303(2)"])),
+            (Some("379 IPC"), list(&["303(2)"])),
+            (Some("u/s 379"), list(&["303(2)"])),
+            (Some("sec. 379"), list(&["303(2)"])),
+            (Some("Section 379 I.P.C."), list(&["303(2)"])),
+            (Some("धारा ३७९ भादवि"), list(&["303(2)"])),
+            (Some(" 498-A "), list(&["85"])),
+            (Some("498a"), list(&["85"])),
+            (Some("120-B"), list(&["61(2)"])),
+            (Some("302"), list(&["103"])),
+            (Some("420"), list(&["318(4)"])),
+            (Some("307"), list(&["109"])),
+            (Some("354"), list(&["74"])),
+            (Some("304B"), list(&["80"])),
+            (Some("363"), list(&["137(2)"])),
+            (Some("34"), list(&["3(5)"])),
+            (Some("376"), list(&["64", "65(1)"])),
+            (Some("376 (3)"), list(&["65(1)"])),
+            (Some("506"), list(&["351(2)", "351(3)"])),
+            // Deleted from the code: known, nothing to translate to.
+            (Some("377"), list(&[])),
+            (Some("124-A"), list(&[])),
+            // Unknown, several, or another act's sections: NULL.
+            (Some("999"), None),
+            (Some("302/34"), None),
+            (Some("379, 411"), None),
+            (Some("BNS 303"), None),
+            (Some("3/25 Arms Act"), None),
+            (Some("25 Arms Act"), None),
+            (Some(""), None),
+            (Some("theft"), None),
+            (Some(long.as_str()), None),
+            (Some("😀३७९"), list(&["303(2)"])),
+            (None, None),
+        ];
+        let inputs: Vec<Option<&str>> = cases.iter().map(|(input, _)| *input).collect();
+        let results = lists(&IPC_TO_BNS_UDF, &inputs);
+        for (i, (input, expected)) in cases.iter().enumerate() {
+            assert_eq!(&results[i], expected, "ipc_to_bns({input:?})");
+        }
+    }
+
+    #[test]
+    fn bns_to_ipc_over_every_encoding() {
+        let cases: &[(Option<&str>, Option<Vec<String>>)] = &[
+            (Some("303(2)"), list(&["379"])),
+            (Some("BNS 303(2)"), list(&["379"])),
+            (Some("u/s 303 (2) BNS"), list(&["379"])),
+            (Some("धारा 303(2) भान्यासं"), list(&["379"])),
+            (Some("303"), list(&["378", "379"])),
+            (Some("103"), list(&["302"])),
+            (Some("103(1)"), list(&["302"])),
+            (Some("318(4)"), list(&["420"])),
+            (Some("85"), list(&["498A"])),
+            (Some("86"), list(&["498A"])),
+            (Some("61(2)"), list(&["120B"])),
+            (Some("65(1)"), list(&["376(3)"])),
+            // New in BNS: known, no IPC counterpart.
+            (Some("304"), list(&[])),
+            (Some("111"), list(&[])),
+            (Some("IPC 379"), None),
+            (Some("359"), None),
+            (Some("103/3(5)"), None),
+            (None, None),
+        ];
+        let inputs: Vec<Option<&str>> = cases.iter().map(|(input, _)| *input).collect();
+        let results = lists(&BNS_TO_IPC_UDF, &inputs);
+        for (i, (input, expected)) in cases.iter().enumerate() {
+            assert_eq!(&results[i], expected, "bns_to_ipc({input:?})");
+        }
+    }
+}

@@ -1,0 +1,136 @@
+//! `law_sections`: the section references in the free text of an FIR, as a list.
+
+use std::sync::{Arc, LazyLock};
+
+use arrow::array::StringBuilder;
+use arrow::datatypes::DataType;
+use datafusion::common::Result;
+use datafusion::logical_expr::{
+    ColumnarValue, Documentation, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature,
+};
+use datafusion_macros::user_doc;
+
+use super::sections::SectionParser;
+use super::{ToTextList, text_list_type};
+use crate::kernel;
+
+#[user_doc(
+    doc_section(label = "Law functions"),
+    description = "The section references in free text such as an FIR's sections column, as a \
+list of normalised references `<act> <section>` in order of appearance, without duplicates: \
+`IPC 379`, `BNS 303(2)`, `Arms Act 3/25`. Sections may come before or after their act \
+(`379, 411 IPC`, `IPC 379 r/w 34`, `u/s 303(2) BNS`), several acts may share one text \
+(`379 IPC, 3/25 Arms Act`); English and Hindi spellings (`धारा 379 भादवि`), Devanagari digits, \
+suffixes and sub-sections (`498-A` → `498A`, `303 (2)` → `303(2)`) are read. `302/34` and \
+`r/w` give separate sections under IPC, BNS, CrPC and BNSS, and stay one reference under other \
+acts, where they name one offence (`Arms Act 3/25`, `NDPS Act 8/21`). Acts recognised: IPC, BNS, \
+CrPC, BNSS, Arms Act, NDPS Act, IT Act, MV Act, Excise Act, POCSO Act, SC/ST Act, DP Act \
+(Dowry Prohibition); another act written as `... Act` keeps its own name (`Gambling Act 13`); \
+sections with no act at all are given bare (`379`). Numbers of four digits or more (years, \
+FIR and phone numbers) are not sections, and `123/2024` is a case number. NULL for NULL; an \
+empty list when nothing is recognisable.",
+    syntax_example = "law_sections(text)",
+    sql_example = r#"```sql
+> select law_sections('302/34 IPC, 3/25 Arms Act');
++-------------------------------------------------+
+| law_sections(Utf8("302/34 IPC, 3/25 Arms Act")) |
++-------------------------------------------------+
+| [IPC 302, IPC 34, Arms Act 3/25]                |
++-------------------------------------------------+
+```"#,
+    argument(name = "text", description = "Free text naming sections and acts.")
+)]
+#[derive(Debug, PartialEq, Eq, Hash)]
+pub struct LawSections {
+    signature: Signature,
+}
+
+impl Default for LawSections {
+    fn default() -> Self {
+        Self {
+            signature: kernel::one_text_argument(),
+        }
+    }
+}
+
+impl ScalarUDFImpl for LawSections {
+    fn name(&self) -> &str {
+        "law_sections"
+    }
+
+    fn signature(&self) -> &Signature {
+        &self.signature
+    }
+
+    fn return_type(&self, _arg_types: &[DataType]) -> Result<DataType> {
+        Ok(text_list_type())
+    }
+
+    fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
+        let mut parser = SectionParser::new();
+        let mut kernel = ToTextList(|value: &str, out: &mut StringBuilder| {
+            for reference in parser.references(value) {
+                out.append_value(reference);
+            }
+            true
+        });
+        kernel::evaluate(&mut kernel, &args.args[0])
+    }
+
+    fn documentation(&self) -> Option<&Documentation> {
+        self.doc()
+    }
+}
+
+pub(super) static LAW_SECTIONS: LazyLock<Arc<ScalarUDF>> =
+    LazyLock::new(|| Arc::new(ScalarUDF::new_from_impl(LawSections::default())));
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::law::test_support::lists;
+
+    fn list(items: &[&str]) -> Option<Vec<String>> {
+        Some(items.iter().map(|s| s.to_string()).collect())
+    }
+
+    #[test]
+    fn over_every_encoding() {
+        let long = "धारा ".repeat(2_000);
+        let inputs = [
+            Some("379, 411 IPC"),
+            None,
+            Some(""),
+            Some("u/s 303(2) BNS"),
+            Some("3/25 Arms Act"),
+            Some("302/34 IPC"),
+            Some("धारा 379 भादवि"),
+            Some("IPC 379 r/w 34"),
+            Some("NDPS 8/21"),
+            Some("Sec 66C IT Act"),
+            Some("379 IPC, 3/25 Arms Act"),
+            Some("no sections here"),
+            Some(long.as_str()),
+            Some("\u{0}\u{fffd}😀"),
+        ];
+        assert_eq!(
+            lists(&LAW_SECTIONS, &inputs),
+            [
+                list(&["IPC 379", "IPC 411"]),
+                None,
+                list(&[]),
+                list(&["BNS 303(2)"]),
+                list(&["Arms Act 3/25"]),
+                list(&["IPC 302", "IPC 34"]),
+                list(&["IPC 379"]),
+                list(&["IPC 379", "IPC 34"]),
+                list(&["NDPS Act 8/21"]),
+                list(&["IT Act 66C"]),
+                list(&["IPC 379", "Arms Act 3/25"]),
+                list(&[]),
+                list(&[]),
+                list(&[]),
+            ]
+        );
+    }
+}

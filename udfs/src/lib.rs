@@ -1,0 +1,37 @@
+//! Police SQL functions for Apache DataFusion.
+//!
+//! [`functions`] lists every function; a jaanch session registers all of them.
+//! Families share a name prefix (`plate_`, `district_`, `phone_`, ...) so tab completion lists a
+//! family together. Every function takes any string encoding (Utf8, LargeUtf8, Utf8View,
+//! dictionary), gives NULL for NULL, and NULL — never an error — for a value it cannot parse.
+
+use std::sync::Arc;
+
+use arrow::array::RecordBatch;
+use datafusion::logical_expr::ScalarUDF;
+
+pub mod district;
+pub mod geo;
+pub mod kernel;
+pub mod law;
+pub mod person;
+pub mod plate;
+pub mod reference;
+
+/// Every police function, ready to register in a session.
+pub fn functions() -> Vec<Arc<ScalarUDF>> {
+    [
+        plate::functions(),
+        district::functions(),
+        person::functions(),
+        law::functions(),
+        geo::functions(),
+    ]
+    .concat()
+}
+
+/// The `ref` schema's tables (`districts`, `rto_codes`, ...), built from the same embedded
+/// data the functions use.
+pub fn reference_tables() -> Vec<(&'static str, RecordBatch)> {
+    [district::reference_tables(), law::reference_tables()].concat()
+}

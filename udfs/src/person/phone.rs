@@ -1,0 +1,396 @@
+//! `phone_normalize`, `phone_is_valid`, `phone_mask`: Indian mobile numbers.
+//!
+//! A valid mobile number is 10 digits starting with 6, 7, 8 or 9, written alone or after the
+//! prefix `+91`, `91` or `0`. Spaces, tabs, no-break spaces, `-`, `.`, `(` and `)` are
+//! formatting; Devanagari digits are digits; one `+` may open the number (it must then be
+//! `+91`). Anything else (letters, a second number, `/`) makes the value invalid: nothing is
+//! guessed. Integer columns work too: the signature casts them to text first (and the `.0` of a
+//! whole number that arrived as a float, `9829012345.0`, is dropped).
+
+use std::sync::{Arc, LazyLock};
+
+use arrow::datatypes::DataType;
+use datafusion::common::Result;
+use datafusion::logical_expr::{
+    ColumnarValue, Documentation, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature,
+};
+use datafusion_macros::user_doc;
+
+use super::collect_digits;
+use crate::kernel::{self, ToBool, ToText};
+
+/// The 10-digit national number of an Indian mobile number written in `text`, or `None`.
+#[inline]
+pub fn parse_mobile(text: &str) -> Option<[u8; 10]> {
+    // One `+` may open the number, possibly after spaces or a bracket: `+91 ...`, `(+91) ...`.
+    let start = text
+        .bytes()
+        .position(|b| !matches!(b, b' ' | b'\t' | b'('))
+        .unwrap_or(text.len());
+    let plus = text.as_bytes().get(start) == Some(&b'+');
+    // The skipped bytes before the `+` are all formatting, and `+` is one byte.
+    let body = if plus { &text[start + 1..] } else { text };
+    let mut digits = [0u8; 12];
+    let count = collect_digits(body, &mut digits, |b| {
+        matches!(b, b' ' | b'\t' | b'-' | b'.' | b'(' | b')')
+    })?;
+    let national = match count {
+        10 if !plus => &digits[..10],
+        11 if !plus && digits[0] == b'0' => &digits[1..11],
+        12 if digits[..2] == *b"91" => &digits[2..12],
+        _ => return None,
+    };
+    if !matches!(national[0], b'6'..=b'9') {
+        return None;
+    }
+    national.try_into().ok()
+}
+
+/// Writes `+91` and the 10 digits.
+#[inline]
+fn write_normalized(national: &[u8; 10], out: &mut String) {
+    out.push_str("+91");
+    // The digits are ASCII.
+    out.push_str(std::str::from_utf8(national).unwrap_or_default());
+}
+
+#[user_doc(
+    doc_section(label = "Person and device functions"),
+    description = "Canonical form `+91NNNNNNNNNN` of an Indian mobile number written with any \
+spacing, dashes, dots or brackets, with or without the prefix `+91`, `91` or `0`, in ASCII or \
+Devanagari digits; integers (and whole-number floats) are accepted. NULL if the value is not a valid Indian mobile number \
+(10 digits starting with 6-9): landlines, 9 or 11 digits, letters or two numbers in one value \
+give NULL.",
+    syntax_example = "phone_normalize(phone)",
+    sql_example = r#"```sql
+> select phone_normalize('098290-12345');
++---------------------------------------+
+| phone_normalize(Utf8("098290-12345")) |
++---------------------------------------+
+| +919829012345                         |
++---------------------------------------+
+```"#,
+    argument(name = "phone", description = "Mobile number as text or integer.")
+)]
+#[derive(Debug, PartialEq, Eq, Hash)]
+pub struct PhoneNormalize {
+    signature: Signature,
+}
+
+impl Default for PhoneNormalize {
+    fn default() -> Self {
+        Self {
+            signature: kernel::one_text_argument(),
+        }
+    }
+}
+
+impl ScalarUDFImpl for PhoneNormalize {
+    fn name(&self) -> &str {
+        "phone_normalize"
+    }
+
+    fn signature(&self) -> &Signature {
+        &self.signature
+    }
+
+    fn return_type(&self, _arg_types: &[DataType]) -> Result<DataType> {
+        Ok(DataType::Utf8)
+    }
+
+    fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
+        let mut kernel = ToText::new(|value: &str, out: &mut String| match parse_mobile(value) {
+            Some(national) => {
+                write_normalized(&national, out);
+                true
+            }
+            None => false,
+        });
+        kernel::evaluate(&mut kernel, &args.args[0])
+    }
+
+    fn documentation(&self) -> Option<&Documentation> {
+        self.doc()
+    }
+}
+
+#[user_doc(
+    doc_section(label = "Person and device functions"),
+    description = "True if the value is a valid Indian mobile number in any of the forms \
+`phone_normalize` accepts, false otherwise; NULL for NULL.",
+    syntax_example = "phone_is_valid(phone)",
+    sql_example = r#"```sql
+> select phone_is_valid('+91 98290 12345');
++-----------------------------------------+
+| phone_is_valid(Utf8("+91 98290 12345")) |
++-----------------------------------------+
+| true                                    |
++-----------------------------------------+
+```"#,
+    argument(name = "phone", description = "Mobile number as text or integer.")
+)]
+#[derive(Debug, PartialEq, Eq, Hash)]
+pub struct PhoneIsValid {
+    signature: Signature,
+}
+
+impl Default for PhoneIsValid {
+    fn default() -> Self {
+        Self {
+            signature: kernel::one_text_argument(),
+        }
+    }
+}
+
+impl ScalarUDFImpl for PhoneIsValid {
+    fn name(&self) -> &str {
+        "phone_is_valid"
+    }
+
+    fn signature(&self) -> &Signature {
+        &self.signature
+    }
+
+    fn return_type(&self, _arg_types: &[DataType]) -> Result<DataType> {
+        Ok(DataType::Boolean)
+    }
+
+    fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
+        let mut kernel = ToBool(|value: &str| Some(parse_mobile(value).is_some()));
+        kernel::evaluate(&mut kernel, &args.args[0])
+    }
+
+    fn documentation(&self) -> Option<&Documentation> {
+        self.doc()
+    }
+}
+
+#[user_doc(
+    doc_section(label = "Person and device functions"),
+    description = "A valid Indian mobile number masked for display: `+91`, six `X` and the last \
+four digits (`+91XXXXXX2345`), always 13 characters. NULL if the value is not a valid mobile \
+number, so an unparseable value is never shown in any form.",
+    syntax_example = "phone_mask(phone)",
+    sql_example = r#"```sql
+> select phone_mask('9829012345');
++--------------------------------+
+| phone_mask(Utf8("9829012345")) |
++--------------------------------+
+| +91XXXXXX2345                  |
++--------------------------------+
+```"#,
+    argument(name = "phone", description = "Mobile number as text or integer.")
+)]
+#[derive(Debug, PartialEq, Eq, Hash)]
+pub struct PhoneMask {
+    signature: Signature,
+}
+
+impl Default for PhoneMask {
+    fn default() -> Self {
+        Self {
+            signature: kernel::one_text_argument(),
+        }
+    }
+}
+
+impl ScalarUDFImpl for PhoneMask {
+    fn name(&self) -> &str {
+        "phone_mask"
+    }
+
+    fn signature(&self) -> &Signature {
+        &self.signature
+    }
+
+    fn return_type(&self, _arg_types: &[DataType]) -> Result<DataType> {
+        Ok(DataType::Utf8)
+    }
+
+    fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
+        let mut kernel = ToText::new(|value: &str, out: &mut String| match parse_mobile(value) {
+            Some(national) => {
+                out.push_str("+91XXXXXX");
+                out.push_str(std::str::from_utf8(&national[6..]).unwrap_or_default());
+                true
+            }
+            None => false,
+        });
+        kernel::evaluate(&mut kernel, &args.args[0])
+    }
+
+    fn documentation(&self) -> Option<&Documentation> {
+        self.doc()
+    }
+}
+
+pub(super) static PHONE_NORMALIZE: LazyLock<Arc<ScalarUDF>> =
+    LazyLock::new(|| Arc::new(ScalarUDF::new_from_impl(PhoneNormalize::default())));
+pub(super) static PHONE_IS_VALID: LazyLock<Arc<ScalarUDF>> =
+    LazyLock::new(|| Arc::new(ScalarUDF::new_from_impl(PhoneIsValid::default())));
+pub(super) static PHONE_MASK: LazyLock<Arc<ScalarUDF>> =
+    LazyLock::new(|| Arc::new(ScalarUDF::new_from_impl(PhoneMask::default())));
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::person::test_support::{bools, texts};
+    use arrow::array::{Array, AsArray, Int64Array};
+    use arrow::datatypes::Field;
+    use datafusion::logical_expr::type_coercion::functions::fields_with_udf;
+
+    /// Inputs and the number `phone_normalize` must give (None: not a valid mobile number).
+    const CASES: &[(&str, Option<&str>)] = &[
+        ("9829012345", Some("+919829012345")),
+        ("+919829012345", Some("+919829012345")),
+        ("+91 98290 12345", Some("+919829012345")),
+        ("+91-98290-12345", Some("+919829012345")),
+        ("(+91) 98290-12345", Some("+919829012345")),
+        ("+91 (982) 901-2345", Some("+919829012345")),
+        ("098290 12345", Some("+919829012345")),
+        ("0-98290-12345", Some("+919829012345")),
+        ("919829012345", Some("+919829012345")),
+        ("91 98290 12345", Some("+919829012345")),
+        ("98290.12345", Some("+919829012345")),
+        (" \t9829012345 \t", Some("+919829012345")),
+        ("\u{a0}98290\u{a0}12345", Some("+919829012345")),
+        ("९८२९०१२३४५", Some("+919829012345")),
+        ("+९१ ९८२९० १२३४५", Some("+919829012345")),
+        ("6000000000", Some("+916000000000")),
+        ("7014567890", Some("+917014567890")),
+        ("8058012345", Some("+918058012345")),
+        // Ten digits that happen to start with 91 are a number, not a prefix.
+        ("9182345678", Some("+919182345678")),
+        // A number that was read as a float and cast to text.
+        ("9829012345.0", Some("+919829012345")),
+        ("919829012345.0", Some("+919829012345")),
+        // Mobile numbers start with 6-9.
+        ("5829012345", None),
+        ("0141 2567890", None),
+        ("1234567890", None),
+        ("91 5829012345", None),
+        ("+91 5829012345", None),
+        // Too few or too many digits.
+        ("982901234", None),
+        ("98290123456", None),
+        ("9198290123456", None),
+        ("0091 9829012345", None),
+        ("+91 0 9829012345", None),
+        // A `+` must be +91, once, at the start.
+        ("+9829012345", None),
+        ("+1 9829012345", None),
+        ("++919829012345", None),
+        ("98290+12345", None),
+        // Letters, two numbers, other separators: not guessed.
+        ("98290abcde", None),
+        ("Mob 9829012345", None),
+        ("9829012345/9829012346", None),
+        ("9829012345, 9829012346", None),
+        ("98290_12345", None),
+        ("9829012345.5", None),
+        ("9829012345.00", None),
+        ("", None),
+        ("   ", None),
+        ("+", None),
+        ("()", None),
+        ("१२३", None),
+        ("फ़ोन", None),
+        ("📱9829012345", None),
+    ];
+
+    #[test]
+    fn normalize_valid_and_mask_agree_on_every_case() {
+        let inputs: Vec<Option<&str>> = CASES.iter().map(|(input, _)| Some(*input)).collect();
+        let normalized = texts(&PHONE_NORMALIZE, &inputs);
+        let valid = bools(&PHONE_IS_VALID, &inputs);
+        let masked = texts(&PHONE_MASK, &inputs);
+        for (i, (input, expected)) in CASES.iter().enumerate() {
+            assert_eq!(
+                normalized[i].as_deref(),
+                *expected,
+                "phone_normalize({input:?})"
+            );
+            assert_eq!(
+                valid[i],
+                Some(expected.is_some()),
+                "phone_is_valid({input:?})"
+            );
+            let expected_mask = expected.map(|number| format!("+91XXXXXX{}", &number[9..]));
+            assert_eq!(masked[i], expected_mask, "phone_mask({input:?})");
+        }
+    }
+
+    #[test]
+    fn null_in_null_out() {
+        let inputs = [None, Some("9829012345"), None];
+        assert_eq!(
+            texts(&PHONE_NORMALIZE, &inputs),
+            [None, Some("+919829012345".to_string()), None]
+        );
+        assert_eq!(bools(&PHONE_IS_VALID, &inputs), [None, Some(true), None]);
+        assert_eq!(
+            texts(&PHONE_MASK, &inputs),
+            [None, Some("+91XXXXXX2345".to_string()), None]
+        );
+    }
+
+    #[test]
+    fn mask_keeps_only_the_last_four_digits() {
+        let masked = texts(&PHONE_MASK, &[Some("+91 70145 67890")]);
+        assert_eq!(masked, [Some("+91XXXXXX7890".to_string())]);
+        assert!(!masked[0].as_ref().unwrap().contains("70145"));
+    }
+
+    #[test]
+    fn long_and_garbage_values_are_invalid() {
+        let digits = "9".repeat(10_000);
+        let spaces = format!("{}9829012345", " ".repeat(10_000));
+        let garbage = "ज़ab€\u{0}".repeat(2_000);
+        let inputs = [
+            Some(digits.as_str()),
+            Some(spaces.as_str()),
+            Some(garbage.as_str()),
+        ];
+        assert_eq!(
+            texts(&PHONE_NORMALIZE, &inputs)[..],
+            [None, Some("+919829012345".into()), None]
+        );
+        assert_eq!(
+            bools(&PHONE_IS_VALID, &inputs),
+            [Some(false), Some(true), Some(false)]
+        );
+    }
+
+    #[test]
+    fn integer_phone_numbers_are_cast_to_text() {
+        // The signature coerces an Int64 column to text; the text of the integer then parses.
+        let field = Arc::new(Field::new("phone", DataType::Int64, true));
+        let coerced = fields_with_udf(&[field], PHONE_NORMALIZE.as_ref()).unwrap();
+        assert!(
+            matches!(
+                coerced[0].data_type(),
+                DataType::Utf8 | DataType::Utf8View | DataType::LargeUtf8
+            ),
+            "{coerced:?}"
+        );
+        let integers = Int64Array::from(vec![
+            Some(9829012345),
+            Some(919829012345),
+            Some(5829012345),
+            None,
+        ]);
+        let as_text = arrow::compute::cast(&integers, &DataType::Utf8).unwrap();
+        let as_text = as_text.as_string::<i32>();
+        let inputs: Vec<Option<&str>> = as_text.iter().collect();
+        assert_eq!(
+            texts(&PHONE_NORMALIZE, &inputs),
+            [
+                Some("+919829012345".to_string()),
+                Some("+919829012345".to_string()),
+                None,
+                None
+            ]
+        );
+        assert_eq!(as_text.len(), 4);
+    }
+}

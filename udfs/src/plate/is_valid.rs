@@ -1,0 +1,112 @@
+//! `plate_is_valid(text)`: whether a value is a plate of a known format.
+
+use std::sync::{Arc, LazyLock};
+
+use arrow::datatypes::DataType;
+use datafusion::common::Result;
+use datafusion::logical_expr::{
+    ColumnarValue, Documentation, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature,
+};
+use datafusion_macros::user_doc;
+
+use super::Plate;
+use crate::kernel::{self, ToBool};
+
+#[user_doc(
+    doc_section(label = "Plate Functions"),
+    description = "Whether the value is a vehicle number plate of a known format (standard, \
+Bharat series, temporary, old three-letter, defence, diplomatic) with a known state code, \
+formatting aside: true exactly where `plate_normalize` is not NULL. Look-alike characters are \
+not repaired (`plate_is_valid(plate_repair(x))` for that). False for text that is not a plate, \
+NULL only for NULL.",
+    syntax_example = "plate_is_valid(plate)",
+    sql_example = r#"```sql
+> SELECT plate_is_valid('RJ 14 CA 12') AS a, plate_is_valid('RI14CA0012') AS b, plate_is_valid('RJ14CO1234') AS c;
++------+-------+-------+
+| a    | b     | c     |
++------+-------+-------+
+| true | false | false |
++------+-------+-------+
+```"#,
+    argument(
+        name = "plate",
+        description = "Plate as written or read, in any format."
+    )
+)]
+#[derive(Debug, PartialEq, Eq, Hash)]
+pub struct PlateIsValid {
+    signature: Signature,
+}
+
+impl ScalarUDFImpl for PlateIsValid {
+    fn name(&self) -> &str {
+        "plate_is_valid"
+    }
+
+    fn signature(&self) -> &Signature {
+        &self.signature
+    }
+
+    fn return_type(&self, _arg_types: &[DataType]) -> Result<DataType> {
+        Ok(DataType::Boolean)
+    }
+
+    fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
+        kernel::evaluate(
+            &mut ToBool(|s: &str| Some(Plate::parse(s).is_some())),
+            &args.args[0],
+        )
+    }
+
+    fn documentation(&self) -> Option<&Documentation> {
+        self.doc()
+    }
+}
+
+/// The shared instance.
+pub static PLATE_IS_VALID: LazyLock<Arc<ScalarUDF>> = LazyLock::new(|| {
+    Arc::new(ScalarUDF::new_from_impl(PlateIsValid {
+        signature: kernel::one_text_argument(),
+    }))
+});
+
+#[cfg(test)]
+mod tests {
+    use arrow::array::{Array, AsArray};
+
+    use super::*;
+    use crate::kernel::test_util::run_all_encodings;
+    use crate::plate::test_util::messy;
+
+    #[test]
+    fn validity() {
+        let long = "RJ14CA0012".repeat(1000);
+        let inputs = [
+            Some("RJ 14 CA 12"),
+            Some("22BH1234AA"),
+            Some("T0125RJ0042AB"),
+            Some("RSB1234"),
+            Some("15B123456K"),
+            Some("077CD0012"),
+            Some("RI14CA0012"),
+            Some("RJ14CO1234"),
+            Some("XX14CA1234"),
+            Some(""),
+            Some(long.as_str()),
+            None,
+        ];
+        let out = run_all_encodings(&PLATE_IS_VALID, &inputs);
+        let out = out.as_boolean();
+        let got: Vec<Option<bool>> = (0..out.len())
+            .map(|i| out.is_valid(i).then(|| out.value(i)))
+            .collect();
+        let t = Some(true);
+        let f = Some(false);
+        assert_eq!(got, [t, t, t, t, t, t, f, f, f, f, f, None]);
+        let messy = messy();
+        let inputs: Vec<Option<&str>> = messy.iter().map(|s| s.as_deref()).collect();
+        let out = run_all_encodings(&PLATE_IS_VALID, &inputs);
+        assert_eq!(out.null_count(), 1);
+        assert_eq!(out.as_boolean().true_count(), 1);
+    }
+}

@@ -1,0 +1,101 @@
+//! `plate_kind(text)`: the format of a plate.
+
+use std::sync::{Arc, LazyLock};
+
+use arrow::datatypes::DataType;
+use datafusion::common::Result;
+use datafusion::logical_expr::{
+    ColumnarValue, Documentation, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature,
+};
+use datafusion_macros::user_doc;
+
+use super::Plate;
+use crate::kernel::{self, ToText};
+
+#[user_doc(
+    doc_section(label = "Plate Functions"),
+    description = "The format of a vehicle number plate: `standard` (`RJ14CA0012`), `bharat` \
+(`22BH1234AA`), `temporary` (`T0125RJ0042AB`), `old` (three-letter series, `RSB1234`), \
+`defence` (`15B123456K`) or `diplomatic` (`077CD0012`). Formatting aside, not repaired; NULL \
+if the value is not a plate.",
+    syntax_example = "plate_kind(plate)",
+    sql_example = r#"```sql
+> SELECT plate_kind('RJ14CA0012') AS a, plate_kind('22 BH 1234 AA') AS b, plate_kind('77 CD 12') AS c;
++----------+--------+------------+
+| a        | b      | c          |
++----------+--------+------------+
+| standard | bharat | diplomatic |
++----------+--------+------------+
+```"#,
+    argument(
+        name = "plate",
+        description = "Plate as written or read, in any format."
+    )
+)]
+#[derive(Debug, PartialEq, Eq, Hash)]
+pub struct PlateKind {
+    signature: Signature,
+}
+
+impl ScalarUDFImpl for PlateKind {
+    fn name(&self) -> &str {
+        "plate_kind"
+    }
+
+    fn signature(&self) -> &Signature {
+        &self.signature
+    }
+
+    fn return_type(&self, _arg_types: &[DataType]) -> Result<DataType> {
+        Ok(DataType::Utf8)
+    }
+
+    fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
+        kernel::evaluate(
+            &mut ToText::new(|s, out| match Plate::parse(s) {
+                Some(plate) => {
+                    out.push_str(plate.kind().name());
+                    true
+                }
+                None => false,
+            }),
+            &args.args[0],
+        )
+    }
+
+    fn documentation(&self) -> Option<&Documentation> {
+        self.doc()
+    }
+}
+
+/// The shared instance.
+pub static PLATE_KIND: LazyLock<Arc<ScalarUDF>> = LazyLock::new(|| {
+    Arc::new(ScalarUDF::new_from_impl(PlateKind {
+        signature: kernel::one_text_argument(),
+    }))
+});
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::plate::test_util::check;
+
+    #[test]
+    fn kinds() {
+        check(
+            &PLATE_KIND,
+            &[
+                (Some("rj-14-ca-12"), Some("standard")),
+                (Some("DL 3C AB 1234"), Some("standard")),
+                (Some("22 BH 1234 AA"), Some("bharat")),
+                (Some("T 0125 RJ 42 AB"), Some("temporary")),
+                (Some("RSB 1234"), Some("old")),
+                (Some("↑15B123456K"), Some("defence")),
+                (Some("77 UN 12"), Some("diplomatic")),
+                (Some("RI14CA0012"), None),
+                (Some(""), None),
+                (None, None),
+            ],
+        );
+    }
+}

@@ -1,0 +1,106 @@
+//! `plate_match_key(text)`: a key equal for a plate and its noisy reads, for equi-joins.
+
+use std::sync::{Arc, LazyLock};
+
+use arrow::datatypes::DataType;
+use datafusion::common::Result;
+use datafusion::logical_expr::{
+    ColumnarValue, Documentation, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature,
+};
+use datafusion_macros::user_doc;
+
+use super::ocr;
+use crate::kernel::{self, ToText};
+
+#[user_doc(
+    doc_section(label = "Plate Functions"),
+    description = "A key that is the same for a plate and its typical noisy reads, so that \
+ANPR reads join a register with a plain equi-join: `ON plate_match_key(a.plate) = \
+plate_match_key(b.plate)`. The value is read like `plate_repair` (formatting dropped, best \
+reading by position, even when ambiguous); then every character becomes its look-alike class \
+(O/0/D/Q → 0, I/1/L/T/J → 1, Z/2 → 2, S/5 → 5, B/8 → 8, G/6 → 6, A/4 → 4) and zero padding is \
+dropped (leading zeros of the RTO part, number and diplomatic country code; D or Q ending a \
+series). So `RJ14CA12`, `rj 14 ca 0012` and `RI14C4OO12` share a key. The key is not a plate: \
+distinct plates that differ only by look-alikes (RJ14CA0012, RJ14C40012...) share it too, so \
+check candidate pairs. NULL if the value cannot be read as a plate.",
+    syntax_example = "plate_match_key(plate)",
+    sql_example = r#"```sql
+> SELECT plate_match_key('RJ14CA12') AS a, plate_match_key('RI14C4OO12') AS b;
++----------+----------+
+| a        | b        |
++----------+----------+
+| R114C412 | R114C412 |
++----------+----------+
+```"#,
+    argument(
+        name = "plate",
+        description = "Plate as written or read, in any format."
+    )
+)]
+#[derive(Debug, PartialEq, Eq, Hash)]
+pub struct PlateMatchKey {
+    signature: Signature,
+}
+
+impl ScalarUDFImpl for PlateMatchKey {
+    fn name(&self) -> &str {
+        "plate_match_key"
+    }
+
+    fn signature(&self) -> &Signature {
+        &self.signature
+    }
+
+    fn return_type(&self, _arg_types: &[DataType]) -> Result<DataType> {
+        Ok(DataType::Utf8)
+    }
+
+    fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
+        kernel::evaluate(&mut ToText::new(ocr::write_match_key), &args.args[0])
+    }
+
+    fn documentation(&self) -> Option<&Documentation> {
+        self.doc()
+    }
+}
+
+/// The shared instance.
+pub static PLATE_MATCH_KEY: LazyLock<Arc<ScalarUDF>> = LazyLock::new(|| {
+    Arc::new(ScalarUDF::new_from_impl(PlateMatchKey {
+        signature: kernel::one_text_argument(),
+    }))
+});
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::plate::test_util::{check, messy, texts};
+
+    #[test]
+    fn keys() {
+        check(
+            &PLATE_MATCH_KEY,
+            &[
+                (Some("RJ14CA0012"), Some("R114C412")),
+                (Some("RJ14CA12"), Some("R114C412")),
+                (Some("rj-14-ca-0012"), Some("R114C412")),
+                (Some("RI14C4OO12"), Some("R114C412")),
+                (Some("RJ14C01234"), Some("R114C1234")),
+                (Some("RJ14CD1234"), Some("R114C1234")),
+                (Some("DL 3C AB 1234"), Some("013C481234")),
+                (Some("22 BH 1234 AA"), Some("228H123444")),
+                (Some("HELLO"), None),
+                (None, None),
+            ],
+        );
+    }
+
+    #[test]
+    fn messy_values() {
+        let messy = messy();
+        let inputs: Vec<Option<&str>> = messy.iter().map(|s| s.as_deref()).collect();
+        let got = texts(&PLATE_MATCH_KEY, &inputs);
+        let expected = [None, None, None, None, Some("R114C412"), None, None, None];
+        assert_eq!(got, expected.map(|e| e.map(String::from)));
+    }
+}

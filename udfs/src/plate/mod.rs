@@ -1,0 +1,85 @@
+//! Number plate functions: read plates of every Indian format from messy text and OCR output.
+//!
+//! One parser ([`parse`]) serves every function; [`ocr`] adds the repair of look-alike
+//! characters and the match key. Which functions repair:
+//! - `plate_normalize`, `plate_is_valid`, `plate_kind`, `plate_state`, `plate_state_name`,
+//!   `plate_rto` and `plate_district` read the value as written: formatting (case, spaces,
+//!   separators, missing zero padding, Devanagari digits) is dropped, nothing is guessed. They
+//!   all agree: each is non-NULL only where `plate_normalize` is (where the kind has the part).
+//! - `plate_repair` also fixes OCR confusions by position; compose it
+//!   (`plate_state(plate_repair(x))`) to describe a repaired read.
+//! - `plate_match_key` reads like `plate_repair` but also keys ambiguous reads.
+
+use std::sync::Arc;
+
+use datafusion::logical_expr::ScalarUDF;
+
+mod is_valid;
+mod kind;
+mod match_key;
+mod normalize;
+pub mod ocr;
+pub mod parse;
+mod repair;
+mod rto;
+mod state;
+
+#[cfg(test)]
+mod proptests;
+
+pub use parse::{Kind, Plate};
+
+/// Every function of this family.
+pub fn functions() -> Vec<Arc<ScalarUDF>> {
+    vec![
+        Arc::clone(&normalize::PLATE_NORMALIZE),
+        Arc::clone(&repair::PLATE_REPAIR),
+        Arc::clone(&match_key::PLATE_MATCH_KEY),
+        Arc::clone(&is_valid::PLATE_IS_VALID),
+        Arc::clone(&kind::PLATE_KIND),
+        Arc::clone(&state::PLATE_STATE),
+        Arc::clone(&state::PLATE_STATE_NAME),
+        Arc::clone(&rto::PLATE_RTO),
+        Arc::clone(&rto::PLATE_DISTRICT),
+    ]
+}
+
+#[cfg(test)]
+pub(crate) mod test_util {
+    use arrow::array::{Array, AsArray};
+    use datafusion::logical_expr::ScalarUDF;
+
+    use crate::kernel::test_util::run_all_encodings;
+
+    /// The text results of `udf` over `inputs`, checked to agree over every encoding.
+    pub fn texts(udf: &ScalarUDF, inputs: &[Option<&str>]) -> Vec<Option<String>> {
+        let out = run_all_encodings(udf, inputs);
+        let out = out.as_string::<i32>();
+        (0..out.len())
+            .map(|i| out.is_valid(i).then(|| out.value(i).to_string()))
+            .collect()
+    }
+
+    /// Asserts `udf(input) = expected` for each pair, over every encoding.
+    pub fn check(udf: &ScalarUDF, cases: &[(Option<&str>, Option<&str>)]) {
+        let inputs: Vec<Option<&str>> = cases.iter().map(|c| c.0).collect();
+        let got = texts(udf, &inputs);
+        for ((input, expected), got) in cases.iter().zip(got) {
+            assert_eq!(got.as_deref(), *expected, "{}({input:?})", udf.name());
+        }
+    }
+
+    /// Messy values every function must survive: NULL, empty, blank, 10 KB, non-ASCII.
+    pub fn messy() -> Vec<Option<String>> {
+        vec![
+            None,
+            Some(String::new()),
+            Some("   ".into()),
+            Some("RJ14CA0012".repeat(1000)),
+            Some(format!("RJ14CA0012{}", " ".repeat(10_000))),
+            Some("राजस्थान १४".into()),
+            Some("\u{0}\u{fffd}🚗".into()),
+            Some("RJ14CA0012\u{301}".into()),
+        ]
+    }
+}

@@ -1,0 +1,614 @@
+//! OCR repair and the confusion-invariant match key.
+//!
+//! ANPR cameras and OCR confuse characters that look alike. The classes used here are
+//! `O 0 D Q`, `I 1 L T J`, `Z 2`, `S 5`, `B 8`, `G 6` and `A 4`; every other letter and digit
+//! is a class of its own.
+//!
+//! A *reading* of a value is a plate obtained by splitting its characters into the groups of a
+//! plate format and replacing characters only within their class: a letter in a digit slot by
+//! the digit of its class, a digit in a letter slot by a letter of its class, and the letters
+//! of a state code by class members that make a known code (`RI` → `RJ`).
+//!
+//! [`repair`] keeps a value that already is a plate (formatting aside) exactly as
+//! `plate_normalize` reads it. Otherwise it takes the reading with the fewest replacements,
+//! then the least zero padding; if that reading is not unique (`0D` may be `OD` or `DD`, a
+//! series `0` may be `D` or `Q`), there is no repair.
+//!
+//! [`write_match_key`] takes the closest reading (even if not unique), where a missing zero
+//! padding counts too (see [`Order::Closest`]), maps each character to its class and drops
+//! zero padding. Counting padding matters: ANPR reads the full width of a plate
+//! (`RJ14AB4012`), and a misread first digit (`RJ14ABA012`) would otherwise be taken as the
+//! valid but partly padded `RJ14ABA0012`, moving the `0` from inside the number into its
+//! padding.
+//!
+//! What the key guarantees: a plate and a read of it in which characters were replaced within
+//! their classes share a key whenever the plate is the closest reading of the read (no plate
+//! with another key is as close). A plate written without its zero padding (`RJ14CA12`) shares
+//! the key of the padded plate; one that keeps only part of it (`RJ14CA012`) may not.
+
+use super::parse::{Chars, Kind, MAX_CHARS, Plate, is_series_letter, is_state_code};
+
+/// The class of each byte: `0 1 2 5 8 6 4` for the look-alike classes, the byte itself for
+/// every other letter or digit.
+static CLASS: [u8; 256] = {
+    let mut table = [0u8; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        table[b] = match c {
+            b'O' | b'0' | b'D' | b'Q' => b'0',
+            b'I' | b'1' | b'L' | b'T' | b'J' => b'1',
+            b'Z' | b'2' => b'2',
+            b'S' | b'5' => b'5',
+            b'B' | b'8' => b'8',
+            b'G' | b'6' => b'6',
+            b'A' | b'4' => b'4',
+            _ => c,
+        };
+        b += 1;
+    }
+    table
+};
+
+const ALPHABET: &[u8; 26] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ";
+
+/// The class of an uppercase letter or digit.
+#[inline]
+pub(crate) fn class_of(c: u8) -> u8 {
+    CLASS[c as usize]
+}
+
+/// The letters `c` may stand for: the letters of its class (a letter of no class stands for
+/// itself; the digits 3, 7, 9 for none).
+fn letters_of(c: u8) -> &'static [u8] {
+    match class_of(c) {
+        b'0' => b"ODQ",
+        b'1' => b"ILTJ",
+        b'2' => b"Z",
+        b'5' => b"S",
+        b'8' => b"B",
+        b'6' => b"G",
+        b'4' => b"A",
+        k if k.is_ascii_uppercase() => {
+            let i = (k - b'A') as usize;
+            &ALPHABET[i..i + 1]
+        }
+        _ => &[],
+    }
+}
+
+/// The digit `c` may stand for.
+#[inline]
+fn digit_of(c: u8) -> Option<u8> {
+    let k = class_of(c);
+    k.is_ascii_digit().then_some(k)
+}
+
+/// What a group of a plate format holds.
+#[derive(Clone, Copy)]
+enum Slot {
+    /// A known state code (2 letters).
+    State,
+    /// Digits, zero-padded to `width` in canonical form (0: never padded). A Delhi RTO part
+    /// is never padded.
+    Digits(usize),
+    /// Series letters: never `I` or `O`.
+    Series,
+    /// Any letters.
+    Letters,
+    /// One of these exact strings.
+    Fixed(&'static [&'static [u8]]),
+}
+
+#[derive(Clone, Copy)]
+struct Group {
+    slot: Slot,
+    min: usize,
+    max: usize,
+}
+
+const fn g(slot: Slot, min: usize, max: usize) -> Group {
+    Group { slot, min, max }
+}
+
+/// The plate formats as groups, in order of preference when two readings tie.
+const FORMATS: [&[Group]; 6] = [
+    // Standard: SS NN X[XX] NNNN.
+    &[
+        g(Slot::State, 2, 2),
+        g(Slot::Digits(2), 1, 2),
+        g(Slot::Series, 1, 3),
+        g(Slot::Digits(4), 1, 4),
+    ],
+    // Bharat series: YY BH NNNN XX.
+    &[
+        g(Slot::Digits(0), 2, 2),
+        g(Slot::Fixed(&[b"BH"]), 2, 2),
+        g(Slot::Digits(4), 1, 4),
+        g(Slot::Series, 1, 2),
+    ],
+    // Temporary: T MMYY SS NNNN X[X].
+    &[
+        g(Slot::Fixed(&[b"T"]), 1, 1),
+        g(Slot::Digits(0), 4, 4),
+        g(Slot::State, 2, 2),
+        g(Slot::Digits(4), 1, 4),
+        g(Slot::Series, 1, 2),
+    ],
+    // Defence: YY X NNNNNN X.
+    &[
+        g(Slot::Digits(0), 2, 2),
+        g(Slot::Letters, 1, 1),
+        g(Slot::Digits(0), 6, 6),
+        g(Slot::Letters, 1, 1),
+    ],
+    // Diplomatic: NNN CD|CC|UN NNNN.
+    &[
+        g(Slot::Digits(3), 1, 3),
+        g(Slot::Fixed(&[b"CD", b"CC", b"UN"]), 2, 2),
+        g(Slot::Digits(4), 1, 4),
+    ],
+    // Old three-letter series: XXX NNNN.
+    &[g(Slot::Letters, 3, 3), g(Slot::Digits(4), 1, 4)],
+];
+
+/// The best plate a value can be read as.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Reading {
+    pub plate: Plate,
+    /// Characters replaced.
+    #[cfg_attr(not(test), allow(dead_code, reason = "read by the property tests"))]
+    pub replaced: u32,
+    /// Zero padding added.
+    pub padding: u32,
+    /// How far the reading is from the value (lower is closer; see [`Search::consider`]).
+    #[cfg_attr(not(test), allow(dead_code, reason = "read by the property tests"))]
+    pub score: u32,
+    /// Another plate (or another choice of letters) is as close.
+    pub ambiguous: bool,
+    /// Another plate with another match key is as close.
+    pub key_tie: bool,
+}
+
+impl Reading {
+    fn exact(plate: Plate, chars: usize) -> Reading {
+        Reading {
+            plate,
+            replaced: 0,
+            padding: plate.as_str().len().saturating_sub(chars) as u32,
+            score: 0,
+            ambiguous: false,
+            key_tie: false,
+        }
+    }
+}
+
+/// The plate `s` is, as written or after repairing OCR confusions; `None` if it is no plate or
+/// the repair is ambiguous.
+pub fn repair(s: &str) -> Option<Plate> {
+    let reading = read(s)?;
+    (!reading.ambiguous).then_some(reading.plate)
+}
+
+/// Writes the match key of `s` into `out`; `false` if `s` cannot be read as a plate.
+///
+/// The key is the closest reading of `s` (see [`read_for_key`]; ambiguity does not matter)
+/// with every character replaced by its class and zero padding dropped: leading zeros of the
+/// RTO part, of the number and of a diplomatic country code, and zero-class letters (`D`, `Q`)
+/// that end a standard series. So `RJ14CA12`, `rj 14 ca 0012` and a read `RI14C4OO12` share a
+/// key, and `RJ14ABD012` (series `ABD`) and `RJ14AB0012` do too. The key is not a plate and is
+/// only meant for equality.
+pub fn write_match_key(s: &str, out: &mut String) -> bool {
+    let Some(reading) = read_for_key(s) else {
+        return false;
+    };
+    let key = Key::of(&reading.plate);
+    out.extend(key.as_bytes().iter().map(|&c| c as char));
+    true
+}
+
+/// The match key of a plate, on the stack.
+#[derive(PartialEq, Eq)]
+struct Key {
+    bytes: [u8; MAX_CHARS],
+    len: usize,
+}
+
+impl Key {
+    fn of(plate: &Plate) -> Key {
+        #[derive(Clone, Copy)]
+        enum Trim {
+            Keep,
+            Leading,
+            Trailing,
+        }
+        use Trim::*;
+        let trims: &[Trim] = match plate.kind() {
+            Kind::Standard => &[Keep, Leading, Trailing, Leading],
+            Kind::Bharat => &[Keep, Keep, Leading, Keep],
+            Kind::Temporary => &[Keep, Keep, Keep, Leading, Keep],
+            Kind::Defence => &[Keep, Keep, Keep, Keep],
+            Kind::Diplomatic => &[Leading, Keep, Leading],
+            Kind::Old => &[Keep, Leading],
+        };
+        let mut key = Key {
+            bytes: [0; MAX_CHARS],
+            len: 0,
+        };
+        for (group, &trim) in plate.groups().zip(trims) {
+            let mut group = group;
+            match trim {
+                Keep => {}
+                Leading => {
+                    while let [first, rest @ ..] = group
+                        && class_of(*first) == b'0'
+                    {
+                        group = rest;
+                    }
+                }
+                Trailing => {
+                    while let [rest @ .., last] = group
+                        && class_of(*last) == b'0'
+                    {
+                        group = rest;
+                    }
+                }
+            }
+            for &c in group {
+                key.bytes[key.len] = class_of(c);
+                key.len += 1;
+            }
+        }
+        key
+    }
+
+    fn as_bytes(&self) -> &[u8] {
+        &self.bytes[..self.len]
+    }
+}
+
+/// The plate `s` is as written, else its reading with the fewest replacements.
+pub(crate) fn read(s: &str) -> Option<Reading> {
+    let chars = Chars::of(s)?;
+    if let Some(plate) = Plate::from_chars(&chars) {
+        return Some(Reading::exact(plate, chars.as_bytes().len()));
+    }
+    search_all(chars.as_bytes(), Order::Replacements)
+}
+
+/// The reading of `s` for its match key: the closest by [`Order::Closest`]. A full-width read
+/// (`RJ14ABA012` for `RJ14AB4012`, the first digit misread) is read at full width, not as the
+/// valid but partly padded `RJ14ABA0012`.
+pub(crate) fn read_for_key(s: &str) -> Option<Reading> {
+    let chars = Chars::of(s)?;
+    if let Some(plate) = Plate::from_chars(&chars) {
+        let reading = Reading::exact(plate, chars.as_bytes().len());
+        if reading.padding == 0 {
+            // Written in full: no reading is closer.
+            return Some(reading);
+        }
+    }
+    search_all(chars.as_bytes(), Order::Closest)
+}
+
+/// [`search`]; a leading `IND` (the strip of high-security plates) is tried without first.
+fn search_all(input: &[u8], order: Order) -> Option<Reading> {
+    match input.strip_prefix(b"IND") {
+        Some(rest) => search(rest, order).or_else(|| search(input, order)),
+        None => search(input, order),
+    }
+}
+
+/// Which readings win.
+#[derive(Clone, Copy, PartialEq)]
+enum Order {
+    /// Fewest replacements, then least zero padding.
+    Replacements,
+    /// Least cost, then least zero padding. A replacement costs 2; a group of digits written
+    /// without its zero padding costs 1 (registers often drop it: `RJ14CA12`), a group that
+    /// keeps only part of its padding costs 3 (rare: `RJ14CA012`), a full-width group nothing.
+    Closest,
+}
+
+/// The closest plate to `input` over every format.
+fn search(input: &[u8], order: Order) -> Option<Reading> {
+    if input.is_empty() {
+        return None;
+    }
+    let mut search = Search {
+        input,
+        order,
+        candidate: [0; MAX_CHARS],
+        best: None,
+        best_score: u32::MAX,
+    };
+    for format in FORMATS {
+        search.groups(format, 0, 0, 0, false);
+    }
+    search.best
+}
+
+struct Search<'a> {
+    input: &'a [u8],
+    order: Order,
+    candidate: [u8; MAX_CHARS],
+    best: Option<Reading>,
+    /// Score of the best reading: lower is better, never below replacements × 32.
+    best_score: u32,
+}
+
+impl Search<'_> {
+    /// Fills the remaining `groups` from `pos` on, every way their lengths allow.
+    fn groups(
+        &mut self,
+        groups: &[Group],
+        pos: usize,
+        replaced: u32,
+        unpadded: u32,
+        ambiguous: bool,
+    ) {
+        let bound = match self.order {
+            Order::Replacements => replaced,
+            Order::Closest => 2 * replaced + unpadded,
+        };
+        if bound * 32 > self.best_score {
+            return;
+        }
+        let n = self.input.len();
+        let Some((group, rest)) = groups.split_first() else {
+            if pos == n {
+                self.consider(replaced, unpadded, ambiguous);
+            }
+            return;
+        };
+        let rest_min: usize = rest.iter().map(|g| g.min).sum();
+        let rest_max: usize = rest.iter().map(|g| g.max).sum();
+        for len in group.min..=group.max {
+            if pos + len + rest_min > n {
+                break;
+            }
+            if pos + len + rest_max < n {
+                continue;
+            }
+            if let Some((c, a)) = self.fill(group.slot, pos, len) {
+                let u = self.unpadded(group.slot, pos, len);
+                self.groups(rest, pos + len, replaced + c, unpadded + u, ambiguous || a);
+            }
+        }
+    }
+
+    /// The cost of the padding a group of digits written at `pos..pos + len` lacks: 0 at full
+    /// width, 1 without padding, 3 with part of it (see [`Order::Closest`]).
+    fn unpadded(&self, slot: Slot, pos: usize, len: usize) -> u32 {
+        let Slot::Digits(width) = slot else {
+            return 0;
+        };
+        // A Delhi RTO part (the group after the state code DL) is never padded.
+        if len >= width || (width == 2 && pos == 2 && self.candidate[..2] == *b"DL") {
+            0
+        } else if self.candidate[pos] == b'0' {
+            3
+        } else {
+            1
+        }
+    }
+
+    /// Writes the closest content of `slot` for `input[pos..pos + len]` into the candidate:
+    /// (replacements, whether another content is as close), or `None` if none fits. A group of
+    /// two or more digits or letters must keep at least one character of its own kind, so
+    /// that words are not read as plates (`HELLO` is no `HEL 10`).
+    fn fill(&mut self, slot: Slot, pos: usize, len: usize) -> Option<(u32, bool)> {
+        let input = &self.input[pos..pos + len];
+        let out = &mut self.candidate[pos..pos + len];
+        match slot {
+            Slot::Digits(_) => {
+                if len > 1 && !input.iter().any(u8::is_ascii_digit) {
+                    return None;
+                }
+                let mut cost = 0;
+                for (o, &c) in out.iter_mut().zip(input) {
+                    *o = digit_of(c)?;
+                    cost += (*o != c) as u32;
+                }
+                Some((cost, false))
+            }
+            Slot::Series | Slot::Letters => {
+                if len > 1 && !input.iter().any(u8::is_ascii_uppercase) {
+                    return None;
+                }
+                let allowed: fn(u8) -> bool = match slot {
+                    Slot::Series => is_series_letter,
+                    _ => |c: u8| c.is_ascii_uppercase(),
+                };
+                let (mut cost, mut ambiguous) = (0, false);
+                for (o, &c) in out.iter_mut().zip(input) {
+                    if allowed(c) {
+                        *o = c;
+                        continue;
+                    }
+                    let mut options = letters_of(c).iter().copied().filter(|&l| allowed(l));
+                    *o = options.next()?;
+                    ambiguous |= options.next().is_some();
+                    cost += 1;
+                }
+                Some((cost, ambiguous))
+            }
+            Slot::State => {
+                let (a, b) = (input[0], input[1]);
+                if !a.is_ascii_uppercase() && !b.is_ascii_uppercase() {
+                    return None;
+                }
+                let mut best = None;
+                let mut best_cost = u32::MAX;
+                let mut ties = 0;
+                for &x in letters_of(a) {
+                    for &y in letters_of(b) {
+                        if !is_state_code(x, y) {
+                            continue;
+                        }
+                        let cost = (x != a) as u32 + (y != b) as u32;
+                        if cost < best_cost {
+                            (best, best_cost, ties) = (Some((x, y)), cost, 0);
+                        } else if cost == best_cost {
+                            ties += 1;
+                        }
+                    }
+                }
+                let (x, y) = best?;
+                out.copy_from_slice(&[x, y]);
+                Some((best_cost, ties > 0))
+            }
+            Slot::Fixed(options) => {
+                let mut best = None;
+                let mut best_cost = u32::MAX;
+                let mut ties = 0;
+                for option in options.iter().filter(|o| o.len() == len) {
+                    let cost = input
+                        .iter()
+                        .zip(option.iter())
+                        .try_fold(0, |cost, (&c, &o)| {
+                            if c == o {
+                                Some(cost)
+                            } else if class_of(c) == class_of(o) {
+                                Some(cost + 1)
+                            } else {
+                                None
+                            }
+                        });
+                    match cost {
+                        Some(cost) if cost < best_cost => {
+                            (best, best_cost, ties) = (Some(option), cost, 0)
+                        }
+                        Some(cost) if cost == best_cost => ties += 1,
+                        _ => {}
+                    }
+                }
+                out.copy_from_slice(best?);
+                Some((best_cost, ties > 0))
+            }
+        }
+    }
+
+    /// Keeps the candidate if it is a plate at least as close as the best so far.
+    fn consider(&mut self, replaced: u32, unpadded: u32, ambiguous: bool) {
+        let n = self.input.len();
+        let Some(plate) =
+            Chars::from_upper(&self.candidate[..n]).and_then(|c| Plate::from_chars(&c))
+        else {
+            return;
+        };
+        let padding = plate.as_str().len().saturating_sub(n) as u32;
+        // Padding is below 32: a value has at most 16 characters.
+        let score = match self.order {
+            Order::Replacements => replaced * 32 + padding,
+            Order::Closest => (2 * replaced + unpadded) * 32 + padding,
+        };
+        let reading = Reading {
+            plate,
+            replaced,
+            padding,
+            score,
+            ambiguous,
+            key_tie: false,
+        };
+        match &mut self.best {
+            Some(best) if score == self.best_score => {
+                if ambiguous || best.plate != plate {
+                    best.ambiguous = true;
+                }
+                if best.plate != plate && Key::of(&best.plate) != Key::of(&plate) {
+                    best.key_tie = true;
+                }
+            }
+            _ if score < self.best_score => {
+                self.best = Some(reading);
+                self.best_score = score;
+            }
+            _ => {}
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn repaired(s: &str) -> Option<String> {
+        repair(s).map(|p| p.as_str().to_string())
+    }
+
+    fn key(s: &str) -> Option<String> {
+        let mut out = String::new();
+        write_match_key(s, &mut out).then_some(out)
+    }
+
+    #[test]
+    fn repairs_by_position() {
+        let cases = [
+            // Valid plates stay what they are.
+            ("RJ14CA0012", Some("RJ14CA0012")),
+            ("rj 14 ca 12", Some("RJ14CA0012")),
+            ("DL1ZCA1234", Some("DL1ZCA1234")),
+            // State codes.
+            ("RI27CA1234", Some("RJ27CA1234")),
+            ("R127CA1234", Some("RJ27CA1234")),
+            ("M2 12 AB 1234", Some("MZ12AB1234")),
+            ("0D02AB1234", None),
+            // RTO and number digits.
+            ("MHI2AB1234", Some("MH12AB1234")),
+            ("RJ14CA0O12", Some("RJ14CA0012")),
+            ("RJ14CA12S4", Some("RJ14CA1254")),
+            ("RJI4CA12G8", Some("RJ14CA1268")),
+            // Fewest replacements win: series `CAZ` and number `868` (3) beat `ZBG8` (4).
+            ("RJI4CAZBG8", Some("RJ14CAZ0868")),
+            // Series letters.
+            ("RJ14C41234", Some("RJ14CA1234")),
+            ("RJ 14 5B 1234", Some("RJ14SB1234")),
+            ("RJ14C01234", None),
+            ("RJ14CI1234", None),
+            // The least padding wins a tie: number `O012`, not series `CAO` + `012`.
+            ("RJ14ABO012", Some("RJ14AB0012")),
+            // Other kinds.
+            ("228H1234AA", Some("22BH1234AA")),
+            ("22BH12344A", Some("22BH1234AA")),
+            ("1O125RJ0042AB", Some("T0125RJ0042AB")),
+            ("1SB123456K", Some("15B123456K")),
+            ("77C01234", Some("077CD1234")),
+            ("R5B1234", Some("RSB1234")),
+            ("INDRI14CA1234", Some("RJ14CA1234")),
+            // Nothing close.
+            ("HELLO", None),
+            ("", None),
+            ("RJ14CA123456", None),
+        ];
+        for (input, expected) in cases {
+            assert_eq!(repaired(input).as_deref(), expected, "{input:?}");
+        }
+    }
+
+    #[test]
+    fn match_keys() {
+        let clean = key("RJ14CA0012").unwrap();
+        assert_eq!(clean, "R114C412");
+        for noisy in [
+            "RJ14CA12",
+            "rj-14-ca-0012",
+            "RI14CA0012",
+            "RJ14C40O12",
+            "RJI4CAOO12",
+        ] {
+            assert_eq!(key(noisy).as_deref(), Some(clean.as_str()), "{noisy:?}");
+        }
+        // A series ending in a zero-class letter next to a padded number.
+        assert_eq!(key("RJ14ABD012"), key("RJ14AB0012"));
+        assert_eq!(key("RJ14ABD012").as_deref(), Some("R1144812"));
+        // Ambiguous reads still get a key.
+        assert_eq!(key("0D02AB1234"), key("OD02AB1234"));
+        assert_eq!(key("RJ14C01234"), key("RJ14CD1234"));
+        // Different plates keep different keys.
+        assert_ne!(key("RJ14CA0012"), key("RJ14CA0013"));
+        assert_ne!(key("RJ14CA0012"), key("RJ41CA0012"));
+        assert_eq!(key("HELLO WORLD"), None);
+        assert_eq!(key("22BH1234AA").as_deref(), Some("228H123444"));
+    }
+}

@@ -1,0 +1,396 @@
+//! Property tests: valid plates of every kind and many states, rendered the way people and
+//! cameras write them, must read back as specified.
+
+use proptest::prelude::*;
+use proptest::test_runner::FileFailurePersistence;
+
+use super::ocr;
+use super::parse::{Kind, Plate};
+use crate::reference::STATE_CODES;
+
+/// What a group of a generated plate holds, for rendering noise in the right places.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Role {
+    State,
+    /// Digits; with `padded`, leading zeros are zero padding a writer may leave out.
+    Digits {
+        padded: bool,
+    },
+    Series,
+    Letters,
+    Fixed,
+}
+
+#[derive(Clone, Debug)]
+struct Generated {
+    kind: Kind,
+    groups: Vec<(String, Role)>,
+}
+
+impl Generated {
+    fn canonical(&self) -> String {
+        self.groups.iter().map(|(g, _)| g.as_str()).collect()
+    }
+}
+
+const SERIES_LETTERS: &[char] = &[
+    'A', 'B', 'C', 'D', 'E', 'F', 'G', 'H', 'J', 'K', 'L', 'M', 'N', 'P', 'Q', 'R', 'S', 'T', 'U',
+    'V', 'W', 'X', 'Y', 'Z',
+];
+
+fn series(max: usize) -> impl Strategy<Value = String> {
+    prop::collection::vec(prop::sample::select(SERIES_LETTERS), 1..=max)
+        .prop_map(|letters| letters.into_iter().collect())
+}
+
+fn letters(n: usize) -> impl Strategy<Value = String> {
+    prop::collection::vec(prop::char::range('A', 'Z'), n).prop_map(|l| l.into_iter().collect())
+}
+
+/// Any state code, current or old, with Rajasthan and Delhi more often.
+fn state() -> impl Strategy<Value = String> {
+    let codes: Vec<String> = STATE_CODES.iter().map(|s| s.code.clone()).collect();
+    prop_oneof![
+        2 => Just("RJ".to_string()),
+        1 => Just("DL".to_string()),
+        4 => prop::sample::select(codes),
+    ]
+}
+
+fn standard() -> impl Strategy<Value = Generated> {
+    (state(), 1u32..=99, series(3), 1u32..=9999).prop_map(|(state, rto, series, number)| {
+        let delhi = state == "DL";
+        let rto = if delhi {
+            rto.to_string()
+        } else {
+            format!("{rto:02}")
+        };
+        Generated {
+            kind: Kind::Standard,
+            groups: vec![
+                (state, Role::State),
+                (rto, Role::Digits { padded: !delhi }),
+                (series, Role::Series),
+                (format!("{number:04}"), Role::Digits { padded: true }),
+            ],
+        }
+    })
+}
+
+fn bharat() -> impl Strategy<Value = Generated> {
+    (21u32..=99, 1u32..=9999, series(2)).prop_map(|(year, number, series)| Generated {
+        kind: Kind::Bharat,
+        groups: vec![
+            (year.to_string(), Role::Digits { padded: false }),
+            ("BH".into(), Role::Fixed),
+            (format!("{number:04}"), Role::Digits { padded: true }),
+            (series, Role::Series),
+        ],
+    })
+}
+
+fn temporary() -> impl Strategy<Value = Generated> {
+    (1u32..=12, 0u32..=99, state(), 1u32..=9999, series(2)).prop_map(
+        |(month, year, state, number, series)| Generated {
+            kind: Kind::Temporary,
+            groups: vec![
+                ("T".into(), Role::Fixed),
+                (
+                    format!("{month:02}{year:02}"),
+                    Role::Digits { padded: false },
+                ),
+                (state, Role::State),
+                (format!("{number:04}"), Role::Digits { padded: true }),
+                (series, Role::Series),
+            ],
+        },
+    )
+}
+
+fn old() -> impl Strategy<Value = Generated> {
+    (letters(3), 1u32..=9999).prop_map(|(letters, number)| Generated {
+        kind: Kind::Old,
+        groups: vec![
+            (letters, Role::Letters),
+            (format!("{number:04}"), Role::Digits { padded: true }),
+        ],
+    })
+}
+
+fn defence() -> impl Strategy<Value = Generated> {
+    (0u32..=99, letters(1), 0u32..=999_999, letters(1)).prop_map(|(year, class, serial, check)| {
+        Generated {
+            kind: Kind::Defence,
+            groups: vec![
+                (format!("{year:02}"), Role::Digits { padded: false }),
+                (class, Role::Letters),
+                (format!("{serial:06}"), Role::Digits { padded: false }),
+                (check, Role::Letters),
+            ],
+        }
+    })
+}
+
+fn diplomatic() -> impl Strategy<Value = Generated> {
+    (
+        1u32..=999,
+        prop::sample::select(&["CD", "CC", "UN"][..]),
+        1u32..=9999,
+    )
+        .prop_map(|(country, code, number)| Generated {
+            kind: Kind::Diplomatic,
+            groups: vec![
+                (format!("{country:03}"), Role::Digits { padded: true }),
+                (code.to_string(), Role::Fixed),
+                (format!("{number:04}"), Role::Digits { padded: true }),
+            ],
+        })
+}
+
+fn plate() -> impl Strategy<Value = Generated> {
+    prop_oneof![
+        6 => standard(),
+        1 => bharat(),
+        1 => temporary(),
+        1 => old(),
+        1 => defence(),
+        1 => diplomatic(),
+    ]
+}
+
+/// A small deterministic generator for rendering noise.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        // splitmix64
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    /// True with probability 1/n.
+    fn one_in(&mut self, n: u64) -> bool {
+        self.next() % n == 0
+    }
+
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+
+    fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
+        items[self.below(items.len())]
+    }
+}
+
+const SEPARATORS: &[&str] = &[" ", "-", ".", "/", "_", "  ", " - ", "\u{a0}"];
+
+/// How a plate is written: `drop_padding` leaves out all zero padding of padded groups.
+fn render(groups: &[(String, Role)], rng: &mut Rng, drop_padding: bool, ind: bool) -> String {
+    let mut out = String::new();
+    if ind {
+        out.push_str("IND ");
+    }
+    if rng.one_in(5) {
+        out.push_str(rng.pick(&[" ", "  ", "\t"]));
+    }
+    for (i, (group, role)) in groups.iter().enumerate() {
+        if i > 0 && !rng.one_in(3) {
+            out.push_str(rng.pick(SEPARATORS));
+        }
+        let mut text = group.as_str();
+        if drop_padding && matches!(role, Role::Digits { padded: true }) {
+            let trimmed = text.trim_start_matches('0');
+            // A group of digits keeps at least one digit.
+            text = if trimmed.is_empty() {
+                &text[text.len() - 1..]
+            } else {
+                trimmed
+            };
+        }
+        for (j, c) in text.chars().enumerate() {
+            if j > 0 && rng.one_in(12) {
+                out.push_str(rng.pick(SEPARATORS));
+            }
+            match c {
+                '0'..='9' if rng.one_in(6) => {
+                    out.push(char::from_u32(0x0966 + (c as u32 - '0' as u32)).unwrap())
+                }
+                'A'..='Z' if rng.one_in(3) => out.push(c.to_ascii_lowercase()),
+                _ => out.push(c),
+            }
+        }
+    }
+    if rng.one_in(5) {
+        out.push_str(rng.pick(&[" ", "  ", "\n"]));
+    }
+    out
+}
+
+/// The look-alikes of `c` that an OCR reading of a `role` slot may give.
+fn confusions(c: char, role: Role) -> Vec<char> {
+    const CLASSES: [&str; 7] = ["O0DQ", "I1LTJ", "Z2", "S5", "B8", "G6", "A4"];
+    let Some(class) = CLASSES.iter().find(|class| class.contains(c)) else {
+        return Vec::new();
+    };
+    class
+        .chars()
+        .filter(|&o| o != c)
+        .filter(|o| match role {
+            // Letters in digit slots, digits or look-alike letters in letter slots.
+            Role::Digits { .. } => o.is_ascii_uppercase(),
+            _ => true,
+        })
+        .collect()
+}
+
+/// The plate's groups with up to `count` characters replaced by look-alikes, and how many
+/// characters differ from the plate. A group of two or more characters keeps at least one of
+/// its own kind (a digit in a number, a letter in a series), as `plate_repair` requires.
+fn with_confusions(g: &Generated, rng: &mut Rng, count: usize) -> (Vec<(String, Role)>, usize) {
+    let mut groups = g.groups.clone();
+    let mut done = 0;
+    for _ in 0..count * 4 {
+        if done == count {
+            break;
+        }
+        let gi = rng.below(groups.len());
+        let (text, role) = &mut groups[gi];
+        let mut chars: Vec<char> = text.chars().collect();
+        let ci = rng.below(chars.len());
+        let options = confusions(chars[ci], *role);
+        if options.is_empty() {
+            continue;
+        }
+        chars[ci] = options[rng.below(options.len())];
+        let own_kind = |c: &char| match role {
+            Role::Digits { .. } => c.is_ascii_digit(),
+            _ => c.is_ascii_uppercase(),
+        };
+        if *role != Role::Fixed && chars.len() > 1 && !chars.iter().any(own_kind) {
+            continue;
+        }
+        *text = chars.into_iter().collect();
+        done += 1;
+    }
+    let canonical = g.canonical();
+    let noisy: String = groups.iter().map(|(t, _)| t.as_str()).collect();
+    let differ = canonical
+        .chars()
+        .zip(noisy.chars())
+        .filter(|(a, b)| a != b)
+        .count();
+    (groups, differ)
+}
+
+fn normalize(s: &str) -> Option<String> {
+    Plate::parse(s).map(|p| p.as_str().to_string())
+}
+
+fn repair(s: &str) -> Option<String> {
+    ocr::repair(s).map(|p| p.as_str().to_string())
+}
+
+fn key(s: &str) -> Option<String> {
+    let mut out = String::new();
+    ocr::write_match_key(s, &mut out).then_some(out)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig {
+        cases: 3000,
+        // Failing cases are kept beside this file, in `proptests.regressions`.
+        failure_persistence: Some(Box::new(FileFailurePersistence::WithSource("regressions"))),
+        ..ProptestConfig::default()
+    })]
+
+    /// Case, spaces, separators, Devanagari digits, missing padding and an `IND` strip are
+    /// formatting: every function reads the plate itself.
+    #[test]
+    fn formatting_is_dropped(g in plate(), seed in any::<u64>(), drop_padding in any::<bool>(), ind in any::<bool>()) {
+        let mut rng = Rng(seed);
+        let canonical = g.canonical();
+        let written = render(&g.groups, &mut rng, drop_padding, ind);
+        prop_assert_eq!(normalize(&canonical), Some(canonical.clone()));
+        prop_assert_eq!(normalize(&written), Some(canonical.clone()), "written {:?}", written);
+        prop_assert_eq!(repair(&written), Some(canonical.clone()), "written {:?}", written);
+        let plate = Plate::parse(&written).unwrap();
+        prop_assert_eq!(plate.kind(), g.kind);
+        if let Some((state, Role::State)) = g.groups.iter().find(|(_, r)| *r == Role::State) {
+            prop_assert_eq!(plate.state(), Some(state.as_str()));
+            prop_assert!(plate.state_name().is_some());
+        } else {
+            prop_assert_eq!(plate.state(), None);
+        }
+        prop_assert_eq!(key(&written), key(&canonical), "written {:?}", written);
+    }
+
+    /// OCR confusions in the right slots: the key is the plate's unless another plate with
+    /// another key is at least as close to the read; a repair gives back the plate or nothing
+    /// after one confusion (unless the read is itself a valid plate, which is never changed).
+    #[test]
+    fn ocr_confusions_key_back(g in plate(), seed in any::<u64>(), count in 1usize..=3) {
+        let mut rng = Rng(seed);
+        let canonical = g.canonical();
+        let (noisy_groups, differ) = with_confusions(&g, &mut rng, count);
+        let read = render(&noisy_groups, &mut rng, false, false);
+        let reading = ocr::read_for_key(&read);
+        prop_assert!(reading.is_some(), "read {:?}", read);
+        let reading = reading.unwrap();
+        eprintln!("CASE differ={differ}");
+        if key(&read) != key(&canonical) {
+            eprintln!("ESCAPE {read:?} {canonical:?} {reading:?}");
+            // The plate itself is a reading with `differ` replacements at full width: score
+            // 2 × 32 per replacement (see `Order::Closest`).
+            let closer = reading.score < 64 * differ as u32;
+            prop_assert!(closer || reading.key_tie,
+                "read {:?}: key {:?}, plate {:?} key {:?}, best reading {:?}",
+                read, key(&read), canonical, key(&canonical), reading);
+        }
+        let repaired = repair(&read);
+        eprintln!("REPAIR {}", if repaired.as_ref() == Some(&canonical) { "same" } else if repaired.is_none() { "none" } else { "other" });
+        if let Some(as_written) = normalize(&read) {
+            prop_assert_eq!(repaired, Some(as_written), "read {:?}", read);
+        } else if differ <= 1 {
+            prop_assert!(repaired.is_none() || repaired.as_ref() == Some(&canonical),
+                "read {:?} repaired to {:?}", read, repaired);
+        }
+        if let Some(repaired) = repair(&read) {
+            prop_assert!(Plate::parse(&repaired).is_some());
+        }
+    }
+
+    /// A plate is never repaired into another one: on any short text, `plate_repair` agrees
+    /// with `plate_normalize` wherever that reads a plate; a repair is a valid plate with the
+    /// same key; and nothing panics.
+    #[test]
+    fn valid_plates_are_never_changed(s in "[A-Z0-9a-z -]{0,14}") {
+        let normalized = normalize(&s);
+        let repaired = repair(&s);
+        if normalized.is_some() {
+            prop_assert_eq!(&repaired, &normalized);
+        }
+        if let Some(r) = &repaired {
+            prop_assert_eq!(normalize(r), Some(r.clone()));
+            prop_assert_eq!(repair(r), Some(r.clone()));
+        }
+        if let Some(n) = &normalized {
+            prop_assert_eq!(normalize(n), Some(n.clone()));
+        }
+        prop_assert_eq!(key(&s).is_some(), ocr::read(&s).is_some());
+    }
+
+    /// Arbitrary text (any Unicode) never panics and gives either NULL or a canonical plate.
+    #[test]
+    fn any_text_is_safe(s in "\\PC{0,40}") {
+        if let Some(n) = normalize(&s) {
+            prop_assert_eq!(normalize(&n), Some(n.clone()));
+        }
+        if let Some(r) = repair(&s) {
+            prop_assert!(Plate::parse(&r).is_some());
+        }
+        let _ = key(&s);
+    }
+}

@@ -1,0 +1,119 @@
+//! `plate_repair(text)`: a plate with its OCR confusions repaired by position.
+
+use std::sync::{Arc, LazyLock};
+
+use arrow::datatypes::DataType;
+use datafusion::common::Result;
+use datafusion::logical_expr::{
+    ColumnarValue, Documentation, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature,
+};
+use datafusion_macros::user_doc;
+
+use super::ocr;
+use crate::kernel::{self, ToText};
+
+#[user_doc(
+    doc_section(label = "Plate Functions"),
+    description = "Like `plate_normalize`, and also repairs characters an ANPR camera or OCR \
+confuses (O/0/D/Q, I/1/L/T/J, Z/2, S/5, B/8, G/6, A/4) by their position: a letter in a digit \
+slot becomes its digit (`MHI2` → `MH12`), a digit in a letter slot its letter, and a state code \
+becomes the known code of the same look-alikes (`RI27` → `RJ27`). Series letters never use I or \
+O. The plate needing the fewest changes wins; if two plates are as close (`0D02...` may be OD or \
+DD) the result is NULL. A value that already is a plate is never changed into another one: \
+then `plate_repair(x) = plate_normalize(x)`.",
+    syntax_example = "plate_repair(plate)",
+    sql_example = r#"```sql
+> SELECT plate_repair('RI27 CA 1234') AS a, plate_repair('MHI2AB1234') AS b, plate_repair('RJ14CA0O12') AS c;
++------------+------------+------------+
+| a          | b          | c          |
++------------+------------+------------+
+| RJ27CA1234 | MH12AB1234 | RJ14CA0012 |
++------------+------------+------------+
+```"#,
+    argument(
+        name = "plate",
+        description = "Plate as written or read, in any format."
+    )
+)]
+#[derive(Debug, PartialEq, Eq, Hash)]
+pub struct PlateRepair {
+    signature: Signature,
+}
+
+impl ScalarUDFImpl for PlateRepair {
+    fn name(&self) -> &str {
+        "plate_repair"
+    }
+
+    fn signature(&self) -> &Signature {
+        &self.signature
+    }
+
+    fn return_type(&self, _arg_types: &[DataType]) -> Result<DataType> {
+        Ok(DataType::Utf8)
+    }
+
+    fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
+        kernel::evaluate(
+            &mut ToText::new(|s, out| match ocr::repair(s) {
+                Some(plate) => {
+                    out.push_str(plate.as_str());
+                    true
+                }
+                None => false,
+            }),
+            &args.args[0],
+        )
+    }
+
+    fn documentation(&self) -> Option<&Documentation> {
+        self.doc()
+    }
+}
+
+/// The shared instance.
+pub static PLATE_REPAIR: LazyLock<Arc<ScalarUDF>> = LazyLock::new(|| {
+    Arc::new(ScalarUDF::new_from_impl(PlateRepair {
+        signature: kernel::one_text_argument(),
+    }))
+});
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::plate::test_util::{check, messy, texts};
+
+    #[test]
+    fn repairs() {
+        check(
+            &PLATE_REPAIR,
+            &[
+                (Some("RJ14CA0012"), Some("RJ14CA0012")),
+                (Some("rj 14 ca 12"), Some("RJ14CA0012")),
+                (Some("RI27 CA 1234"), Some("RJ27CA1234")),
+                (Some("MHI2AB1234"), Some("MH12AB1234")),
+                (Some("RJ14CA0O12"), Some("RJ14CA0012")),
+                (Some("RJ14C41234"), Some("RJ14CA1234")),
+                (Some("228H1234AA"), Some("22BH1234AA")),
+                (Some("1SB123456K"), Some("15B123456K")),
+                // Valid as read: kept, even if a look-alike reading exists.
+                (Some("DL1ZCA1234"), Some("DL1ZCA1234")),
+                // Ambiguous: OD or DD; series D or Q; series J, L or T.
+                (Some("0D02AB1234"), None),
+                (Some("RJ14C01234"), None),
+                (Some("RJ14CI1234"), None),
+                (Some("HELLO"), None),
+                (None, None),
+            ],
+        );
+    }
+
+    #[test]
+    fn messy_values() {
+        let messy = messy();
+        let inputs: Vec<Option<&str>> = messy.iter().map(|s| s.as_deref()).collect();
+        let got = texts(&PLATE_REPAIR, &inputs);
+        let expected = [None, None, None, None, Some("RJ14CA0012"), None, None, None];
+        assert_eq!(got, expected.map(|e| e.map(String::from)));
+    }
+}

@@ -1,0 +1,180 @@
+//! `plate_rto(text)` and `plate_district(text)`: the office that registered a plate.
+
+use std::sync::{Arc, LazyLock};
+
+use arrow::datatypes::DataType;
+use datafusion::common::Result;
+use datafusion::logical_expr::{
+    ColumnarValue, Documentation, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature,
+};
+use datafusion_macros::user_doc;
+
+use super::Plate;
+use crate::kernel::{self, ToText};
+
+#[user_doc(
+    doc_section(label = "Plate Functions"),
+    description = "The registration office (RTO) code of a standard plate: state code and RTO \
+part in canonical form (`RJ14`; Delhi without zero padding: `DL3`). NULL for other kinds of \
+plate and for values that are not plates.",
+    syntax_example = "plate_rto(plate)",
+    sql_example = r#"```sql
+> SELECT plate_rto('rj 1 ca 12') AS a, plate_rto('DL 3C AB 1234') AS b, plate_rto('22BH1234AA') AS c;
++------+-----+------+
+| a    | b   | c    |
++------+-----+------+
+| RJ01 | DL3 | NULL |
++------+-----+------+
+```"#,
+    argument(
+        name = "plate",
+        description = "Plate as written or read, in any format."
+    )
+)]
+#[derive(Debug, PartialEq, Eq, Hash)]
+pub struct PlateRto {
+    signature: Signature,
+}
+
+impl ScalarUDFImpl for PlateRto {
+    fn name(&self) -> &str {
+        "plate_rto"
+    }
+
+    fn signature(&self) -> &Signature {
+        &self.signature
+    }
+
+    fn return_type(&self, _arg_types: &[DataType]) -> Result<DataType> {
+        Ok(DataType::Utf8)
+    }
+
+    fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
+        kernel::evaluate(
+            &mut ToText::new(
+                |s, out| match Plate::parse(s).as_ref().and_then(Plate::rto) {
+                    Some(rto) => {
+                        out.push_str(rto);
+                        true
+                    }
+                    None => false,
+                },
+            ),
+            &args.args[0],
+        )
+    }
+
+    fn documentation(&self) -> Option<&Documentation> {
+        self.doc()
+    }
+}
+
+#[user_doc(
+    doc_section(label = "Plate Functions"),
+    description = "The current district of the Rajasthan office that registered a standard \
+plate (`RJ14...` → Jaipur, `RJ40...` Bhiwadi → Khairthal-Tijara), as in `ref.rto_codes`. NULL \
+for plates of other states, offices whose district is not known (RJ54-RJ59, unlisted codes), \
+other kinds of plate and values that are not plates.",
+    syntax_example = "plate_district(plate)",
+    sql_example = r#"```sql
+> SELECT plate_district('RJ 14 CA 12') AS a, plate_district('rj-40-c-1') AS b, plate_district('MH12AB1234') AS c;
++--------+------------------+------+
+| a      | b                | c    |
++--------+------------------+------+
+| Jaipur | Khairthal-Tijara | NULL |
++--------+------------------+------+
+```"#,
+    argument(
+        name = "plate",
+        description = "Plate as written or read, in any format."
+    )
+)]
+#[derive(Debug, PartialEq, Eq, Hash)]
+pub struct PlateDistrict {
+    signature: Signature,
+}
+
+impl ScalarUDFImpl for PlateDistrict {
+    fn name(&self) -> &str {
+        "plate_district"
+    }
+
+    fn signature(&self) -> &Signature {
+        &self.signature
+    }
+
+    fn return_type(&self, _arg_types: &[DataType]) -> Result<DataType> {
+        Ok(DataType::Utf8)
+    }
+
+    fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
+        kernel::evaluate(
+            &mut ToText::new(|s, out| match Plate::parse(s).and_then(|p| p.district()) {
+                Some(district) => {
+                    out.push_str(district);
+                    true
+                }
+                None => false,
+            }),
+            &args.args[0],
+        )
+    }
+
+    fn documentation(&self) -> Option<&Documentation> {
+        self.doc()
+    }
+}
+
+/// The shared instances.
+pub static PLATE_RTO: LazyLock<Arc<ScalarUDF>> = LazyLock::new(|| {
+    Arc::new(ScalarUDF::new_from_impl(PlateRto {
+        signature: kernel::one_text_argument(),
+    }))
+});
+
+pub static PLATE_DISTRICT: LazyLock<Arc<ScalarUDF>> = LazyLock::new(|| {
+    Arc::new(ScalarUDF::new_from_impl(PlateDistrict {
+        signature: kernel::one_text_argument(),
+    }))
+});
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::plate::test_util::check;
+
+    #[test]
+    fn rtos() {
+        check(
+            &PLATE_RTO,
+            &[
+                (Some("rj 1 ca 12"), Some("RJ01")),
+                (Some("RJ14CA0012"), Some("RJ14")),
+                (Some("DL 3C AB 1234"), Some("DL3")),
+                (Some("DL 12 C 1"), Some("DL12")),
+                (Some("T0125RJ0042AB"), None),
+                (Some("22BH1234AA"), None),
+                (Some("junk"), None),
+                (None, None),
+            ],
+        );
+    }
+
+    #[test]
+    fn districts() {
+        check(
+            &PLATE_DISTRICT,
+            &[
+                (Some("RJ 14 CA 12"), Some("Jaipur")),
+                (Some("rj-40-c-1"), Some("Khairthal-Tijara")),
+                (Some("RJ 33 A 1"), Some("Kota")),
+                (Some("RJ60CA1"), Some("Jaipur")),
+                (Some("RJ57CA1"), None),
+                (Some("RJ99CA1"), None),
+                (Some("MH12AB1234"), None),
+                (Some("T0125RJ0042AB"), None),
+                (None, None),
+            ],
+        );
+    }
+}
