@@ -4,9 +4,11 @@
 //! statements, report errors the same way and print the same formats.
 
 use std::io::Write;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use arrow::error::ArrowError;
+use datafusion::physical_plan::{ExecutionPlan, execute_stream};
 use datafusion::sql::parser::Statement;
 use futures::StreamExt;
 
@@ -23,17 +25,27 @@ pub struct Outcome {
     pub elapsed: Duration,
 }
 
+/// Where a running statement's physical plan is published, so that a progress display can read
+/// its live metrics.
+pub type PlanSlot = std::sync::Mutex<Option<Arc<dyn ExecutionPlan>>>;
+
 /// Runs one parsed statement and prints its result to `out`.
 pub async fn run_statement(
     lake: &Lake,
     statement: &Statement,
     options: &PrintOptions,
     out: &mut (dyn Write + Send),
+    plan_slot: Option<&PlanSlot>,
 ) -> Result<Outcome> {
     let started = Instant::now();
     let plan = lake.plan(statement).await?;
     let frame = lake.execute(plan).await?;
-    let mut stream = frame.execute_stream().await?;
+    let task_ctx = Arc::new(frame.task_ctx());
+    let physical = frame.create_physical_plan().await?;
+    if let Some(slot) = plan_slot {
+        *slot.lock().expect("plan slot lock") = Some(Arc::clone(&physical));
+    }
+    let mut stream = execute_stream(physical, task_ctx)?;
     let schema = stream.schema();
     if schema.fields().is_empty() {
         while let Some(batch) = stream.next().await {
@@ -83,6 +95,7 @@ pub async fn run_script(
     sql: &str,
     options: &PrintOptions,
     out: &mut (dyn Write + Send),
+    plan_slot: Option<&PlanSlot>,
     mut on_outcome: impl FnMut(&Outcome),
 ) -> std::result::Result<(), ScriptError> {
     for statement in split_statements(sql).statements {
@@ -94,7 +107,7 @@ pub async fn run_script(
         // The splitter already isolated one statement; the parser agrees unless the text
         // holds none (only a comment the splitter did not see as one).
         for parsed in parsed.drain(..) {
-            let outcome = run_statement(lake, &parsed, options, out)
+            let outcome = run_statement(lake, &parsed, options, out, plan_slot)
                 .await
                 .map_err(at)?;
             on_outcome(&outcome);

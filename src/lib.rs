@@ -8,6 +8,8 @@
 pub mod catalog;
 pub mod cli;
 pub mod config;
+pub mod demo;
+pub mod describe;
 pub mod error;
 pub mod exec;
 pub mod lake;

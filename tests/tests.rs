@@ -3,6 +3,8 @@
 
 mod cli;
 mod common;
+mod demo;
 mod lake;
 mod s3;
+mod shell;
 mod slt;

@@ -9,11 +9,12 @@ use std::process::ExitCode;
 
 use clap::{CommandFactory, Parser, Subcommand};
 
-use crate::config::{ConfigSource, LakeConfig, find_config};
+use crate::config::{ConfigSource, find_config};
 use crate::error::Error;
 use crate::lake::Lake;
 use crate::output::OutputFormat;
 
+mod demo;
 mod output_file;
 mod shell;
 mod sql;
@@ -40,6 +41,8 @@ pub enum Command {
     Shell,
     /// Run SQL statements and print their results
     Sql(SqlArgs),
+    /// Generate the demo lake: synthetic Rajasthan police data with planted links
+    Demo(demo::DemoArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -94,13 +97,14 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
     match cli.command {
         None | Some(Command::Shell) => {
             let lake = open_lake(cli.lake.as_deref())?;
-            runtime.block_on(shell::run(&lake))
+            shell::run(&lake, &runtime)
         }
         Some(Command::Sql(args)) => {
             let format = output_format(args.format, args.output.as_deref());
             let lake = open_lake(cli.lake.as_deref())?;
             runtime.block_on(sql::run(&lake, &args, format))
         }
+        Some(Command::Demo(args)) => demo::run(&args),
     }
 }
 
@@ -122,17 +126,10 @@ fn output_format(format: Option<OutputFormat>, output: Option<&Path>) -> OutputF
 }
 
 /// Opens the lake from `--lake`, `./lake.toml` or `$JAANCH_LAKE`; with none of them, the
-/// default lake.
+/// demo lake in the user's data directory (generated on first use).
 pub fn open_lake(explicit: Option<&Path>) -> Result<Lake, Error> {
     match find_config(explicit)? {
         ConfigSource::File(path) => Lake::open(path),
-        ConfigSource::Default => {
-            if std::io::stderr().is_terminal() {
-                eprintln!(
-                    "no lake config (--lake FILE, ./lake.toml or $JAANCH_LAKE): opening an empty lake with the ref tables"
-                );
-            }
-            Lake::from_config(LakeConfig::empty("jaanch"))
-        }
+        ConfigSource::Default => Lake::open(crate::demo::default_lake(std::io::stderr().is_terminal())?),
     }
 }

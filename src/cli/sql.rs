@@ -40,7 +40,7 @@ pub async fn run(lake: &Lake, args: &SqlArgs, format: OutputFormat) -> Result<Ex
     let result = match &args.output {
         Some(path) => {
             let mut file = OutputFile::create(path)?;
-            let result = run_script(lake, &sql, &options, &mut file, |_| {}).await;
+            let result = run_script(lake, &sql, &options, &mut file, None, |_| {}).await;
             if result.is_ok() {
                 file.commit()?;
             }
@@ -48,7 +48,7 @@ pub async fn run(lake: &Lake, args: &SqlArgs, format: OutputFormat) -> Result<Ex
         }
         None => {
             let mut stdout = std::io::BufWriter::new(std::io::stdout());
-            let result = run_script(lake, &sql, &options, &mut stdout, |_| {}).await;
+            let result = run_script(lake, &sql, &options, &mut stdout, None, |_| {}).await;
             stdout.flush().map_err(|source| Error::Io {
                 context: "cannot write output".into(),
                 source,

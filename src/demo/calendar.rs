@@ -52,8 +52,6 @@ pub const LAST_YEAR: i32 = 2025;
 pub const BNS_FROM: i32 = days_from_civil(2024, 7, 1);
 /// Bharat-series (`BH`) registrations began on this day.
 pub const BHARAT_SERIES_FROM: i32 = days_from_civil(2021, 9, 15);
-/// Nine districts created on 7 August 2023 were abolished on 28 December 2024.
-pub const NEW_DISTRICTS_FROM: i32 = days_from_civil(2023, 8, 7);
 
 /// Holi and Diwali of each year: calls and posts spike around them.
 const FESTIVALS: [(i32, u32, u32); 14] = [
@@ -98,28 +96,23 @@ pub fn year_weight(year: i32) -> f64 {
 pub mod hours {
     /// Traffic past ANPR cameras: by day, with morning and evening peaks.
     pub const TRAFFIC: [f64; 24] = [
-        0.3, 0.2, 0.15, 0.15, 0.2, 0.5, 1.0, 1.6, 2.2, 2.5, 2.4, 2.3, 2.2, 2.2, 2.2, 2.3, 2.5,
-        2.7, 2.8, 2.5, 2.0, 1.5, 1.0, 0.6,
+        0.3, 0.2, 0.15, 0.15, 0.2, 0.5, 1.0, 1.6, 2.2, 2.5, 2.4, 2.3, 2.2, 2.2, 2.2, 2.3, 2.5, 2.7,
+        2.8, 2.5, 2.0, 1.5, 1.0, 0.6,
     ];
     /// Dial-112 calls: more in the evening and late night.
     pub const CALLS: [f64; 24] = [
-        1.2, 0.9, 0.7, 0.5, 0.4, 0.4, 0.6, 0.8, 1.0, 1.1, 1.2, 1.3, 1.3, 1.3, 1.3, 1.4, 1.5,
-        1.7, 2.0, 2.3, 2.5, 2.4, 2.0, 1.6,
+        1.2, 0.9, 0.7, 0.5, 0.4, 0.4, 0.6, 0.8, 1.0, 1.1, 1.2, 1.3, 1.3, 1.3, 1.3, 1.4, 1.5, 1.7,
+        2.0, 2.3, 2.5, 2.4, 2.0, 1.6,
     ];
     /// FIR registration at the police station: office hours.
     pub const OFFICE: [f64; 24] = [
-        0.2, 0.1, 0.1, 0.1, 0.1, 0.2, 0.4, 0.8, 1.5, 2.0, 2.4, 2.5, 2.5, 2.4, 2.3, 2.2, 2.1,
-        2.0, 1.8, 1.5, 1.2, 0.9, 0.6, 0.3,
-    ];
-    /// Offences: spread over the day, thefts and fights in the evening and night.
-    pub const OFFENCES: [f64; 24] = [
-        1.4, 1.3, 1.2, 1.0, 0.8, 0.6, 0.6, 0.7, 0.9, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.1,
-        1.2, 1.4, 1.6, 1.8, 1.8, 1.7, 1.5,
+        0.2, 0.1, 0.1, 0.1, 0.1, 0.2, 0.4, 0.8, 1.5, 2.0, 2.4, 2.5, 2.5, 2.4, 2.3, 2.2, 2.1, 2.0,
+        1.8, 1.5, 1.2, 0.9, 0.6, 0.3,
     ];
     /// Web portal and social media: daytime and evening.
     pub const ONLINE: [f64; 24] = [
-        0.5, 0.3, 0.2, 0.1, 0.1, 0.2, 0.5, 0.9, 1.3, 1.6, 1.8, 1.8, 1.7, 1.6, 1.6, 1.6, 1.6,
-        1.7, 1.8, 1.9, 2.0, 1.9, 1.5, 1.0,
+        0.5, 0.3, 0.2, 0.1, 0.1, 0.2, 0.5, 0.9, 1.3, 1.6, 1.8, 1.8, 1.7, 1.6, 1.6, 1.6, 1.6, 1.7,
+        1.8, 1.9, 2.0, 1.9, 1.5, 1.0,
     ];
 }
 

@@ -12,47 +12,239 @@ use super::rng::{Rng, Weighted};
 /// Per district: population weight (lakh, Census 2011; estimates for the districts created in
 /// 2023), headquarters town, and other towns with a police station.
 const DISTRICT_FACTS: [(&str, f64, &str, &[&str]); 41] = [
-    ("Ajmer", 22.0, "Ajmer", &["Kishangarh", "Nasirabad", "Pushkar", "Sarwar"]),
-    ("Alwar", 30.0, "Alwar", &["Rajgarh", "Laxmangarh", "Kathumar", "Thanagazi", "Malakhera"]),
-    ("Banswara", 18.0, "Banswara", &["Kushalgarh", "Garhi", "Bagidora"]),
-    ("Baran", 12.0, "Baran", &["Chhabra", "Atru", "Shahabad", "Kishanganj"]),
-    ("Barmer", 18.0, "Barmer", &["Chohtan", "Ramsar", "Sheo", "Gudamalani"]),
-    ("Bharatpur", 18.0, "Bharatpur", &["Bayana", "Nadbai", "Rupbas", "Bhusawar"]),
-    ("Bhilwara", 24.0, "Bhilwara", &["Mandal", "Gulabpura", "Asind", "Mandalgarh", "Jahazpur"]),
-    ("Bikaner", 24.0, "Bikaner", &["Nokha", "Kolayat", "Lunkaransar", "Deshnok"]),
-    ("Bundi", 11.0, "Bundi", &["Hindoli", "Nainwa", "Keshoraipatan", "Lakheri"]),
-    ("Chittorgarh", 15.0, "Chittorgarh", &["Nimbahera", "Begun", "Kapasan", "Rawatbhata"]),
-    ("Churu", 20.0, "Churu", &["Sujangarh", "Ratangarh", "Sardarshahar", "Rajgarh"]),
-    ("Dausa", 16.0, "Dausa", &["Bandikui", "Lalsot", "Sikrai", "Mahwa"]),
+    (
+        "Ajmer",
+        22.0,
+        "Ajmer",
+        &["Kishangarh", "Nasirabad", "Pushkar", "Sarwar"],
+    ),
+    (
+        "Alwar",
+        30.0,
+        "Alwar",
+        &[
+            "Rajgarh",
+            "Laxmangarh",
+            "Kathumar",
+            "Thanagazi",
+            "Malakhera",
+        ],
+    ),
+    (
+        "Banswara",
+        18.0,
+        "Banswara",
+        &["Kushalgarh", "Garhi", "Bagidora"],
+    ),
+    (
+        "Baran",
+        12.0,
+        "Baran",
+        &["Chhabra", "Atru", "Shahabad", "Kishanganj"],
+    ),
+    (
+        "Barmer",
+        18.0,
+        "Barmer",
+        &["Chohtan", "Ramsar", "Sheo", "Gudamalani"],
+    ),
+    (
+        "Bharatpur",
+        18.0,
+        "Bharatpur",
+        &["Bayana", "Nadbai", "Rupbas", "Bhusawar"],
+    ),
+    (
+        "Bhilwara",
+        24.0,
+        "Bhilwara",
+        &["Mandal", "Gulabpura", "Asind", "Mandalgarh", "Jahazpur"],
+    ),
+    (
+        "Bikaner",
+        24.0,
+        "Bikaner",
+        &["Nokha", "Kolayat", "Lunkaransar", "Deshnok"],
+    ),
+    (
+        "Bundi",
+        11.0,
+        "Bundi",
+        &["Hindoli", "Nainwa", "Keshoraipatan", "Lakheri"],
+    ),
+    (
+        "Chittorgarh",
+        15.0,
+        "Chittorgarh",
+        &["Nimbahera", "Begun", "Kapasan", "Rawatbhata"],
+    ),
+    (
+        "Churu",
+        20.0,
+        "Churu",
+        &["Sujangarh", "Ratangarh", "Sardarshahar", "Rajgarh"],
+    ),
+    (
+        "Dausa",
+        16.0,
+        "Dausa",
+        &["Bandikui", "Lalsot", "Sikrai", "Mahwa"],
+    ),
     ("Dholpur", 12.0, "Dholpur", &["Bari", "Rajakhera", "Basedi"]),
-    ("Dungarpur", 14.0, "Dungarpur", &["Sagwara", "Aspur", "Simalwara"]),
-    ("Sri Ganganagar", 20.0, "Sri Ganganagar", &["Suratgarh", "Raisinghnagar", "Padampur", "Sadulshahar"]),
-    ("Hanumangarh", 18.0, "Hanumangarh", &["Nohar", "Bhadra", "Rawatsar", "Pilibanga"]),
-    ("Jaipur", 58.0, "Jaipur", &["Chomu", "Sanganer", "Bassi", "Chaksu", "Phagi", "Jobner"]),
-    ("Jaisalmer", 7.0, "Jaisalmer", &["Pokaran", "Ramgarh", "Mohangarh"]),
-    ("Jalore", 18.0, "Jalore", &["Bhinmal", "Ahore", "Raniwara", "Sanchore"]),
-    ("Jhalawar", 14.0, "Jhalawar", &["Bhawani Mandi", "Khanpur", "Aklera", "Pirawa"]),
-    ("Jhunjhunu", 21.0, "Jhunjhunu", &["Nawalgarh", "Chirawa", "Khetri", "Udaipurwati", "Pilani"]),
-    ("Jodhpur", 31.0, "Jodhpur", &["Bilara", "Pipar City", "Luni", "Osian", "Bhopalgarh"]),
-    ("Karauli", 15.0, "Karauli", &["Hindaun City", "Todabhim", "Sapotra"]),
-    ("Kota", 20.0, "Kota", &["Ramganj Mandi", "Sangod", "Itawa", "Digod"]),
-    ("Nagaur", 20.0, "Nagaur", &["Merta City", "Degana", "Jayal", "Khinvsar"]),
+    (
+        "Dungarpur",
+        14.0,
+        "Dungarpur",
+        &["Sagwara", "Aspur", "Simalwara"],
+    ),
+    (
+        "Sri Ganganagar",
+        20.0,
+        "Sri Ganganagar",
+        &["Suratgarh", "Raisinghnagar", "Padampur", "Sadulshahar"],
+    ),
+    (
+        "Hanumangarh",
+        18.0,
+        "Hanumangarh",
+        &["Nohar", "Bhadra", "Rawatsar", "Pilibanga"],
+    ),
+    (
+        "Jaipur",
+        58.0,
+        "Jaipur",
+        &["Chomu", "Sanganer", "Bassi", "Chaksu", "Phagi", "Jobner"],
+    ),
+    (
+        "Jaisalmer",
+        7.0,
+        "Jaisalmer",
+        &["Pokaran", "Ramgarh", "Mohangarh"],
+    ),
+    (
+        "Jalore",
+        18.0,
+        "Jalore",
+        &["Bhinmal", "Ahore", "Raniwara", "Sanchore"],
+    ),
+    (
+        "Jhalawar",
+        14.0,
+        "Jhalawar",
+        &["Bhawani Mandi", "Khanpur", "Aklera", "Pirawa"],
+    ),
+    (
+        "Jhunjhunu",
+        21.0,
+        "Jhunjhunu",
+        &["Nawalgarh", "Chirawa", "Khetri", "Udaipurwati", "Pilani"],
+    ),
+    (
+        "Jodhpur",
+        31.0,
+        "Jodhpur",
+        &["Bilara", "Pipar City", "Luni", "Osian", "Bhopalgarh"],
+    ),
+    (
+        "Karauli",
+        15.0,
+        "Karauli",
+        &["Hindaun City", "Todabhim", "Sapotra"],
+    ),
+    (
+        "Kota",
+        20.0,
+        "Kota",
+        &["Ramganj Mandi", "Sangod", "Itawa", "Digod"],
+    ),
+    (
+        "Nagaur",
+        20.0,
+        "Nagaur",
+        &["Merta City", "Degana", "Jayal", "Khinvsar"],
+    ),
     ("Pali", 18.0, "Pali", &["Sojat", "Sumerpur", "Bali", "Rani"]),
-    ("Pratapgarh", 9.0, "Pratapgarh", &["Chhoti Sadri", "Arnod", "Dhariawad"]),
-    ("Rajsamand", 11.0, "Rajsamand", &["Nathdwara", "Kumbhalgarh", "Deogarh", "Amet"]),
-    ("Sawai Madhopur", 13.0, "Sawai Madhopur", &["Gangapur City", "Bamanwas", "Bonli", "Khandar"]),
-    ("Sikar", 24.0, "Sikar", &["Fatehpur", "Laxmangarh", "Danta Ramgarh", "Sri Madhopur", "Neem Ka Thana"]),
-    ("Sirohi", 10.0, "Sirohi", &["Abu Road", "Mount Abu", "Pindwara", "Sheoganj"]),
-    ("Tonk", 14.0, "Tonk", &["Malpura", "Niwai", "Deoli", "Uniara"]),
-    ("Udaipur", 28.0, "Udaipur", &["Gogunda", "Mavli", "Vallabhnagar", "Jhadol"]),
-    ("Balotra", 9.0, "Balotra", &["Pachpadra", "Siwana", "Sindhari"]),
+    (
+        "Pratapgarh",
+        9.0,
+        "Pratapgarh",
+        &["Chhoti Sadri", "Arnod", "Dhariawad"],
+    ),
+    (
+        "Rajsamand",
+        11.0,
+        "Rajsamand",
+        &["Nathdwara", "Kumbhalgarh", "Deogarh", "Amet"],
+    ),
+    (
+        "Sawai Madhopur",
+        13.0,
+        "Sawai Madhopur",
+        &["Gangapur City", "Bamanwas", "Bonli", "Khandar"],
+    ),
+    (
+        "Sikar",
+        24.0,
+        "Sikar",
+        &[
+            "Fatehpur",
+            "Laxmangarh",
+            "Danta Ramgarh",
+            "Sri Madhopur",
+            "Neem Ka Thana",
+        ],
+    ),
+    (
+        "Sirohi",
+        10.0,
+        "Sirohi",
+        &["Abu Road", "Mount Abu", "Pindwara", "Sheoganj"],
+    ),
+    (
+        "Tonk",
+        14.0,
+        "Tonk",
+        &["Malpura", "Niwai", "Deoli", "Uniara"],
+    ),
+    (
+        "Udaipur",
+        28.0,
+        "Udaipur",
+        &["Gogunda", "Mavli", "Vallabhnagar", "Jhadol"],
+    ),
+    (
+        "Balotra",
+        9.0,
+        "Balotra",
+        &["Pachpadra", "Siwana", "Sindhari"],
+    ),
     ("Beawar", 9.0, "Beawar", &["Masuda", "Jawaja", "Raipur"]),
     ("Deeg", 8.0, "Deeg", &["Kumher", "Kaman", "Nagar"]),
-    ("Didwana-Kuchaman", 16.0, "Didwana", &["Kuchaman City", "Ladnun", "Makrana", "Nawa"]),
-    ("Khairthal-Tijara", 10.0, "Khairthal", &["Tijara", "Kishangarh Bas", "Bhiwadi", "Kotkasim"]),
-    ("Kotputli-Behror", 12.0, "Kotputli", &["Behror", "Neemrana", "Bansur", "Paota"]),
+    (
+        "Didwana-Kuchaman",
+        16.0,
+        "Didwana",
+        &["Kuchaman City", "Ladnun", "Makrana", "Nawa"],
+    ),
+    (
+        "Khairthal-Tijara",
+        10.0,
+        "Khairthal",
+        &["Tijara", "Kishangarh Bas", "Bhiwadi", "Kotkasim"],
+    ),
+    (
+        "Kotputli-Behror",
+        12.0,
+        "Kotputli",
+        &["Behror", "Neemrana", "Bansur", "Paota"],
+    ),
     ("Phalodi", 7.0, "Phalodi", &["Bap", "Lohawat", "Bapini"]),
-    ("Salumbar", 6.0, "Salumbar", &["Sarada", "Semari", "Lasadia"]),
+    (
+        "Salumbar",
+        6.0,
+        "Salumbar",
+        &["Sarada", "Semari", "Lasadia"],
+    ),
 ];
 
 /// City police stations of the larger towns (besides their Kotwali and Sadar stations).
@@ -72,9 +264,30 @@ const CITY_STATIONS: [(&str, &[&str]); 8] = [
             "Pratap Nagar",
         ],
     ),
-    ("Jodhpur", &["Ratanada", "Sardarpura", "Shastri Nagar", "Udai Mandir", "Pratap Nagar"]),
-    ("Kota", &["Gumanpura", "Nayapura", "Kunhari", "Vigyan Nagar", "Mahaveer Nagar"]),
-    ("Udaipur", &["Hathipole", "Surajpole", "Bhupalpura", "Ambamata"]),
+    (
+        "Jodhpur",
+        &[
+            "Ratanada",
+            "Sardarpura",
+            "Shastri Nagar",
+            "Udai Mandir",
+            "Pratap Nagar",
+        ],
+    ),
+    (
+        "Kota",
+        &[
+            "Gumanpura",
+            "Nayapura",
+            "Kunhari",
+            "Vigyan Nagar",
+            "Mahaveer Nagar",
+        ],
+    ),
+    (
+        "Udaipur",
+        &["Hathipole", "Surajpole", "Bhupalpura", "Ambamata"],
+    ),
     ("Ajmer", &["Ganj", "Civil Lines", "Alwar Gate", "Dargah"]),
     ("Bikaner", &["Kotgate", "Nayashahar", "JNV Colony"]),
     ("Alwar", &["Aravali Vihar", "Shivaji Park", "NEB"]),
@@ -117,7 +330,6 @@ pub struct Station {
     pub kind: StationKind,
     /// Whether it lies in the headquarters town (points cluster tighter).
     pub urban: bool,
-    pub town: &'static str,
 }
 
 /// One current district with everything the generator draws from it.
@@ -174,8 +386,14 @@ fn build() -> Geo {
                 StationKind::Mahila | StationKind::Cyber => 0.0,
             })
             .collect();
-        let mahila_station = stations.iter().position(|s| s.kind == StationKind::Mahila).unwrap();
-        let cyber_station = stations.iter().position(|s| s.kind == StationKind::Cyber).unwrap();
+        let mahila_station = stations
+            .iter()
+            .position(|s| s.kind == StationKind::Mahila)
+            .unwrap();
+        let cyber_station = stations
+            .iter()
+            .position(|s| s.kind == StationKind::Cyber)
+            .unwrap();
         let police_districts = POLICE_DISTRICTS
             .iter()
             .filter(|p| p.revenue_district == name)
@@ -201,7 +419,11 @@ fn build() -> Geo {
         // The main office of a district registers most of its vehicles.
         let rto_weights = Weighted::new(rtos.iter().map(|code| {
             let office = &RTO_CODES.iter().find(|r| r.code == *code).unwrap().office;
-            if office == name || office.starts_with(name) { 4.0 } else { 1.0 }
+            if office == name || office.starts_with(name) {
+                4.0
+            } else {
+                1.0
+            }
         }));
         let pin_district = parent.unwrap_or(name);
         let names_upper: Vec<String> = std::iter::once(pin_district.to_string())
@@ -252,12 +474,11 @@ fn leak(s: &'static String) -> &'static str {
     s.as_str()
 }
 
-fn stations(district: &str, hq: &'static str, towns: &'static [&'static str]) -> Vec<Station> {
+fn stations(district: &str, hq: &str, towns: &[&str]) -> Vec<Station> {
     let city = |name: String| Station {
         name,
         kind: StationKind::City,
         urban: true,
-        town: hq,
     };
     let mut stations = vec![city(format!("{hq} Kotwali")), city(format!("{hq} Sadar"))];
     if let Some((_, names)) = CITY_STATIONS.iter().find(|(d, _)| *d == district) {
@@ -267,19 +488,16 @@ fn stations(district: &str, hq: &'static str, towns: &'static [&'static str]) ->
         name: town.to_string(),
         kind: StationKind::Town,
         urban: false,
-        town,
     }));
     stations.push(Station {
         name: format!("Mahila Thana {district}"),
         kind: StationKind::Mahila,
         urban: true,
-        town: hq,
     });
     stations.push(Station {
         name: format!("Cyber Thana {district}"),
         kind: StationKind::Cyber,
         urban: true,
-        town: hq,
     });
     stations
 }
@@ -293,6 +511,7 @@ impl Geo {
         self.weights.sample(rng)
     }
 
+    #[cfg(test)]
     pub fn index_of(&self, name: &str) -> Option<usize> {
         self.districts.iter().position(|d| d.name == name)
     }
@@ -304,7 +523,7 @@ impl District {
         if rng.chance(0.5) || self.towns.is_empty() {
             self.hq_town
         } else {
-            rng.pick(self.towns)
+            *rng.pick(self.towns)
         }
     }
 
@@ -354,9 +573,9 @@ pub fn write_district(rng: &mut Rng, d: &District, out: &mut String) -> District
                 out.push_str(&d.name.to_lowercase());
             }
         }
-        DistrictStyle::Alias => out.push_str(rng.pick(&d.aliases)),
+        DistrictStyle::Alias => out.push_str(*rng.pick(&d.aliases)),
         DistrictStyle::Hindi => out.push_str(d.name_hi),
-        DistrictStyle::Police => out.push_str(rng.pick(&d.police_districts)),
+        DistrictStyle::Police => out.push_str(*rng.pick(&d.police_districts)),
         DistrictStyle::Abolished => {
             let i = rng.index(d.abolished.len());
             if rng.chance(0.15) {

@@ -36,27 +36,171 @@ use CrimeKind::*;
 /// vehicles number about a tenth of FIRs.
 pub const CRIMES: [Crime; 22] = [
     crime("Theft", 14.0, &["379"], &["303(2)"], None, 0.5, Ordinary),
-    crime("Vehicle theft", 10.0, &["379"], &["303(2)"], None, 0.3, VehicleTheft),
-    crime("House breaking", 6.0, &["457", "380"], &["331(4)", "305"], None, 0.4, Ordinary),
+    crime(
+        "Vehicle theft",
+        10.0,
+        &["379"],
+        &["303(2)"],
+        None,
+        0.3,
+        VehicleTheft,
+    ),
+    crime(
+        "House breaking",
+        6.0,
+        &["457", "380"],
+        &["331(4)", "305"],
+        None,
+        0.4,
+        Ordinary,
+    ),
     crime("Robbery", 2.0, &["392"], &["309(4)"], None, 2.0, Ordinary),
     crime("Dacoity", 0.5, &["395"], &["310(2)"], None, 5.0, Ordinary),
     crime("Murder", 1.5, &["302"], &["103(1)"], None, 2.5, Ordinary),
-    crime("Attempt to murder", 2.0, &["307"], &["109"], None, 2.5, Ordinary),
-    crime("Hurt", 12.0, &["323", "341"], &["115(2)", "126(2)"], None, 2.3, Ordinary),
-    crime("Grievous hurt", 3.0, &["325"], &["117(2)"], None, 2.0, Ordinary),
-    crime("Rioting", 3.0, &["147", "148"], &["191(2)", "191(3)"], None, 6.0, Ordinary),
-    crime("Cheating", 6.0, &["420", "406"], &["318(4)", "316(2)"], None, 1.5, Ordinary),
-    crime("Cyber fraud", 4.0, &["420"], &["318(4)"], Some(("66D", "IT Act")), 0.3, Cyber),
-    crime("Identity theft", 1.0, &[], &[], Some(("66C", "IT Act")), 0.5, Cyber),
-    crime("Cruelty by husband or relatives", 5.0, &["498A", "406"], &["85", "316(2)"], None, 3.5, AgainstWomen),
-    crime("Dowry death", 0.5, &["304B"], &["80(2)"], None, 3.0, AgainstWomen),
-    crime("Assault on woman", 3.0, &["354"], &["74"], None, 1.2, AgainstWomen),
-    crime("Kidnapping", 2.5, &["363"], &["137(2)"], None, 1.2, Ordinary),
-    crime("Criminal intimidation", 3.0, &["506"], &["351(2)"], None, 1.5, Ordinary),
-    crime("Road accident", 9.0, &["279", "337", "304A"], &["281", "125(a)", "106(1)"], None, 1.0, Ordinary),
-    crime("NDPS", 4.0, &[], &[], Some(("8/15", "NDPS Act")), 1.3, Ordinary),
-    crime("Arms Act", 2.5, &[], &[], Some(("3/25", "Arms Act")), 1.1, Ordinary),
-    crime("Excise", 3.0, &[], &[], Some(("19/54", "Rajasthan Excise Act")), 1.0, Ordinary),
+    crime(
+        "Attempt to murder",
+        2.0,
+        &["307"],
+        &["109"],
+        None,
+        2.5,
+        Ordinary,
+    ),
+    crime(
+        "Hurt",
+        12.0,
+        &["323", "341"],
+        &["115(2)", "126(2)"],
+        None,
+        2.3,
+        Ordinary,
+    ),
+    crime(
+        "Grievous hurt",
+        3.0,
+        &["325"],
+        &["117(2)"],
+        None,
+        2.0,
+        Ordinary,
+    ),
+    crime(
+        "Rioting",
+        3.0,
+        &["147", "148"],
+        &["191(2)", "191(3)"],
+        None,
+        6.0,
+        Ordinary,
+    ),
+    crime(
+        "Cheating",
+        6.0,
+        &["420", "406"],
+        &["318(4)", "316(2)"],
+        None,
+        1.5,
+        Ordinary,
+    ),
+    crime(
+        "Cyber fraud",
+        4.0,
+        &["420"],
+        &["318(4)"],
+        Some(("66D", "IT Act")),
+        0.3,
+        Cyber,
+    ),
+    crime(
+        "Identity theft",
+        1.0,
+        &[],
+        &[],
+        Some(("66C", "IT Act")),
+        0.5,
+        Cyber,
+    ),
+    crime(
+        "Cruelty by husband or relatives",
+        5.0,
+        &["498A", "406"],
+        &["85", "316(2)"],
+        None,
+        3.5,
+        AgainstWomen,
+    ),
+    crime(
+        "Dowry death",
+        0.5,
+        &["304B"],
+        &["80(2)"],
+        None,
+        3.0,
+        AgainstWomen,
+    ),
+    crime(
+        "Assault on woman",
+        3.0,
+        &["354"],
+        &["74"],
+        None,
+        1.2,
+        AgainstWomen,
+    ),
+    crime(
+        "Kidnapping",
+        2.5,
+        &["363"],
+        &["137(2)"],
+        None,
+        1.2,
+        Ordinary,
+    ),
+    crime(
+        "Criminal intimidation",
+        3.0,
+        &["506"],
+        &["351(2)"],
+        None,
+        1.5,
+        Ordinary,
+    ),
+    crime(
+        "Road accident",
+        9.0,
+        &["279", "337", "304A"],
+        &["281", "125(a)", "106(1)"],
+        None,
+        1.0,
+        Ordinary,
+    ),
+    crime(
+        "NDPS",
+        4.0,
+        &[],
+        &[],
+        Some(("8/15", "NDPS Act")),
+        1.3,
+        Ordinary,
+    ),
+    crime(
+        "Arms Act",
+        2.5,
+        &[],
+        &[],
+        Some(("3/25", "Arms Act")),
+        1.1,
+        Ordinary,
+    ),
+    crime(
+        "Excise",
+        3.0,
+        &[],
+        &[],
+        Some(("19/54", "Rajasthan Excise Act")),
+        1.0,
+        Ordinary,
+    ),
 ];
 
 #[allow(clippy::too_many_arguments)]
@@ -94,8 +238,18 @@ pub fn accused_factor() -> f64 {
 /// `धारा 379 भादवि`, `303(2) BNS`, `3/25 Arms Act`, `420 IPC, 66D IT Act`. IPC applies to
 /// offences before 1 July 2024 (`bns` false), BNS to later ones. `common_intention` adds
 /// IPC 34 / BNS 3(5) for offences by several people.
-pub fn write_sections(rng: &mut Rng, crime: &Crime, bns: bool, common_intention: bool, out: &mut String) {
-    let mut sections: Vec<&str> = if bns { crime.bns.to_vec() } else { crime.ipc.to_vec() };
+pub fn write_sections(
+    rng: &mut Rng,
+    crime: &Crime,
+    bns: bool,
+    common_intention: bool,
+    out: &mut String,
+) {
+    let mut sections: Vec<&str> = if bns {
+        crime.bns.to_vec()
+    } else {
+        crime.ipc.to_vec()
+    };
     // Secondary sections are not always cited.
     if sections.len() > 1 && rng.chance(0.4) {
         sections.truncate(1);
@@ -150,7 +304,11 @@ pub fn status(rng: &mut Rng, crime: &Crime, age_days: i32) -> &'static str {
     };
     let u = rng.unit();
     if age_days < 60 {
-        if u < 0.9 { "Under Investigation" } else { "Chargesheeted" }
+        if u < 0.9 {
+            "Under Investigation"
+        } else {
+            "Chargesheeted"
+        }
     } else if age_days < 365 {
         if u < 0.35 {
             "Under Investigation"
@@ -187,10 +345,16 @@ mod tests {
         for _ in 0..200 {
             let mut ipc = String::new();
             write_sections(&mut rng, murder, false, true, &mut ipc);
-            assert!(ipc.contains("302") && (ipc.ends_with("IPC") || ipc.ends_with("भादवि")), "{ipc}");
+            assert!(
+                ipc.contains("302") && (ipc.ends_with("IPC") || ipc.ends_with("भादवि")),
+                "{ipc}"
+            );
             let mut bns = String::new();
             write_sections(&mut rng, murder, true, false, &mut bns);
-            assert!(bns.contains("103(1)") && (bns.ends_with("BNS") || bns.ends_with("बीएनएस")), "{bns}");
+            assert!(
+                bns.contains("103(1)") && (bns.ends_with("BNS") || bns.ends_with("बीएनएस")),
+                "{bns}"
+            );
         }
         let arms = CRIMES.iter().find(|c| c.category == "Arms Act").unwrap();
         let mut text = String::new();

@@ -4,9 +4,9 @@
 //! generator draws with; the integration tests check the data against them. The module
 //! documentation of [`crate::demo`] lists them as a table.
 
-use super::geo::DistrictStyle;
-use super::people::PhoneStyle;
-use super::plates::{ReadNoise, TypedStyle};
+pub use super::geo::DistrictStyle;
+pub use super::people::PhoneStyle;
+pub use super::plates::{ReadNoise, TypedStyle};
 
 // ----- Number plates ---------------------------------------------------------------------
 
@@ -26,12 +26,12 @@ pub const TYPED_PLATE_STYLES: [(TypedStyle, f64); 7] = [
 /// read as a letter, a letter slot as a digit, `RJ` as `RI`); a garbled read lost a character
 /// or misread one outside its class, and no function can recover it.
 pub const READ_NOISE: [(ReadNoise, f64); 6] = [
-    (ReadNoise::Clean, 0.66),         // RJ14CA0012
+    (ReadNoise::Clean, 0.67),         // RJ14CA0012
     (ReadNoise::Spaced, 0.06),        // RJ14 CA 0012
     (ReadNoise::OneConfusion, 0.17),  // RI14CA0012, RJ14CA0O12
     (ReadNoise::TwoConfusions, 0.05), // RJI4C4OO12
     (ReadNoise::IndPrefix, 0.03),     // INDRJ14CA0012 (the hologram strip read too)
-    (ReadNoise::Garbled, 0.03),       // RJ14CA012, RJ14CA0712
+    (ReadNoise::Garbled, 0.02),       // RJ14CA012, RJ14CA0712
 ];
 
 /// ANPR reads of vehicles registered in other states (HR, DL, GJ, MP, UP, PB, ...), which
@@ -71,13 +71,13 @@ pub const FREE_TEXT_DECORATED: f64 = 0.20;
 /// Phone numbers as written in `cctns.accused.phone`, `vahan.registrations.owner_phone`,
 /// `abhay.dial112_calls.caller`, `portal.complaints.mobile` and `social.posts.linked_phone`.
 pub const PHONE_STYLES: [(PhoneStyle, f64); 7] = [
-    (PhoneStyle::Plain, 0.40),          // 9829012345
-    (PhoneStyle::Spaced, 0.14),         // +91 98290 12345
-    (PhoneStyle::Trunk, 0.14),          // 09829012345
-    (PhoneStyle::Country, 0.10),        // 919829012345
-    (PhoneStyle::Plus, 0.12),           // +919829012345
-    (PhoneStyle::Dashed, 0.05),         // 98290-12345
-    (PhoneStyle::PlusDashed, 0.05),     // +91-9829012345
+    (PhoneStyle::Plain, 0.40),      // 9829012345
+    (PhoneStyle::Spaced, 0.14),     // +91 98290 12345
+    (PhoneStyle::Trunk, 0.14),      // 09829012345
+    (PhoneStyle::Country, 0.10),    // 919829012345
+    (PhoneStyle::Plus, 0.12),       // +919829012345
+    (PhoneStyle::Dashed, 0.05),     // 98290-12345
+    (PhoneStyle::PlusDashed, 0.05), // +91-9829012345
 ];
 /// Of the phone numbers written (not `social.posts.linked_phone`), those that are no mobile
 /// number at all: 9 or 11 digits, or starting with 1-5.

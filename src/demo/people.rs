@@ -14,46 +14,186 @@ use super::mess;
 use super::rng::{self, Rng, Weighted};
 
 const HINDU_MALE: [&str; 64] = [
-    "Ramesh", "Suresh", "Mahesh", "Mukesh", "Rajesh", "Dinesh", "Naresh", "Rakesh", "Sunil",
-    "Anil", "Vijay", "Ajay", "Sanjay", "Manoj", "Mahendra", "Surendra", "Narendra", "Jitendra",
-    "Rajendra", "Devendra", "Bhanwar", "Shankar", "Om Prakash", "Ram Prasad", "Shyam", "Gopal",
-    "Kishan", "Mohan", "Sohan", "Hanuman", "Bhagirath", "Prakash", "Deepak", "Vikram", "Pradeep",
-    "Rohit", "Amit", "Sandeep", "Kuldeep", "Lokesh", "Pawan", "Rahul", "Vishnu", "Govind",
-    "Jagdish", "Madan", "Banwari", "Kailash", "Harish", "Dharmendra", "Yogesh", "Lalit", "Nitin",
-    "Tarun", "Ankit", "Arjun", "Manish", "Ravi", "Kamal", "Hemant", "Bhupendra", "Gajendra",
-    "Sawai", "Bhairu",
+    "Ramesh",
+    "Suresh",
+    "Mahesh",
+    "Mukesh",
+    "Rajesh",
+    "Dinesh",
+    "Naresh",
+    "Rakesh",
+    "Sunil",
+    "Anil",
+    "Vijay",
+    "Ajay",
+    "Sanjay",
+    "Manoj",
+    "Mahendra",
+    "Surendra",
+    "Narendra",
+    "Jitendra",
+    "Rajendra",
+    "Devendra",
+    "Bhanwar",
+    "Shankar",
+    "Om Prakash",
+    "Ram Prasad",
+    "Shyam",
+    "Gopal",
+    "Kishan",
+    "Mohan",
+    "Sohan",
+    "Hanuman",
+    "Bhagirath",
+    "Prakash",
+    "Deepak",
+    "Vikram",
+    "Pradeep",
+    "Rohit",
+    "Amit",
+    "Sandeep",
+    "Kuldeep",
+    "Lokesh",
+    "Pawan",
+    "Rahul",
+    "Vishnu",
+    "Govind",
+    "Jagdish",
+    "Madan",
+    "Banwari",
+    "Kailash",
+    "Harish",
+    "Dharmendra",
+    "Yogesh",
+    "Lalit",
+    "Nitin",
+    "Tarun",
+    "Ankit",
+    "Arjun",
+    "Manish",
+    "Ravi",
+    "Kamal",
+    "Hemant",
+    "Bhupendra",
+    "Gajendra",
+    "Sawai",
+    "Bhairu",
 ];
 const HINDU_FEMALE: [&str; 40] = [
     "Sunita", "Anita", "Kavita", "Savita", "Pooja", "Priyanka", "Rekha", "Manju", "Santosh",
     "Kamla", "Sharda", "Geeta", "Sita", "Laxmi", "Radha", "Suman", "Neha", "Komal", "Nisha",
-    "Seema", "Mamta", "Saroj", "Shanti", "Bhanwari", "Kanta", "Lalita", "Pinky", "Priya",
-    "Anjali", "Jyoti", "Kiran", "Sushila", "Pushpa", "Usha", "Meera", "Vimla", "Durga", "Rinku",
-    "Sapna", "Mohini",
+    "Seema", "Mamta", "Saroj", "Shanti", "Bhanwari", "Kanta", "Lalita", "Pinky", "Priya", "Anjali",
+    "Jyoti", "Kiran", "Sushila", "Pushpa", "Usha", "Meera", "Vimla", "Durga", "Rinku", "Sapna",
+    "Mohini",
 ];
 const HINDU_SURNAMES: [&str; 56] = [
-    "Sharma", "Meena", "Choudhary", "Rathore", "Shekhawat", "Gurjar", "Bairwa", "Jangid",
-    "Kumawat", "Saini", "Mali", "Agarwal", "Jain", "Bishnoi", "Rajpurohit", "Parihar", "Solanki",
-    "Yadav", "Verma", "Gupta", "Soni", "Prajapat", "Regar", "Meghwal", "Bhil", "Garasia",
-    "Raigar", "Swami", "Sain", "Chouhan", "Bhati", "Tanwar", "Panwar", "Deora", "Rawat", "Dhaka",
-    "Godara", "Poonia", "Beniwal", "Sihag", "Jakhar", "Kaswan", "Mahala", "Naruka", "Hada",
-    "Sisodia", "Mathur", "Kothari", "Mehta", "Bhandari", "Khandelwal", "Joshi", "Vyas",
-    "Purohit", "Dadhich", "Vaishnav",
+    "Sharma",
+    "Meena",
+    "Choudhary",
+    "Rathore",
+    "Shekhawat",
+    "Gurjar",
+    "Bairwa",
+    "Jangid",
+    "Kumawat",
+    "Saini",
+    "Mali",
+    "Agarwal",
+    "Jain",
+    "Bishnoi",
+    "Rajpurohit",
+    "Parihar",
+    "Solanki",
+    "Yadav",
+    "Verma",
+    "Gupta",
+    "Soni",
+    "Prajapat",
+    "Regar",
+    "Meghwal",
+    "Bhil",
+    "Garasia",
+    "Raigar",
+    "Swami",
+    "Sain",
+    "Chouhan",
+    "Bhati",
+    "Tanwar",
+    "Panwar",
+    "Deora",
+    "Rawat",
+    "Dhaka",
+    "Godara",
+    "Poonia",
+    "Beniwal",
+    "Sihag",
+    "Jakhar",
+    "Kaswan",
+    "Mahala",
+    "Naruka",
+    "Hada",
+    "Sisodia",
+    "Mathur",
+    "Kothari",
+    "Mehta",
+    "Bhandari",
+    "Khandelwal",
+    "Joshi",
+    "Vyas",
+    "Purohit",
+    "Dadhich",
+    "Vaishnav",
 ];
 /// Surnames after which men usually carry `Singh` as a middle name.
 const RAJPUT_SURNAMES: [&str; 12] = [
-    "Rathore", "Shekhawat", "Parihar", "Solanki", "Chouhan", "Bhati", "Tanwar", "Panwar",
-    "Deora", "Naruka", "Hada", "Sisodia",
+    "Rathore",
+    "Shekhawat",
+    "Parihar",
+    "Solanki",
+    "Chouhan",
+    "Bhati",
+    "Tanwar",
+    "Panwar",
+    "Deora",
+    "Naruka",
+    "Hada",
+    "Sisodia",
 ];
 const HINDU_ELDERS: [&str; 30] = [
-    "Mohan Lal", "Bhanwar Lal", "Mangi Lal", "Chhagan Lal", "Ram Niwas", "Shiv Ram", "Sukh Ram",
-    "Gopal Lal", "Hanuman Sahay", "Ram Swaroop", "Kanhaiya Lal", "Ramdev", "Babu Lal",
-    "Ganesh Ram", "Prabhu Dayal", "Jagdish Prasad", "Mool Chand", "Nathu Ram", "Bhagwan Sahay",
-    "Ram Kishan", "Girdhari Lal", "Kalu Ram", "Shankar Lal", "Poonam Chand", "Heera Lal",
-    "Madan Lal", "Ratan Lal", "Devi Lal", "Sohan Lal", "Ram Chandra",
+    "Mohan Lal",
+    "Bhanwar Lal",
+    "Mangi Lal",
+    "Chhagan Lal",
+    "Ram Niwas",
+    "Shiv Ram",
+    "Sukh Ram",
+    "Gopal Lal",
+    "Hanuman Sahay",
+    "Ram Swaroop",
+    "Kanhaiya Lal",
+    "Ramdev",
+    "Babu Lal",
+    "Ganesh Ram",
+    "Prabhu Dayal",
+    "Jagdish Prasad",
+    "Mool Chand",
+    "Nathu Ram",
+    "Bhagwan Sahay",
+    "Ram Kishan",
+    "Girdhari Lal",
+    "Kalu Ram",
+    "Shankar Lal",
+    "Poonam Chand",
+    "Heera Lal",
+    "Madan Lal",
+    "Ratan Lal",
+    "Devi Lal",
+    "Sohan Lal",
+    "Ram Chandra",
 ];
 const MUSLIM_MALE: [&str; 16] = [
-    "Mohammed", "Salim", "Rafiq", "Aslam", "Irfan", "Shahrukh", "Imran", "Javed", "Sabir",
-    "Akbar", "Anwar", "Iqbal", "Sharif", "Yusuf", "Naseem", "Arif",
+    "Mohammed", "Salim", "Rafiq", "Aslam", "Irfan", "Shahrukh", "Imran", "Javed", "Sabir", "Akbar",
+    "Anwar", "Iqbal", "Sharif", "Yusuf", "Naseem", "Arif",
 ];
 const MUSLIM_FEMALE: [&str; 8] = [
     "Shabana", "Rukhsar", "Nasreen", "Farzana", "Salma", "Shahnaz", "Reshma", "Nazma",
@@ -62,16 +202,35 @@ const MUSLIM_SURNAMES: [&str; 9] = [
     "Khan", "Qureshi", "Ansari", "Pathan", "Sheikh", "Siddiqui", "Mansuri", "Rangrez", "Meo",
 ];
 const MUSLIM_ELDERS: [&str; 8] = [
-    "Abdul Rashid", "Mohammed Ismail", "Noor Mohammed", "Abdul Gaffar", "Shakoor", "Abdul Aziz",
-    "Rahim Bux", "Gafoor",
+    "Abdul Rashid",
+    "Mohammed Ismail",
+    "Noor Mohammed",
+    "Abdul Gaffar",
+    "Shakoor",
+    "Abdul Aziz",
+    "Rahim Bux",
+    "Gafoor",
 ];
 const SIKH_MALE: [&str; 8] = [
-    "Gurpreet", "Harpreet", "Jaswant", "Baljeet", "Manjeet", "Sukhwinder", "Paramjeet", "Gurmeet",
+    "Gurpreet",
+    "Harpreet",
+    "Jaswant",
+    "Baljeet",
+    "Manjeet",
+    "Sukhwinder",
+    "Paramjeet",
+    "Gurmeet",
 ];
-const SIKH_FEMALE: [&str; 6] = ["Jaspreet", "Manpreet", "Harjeet", "Amandeep", "Navneet", "Simran"];
+const SIKH_FEMALE: [&str; 6] = [
+    "Jaspreet", "Manpreet", "Harjeet", "Amandeep", "Navneet", "Simran",
+];
 const SIKH_SURNAMES: [&str; 6] = ["Brar", "Sandhu", "Gill", "Sidhu", "Dhillon", "Mann"];
 const SIKH_ELDERS: [&str; 6] = [
-    "Gurdev Singh", "Harbhajan Singh", "Balwant Singh", "Karnail Singh", "Jagir Singh",
+    "Gurdev Singh",
+    "Harbhajan Singh",
+    "Balwant Singh",
+    "Karnail Singh",
+    "Jagir Singh",
     "Mohinder Singh",
 ];
 
@@ -120,23 +279,47 @@ const SPELLINGS: [(&str, &[&str]); 40] = [
 ];
 /// Nicknames recorded as aliases (`Ramesh Meena @ Kalu`).
 const ALIASES: [&str; 12] = [
-    "Kalu", "Pappu", "Bablu", "Guddu", "Raju", "Munna", "Chhotu", "Lalla", "Sonu", "Monu",
-    "Tinku", "Bunty",
+    "Kalu", "Pappu", "Bablu", "Guddu", "Raju", "Munna", "Chhotu", "Lalla", "Sonu", "Monu", "Tinku",
+    "Bunty",
 ];
 
 const COLONIES: [&str; 18] = [
-    "Shastri Nagar", "Gandhi Nagar", "Subhash Colony", "Indira Colony", "Nehru Nagar",
-    "Ram Nagar", "Shiv Colony", "Krishna Nagar", "Adarsh Nagar", "Housing Board", "Civil Lines",
-    "Station Road", "Bapu Nagar", "Ambedkar Colony", "Mahaveer Nagar", "Tilak Nagar",
-    "Pratap Nagar", "Sanjay Colony",
+    "Shastri Nagar",
+    "Gandhi Nagar",
+    "Subhash Colony",
+    "Indira Colony",
+    "Nehru Nagar",
+    "Ram Nagar",
+    "Shiv Colony",
+    "Krishna Nagar",
+    "Adarsh Nagar",
+    "Housing Board",
+    "Civil Lines",
+    "Station Road",
+    "Bapu Nagar",
+    "Ambedkar Colony",
+    "Mahaveer Nagar",
+    "Tilak Nagar",
+    "Pratap Nagar",
+    "Sanjay Colony",
 ];
 const VILLAGE_STEMS: [&str; 16] = [
     "Ram", "Shyam", "Kishan", "Gopal", "Hanuman", "Bhim", "Mohan", "Nand", "Har", "Deo", "Jai",
     "Laxman", "Bhagwan", "Kalyan", "Sultan", "Moti",
 ];
 const VILLAGE_ENDINGS: [&str; 12] = [
-    "pura", "garh", "sar", "was", "gaon", "khera", "nagar", "wali", "pur", " ka Bas",
-    " ki Dhani", "bari",
+    "pura",
+    "garh",
+    "sar",
+    "was",
+    "gaon",
+    "khera",
+    "nagar",
+    "wali",
+    "pur",
+    " ka Bas",
+    " ki Dhani",
+    "bari",
 ];
 
 /// The community a synthetic person's names come from.
@@ -165,6 +348,13 @@ pub struct Person {
     /// A valid Aadhaar number (12 digits, Verhoeff check digit).
     pub aadhaar: u64,
 }
+
+/// Person ids of police officers (investigating officers) start here: officer `k` of station
+/// `s` is `OFFICER_BASE + s * 8 + k`.
+pub const OFFICER_BASE: u64 = 2_000_000_000;
+/// The father of person `id` is person `RELATIVE_BASE + id`. Every id stays below the
+/// 4 billion of the phone-number bijection.
+pub const RELATIVE_BASE: u64 = 3_000_000_000;
 
 /// Phone and Aadhaar numbers are bijections of the person id, offset by the seed.
 #[derive(Debug, Clone, Copy)]
@@ -211,7 +401,7 @@ impl People {
     /// An accused person: mostly men aged 18-50 at the time, from `district`.
     pub fn accused(&self, id: u64, district: usize) -> Person {
         let mut rng = Rng::stream(self.seed, rng::key("accused-person"), id);
-        self.derive(id, &mut rng, district, 0.92, (1960, 2006))
+        self.derive(id, &mut rng, district, 0.92, (1958, 2001))
     }
 
     fn derive(
@@ -239,7 +429,11 @@ impl People {
         let (first, middle, surname, father) = match community {
             Community::Hindu => {
                 let surname = *rng.pick(&HINDU_SURNAMES);
-                let first = if male { *rng.pick(&HINDU_MALE) } else { *rng.pick(&HINDU_FEMALE) };
+                let first = if male {
+                    *rng.pick(&HINDU_MALE)
+                } else {
+                    *rng.pick(&HINDU_FEMALE)
+                };
                 let rajput = RAJPUT_SURNAMES.contains(&surname);
                 let middle = match (male, rajput) {
                     (true, true) if rng.chance(0.8) => Some("Singh"),
@@ -251,11 +445,24 @@ impl People {
                 (first, middle, Some(surname), *rng.pick(&HINDU_ELDERS))
             }
             Community::Muslim => {
-                let first = if male { *rng.pick(&MUSLIM_MALE) } else { *rng.pick(&MUSLIM_FEMALE) };
-                (first, None, Some(*rng.pick(&MUSLIM_SURNAMES)), *rng.pick(&MUSLIM_ELDERS))
+                let first = if male {
+                    *rng.pick(&MUSLIM_MALE)
+                } else {
+                    *rng.pick(&MUSLIM_FEMALE)
+                };
+                (
+                    first,
+                    None,
+                    Some(*rng.pick(&MUSLIM_SURNAMES)),
+                    *rng.pick(&MUSLIM_ELDERS),
+                )
             }
             Community::Sikh => {
-                let first = if male { *rng.pick(&SIKH_MALE) } else { *rng.pick(&SIKH_FEMALE) };
+                let first = if male {
+                    *rng.pick(&SIKH_MALE)
+                } else {
+                    *rng.pick(&SIKH_FEMALE)
+                };
                 let middle = if male { "Singh" } else { "Kaur" };
                 let surname = rng.chance(0.5).then(|| *rng.pick(&SIKH_SURNAMES));
                 (first, Some(middle), surname, *rng.pick(&SIKH_ELDERS))
@@ -289,6 +496,43 @@ impl People {
         }
     }
 
+    /// The father of `person`, as a person of his own (a SIM may be registered in his name).
+    pub fn father_of(&self, person: &Person) -> Person {
+        let id = RELATIVE_BASE + person.id;
+        let mut rng = Rng::stream(self.seed, rng::key("father"), person.id);
+        let father = match person.community {
+            Community::Hindu => *rng.pick(&HINDU_ELDERS),
+            Community::Muslim => *rng.pick(&MUSLIM_ELDERS),
+            Community::Sikh => *rng.pick(&SIKH_ELDERS),
+        };
+        Person {
+            id,
+            male: true,
+            community: person.community,
+            first: person.father,
+            middle: None,
+            surname: person.father_surname.or(person.surname),
+            father,
+            father_surname: None,
+            birth_year: person.birth_year - 22 - rng.range(0, 12) as i32,
+            district: person.district,
+            msisdn: self.msisdn(id),
+            aadhaar: self.aadhaar(id),
+        }
+    }
+
+    /// Writes the name and rank of officer `slot` (0-5) of station `station`.
+    pub fn write_officer(&self, station: u64, slot: u64, out: &mut String) {
+        let officer = self.general(OFFICER_BASE + station * 8 + slot);
+        out.push_str(match slot {
+            0 => "Inspector ",
+            1..=3 => "SI ",
+            4 => "ASI ",
+            _ => "HC ",
+        });
+        officer.write_name(out);
+    }
+
     /// The person's address, the same wherever it is written.
     pub fn write_address(&self, person: &Person, out: &mut String) {
         let mut rng = Rng::stream(self.seed, rng::key("address"), person.id);
@@ -306,7 +550,12 @@ impl People {
                 );
             }
             2 => {
-                let _ = write!(out, "H.No. {}, {}, {town}", rng.range(1, 480), rng.pick(&COLONIES));
+                let _ = write!(
+                    out,
+                    "H.No. {}, {}, {town}",
+                    rng.range(1, 480),
+                    rng.pick(&COLONIES)
+                );
             }
             _ => {
                 let _ = write!(
@@ -325,7 +574,11 @@ impl People {
 
     /// A social-media handle of the person on a platform.
     pub fn write_handle(&self, person: &Person, platform: usize, out: &mut String) {
-        let mut rng = Rng::stream(self.seed, rng::key("handle"), person.id * 8 + platform as u64);
+        let mut rng = Rng::stream(
+            self.seed,
+            rng::key("handle"),
+            person.id * 8 + platform as u64,
+        );
         let first = person.first.replace(' ', "").to_lowercase();
         let last = person.surname.unwrap_or("official").to_lowercase();
         out.push('@');
@@ -435,7 +688,11 @@ impl Person {
 /// Another spelling of a name from [`SPELLINGS`], or the name itself.
 fn respell(rng: &mut Rng, name: &str) -> String {
     let upper = name.chars().all(|c| !c.is_lowercase());
-    let key = if upper { title_case(name) } else { name.to_string() };
+    let key = if upper {
+        title_case(name)
+    } else {
+        name.to_string()
+    };
     match SPELLINGS.iter().find(|(n, _)| *n == key) {
         Some((_, others)) => {
             let other = rng.pick(others).to_string();
@@ -467,7 +724,10 @@ fn title_case(name: &str) -> String {
         .map(|w| {
             let mut chars = w.chars();
             match chars.next() {
-                Some(c) => c.to_uppercase().chain(chars.flat_map(char::to_lowercase)).collect(),
+                Some(c) => c
+                    .to_uppercase()
+                    .chain(chars.flat_map(char::to_lowercase))
+                    .collect(),
                 None => String::new(),
             }
         })
@@ -585,6 +845,7 @@ pub fn verhoeff_check(body: u64) -> u8 {
 }
 
 /// Whether a number (check digit last) passes the Verhoeff check.
+#[cfg(test)]
 pub fn verhoeff_valid(number: u64) -> bool {
     verhoeff_check(number / 10) == (number % 10) as u8
 }
@@ -716,7 +977,11 @@ mod tests {
         phones.sort_unstable();
         phones.dedup();
         assert_eq!(phones.len(), 10_000);
-        assert!(phones.iter().all(|&p| (6_000_000_000..10_000_000_000).contains(&p)));
+        assert!(
+            phones
+                .iter()
+                .all(|&p| (6_000_000_000..10_000_000_000).contains(&p))
+        );
         for id in 0..1000 {
             let aadhaar = people.aadhaar(id);
             assert!((200_000_000_000..1_000_000_000_000).contains(&aadhaar));

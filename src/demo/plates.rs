@@ -51,7 +51,7 @@ fn confusions(c: u8) -> &'static [u8] {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum PlateKind {
     /// `RJ14CA0012`; Delhi writes its RTO part without padding (`DL3CAB1234`).
     Standard,
@@ -99,7 +99,11 @@ impl Plate {
     /// A standard plate: `state` + RTO number (padded to 2 digits except for Delhi) + series +
     /// number padded to 4.
     pub fn standard(state: &str, rto: u32, series: &[u8], number: u32) -> Plate {
-        let rto = if state == "DL" { rto.to_string() } else { format!("{rto:02}") };
+        let rto = if state == "DL" {
+            rto.to_string()
+        } else {
+            format!("{rto:02}")
+        };
         let number = format!("{number:04}");
         Plate::from_groups(
             PlateKind::Standard,
@@ -110,7 +114,10 @@ impl Plate {
     pub fn bharat(year: u32, number: u32, series: &[u8]) -> Plate {
         let year = format!("{year:02}");
         let number = format!("{number:04}");
-        Plate::from_groups(PlateKind::Bharat, &[year.as_bytes(), b"BH", number.as_bytes(), series])
+        Plate::from_groups(
+            PlateKind::Bharat,
+            &[year.as_bytes(), b"BH", number.as_bytes(), series],
+        )
     }
 
     pub fn old(letters: &[u8], number: u32) -> Plate {
@@ -270,7 +277,11 @@ impl Plate {
                     .filter(|_| rng.chance(0.6))
                     .map(|&e| e as usize)
                     .collect::<Vec<_>>();
-                let split = if split.is_empty() { vec![self.ends[0] as usize] } else { split };
+                let split = if split.is_empty() {
+                    vec![self.ends[0] as usize]
+                } else {
+                    split
+                };
                 for (i, c) in text.char_indices() {
                     if split.contains(&i) {
                         out.push(' ');
@@ -291,20 +302,26 @@ impl Plate {
     /// Replaces `count` characters by look-alikes of their class, at distinct positions. The
     /// `J` of `RJ` is the classic (`RI14...`) and is chosen more often.
     fn confuse(&self, rng: &mut Rng, bytes: &mut [u8], count: usize) {
-        let mut positions: Vec<usize> =
-            (0..bytes.len()).filter(|&i| !confusions(bytes[i]).is_empty()).collect();
+        let mut positions: Vec<usize> = (0..bytes.len())
+            .filter(|&i| !confusions(bytes[i]).is_empty())
+            .collect();
         for _ in 0..count {
             if positions.is_empty() {
                 return;
             }
-            let j_position = positions.iter().position(|&i| i == 1 && bytes[0] == b'R' && bytes[1] == b'J');
+            let j_position = positions
+                .iter()
+                .position(|&i| i == 1 && bytes[0] == b'R' && bytes[1] == b'J');
             let k = match j_position {
                 Some(k) if rng.chance(0.25) => k,
                 _ => rng.index(positions.len()),
             };
             let i = positions.swap_remove(k);
-            let options: Vec<u8> =
-                confusions(bytes[i]).iter().copied().filter(|&c| c != b' ').collect();
+            let options: Vec<u8> = confusions(bytes[i])
+                .iter()
+                .copied()
+                .filter(|&c| c != b' ')
+                .collect();
             bytes[i] = *rng.pick(&options);
         }
     }
@@ -370,8 +387,8 @@ pub fn bharat(rng: &mut Rng, year: i32) -> Plate {
 
 /// Old Rajasthan three-letter series, before the `RJ` codes of 1989.
 const OLD_SERIES: [&[u8; 3]; 14] = [
-    b"RSA", b"RSB", b"RSC", b"RRA", b"RRB", b"RNA", b"RNB", b"RPA", b"RPB", b"RUA", b"RUB",
-    b"RJA", b"RJB", b"RJY",
+    b"RSA", b"RSB", b"RSC", b"RRA", b"RRB", b"RNA", b"RNB", b"RPA", b"RPB", b"RUA", b"RUB", b"RJA",
+    b"RJB", b"RJY",
 ];
 
 pub fn old(rng: &mut Rng) -> Plate {
@@ -419,7 +436,10 @@ mod tests {
     #[test]
     fn canonical_forms() {
         assert_eq!(Plate::standard("RJ", 14, b"CA", 12).as_str(), "RJ14CA0012");
-        assert_eq!(Plate::standard("DL", 3, b"CAB", 1234).as_str(), "DL3CAB1234");
+        assert_eq!(
+            Plate::standard("DL", 3, b"CAB", 1234).as_str(),
+            "DL3CAB1234"
+        );
         assert_eq!(Plate::bharat(22, 1234, b"AA").as_str(), "22BH1234AA");
         assert_eq!(Plate::old(b"RSB", 34).as_str(), "RSB0034");
     }
@@ -442,10 +462,22 @@ mod tests {
     #[test]
     fn class_keys_ignore_look_alikes_and_padding() {
         let key = |s: &Plate| s.class_key();
-        assert_eq!(key(&Plate::standard("RJ", 14, b"CA", 12)), key(&Plate::standard("RJ", 14, b"C4", 12)));
-        assert_eq!(key(&Plate::standard("RJ", 14, b"CD", 1234)), key(&Plate::standard("RJ", 14, b"C", 1234)));
-        assert_ne!(key(&Plate::standard("RJ", 14, b"CA", 12)), key(&Plate::standard("RJ", 14, b"CA", 13)));
-        assert_ne!(key(&Plate::standard("RJ", 1, b"CA", 12)), key(&Plate::standard("RJ", 11, b"CA", 12)));
+        assert_eq!(
+            key(&Plate::standard("RJ", 14, b"CA", 12)),
+            key(&Plate::standard("RJ", 14, b"C4", 12))
+        );
+        assert_eq!(
+            key(&Plate::standard("RJ", 14, b"CD", 1234)),
+            key(&Plate::standard("RJ", 14, b"C", 1234))
+        );
+        assert_ne!(
+            key(&Plate::standard("RJ", 14, b"CA", 12)),
+            key(&Plate::standard("RJ", 14, b"CA", 13))
+        );
+        assert_ne!(
+            key(&Plate::standard("RJ", 1, b"CA", 12)),
+            key(&Plate::standard("RJ", 11, b"CA", 12))
+        );
     }
 
     #[test]

@@ -60,8 +60,16 @@ fn messy_plate(rng: &mut Rng, devanagari: bool) -> String {
             let rto = 1 + rng.below(60);
             let series: String = (0..1 + rng.below(3)).map(|_| rng.letter(true)).collect();
             let number = 1 + rng.below(9999);
-            let number = if rng.below(4) == 0 { number.to_string() } else { format!("{number:04}") };
-            let rto = if rng.below(5) == 0 { rto.to_string() } else { format!("{rto:02}") };
+            let number = if rng.below(4) == 0 {
+                number.to_string()
+            } else {
+                format!("{number:04}")
+            };
+            let rto = if rng.below(5) == 0 {
+                rto.to_string()
+            } else {
+                format!("{rto:02}")
+            };
             let (s1, s2, s3) = (sep(rng), sep(rng), sep(rng));
             format!("{state}{s1}{rto}{s2}{series}{s3}{number}")
         }
@@ -71,21 +79,44 @@ fn messy_plate(rng: &mut Rng, devanagari: bool) -> String {
         }
         77..=80 => {
             let (a, b) = (rng.letter(true), rng.letter(true));
-            format!("T{:02}{:02}{}{:04}{a}{b}", 1 + rng.below(12), 20 + rng.below(6), rng.pick(STATES), 1 + rng.below(9999))
+            format!(
+                "T{:02}{:02}{}{:04}{a}{b}",
+                1 + rng.below(12),
+                20 + rng.below(6),
+                rng.pick(STATES),
+                1 + rng.below(9999)
+            )
         }
         81..=83 => {
             let (a, b, c) = (rng.letter(false), rng.letter(false), rng.letter(false));
             format!("{a}{b}{c} {}", 1 + rng.below(9999))
         }
-        84..=85 => format!("{:02} {} {:06} {}", rng.below(30), rng.letter(false), rng.below(999_999), rng.letter(false)),
+        84..=85 => format!(
+            "{:02} {} {:06} {}",
+            rng.below(30),
+            rng.letter(false),
+            rng.below(999_999),
+            rng.letter(false)
+        ),
         86..=87 => format!("{} CD {}", 1 + rng.below(200), 1 + rng.below(999)),
         88..=93 => {
             // An OCR read with a look-alike in the number or the state.
-            let number = format!("{:04}", 1 + rng.below(9999)).replace('0', "O").replace('1', "I");
-            format!("R{}{:02}C{}{number}", rng.pick(&["J", "I", "1"]), 1 + rng.below(52), rng.letter(true))
+            let number = format!("{:04}", 1 + rng.below(9999))
+                .replace('0', "O")
+                .replace('1', "I");
+            format!(
+                "R{}{:02}C{}{number}",
+                rng.pick(&["J", "I", "1"]),
+                1 + rng.below(52),
+                rng.letter(true)
+            )
         }
-        _ if devanagari => rng.pick(&["", "राजस्थान", "आरजे १४", "RJ14CA12345", "—"]).to_string(),
-        _ => rng.pick(&["", "UNKNOWN", "N/A", "RJ14", "-", "RJ14CA12345", "NO PLATE"]).to_string(),
+        _ if devanagari => rng
+            .pick(&["", "राजस्थान", "आरजे १४", "RJ14CA12345", "—"])
+            .to_string(),
+        _ => rng
+            .pick(&["", "UNKNOWN", "N/A", "RJ14", "-", "RJ14CA12345", "NO PLATE"])
+            .to_string(),
     };
     if rng.below(3) == 0 {
         plate = plate.to_lowercase();
@@ -104,7 +135,9 @@ fn messy_plate(rng: &mut Rng, devanagari: bool) -> String {
 
 fn plates(seed: u64, devanagari: bool) -> Vec<String> {
     let mut rng = Rng(seed);
-    (0..ROWS).map(|_| messy_plate(&mut rng, devanagari)).collect()
+    (0..ROWS)
+        .map(|_| messy_plate(&mut rng, devanagari))
+        .collect()
 }
 
 fn invoke(udf: &ScalarUDF, array: &ArrayRef) -> ColumnarValue {
@@ -134,8 +167,13 @@ fn bench_plates(c: &mut Criterion) {
         let mut group = c.benchmark_group(udf.name());
         group.throughput(Throughput::Elements(ROWS as u64));
         for (name, array) in &inputs {
-            assert!(matches!(array.data_type(), DataType::Utf8 | DataType::Utf8View));
-            group.bench_function(name.as_str(), |b| b.iter(|| black_box(invoke(udf, black_box(array)))));
+            assert!(matches!(
+                array.data_type(),
+                DataType::Utf8 | DataType::Utf8View
+            ));
+            group.bench_function(name.as_str(), |b| {
+                b.iter(|| black_box(invoke(udf, black_box(array))))
+            });
         }
         group.finish();
     }

@@ -23,8 +23,14 @@ use datafusion::error::Result;
 use datafusion::prelude::{ParquetReadOptions, SessionConfig, SessionContext};
 
 const QUERIES: [(&str, &str); 2] = [
-    ("plate_normalize", "SELECT count(plate_normalize(p)) FROM plates"),
-    ("plate_is_valid", "SELECT count(*) FROM plates WHERE plate_is_valid(p)"),
+    (
+        "plate_normalize",
+        "SELECT count(plate_normalize(p)) FROM plates",
+    ),
+    (
+        "plate_is_valid",
+        "SELECT count(*) FROM plates WHERE plate_is_valid(p)",
+    ),
 ];
 
 struct Options {
@@ -46,17 +52,33 @@ fn options() -> Options {
     };
     while let Some(arg) = args.next() {
         match arg.as_str() {
-            "--threads" => options.threads = args.next().and_then(|n| n.parse().ok()).expect("--threads N"),
-            "--repeat" => options.repeat = args.next().and_then(|n| n.parse().ok()).expect("--repeat N"),
+            "--threads" => {
+                options.threads = args
+                    .next()
+                    .and_then(|n| n.parse().ok())
+                    .expect("--threads N")
+            }
+            "--repeat" => {
+                options.repeat = args
+                    .next()
+                    .and_then(|n| n.parse().ok())
+                    .expect("--repeat N")
+            }
             "--utf8" => options.utf8 = true,
             "--dump" => {
-                let rows = args.next().and_then(|n| n.parse().ok()).expect("--dump ROWS PATH");
+                let rows = args
+                    .next()
+                    .and_then(|n| n.parse().ok())
+                    .expect("--dump ROWS PATH");
                 options.dump = Some((rows, args.next().expect("--dump ROWS PATH")));
             }
             _ => options.path = arg,
         }
     }
-    assert!(!options.path.is_empty(), "usage: plate_throughput FILE.parquet [--threads N] [--repeat N] [--utf8] [--dump ROWS PATH]");
+    assert!(
+        !options.path.is_empty(),
+        "usage: plate_throughput FILE.parquet [--threads N] [--repeat N] [--utf8] [--dump ROWS PATH]"
+    );
     options
 }
 
@@ -70,7 +92,9 @@ fn main() -> Result<()> {
 }
 
 async fn run(options: Options) -> Result<()> {
-    let config = SessionConfig::new().with_target_partitions(options.threads).with_batch_size(8192);
+    let config = SessionConfig::new()
+        .with_target_partitions(options.threads)
+        .with_batch_size(8192);
     let ctx = SessionContext::new_with_config(config);
     for udf in jaanch_udfs::functions() {
         ctx.register_udf(udf.as_ref().clone());
@@ -79,15 +103,28 @@ async fn run(options: Options) -> Result<()> {
     // Load into memory in file order (one reading partition), as the string type asked for,
     // then deal the batches out to one partition per thread.
     let loader = SessionContext::new_with_config(SessionConfig::new().with_target_partitions(1));
-    let batches = loader.read_parquet(&options.path, ParquetReadOptions::default()).await?.collect().await?;
-    let string_type = if options.utf8 { DataType::Utf8 } else { DataType::Utf8View };
-    let schema = Arc::new(Schema::new(vec![Field::new("p", string_type.clone(), true)]));
+    let batches = loader
+        .read_parquet(&options.path, ParquetReadOptions::default())
+        .await?
+        .collect()
+        .await?;
+    let string_type = if options.utf8 {
+        DataType::Utf8
+    } else {
+        DataType::Utf8View
+    };
+    let schema = Arc::new(Schema::new(vec![Field::new(
+        "p",
+        string_type.clone(),
+        true,
+    )]));
     let mut partitions = vec![Vec::new(); options.threads];
     let mut rows = 0;
     for (i, batch) in batches.iter().enumerate() {
         let column = cast(batch.column(0), &string_type)?;
         rows += column.len();
-        partitions[i % options.threads].push(RecordBatch::try_new(Arc::clone(&schema), vec![column])?);
+        partitions[i % options.threads]
+            .push(RecordBatch::try_new(Arc::clone(&schema), vec![column])?);
     }
     ctx.register_table("plates", Arc::new(MemTable::try_new(schema, partitions)?))?;
 
@@ -99,7 +136,10 @@ async fn run(options: Options) -> Result<()> {
             let out = ctx.sql(sql).await?.collect().await?;
             let seconds = start.elapsed().as_secs_f64();
             best = best.min(seconds);
-            result = out[0].column(0).as_primitive::<arrow::datatypes::Int64Type>().value(0);
+            result = out[0]
+                .column(0)
+                .as_primitive::<arrow::datatypes::Int64Type>()
+                .value(0);
         }
         println!(
             "{{\"engine\": \"jaanch\", \"query\": \"{name}\", \"threads\": {}, \"string_type\": \"{string_type}\", \"rows\": {rows}, \"seconds\": {best:.6}, \"rows_per_second\": {:.0}, \"result\": {result}}}",
@@ -116,7 +156,10 @@ async fn run(options: Options) -> Result<()> {
         for udf in jaanch_udfs::functions() {
             ctx1.register_udf(udf.as_ref().clone());
         }
-        ctx1.register_table("plates", Arc::new(MemTable::try_new(batches[0].schema(), vec![batches])?))?;
+        ctx1.register_table(
+            "plates",
+            Arc::new(MemTable::try_new(batches[0].schema(), vec![batches])?),
+        )?;
         let mut file = std::io::BufWriter::new(std::fs::File::create(path)?);
         for batch in ctx1.sql(&sql).await?.collect().await? {
             let column = cast(batch.column(0), &DataType::Utf8)?;

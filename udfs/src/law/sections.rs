@@ -19,6 +19,10 @@
 //! offence (prohibition / penalty): `Arms Act 3/25`. An act not in [`Act`] but written as
 //! `... Act` keeps its sections under the name as written (`13 Gambling Act` → `Gambling Act 13`),
 //! so they are never given to a neighbouring act.
+//!
+//! Numbers of four digits or more are not sections (no act has a section above 999): they are
+//! years, FIR or phone numbers. A section joined to one (`123/2024`, `12/03/2024`) is a case
+//! number or a date and is dropped.
 
 use std::collections::HashMap;
 use std::ops::Range;
@@ -233,14 +237,14 @@ enum Token {
 #[derive(Debug, Clone, PartialEq)]
 enum ActRef {
     Known(Act),
-    /// An act not in the list, named by the words `text[raw]` (each range one word).
+    /// An act not in the list, named by the words `name_words[range]` (byte ranges of the text).
     Named(Range<usize>),
 }
 
 #[derive(Debug, Clone, PartialEq)]
 enum Element {
     Act(ActRef),
-    /// Sections `items_sections[range]`, joined by `/` or `r/w`.
+    /// Sections `item_sections[range]`, joined by `/` or `r/w`.
     Item(Range<usize>),
 }
 

@@ -156,9 +156,6 @@ const FORMATS: [&[Group]; 6] = [
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Reading {
     pub plate: Plate,
-    /// Characters replaced.
-    #[cfg_attr(not(test), allow(dead_code, reason = "read by the property tests"))]
-    pub replaced: u32,
     /// Zero padding added.
     pub padding: u32,
     /// How far the reading is from the value (lower is closer; see [`Search::consider`]).
@@ -174,7 +171,6 @@ impl Reading {
     fn exact(plate: Plate, chars: usize) -> Reading {
         Reading {
             plate,
-            replaced: 0,
             padding: plate.as_str().len().saturating_sub(chars) as u32,
             score: 0,
             ambiguous: false,
@@ -505,7 +501,6 @@ impl Search<'_> {
         };
         let reading = Reading {
             plate,
-            replaced,
             padding,
             score,
             ambiguous,

@@ -173,7 +173,7 @@ impl Rng {
 
     /// True with probability 1/n.
     fn one_in(&mut self, n: u64) -> bool {
-        self.next() % n == 0
+        self.next().is_multiple_of(n)
     }
 
     fn below(&mut self, n: usize) -> usize {
@@ -339,9 +339,7 @@ proptest! {
         let reading = ocr::read_for_key(&read);
         prop_assert!(reading.is_some(), "read {:?}", read);
         let reading = reading.unwrap();
-        eprintln!("CASE differ={differ}");
         if key(&read) != key(&canonical) {
-            eprintln!("ESCAPE {read:?} {canonical:?} {reading:?}");
             // The plate itself is a reading with `differ` replacements at full width: score
             // 2 × 32 per replacement (see `Order::Closest`).
             let closer = reading.score < 64 * differ as u32;
@@ -350,7 +348,6 @@ proptest! {
                 read, key(&read), canonical, key(&canonical), reading);
         }
         let repaired = repair(&read);
-        eprintln!("REPAIR {}", if repaired.as_ref() == Some(&canonical) { "same" } else if repaired.is_none() { "none" } else { "other" });
         if let Some(as_written) = normalize(&read) {
             prop_assert_eq!(repaired, Some(as_written), "read {:?}", read);
         } else if differ <= 1 {

@@ -1,0 +1,92 @@
+//! `jaanch demo`: generates the demo lake and says how to open it.
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use crate::demo::{self, DEFAULT_SCALE, DEFAULT_SEED, DemoOptions, DemoSummary};
+use crate::error::Error;
+
+#[derive(Debug, clap::Args)]
+pub struct DemoArgs {
+    /// Size relative to the full lake (1 ≈ 8.6 million rows)
+    #[arg(long, value_name = "S", default_value_t = DEFAULT_SCALE, allow_negative_numbers = true)]
+    pub scale: f64,
+
+    /// Folder to write (a previous demo lake there is replaced)
+    #[arg(long, value_name = "DIR", default_value = "demo-lake")]
+    pub out: PathBuf,
+
+    /// Seed of the generator: the same seed and scale give the same files
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_SEED)]
+    pub seed: u64,
+}
+
+pub fn run(args: &DemoArgs) -> Result<ExitCode, Error> {
+    let options = DemoOptions {
+        scale: args.scale,
+        seed: args.seed,
+        out: args.out.clone(),
+        progress: std::io::stderr().is_terminal(),
+    };
+    let summary = demo::generate(&options)?;
+    print!("{}", render_summary(&summary));
+    Ok(ExitCode::SUCCESS)
+}
+
+/// What was written, how long it took, and how to open it.
+fn render_summary(summary: &DemoSummary) -> String {
+    let seconds = summary.elapsed.as_secs_f64();
+    let mut out = format!(
+        "Demo lake: {} rows in {} tables (+ {} rows of ground truth), {seconds:.1} s ({} rows/s)\n",
+        thousands(summary.data_rows()),
+        summary
+            .tables
+            .iter()
+            .filter(|(n, _)| !n.starts_with("truth."))
+            .count(),
+        thousands(summary.total_rows - summary.data_rows()),
+        thousands((summary.total_rows as f64 / seconds.max(1e-3)) as usize),
+    );
+    let width = summary
+        .tables
+        .iter()
+        .map(|(n, _)| n.len())
+        .max()
+        .unwrap_or(0);
+    for (name, rows) in &summary.tables {
+        out.push_str(&format!("  {name:<width$}  {:>12}\n", thousands(*rows)));
+    }
+    out.push_str(&format!("Written to {}\n", summary.lake_toml.display()));
+    out.push_str(&format!(
+        "Open it:   jaanch --lake {}\n",
+        summary.lake_toml.display()
+    ));
+    out
+}
+
+/// `1234567` → `1,234,567`.
+fn thousands(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn thousands_separators() {
+        assert_eq!(thousands(0), "0");
+        assert_eq!(thousands(999), "999");
+        assert_eq!(thousands(1000), "1,000");
+        assert_eq!(thousands(8_652_301), "8,652,301");
+    }
+}

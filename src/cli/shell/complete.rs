@@ -1,0 +1,432 @@
+//! The editor helper: Tab completion and multi-line input.
+//!
+//! Completion knows the lake: SQL keywords, schema-qualified tables, columns of the tables the
+//! statement names (and after `table.` or `alias.`), built-in and police functions,
+//! meta-commands, report names after `\r`, and file names inside quotes or after `\i` / `\o`.
+
+use std::borrow::Cow;
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+use rustyline::completion::{Completer, FilenameCompleter, Pair};
+use rustyline::highlight::Highlighter;
+use rustyline::hint::Hinter;
+use rustyline::validate::{ValidationContext, ValidationResult, Validator};
+use rustyline::{Context, Helper};
+use tokio::runtime::Handle;
+
+use super::meta::{COMMANDS, Completes, spec};
+use crate::describe;
+use crate::lake::Lake;
+use crate::output::OutputFormat;
+use crate::script::split_statements;
+
+/// The keywords worth offering; the parser knows hundreds more.
+const KEYWORDS: &[&str] = &[
+    "ALL",
+    "AND",
+    "ANY",
+    "ARRAY",
+    "AS",
+    "ASC",
+    "BETWEEN",
+    "BIGINT",
+    "BOOLEAN",
+    "BY",
+    "CASE",
+    "CAST",
+    "COPY",
+    "COUNT",
+    "CREATE",
+    "CROSS",
+    "CURRENT_DATE",
+    "CURRENT_TIMESTAMP",
+    "DATE",
+    "DESC",
+    "DESCRIBE",
+    "DISTINCT",
+    "DOUBLE",
+    "DROP",
+    "ELSE",
+    "END",
+    "EXCEPT",
+    "EXISTS",
+    "EXPLAIN",
+    "ANALYZE",
+    "EXTRACT",
+    "FALSE",
+    "FILTER",
+    "FIRST",
+    "FLOAT",
+    "FOLLOWING",
+    "FROM",
+    "FULL",
+    "GROUP",
+    "HAVING",
+    "ILIKE",
+    "IN",
+    "INNER",
+    "INSERT",
+    "INTEGER",
+    "INTERSECT",
+    "INTERVAL",
+    "INTO",
+    "IS",
+    "JOIN",
+    "LAST",
+    "LATERAL",
+    "LEFT",
+    "LIKE",
+    "LIMIT",
+    "NOT",
+    "NULL",
+    "NULLS",
+    "OFFSET",
+    "ON",
+    "OR",
+    "ORDER",
+    "OUTER",
+    "OVER",
+    "PARTITION",
+    "PRECEDING",
+    "QUALIFY",
+    "RANGE",
+    "RECURSIVE",
+    "RIGHT",
+    "ROWS",
+    "SELECT",
+    "SET",
+    "SHOW",
+    "SIMILAR",
+    "TABLE",
+    "TABLES",
+    "THEN",
+    "TIMESTAMP",
+    "TO",
+    "TRUE",
+    "UNBOUNDED",
+    "UNION",
+    "UNNEST",
+    "USING",
+    "VALUES",
+    "VARCHAR",
+    "VIEW",
+    "WHEN",
+    "WHERE",
+    "WINDOW",
+    "WITH",
+];
+
+pub struct ShellHelper<'a> {
+    lake: &'a Lake,
+    runtime: Handle,
+    tables: Vec<String>,
+    functions: Vec<String>,
+    reports: Vec<String>,
+    /// Column names per table, loaded on first need (loading lists the table's files).
+    columns: Mutex<HashMap<String, Vec<String>>>,
+    files: FilenameCompleter,
+}
+
+impl<'a> ShellHelper<'a> {
+    pub fn new(lake: &'a Lake, runtime: Handle) -> Self {
+        let tables = describe::tables(lake).into_iter().map(|t| t.name).collect();
+        let mut functions: Vec<String> = describe::functions(lake, Some("*"))
+            .into_iter()
+            .map(|f| f.name)
+            .collect();
+        functions.sort();
+        Self {
+            lake,
+            runtime,
+            tables,
+            functions,
+            reports: Vec::new(),
+            columns: Mutex::default(),
+            files: FilenameCompleter::new(),
+        }
+    }
+
+    pub fn with_reports(mut self, reports: Vec<String>) -> Self {
+        self.reports = reports;
+        self
+    }
+
+    fn columns_of(&self, table: &str) -> Vec<String> {
+        let mut cache = self.columns.lock().expect("completion cache lock");
+        if let Some(columns) = cache.get(table) {
+            return columns.clone();
+        }
+        // The editor runs outside the runtime, so blocking on it here is allowed.
+        let columns = match self.runtime.block_on(describe::describe(self.lake, table)) {
+            Ok((_, columns)) => columns.into_iter().map(|c| c.name).collect(),
+            Err(_) => Vec::new(),
+        };
+        cache.insert(table.to_string(), columns.clone());
+        columns
+    }
+
+    /// The known table a name in a statement refers to: `schema.table`, or a bare table name
+    /// that is unique across schemas.
+    fn resolve_table(&self, name: &str) -> Option<String> {
+        let name = name.to_ascii_lowercase();
+        if self.tables.contains(&name) {
+            return Some(name);
+        }
+        let mut matches = self
+            .tables
+            .iter()
+            .filter(|t| t.rsplit('.').next() == Some(name.as_str()));
+        let first = matches.next()?;
+        matches.next().is_none().then(|| first.clone())
+    }
+
+    /// Tables the statement names, with their aliases (`FROM cctns.fir f` → `f`).
+    fn tables_in(&self, statement: &str) -> Vec<(String, Option<String>)> {
+        let words: Vec<&str> = statement
+            .split(|c: char| c.is_whitespace() || c == ',' || c == '(' || c == ')' || c == ';')
+            .filter(|w| !w.is_empty())
+            .collect();
+        let mut found = Vec::new();
+        for (i, word) in words.iter().enumerate() {
+            let Some(table) = self.resolve_table(word) else {
+                continue;
+            };
+            let mut next = words.get(i + 1).copied();
+            if next.is_some_and(|w| w.eq_ignore_ascii_case("as")) {
+                next = words.get(i + 2).copied();
+            }
+            let alias = next
+                .filter(|w| is_identifier(w) && !is_keyword(w))
+                .map(|w| w.to_ascii_lowercase());
+            found.push((table, alias));
+        }
+        found
+    }
+
+    fn complete_sql(&self, line: &str, pos: usize) -> (usize, Vec<Pair>) {
+        let before = &line[..pos];
+        let word_start = before
+            .rfind(|c: char| !(c.is_alphanumeric() || c == '_' || c == '.'))
+            .map_or(0, |i| {
+                i + before[i..].chars().next().map_or(1, char::len_utf8)
+            });
+        let word = &before[word_start..];
+        let statement = current_statement(line);
+
+        if let Some((qualifier, partial)) = word.rsplit_once('.') {
+            let start = pos - partial.len();
+            let qualifier_lower = qualifier.to_ascii_lowercase();
+            // `schema.` → the schema's tables.
+            let in_schema: Vec<String> = self
+                .tables
+                .iter()
+                .filter_map(|t| t.strip_prefix(&format!("{qualifier_lower}.")))
+                .map(str::to_string)
+                .collect();
+            if !in_schema.is_empty() {
+                return (
+                    start,
+                    candidates(partial, in_schema.iter().map(String::as_str)),
+                );
+            }
+            // `table.` or `alias.` → its columns.
+            let table = self.resolve_table(qualifier).or_else(|| {
+                self.tables_in(statement)
+                    .into_iter()
+                    .find(|(_, alias)| alias.as_deref() == Some(qualifier_lower.as_str()))
+                    .map(|(table, _)| table)
+            });
+            let columns = table.map(|t| self.columns_of(&t)).unwrap_or_default();
+            return (
+                start,
+                candidates(partial, columns.iter().map(String::as_str)),
+            );
+        }
+
+        let mut names: Vec<String> = Vec::new();
+        for (table, _) in self.tables_in(statement) {
+            names.extend(self.columns_of(&table));
+        }
+        names.extend(self.functions.iter().cloned());
+        names.extend(self.tables.iter().cloned());
+        let mut schemas: Vec<String> = self
+            .tables
+            .iter()
+            .filter_map(|t| t.split_once('.').map(|(s, _)| format!("{s}.")))
+            .collect();
+        schemas.dedup();
+        names.extend(schemas);
+        let lowercase = word.chars().all(|c| !c.is_ascii_uppercase());
+        names.extend(KEYWORDS.iter().map(|k| {
+            if lowercase {
+                k.to_ascii_lowercase()
+            } else {
+                k.to_string()
+            }
+        }));
+        (
+            word_start,
+            candidates(word, names.iter().map(String::as_str)),
+        )
+    }
+
+    fn complete_meta(
+        &self,
+        line: &str,
+        pos: usize,
+        ctx: &Context<'_>,
+    ) -> rustyline::Result<(usize, Vec<Pair>)> {
+        let before = &line[..pos];
+        let Some(space) = before.find(char::is_whitespace) else {
+            return Ok((0, candidates(before, COMMANDS.iter().map(|c| c.name))));
+        };
+        let command = &before[..space];
+        let argument_start = before.rfind(char::is_whitespace).map_or(0, |i| i + 1);
+        let partial = &before[argument_start..];
+        let first_argument = before[space..].trim_start().len() == partial.len();
+        let Some(spec) = spec(command) else {
+            return Ok((pos, Vec::new()));
+        };
+        let names: Vec<String> = match spec.completes {
+            Completes::Nothing => Vec::new(),
+            Completes::Tables => self.tables.clone(),
+            Completes::Functions => self.functions.clone(),
+            Completes::Reports if first_argument => self.reports.clone(),
+            Completes::Reports => Vec::new(),
+            Completes::Files => return self.files.complete(line, pos, ctx),
+            Completes::Formats => OutputFormat::ALL
+                .iter()
+                .filter(|f| !f.is_binary())
+                .map(|f| f.name().to_string())
+                .collect(),
+            Completes::OnOff => vec!["on".into(), "off".into()],
+        };
+        Ok((
+            argument_start,
+            candidates(partial, names.iter().map(String::as_str)),
+        ))
+    }
+}
+
+/// The statement the cursor is in: text after the last complete statement.
+fn current_statement(line: &str) -> &str {
+    let split = split_statements(line);
+    match split.statements.last() {
+        Some(last) if split.incomplete => last.text,
+        _ => line,
+    }
+}
+
+/// Whether the cursor is inside an unterminated single-quoted string.
+fn in_string(before: &str) -> bool {
+    before.matches('\'').count() % 2 == 1
+}
+
+fn candidates<'n>(partial: &str, names: impl Iterator<Item = &'n str>) -> Vec<Pair> {
+    let lower = partial.to_ascii_lowercase();
+    let mut matched: Vec<&str> = names
+        .filter(|n| n.to_ascii_lowercase().starts_with(&lower))
+        .collect();
+    matched.sort_unstable();
+    matched.dedup();
+    matched
+        .into_iter()
+        .map(|name| Pair {
+            display: name.to_string(),
+            replacement: name.to_string(),
+        })
+        .collect()
+}
+
+fn is_identifier(word: &str) -> bool {
+    let mut chars = word.chars();
+    chars.next().is_some_and(|c| c.is_alphabetic() || c == '_')
+        && chars.all(|c| c.is_alphanumeric() || c == '_')
+}
+
+fn is_keyword(word: &str) -> bool {
+    KEYWORDS.iter().any(|k| k.eq_ignore_ascii_case(word))
+        || [
+            "where", "join", "left", "right", "inner", "on", "group", "order", "limit", "union",
+        ]
+        .iter()
+        .any(|k| k.eq_ignore_ascii_case(word))
+}
+
+impl Completer for ShellHelper<'_> {
+    type Candidate = Pair;
+
+    fn complete(
+        &self,
+        line: &str,
+        pos: usize,
+        ctx: &Context<'_>,
+    ) -> rustyline::Result<(usize, Vec<Pair>)> {
+        let line_start = line[..pos].rfind('\n').map_or(0, |i| i + 1);
+        if line[line_start..].trim_start().starts_with('\\') && line[..line_start].trim().is_empty()
+        {
+            let offset =
+                line_start + (line[line_start..].len() - line[line_start..].trim_start().len());
+            let (start, pairs) = self.complete_meta(&line[offset..], pos - offset, ctx)?;
+            return Ok((start + offset, pairs));
+        }
+        if in_string(&line[..pos]) {
+            return self.files.complete(line, pos, ctx);
+        }
+        Ok(self.complete_sql(line, pos))
+    }
+}
+
+impl Validator for ShellHelper<'_> {
+    /// An entry is complete at a `;` outside quotes and comments, or when it is a meta-command.
+    fn validate(&self, ctx: &mut ValidationContext<'_>) -> rustyline::Result<ValidationResult> {
+        let input = ctx.input().trim();
+        if input.is_empty() || input.starts_with('\\') || !split_statements(input).incomplete {
+            Ok(ValidationResult::Valid(None))
+        } else {
+            Ok(ValidationResult::Incomplete)
+        }
+    }
+}
+
+impl Hinter for ShellHelper<'_> {
+    type Hint = String;
+}
+
+impl Highlighter for ShellHelper<'_> {
+    fn highlight_prompt<'b, 's: 'b, 'p: 'b>(
+        &'s self,
+        prompt: &'p str,
+        _default: bool,
+    ) -> Cow<'b, str> {
+        Cow::Borrowed(prompt)
+    }
+}
+
+impl Helper for ShellHelper<'_> {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn candidates_match_prefix_ignoring_case() {
+        let names = ["cctns.fir", "cctns.accused", "abhay.cameras"];
+        let found: Vec<String> = candidates("CCTNS.F", names.into_iter())
+            .into_iter()
+            .map(|p| p.replacement)
+            .collect();
+        assert_eq!(found, vec!["cctns.fir"]);
+    }
+
+    #[test]
+    fn strings_and_statements() {
+        assert!(in_string("SELECT * FROM 'data/fi"));
+        assert!(!in_string("SELECT 'a' FROM t"));
+        assert_eq!(current_statement("SELECT 1; SELECT pl"), "SELECT pl");
+        assert!(is_identifier("f"));
+        assert!(!is_identifier("1x"));
+        assert!(is_keyword("where"));
+    }
+}

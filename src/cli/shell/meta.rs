@@ -1,0 +1,326 @@
+//! Meta-commands (`\d`, `\o`, ...) as data: one table gives parsing, completion and `\?`.
+
+use std::fmt;
+
+/// A parsed meta-command.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Meta {
+    Help,
+    Quit,
+    Describe(Option<String>),
+    Tables(Option<String>),
+    Functions(Option<String>),
+    Reports,
+    RunReport(Vec<String>),
+    Include(String),
+    Output(Option<String>),
+    Timing(Option<bool>),
+    Format(String),
+    Expanded,
+    MaxRows(Option<usize>),
+}
+
+/// One row of the command table.
+pub struct MetaSpec {
+    pub name: &'static str,
+    pub args: &'static str,
+    pub help: &'static str,
+    /// What the argument completes to.
+    pub completes: Completes,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Completes {
+    Nothing,
+    Tables,
+    Functions,
+    Reports,
+    Files,
+    Formats,
+    OnOff,
+}
+
+pub const COMMANDS: &[MetaSpec] = &[
+    MetaSpec {
+        name: "\\?",
+        args: "",
+        help: "show this help",
+        completes: Completes::Nothing,
+    },
+    MetaSpec {
+        name: "\\q",
+        args: "",
+        help: "quit (also Ctrl-D)",
+        completes: Completes::Nothing,
+    },
+    MetaSpec {
+        name: "\\d",
+        args: "[TABLE]",
+        help: "describe a table: columns, types, nullability, descriptions (no TABLE: list tables)",
+        completes: Completes::Tables,
+    },
+    MetaSpec {
+        name: "\\dt",
+        args: "[PATTERN]",
+        help: "list tables with format, location and description; PATTERN may use * and ?",
+        completes: Completes::Tables,
+    },
+    MetaSpec {
+        name: "\\df",
+        args: "[PATTERN|NAME]",
+        help: "list police functions (PATTERN: all matching functions; NAME: syntax and example)",
+        completes: Completes::Functions,
+    },
+    MetaSpec {
+        name: "\\dr",
+        args: "",
+        help: "list saved reports",
+        completes: Completes::Nothing,
+    },
+    MetaSpec {
+        name: "\\r",
+        args: "REPORT [name=value ...]",
+        help: "run a saved report with parameters",
+        completes: Completes::Reports,
+    },
+    MetaSpec {
+        name: "\\i",
+        args: "FILE",
+        help: "run the statements in FILE; stops at the first error",
+        completes: Completes::Files,
+    },
+    MetaSpec {
+        name: "\\o",
+        args: "[FILE]",
+        help: "send results to FILE (format from its extension), or back to the terminal",
+        completes: Completes::Files,
+    },
+    MetaSpec {
+        name: "\\timing",
+        args: "[on|off]",
+        help: "show or hide the elapsed time in the footer",
+        completes: Completes::OnOff,
+    },
+    MetaSpec {
+        name: "\\format",
+        args: "FORMAT",
+        help: "output format: table, csv, tsv, json, ndjson, markdown",
+        completes: Completes::Formats,
+    },
+    MetaSpec {
+        name: "\\x",
+        args: "",
+        help: "toggle expanded output (one column per line)",
+        completes: Completes::Nothing,
+    },
+    MetaSpec {
+        name: "\\maxrows",
+        args: "N|all",
+        help: "show at most N rows of a table result",
+        completes: Completes::Nothing,
+    },
+];
+
+/// A meta-command that could not be parsed: one line, with a hint.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MetaError(pub String);
+
+impl fmt::Display for MetaError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// The spec of a command name, if it exists.
+pub fn spec(name: &str) -> Option<&'static MetaSpec> {
+    COMMANDS.iter().find(|c| c.name == name)
+}
+
+/// Parses a line starting with `\`.
+pub fn parse(line: &str) -> Result<Meta, MetaError> {
+    let line = line.trim().trim_end_matches(';').trim_end();
+    let mut words = line.split_whitespace();
+    let name = words.next().unwrap_or_default();
+    let rest: Vec<String> = words.map(str::to_string).collect();
+    let one = |usage: &str| -> Result<Option<String>, MetaError> {
+        match rest.as_slice() {
+            [] => Ok(None),
+            [arg] => Ok(Some(arg.clone())),
+            _ => Err(MetaError(format!(
+                "{name} takes one argument: {name} {usage}"
+            ))),
+        }
+    };
+    let required = |usage: &str| -> Result<String, MetaError> {
+        one(usage)?.ok_or_else(|| MetaError(format!("{name} needs an argument: {name} {usage}")))
+    };
+    let none = || -> Result<(), MetaError> {
+        if rest.is_empty() {
+            Ok(())
+        } else {
+            Err(MetaError(format!("{name} takes no arguments")))
+        }
+    };
+    Ok(match name {
+        "\\?" | "\\h" | "\\help" => {
+            none()?;
+            Meta::Help
+        }
+        "\\q" | "\\quit" => {
+            none()?;
+            Meta::Quit
+        }
+        "\\d" => Meta::Describe(one("[TABLE]")?),
+        "\\dt" => Meta::Tables(one("[PATTERN]")?),
+        "\\df" => Meta::Functions(one("[PATTERN]")?),
+        "\\dr" => {
+            none()?;
+            Meta::Reports
+        }
+        "\\r" => {
+            if rest.is_empty() {
+                return Err(MetaError(
+                    "\\r needs a report: \\r REPORT [name=value ...] (\\dr lists them)".into(),
+                ));
+            }
+            Meta::RunReport(rest)
+        }
+        "\\i" => Meta::Include(unquote(&required("FILE")?)),
+        "\\o" => Meta::Output(one("[FILE]")?.map(|f| unquote(&f))),
+        "\\timing" => Meta::Timing(match one("[on|off]")?.as_deref() {
+            None => None,
+            Some("on") => Some(true),
+            Some("off") => Some(false),
+            Some(other) => {
+                return Err(MetaError(format!(
+                    "\\timing takes on or off, not {other:?}"
+                )));
+            }
+        }),
+        "\\format" => Meta::Format(required("FORMAT")?),
+        "\\x" => {
+            none()?;
+            Meta::Expanded
+        }
+        "\\maxrows" => {
+            let value = required("N|all")?;
+            Meta::MaxRows(match value.as_str() {
+                "all" | "0" => None,
+                n => Some(n.parse().map_err(|_| {
+                    MetaError(format!("\\maxrows takes a number or all, not {n:?}"))
+                })?),
+            })
+        }
+        unknown => {
+            let names: Vec<String> = COMMANDS.iter().map(|c| c.name.to_string()).collect();
+            let hint = crate::lake::closest(unknown, &names)
+                .map(|n| format!("did you mean {n}? "))
+                .unwrap_or_default();
+            return Err(MetaError(format!(
+                "unknown command {unknown} ({hint}\\? lists the commands)"
+            )));
+        }
+    })
+}
+
+fn unquote(text: &str) -> String {
+    let trimmed = text.trim();
+    for quote in ['\'', '"'] {
+        if let Some(inner) = trimmed
+            .strip_prefix(quote)
+            .and_then(|t| t.strip_suffix(quote))
+        {
+            return inner.to_string();
+        }
+    }
+    trimmed.to_string()
+}
+
+/// The text of `\?`, built from the command table.
+pub fn help() -> String {
+    let width = COMMANDS
+        .iter()
+        .map(|c| c.name.len() + 1 + c.args.len())
+        .max()
+        .unwrap_or(0);
+    let mut out = String::from("Meta-commands:\n");
+    for command in COMMANDS {
+        let usage = if command.args.is_empty() {
+            command.name.to_string()
+        } else {
+            format!("{} {}", command.name, command.args)
+        };
+        out.push_str(&format!("  {usage:<width$}  {}\n", command.help));
+    }
+    out.push_str(
+        "\nSQL statements end with `;` and may span lines. Tab completes keywords, tables, \
+         columns,\nfunctions and file names; Ctrl-C cancels a running query; Ctrl-D quits.\n",
+    );
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_commands_and_arguments() {
+        assert_eq!(
+            parse("\\d cctns.fir"),
+            Ok(Meta::Describe(Some("cctns.fir".into())))
+        );
+        assert_eq!(parse("\\dt"), Ok(Meta::Tables(None)));
+        assert_eq!(
+            parse("\\o 'hits.csv';"),
+            Ok(Meta::Output(Some("hits.csv".into())))
+        );
+        assert_eq!(parse("\\timing off"), Ok(Meta::Timing(Some(false))));
+        assert_eq!(parse("\\maxrows all"), Ok(Meta::MaxRows(None)));
+        assert_eq!(parse("\\maxrows 20"), Ok(Meta::MaxRows(Some(20))));
+        assert_eq!(
+            parse("\\r vehicle_history plate=RJ14CA0012"),
+            Ok(Meta::RunReport(vec![
+                "vehicle_history".into(),
+                "plate=RJ14CA0012".into()
+            ]))
+        );
+    }
+
+    #[test]
+    fn errors_are_one_line_with_hints() {
+        assert_eq!(
+            parse("\\dx").unwrap_err().0,
+            "unknown command \\dx (did you mean \\d? \\? lists the commands)"
+        );
+        assert_eq!(parse("\\q now").unwrap_err().0, "\\q takes no arguments");
+        assert_eq!(
+            parse("\\i").unwrap_err().0,
+            "\\i needs an argument: \\i FILE"
+        );
+        assert_eq!(
+            parse("\\maxrows many").unwrap_err().0,
+            "\\maxrows takes a number or all, not \"many\""
+        );
+    }
+
+    #[test]
+    fn every_command_is_in_help_and_parses() {
+        let text = help();
+        for command in COMMANDS {
+            assert!(
+                text.contains(command.name),
+                "{} missing from help",
+                command.name
+            );
+            let example = match command.name {
+                "\\i" | "\\format" | "\\maxrows" | "\\r" => format!("{} x", command.name),
+                _ => command.name.to_string(),
+            };
+            let parsed = parse(&example);
+            assert!(
+                parsed.is_ok() || command.name == "\\maxrows",
+                "{example}: {parsed:?}"
+            );
+        }
+    }
+}
