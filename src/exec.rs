@@ -8,6 +8,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use arrow::error::ArrowError;
+use datafusion::logical_expr::LogicalPlan;
 use datafusion::physical_plan::{ExecutionPlan, execute_stream};
 use datafusion::sql::parser::Statement;
 use futures::StreamExt;
@@ -39,6 +40,28 @@ pub async fn run_statement(
 ) -> Result<Outcome> {
     let started = Instant::now();
     let plan = lake.plan(statement).await?;
+    run_plan_since(lake, plan, options, out, plan_slot, started).await
+}
+
+/// Runs a planned statement (e.g. a report with its parameters bound) and prints its result.
+pub async fn run_plan(
+    lake: &Lake,
+    plan: LogicalPlan,
+    options: &PrintOptions,
+    out: &mut (dyn Write + Send),
+    plan_slot: Option<&PlanSlot>,
+) -> Result<Outcome> {
+    run_plan_since(lake, plan, options, out, plan_slot, Instant::now()).await
+}
+
+async fn run_plan_since(
+    lake: &Lake,
+    plan: LogicalPlan,
+    options: &PrintOptions,
+    out: &mut (dyn Write + Send),
+    plan_slot: Option<&PlanSlot>,
+    started: Instant,
+) -> Result<Outcome> {
     let frame = lake.execute(plan).await?;
     let task_ctx = Arc::new(frame.task_ctx());
     let physical = frame.create_physical_plan().await?;
@@ -155,5 +178,16 @@ impl Write for WatchedWrite<'_> {
     fn flush(&mut self) -> std::io::Result<()> {
         let result = self.inner.flush();
         self.watch(result)
+    }
+}
+
+/// A printer error as a user error; a closed pipe stays recognisable.
+pub fn output_error(error: ArrowError) -> Error {
+    match error {
+        ArrowError::IoError(_, source) => Error::Io {
+            context: "cannot write output".into(),
+            source,
+        },
+        other => Error::Query(format!("cannot write output: {other}")),
     }
 }

@@ -14,6 +14,7 @@ pub mod error;
 pub mod exec;
 pub mod lake;
 pub mod output;
+pub mod reports;
 pub mod script;
 pub mod storage;
 

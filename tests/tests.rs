@@ -5,6 +5,7 @@ mod cli;
 mod common;
 mod demo;
 mod lake;
+mod reports;
 mod s3;
 mod shell;
 mod slt;

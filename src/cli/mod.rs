@@ -16,6 +16,7 @@ use crate::output::OutputFormat;
 
 mod demo;
 mod output_file;
+mod report;
 mod shell;
 mod sql;
 
@@ -41,6 +42,14 @@ pub enum Command {
     Shell,
     /// Run SQL statements and print their results
     Sql(SqlArgs),
+    /// Run a saved report with parameters
+    Run(report::RunArgs),
+    /// List saved reports: name, title, parameters
+    Reports {
+        /// Output format
+        #[arg(long, value_enum, value_name = "FORMAT", default_value = "table")]
+        format: OutputFormat,
+    },
     /// Generate the demo lake: synthetic Rajasthan police data with planted links
     Demo(demo::DemoArgs),
 }
@@ -103,6 +112,15 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
             let format = output_format(args.format, args.output.as_deref());
             let lake = open_lake(cli.lake.as_deref())?;
             runtime.block_on(sql::run(&lake, &args, format))
+        }
+        Some(Command::Run(args)) => {
+            let format = output_format(args.format, args.output.as_deref());
+            let lake = open_lake(cli.lake.as_deref())?;
+            runtime.block_on(report::run(&lake, &args, format))
+        }
+        Some(Command::Reports { format }) => {
+            let lake = open_lake(cli.lake.as_deref())?;
+            report::list(&lake, format)
         }
         Some(Command::Demo(args)) => demo::run(&args),
     }

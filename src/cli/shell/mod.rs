@@ -16,6 +16,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
 
+use datafusion::logical_expr::LogicalPlan;
 use rustyline::error::ReadlineError;
 use rustyline::history::{FileHistory, History};
 use rustyline::{Config, Editor};
@@ -26,9 +27,10 @@ use self::meta::Meta;
 use super::OutputFile;
 use crate::describe;
 use crate::error::Error;
-use crate::exec::{Outcome, PlanSlot, ScriptError, run_script};
+use crate::exec::{Outcome, PlanSlot, ScriptError, run_plan, run_script};
 use crate::lake::Lake;
 use crate::output::{OutputFormat, PrintOptions, Summary, write_batches};
+use crate::reports;
 use crate::script::split_statements;
 
 /// Rows a table result shows at the terminal unless `\maxrows` says otherwise.
@@ -110,7 +112,11 @@ impl<'a> Shell<'a> {
             .auto_add_history(false)
             .completion_type(rustyline::CompletionType::List)
             .build();
-        let helper = ShellHelper::new(self.lake, self.runtime.handle().clone());
+        let report_names = reports::catalog(self.lake)
+            .map(|all| all.into_iter().map(|r| r.name).collect())
+            .unwrap_or_default();
+        let helper =
+            ShellHelper::new(self.lake, self.runtime.handle().clone()).with_reports(report_names);
         let mut editor: Editor<ShellHelper, FileHistory> =
             Editor::with_config(config).map_err(|e| Error::Query(e.to_string()))?;
         editor.set_helper(Some(helper));
@@ -199,6 +205,11 @@ impl<'a> Shell<'a> {
 
     /// Runs SQL statements, printing each result. At a terminal, Ctrl-C cancels them.
     fn sql(&mut self, sql: &str) -> Result<(), ScriptError> {
+        self.run_job(Job::Sql(sql))
+    }
+
+    /// Runs a job to the current sink, with progress and cancellation at a terminal.
+    fn run_job(&mut self, job: Job<'_>) -> Result<(), ScriptError> {
         let interactive = self.interactive;
         let timing = self.timing;
         let slot = Arc::new(PlanSlot::default());
@@ -217,7 +228,7 @@ impl<'a> Shell<'a> {
                         print_footer(&mut std::io::stdout(), outcome, None, timing);
                     }
                 };
-                let run = run_script(lake, sql, &options, &mut out, Some(&slot), footer);
+                let run = run_job(lake, job, &options, &mut out, &slot, footer);
                 self.runtime.block_on(cancellable(run, interactive))
             }
             Sink::Text { path, file, format } => {
@@ -228,7 +239,7 @@ impl<'a> Shell<'a> {
                 let footer = |outcome: &Outcome| {
                     print_footer(&mut std::io::stdout(), outcome, Some(&path), timing)
                 };
-                let run = run_script(lake, sql, &options, file, Some(&slot), footer);
+                let run = run_job(lake, job, &options, file, &slot, footer);
                 let result = self.runtime.block_on(cancellable(run, interactive));
                 let _ = file.flush();
                 result
@@ -237,7 +248,7 @@ impl<'a> Shell<'a> {
                 options.format = *format;
                 let path = path.clone();
                 self.runtime.block_on(cancellable(
-                    write_binary(lake, sql, &options, &path, &slot, timing),
+                    write_binary(lake, job, &options, &path, &slot, timing),
                     interactive,
                 ))
             }
@@ -256,10 +267,16 @@ impl<'a> Shell<'a> {
             Meta::Describe(Some(table)) => self.describe_table(&table)?,
             Meta::Tables(pattern) => self.list_tables(pattern.as_deref())?,
             Meta::Functions(pattern) => self.functions(pattern.as_deref())?,
-            Meta::Reports | Meta::RunReport(_) => {
-                return Err(Error::Query(
-                    "saved reports are not available in this build".into(),
-                ));
+            Meta::Reports => {
+                let reports = reports::catalog(self.lake)?;
+                self.print_listing(super::report::listing(&reports))?;
+            }
+            Meta::RunReport(arguments) => {
+                let report = reports::find(self.lake, &arguments[0])?;
+                let values = reports::parse_assignments(&arguments[1..])?;
+                let plan = self.runtime.block_on(report.plan(self.lake, &values))?;
+                self.run_job(Job::Plan(plan))
+                    .map_err(|failure| failure.error)?;
             }
             Meta::Include(path) => {
                 let text = std::fs::read_to_string(&path).map_err(|e| {
@@ -495,10 +512,36 @@ where
     }
 }
 
+/// Work for the shell to run: SQL text, or a planned report.
+enum Job<'s> {
+    Sql(&'s str),
+    Plan(LogicalPlan),
+}
+
+async fn run_job(
+    lake: &Lake,
+    job: Job<'_>,
+    options: &PrintOptions,
+    out: &mut (dyn Write + Send),
+    slot: &PlanSlot,
+    mut on_outcome: impl FnMut(&Outcome),
+) -> Result<(), ScriptError> {
+    match job {
+        Job::Sql(sql) => run_script(lake, sql, options, out, Some(slot), on_outcome).await,
+        Job::Plan(plan) => {
+            let outcome = run_plan(lake, plan, options, out, Some(slot))
+                .await
+                .map_err(|error| ScriptError { line: 1, error })?;
+            on_outcome(&outcome);
+            Ok(())
+        }
+    }
+}
+
 /// Each result replaces a binary output file, which appears only when complete.
 async fn write_binary(
     lake: &Lake,
-    sql: &str,
+    job: Job<'_>,
     options: &PrintOptions,
     path: &Path,
     slot: &PlanSlot,
@@ -507,7 +550,7 @@ async fn write_binary(
     let at = |error| ScriptError { line: 1, error };
     let mut file = OutputFile::create(path).map_err(at)?;
     let mut last = None;
-    run_script(lake, sql, options, &mut file, Some(slot), |outcome| {
+    run_job(lake, job, options, &mut file, slot, |outcome| {
         last = Some(*outcome)
     })
     .await?;

@@ -1,0 +1,44 @@
+-- title: FIRs by offence across the IPC to BNS switch
+-- description: Monthly FIR counts by offence around 1 July 2024, when the Bharatiya Nyaya
+-- description: Sanhita replaced the Indian Penal Code. Each FIR's sections are read with
+-- description: law_sections; IPC sections are mapped to their BNS successors with ipc_to_bns, so
+-- description: an offence keeps one name on both sides of the switch. Special acts are kept as
+-- description: they are.
+-- param: from date = DATE '2024-01-01'
+-- param: to date = DATE '2024-12-31'
+-- param: offence text = null
+-- output: chart line month firs by offence
+WITH refs AS (
+    SELECT f.fir_id,
+           date_trunc('month', f.registered_at) AS month,
+           unnest(law_sections(f.sections)) AS ref
+    FROM cctns.fir f
+    WHERE f.year BETWEEN extract(year FROM $from) AND extract(year FROM $to)
+      AND f.registered_at >= $from AND f.registered_at < $to + INTERVAL '1 day'
+),
+offences AS (
+    SELECT fir_id,
+           month,
+           CASE
+               WHEN ref LIKE 'IPC %' THEN 'BNS ' || coalesce(ipc_to_bns(substr(ref, 5))[1], '? (IPC ' || substr(ref, 5) || ')')
+               ELSE ref
+           END AS offence,
+           ref LIKE 'IPC %' AS cited_as_ipc
+    FROM refs
+),
+titled AS (
+    SELECT o.*, t.bns_title
+    FROM offences o
+    LEFT JOIN (SELECT DISTINCT 'BNS ' || bns_section AS offence, first_value(bns_title) OVER (PARTITION BY bns_section ORDER BY bns_title) AS bns_title FROM ref.ipc_bns WHERE bns_section IS NOT NULL) t
+      ON t.offence = o.offence
+)
+SELECT CAST(month AS DATE) AS month,
+       offence,
+       max(bns_title) AS title,
+       count(DISTINCT fir_id) AS firs,
+       count(DISTINCT fir_id) FILTER (WHERE cited_as_ipc) AS cited_as_ipc,
+       count(DISTINCT fir_id) FILTER (WHERE NOT cited_as_ipc) AS cited_as_bns_or_act
+FROM titled
+WHERE $offence IS NULL OR offence = $offence OR lower(bns_title) LIKE '%' || lower($offence) || '%'
+GROUP BY month, offence
+ORDER BY month, firs DESC, offence

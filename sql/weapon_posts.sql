@@ -1,0 +1,33 @@
+-- title: Social posts showing weapons, by district
+-- description: Posts in the period whose image the classifier flagged for a weapon, by the
+-- description: district tagged in the post, linked to accused persons where the account's phone
+-- description: number is an accused person's number (after phone_normalize).
+-- param: from date = DATE '2025-01-01'
+-- param: to date = DATE '2025-12-31'
+-- param: district text = null
+-- output: sort posted_at desc
+WITH accused_phones AS (
+    SELECT phone_normalize(phone) AS msisdn,
+           array_agg(DISTINCT accused_id ORDER BY accused_id) AS accused_ids,
+           array_agg(DISTINCT fir_id ORDER BY fir_id) AS fir_ids,
+           max(name) AS accused_name
+    FROM cctns.accused
+    WHERE phone_normalize(phone) IS NOT NULL
+    GROUP BY phone_normalize(phone)
+)
+SELECT p.post_id,
+       p.posted_at,
+       p.platform,
+       p.handle,
+       district_canonical(p.district_tag) AS district,
+       phone_normalize(p.linked_phone) AS linked_phone,
+       a.accused_name,
+       a.accused_ids,
+       a.fir_ids,
+       p.text
+FROM social.posts p
+LEFT JOIN accused_phones a ON a.msisdn = phone_normalize(p.linked_phone)
+WHERE p.weapon_in_image
+  AND p.posted_at >= $from AND p.posted_at < $to + INTERVAL '1 day'
+  AND ($district IS NULL OR district_canonical(p.district_tag) = district_canonical($district))
+ORDER BY a.accused_ids IS NULL, p.posted_at DESC, p.post_id

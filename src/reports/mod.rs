@@ -1,0 +1,391 @@
+//! Saved reports: SQL files with a metadata header and typed parameters.
+//!
+//! ```sql
+//! -- title: Stolen vehicles seen by ANPR cameras
+//! -- description: Unrecovered stolen vehicles whose plate was read by a camera in the period.
+//! -- param: from date = current_date - interval '7 days'
+//! -- param: district text = null
+//! -- output: sort seen_at desc
+//! SELECT ... WHERE seen_at >= $from AND ($district IS NULL OR ...)
+//! ```
+//!
+//! Parameters are bound as typed values through DataFusion placeholders (`$from`), never spliced
+//! into the SQL text, so a value holding quotes or SQL is only ever a value. Every parameter is
+//! checked before the query runs: a missing, unknown or malformed one is refused with one line
+//! naming it, the value and the expected type.
+
+mod bundled;
+mod param;
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use datafusion::common::ScalarValue;
+use datafusion::logical_expr::LogicalPlan;
+
+use crate::error::{Error, Result};
+use crate::lake::{Lake, closest};
+
+pub use param::{ParamType, parse_value};
+
+/// A report's parameter as declared in its header.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Param {
+    pub name: String,
+    pub param_type: ParamType,
+    /// A SQL expression giving the default (`current_date - interval '7 days'`, `null`); no
+    /// default makes the parameter required.
+    pub default: Option<String>,
+}
+
+impl Param {
+    pub fn is_required(&self) -> bool {
+        self.default.is_none()
+    }
+}
+
+impl fmt::Display for Param {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {}", self.name, self.param_type)?;
+        if let Some(default) = &self.default {
+            write!(f, " = {default}")?;
+        }
+        Ok(())
+    }
+}
+
+/// Where a report comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Origin {
+    /// Shipped inside jaanch.
+    Bundled,
+    /// A file: in the lake's report folder, or given by path.
+    File(PathBuf),
+}
+
+/// A parsed report.
+#[derive(Debug, Clone)]
+pub struct Report {
+    pub name: String,
+    pub title: String,
+    pub description: Option<String>,
+    pub params: Vec<Param>,
+    /// `-- output:` hints, such as a default sort or a chart.
+    pub output: Vec<String>,
+    pub sql: String,
+    pub origin: Origin,
+}
+
+impl Report {
+    /// Parses report text; `source` names it in errors (a path or `bundled:NAME`).
+    pub fn parse(name: &str, text: &str, origin: Origin) -> Result<Report> {
+        let source = match &origin {
+            Origin::Bundled => format!("bundled report {name}"),
+            Origin::File(path) => path.display().to_string(),
+        };
+        let fail =
+            |line: usize, message: String| Error::Query(format!("{source}:{line}: {message}"));
+        let mut title = None;
+        let mut description: Option<String> = None;
+        let mut params: Vec<Param> = Vec::new();
+        let mut output = Vec::new();
+        let mut body_start = text.len();
+        let mut offset = 0;
+        for (index, line) in text.split_inclusive('\n').enumerate() {
+            let number = index + 1;
+            let trimmed = line.trim();
+            let Some(comment) = trimmed.strip_prefix("--") else {
+                if trimmed.is_empty() {
+                    offset += line.len();
+                    continue;
+                }
+                body_start = offset;
+                break;
+            };
+            offset += line.len();
+            let Some((key, value)) = comment.split_once(':') else {
+                continue;
+            };
+            let value = value.trim();
+            match key.trim() {
+                "title" => title = Some(value.to_string()),
+                "description" => {
+                    // Several description lines make one paragraph.
+                    description = Some(match description {
+                        Some(before) => format!("{before} {value}"),
+                        None => value.to_string(),
+                    })
+                }
+                "param" => {
+                    let param = param::parse_declaration(value).map_err(|m| fail(number, m))?;
+                    if params.iter().any(|p| p.name == param.name) {
+                        return Err(fail(
+                            number,
+                            format!("parameter {} is declared twice", param.name),
+                        ));
+                    }
+                    params.push(param);
+                }
+                "output" => output.push(value.to_string()),
+                _ => {}
+            }
+        }
+        let sql = text[body_start..].trim().to_string();
+        if sql.is_empty() {
+            return Err(Error::Query(format!(
+                "{source}: the report has no SQL after its header"
+            )));
+        }
+        Ok(Report {
+            name: name.to_string(),
+            title: title.unwrap_or_else(|| name.replace('_', " ")),
+            description,
+            params,
+            output,
+            sql,
+            origin,
+        })
+    }
+
+    /// Reads a report file; its name is the file name without `.sql`.
+    pub fn load(path: &Path) -> Result<Report> {
+        let text = std::fs::read_to_string(path).map_err(|e| {
+            Error::Query(format!(
+                "{}: {}",
+                path.display(),
+                crate::config::io_reason(&e)
+            ))
+        })?;
+        let name = path
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        Report::parse(&name, &text, Origin::File(path.to_path_buf()))
+    }
+
+    /// Checks `values` (`name=value` pairs as typed by a user) against the declared parameters
+    /// and turns them into typed values, evaluating defaults for the rest. Nothing runs if a
+    /// parameter is missing, unknown or malformed.
+    pub async fn bind(
+        &self,
+        lake: &Lake,
+        values: &[(String, String)],
+    ) -> Result<Vec<(String, ScalarValue)>> {
+        let declared: Vec<String> = self.params.iter().map(|p| p.name.clone()).collect();
+        let mut given: BTreeMap<&str, &str> = BTreeMap::new();
+        for (name, value) in values {
+            if !declared.contains(name) {
+                let hint = match closest(name, &declared) {
+                    Some(near) => format!("did you mean {near}? "),
+                    None => String::new(),
+                };
+                let list = if declared.is_empty() {
+                    "it takes none".to_string()
+                } else {
+                    format!("it takes {}", declared.join(", "))
+                };
+                return Err(Error::Query(format!(
+                    "unknown parameter {name} for report {} ({hint}{list})",
+                    self.name
+                )));
+            }
+            if given.insert(name, value).is_some() {
+                return Err(Error::Query(format!("parameter {name} is given twice")));
+            }
+        }
+        let mut bound = Vec::with_capacity(self.params.len());
+        for param in &self.params {
+            let value = match (given.get(param.name.as_str()), &param.default) {
+                (Some(text), _) => parse_value(param, text).map_err(Error::Query)?,
+                (None, Some(default)) => param::evaluate_default(lake, param, default).await?,
+                (None, None) => {
+                    return Err(Error::Query(format!(
+                        "missing parameter {} ({}) for report {}: add --param {}=VALUE",
+                        param.name, param.param_type, self.name, param.name
+                    )));
+                }
+            };
+            bound.push((param.name.clone(), value));
+        }
+        Ok(bound)
+    }
+
+    /// Plans the report with its parameters bound.
+    pub async fn plan(&self, lake: &Lake, values: &[(String, String)]) -> Result<LogicalPlan> {
+        let bound = self.bind(lake, values).await?;
+        let mut statements = lake.parse(&self.sql)?;
+        if statements.len() != 1 {
+            return Err(Error::Query(format!(
+                "report {} must hold one SQL statement, not {}",
+                self.name,
+                statements.len()
+            )));
+        }
+        let plan = lake.plan(&statements.remove(0)).await?;
+        Ok(plan.with_param_values(bound)?)
+    }
+}
+
+/// The reports a lake can run: its own folder's, then the bundled ones not overridden.
+pub fn catalog(lake: &Lake) -> Result<Vec<Report>> {
+    let mut reports: BTreeMap<String, Report> = BTreeMap::new();
+    for (name, text) in bundled::REPORTS {
+        reports.insert(
+            name.to_string(),
+            Report::parse(name, text, Origin::Bundled)?,
+        );
+    }
+    if let Some(dir) = reports_dir(lake) {
+        let mut paths: Vec<PathBuf> = std::fs::read_dir(&dir)
+            .map_err(|e| {
+                Error::Query(format!(
+                    "reports folder {}: {}",
+                    dir.display(),
+                    crate::config::io_reason(&e)
+                ))
+            })?
+            .filter_map(|entry| entry.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|e| e == "sql"))
+            .collect();
+        paths.sort();
+        for path in paths {
+            let report = Report::load(&path)?;
+            reports.insert(report.name.clone(), report);
+        }
+    }
+    Ok(reports.into_values().collect())
+}
+
+/// The lake's report folder: `reports` in its config (relative to the config file), else a
+/// `sql/` folder beside the config if there is one.
+pub fn reports_dir(lake: &Lake) -> Option<PathBuf> {
+    let config = lake.config();
+    match &config.reports {
+        Some(dir) => Some(config.resolve_path(dir)),
+        None => {
+            let default = config.base_dir.join("sql");
+            default.is_dir().then_some(default)
+        }
+    }
+}
+
+/// A report by name, or by path to a `.sql` file.
+pub fn find(lake: &Lake, name_or_path: &str) -> Result<Report> {
+    let path = Path::new(name_or_path);
+    if name_or_path.ends_with(".sql") || name_or_path.contains(std::path::MAIN_SEPARATOR) {
+        return Report::load(path);
+    }
+    let reports = catalog(lake)?;
+    if let Some(report) = reports.iter().find(|r| r.name == name_or_path) {
+        return Ok(report.clone());
+    }
+    let names: Vec<String> = reports.iter().map(|r| r.name.clone()).collect();
+    let hint = closest(name_or_path, &names)
+        .map(|n| format!("did you mean {n}?"))
+        .unwrap_or_else(|| "jaanch reports lists them".to_string());
+    Err(Error::Query(format!(
+        "no report named {name_or_path} ({hint})"
+    )))
+}
+
+/// Splits `name=value` arguments.
+pub fn parse_assignments(arguments: &[String]) -> Result<Vec<(String, String)>> {
+    arguments
+        .iter()
+        .map(|argument| {
+            argument
+                .split_once('=')
+                .map(|(k, v)| (k.trim().to_string(), v.to_string()))
+                .filter(|(k, _)| !k.is_empty())
+                .ok_or_else(|| {
+                    Error::Query(format!("parameter {argument:?} must be written name=value"))
+                })
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const TEXT: &str = "-- title: Test report\n-- description: First line.\n-- description: Second.\n\
+        -- param: from date = current_date - interval '7 days'\n-- param: district text = null\n\
+        -- param: plate text\n-- output: sort seen_at desc\n\nSELECT $plate AS plate\n";
+
+    #[test]
+    fn header_is_parsed() {
+        let report = Report::parse("test", TEXT, Origin::Bundled).unwrap();
+        assert_eq!(report.title, "Test report");
+        assert_eq!(report.description.as_deref(), Some("First line. Second."));
+        assert_eq!(report.params.len(), 3);
+        assert_eq!(
+            report.params[0].to_string(),
+            "from date = current_date - interval '7 days'"
+        );
+        assert!(report.params[2].is_required());
+        assert_eq!(report.output, vec!["sort seen_at desc"]);
+        assert_eq!(report.sql, "SELECT $plate AS plate");
+    }
+
+    #[test]
+    fn header_errors_name_the_line() {
+        let error =
+            Report::parse("t", "-- param: from datetime\nSELECT 1", Origin::Bundled).unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "bundled report t:1: unknown parameter type \"datetime\" for from (expected text, int, float, bool, date or timestamp)"
+        );
+        let error = Report::parse(
+            "t",
+            "-- param: a int\n-- param: a text\nSELECT 1",
+            Origin::Bundled,
+        )
+        .unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "bundled report t:2: parameter a is declared twice"
+        );
+        let error = Report::parse("t", "-- title: nothing\n", Origin::Bundled).unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "bundled report t: the report has no SQL after its header"
+        );
+    }
+
+    #[test]
+    fn assignments() {
+        let parsed = parse_assignments(&["a=1".into(), "b=x=y".into()]).unwrap();
+        assert_eq!(
+            parsed,
+            vec![("a".into(), "1".into()), ("b".into(), "x=y".into())]
+        );
+        assert!(parse_assignments(&["novalue".into()]).is_err());
+        assert!(parse_assignments(&["=5".into()]).is_err());
+    }
+
+    #[test]
+    fn bundled_reports_parse_and_match_the_sql_folder() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("sql");
+        let mut on_disk: Vec<String> = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|e| e == "sql"))
+            .map(|p| p.file_stem().unwrap().to_string_lossy().into_owned())
+            .collect();
+        on_disk.sort();
+        let mut bundled: Vec<String> = bundled::REPORTS
+            .iter()
+            .map(|(n, _)| n.to_string())
+            .collect();
+        bundled.sort();
+        assert_eq!(
+            bundled, on_disk,
+            "every sql/*.sql is bundled, and nothing else"
+        );
+        for (name, text) in bundled::REPORTS {
+            let report = Report::parse(name, text, Origin::Bundled).unwrap();
+            assert!(report.description.is_some(), "{name} has a description");
+        }
+    }
+}

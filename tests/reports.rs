@@ -1,0 +1,470 @@
+//! Saved reports: every bundled report on a small demo lake (snapshots), accuracy against the
+//! demo lake's planted ground truth, and parameter checking.
+
+use std::collections::{HashMap, HashSet};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::sync::OnceLock;
+
+use jaanch::Lake;
+use jaanch::demo::{DemoOptions, GENERATOR_VERSION};
+use jaanch::reports;
+
+use crate::common::{jaanch, query, stderr, stdout, write_file};
+
+const SCALE: f64 = 0.02;
+const SEED: u64 = 7;
+
+/// A demo lake shared by the tests of this module, generated once per build folder (the
+/// generator is deterministic, so a lake left by an earlier run is the same lake).
+fn demo_lake() -> &'static Path {
+    static LAKE: OnceLock<PathBuf> = OnceLock::new();
+    LAKE.get_or_init(|| {
+        let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
+            .join(format!("reports-demo-v{GENERATOR_VERSION}-{SCALE}-{SEED}"));
+        if !dir.join("lake.toml").exists() {
+            jaanch::demo::generate(&DemoOptions {
+                scale: SCALE,
+                seed: SEED,
+                out: dir.clone(),
+                progress: false,
+            })
+            .unwrap();
+        }
+        dir.join("lake.toml")
+    })
+}
+
+fn run(args: &[&str]) -> std::process::Output {
+    let home = demo_lake().parent().unwrap();
+    jaanch(home)
+        .arg("--lake")
+        .arg(demo_lake())
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn every_bundled_report_runs_and_matches_its_snapshot() {
+    let lake = Lake::open(demo_lake()).unwrap();
+    let names: Vec<String> = reports::catalog(&lake)
+        .unwrap()
+        .into_iter()
+        .map(|r| r.name)
+        .collect();
+    assert_eq!(names.len(), 8, "{names:?}");
+    // A plate that was stolen and seen, written the way a constable might type it.
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let plate = runtime.block_on(query(
+        &lake,
+        "SELECT lower(t.plate) FROM truth.stolen_sightings t ORDER BY t.fir_id LIMIT 1",
+    ))[0][0]
+        .clone();
+    for name in &names {
+        // Parameters that give each report a non-trivial, stable result on the demo lake.
+        let param = match name.as_str() {
+            "vehicle_history" => Some(format!("plate={plate}")),
+            "stolen_vehicle_sightings" => Some("from=2025-10-01".to_string()),
+            _ => None,
+        };
+        let mut args = vec!["run", name.as_str(), "--format", "csv"];
+        if let Some(param) = &param {
+            args.extend(["--param", param.as_str()]);
+        }
+        let output = run(&args);
+        assert!(output.status.success(), "{name}: {}", stderr(&output));
+        let text = stdout(&output);
+        let rows = text.lines().count() - 1;
+        assert!(rows > 0, "{name} found nothing on the demo lake");
+        // The first rows and the row count keep the snapshots readable.
+        let head: Vec<&str> = text.lines().take(25).collect();
+        insta::assert_snapshot!(
+            format!("report_{name}"),
+            format!("{} rows\n{}", rows, head.join("\n"))
+        );
+    }
+}
+
+/// A report's result as rows of text, through the library.
+async fn report_rows(
+    lake: &Lake,
+    name: &str,
+    params: &[(&str, &str)],
+) -> (Vec<String>, Vec<Vec<String>>) {
+    let report = reports::find(lake, name).unwrap();
+    let values: Vec<(String, String)> = params
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    let plan = report.plan(lake, &values).await.unwrap();
+    let frame = lake.execute(plan).await.unwrap();
+    let columns: Vec<String> = frame
+        .schema()
+        .fields()
+        .iter()
+        .map(|f| f.name().clone())
+        .collect();
+    let batches = frame.collect().await.unwrap();
+    let options = arrow::util::display::FormatOptions::default().with_null("NULL");
+    let mut rows = Vec::new();
+    for batch in &batches {
+        let formatters: Vec<_> = batch
+            .columns()
+            .iter()
+            .map(|c| arrow::util::display::ArrayFormatter::try_new(c.as_ref(), &options).unwrap())
+            .collect();
+        for row in 0..batch.num_rows() {
+            rows.push(
+                formatters
+                    .iter()
+                    .map(|f| f.value(row).to_string())
+                    .collect(),
+            );
+        }
+    }
+    (columns, rows)
+}
+
+fn column<'a>(columns: &[String], rows: &'a [Vec<String>], name: &str) -> Vec<&'a str> {
+    let i = columns.iter().position(|c| c == name).unwrap();
+    rows.iter().map(|r| r[i].as_str()).collect()
+}
+
+/// Recall and precision of `found` against `truth`.
+fn score<T: std::hash::Hash + Eq>(found: &HashSet<T>, truth: &HashSet<T>) -> (f64, f64) {
+    let hits = found.intersection(truth).count() as f64;
+    (hits / truth.len() as f64, hits / found.len() as f64)
+}
+
+fn assert_accurate(report: &str, recall: f64, precision: f64) {
+    eprintln!("{report}: recall {recall:.3}, precision {precision:.3}");
+    assert!(recall >= 0.95, "{report}: recall {recall:.3} < 0.95");
+    assert!(
+        precision >= 0.95,
+        "{report}: precision {precision:.3} < 0.95"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stolen_vehicle_sightings_finds_the_planted_sightings() {
+    let lake = Lake::open(demo_lake()).unwrap();
+    let (from, to) = ("2025-07-01", "2025-12-31");
+    let (columns, rows) = report_rows(
+        &lake,
+        "stolen_vehicle_sightings",
+        &[("from", from), ("to", to)],
+    )
+    .await;
+    let found: HashSet<(String, String)> = column(&columns, &rows, "fir_id")
+        .into_iter()
+        .zip(column(&columns, &rows, "read_id"))
+        .map(|(f, r)| (f.to_string(), r.to_string()))
+        .collect();
+    let truth: HashSet<(String, String)> = query(
+        &lake,
+        &format!(
+            "SELECT fir_id, read_id FROM truth.stolen_sightings \
+             WHERE seen_at >= TIMESTAMP '{from} 00:00:00' AND seen_at < TIMESTAMP '{to} 00:00:00' + INTERVAL '1 day'"
+        ),
+    )
+    .await
+    .into_iter()
+    .map(|r| (r[0].clone(), r[1].clone()))
+    .collect();
+    assert!(
+        truth.len() >= 50,
+        "too few planted sightings to measure: {}",
+        truth.len()
+    );
+    let (recall, precision) = score(&found, &truth);
+    assert_accurate("stolen_vehicle_sightings", recall, precision);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn repeat_offenders_groups_the_planted_people() {
+    let lake = Lake::open(demo_lake()).unwrap();
+    let (columns, rows) = report_rows(&lake, "repeat_offenders", &[]).await;
+    let person_of: HashMap<String, String> =
+        query(&lake, "SELECT CAST(accused_id AS VARCHAR), CAST(person_id AS VARCHAR) FROM truth.repeat_offenders")
+            .await
+            .into_iter()
+            .map(|r| (r[0].clone(), r[1].clone()))
+            .collect();
+    // Each reported group stands for the planted person most of its rows belong to; rows of
+    // other people (or of no repeat offender) in a group are errors.
+    let mut right = 0;
+    let mut reported = 0;
+    let mut found = HashSet::new();
+    for ids in column(&columns, &rows, "accused_ids") {
+        let ids: Vec<&str> = ids.trim_matches(['[', ']']).split(", ").collect();
+        reported += ids.len();
+        let mut votes: HashMap<Option<&String>, usize> = HashMap::new();
+        for id in &ids {
+            *votes.entry(person_of.get(*id)).or_default() += 1;
+        }
+        let (person, count) = votes.into_iter().max_by_key(|(_, n)| *n).unwrap();
+        if let Some(person) = person {
+            right += count;
+            found.extend(
+                ids.iter()
+                    .filter(|id| person_of.get(**id) == Some(person))
+                    .map(|s| s.to_string()),
+            );
+        }
+    }
+    let recall = found.len() as f64 / person_of.len() as f64;
+    let precision = right as f64 / reported as f64;
+    assert!(
+        person_of.len() >= 100,
+        "too few planted repeat offenders: {}",
+        person_of.len()
+    );
+    assert_accurate("repeat_offenders", recall, precision);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sim_identity_mismatch_finds_the_planted_sims() {
+    let lake = Lake::open(demo_lake()).unwrap();
+    let (columns, rows) = report_rows(&lake, "sim_identity_mismatch", &[]).await;
+    let found: HashSet<String> = column(&columns, &rows, "msisdn")
+        .into_iter()
+        .map(str::to_string)
+        .collect();
+    let truth: HashSet<String> = query(
+        &lake,
+        "SELECT DISTINCT msisdn FROM truth.sim_identity_mismatch",
+    )
+    .await
+    .into_iter()
+    .map(|r| r[0].clone())
+    .collect();
+    assert!(
+        truth.len() >= 100,
+        "too few planted mismatches: {}",
+        truth.len()
+    );
+    let (recall, precision) = score(&found, &truth);
+    assert_accurate("sim_identity_mismatch", recall, precision);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn weapon_posts_link_the_planted_accused() {
+    let lake = Lake::open(demo_lake()).unwrap();
+    let (columns, rows) = report_rows(
+        &lake,
+        "weapon_posts",
+        &[("from", "2019-01-01"), ("to", "2025-12-31")],
+    )
+    .await;
+    let found: HashSet<String> = column(&columns, &rows, "post_id")
+        .into_iter()
+        .zip(column(&columns, &rows, "accused_ids"))
+        .filter(|(_, accused)| *accused != "NULL")
+        .map(|(post, _)| post.to_string())
+        .collect();
+    let truth: HashSet<String> = query(&lake, "SELECT post_id FROM truth.weapon_posts")
+        .await
+        .into_iter()
+        .map(|r| r[0].clone())
+        .collect();
+    let (recall, precision) = score(&found, &truth);
+    assert_accurate("weapon_posts", recall, precision);
+}
+
+#[test]
+fn parameter_errors_are_refused_before_the_query_runs() {
+    let cases: [(&[&str], &str); 6] = [
+        (
+            &["run", "vehicle_history"],
+            "error: missing parameter plate (text) for report vehicle_history: add --param plate=VALUE\n",
+        ),
+        (
+            &["run", "district_crime_summary", "--param", "distrct=Jaipur"],
+            "error: unknown parameter distrct for report district_crime_summary (did you mean district? it takes from, to, district)\n",
+        ),
+        (
+            &[
+                "run",
+                "district_crime_summary",
+                "--param",
+                "from=2019-13-45",
+            ],
+            "error: parameter from: \"2019-13-45\" is not a date YYYY-MM-DD (date expected)\n",
+        ),
+        (
+            &["run", "repeat_offenders", "--param", "min_firs=two"],
+            "error: parameter min_firs: \"two\" is not a whole number (int expected)\n",
+        ),
+        (
+            &["run", "repeat_offenders", "--param", "min_firs"],
+            "error: parameter \"min_firs\" must be written name=value\n",
+        ),
+        (
+            &["run", "stolen_vehicle_sightngs"],
+            "error: no report named stolen_vehicle_sightngs (did you mean stolen_vehicle_sightings?)\n",
+        ),
+    ];
+    for (args, expected) in cases {
+        let output = run(args);
+        assert_eq!(output.status.code(), Some(1), "{args:?}");
+        assert_eq!(stderr(&output), expected, "{args:?}");
+        assert_eq!(stdout(&output), "", "{args:?}");
+    }
+}
+
+#[test]
+fn a_value_holding_sql_is_only_a_value() {
+    let normal = run(&[
+        "run",
+        "district_crime_summary",
+        "--param",
+        "district=Jaipur",
+        "--format",
+        "csv",
+    ]);
+    assert!(normal.status.success(), "{}", stderr(&normal));
+    assert!(stdout(&normal).lines().count() > 1);
+    for injection in [
+        "Jaipur' OR '1'='1",
+        "Jaipur'; DROP TABLE cctns.fir; --",
+        "x) OR (1=1",
+    ] {
+        let output = run(&[
+            "run",
+            "district_crime_summary",
+            "--param",
+            &format!("district={injection}"),
+            "--format",
+            "csv",
+        ]);
+        assert!(output.status.success(), "{injection}: {}", stderr(&output));
+        assert_eq!(
+            stdout(&output),
+            "district,category,firs,previous_firs,change,change_pct\n",
+            "{injection} must match no district"
+        );
+    }
+}
+
+#[test]
+fn output_file_extension_picks_the_format() {
+    let dir = tempfile::tempdir().unwrap();
+    for (file, check) in [
+        ("hits.csv", "district,category,firs"),
+        ("hits.json", "[{\"district\":"),
+        ("hits.md", "| district | category | firs |"),
+    ] {
+        let path = dir.path().join(file);
+        let output = run(&[
+            "run",
+            "district_crime_summary",
+            "-o",
+            path.to_str().unwrap(),
+        ]);
+        assert!(output.status.success(), "{file}: {}", stderr(&output));
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(text.starts_with(check), "{file}: {text}");
+    }
+    let parquet = dir.path().join("hits.parquet");
+    let output = run(&[
+        "run",
+        "district_crime_summary",
+        "-o",
+        parquet.to_str().unwrap(),
+    ]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let bytes = std::fs::read(&parquet).unwrap();
+    assert_eq!(&bytes[..4], b"PAR1");
+}
+
+#[test]
+fn lake_reports_are_listed_and_override_bundled_ones() {
+    let dir = tempfile::tempdir().unwrap();
+    write_file(&dir.path().join("lake.toml"), "name = \"tiny\"\n");
+    write_file(
+        &dir.path().join("sql/night_calls.sql"),
+        "-- title: Night calls\n-- description: Calls at night.\n-- param: hour int = 22\nSELECT $hour AS hour\n",
+    );
+    write_file(
+        &dir.path().join("sql/weapon_posts.sql"),
+        "-- title: Local weapon posts\n-- description: Overrides the bundled one.\nSELECT 'local' AS source\n",
+    );
+    let lake = dir.path().join("lake.toml");
+    let with_lake = || {
+        let mut command = jaanch(dir.path());
+        command.arg("--lake").arg(&lake);
+        command
+    };
+    let output = with_lake()
+        .args(["reports", "--format", "csv"])
+        .output()
+        .unwrap();
+    let listing = stdout(&output);
+    assert!(
+        listing.contains("night_calls,Night calls,hour int = 22,"),
+        "{listing}"
+    );
+    assert!(
+        listing.contains("weapon_posts,Local weapon posts,,"),
+        "{listing}"
+    );
+    assert!(
+        listing.contains("stolen_vehicle_sightings,"),
+        "bundled reports stay: {listing}"
+    );
+    let output = with_lake()
+        .args([
+            "run",
+            "night_calls",
+            "--param",
+            "hour=23",
+            "--format",
+            "csv",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(stdout(&output), "hour\n23\n", "{}", stderr(&output));
+    // A path runs the file directly.
+    let output = with_lake()
+        .args([
+            "run",
+            dir.path().join("sql/weapon_posts.sql").to_str().unwrap(),
+            "--format",
+            "csv",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(stdout(&output), "source\nlocal\n", "{}", stderr(&output));
+}
+
+#[test]
+fn the_shell_lists_and_runs_reports() {
+    let home = demo_lake().parent().unwrap();
+    let mut child = jaanch(home)
+        .arg("--lake")
+        .arg(demo_lake())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"\\format csv\n\\dr\n\\r repeat_offenders min_firs=5\n\\r repeat_offenders min_firs=x\n")
+        .unwrap();
+    let output = child.wait_with_output().unwrap();
+    let text = stdout(&output);
+    assert!(
+        text.contains("vehicle_history,History of one vehicle,plate text,bundled"),
+        "{text}"
+    );
+    assert!(text.contains("phone,names_as_written,firs,"), "{text}");
+    assert_eq!(
+        stderr(&output),
+        "error: <stdin>:4: parameter min_firs: \"x\" is not a whole number (int expected)\n"
+    );
+}
