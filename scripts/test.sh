@@ -13,3 +13,9 @@ fi
 
 export JAANCH_MOTO_SERVER="$PWD/$venv/bin/moto_server"
 cargo test --locked "$@"
+
+# Python bindings (python/): build the module into .venv with maturin, in cargo's target
+# directory (CARGO_TARGET_DIR applies), then run the Python tests and the example notebook.
+VIRTUAL_ENV="$PWD/$venv" PATH="$PWD/$venv/bin:$PATH" \
+    "$venv/bin/maturin" develop --locked --manifest-path python/Cargo.toml
+"$venv/bin/python" -m pytest python/tests

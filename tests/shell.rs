@@ -23,7 +23,7 @@ impl ShellSession {
             .arg(fixture.config_path())
             .env("TERM", "xterm-256color")
             .env("COLUMNS", "120");
-        let mut session = rexpect::session::spawn_command(command, Some(TIMEOUT_MS)).unwrap();
+        let session = rexpect::session::spawn_command(command, Some(TIMEOUT_MS)).unwrap();
         let name = fixture
             .dir
             .path()

@@ -148,6 +148,8 @@ fn output_format(format: Option<OutputFormat>, output: Option<&Path>) -> OutputF
 pub fn open_lake(explicit: Option<&Path>) -> Result<Lake, Error> {
     match find_config(explicit)? {
         ConfigSource::File(path) => Lake::open(path),
-        ConfigSource::Default => Lake::open(crate::demo::default_lake(std::io::stderr().is_terminal())?),
+        ConfigSource::Default => {
+            Lake::open(crate::demo::default_lake(std::io::stderr().is_terminal())?)
+        }
     }
 }

@@ -95,9 +95,9 @@ pub fn anpr_day(
         let subject = if rng.chance(mess::READ_OUT_OF_STATE) || traffic.all.is_empty() {
             Subject::Outsider(rng.index(world.outsiders.len()) as u32)
         } else if rng.chance(mess::READ_LOCAL) && !traffic.local[district].is_empty() {
-            Subject::Registered(*rng.pick(&traffic.local[district]))
+            Subject::Registered(rng.pick(&traffic.local[district]))
         } else {
-            Subject::Registered(*rng.pick(&traffic.all))
+            Subject::Registered(rng.pick(&traffic.all))
         };
         reads.push((time, camera, subject, None));
     }

@@ -397,7 +397,7 @@ fn build() -> Geo {
         let police_districts = POLICE_DISTRICTS
             .iter()
             .filter(|p| p.revenue_district == name)
-            .map(|p| leak(&p.police_district))
+            .map(|p| p.police_district.as_str())
             .collect();
         let abolished: Vec<_> = DISTRICTS
             .iter()
@@ -406,14 +406,14 @@ fn build() -> Geo {
         let mut rtos: Vec<&'static str> = RTO_CODES
             .iter()
             .filter(|r| r.district == name)
-            .map(|r| leak(&r.code))
+            .map(|r| r.code.as_str())
             .collect();
         if rtos.is_empty() {
             let parent = parent.expect("a district without an RTO has a parent");
             rtos = RTO_CODES
                 .iter()
                 .filter(|r| r.district == parent)
-                .map(|r| leak(&r.code))
+                .map(|r| r.code.as_str())
                 .collect();
         }
         // The main office of a district registers most of its vehicles.
@@ -443,8 +443,8 @@ fn build() -> Geo {
             .collect();
         districts.push(District {
             name,
-            name_hi: leak(&reference.name_hi),
-            aliases: reference.aliases.iter().map(|a| leak(a)).collect(),
+            name_hi: reference.name_hi.as_str(),
+            aliases: reference.aliases.iter().map(String::as_str).collect(),
             hq_lat: reference.hq_lat.expect("current districts have an HQ"),
             hq_lon: reference.hq_lon.expect("current districts have an HQ"),
             hq_town,
@@ -454,8 +454,8 @@ fn build() -> Geo {
             mahila_station,
             cyber_station,
             police_districts,
-            abolished: abolished.iter().map(|d| leak(&d.name)).collect(),
-            abolished_hi: abolished.iter().map(|d| leak(&d.name_hi)).collect(),
+            abolished: abolished.iter().map(|d| d.name.as_str()).collect(),
+            abolished_hi: abolished.iter().map(|d| d.name_hi.as_str()).collect(),
             rtos,
             rto_weights,
             pincodes,
@@ -466,12 +466,6 @@ fn build() -> Geo {
         districts,
         weights: Weighted::new(weights),
     }
-}
-
-/// The reference data lives for the whole program (`LazyLock` statics); this names its
-/// strings with a `'static` lifetime.
-fn leak(s: &'static String) -> &'static str {
-    s.as_str()
 }
 
 fn stations(district: &str, hq: &str, towns: &[&str]) -> Vec<Station> {
@@ -523,7 +517,7 @@ impl District {
         if rng.chance(0.5) || self.towns.is_empty() {
             self.hq_town
         } else {
-            *rng.pick(self.towns)
+            rng.pick(self.towns)
         }
     }
 
@@ -573,9 +567,9 @@ pub fn write_district(rng: &mut Rng, d: &District, out: &mut String) -> District
                 out.push_str(&d.name.to_lowercase());
             }
         }
-        DistrictStyle::Alias => out.push_str(*rng.pick(&d.aliases)),
+        DistrictStyle::Alias => out.push_str(rng.pick(&d.aliases)),
         DistrictStyle::Hindi => out.push_str(d.name_hi),
-        DistrictStyle::Police => out.push_str(*rng.pick(&d.police_districts)),
+        DistrictStyle::Police => out.push_str(rng.pick(&d.police_districts)),
         DistrictStyle::Abolished => {
             let i = rng.index(d.abolished.len());
             if rng.chance(0.15) {

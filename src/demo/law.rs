@@ -283,7 +283,7 @@ pub fn write_sections(
             out.push_str(", ");
         }
         if act == "NDPS Act" {
-            let section = *rng.pick(&[section, section, "8/21", "8/20"]);
+            let section = rng.pick(&[section, section, "8/21", "8/20"]);
             if rng.chance(0.5) {
                 let _ = write!(out, "NDPS {section}");
             } else {

@@ -70,7 +70,7 @@
 //! # Determinism
 //!
 //! The same seed and scale give byte-identical files: the generator has its own PRNG
-//! ([`rng`]), every table, partition and chunk draws from its own stream, and the Parquet
+//! (xoshiro256** in `rng.rs`, no RNG crate), every table, partition and chunk draws from its own stream, and the Parquet
 //! writer settings are fixed. Tables are written in parallel by a few threads pulling jobs;
 //! which thread writes what does not change a byte. The lake is written to a temporary folder
 //! next to the target and renamed into place at the end.
@@ -206,12 +206,16 @@ pub fn generate(options: &DemoOptions) -> Result<DemoSummary, Error> {
     let bar = progress_bar(options.progress);
     bar.set_message("planning");
     let world = World::plan(options.seed, scale);
-    let tables = write_tables(&world, staging.path(), &bar)?;
-    let lake_toml = write::lake_toml(scale, options.seed, &tables::ALL);
-    std::fs::write(staging.path().join("lake.toml"), lake_toml)
-        .map_err(|e| write::io_error("cannot write lake.toml", e))?;
-    install(staging.keep(), &out)?;
+    let written = write_tables(&world, staging.path(), &bar).and_then(|tables| {
+        let lake_toml = write::lake_toml(scale, options.seed, &tables::ALL);
+        std::fs::write(staging.path().join("lake.toml"), lake_toml)
+            .map_err(|e| write::io_error("cannot write lake.toml", e))?;
+        Ok(tables)
+    });
+    // The bar goes before any error is printed; a failed lake's folder goes with `staging`.
     bar.finish_and_clear();
+    let tables = written?;
+    install(staging.keep(), &out)?;
 
     let total_rows = tables.iter().map(|(_, rows)| rows).sum();
     Ok(DemoSummary {
@@ -290,15 +294,26 @@ fn progress_bar(progress: bool) -> ProgressBar {
     if !progress || !std::io::stderr().is_terminal() {
         return ProgressBar::hidden();
     }
-    let bar = ProgressBar::with_draw_target(Some(0), ProgressDrawTarget::stderr());
-    if let Ok(style) = ProgressStyle::with_template(
-        "{spinner} demo lake: {msg} [{bar:30}] {human_pos}/{human_len} rows ({per_sec}, {eta})",
-    ) {
-        bar.set_style(style.progress_chars("=> "));
+    let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
+    if let Ok(style) = ProgressStyle::with_template("{spinner} demo lake: {msg}") {
+        bar.set_style(style);
     }
     bar.enable_steady_tick(Duration::from_millis(120));
     bar
 }
+
+/// Switches the bar from a spinner to rows written out of `rows`.
+fn count_rows(bar: &ProgressBar, rows: u64) {
+    bar.set_length(rows);
+    if let Ok(style) = ProgressStyle::with_template(
+        "{spinner} demo lake: {msg} [{bar:30}] {human_pos}/{human_len} rows ({per_sec:0}, {eta})",
+    ) {
+        bar.set_style(style.progress_chars("=> "));
+    }
+}
+
+/// Rows written by a job, and the sightings of stolen vehicles among them.
+type JobResult = Result<(usize, Vec<Sighting>), Error>;
 
 /// A unit of work: one Parquet file.
 #[derive(Debug, Clone, Copy)]
@@ -348,12 +363,7 @@ impl Job {
         }
     }
 
-    fn run(
-        self,
-        world: &World,
-        traffic: &abhay::Traffic,
-        root: &Path,
-    ) -> Result<(usize, Vec<Sighting>), Error> {
+    fn run(self, world: &World, traffic: &abhay::Traffic, root: &Path) -> JobResult {
         let rows = match self {
             Job::Fir(i) => cctns::fir_year(world, root, i)?,
             Job::Accused => cctns::accused(world, root)?,
@@ -392,7 +402,7 @@ fn write_tables(
     jobs.extend((0..chunks(world.subscribers.len())).map(Job::Subscribers));
     // Longest first, so that two threads finish together.
     jobs.sort_by_key(|job| std::cmp::Reverse(job.rows(world)));
-    bar.set_length(jobs.iter().map(|job| job.rows(world) as u64).sum());
+    count_rows(bar, jobs.iter().map(|job| job.rows(world) as u64).sum());
     bar.set_message("writing");
 
     let traffic = abhay::Traffic::new(world);
@@ -401,7 +411,7 @@ fn write_tables(
         .clamp(1, 8);
     let next = AtomicUsize::new(0);
     let failed = AtomicBool::new(false);
-    let results: Mutex<Vec<Option<Result<(usize, Vec<Sighting>), Error>>>> =
+    let results: Mutex<Vec<Option<JobResult>>> =
         Mutex::new((0..jobs.len()).map(|_| None).collect());
     std::thread::scope(|scope| {
         for _ in 0..threads.min(jobs.len()) {

@@ -428,11 +428,11 @@ impl People {
         };
         let (first, middle, surname, father) = match community {
             Community::Hindu => {
-                let surname = *rng.pick(&HINDU_SURNAMES);
+                let surname = rng.pick(&HINDU_SURNAMES);
                 let first = if male {
-                    *rng.pick(&HINDU_MALE)
+                    rng.pick(&HINDU_MALE)
                 } else {
-                    *rng.pick(&HINDU_FEMALE)
+                    rng.pick(&HINDU_FEMALE)
                 };
                 let rajput = RAJPUT_SURNAMES.contains(&surname);
                 let middle = match (male, rajput) {
@@ -442,30 +442,30 @@ impl People {
                     (false, false) if rng.chance(0.3) => Some("Devi"),
                     _ => None,
                 };
-                (first, middle, Some(surname), *rng.pick(&HINDU_ELDERS))
+                (first, middle, Some(surname), rng.pick(&HINDU_ELDERS))
             }
             Community::Muslim => {
                 let first = if male {
-                    *rng.pick(&MUSLIM_MALE)
+                    rng.pick(&MUSLIM_MALE)
                 } else {
-                    *rng.pick(&MUSLIM_FEMALE)
+                    rng.pick(&MUSLIM_FEMALE)
                 };
                 (
                     first,
                     None,
-                    Some(*rng.pick(&MUSLIM_SURNAMES)),
-                    *rng.pick(&MUSLIM_ELDERS),
+                    Some(rng.pick(&MUSLIM_SURNAMES)),
+                    rng.pick(&MUSLIM_ELDERS),
                 )
             }
             Community::Sikh => {
                 let first = if male {
-                    *rng.pick(&SIKH_MALE)
+                    rng.pick(&SIKH_MALE)
                 } else {
-                    *rng.pick(&SIKH_FEMALE)
+                    rng.pick(&SIKH_FEMALE)
                 };
                 let middle = if male { "Singh" } else { "Kaur" };
-                let surname = rng.chance(0.5).then(|| *rng.pick(&SIKH_SURNAMES));
-                (first, Some(middle), surname, *rng.pick(&SIKH_ELDERS))
+                let surname = rng.chance(0.5).then(|| rng.pick(&SIKH_SURNAMES));
+                (first, Some(middle), surname, rng.pick(&SIKH_ELDERS))
             }
         };
         // Fathers in the north-west often carry no surname in records.
@@ -501,9 +501,9 @@ impl People {
         let id = RELATIVE_BASE + person.id;
         let mut rng = Rng::stream(self.seed, rng::key("father"), person.id);
         let father = match person.community {
-            Community::Hindu => *rng.pick(&HINDU_ELDERS),
-            Community::Muslim => *rng.pick(&MUSLIM_ELDERS),
-            Community::Sikh => *rng.pick(&SIKH_ELDERS),
+            Community::Hindu => rng.pick(&HINDU_ELDERS),
+            Community::Muslim => rng.pick(&MUSLIM_ELDERS),
+            Community::Sikh => rng.pick(&SIKH_ELDERS),
         };
         Person {
             id,
@@ -538,7 +538,7 @@ impl People {
         let mut rng = Rng::stream(self.seed, rng::key("address"), person.id);
         let d = GEO.district(person.district);
         let town = d.town(&mut rng);
-        let pin = (rng.chance(0.4) && !d.pincodes.is_empty()).then(|| *rng.pick(&d.pincodes));
+        let pin = (rng.chance(0.4) && !d.pincodes.is_empty()).then(|| rng.pick(&d.pincodes));
         match rng.below(4) {
             0 | 1 => {
                 let _ = write!(
@@ -659,7 +659,7 @@ impl Person {
                             first = respell(rng, &first);
                         }
                     }
-                    _ => alias = Some(*rng.pick(&ALIASES)),
+                    _ => alias = Some(rng.pick(&ALIASES)),
                 }
             }
             let mut name = first;
@@ -896,7 +896,7 @@ pub fn break_check_digit(rng: &mut Rng, number: u64) -> u64 {
 /// [`mess::IMEI_SHORT`]. Returns whether it is valid.
 pub fn write_imei(seed: u64, msisdn: u64, out: &mut String) -> bool {
     let mut rng = Rng::stream(seed, rng::key("imei"), msisdn);
-    let tac_prefix = *rng.pick(&[35u64, 35, 35, 86, 86, 1]);
+    let tac_prefix = rng.pick(&[35u64, 35, 35, 86, 86, 1]);
     let body = (tac_prefix * 1_000_000 + rng.below(1_000_000)) * 1_000_000 + rng.below(1_000_000);
     let check = luhn_check(body) as u64;
     let u = rng.unit();
@@ -945,7 +945,7 @@ pub fn write_other_id(rng: &mut Rng, id_type: &str, person: &Person, out: &mut S
             out.push(letter(rng));
         }
         _ => {
-            out.push(*rng.pick(&['J', 'K', 'L', 'M', 'N', 'P', 'R', 'S', 'T', 'U', 'V', 'W']));
+            out.push(rng.pick(&['J', 'K', 'L', 'M', 'N', 'P', 'R', 'S', 'T', 'U', 'V', 'W']));
             let _ = write!(out, "{:07}", rng.below(10_000_000));
         }
     }

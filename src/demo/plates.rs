@@ -322,7 +322,7 @@ impl Plate {
                 .copied()
                 .filter(|&c| c != b' ')
                 .collect();
-            bytes[i] = *rng.pick(&options);
+            bytes[i] = rng.pick(&options);
         }
     }
 }
@@ -364,7 +364,7 @@ pub fn series(rng: &mut Rng) -> ([u8; 3], usize) {
     };
     let mut letters = [0u8; 3];
     for letter in letters.iter_mut().take(len) {
-        *letter = *rng.pick(SERIES_LETTERS);
+        *letter = rng.pick(SERIES_LETTERS);
     }
     (letters, len)
 }
@@ -380,7 +380,7 @@ pub fn rajasthan(rng: &mut Rng, code: &str) -> Plate {
 pub fn bharat(rng: &mut Rng, year: i32) -> Plate {
     let mut letters = [0u8; 2];
     for letter in &mut letters {
-        *letter = *rng.pick(SERIES_LETTERS);
+        *letter = rng.pick(SERIES_LETTERS);
     }
     Plate::bharat((year % 100) as u32, rng.range(1, 9999) as u32, &letters)
 }
@@ -392,7 +392,8 @@ const OLD_SERIES: [&[u8; 3]; 14] = [
 ];
 
 pub fn old(rng: &mut Rng) -> Plate {
-    Plate::old(*rng.pick(&OLD_SERIES), rng.range(1, 9999) as u32)
+    let letters: &[u8; 3] = rng.pick(&OLD_SERIES);
+    Plate::old(letters, rng.range(1, 9999) as u32)
 }
 
 /// Vehicles from other states seen in Rajasthan: state, RTO numbers, weight.
@@ -415,10 +416,10 @@ static OTHER_STATE_WEIGHTS: LazyLock<Weighted> =
 /// A plate of another state; Delhi series begin with a category letter (`DL3CAB1234`).
 pub fn other_state(rng: &mut Rng) -> Plate {
     let (state, rtos, _) = OTHER_STATES[OTHER_STATE_WEIGHTS.sample(rng)];
-    let rto = *rng.pick(rtos);
+    let rto = rng.pick(rtos);
     let number = rng.range(1, 9999) as u32;
     if state == "DL" {
-        let category = *rng.pick(b"CSCSCTE");
+        let category = rng.pick(b"CSCSCTE");
         let (letters, len) = series(rng);
         let mut series = vec![category];
         series.extend_from_slice(&letters[..len.min(2)]);

@@ -134,7 +134,7 @@ fn write_text(
         ("Theft", 0) => write!(
             out,
             "{} stolen from my house in {place} on {date}.",
-            capitalise(*rng.pick(&ITEMS))
+            capitalise(rng.pick(&ITEMS))
         ),
         ("Theft", _) => write!(
             out,

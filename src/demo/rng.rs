@@ -89,8 +89,8 @@ impl Rng {
         self.unit() < p
     }
 
-    pub fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
-        &items[self.index(items.len())]
+    pub fn pick<T: Copy>(&mut self, items: &[T]) -> T {
+        items[self.index(items.len())]
     }
 
     /// A float in `[lo, hi)`.
@@ -165,7 +165,7 @@ const EXP_QUANTILES: [f64; 65] = [
     0.603535021870258,
     0.632522558743510,
     0.662375521893192,
-    0.693147180559945,
+    std::f64::consts::LN_2,
     0.724895878874526,
     0.757685701697516,
     0.791587253373198,

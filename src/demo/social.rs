@@ -67,10 +67,10 @@ pub fn posts(world: &World, root: &Path) -> Result<usize, Error> {
         file.text(&text);
         file.timestamp(post.posted_at);
         let template = match (post.weapon, accused) {
-            (true, true) => *rng.pick(&WEAPON_ACCUSED),
-            (true, false) => *rng.pick(&WEAPON_PUBLIC),
-            (false, true) if rng.chance(0.4) => *rng.pick(&SWAGGER),
-            _ => *rng.pick(&EVERYDAY),
+            (true, true) => rng.pick(&WEAPON_ACCUSED),
+            (true, false) => rng.pick(&WEAPON_PUBLIC),
+            (false, true) if rng.chance(0.4) => rng.pick(&SWAGGER),
+            _ => rng.pick(&EVERYDAY),
         };
         file.text(&template.replace("{place}", d.town(&mut rng)));
         file.bool(post.weapon);

@@ -43,7 +43,7 @@ pub fn registrations(world: &World, root: &Path, chunk: usize) -> Result<usize, 
         file.text(d.name);
         file.text(model.make);
         file.text(model.model);
-        file.text(*rng.pick(model.fuels));
+        file.text(rng.pick(model.fuels));
         file.text(model.class);
         file.date(vehicle.registered_on);
         file.end_row()?;

@@ -823,7 +823,7 @@ impl World {
             for attempt in 0..60 {
                 let local = &by_district[fir.district as usize];
                 let v = if rng.chance(0.6) && !local.is_empty() {
-                    *rng.pick(local)
+                    rng.pick(local)
                 } else {
                     rng.index(self.vehicles.len()) as u32
                 };
@@ -931,7 +931,7 @@ impl World {
         let mut plant = |rng: &mut Rng, day: i32, vehicle: u32, district: usize, sighting_of| {
             let local = &cameras[district];
             let camera = if !local.is_empty() && rng.chance(0.8) {
-                *rng.pick(local)
+                rng.pick(local)
             } else {
                 rng.index(self.cameras.len()) as u32
             };

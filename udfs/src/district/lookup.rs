@@ -136,6 +136,9 @@ const PREFIXES: &[&str] = &[
 /// Keys longer than this (in bytes) cannot be a district name with its affixes.
 const MAX_KEY_BYTES: usize = 96;
 
+/// Typos are looked for only in keys of at most this many characters.
+const MAX_FUZZY_CHARS: usize = 31;
+
 /// The allowed edit distance for a key of `chars` characters.
 fn allowed_edits(chars: usize) -> usize {
     match chars {
@@ -259,6 +262,8 @@ struct FuzzyKey {
     chars: Vec<char>,
     /// Which characters occur (see [`char_mask`]).
     mask: u64,
+    /// How often each character class occurs (see [`char_counts`]).
+    counts: [u8; CLASSES],
     id: DistrictId,
 }
 
@@ -266,20 +271,52 @@ struct FuzzyKey {
 /// in one and absent from the other needs its own edit, so the larger count of such bits is a
 /// lower bound of the edit distance (shared bits only make the bound smaller).
 fn char_mask(chars: &[char]) -> u64 {
-    chars.iter().fold(0, |mask, &c| {
-        let bit = match c {
-            'a'..='z' => c as u32 - 'a' as u32,
-            '0'..='9' => 26 + (c as u32 - '0' as u32) % 6,
-            _ => 32 + c as u32 % 32,
-        };
-        mask | 1 << bit
-    })
+    chars.iter().fold(0, |mask, &c| mask | 1 << char_class(c))
+}
+
+/// The number of character classes: 26 letters, 6 for digits, 32 for other characters.
+const CLASSES: usize = 64;
+
+#[inline]
+fn char_class(c: char) -> u32 {
+    match c {
+        'a'..='z' => c as u32 - 'a' as u32,
+        '0'..='9' => 26 + (c as u32 - '0' as u32) % 6,
+        _ => 32 + c as u32 % 32,
+    }
+}
+
+/// How often each character class occurs in a key. A substitution changes two counts by one,
+/// an insertion or deletion one count, so half the summed count differences (rounded up) is a
+/// lower bound of the edit distance; a transposition changes none, and the same bound holds for
+/// OSA because it never needs more edits than that.
+fn char_counts(chars: &[char]) -> [u8; CLASSES] {
+    let mut counts = [0u8; CLASSES];
+    for &c in chars {
+        let slot = &mut counts[char_class(c) as usize];
+        *slot = slot.saturating_add(1);
+    }
+    counts
+}
+
+/// The count lower bound of the edit distance between two keys (see [`char_counts`]).
+#[inline]
+fn count_bound(a: &[u8; CLASSES], b: &[u8; CLASSES]) -> usize {
+    let differences: u32 = a
+        .iter()
+        .zip(b)
+        .map(|(x, y)| u32::from(x.abs_diff(*y)))
+        .sum();
+    differences.div_ceil(2) as usize
 }
 
 /// All known spellings.
 pub struct Index {
     exact: HashMap<Box<[u8]>, DistrictId, BuildHasherDefault<KeyHasher>>,
+    /// Keys of at most [`MAX_FUZZY_CHARS`] characters, shortest first.
     fuzzy: Vec<FuzzyKey>,
+    /// `fuzzy[by_length[n]..by_length[n + 1]]` are the keys of `n` characters.
+    by_length: [usize; MAX_FUZZY_CHARS + 2],
     /// Spellings whose key was already taken by another district (must be empty).
     pub conflicts: Vec<String>,
 }
@@ -289,6 +326,7 @@ impl Index {
         let mut index = Index {
             exact: HashMap::default(),
             fuzzy: Vec::new(),
+            by_length: [0; MAX_FUZZY_CHARS + 2],
             conflicts: Vec::new(),
         };
         let id_of = |name: &str| current_id(name).unwrap_or_else(|| panic!("no district {name}"));
@@ -323,6 +361,10 @@ impl Index {
         for (alias, name) in EXTRA_ALIASES {
             index.add(alias, id_of(name));
         }
+        index.fuzzy.sort_by_key(|k| k.chars.len());
+        for n in 0..=MAX_FUZZY_CHARS + 1 {
+            index.by_length[n] = index.fuzzy.partition_point(|k| k.chars.len() < n);
+        }
         index
     }
 
@@ -342,11 +384,14 @@ impl Index {
             Some(_) => {}
             None => {
                 let chars: Vec<char> = String::from_utf8_lossy(&key).chars().collect();
-                self.fuzzy.push(FuzzyKey {
-                    mask: char_mask(&chars),
-                    chars,
-                    id,
-                });
+                if chars.len() <= MAX_FUZZY_CHARS {
+                    self.fuzzy.push(FuzzyKey {
+                        mask: char_mask(&chars),
+                        counts: char_counts(&chars),
+                        chars,
+                        id,
+                    });
+                }
                 self.exact.insert(key.into_boxed_slice(), id);
             }
         }
@@ -361,8 +406,6 @@ pub static INDEX: LazyLock<Index> = LazyLock::new(Index::build);
 pub struct Matcher {
     key: Vec<u8>,
     chars: Vec<char>,
-    /// Two rows back, previous and current rows of the distance table.
-    rows: [Vec<usize>; 3],
 }
 
 impl Matcher {
@@ -417,13 +460,20 @@ impl Matcher {
         self.chars.clear();
         self.chars.extend(text.chars());
         let n = self.chars.len();
-        if n < 5 {
+        if !(5..=MAX_FUZZY_CHARS).contains(&n) {
             return None;
         }
         let mask = char_mask(&self.chars);
+        let counts = char_counts(&self.chars);
         let mut best: Option<(usize, DistrictId)> = None;
         let mut ambiguous = false;
-        for candidate in &INDEX.fuzzy {
+        // Only keys whose length is within the largest bound can be near enough.
+        let index = &*INDEX;
+        let widest = allowed_edits(n);
+        let lengths = n.saturating_sub(widest)..=(n + widest).min(MAX_FUZZY_CHARS);
+        let candidates =
+            &index.fuzzy[index.by_length[*lengths.start()]..index.by_length[*lengths.end() + 1]];
+        for candidate in candidates {
             let m = candidate.chars.len();
             let mut bound = allowed_edits(n.min(m));
             if let Some((best_distance, _)) = best {
@@ -435,11 +485,10 @@ impl Matcher {
             let lower = (mask & !candidate.mask)
                 .count_ones()
                 .max((candidate.mask & !mask).count_ones()) as usize;
-            if lower > bound {
+            if lower > bound || count_bound(&counts, &candidate.counts) > bound {
                 continue;
             }
-            let Some(distance) = osa_distance(&self.chars, &candidate.chars, bound, &mut self.rows)
-            else {
+            let Some(distance) = osa_distance(&self.chars, &candidate.chars, bound) else {
                 continue;
             };
             match best {
@@ -458,36 +507,46 @@ impl Matcher {
     }
 }
 
-/// The optimal-string-alignment distance between `a` and `b` if it is at most `bound`.
-fn osa_distance(a: &[char], b: &[char], bound: usize, rows: &mut [Vec<usize>; 3]) -> Option<usize> {
-    let m = b.len();
-    for row in rows.iter_mut() {
-        row.clear();
-        row.resize(m + 1, 0);
+/// The optimal-string-alignment distance between `a` and `b` if it is at most `bound` (both
+/// at most [`MAX_FUZZY_CHARS`] characters). Only the band of cells within `bound` of the
+/// diagonal is computed; cells outside it count as `bound + 1`.
+fn osa_distance(a: &[char], b: &[char], bound: usize) -> Option<usize> {
+    const WIDTH: usize = MAX_FUZZY_CHARS + 1;
+    let (n, m) = (a.len(), b.len());
+    if n >= WIDTH || m >= WIDTH || n.abs_diff(m) > bound {
+        return None;
     }
-    let [before, previous, current] = rows;
-    previous.iter_mut().enumerate().for_each(|(j, v)| *v = j);
-    for i in 1..=a.len() {
-        current[0] = i;
-        let mut row_min = i;
-        for j in 1..=m {
-            let cost = usize::from(a[i - 1] != b[j - 1]);
+    let far = bound as u8 + 1;
+    let mut before = [far; WIDTH];
+    let mut previous = [far; WIDTH];
+    let mut current = [far; WIDTH];
+    for (j, cell) in previous.iter_mut().enumerate().take(m.min(bound) + 1) {
+        *cell = j as u8;
+    }
+    for i in 1..=n {
+        current.fill(far);
+        if i <= bound {
+            current[0] = i as u8;
+        }
+        let mut row_min = current[0];
+        for j in i.saturating_sub(bound).max(1)..=(i + bound).min(m) {
+            let cost = u8::from(a[i - 1] != b[j - 1]);
             let mut value = (previous[j] + 1)
                 .min(current[j - 1] + 1)
                 .min(previous[j - 1] + cost);
             if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
                 value = value.min(before[j - 2] + 1);
             }
-            current[j] = value;
-            row_min = row_min.min(value);
+            current[j] = value.min(far);
+            row_min = row_min.min(current[j]);
         }
-        if row_min > bound {
+        if row_min > bound as u8 {
             return None;
         }
-        std::mem::swap(before, previous);
-        std::mem::swap(previous, current);
+        before = previous;
+        previous = current;
     }
-    let distance = previous[m];
+    let distance = previous[m] as usize;
     (distance <= bound).then_some(distance)
 }
 
@@ -611,25 +670,75 @@ mod tests {
     /// Bhiwadi (a police district of Khairthal-Tijara).
     const AMBIGUOUS: &[&str] = &["Armer", "Admer", "Daipur", "Ujaipur", "Bhilwadi", "Bhiwada"];
 
+    /// The full optimal-string-alignment table, without band or bound.
+    fn full_osa(a: &[char], b: &[char]) -> usize {
+        let mut d = vec![vec![0; b.len() + 1]; a.len() + 1];
+        for (i, row) in d.iter_mut().enumerate() {
+            row[0] = i;
+        }
+        for (j, cell) in d[0].iter_mut().enumerate() {
+            *cell = j;
+        }
+        for i in 1..=a.len() {
+            for j in 1..=b.len() {
+                let cost = usize::from(a[i - 1] != b[j - 1]);
+                d[i][j] = (d[i - 1][j] + 1)
+                    .min(d[i][j - 1] + 1)
+                    .min(d[i - 1][j - 1] + cost);
+                if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                    d[i][j] = d[i][j].min(d[i - 2][j - 2] + 1);
+                }
+            }
+        }
+        d[a.len()][b.len()]
+    }
+
+    #[test]
+    fn banded_distance_and_filters_agree_with_the_full_table() {
+        let keys: Vec<&[char]> = INDEX.fuzzy.iter().map(|k| k.chars.as_slice()).collect();
+        // Every pair of known keys, and every key against edited copies of some keys.
+        let mut words: Vec<Vec<char>> = keys.iter().map(|k| k.to_vec()).collect();
+        for key in keys.iter().step_by(4) {
+            for at in 0..key.len() {
+                let mut dropped = key.to_vec();
+                dropped.remove(at);
+                words.push(dropped);
+                let mut swapped = key.to_vec();
+                swapped.swap(at, (at + 1) % key.len());
+                words.push(swapped);
+                let mut doubled = key.to_vec();
+                doubled.insert(at, key[at]);
+                doubled.push('x');
+                words.push(doubled);
+            }
+        }
+        let mut checked = 0;
+        for word in &words {
+            for key in &keys {
+                let full = full_osa(word, key);
+                // The filters before the table never exceed the true distance.
+                assert!(count_bound(&char_counts(word), &char_counts(key)) <= full);
+                let (a, b) = (char_mask(word), char_mask(key));
+                assert!(((a & !b).count_ones().max((b & !a).count_ones()) as usize) <= full);
+                for bound in 1..=3 {
+                    let expected = (full <= bound).then_some(full);
+                    assert_eq!(osa_distance(word, key, bound), expected, "{word:?} {key:?}");
+                    checked += 1;
+                }
+            }
+        }
+        assert!(checked > 500_000);
+    }
+
     #[test]
     fn osa_counts_transpositions_once() {
         let chars = |s: &str| s.chars().collect::<Vec<_>>();
-        let mut rows = Default::default();
+        assert_eq!(osa_distance(&chars("jiapur"), &chars("jaipur"), 3), Some(1));
         assert_eq!(
-            osa_distance(&chars("jiapur"), &chars("jaipur"), 3, &mut rows),
-            Some(1)
-        );
-        assert_eq!(
-            osa_distance(&chars("kitten"), &chars("sitting"), 3, &mut rows),
+            osa_distance(&chars("kitten"), &chars("sitting"), 3),
             Some(3)
         );
-        assert_eq!(
-            osa_distance(&chars("kitten"), &chars("sitting"), 2, &mut rows),
-            None
-        );
-        assert_eq!(
-            osa_distance(&chars(""), &chars("ab"), 2, &mut rows),
-            Some(2)
-        );
+        assert_eq!(osa_distance(&chars("kitten"), &chars("sitting"), 2), None);
+        assert_eq!(osa_distance(&chars(""), &chars("ab"), 2), Some(2));
     }
 }

@@ -16,13 +16,15 @@ use crate::kernel::{self, ToText};
     doc_section(label = "Plate Functions"),
     description = "A key that is the same for a plate and its typical noisy reads, so that \
 ANPR reads join a register with a plain equi-join: `ON plate_match_key(a.plate) = \
-plate_match_key(b.plate)`. The value is read like `plate_repair` (formatting dropped, best \
-reading by position, even when ambiguous); then every character becomes its look-alike class \
-(O/0/D/Q → 0, I/1/L/T/J → 1, Z/2 → 2, S/5 → 5, B/8 → 8, G/6 → 6, A/4 → 4) and zero padding is \
-dropped (leading zeros of the RTO part, number and diplomatic country code; D or Q ending a \
-series). So `RJ14CA12`, `rj 14 ca 0012` and `RI14C4OO12` share a key. The key is not a plate: \
-distinct plates that differ only by look-alikes (RJ14CA0012, RJ14C40012...) share it too, so \
-check candidate pairs. NULL if the value cannot be read as a plate.",
+plate_match_key(b.plate)`. The value is read as the closest plate, like `plate_repair` but \
+also when two readings are as close, and preferring a full-width read (`RJ14ABA012` is read as \
+`RJ14AB4012`, a misread first digit, not as the padded `RJ14ABA0012`); then every character \
+becomes its look-alike class (O/0/D/Q → 0, I/1/L/T/J → 1, Z/2 → 2, S/5 → 5, B/8 → 8, G/6 → 6, \
+A/4 → 4) and zero padding is dropped (leading zeros of the RTO part, number and diplomatic \
+country code; D or Q ending a series). So `RJ14CA12`, `rj 14 ca 0012` and `RI14C4OO12` share a \
+key. The key is not a plate: distinct plates that differ only by look-alikes (RJ14CA0012, \
+RJ14C40012, ...) share it too, so check candidate pairs. NULL if the value cannot be read as a \
+plate.",
     syntax_example = "plate_match_key(plate)",
     sql_example = r#"```sql
 > SELECT plate_match_key('RJ14CA12') AS a, plate_match_key('RI14C4OO12') AS b;

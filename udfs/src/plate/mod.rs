@@ -8,7 +8,8 @@
 //!   all agree: each is non-NULL only where `plate_normalize` is (where the kind has the part).
 //! - `plate_repair` also fixes OCR confusions by position; compose it
 //!   (`plate_state(plate_repair(x))`) to describe a repaired read.
-//! - `plate_match_key` reads like `plate_repair` but also keys ambiguous reads.
+//! - `plate_match_key` reads like `plate_repair`, but also keys ambiguous reads and prefers
+//!   full-width readings (see [`ocr`]).
 
 use std::sync::Arc;
 

@@ -29,9 +29,6 @@ pub(crate) const MAX_CHARS: usize = 16;
 /// Runs of letters or digits in a plate at most (temporary plates have 5).
 const MAX_RUNS: usize = 5;
 
-/// Length of the longest canonical plate (temporary).
-const MAX_TEXT: usize = 13;
-
 const REJECT: u8 = 0;
 const SKIP: u8 = 1;
 const NON_ASCII: u8 = 2;
@@ -55,76 +52,62 @@ static BYTES: [u8; 256] = {
     table
 };
 
-/// The letters and digits of a value, uppercased, in runs of the same type.
+/// The letters and digits of a value, uppercased, with a bit mask of which are digits.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Chars {
-    buf: [u8; MAX_CHARS],
-    len: u8,
-    /// End of each run in `buf`; the last slot is scratch once there are too many runs.
-    ends: [u8; MAX_RUNS + 1],
-    /// Number of runs; `MAX_RUNS + 1` means more than [`MAX_RUNS`].
-    runs: u8,
-    digit_first: bool,
+    /// The characters in the first `len` bytes; the rest is scratch.
+    buf: [u8; 32],
+    len: u32,
+    /// Bit `i` is set if character `i` is a digit.
+    digits: u32,
 }
 
 impl Chars {
     /// Drops the formatting of `s` in one pass; `None` if it holds anything that is neither a
     /// letter, a digit nor formatting, or more than [`MAX_CHARS`] letters and digits.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn of(s: &str) -> Option<Chars> {
         let bytes = s.as_bytes();
+        // Every byte is written at `len` and kept by advancing `len`: no branch on formatting.
         let mut chars = Chars {
-            buf: [0; MAX_CHARS],
+            buf: [0; 32],
             len: 0,
-            ends: [0; MAX_RUNS + 1],
-            runs: 0,
-            digit_first: false,
+            digits: 0,
         };
         let mut len = 0usize;
-        let mut runs = 0usize;
-        let mut last_is_digit = 2u8;
+        let mut digits = 0u32;
         let mut i = 0;
         while i < bytes.len() {
             let b = bytes[i];
             i += 1;
-            let c = match BYTES[b as usize] {
-                SKIP => continue,
-                REJECT => return None,
-                NON_ASCII => match (b, bytes.get(i), bytes.get(i + 1)) {
+            let mut c = BYTES[b as usize];
+            if c < b'0' && c != SKIP {
+                if c == REJECT {
+                    return None;
+                }
+                match (b, bytes.get(i), bytes.get(i + 1)) {
                     // Devanagari digits U+0966..U+096F.
-                    (0xE0, Some(0xA5), Some(&d @ 0xA6..=0xAF)) => {
-                        i += 2;
-                        d - 0xA6 + b'0'
-                    }
+                    (0xE0, Some(0xA5), Some(&d @ 0xA6..=0xAF)) => c = d - 0xA6 + b'0',
                     // No-break space U+00A0.
-                    (0xC2, Some(0xA0), _) => {
-                        i += 1;
-                        continue;
-                    }
+                    (0xC2, Some(0xA0), _) => c = SKIP,
                     // Upwards arrow U+2191 (defence plates), en and em dash U+2013, U+2014.
                     (0xE2, Some(0x86), Some(0x91)) | (0xE2, Some(0x80), Some(0x93 | 0x94)) => {
-                        i += 2;
-                        continue;
+                        c = SKIP
                     }
                     _ => return None,
-                },
-                c => c,
-            };
-            if len == MAX_CHARS {
+                }
+                i += if b == 0xC2 { 1 } else { 2 };
+            }
+            let keep = (c >= b'0') as usize;
+            chars.buf[len & 31] = c;
+            digits |= (keep as u32 & (c <= b'9') as u32) << (len & 31);
+            len += keep;
+            if len > MAX_CHARS {
                 return None;
             }
-            let is_digit = (c <= b'9') as u8;
-            if is_digit != last_is_digit {
-                last_is_digit = is_digit;
-                runs = (runs + 1).min(MAX_RUNS + 1);
-            }
-            chars.buf[len] = c;
-            len += 1;
-            chars.ends[runs - 1] = len as u8;
         }
-        chars.len = len as u8;
-        chars.runs = runs as u8;
-        chars.digit_first = chars.buf[0].is_ascii_digit();
+        chars.len = len as u32;
+        chars.digits = digits;
         Some(chars)
     }
 
@@ -136,6 +119,17 @@ impl Chars {
     /// The letters and digits.
     pub(crate) fn as_bytes(&self) -> &[u8] {
         &self.buf[..self.len as usize]
+    }
+
+    /// Without the first `n` characters.
+    fn skip(&self, n: u32) -> Chars {
+        let mut buf = [0; 32];
+        buf[..32 - n as usize].copy_from_slice(&self.buf[n as usize..]);
+        Chars {
+            buf,
+            len: self.len - n,
+            digits: self.digits >> n,
+        }
     }
 }
 
@@ -165,14 +159,65 @@ impl Kind {
 }
 
 /// A valid plate in canonical form, with the boundaries of its groups.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug)]
 pub struct Plate {
-    kind: Kind,
+    /// The canonical form in the first `len` bytes.
+    text: [u8; 16],
     len: u8,
-    text: [u8; MAX_TEXT],
-    /// End of each group in `text` (state, RTO, series, number for a standard plate).
-    ends: [u8; MAX_RUNS],
+    kind: Kind,
     groups: u8,
+    /// End of each group in `text` (state, RTO, series, number for a standard plate).
+    ends: [u8; 8],
+}
+
+impl PartialEq for Plate {
+    fn eq(&self, other: &Plate) -> bool {
+        self.kind == other.kind && self.as_str() == other.as_str()
+    }
+}
+
+impl Eq for Plate {}
+
+/// One run of letters or digits of a value's characters.
+#[derive(Clone, Copy)]
+struct Run<'a> {
+    chars: &'a [u8; 32],
+    start: u32,
+    len: u32,
+}
+
+impl Run<'_> {
+    #[inline(always)]
+    fn byte(&self, i: u32) -> u8 {
+        self.chars[((self.start + i) & 31) as usize]
+    }
+
+    /// Digits that are not all zeros, at most `max` of them.
+    #[inline(always)]
+    fn is_number(&self, max: u32) -> bool {
+        self.len <= max && (0..self.len).any(|i| self.byte(i) != b'0')
+    }
+
+    /// Series letters (never `I` or `O`), at most `max` of them.
+    #[inline(always)]
+    fn is_series(&self, max: u32) -> bool {
+        self.len <= max && (0..self.len).all(|i| is_series_letter(self.byte(i)))
+    }
+
+    /// The value of two digits.
+    #[inline(always)]
+    fn two_digits(&self) -> u32 {
+        (self.byte(0) - b'0') as u32 * 10 + (self.byte(1) - b'0') as u32
+    }
+
+    #[inline(always)]
+    fn is(&self, text: &[u8]) -> bool {
+        self.len as usize == text.len()
+            && text
+                .iter()
+                .enumerate()
+                .all(|(i, &c)| self.byte(i as u32) == c)
+    }
 }
 
 impl Plate {
@@ -185,26 +230,13 @@ impl Plate {
     /// Matches the letters and digits of a value against the plate formats.
     #[inline]
     pub(crate) fn from_chars(chars: &Chars) -> Option<Plate> {
-        let runs = chars.runs as usize;
-        if runs == 0 || runs > MAX_RUNS {
-            return None;
-        }
-        let buf = chars.as_bytes();
-        from_runs(buf, &chars.ends[..runs], chars.digit_first).or_else(|| {
+        from_runs(chars).or_else(|| {
             // The `IND` strip of a high-security plate, read along with the plate.
-            if !buf.starts_with(b"IND") {
-                return None;
+            if chars.len > 3 && chars.buf.starts_with(b"IND") {
+                from_runs(&chars.skip(3))
+            } else {
+                None
             }
-            let mut ends = [0u8; MAX_RUNS];
-            let mut n = 0;
-            for &end in &chars.ends[..runs] {
-                if end > 3 {
-                    ends[n] = end - 3;
-                    n += 1;
-                }
-            }
-            let rest = &buf[3..];
-            from_runs(rest, &ends[..n], rest.first()?.is_ascii_digit())
         })
     }
 
@@ -213,6 +245,7 @@ impl Plate {
     }
 
     /// The canonical form, e.g. `RJ14CA0012`.
+    #[inline]
     pub fn as_str(&self) -> &str {
         // SAFETY: `text` holds only ASCII letters and digits (see `Writer`).
         unsafe { std::str::from_utf8_unchecked(&self.text[..self.len as usize]) }
@@ -288,6 +321,7 @@ static STATES: LazyLock<[u8; 26 * 26]> = LazyLock::new(|| {
     table
 });
 
+#[inline(always)]
 fn state_index(a: u8, b: u8) -> usize {
     (a - b'A') as usize * 26 + (b - b'A') as usize
 }
@@ -300,13 +334,13 @@ fn state_entry(a: u8, b: u8) -> Option<&'static reference::StateCode> {
 }
 
 /// Whether two uppercase letters are a state or UT code, current or old (`RJ`, `TS`).
-#[inline]
+#[inline(always)]
 pub(crate) fn is_state_code(a: u8, b: u8) -> bool {
     a.is_ascii_uppercase() && b.is_ascii_uppercase() && STATES[state_index(a, b)] != 0
 }
 
 /// Series letters never use `I` or `O`.
-#[inline]
+#[inline(always)]
 pub(crate) fn is_series_letter(c: u8) -> bool {
     c.is_ascii_uppercase() && c != b'I' && c != b'O'
 }
@@ -317,75 +351,90 @@ struct Writer {
 }
 
 impl Writer {
+    #[inline(always)]
     fn new(kind: Kind) -> Self {
         Writer {
             plate: Plate {
-                kind,
+                text: [0; 16],
                 len: 0,
-                text: [0; MAX_TEXT],
-                ends: [0; MAX_RUNS],
+                kind,
                 groups: 0,
+                ends: [0; 8],
             },
         }
     }
 
-    /// Appends a group of ASCII letters or digits.
-    #[inline]
-    fn group(mut self, bytes: &[u8]) -> Self {
+    #[inline(always)]
+    fn end_group(&mut self) {
         let p = &mut self.plate;
-        let start = p.len as usize;
-        p.text[start..start + bytes.len()].copy_from_slice(bytes);
-        p.len += bytes.len() as u8;
-        p.ends[p.groups as usize] = p.len;
+        p.ends[(p.groups & 7) as usize] = p.len;
         p.groups += 1;
-        self
     }
 
-    /// Appends digits left-padded with zeros to `width` (`digits.len() <= width`).
-    #[inline]
-    fn padded(mut self, digits: &[u8], width: usize) -> Self {
+    /// Appends a run as it is.
+    #[inline(always)]
+    fn run(&mut self, run: Run) {
         let p = &mut self.plate;
-        let start = p.len as usize;
-        let pad = width - digits.len();
-        p.text[start..start + pad].fill(b'0');
-        p.text[start + pad..start + width].copy_from_slice(digits);
+        for i in 0..run.len {
+            p.text[((p.len as u32 + i) & 15) as usize] = run.byte(i);
+        }
+        p.len += run.len as u8;
+        self.end_group();
+    }
+
+    /// Appends a run of digits left-padded with zeros to `width` (`run.len <= width`).
+    #[inline(always)]
+    fn padded(&mut self, run: Run, width: u32) {
+        let p = &mut self.plate;
+        let pad = width - run.len;
+        for i in 0..width {
+            let c = if i < pad { b'0' } else { run.byte(i - pad) };
+            p.text[((p.len as u32 + i) & 15) as usize] = c;
+        }
         p.len += width as u8;
-        p.ends[p.groups as usize] = p.len;
-        p.groups += 1;
-        self
+        self.end_group();
     }
 
+    #[inline(always)]
     fn done(self) -> Option<Plate> {
         Some(self.plate)
     }
 }
 
-fn all_zero(digits: &[u8]) -> bool {
-    digits.iter().all(|&d| d == b'0')
-}
-
-/// A group of 1..=`max` digits that is not all zeros.
-#[inline]
-fn number(digits: &[u8], max: usize) -> bool {
-    digits.len() <= max && !all_zero(digits)
-}
-
-/// Letters that may be plate series letters, 1..=`max` of them.
-#[inline]
-fn series(letters: &[u8], max: usize) -> bool {
-    letters.len() <= max && letters.iter().all(|&c| is_series_letter(c))
-}
-
-/// Matches runs of letters and digits (alternating; `digit_first` says which comes first).
-#[inline]
-fn from_runs(buf: &[u8], ends: &[u8], digit_first: bool) -> Option<Plate> {
-    let mut r: [&[u8]; MAX_RUNS] = [&[]; MAX_RUNS];
-    let mut start = 0;
-    for (i, &end) in ends.iter().enumerate() {
-        r[i] = &buf[start..end as usize];
-        start = end as usize;
+/// Splits the characters into runs of letters and digits and matches the run shape.
+#[inline(always)]
+fn from_runs(chars: &Chars) -> Option<Plate> {
+    let len = chars.len;
+    if len == 0 {
+        return None;
     }
-    match (ends.len(), digit_first) {
+    // Bit i (i >= 1) is set where character i starts a new run.
+    let all = (1u32 << len) - 1;
+    let mut starts = (chars.digits ^ (chars.digits << 1)) & all & !1;
+    let runs = starts.count_ones() + 1;
+    if runs as usize > MAX_RUNS {
+        return None;
+    }
+    let buf = &chars.buf;
+    let mut r = [Run {
+        chars: buf,
+        start: 0,
+        len: 0,
+    }; MAX_RUNS];
+    let mut start = 0;
+    for run in r.iter_mut().take(runs as usize) {
+        let end = if starts == 0 {
+            len
+        } else {
+            starts.trailing_zeros()
+        };
+        starts &= starts.wrapping_sub(1);
+        run.start = start;
+        run.len = end - start;
+        start = end;
+    }
+    let digit_first = chars.digits & 1 == 1;
+    match (runs, digit_first) {
         (4, false) => standard(r[0], r[1], r[2], r[3]),
         (4, true) => bharat(r[0], r[1], r[2], r[3]).or_else(|| defence(r[0], r[1], r[2], r[3])),
         (5, false) => temporary(r[0], r[1], r[2], r[3], r[4]),
@@ -396,98 +445,110 @@ fn from_runs(buf: &[u8], ends: &[u8], digit_first: bool) -> Option<Plate> {
 }
 
 /// `SS NN X[XX] NNNN`.
-#[inline]
-fn standard(state: &[u8], rto: &[u8], letters: &[u8], digits: &[u8]) -> Option<Plate> {
-    if state.len() != 2
-        || !is_state_code(state[0], state[1])
-        || !number(rto, 2)
-        || !series(letters, 3)
-        || !number(digits, 4)
+#[inline(always)]
+fn standard(state: Run, rto: Run, letters: Run, digits: Run) -> Option<Plate> {
+    if state.len != 2
+        || !is_state_code(state.byte(0), state.byte(1))
+        || !rto.is_number(2)
+        || !letters.is_series(3)
+        || !digits.is_number(4)
     {
         return None;
     }
-    let w = Writer::new(Kind::Standard).group(state);
-    let w = if state == b"DL" {
+    let mut w = Writer::new(Kind::Standard);
+    w.run(state);
+    if state.is(b"DL") {
         // Delhi writes its RTO part without zero padding: DL3C, DL12C.
-        let first = rto.iter().position(|&d| d != b'0').unwrap_or(0);
-        w.group(&rto[first..])
+        if rto.len == 2 && rto.byte(0) == b'0' {
+            w.run(Run {
+                start: rto.start + 1,
+                len: 1,
+                ..rto
+            });
+        } else {
+            w.run(rto);
+        }
     } else {
-        w.padded(rto, 2)
-    };
-    w.group(letters).padded(digits, 4).done()
+        w.padded(rto, 2);
+    }
+    w.run(letters);
+    w.padded(digits, 4);
+    w.done()
 }
 
 /// `YY BH NNNN XX`.
-fn bharat(year: &[u8], bh: &[u8], digits: &[u8], letters: &[u8]) -> Option<Plate> {
-    if year.len() != 2 || year < b"21".as_slice() || bh != b"BH" {
+fn bharat(year: Run, bh: Run, digits: Run, letters: Run) -> Option<Plate> {
+    if year.len != 2 || year.two_digits() < 21 || !bh.is(b"BH") {
         return None;
     }
-    if !number(digits, 4) || !series(letters, 2) {
+    if !digits.is_number(4) || !letters.is_series(2) {
         return None;
     }
-    Writer::new(Kind::Bharat)
-        .group(year)
-        .group(bh)
-        .padded(digits, 4)
-        .group(letters)
-        .done()
+    let mut w = Writer::new(Kind::Bharat);
+    w.run(year);
+    w.run(bh);
+    w.padded(digits, 4);
+    w.run(letters);
+    w.done()
 }
 
 /// `YY X NNNNNN X`.
-fn defence(year: &[u8], class: &[u8], serial: &[u8], check: &[u8]) -> Option<Plate> {
-    if year.len() != 2 || class.len() != 1 || serial.len() != 6 || check.len() != 1 {
+fn defence(year: Run, class: Run, serial: Run, check: Run) -> Option<Plate> {
+    if year.len != 2 || class.len != 1 || serial.len != 6 || check.len != 1 {
         return None;
     }
-    Writer::new(Kind::Defence)
-        .group(year)
-        .group(class)
-        .group(serial)
-        .group(check)
-        .done()
+    let mut w = Writer::new(Kind::Defence);
+    w.run(year);
+    w.run(class);
+    w.run(serial);
+    w.run(check);
+    w.done()
 }
 
 /// `T MMYY SS NNNN X[X]`.
-fn temporary(t: &[u8], mmyy: &[u8], state: &[u8], digits: &[u8], letters: &[u8]) -> Option<Plate> {
-    if t != b"T" || mmyy.len() != 4 || state.len() != 2 || !is_state_code(state[0], state[1]) {
+fn temporary(t: Run, mmyy: Run, state: Run, digits: Run, letters: Run) -> Option<Plate> {
+    if !t.is(b"T") || mmyy.len != 4 || state.len != 2 {
         return None;
     }
-    let month = &mmyy[..2];
-    if month < b"01".as_slice() || month > b"12".as_slice() {
+    if !is_state_code(state.byte(0), state.byte(1)) || !(1..=12).contains(&mmyy.two_digits()) {
         return None;
     }
-    if !number(digits, 4) || !series(letters, 2) {
+    if !digits.is_number(4) || !letters.is_series(2) {
         return None;
     }
-    Writer::new(Kind::Temporary)
-        .group(t)
-        .group(mmyy)
-        .group(state)
-        .padded(digits, 4)
-        .group(letters)
-        .done()
+    let mut w = Writer::new(Kind::Temporary);
+    w.run(t);
+    w.run(mmyy);
+    w.run(state);
+    w.padded(digits, 4);
+    w.run(letters);
+    w.done()
 }
 
 /// `NNN CD|CC|UN NNNN`.
-fn diplomatic(country: &[u8], code: &[u8], digits: &[u8]) -> Option<Plate> {
-    if !matches!(code, b"CD" | b"CC" | b"UN") || !number(country, 3) || !number(digits, 4) {
+fn diplomatic(country: Run, code: Run, digits: Run) -> Option<Plate> {
+    if !(code.is(b"CD") || code.is(b"CC") || code.is(b"UN")) {
         return None;
     }
-    Writer::new(Kind::Diplomatic)
-        .padded(country, 3)
-        .group(code)
-        .padded(digits, 4)
-        .done()
+    if !country.is_number(3) || !digits.is_number(4) {
+        return None;
+    }
+    let mut w = Writer::new(Kind::Diplomatic);
+    w.padded(country, 3);
+    w.run(code);
+    w.padded(digits, 4);
+    w.done()
 }
 
 /// `XXX NNNN`.
-fn old(letters: &[u8], digits: &[u8]) -> Option<Plate> {
-    if letters.len() != 3 || !number(digits, 4) {
+fn old(letters: Run, digits: Run) -> Option<Plate> {
+    if letters.len != 3 || !digits.is_number(4) {
         return None;
     }
-    Writer::new(Kind::Old)
-        .group(letters)
-        .padded(digits, 4)
-        .done()
+    let mut w = Writer::new(Kind::Old);
+    w.run(letters);
+    w.padded(digits, 4);
+    w.done()
 }
 
 #[cfg(test)]
@@ -570,5 +631,7 @@ mod tests {
     fn long_values_are_rejected_early() {
         assert!(Chars::of(&"RJ14".repeat(2500)).is_none());
         assert!(Chars::of(&" ".repeat(10_000)).is_some_and(|c| c.len == 0));
+        assert!(Chars::of(&"R".repeat(17)).is_none());
+        assert!(Chars::of(&"R".repeat(16)).is_some());
     }
 }

@@ -1,0 +1,129 @@
+"""Type stubs of the native module (python/src)."""
+
+import datetime
+import os
+import pathlib
+from collections.abc import Mapping, Sequence
+from typing import Any, final
+
+import pyarrow
+
+__version__: str
+
+ParamValue = str | int | float | bool | bytes | datetime.date | datetime.datetime | None
+
+class Error(Exception):
+    """Base class of jaanch's errors; the message is one line saying what was wrong and where."""
+
+class ConfigError(Error):
+    """The lake config cannot be found, read or validated."""
+
+class QueryError(Error):
+    """A statement failed to parse, plan or run, or the lake's policy refused it (read-only)."""
+
+class ParameterError(Error):
+    """A query or report parameter is missing, unknown or of the wrong type."""
+
+def connect(path: str | os.PathLike[str] | None = None) -> Lake:
+    """Opens a lake: ``path`` (a lake.toml, or a folder holding one), else ./lake.toml, else
+    $JAANCH_LAKE, else the demo lake in the user's data directory (generated on first use)."""
+
+def demo(
+    out: str | os.PathLike[str], scale: float = 0.05, seed: int = 20240701
+) -> pathlib.Path:
+    """Generates a demo lake (synthetic Rajasthan police data) into ``out``; returns the path
+    of its lake.toml. The same seed and scale give the same files."""
+
+@final
+class Lake:
+    """A lake: its tables, the police functions and saved reports, ready for queries."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def read_only(self) -> bool: ...
+    def sql(
+        self,
+        query: str,
+        params: Mapping[str, ParamValue] | Sequence[ParamValue] | None = None,
+    ) -> Result:
+        """Runs one SQL statement to its end and returns its rows. ``params`` binds ``$name``
+        placeholders from a dict, or ``$1``, ``$2``, ... from a list, as typed values."""
+
+    def report(self, name: str, /, **params: Any) -> Result:
+        """Runs a saved report (a name, or a path to a .sql file). Values are converted to text
+        and checked against the report's declared types; ``None`` means the default."""
+
+    def reports(self) -> list[ReportInfo]: ...
+    def tables(self) -> list[TableInfo]: ...
+    def describe(self, table: str) -> list[ColumnInfo]: ...
+    def functions(self, pattern: str | None = None) -> list[FunctionInfo]: ...
+    def register(self, name: str, data: Any) -> None:
+        """Makes ``data`` (pyarrow, pandas, Polars: anything with ``__arrow_c_stream__``) an
+        in-memory table named ``name``, joinable with the lake's tables. Replaces a table
+        registered under the same name; works on a read-only lake."""
+
+    def deregister(self, name: str) -> None:
+        """Removes a table made by ``register``."""
+
+@final
+class Result:
+    """A query's rows, held in memory as Arrow record batches."""
+
+    @property
+    def schema(self) -> pyarrow.Schema: ...
+    @property
+    def columns(self) -> list[str]: ...
+    @property
+    def num_rows(self) -> int: ...
+    def to_arrow(self) -> pyarrow.Table: ...
+    def to_pandas(self, **kwargs: Any) -> Any:
+        """A ``pandas.DataFrame``; keyword arguments go to ``pyarrow.Table.to_pandas``."""
+
+    def to_polars(self) -> Any:
+        """A ``polars.DataFrame``."""
+
+    def __arrow_c_stream__(self, requested_schema: object | None = None) -> object: ...
+    def __len__(self) -> int: ...
+    def _repr_html_(self) -> str: ...
+
+@final
+class TableInfo:
+    name: str
+    format: str
+    location: str | None
+    description: str | None
+    def to_dict(self) -> dict[str, Any]: ...
+
+@final
+class ColumnInfo:
+    name: str
+    data_type: str
+    nullable: bool
+    description: str | None
+    def to_dict(self) -> dict[str, Any]: ...
+
+@final
+class FunctionInfo:
+    name: str
+    kind: str
+    summary: str
+    syntax: str | None
+    def to_dict(self) -> dict[str, Any]: ...
+
+@final
+class ReportParam:
+    name: str
+    type: str
+    default: str | None
+    required: bool
+    def to_dict(self) -> dict[str, Any]: ...
+
+@final
+class ReportInfo:
+    name: str
+    title: str
+    description: str | None
+    params: list[ReportParam]
+    origin: str
+    def to_dict(self) -> dict[str, Any]: ...

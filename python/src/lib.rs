@@ -1,0 +1,65 @@
+//! Python bindings of jaanch: the native module `jaanch._internal`, wrapped by the pure-Python
+//! package `jaanch` (python/jaanch).
+//!
+//! The bindings hold no engine logic of their own: a [`Lake`](lake::PyLake) wraps the library's
+//! [`jaanch::Lake`], so notebooks get the same config lookup, catalog, police functions,
+//! reports, read-only policy and one-line errors as the shell. Queries run on one shared tokio
+//! runtime with the GIL released, and Ctrl-C cancels them ([`runtime::wait_for_future`]).
+
+use std::path::PathBuf;
+
+use pyo3::prelude::*;
+
+mod errors;
+mod html;
+mod info;
+mod lake;
+mod params;
+mod result;
+mod runtime;
+
+use errors::engine_error;
+
+/// Opens a lake: `path` (a `lake.toml`, or a folder holding one), else `./lake.toml`, else
+/// `$JAANCH_LAKE`, else the demo lake in the user's data directory (generated on first use).
+#[pyfunction]
+#[pyo3(signature = (path=None))]
+fn connect(py: Python<'_>, path: Option<PathBuf>) -> PyResult<lake::PyLake> {
+    lake::PyLake::connect(py, path)
+}
+
+/// Generates a demo lake into `out` and returns the path of its `lake.toml`.
+#[pyfunction]
+#[pyo3(signature = (out, scale=jaanch::demo::DEFAULT_SCALE, seed=jaanch::demo::DEFAULT_SEED))]
+fn demo(py: Python<'_>, out: PathBuf, scale: f64, seed: u64) -> PyResult<PathBuf> {
+    let options = jaanch::demo::DemoOptions {
+        scale,
+        seed,
+        out,
+        progress: false,
+    };
+    let summary = py
+        .detach(|| jaanch::demo::generate(&options))
+        .map_err(engine_error)?;
+    Ok(summary.lake_toml)
+}
+
+#[pymodule]
+fn _internal(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    let py = m.py();
+    m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    m.add("Error", py.get_type::<errors::Error>())?;
+    m.add("ConfigError", py.get_type::<errors::ConfigError>())?;
+    m.add("QueryError", py.get_type::<errors::QueryError>())?;
+    m.add("ParameterError", py.get_type::<errors::ParameterError>())?;
+    m.add_class::<lake::PyLake>()?;
+    m.add_class::<result::PyQueryResult>()?;
+    m.add_class::<info::TableInfo>()?;
+    m.add_class::<info::ColumnInfo>()?;
+    m.add_class::<info::FunctionInfo>()?;
+    m.add_class::<info::ReportInfo>()?;
+    m.add_class::<info::ReportParam>()?;
+    m.add_function(wrap_pyfunction!(connect, m)?)?;
+    m.add_function(wrap_pyfunction!(demo, m)?)?;
+    Ok(())
+}

@@ -1,0 +1,157 @@
+//! A query's result, held in memory as Arrow record batches.
+//!
+//! Results are eager: `Lake.sql` runs the query to its end and keeps the batches, so a result
+//! can be converted, displayed and exported any number of times, and a notebook cell shows its
+//! rows without running the query again. Every export hands the same Arrow buffers over
+//! through the Arrow C stream interface: nothing is copied.
+
+use std::sync::Arc;
+
+use arrow::array::{RecordBatch, RecordBatchIterator, RecordBatchReader};
+use arrow::datatypes::SchemaRef;
+use arrow::ffi_stream::FFI_ArrowArrayStream;
+use arrow::pyarrow::{IntoPyArrow, ToPyArrow};
+use jaanch::output::{OutputFormat, PrintOptions, write_batches};
+use pyo3::prelude::*;
+use pyo3::types::{PyCapsule, PyDict};
+
+use crate::errors::Error;
+use crate::html;
+
+/// Rows shown by `repr()`.
+const REPR_ROWS: usize = 10;
+/// Width of the text table shown by `repr()`.
+const REPR_WIDTH: u16 = 120;
+
+/// The rows of a query, in memory.
+#[pyclass(frozen, name = "Result", module = "jaanch")]
+pub struct PyQueryResult {
+    schema: SchemaRef,
+    batches: Vec<RecordBatch>,
+    rows: usize,
+}
+
+impl PyQueryResult {
+    pub fn new(schema: SchemaRef, batches: Vec<RecordBatch>) -> Self {
+        let batches: Vec<RecordBatch> = batches.into_iter().filter(|b| b.num_rows() > 0).collect();
+        let rows = batches.iter().map(RecordBatch::num_rows).sum();
+        PyQueryResult {
+            schema,
+            batches,
+            rows,
+        }
+    }
+
+    /// The batches as a reader; the batches share their buffers with this result.
+    fn reader(&self) -> Box<dyn RecordBatchReader + Send> {
+        Box::new(RecordBatchIterator::new(
+            self.batches.clone().into_iter().map(Ok),
+            Arc::clone(&self.schema),
+        ))
+    }
+}
+
+#[pymethods]
+impl PyQueryResult {
+    /// The result as a `pyarrow.Table` (zero-copy).
+    fn to_arrow<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        self.reader().into_pyarrow(py)?.call_method0("read_all")
+    }
+
+    /// The result as a `pandas.DataFrame`; keyword arguments go to `pyarrow.Table.to_pandas`.
+    #[pyo3(signature = (**kwargs))]
+    fn to_pandas<'py>(
+        &self,
+        py: Python<'py>,
+        kwargs: Option<&Bound<'py, PyDict>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        self.to_arrow(py)?.call_method("to_pandas", (), kwargs)
+    }
+
+    /// The result as a `polars.DataFrame` (zero-copy, one chunk per record batch).
+    fn to_polars<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let polars = py.import("polars")?;
+        let kwargs = PyDict::new(py);
+        kwargs.set_item("rechunk", false)?;
+        polars.call_method("from_arrow", (self.to_arrow(py)?,), Some(&kwargs))
+    }
+
+    /// The Arrow PyCapsule stream interface: `pyarrow.table(result)`, `polars.DataFrame(result)`
+    /// and DuckDB read the result through it without copying. A requested schema is not
+    /// applied: the stream has the result's own schema, as the interface allows.
+    #[pyo3(signature = (requested_schema=None))]
+    fn __arrow_c_stream__<'py>(
+        &self,
+        py: Python<'py>,
+        requested_schema: Option<Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyCapsule>> {
+        let _ = requested_schema;
+        let stream = FFI_ArrowArrayStream::new(self.reader());
+        // The consumer moves the stream out of the capsule; dropping the capsule releases a
+        // stream nobody took.
+        PyCapsule::new_with_value(py, stream, c"arrow_array_stream")
+    }
+
+    /// The result's `pyarrow.Schema`.
+    #[getter]
+    fn schema<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        self.schema.as_ref().to_pyarrow(py)
+    }
+
+    /// The column names.
+    #[getter]
+    fn columns(&self) -> Vec<String> {
+        self.schema
+            .fields()
+            .iter()
+            .map(|f| f.name().clone())
+            .collect()
+    }
+
+    #[getter]
+    fn num_rows(&self) -> usize {
+        self.rows
+    }
+
+    fn __len__(&self) -> usize {
+        self.rows
+    }
+
+    fn __repr__(&self) -> PyResult<String> {
+        let columns = self.schema.fields().len();
+        let mut text = format!(
+            "<jaanch.Result: {} {} × {columns} {}",
+            html::thousands(self.rows),
+            if self.rows == 1 { "row" } else { "rows" },
+            if columns == 1 { "column" } else { "columns" }
+        );
+        if self.rows > REPR_ROWS {
+            text.push_str(&format!(", first {REPR_ROWS} shown"));
+        }
+        text.push_str(">\n");
+        if columns == 0 {
+            return Ok(text.trim_end().to_string());
+        }
+        let options = PrintOptions {
+            max_rows: Some(REPR_ROWS),
+            max_width: Some(REPR_WIDTH),
+            ..PrintOptions::new(OutputFormat::Table)
+        };
+        let mut table = Vec::new();
+        write_batches(
+            &options,
+            Arc::clone(&self.schema),
+            &self.batches,
+            &mut table,
+        )
+        .map_err(|e| Error::new_err(e.to_string()))?;
+        text.push_str(String::from_utf8_lossy(&table).trim_end());
+        Ok(text)
+    }
+
+    /// A bounded HTML table for notebooks: the first rows and the row count.
+    fn _repr_html_(&self) -> PyResult<String> {
+        html::render(&self.schema, &self.batches, self.rows)
+            .map_err(|e| Error::new_err(e.to_string()))
+    }
+}
