@@ -139,9 +139,10 @@ pub fn spec(name: &str) -> Option<&'static MetaSpec> {
 /// Parses a line starting with `\`.
 pub fn parse(line: &str) -> Result<Meta, MetaError> {
     let line = line.trim().trim_end_matches(';').trim_end();
-    let mut words = line.split_whitespace();
+    let mut words = split_words(line)?.into_iter();
     let name = words.next().unwrap_or_default();
-    let rest: Vec<String> = words.map(str::to_string).collect();
+    let name = name.as_str();
+    let rest: Vec<String> = words.collect();
     let one = |usage: &str| -> Result<Option<String>, MetaError> {
         match rest.as_slice() {
             [] => Ok(None),
@@ -185,8 +186,8 @@ pub fn parse(line: &str) -> Result<Meta, MetaError> {
             }
             Meta::RunReport(rest)
         }
-        "\\i" => Meta::Include(unquote(&required("FILE")?)),
-        "\\o" => Meta::Output(one("[FILE]")?.map(|f| unquote(&f))),
+        "\\i" => Meta::Include(required("FILE")?),
+        "\\o" => Meta::Output(one("[FILE]")?),
         "\\timing" => Meta::Timing(match one("[on|off]")?.as_deref() {
             None => None,
             Some("on") => Some(true),
@@ -223,17 +224,29 @@ pub fn parse(line: &str) -> Result<Meta, MetaError> {
     })
 }
 
-fn unquote(text: &str) -> String {
-    let trimmed = text.trim();
-    for quote in ['\'', '"'] {
-        if let Some(inner) = trimmed
-            .strip_prefix(quote)
-            .and_then(|t| t.strip_suffix(quote))
-        {
-            return inner.to_string();
+/// Splits a meta-command line into words at spaces; single or double quotes keep spaces in a
+/// word (`\r vehicle_history plate='rj 14 ca 12'`, `\i "daily checks.sql"`) and are removed.
+fn split_words(line: &str) -> Result<Vec<String>, MetaError> {
+    let mut words = Vec::new();
+    let mut word: Option<String> = None;
+    let mut quote: Option<char> = None;
+    for c in line.chars() {
+        match quote {
+            Some(q) if c == q => quote = None,
+            Some(_) => word.get_or_insert_default().push(c),
+            None if c == '\'' || c == '"' => {
+                quote = Some(c);
+                word.get_or_insert_default();
+            }
+            None if c.is_whitespace() => words.extend(word.take()),
+            None => word.get_or_insert_default().push(c),
         }
     }
-    trimmed.to_string()
+    if let Some(q) = quote {
+        return Err(MetaError(format!("unterminated {q} quote in {line}")));
+    }
+    words.extend(word);
+    Ok(words)
 }
 
 /// The text of `\?`, built from the command table.
@@ -283,6 +296,22 @@ mod tests {
                 "vehicle_history".into(),
                 "plate=RJ14CA0012".into()
             ]))
+        );
+        assert_eq!(
+            parse("\\r vehicle_history plate='rj 14 ca 12' district=\"Sri Ganganagar\""),
+            Ok(Meta::RunReport(vec![
+                "vehicle_history".into(),
+                "plate=rj 14 ca 12".into(),
+                "district=Sri Ganganagar".into()
+            ]))
+        );
+        assert_eq!(
+            parse("\\i \"daily checks.sql\""),
+            Ok(Meta::Include("daily checks.sql".into()))
+        );
+        assert_eq!(
+            parse("\\r x plate='RJ14").unwrap_err().0,
+            "unterminated ' quote in \\r x plate='RJ14"
         );
     }
 
