@@ -67,10 +67,25 @@ pub fn one_line(error: &DataFusionError) -> String {
         }
         DataFusionError::ObjectStore(e) => object_store_message(e),
         DataFusionError::IoError(e) => crate::config::io_reason(e),
+        DataFusionError::SQL(e, _) => syntax_message(e),
         other => other.strip_backtrace(),
     };
     let text = strip_prefixes(&text);
     collapse_whitespace(text)
+}
+
+/// The SQL parser's complaint, without the enum's debug form: `syntax error: Expected: an SQL
+/// statement, found: SELEC at line 1, column 1`.
+fn syntax_message(error: &datafusion::sql::sqlparser::parser::ParserError) -> String {
+    use datafusion::sql::sqlparser::parser::ParserError as P;
+    match error {
+        P::TokenizerError(text) | P::ParserError(text) => format!(
+            "syntax error: {}",
+            text.replace(" at Line: ", " at line ")
+                .replace(", Column: ", ", column ")
+        ),
+        P::RecursionLimitExceeded => "syntax error: the statement is nested too deeply".to_string(),
+    }
 }
 
 /// Unwraps contexts, shared and external wrappers down to the error that says what happened.

@@ -111,6 +111,29 @@ pub struct ScriptError {
     pub error: Error,
 }
 
+/// The parser counts lines from the start of the statement; a script's reader counts them from
+/// the start of the file.
+fn in_script(error: Error, first_line: usize) -> Error {
+    let Error::Query(text) = &error else {
+        return error;
+    };
+    let marker = " at line ";
+    let Some(at) = text.rfind(marker) else {
+        return error;
+    };
+    let rest = &text[at + marker.len()..];
+    let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
+    match rest[..digits].parse::<usize>() {
+        Ok(line) if rest[digits..].starts_with(", column ") => Error::Query(format!(
+            "{}{marker}{}{}",
+            &text[..at],
+            line + first_line - 1,
+            &rest[digits..]
+        )),
+        _ => error,
+    }
+}
+
 /// Runs every statement of `sql` in order, printing each result; stops at the first failure.
 /// `on_outcome` is told about each statement that ran.
 pub async fn run_script(
@@ -126,7 +149,9 @@ pub async fn run_script(
             line: statement.line,
             error,
         };
-        let mut parsed = lake.parse(statement.text).map_err(at)?;
+        let mut parsed = lake
+            .parse(statement.text)
+            .map_err(|error| at(in_script(error, statement.line)))?;
         // The splitter already isolated one statement; the parser agrees unless the text
         // holds none (only a comment the splitter did not see as one).
         for parsed in parsed.drain(..) {

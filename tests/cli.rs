@@ -180,6 +180,21 @@ fn several_statements_run_in_order_and_script_errors_name_the_line() {
             script.display()
         )
     );
+
+    // A syntax error's position counts from the start of the file, not of the statement.
+    write_file(
+        &script,
+        "SELECT 1 AS a;\n\nSELECT *\nFROM cctns.fir\nWHER x = 1;\n",
+    );
+    let output = sql(&fixture, &["-f", script.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(
+        stderr(&output),
+        format!(
+            "error: {}:3: syntax error: Expected: end of statement, found: x at line 5, column 6\n",
+            script.display()
+        )
+    );
 }
 
 #[test]

@@ -440,6 +440,66 @@ fn lake_reports_are_listed_and_override_bundled_ones() {
 }
 
 #[test]
+fn a_broken_report_file_costs_only_its_own_report() {
+    let dir = tempfile::tempdir().unwrap();
+    write_file(
+        &dir.path().join("lake.toml"),
+        "name = \"tiny\"\nreports = \"checks\"\n",
+    );
+    write_file(
+        &dir.path().join("checks/good.sql"),
+        "-- title: Good\nSELECT 1 AS one\n",
+    );
+    write_file(
+        &dir.path().join("checks/broken.sql"),
+        "-- title: Broken\n-- param: day datee\nSELECT $day\n",
+    );
+    let lake = dir.path().join("lake.toml");
+    let run = |args: &[&str]| {
+        jaanch(dir.path())
+            .arg("--lake")
+            .arg(&lake)
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let output = run(&["reports", "--format", "csv"]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let listing = stdout(&output);
+    assert!(listing.contains("\ngood,Good,"), "{listing}");
+    assert!(listing.contains("\nweapon_posts,"), "{listing}");
+    assert!(!listing.contains("broken"), "{listing}");
+    let warning = stderr(&output);
+    assert!(
+        warning.starts_with("warning: ")
+            && warning.contains("broken.sql")
+            && warning.lines().count() == 1,
+        "{warning}"
+    );
+
+    let output = run(&["run", "good", "--format", "csv"]);
+    assert_eq!(stdout(&output), "one\n1\n", "{}", stderr(&output));
+    let output = run(&["run", "broken"]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(stderr(&output).contains("datee"), "{}", stderr(&output));
+
+    // A reports folder that does not exist leaves the bundled reports.
+    write_file(
+        &dir.path().join("lake.toml"),
+        "name = \"tiny\"\nreports = \"missing\"\n",
+    );
+    let output = run(&["reports", "--format", "csv"]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert!(stdout(&output).contains("\nweapon_posts,"));
+    assert!(
+        stderr(&output).starts_with("warning: reports folder ")
+            && stderr(&output).contains("missing"),
+        "{}",
+        stderr(&output)
+    );
+}
+
+#[test]
 fn the_shell_lists_and_runs_reports() {
     let home = demo_lake().parent().unwrap();
     let mut child = jaanch(home)

@@ -97,8 +97,11 @@ pub fn listing(reports: &[Report]) -> arrow::array::RecordBatch {
 
 /// `jaanch reports`: every report the lake can run.
 pub fn list(lake: &Lake, format: OutputFormat) -> Result<ExitCode, Error> {
-    let reports = reports::catalog(lake)?;
-    let batch = listing(&reports);
+    let catalog = reports::load_catalog(lake);
+    for problem in &catalog.problems {
+        eprintln!("warning: {} (left out)", problem.error);
+    }
+    let batch = listing(&catalog.reports);
     let mut stdout = std::io::stdout();
     write_batches(
         &PrintOptions::new(format),

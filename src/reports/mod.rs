@@ -228,33 +228,74 @@ impl Report {
 }
 
 /// The reports a lake can run: its own folder's, then the bundled ones not overridden.
+/// Report files that cannot be read are left out (see [`Catalog`]).
 pub fn catalog(lake: &Lake) -> Result<Vec<Report>> {
+    Ok(load_catalog(lake).reports)
+}
+
+/// The reports a lake can run, and the report files of its folder that cannot be used.
+pub struct Catalog {
+    pub reports: Vec<Report>,
+    /// One line per file (or folder) that could not be read, naming it and the problem. A bad
+    /// file costs only its own report: the others stay listed and runnable.
+    pub problems: Vec<Problem>,
+}
+
+/// A report file that cannot be used.
+pub struct Problem {
+    /// The report name the file would have had; `None` for the folder itself.
+    pub name: Option<String>,
+    pub error: Error,
+}
+
+/// Loads the bundled reports and the lake's report folder; see [`Catalog`].
+pub fn load_catalog(lake: &Lake) -> Catalog {
     let mut reports: BTreeMap<String, Report> = BTreeMap::new();
     for (name, text) in bundled::REPORTS {
-        reports.insert(
-            name.to_string(),
-            Report::parse(name, text, Origin::Bundled)?,
-        );
+        // Bundled reports are parsed by the tests: a failure here is a build defect.
+        if let Ok(report) = Report::parse(name, text, Origin::Bundled) {
+            reports.insert(name.to_string(), report);
+        }
     }
+    let mut problems = Vec::new();
     if let Some(dir) = reports_dir(lake) {
-        let mut paths: Vec<PathBuf> = std::fs::read_dir(&dir)
-            .map_err(|e| {
-                Error::Query(format!(
+        match std::fs::read_dir(&dir) {
+            Ok(entries) => {
+                let mut paths: Vec<PathBuf> = entries
+                    .filter_map(|entry| entry.ok().map(|e| e.path()))
+                    .filter(|p| p.extension().is_some_and(|e| e == "sql"))
+                    .collect();
+                paths.sort();
+                for path in paths {
+                    match Report::load(&path) {
+                        Ok(report) => {
+                            reports.insert(report.name.clone(), report);
+                        }
+                        Err(error) => {
+                            let name = path.file_stem().map(|s| s.to_string_lossy().into_owned());
+                            if let Some(name) = &name {
+                                // A broken file still overrides the bundled report of its name.
+                                reports.remove(name);
+                            }
+                            problems.push(Problem { name, error });
+                        }
+                    }
+                }
+            }
+            Err(e) => problems.push(Problem {
+                name: None,
+                error: Error::Query(format!(
                     "reports folder {}: {}",
                     dir.display(),
                     crate::config::io_reason(&e)
-                ))
-            })?
-            .filter_map(|entry| entry.ok().map(|e| e.path()))
-            .filter(|p| p.extension().is_some_and(|e| e == "sql"))
-            .collect();
-        paths.sort();
-        for path in paths {
-            let report = Report::load(&path)?;
-            reports.insert(report.name.clone(), report);
+                )),
+            }),
         }
     }
-    Ok(reports.into_values().collect())
+    Catalog {
+        reports: reports.into_values().collect(),
+        problems,
+    }
 }
 
 /// The lake's report folder: `reports` in its config (relative to the config file), else a
@@ -276,9 +317,15 @@ pub fn find(lake: &Lake, name_or_path: &str) -> Result<Report> {
     if name_or_path.ends_with(".sql") || name_or_path.contains(std::path::MAIN_SEPARATOR) {
         return Report::load(path);
     }
-    let reports = catalog(lake)?;
+    let Catalog { reports, problems } = load_catalog(lake);
     if let Some(report) = reports.iter().find(|r| r.name == name_or_path) {
         return Ok(report.clone());
+    }
+    if let Some(problem) = problems
+        .into_iter()
+        .find(|p| p.name.as_deref() == Some(name_or_path))
+    {
+        return Err(problem.error);
     }
     let names: Vec<String> = reports.iter().map(|r| r.name.clone()).collect();
     let hint = closest(name_or_path, &names)

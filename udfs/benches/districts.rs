@@ -8,14 +8,18 @@
 //! - `clean`: only exact names (the hash-lookup path);
 //! - `typos`: only one-letter typos and unknown words (the edit-distance path).
 //!
+//! `geo_distance_km` is measured here too, on 8192 points inside Rajasthan, against a fixed
+//! point (a scalar, as in "within 10 km of the incident") and against a second column.
+//!
 //! Throughput is in rows. Run: `cargo bench -p jaanch-udfs --bench districts`.
 
 use std::hint::black_box;
 use std::sync::Arc;
 
-use arrow::array::{ArrayRef, StringArray, StringViewArray};
+use arrow::array::{ArrayRef, Float64Array, StringArray, StringViewArray};
 use arrow::datatypes::{DataType, Field};
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use datafusion::common::ScalarValue;
 use datafusion::config::ConfigOptions;
 use datafusion::logical_expr::{ColumnarValue, ScalarFunctionArgs, ScalarUDF};
 
@@ -222,5 +226,59 @@ fn district_canonical(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, district_canonical);
+fn geo_distance_km(c: &mut Criterion) {
+    let udf = jaanch_udfs::functions()
+        .into_iter()
+        .find(|f| f.name() == "geo_distance_km")
+        .expect("geo_distance_km is registered");
+    let mut rng = Rng(0x6E0_D157);
+    // Rajasthan spans about 23.0–30.2° N and 69.5–78.3° E.
+    let mut coordinates = |lo: f64, span: f64| -> ArrayRef {
+        Arc::new(Float64Array::from_iter_values(
+            (0..ROWS).map(|_| lo + span * rng.below(1_000_000) as f64 / 1e6),
+        ))
+    };
+    let (lat1, lon1) = (coordinates(23.0, 7.2), coordinates(69.5, 8.8));
+    let (lat2, lon2) = (coordinates(23.0, 7.2), coordinates(69.5, 8.8));
+    let scalar = |v: f64| ColumnarValue::Scalar(ScalarValue::Float64(Some(v)));
+    let column = |a: &ArrayRef| ColumnarValue::Array(Arc::clone(a));
+    let call = |args: Vec<ColumnarValue>| {
+        let arg_fields = (0..args.len())
+            .map(|i| Arc::new(Field::new(format!("a{i}"), DataType::Float64, true)))
+            .collect();
+        udf.invoke_with_args(ScalarFunctionArgs {
+            args,
+            arg_fields,
+            number_rows: ROWS,
+            return_field: Arc::new(Field::new("r", DataType::Float64, true)),
+            config_options: Arc::new(ConfigOptions::default()),
+        })
+        .unwrap()
+    };
+    let mut group = c.benchmark_group("geo_distance_km");
+    group.throughput(Throughput::Elements(ROWS as u64));
+    group.bench_function("to_fixed_point", |b| {
+        b.iter(|| {
+            black_box(call(vec![
+                column(&lat1),
+                column(&lon1),
+                scalar(26.9124),
+                scalar(75.7873),
+            ]))
+        })
+    });
+    group.bench_function("two_columns", |b| {
+        b.iter(|| {
+            black_box(call(vec![
+                column(&lat1),
+                column(&lon1),
+                column(&lat2),
+                column(&lon2),
+            ]))
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, district_canonical, geo_distance_km);
 criterion_main!(benches);

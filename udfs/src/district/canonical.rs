@@ -20,10 +20,12 @@ use crate::kernel::{self, ToText};
 (`Jaipur East`, `Jodhpur Rural`, `GRP Ajmer`, `Bhiwadi`) → their revenue district, the 9 \
 districts abolished on 28 Dec 2024 (`Dudu`, `Kekri`, `Shahpura`, `Neem Ka Thana`, `Gangapur \
 City`, `Jaipur Rural`, `Jodhpur Rural`, `Anupgarh`, `Sanchore`) → the district their area went \
-back to, and words such as `district`, `Distt.`, `जिला`, `(Rural)`, `City`, `(Raj.)` around the \
-name. A small typo is corrected when exactly one district is nearest: up to 1 edit for names of \
-5–8 characters, 2 for 9–12, 3 beyond, none for 4 or fewer (an edit is a changed, missing, extra \
-or swapped letter). Ambiguous, too distant or unknown names give NULL.",
+back to, and words such as `district`, `Distt.`, `जिला`, `(Rural)`, `City`, `(Raj.)`, `near`, `के पास` \
+around the name. A small typo is corrected when exactly one district is nearest \
+and starts with the same letter: up to 1 edit when the longer name has 5–8 characters, 2 for \
+9–12, 3 beyond, none between names of 4 characters or fewer (an edit is a changed, missing, \
+extra or swapped letter). Other places a typo away from a district (`Raipur`, `Nagpur`, \
+`Srimadhopur`) and names qualified by another state (`Pratapgarh (UP)`) give NULL. Ambiguous, too distant or unknown names give NULL.",
     syntax_example = "district_canonical(name)",
     sql_example = r#"```sql
 > SELECT district_canonical('SRI GANGA NAGAR') AS a, district_canonical('जिला जोधपुर') AS b,

@@ -10,11 +10,15 @@
 //! 2. affixes: words such as `district`, `Distt.`, `जिला`, `(Rural)`, `City`, `Raj.` are
 //!    stripped from either end of the key, one at a time, with a lookup after each strip;
 //! 3. typos: the stripped key is compared with every known key by optimal-string-alignment
-//!    distance (Levenshtein plus adjacent transpositions, counted in characters). A known key
-//!    matches if its distance is within the bound for the shorter of the two keys: 0 edits up
-//!    to 4 characters, 1 for 5–8, 2 for 9–12, 3 beyond. The best distance must point to one
+//!    distance (Levenshtein plus adjacent transpositions,
+//!    counted in characters). A known key matches if its distance is within the bound for the
+//!    longer of the two keys: 1 edit for 5–8 characters, 2 for 9–12, 3 beyond; none when either
+//!    key has fewer than 4 characters or both have 4. The best distance must point to one
 //!    district only: if two different districts are equally close, the value is ambiguous and
-//!    gives no district.
+//!    gives no district; and one of its spellings must start with the value's first letter.
+//!
+//! Names of other places that are a typo away from a district (`Raipur`, `Nagpur`, `Bhiwani`,
+//! `Srimadhopur`) and names qualified by another state (`Pratapgarh (UP)`) give no district.
 
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
@@ -71,6 +75,53 @@ const EXTRA_ALIASES: &[(&str, &str)] = &[
     ("कुचामन", "Didwana-Kuchaman"),
     ("सांचोर", "Jalore"),
     ("भिवाड़ी", "Khairthal-Tijara"),
+    ("Kotah", "Kota"),
+    ("Kekadi", "Ajmer"),
+    ("केकड़ी", "Ajmer"),
+    ("Anoopgarh", "Sri Ganganagar"),
+    ("Falaudi", "Phalodi"),
+    ("Balotara", "Balotra"),
+];
+
+/// Places that are not Rajasthan districts but are one typo away from one: towns of Rajasthan
+/// (`Srimadhopur` is in Sikar, `Ratangarh` in Churu, `Nagar` in Deeg) and cities elsewhere.
+/// Their names give no district rather than the wrong one.
+const NOT_DISTRICTS: &[&str] = &[
+    "Raipur",
+    "Nagpur",
+    "Bhiwani",
+    "Srimadhopur",
+    "Shrimadhopur",
+    "Ratangarh",
+    "Nagar",
+    "Rampur",
+    "Sirsa",
+    "Kotra",
+    "Tonka",
+    "Baroda",
+    "Bhilai",
+    "Ujjain",
+    "Dewas",
+    "Karnal",
+    "Jaunpur",
+    "Udaipurwati",
+    "Hanumanganj",
+];
+
+/// Words after a name that place it in another state: `Pratapgarh (UP)` is not Rajasthan's.
+const OTHER_STATES: &[&str] = &[
+    "up",
+    "mp",
+    "uttarpradesh",
+    "madhyapradesh",
+    "gujarat",
+    "haryana",
+    "punjab",
+    "delhi",
+    "maharashtra",
+    "bihar",
+    "उत्तरप्रदेश",
+    "मध्यप्रदेश",
 ];
 
 /// Hindi for the words that make a police district's name out of a district's name.
@@ -115,10 +166,19 @@ const SUFFIXES: &[&str] = &[
     "raj",
     "राजस्थान",
     "india",
+    "gramin",
+    "grameen",
+    // "Jaipur ke paas", "जयपुर के पास": near Jaipur.
+    "kepaas",
+    "kepas",
+    "केपास",
 ];
 
-/// Words stripped from the start of a key when the whole key is unknown.
+/// Words stripped from the start of a key when the whole key is unknown. "near Tonk", as a
+/// call-taker writes it, is attributed to Tonk: the call is handled by that district's police.
 const PREFIXES: &[&str] = &[
+    "near",
+    "nr",
     "district",
     "distt",
     "dist",
@@ -139,9 +199,12 @@ const MAX_KEY_BYTES: usize = 96;
 /// Typos are looked for only in keys of at most this many characters.
 const MAX_FUZZY_CHARS: usize = 31;
 
-/// The allowed edit distance for a key of `chars` characters.
-fn allowed_edits(chars: usize) -> usize {
-    match chars {
+/// The allowed edit distance between keys of `n` and `m` characters.
+fn allowed_edits(n: usize, m: usize) -> usize {
+    if n.min(m) < 4 {
+        return 0;
+    }
+    match n.max(m) {
         0..=4 => 0,
         5..=8 => 1,
         9..=12 => 2,
@@ -317,6 +380,8 @@ pub struct Index {
     fuzzy: Vec<FuzzyKey>,
     /// `fuzzy[by_length[n]..by_length[n + 1]]` are the keys of `n` characters.
     by_length: [usize; MAX_FUZZY_CHARS + 2],
+    /// Keys of places that are not districts ([`NOT_DISTRICTS`]).
+    not_districts: HashMap<Box<[u8]>, (), BuildHasherDefault<KeyHasher>>,
     /// Spellings whose key was already taken by another district (must be empty).
     pub conflicts: Vec<String>,
 }
@@ -327,6 +392,7 @@ impl Index {
             exact: HashMap::default(),
             fuzzy: Vec::new(),
             by_length: [0; MAX_FUZZY_CHARS + 2],
+            not_districts: HashMap::default(),
             conflicts: Vec::new(),
         };
         let id_of = |name: &str| current_id(name).unwrap_or_else(|| panic!("no district {name}"));
@@ -360,6 +426,16 @@ impl Index {
         }
         for (alias, name) in EXTRA_ALIASES {
             index.add(alias, id_of(name));
+        }
+        for place in NOT_DISTRICTS {
+            let mut key = Vec::new();
+            if normalise(place, &mut key) && !index.exact.contains_key(key.as_slice()) {
+                index.not_districts.insert(key.into(), ());
+            } else {
+                index
+                    .conflicts
+                    .push(format!("{place:?} is a district spelling"));
+            }
         }
         index.fuzzy.sort_by_key(|k| k.chars.len());
         for n in 0..=MAX_FUZZY_CHARS + 1 {
@@ -423,8 +499,16 @@ impl Matcher {
             return Some(id);
         }
         let (start, end) = self.strip_affixes(index);
-        if let Some(&id) = index.exact.get(&self.key[start..end]) {
+        let rest = &self.key[start..end];
+        if let Some(&id) = index.exact.get(rest) {
             return Some(id);
+        }
+        if index.not_districts.contains_key(rest)
+            || OTHER_STATES
+                .iter()
+                .any(|s| rest.len() > s.len() + 2 && rest.ends_with(s.as_bytes()))
+        {
+            return None;
         }
         self.closest(start, end)
     }
@@ -460,23 +544,28 @@ impl Matcher {
         self.chars.clear();
         self.chars.extend(text.chars());
         let n = self.chars.len();
-        if !(5..=MAX_FUZZY_CHARS).contains(&n) {
+        if !(4..=MAX_FUZZY_CHARS).contains(&n) {
             return None;
         }
         let mask = char_mask(&self.chars);
         let counts = char_counts(&self.chars);
-        let mut best: Option<(usize, DistrictId)> = None;
+        // The best distance, its district, and whether one of its spellings starts with the
+        // value's first letter.
+        let mut best: Option<(usize, DistrictId, bool)> = None;
         let mut ambiguous = false;
         // Only keys whose length is within the largest bound can be near enough.
         let index = &*INDEX;
-        let widest = allowed_edits(n);
+        let widest = (n.saturating_sub(3)..=n + 3)
+            .map(|m| allowed_edits(n, m))
+            .max()
+            .unwrap_or(0);
         let lengths = n.saturating_sub(widest)..=(n + widest).min(MAX_FUZZY_CHARS);
         let candidates =
             &index.fuzzy[index.by_length[*lengths.start()]..index.by_length[*lengths.end() + 1]];
         for candidate in candidates {
             let m = candidate.chars.len();
-            let mut bound = allowed_edits(n.min(m));
-            if let Some((best_distance, _)) = best {
+            let mut bound = allowed_edits(n, m);
+            if let Some((best_distance, _, _)) = best {
                 bound = bound.min(best_distance);
             }
             if bound == 0 || n.abs_diff(m) > bound {
@@ -491,18 +580,23 @@ impl Matcher {
             let Some(distance) = osa_distance(&self.chars, &candidate.chars, bound) else {
                 continue;
             };
-            match best {
-                Some((d, id)) if d == distance => ambiguous |= id != candidate.id,
+            let same_first = candidate.chars[0] == self.chars[0];
+            match &mut best {
+                Some((d, id, first)) if *d == distance => {
+                    ambiguous |= *id != candidate.id;
+                    *first |= same_first;
+                }
                 _ => {
-                    best = Some((distance, candidate.id));
+                    best = Some((distance, candidate.id, same_first));
                     ambiguous = false;
                 }
             }
         }
-        if ambiguous {
-            None
-        } else {
-            best.map(|(_, id)| id)
+        // A typo rarely changes the first letter: a name nearest to a district but starting
+        // differently is another name (Raipur is not Jaipur).
+        match best {
+            Some((_, id, true)) if !ambiguous => Some(id),
+            _ => None,
         }
     }
 }
@@ -628,6 +722,10 @@ mod tests {
             "Jaipur, Rajasthan",
             "Jaipur (Raj.)",
             "District Jaipur City",
+            "near Jaipur",
+            "Nr. Jaipur",
+            "जयपुर के पास",
+            "Jaipur ke paas",
         ] {
             assert_eq!(resolve(input), Some("Jaipur"), "{input}");
         }
@@ -650,12 +748,44 @@ mod tests {
         assert_eq!(resolve("जयपूर"), Some("Jaipur"));
         // Too short to guess, too far, or not a Rajasthan district.
         assert_eq!(resolve("Kot"), None);
-        assert_eq!(resolve("Tonkk"), None);
+        assert_eq!(resolve("Tonkk"), Some("Tonk"));
+        assert_eq!(resolve("Kotaa"), Some("Kota"));
+        assert_eq!(resolve("Paali"), Some("Pali"));
+        assert_eq!(resolve("Alwa"), Some("Alwar"));
+        assert_eq!(resolve("Budi"), Some("Bundi"));
+        assert_eq!(resolve("Dosa"), None, "two edits from Dausa");
+        assert_eq!(resolve("Jaipur Gramin"), Some("Jaipur"));
+        assert_eq!(resolve("Kekadi"), Some("Ajmer"));
+        assert_eq!(resolve("Anoopgarh"), Some("Sri Ganganagar"));
+        assert_eq!(resolve("Falaudi"), Some("Phalodi"));
+        // Between names of 4 letters, any change makes another name.
+        assert_eq!(resolve("Bali"), None);
+        assert_eq!(resolve("Tank"), None);
         assert_eq!(resolve("Jaisalpur"), Some("Jaisalmer"));
         assert_eq!(resolve("Jaisalmerpur"), None);
         assert_eq!(resolve("Delhi"), None);
         assert_eq!(resolve("Bhopal"), None);
         assert_eq!(resolve("Mumbai"), None);
+    }
+
+    #[test]
+    fn other_places_a_typo_away_are_not_districts() {
+        for place in [
+            "Raipur",
+            "Nagpur",
+            "Bhiwani",
+            "Srimadhopur",
+            "Ratangarh",
+            "Nagar",
+            "Pratapgarh (UP)",
+            "Pratapgarh, Uttar Pradesh",
+            "Bharatpur (MP)",
+        ] {
+            assert_eq!(resolve(place), None, "{place}");
+        }
+        // A different first letter is a different name, even one edit away.
+        assert_eq!(resolve("Maipur"), None);
+        assert!(INDEX.conflicts.is_empty(), "{:?}", INDEX.conflicts);
     }
 
     #[test]
