@@ -509,6 +509,29 @@ async fn mess_is_in_the_documented_proportions() {
         })
         .count();
     assert!(share(decorated, calls.len()) > 0.05, "free-text districts");
+    // The mess is what district_canonical is for: every style but typos of names of four
+    // letters or fewer (Pli, Tok: too short to tell) resolves.
+    for table in [
+        "cctns.fir",
+        "cctns.accused",
+        "abhay.dial112_calls",
+        "portal.complaints",
+        "telecom.subscribers",
+    ] {
+        let counts = query(
+            &lake,
+            &format!("SELECT count(*), count(district_canonical(district)) FROM {table}"),
+        )
+        .await;
+        let (rows, resolved): (usize, usize) =
+            (counts[0][0].parse().unwrap(), counts[0][1].parse().unwrap());
+        assert_within(
+            &format!("{table} districts that district_canonical resolves"),
+            share(resolved, rows),
+            0.985,
+            1.0,
+        );
+    }
 
     // Phones.
     let phones = query(&lake, "SELECT phone FROM cctns.accused").await;

@@ -54,7 +54,8 @@ pub async fn run(lake: &Lake, args: &RunArgs, format: OutputFormat) -> Result<Ex
     Ok(ExitCode::SUCCESS)
 }
 
-/// The report list as a table: name, title, parameters.
+/// The report list as a table: name, title, parameters, where it comes from, and its output
+/// hints.
 pub fn listing(reports: &[Report]) -> arrow::array::RecordBatch {
     crate::describe::text_batch(&[
         (
@@ -90,6 +91,13 @@ pub fn listing(reports: &[Report]) -> arrow::array::RecordBatch {
                         Origin::File(path) => path.display().to_string(),
                     })
                 })
+                .collect(),
+        ),
+        (
+            "output",
+            reports
+                .iter()
+                .map(|r| (!r.output.is_empty()).then(|| r.output.join("; ")))
                 .collect(),
         ),
     ])
