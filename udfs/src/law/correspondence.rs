@@ -341,6 +341,17 @@ impl Lookup {
         lookup
     }
 
+    /// Whether the table lists `section` itself: a section number (`498A`, also when only its
+    /// sub-sections are listed) or exactly this sub-section (`303(2)`), without the fallbacks of
+    /// [`Lookup::get`].
+    pub fn lists(&self, section: &str) -> bool {
+        if section.contains('(') {
+            self.exact.contains_key(section)
+        } else {
+            self.by_number.contains_key(section)
+        }
+    }
+
     /// The targets of a normalised reference; `None` for a section the table does not know.
     ///
     /// A section number (`376`) gives the targets of the section and of all its sub-sections.

@@ -41,8 +41,9 @@ fn translate(args: &ScalarFunctionArgs, act: Act, lookup: &Lookup) -> Result<Col
     description = "The Bharatiya Nyaya Sanhita 2023 provisions that replaced an Indian Penal \
 Code 1860 section, from the official correspondence table (`ref.ipc_bns`), as a list: \
 `ipc_to_bns('379')` → `[303(2)]`, `ipc_to_bns('376')` → `[64, 65(1)]`. Accepts one section \
-written as `379`, `IPC 379`, `u/s 379`, `sec. 379`, ` 498-A `, `498a`, `धारा ३७९ भादवि` or with a \
-sub-section (`376(3)`; a sub-section the table does not list gives its section's own row). A \
+written as `379`, `IPC 379`, `u/s 379`, `sec. 379`, ` 498-A `, `498a`, `498 A`, `धारा 498ए भादसं`, \
+`धारा ३७९ भादवि` or with a sub-section (`376(3)`, `376 (3)`, `376-3`; a sub-section the table \
+does not list gives its section's own row). A \
 section number gives the provisions of the section and of all its sub-sections, in table \
 order. An empty list for an IPC section the table marks deleted (`377`, `124A`, `497`); NULL \
 for a section the table does not know, a text naming several sections, or one of another act.",
@@ -103,7 +104,8 @@ impl ScalarUDFImpl for IpcToBns {
     description = "The Indian Penal Code 1860 sections that a Bharatiya Nyaya Sanhita 2023 \
 provision replaced, from the official correspondence table (`ref.ipc_bns`), as a list: \
 `bns_to_ipc('303(2)')` → `[379]`, `bns_to_ipc('303')` → `[378, 379]`. Accepts one section \
-written as `303(2)`, `BNS 303(2)`, `u/s 303 (2)`, `धारा 303(2) भान्यासं`. A section number gives \
+written as `303(2)`, `BNS 303(2)`, `u/s 303 (2)`, `303-2` (a sub-section the table lists), \
+`धारा 303(2) भान्यासं`. A section number gives \
 the IPC sections of the provision and of all its sub-sections, in table order; a sub-section \
 the table does not list gives its section's own row. An empty list for a BNS provision that \
 is new (`111` organised crime, `304` snatching); NULL for one the table does not know, a text \
@@ -182,6 +184,18 @@ mod tests {
             (Some(" 498-A "), list(&["85"])),
             (Some("498a"), list(&["85"])),
             (Some("120-B"), list(&["61(2)"])),
+            // A suffix written apart, or in Devanagari.
+            (Some("498 A"), list(&["85"])),
+            (Some("498 A IPC"), list(&["85"])),
+            (Some("धारा 498ए भादसं"), list(&["85"])),
+            (Some("धारा 498 ए भा.द.स."), list(&["85"])),
+            (Some("120 B"), list(&["61(2)"])),
+            (Some("376 AB"), list(&["65(2)"])),
+            (Some("376 DA IPC"), list(&["70(2)"])),
+            (Some("304 b"), list(&["80"])),
+            // A sub-section after a dash or a dot.
+            (Some("376-3"), list(&["65(1)"])),
+            (Some("376.3"), list(&["65(1)"])),
             (Some("302"), list(&["103"])),
             (Some("420"), list(&["318(4)"])),
             (Some("307"), list(&["109"])),
@@ -222,6 +236,11 @@ mod tests {
             (Some("BNS 303(2)"), list(&["379"])),
             (Some("u/s 303 (2) BNS"), list(&["379"])),
             (Some("धारा 303(2) भान्यासं"), list(&["379"])),
+            (Some("303-2"), list(&["379"])),
+            (Some("303 - 2"), None),
+            (Some("303.2"), list(&["379"])),
+            (Some("BNS 303–2"), list(&["379"])),
+            (Some("351-3"), list(&["506"])),
             (Some("303"), list(&["378", "379"])),
             (Some("103"), list(&["302"])),
             (Some("103(1)"), list(&["302"])),

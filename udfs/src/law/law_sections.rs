@@ -20,15 +20,21 @@ use crate::kernel;
 list of normalised references `<act> <section>` in order of appearance, without duplicates: \
 `IPC 379`, `BNS 303(2)`, `Arms Act 3/25`. Sections may come before or after their act \
 (`379, 411 IPC`, `IPC 379 r/w 34`, `u/s 303(2) BNS`), several acts may share one text \
-(`379 IPC, 3/25 Arms Act`); English and Hindi spellings (`धारा 379 भादवि`), Devanagari digits, \
-suffixes and sub-sections (`498-A` → `498A`, `303 (2)` → `303(2)`) are read. `302/34` and \
-`r/w` give separate sections under IPC, BNS, CrPC and BNSS, and stay one reference under other \
-acts, where they name one offence (`Arms Act 3/25`, `NDPS Act 8/21`). Acts recognised: IPC, BNS, \
-CrPC, BNSS, Arms Act, NDPS Act, IT Act, MV Act, Excise Act, POCSO Act, SC/ST Act, DP Act \
-(Dowry Prohibition); another act written as `... Act` keeps its own name (`Gambling Act 13`); \
-sections with no act at all are given bare (`379`). Numbers of four digits or more (years, \
-FIR and phone numbers) are not sections, and `123/2024` is a case number. NULL for NULL; an \
-empty list when nothing is recognisable.",
+(`379 IPC, 3/25 Arms Act`); English and Hindi spellings (`धारा 379 भादवि`, `379 भा.द.स.`), \
+Devanagari digits, suffixes and sub-sections are read: `498-A`, `498 A`, `498ए` → `498A`; \
+`303 (2)`, `303-2` → `303(2)` (after a dash or dot only a sub-section the correspondence \
+table lists: `323-34` is two sections); `25(1-B)(a)` → `25(1B)(a)`. A suffix written apart from its \
+number is read only when the IPC has that section (`376 AB`) or it is one capital A-F \
+(`66 C IT Act`), never before `Act` (`25 A. Act` is the Arms Act). `302/34` and `r/w` give \
+separate sections under IPC, BNS, CrPC and BNSS, and stay one reference under other acts, \
+where they name one offence (`Arms Act 3/25`, `NDPS Act 8/21`). Acts recognised: IPC, BNS, \
+CrPC, BNSS, Arms Act (also `A.Act`), NDPS Act, IT Act, MV Act, Excise Act (Rajasthan Excise \
+Act), POCSO Act, SC/ST Act, DP Act (Dowry Prohibition), RPG Ordinance (Rajasthan Public \
+Gambling Ordinance, `RPGO`); another act written as `... Act` keeps its own name \
+(`Gambling Act 13`); sections with no act at all are given bare (`379`). Numbers of four \
+digits or more (years, FIR and phone numbers) are not sections, and `123/2024` is a case \
+number. NULL for NULL, and NULL when nothing is recognisable (an empty or blank text, words \
+without sections): the list is never empty.",
     syntax_example = "law_sections(text)",
     sql_example = r#"```sql
 > select law_sections('302/34 IPC, 3/25 Arms Act');
@@ -69,10 +75,13 @@ impl ScalarUDFImpl for LawSections {
     fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
         let mut parser = SectionParser::new();
         let mut kernel = ToTextList(|value: &str, out: &mut StringBuilder| {
+            // Nothing recognisable is unparseable: NULL, like NULL itself.
+            let mut found = false;
             for reference in parser.references(value) {
                 out.append_value(reference);
+                found = true;
             }
-            true
+            found
         });
         kernel::evaluate(&mut kernel, &args.args[0])
     }
@@ -112,13 +121,22 @@ mod tests {
             Some("no sections here"),
             Some(long.as_str()),
             Some("\u{0}\u{fffd}😀"),
+            Some("498 A IPC"),
+            Some("धारा 498ए भादसं"),
+            Some("376 AB IPC"),
+            Some("U/S 3/25 A.ACT"),
+            Some("Sec. 25(1-B)(a) Arms Act"),
+            Some("379 भा.द.स."),
+            Some("13 RPGO"),
+            Some("   "),
+            Some("IPC"),
         ];
         assert_eq!(
             lists(&LAW_SECTIONS, &inputs),
             [
                 list(&["IPC 379", "IPC 411"]),
                 None,
-                list(&[]),
+                None,
                 list(&["BNS 303(2)"]),
                 list(&["Arms Act 3/25"]),
                 list(&["IPC 302", "IPC 34"]),
@@ -127,9 +145,18 @@ mod tests {
                 list(&["NDPS Act 8/21"]),
                 list(&["IT Act 66C"]),
                 list(&["IPC 379", "Arms Act 3/25"]),
-                list(&[]),
-                list(&[]),
-                list(&[]),
+                None,
+                None,
+                None,
+                list(&["IPC 498A"]),
+                list(&["IPC 498A"]),
+                list(&["IPC 376AB"]),
+                list(&["Arms Act 3/25"]),
+                list(&["Arms Act 25(1B)(a)"]),
+                list(&["IPC 379"]),
+                list(&["RPG Ordinance 13"]),
+                None,
+                None,
             ]
         );
     }

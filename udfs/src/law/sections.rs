@@ -20,6 +20,12 @@
 //! `... Act` keeps its sections under the name as written (`13 Gambling Act` → `Gambling Act 13`),
 //! so they are never given to a neighbouring act.
 //!
+//! A section number's suffix may be written apart (`498 A`, `376 AB`, `498 ए`), and its
+//! sub-section after a dash (`303-2`); both can also be something else (`379 a case`,
+//! `25 A. Act`, `323-34`), so they are read only where the correspondence table confirms them or
+//! nothing else is plausible: see [`SectionParser::lex_suffix`] and
+//! [`SectionParser::lex_dashed_sub_section`].
+//!
 //! Numbers of four digits or more are not sections (no act has a section above 999): they are
 //! years, FIR or phone numbers. A section joined to one (`123/2024`, `12/03/2024`) is a case
 //! number or a date and is dropped.
@@ -28,34 +34,42 @@ use std::collections::HashMap;
 use std::ops::Range;
 use std::sync::LazyLock;
 
+use super::correspondence::{BNS_TO_IPC, IPC_TO_BNS};
+
 /// An act recognised by name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Act {
     /// Indian Penal Code 1860: `IPC`, `I.P.C.`, `Indian Penal Code`, `भादवि`, `भा.द.वि.`, `भादसं`,
-    /// `आईपीसी`, `भारतीय दंड संहिता`.
+    /// `भा.द.स.`, `भा.दं.सं.`, `आईपीसी`, `भारतीय दंड संहिता` (or `दण्ड`, `विधान`).
     Ipc,
-    /// Bharatiya Nyaya Sanhita 2023: `BNS`, `Bharatiya Nyaya Sanhita`, `भान्यासं`, `बीएनएस`.
+    /// Bharatiya Nyaya Sanhita 2023: `BNS`, `Bharatiya Nyaya Sanhita`, `भा.न्या.सं.`, `भान्यास`,
+    /// `बीएनएस`.
     Bns,
-    /// Code of Criminal Procedure 1973: `CrPC`, `Cr.P.C.`, `दप्रसं`, `सीआरपीसी`.
+    /// Code of Criminal Procedure 1973: `CrPC`, `Cr.P.C.`, `द.प्र.सं.`, `दं.प्र.सं.`, `सीआरपीसी`.
     Crpc,
     /// Bharatiya Nagarik Suraksha Sanhita 2023: `BNSS`, `बीएनएसएस`, `भानासुसं`.
     Bnss,
-    /// Arms Act 1959: `Arms Act`, `आर्म्स एक्ट`, `आयुध अधिनियम`.
+    /// Arms Act 1959: `Arms Act`, `A. Act`, `A.Act`, `आर्म्स एक्ट`, `आयुध अधिनियम`, `शस्त्र अधिनियम`.
     Arms,
     /// Narcotic Drugs and Psychotropic Substances Act 1985: `NDPS`, `N.D.P.S. Act`, `एनडीपीएस`.
     Ndps,
-    /// Information Technology Act 2000: `IT Act`, `I.T. Act`, `आईटी एक्ट`.
+    /// Information Technology Act 2000: `IT Act`, `I.T. Act`, `I.T.Act`, `आईटी एक्ट`.
     It,
-    /// Motor Vehicles Act 1988: `MV Act`, `M.V. Act`, `Motor Vehicles Act`, `एमवी एक्ट`.
+    /// Motor Vehicles Act 1988: `MV Act`, `M.V. Act`, `M.V.Act`, `Motor Vehicles Act`, `एमवी एक्ट`.
     Mv,
-    /// (Rajasthan) Excise Act: `Excise Act`, `आबकारी अधिनियम`.
+    /// (Rajasthan) Excise Act 1950: `Excise Act`, `Raj. Excise Act`, `आबकारी अधिनियम`.
     Excise,
     /// Protection of Children from Sexual Offences Act 2012: `POCSO`, `पॉक्सो`.
     Pocso,
     /// SC/ST (Prevention of Atrocities) Act 1989: `SC/ST Act`, `SC ST Act`, `एससी/एसटी`.
     ScSt,
-    /// Dowry Prohibition Act 1961: `DP Act`, `Dowry Prohibition Act`, `दहेज प्रतिषेध अधिनियम`.
+    /// Dowry Prohibition Act 1961: `DP Act`, `D.P.Act`, `Dowry Prohibition Act`, `Dowry Act`,
+    /// `दहेज प्रतिषेध अधिनियम`.
     DowryProhibition,
+    /// Rajasthan Public Gambling Ordinance 1949: `RPGO`, `R.P.G.O.`, `RPG Ordinance`, `Public
+    /// Gambling Ordinance`, `सार्वजनिक जुआ अध्यादेश`. (The central Public Gambling Act 1867 is
+    /// another law and keeps its name as written.)
+    Rpgo,
 }
 
 impl Act {
@@ -74,6 +88,7 @@ impl Act {
             Act::Pocso => "POCSO Act",
             Act::ScSt => "SC/ST Act",
             Act::DowryProhibition => "DP Act",
+            Act::Rpgo => "RPG Ordinance",
         }
     }
 
@@ -90,6 +105,8 @@ const PHRASES: &[(&[&str], Act)] = &[
     (&["indian", "penal", "code"], Act::Ipc),
     (&["भादवि"], Act::Ipc),
     (&["भादसं"], Act::Ipc),
+    (&["भादस"], Act::Ipc),
+    (&["भादंस"], Act::Ipc),
     (&["भादंसं"], Act::Ipc),
     (&["भादंवि"], Act::Ipc),
     (&["आईपीसी"], Act::Ipc),
@@ -107,6 +124,7 @@ const PHRASES: &[(&[&str], Act)] = &[
     (&["crpc"], Act::Crpc),
     (&["code", "of", "criminal", "procedure"], Act::Crpc),
     (&["दप्रसं"], Act::Crpc),
+    (&["दंप्रसं"], Act::Crpc),
     (&["सीआरपीसी"], Act::Crpc),
     (&["bnss"], Act::Bnss),
     (&["bharatiya", "nagarik", "suraksha", "sanhita"], Act::Bnss),
@@ -117,13 +135,21 @@ const PHRASES: &[(&[&str], Act)] = &[
     (&["arms"], Act::Arms),
     (&["आर्म्स"], Act::Arms),
     (&["आयुध"], Act::Arms),
+    (&["शस्त्र"], Act::Arms),
+    // `A.Act`, `A. Act`: a capital written apart from a section is not its suffix before `Act`.
+    (&["aact"], Act::Arms),
+    (&["a", "act"], Act::Arms),
+    (&["armsact"], Act::Arms),
     (&["ndps"], Act::Ndps),
+    (&["ndpsact"], Act::Ndps),
     (&["एनडीपीएस"], Act::Ndps),
     (&["it", "act"], Act::It),
+    (&["itact"], Act::It),
     (&["information", "technology"], Act::It),
     (&["आईटी"], Act::It),
     (&["सूचना", "प्रौद्योगिकी"], Act::It),
     (&["mv"], Act::Mv),
+    (&["mvact"], Act::Mv),
     (&["motor", "vehicles"], Act::Mv),
     (&["motor", "vehicle"], Act::Mv),
     (&["एमवी"], Act::Mv),
@@ -140,8 +166,18 @@ const PHRASES: &[(&[&str], Act)] = &[
     (&["एससी/एसटी"], Act::ScSt),
     (&["एससी", "एसटी"], Act::ScSt),
     (&["dp", "act"], Act::DowryProhibition),
+    (&["dpact"], Act::DowryProhibition),
     (&["dowry", "prohibition"], Act::DowryProhibition),
+    (&["dowry"], Act::DowryProhibition),
     (&["दहेज", "प्रतिषेध"], Act::DowryProhibition),
+    (&["दहेज"], Act::DowryProhibition),
+    (&["rpgo"], Act::Rpgo),
+    (&["rpg"], Act::Rpgo),
+    (&["public", "gambling", "ordinance"], Act::Rpgo),
+    (&["rajasthan", "public", "gambling", "ordinance"], Act::Rpgo),
+    (&["आरपीजीओ"], Act::Rpgo),
+    (&["सार्वजनिक", "जुआ", "अध्यादेश"], Act::Rpgo),
+    (&["राजस्थान", "सार्वजनिक", "जुआ", "अध्यादेश"], Act::Rpgo),
 ];
 
 /// What a word means to the parser.
@@ -433,47 +469,200 @@ impl SectionParser {
             }
             i += 1;
         }
-        let letters_from = |p: &Self, at: usize| {
-            (at..)
-                .take_while(|&k| p.char_at(k).is_some_and(|c| c.is_ascii_alphabetic()))
-                .count()
-        };
-        // The letter suffix must end the word: `498A`, `66C`, `376DA`, but not `379IPC` or the
-        // `r` of `379r/w`.
-        let suffix_ends = |p: &Self, at: usize| match p.char_at(at) {
-            None => true,
-            Some('/') => !p.char_at(at + 1).is_some_and(is_word_char),
-            Some(c) => !is_word_char(c),
-        };
-        let n = letters_from(self, i);
-        if (1..=2).contains(&n) && suffix_ends(self, i + n) {
-            self.push_upper(i, n);
-            i += n;
-        } else if n == 0 && matches!(self.char_at(i), Some('-' | '–')) {
-            let n = letters_from(self, i + 1);
-            if (1..=2).contains(&n) && suffix_ends(self, i + 1 + n) {
+        // No act has a section above 999: longer numbers are years, FIR or phone numbers.
+        let section = (1..=3).contains(&digits);
+        i = self.lex_suffix(i, start, section);
+        let groups = self.sections.len();
+        i = self.lex_groups(i);
+        if section && self.sections.len() == groups {
+            i = self.lex_dashed_sub_section(i, start);
+        }
+        if section {
+            self.tokens.push(Token::Section(start..self.sections.len()));
+        } else {
+            self.sections.truncate(start);
+            self.tokens.push(Token::LongNumber);
+        }
+        i
+    }
+
+    /// Reads the letter suffix of the section number `sections[start..]` at char `i`; returns
+    /// the index after it.
+    ///
+    /// Written against the number (`498A`, `66C`, `376DA`, `498-A`, `498ए`) any one or two
+    /// letters ending the word are a suffix. Written apart (`498 A`, `376 AB`, `498 ए`) they may
+    /// also be a word or an act's abbreviation (`25 A. Act`, `302 rw 34`, `379 a case`), so they
+    /// are a suffix only if the correspondence table lists the section so written (`498A`,
+    /// `376AB`, in any case), or if they are one capital A to F (or ए, बी, सी, डी), the suffixes
+    /// of other acts (`66 C IT Act`, `41 A CrPC`) — and never when `Act` follows them.
+    fn lex_suffix(&mut self, i: usize, start: usize, section: bool) -> usize {
+        let n = self.ascii_letters_at(i);
+        if n > 0 {
+            // The letters must end the word: not `379IPC` or the `r` of `379r/w`.
+            if n <= 2 && self.suffix_ends(i + n) {
+                self.push_upper(i, n);
+                return i + n;
+            }
+            return i;
+        }
+        if matches!(self.char_at(i), Some('-' | '–')) {
+            let n = self.ascii_letters_at(i + 1);
+            if (1..=2).contains(&n) && self.suffix_ends(i + 1 + n) {
                 self.push_upper(i + 1, n);
-                i += 1 + n;
+                return i + 1 + n;
+            }
+            return self.devanagari_suffix(i + 1).map_or(i, |(end, _)| end);
+        }
+        if let Some((end, _)) = self.devanagari_suffix(i) {
+            return end;
+        }
+        if !section || self.char_at(i) != Some(' ') {
+            return i;
+        }
+        let mut k = i;
+        while self.char_at(k) == Some(' ') {
+            k += 1;
+        }
+        let (end, n, capitals) = match self.ascii_letters_at(k) {
+            n @ 1..=2 if self.suffix_ends(k + n) && !self.abbreviation_goes_on(k + n) => {
+                let capitals = (k..k + n).all(|j| self.chars[j].1.is_ascii_uppercase());
+                self.push_upper(k, n);
+                (k + n, n, capitals)
+            }
+            0 => match self.devanagari_suffix(k) {
+                Some((end, n)) => (end, n, true),
+                None => return i,
+            },
+            _ => return i,
+        };
+        let suffix = &self.sections[self.sections.len() - n..];
+        let other_act_suffix =
+            n == 1 && capitals && matches!(suffix, "A" | "B" | "C" | "D" | "E" | "F");
+        if !self.act_word_follows(end)
+            && (IPC_TO_BNS.lists(&self.sections[start..]) || other_act_suffix)
+        {
+            end
+        } else {
+            self.sections.truncate(self.sections.len() - n);
+            i
+        }
+    }
+
+    /// The number of ASCII letters from char `at`.
+    fn ascii_letters_at(&self, at: usize) -> usize {
+        (at..)
+            .take_while(|&k| self.char_at(k).is_some_and(|c| c.is_ascii_alphabetic()))
+            .count()
+    }
+
+    /// Whether a suffix ending before char `at` ends its word (`498A,`, `498A/406`), unlike the
+    /// `r` of `379r/w`.
+    fn suffix_ends(&self, at: usize) -> bool {
+        match self.char_at(at) {
+            None => true,
+            Some('/') => !self.char_at(at + 1).is_some_and(is_word_char),
+            Some(c) => !is_word_char(c),
+        }
+    }
+
+    /// Whether the letters before char `at` go on as an abbreviation: `A.Act`, `सी.आर.पी.सी.`.
+    fn abbreviation_goes_on(&self, at: usize) -> bool {
+        matches!(self.char_at(at), Some('.' | '\u{970}'))
+            && self.char_at(at + 1).is_some_and(is_word_char)
+    }
+
+    /// Whether the next word from char `at`, after dots and spaces, is `Act` or another word that
+    /// ends an act's name (so that what comes before is the act's abbreviation: `25 A. Act`).
+    fn act_word_follows(&self, mut at: usize) -> bool {
+        while matches!(self.char_at(at), Some('.' | '\u{970}' | ' ')) {
+            at += 1;
+        }
+        ["act", "एक्ट", "अधिनियम", "ordinance", "अध्यादेश"]
+            .iter()
+            .any(|word| self.word_is(at, word))
+    }
+
+    /// Whether the word at char `at` is `word` (a lower-case word; ASCII letters of the text are
+    /// compared without case).
+    fn word_is(&self, mut at: usize, word: &str) -> bool {
+        for w in word.chars() {
+            match self.char_at(at) {
+                Some(c) if c.to_ascii_lowercase() == w => at += 1,
+                _ => return false,
             }
         }
-        // Sub-sections and clauses: `(2)`, `(1)(r)`, `(ii)`, also after spaces.
+        !self.char_at(at).is_some_and(is_word_char)
+    }
+
+    /// Reads one or two suffix letters written in Devanagari at char `at` into `sections`
+    /// (`ए` A, `बी` B, `सी` C, `डी` D), if they are the whole word; returns the index after them
+    /// and the number of letters.
+    fn devanagari_suffix(&mut self, mut at: usize) -> Option<(usize, usize)> {
+        let mut n = 0;
+        while n < 2 {
+            let (letter, len) = match (self.char_at(at), self.char_at(at + 1)) {
+                (Some('ए'), _) => ('A', 1),
+                (Some('ब'), Some('ी')) => ('B', 2),
+                (Some('स'), Some('ी')) => ('C', 2),
+                (Some('ड'), Some('ी')) => ('D', 2),
+                _ => break,
+            };
+            self.sections.push(letter);
+            n += 1;
+            at += len;
+        }
+        // The word ends here, unless a dot or a zero marks an abbreviation going on (`सी.आर.`).
+        let mark_goes_on = matches!(self.char_at(at), Some('0' | '०'))
+            && self.char_at(at + 1).is_some_and(is_word_char);
+        let ends = !(self.char_at(at).is_some_and(is_word_char)
+            || self.abbreviation_goes_on(at)
+            || mark_goes_on);
+        if n > 0 && ends {
+            Some((at, n))
+        } else {
+            self.sections.truncate(self.sections.len() - n);
+            None
+        }
+    }
+
+    /// Reads sub-sections and clauses at char `i`, also after spaces: `(2)`, `(1)(r)`, `(ii)`,
+    /// `(1-B)(a)`; returns the index after them.
+    ///
+    /// A group opening with a digit is a sub-section number, whose suffix is written in capitals
+    /// without a dash like a section's (`(1-B)` → `(1B)`); a group of letters is a clause, in
+    /// lower case (`(a)`, `(va)`).
+    fn lex_groups(&mut self, mut i: usize) -> usize {
         loop {
             let mut k = i;
             while self.char_at(k) == Some(' ') {
                 k += 1;
             }
             if self.char_at(k) != Some('(') {
-                break;
+                return i;
             }
             k += 1;
             let group = self.sections.len();
             self.sections.push('(');
             let mut len = 0;
+            let mut numbered = false;
             while let Some(c) = self.char_at(k) {
                 match (c, digit_value(c)) {
-                    (_, Some(d)) => self.sections.push((b'0' + d) as char),
-                    (c, None) if c.is_ascii_alphabetic() => {
-                        self.sections.push(c.to_ascii_lowercase())
+                    (_, Some(d)) => {
+                        numbered |= len == 0;
+                        self.sections.push((b'0' + d) as char);
+                    }
+                    (c, None) if c.is_ascii_alphabetic() => self.sections.push(if numbered {
+                        c.to_ascii_uppercase()
+                    } else {
+                        c.to_ascii_lowercase()
+                    }),
+                    ('-' | '–', None)
+                        if numbered
+                            && self.sections.ends_with(|c: char| c.is_ascii_digit())
+                            && self.char_at(k + 1).is_some_and(|c| c.is_ascii_alphabetic()) =>
+                    {
+                        k += 1;
+                        continue;
                     }
                     _ => break,
                 }
@@ -485,17 +674,45 @@ impl SectionParser {
                 i = k + 1;
             } else {
                 self.sections.truncate(group);
-                break;
+                return i;
             }
         }
-        // No act has a section above 999: longer numbers are years, FIR or phone numbers.
-        if (1..=3).contains(&digits) {
-            self.tokens.push(Token::Section(start..self.sections.len()));
-        } else {
-            self.sections.truncate(start);
-            self.tokens.push(Token::LongNumber);
+    }
+
+    /// Reads a sub-section written after a dash or a dot at char `i` (`303-2`, `303.2` →
+    /// `303(2)`), if the correspondence table lists it; returns the index after it.
+    ///
+    /// Otherwise the dash separates two sections (`323-34`, `147-149`). A sub-section never
+    /// starts with 0 and is one or two digits not followed by another dash or dot and digit, so
+    /// that the parts of a date (`12-03-2024`, `1.3.2024`) are not read as one.
+    fn lex_dashed_sub_section(&mut self, i: usize, start: usize) -> usize {
+        if !matches!(self.char_at(i), Some('-' | '–' | '.')) {
+            return i;
         }
-        i
+        let mut k = i + 1;
+        let group = self.sections.len();
+        self.sections.push('(');
+        while let Some(d) = self.char_at(k).and_then(digit_value) {
+            if (k == i + 1 && d == 0) || k > i + 2 {
+                break;
+            }
+            self.sections.push((b'0' + d) as char);
+            k += 1;
+        }
+        self.sections.push(')');
+        let read = k - (i + 1);
+        let ends = match self.char_at(k) {
+            None => true,
+            Some('-' | '–' | '.') => self.char_at(k + 1).is_none_or(|c| digit_value(c).is_none()),
+            Some(c) => digit_value(c).is_none() && !is_word_char(c),
+        };
+        let section = &self.sections[start..];
+        if read > 0 && ends && (IPC_TO_BNS.lists(section) || BNS_TO_IPC.lists(section)) {
+            k
+        } else {
+            self.sections.truncate(group);
+            i
+        }
     }
 
     fn push_upper(&mut self, from: usize, n: usize) {
@@ -823,6 +1040,108 @@ mod tests {
     }
 
     #[test]
+    fn suffixes_written_apart() {
+        let cases: &[(&str, &[&str])] = &[
+            ("498 A", &["498A"]),
+            ("498 A IPC", &["IPC 498A"]),
+            ("u/s 498  A, 406 IPC", &["IPC 498A", "IPC 406"]),
+            ("376 AB IPC", &["IPC 376AB"]),
+            ("376 DA IPC", &["IPC 376DA"]),
+            ("120 B IPC", &["IPC 120B"]),
+            ("304 B/34 IPC", &["IPC 304B", "IPC 34"]),
+            ("171 I IPC", &["IPC 171I"]),
+            // In lower case only a section the IPC has: `498 a`, but not the article of `a case`.
+            ("498 a ipc", &["IPC 498A"]),
+            ("376 ab IPC", &["IPC 376AB"]),
+            ("u/s 379 a case IPC", &["IPC 379"]),
+            // One capital A-F: the suffixes of other acts.
+            ("66 C IT Act", &["IT Act 66C"]),
+            ("41 A CrPC", &["CrPC 41A"]),
+            // Devanagari letters: ए A, बी B, सी C, डी D, against the number or apart.
+            ("धारा 498ए भादसं", &["IPC 498A"]),
+            ("धारा 498 ए भादवि", &["IPC 498A"]),
+            ("धारा 120बी भादवि", &["IPC 120B"]),
+            ("धारा 304-बी भादवि", &["IPC 304B"]),
+            ("धारा 66सी आईटी एक्ट", &["IT Act 66C"]),
+            ("धारा 376डी भादवि", &["IPC 376D"]),
+            ("धारा 41 सी.आर.पी.सी.", &["CrPC 41"]),
+            ("धारा 303 बीएनएस", &["BNS 303"]),
+            // Words and abbreviations of acts are not suffixes.
+            ("379 IPC", &["IPC 379"]),
+            ("25 A.Act", &["Arms Act 25"]),
+            ("25 A. Act", &["Arms Act 25"]),
+            ("25 A Act", &["Arms Act 25"]),
+            ("302 and 34", &["302", "34"]),
+            ("302 rw 34 IPC", &["IPC 302", "IPC 34"]),
+            ("302 RW 34 IPC", &["IPC 302", "IPC 34"]),
+            ("66 IT Act", &["IT Act 66"]),
+            ("302 I.P.C.", &["IPC 302"]),
+            ("3 SC/ST Act", &["SC/ST Act 3"]),
+        ];
+        for (text, expected) in cases {
+            assert_eq!(refs(text), *expected, "{text:?}");
+        }
+    }
+
+    #[test]
+    fn messy_section_strings() {
+        let cases: &[(&str, &[&str])] = &[
+            ("U/S 3/25 A.ACT", &["Arms Act 3/25"]),
+            ("u/s 3/25 A. Act", &["Arms Act 3/25"]),
+            ("A.Act 25", &["Arms Act 25"]),
+            ("Sec. 25(1-B)(a) Arms Act", &["Arms Act 25(1B)(a)"]),
+            ("25(1b) Arms Act", &["Arms Act 25(1B)"]),
+            ("27 (1) Arms Act", &["Arms Act 27(1)"]),
+            ("379 भा.द.स.", &["IPC 379"]),
+            ("379 भादस", &["IPC 379"]),
+            ("379 भा.दं.स.", &["IPC 379"]),
+            ("379 भा.दं.सं.", &["IPC 379"]),
+            ("धारा 303(2) भा.न्या.स.", &["BNS 303(2)"]),
+            ("धारा 151 दं.प्र.सं.", &["CrPC 151"]),
+            ("13 RPGO", &["RPG Ordinance 13"]),
+            ("3/4 R.P.G.O.", &["RPG Ordinance 3/4"]),
+            ("13 RPG Ordinance", &["RPG Ordinance 13"]),
+            (
+                "3/4 Rajasthan Public Gambling Ordinance",
+                &["RPG Ordinance 3/4"],
+            ),
+            ("धारा 13 सार्वजनिक जुआ अध्यादेश", &["RPG Ordinance 13"]),
+            // The central Public Gambling Act 1867 is another law: kept as written.
+            ("13 Public Gambling Act", &["Public Gambling Act 13"]),
+            ("8/21 N.D.P.S.Act", &["NDPS Act 8/21"]),
+            ("66 D I.T.Act", &["IT Act 66D"]),
+            ("185, 207 M.V.Act", &["MV Act 185", "MV Act 207"]),
+            ("3/4 D.P.Act", &["DP Act 3/4"]),
+            ("3/4 Dowry Act", &["DP Act 3/4"]),
+            ("19/54 Raj. Excise Act", &["Excise Act 19/54"]),
+            ("3/4 POCSO Act", &["POCSO Act 3/4"]),
+            ("3(1)(r) SC/ST (PoA) Act", &["SC/ST Act 3(1)(r)"]),
+            ("धारा 25 शस्त्र अधिनियम", &["Arms Act 25"]),
+        ];
+        for (text, expected) in cases {
+            assert_eq!(refs(text), *expected, "{text:?}");
+        }
+    }
+
+    #[test]
+    fn sub_sections_after_a_dash_or_dot() {
+        let cases: &[(&str, &[&str])] = &[
+            ("303-2", &["303(2)"]),
+            ("303–2 BNS", &["BNS 303(2)"]),
+            ("303.2", &["303(2)"]),
+            ("BNS 351-3", &["BNS 351(3)"]),
+            ("IPC 376-3", &["IPC 376(3)"]),
+            // Otherwise a dash separates two sections (the table has no IPC 376(2) row).
+            ("323-34 IPC", &["IPC 323", "IPC 34"]),
+            ("147-149 IPC", &["IPC 147", "IPC 149"]),
+            ("376-2 IPC", &["IPC 376", "IPC 2"]),
+        ];
+        for (text, expected) in cases {
+            assert_eq!(refs(text), *expected, "{text:?}");
+        }
+    }
+
+    #[test]
     fn nothing_recognisable() {
         for text in [
             "",
@@ -857,6 +1176,10 @@ mod tests {
             (" 498-A ", Some((None, "498A"))),
             ("498a", Some((None, "498A"))),
             ("303(2) BNS", Some((Some(Act::Bns), "303(2)"))),
+            ("303-2", Some((None, "303(2)"))),
+            ("498 A", Some((None, "498A"))),
+            ("498ए", Some((None, "498A"))),
+            ("13 RPGO", Some((Some(Act::Rpgo), "13"))),
             ("धारा ३७९ भादवि", Some((Some(Act::Ipc), "379"))),
             ("302/34", None),
             ("379, 411", None),

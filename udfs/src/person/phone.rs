@@ -1,11 +1,14 @@
 //! `phone_normalize`, `phone_is_valid`, `phone_mask`: Indian mobile numbers.
 //!
 //! A valid mobile number is 10 digits starting with 6, 7, 8 or 9, written alone or after the
-//! prefix `+91`, `91` or `0`. Spaces, tabs, no-break spaces, `-`, `.`, `(` and `)` are
-//! formatting; Devanagari digits are digits; one `+` may open the number (it must then be
-//! `+91`). Anything else (letters, a second number, `/`) makes the value invalid: nothing is
-//! guessed. Integer columns work too: the signature casts them to text first (and the `.0` of a
-//! whole number that arrived as a float, `9829012345.0`, is dropped).
+//! prefix `+91`, `0091`, `91` or `0`; after the international prefixes `+91` and `0091` the
+//! trunk `0` may be written too (`+91 098290 12345`). Spaces, tabs, no-break spaces, `-`, `.`,
+//! `(` and `)` are formatting; Devanagari digits are digits; one `+` may open the number (it must
+//! then be `+91`). A label may come first (`Mob: `, `Mobile No. `, `Ph- `, `M: `, `मो. `): one
+//! of [`LABELS`], optionally followed by one of [`NUMBER_WORDS`], each ended by spaces or
+//! punctuation. Anything else (other letters, a second number, `/`) makes the value invalid:
+//! nothing is guessed. Integer columns work too: the signature casts them to text first (and the
+//! `.0` of a whole number that arrived as a float, `9829012345.0`, is dropped).
 
 use std::sync::{Arc, LazyLock};
 
@@ -19,9 +22,83 @@ use datafusion_macros::user_doc;
 use super::collect_digits;
 use crate::kernel::{self, ToBool, ToText};
 
+/// Labels written before a number, longest first where one begins another (ASCII letters are
+/// compared without case).
+const LABELS: &[&str] = &[
+    "mobile",
+    "mob",
+    "mo",
+    "m",
+    "phone",
+    "ph",
+    "tel",
+    "contact",
+    "cell",
+    "मोबाइल",
+    "मोबाईल",
+    "मो",
+    "फोन",
+    "\u{95e}\u{94b}\u{928}",        // फ़ोन, the nukta letter precomposed
+    "\u{92b}\u{93c}\u{94b}\u{928}", // फ़ोन, the nukta letter decomposed
+];
+
+/// Words for "number" that may follow a label: `Mob. No. `, `मो. नं. `.
+const NUMBER_WORDS: &[&str] = &["number", "no", "नंबर", "नम्बर", "नं"];
+
+/// Whether `c` may continue a word (so that a label must not stop before it: `Mobile`, not `Mo`).
+fn is_letter(c: char) -> bool {
+    c.is_ascii_alphabetic() || matches!(c, '\u{900}'..='\u{963}' | '\u{971}'..='\u{97f}')
+}
+
+/// `text` without a leading word of `words` that ends there, or `None`.
+fn strip_word<'a>(text: &'a str, words: &[&str]) -> Option<&'a str> {
+    words.iter().find_map(|word| {
+        let head = text.as_bytes().get(..word.len())?;
+        if !head.eq_ignore_ascii_case(word.as_bytes()) {
+            return None;
+        }
+        // The bytes matched a whole `&str`, so this is a character boundary.
+        let rest = &text[word.len()..];
+        (!rest.chars().next().is_some_and(is_letter)).then_some(rest)
+    })
+}
+
+/// `text` after the spaces and punctuation that end a label (`: `, `. `, `- `, `॰`), or `None` if
+/// there are none. After a Devanagari label a zero may be the abbreviation mark (`मो0 `, `मो० `).
+fn skip_label_end(text: &str, devanagari: bool) -> Option<&str> {
+    let after_mark = match text.strip_prefix(['0', '०']) {
+        Some(after) if devanagari => after,
+        _ => text,
+    };
+    let rest = after_mark
+        .trim_start_matches([' ', '\t', '\u{a0}', '.', ':', '-', '–', '=', '#', '\u{970}']);
+    (rest.len() < after_mark.len()).then_some(rest)
+}
+
+/// `text` after a leading label (`Mob: `, `Mobile No. `), `text` itself if it has none, or `None`
+/// for a label not ended by spaces or punctuation (`Mob9829012345`).
+#[inline]
+fn without_label(text: &str) -> Option<&str> {
+    let trimmed = text.trim_start_matches([' ', '\t', '\u{a0}']);
+    // Numbers start with a digit, `+` or `(`; only a letter can open a label.
+    if !trimmed.chars().next().is_some_and(is_letter) {
+        return Some(text);
+    }
+    let Some(rest) = strip_word(trimmed, LABELS) else {
+        return Some(text);
+    };
+    let devanagari = !trimmed.starts_with(|c: char| c.is_ascii());
+    let rest = skip_label_end(rest, devanagari)?;
+    match strip_word(rest, NUMBER_WORDS) {
+        Some(after) => skip_label_end(after, !rest.starts_with(|c: char| c.is_ascii())),
+        None => Some(rest),
+    }
+}
+
 /// The 10-digit national number of an Indian mobile number written in `text`, or `None`.
 #[inline]
 pub fn parse_mobile(text: &str) -> Option<[u8; 10]> {
+    let text = without_label(text)?;
     // One `+` may open the number, possibly after spaces or a bracket: `+91 ...`, `(+91) ...`.
     let start = text
         .bytes()
@@ -30,7 +107,7 @@ pub fn parse_mobile(text: &str) -> Option<[u8; 10]> {
     let plus = text.as_bytes().get(start) == Some(&b'+');
     // The skipped bytes before the `+` are all formatting, and `+` is one byte.
     let body = if plus { &text[start + 1..] } else { text };
-    let mut digits = [0u8; 12];
+    let mut digits = [0u8; 15];
     let count = collect_digits(body, &mut digits, |b| {
         matches!(b, b' ' | b'\t' | b'-' | b'.' | b'(' | b')')
     })?;
@@ -38,6 +115,11 @@ pub fn parse_mobile(text: &str) -> Option<[u8; 10]> {
         10 if !plus => &digits[..10],
         11 if !plus && digits[0] == b'0' => &digits[1..11],
         12 if digits[..2] == *b"91" => &digits[2..12],
+        // The trunk 0 after the international prefix: `+91 098290 12345`.
+        13 if plus && digits[..3] == *b"910" => &digits[3..13],
+        // `00` is the international prefix dialled from India: `0091 98290 12345`.
+        14 if !plus && digits[..4] == *b"0091" => &digits[4..14],
+        15 if !plus && digits[..5] == *b"00910" => &digits[5..15],
         _ => return None,
     };
     if !matches!(national[0], b'6'..=b'9') {
@@ -57,10 +139,12 @@ fn write_normalized(national: &[u8; 10], out: &mut String) {
 #[user_doc(
     doc_section(label = "Person and device functions"),
     description = "Canonical form `+91NNNNNNNNNN` of an Indian mobile number written with any \
-spacing, dashes, dots or brackets, with or without the prefix `+91`, `91` or `0`, in ASCII or \
-Devanagari digits; integers (and whole-number floats) are accepted. NULL if the value is not a valid Indian mobile number \
-(10 digits starting with 6-9): landlines, 9 or 11 digits, letters or two numbers in one value \
-give NULL.",
+spacing, dashes, dots or brackets, with or without the prefix `+91`, `0091`, `91` or `0` (also \
+`+91 0`, `0091 0`), in ASCII or Devanagari digits, after an optional label (`Mob: `, \
+`Mobile No. `, `Ph- `, `M: `, `Tel `, `Contact `, `मो. `, `मोबाइल नंबर `); integers (and \
+whole-number floats) are accepted. NULL if the value is not a valid Indian mobile number \
+(10 digits starting with 6-9): landlines, 9 or 11 digits, other letters or two numbers in one \
+value give NULL.",
     syntax_example = "phone_normalize(phone)",
     sql_example = r#"```sql
 > select phone_normalize('098290-12345');
@@ -264,6 +348,44 @@ mod tests {
         // A number that was read as a float and cast to text.
         ("9829012345.0", Some("+919829012345")),
         ("919829012345.0", Some("+919829012345")),
+        // The international prefix 00 (dialled from India), and the trunk 0 after +91 or 0091.
+        ("0091 9829012345", Some("+919829012345")),
+        ("00919829012345", Some("+919829012345")),
+        ("00 91 98290 12345", Some("+919829012345")),
+        ("+91 098290 12345", Some("+919829012345")),
+        ("+91 0 9829012345", Some("+919829012345")),
+        ("+91-0-98290-12345", Some("+919829012345")),
+        ("(+91) 098290-12345", Some("+919829012345")),
+        ("0091 098290 12345", Some("+919829012345")),
+        ("००९१ ९८२९० १२३४५", Some("+919829012345")),
+        // A label before the number.
+        ("Mob: 9829012345", Some("+919829012345")),
+        ("Mob. No. 9829012345", Some("+919829012345")),
+        ("Ph- 9829012345", Some("+919829012345")),
+        ("M: 98290 12345", Some("+919829012345")),
+        ("Mob 9829012345", Some("+919829012345")),
+        ("MOB.NO.9829012345", Some("+919829012345")),
+        ("mobile no.: +91-98290-12345", Some("+919829012345")),
+        ("Mobile Number - 098290 12345", Some("+919829012345")),
+        ("Mo. 9829012345", Some("+919829012345")),
+        ("PH:9829012345", Some("+919829012345")),
+        ("Phone: (+91) 98290 12345", Some("+919829012345")),
+        ("Tel: 0091 9829012345", Some("+919829012345")),
+        ("Contact: 9829012345", Some("+919829012345")),
+        ("Cell # 9829012345", Some("+919829012345")),
+        ("  Mob:\u{a0}9829012345", Some("+919829012345")),
+        ("मो. 9829012345", Some("+919829012345")),
+        ("मो0 9829012345", Some("+919829012345")),
+        ("मो० ९८२९०१२३४५", Some("+919829012345")),
+        ("मो.नं. 9829012345", Some("+919829012345")),
+        ("मोबाइल नंबर 9829012345", Some("+919829012345")),
+        ("मोबाईल: 9829012345", Some("+919829012345")),
+        ("फोन- 9829012345", Some("+919829012345")),
+        ("\u{95e}\u{94b}\u{928}: 9829012345", Some("+919829012345")),
+        (
+            "\u{92b}\u{93c}\u{94b}\u{928}: 9829012345",
+            Some("+919829012345"),
+        ),
         // Mobile numbers start with 6-9.
         ("5829012345", None),
         ("0141 2567890", None),
@@ -274,16 +396,36 @@ mod tests {
         ("982901234", None),
         ("98290123456", None),
         ("9198290123456", None),
-        ("0091 9829012345", None),
-        ("+91 0 9829012345", None),
         // A `+` must be +91, once, at the start.
         ("+9829012345", None),
         ("+1 9829012345", None),
         ("++919829012345", None),
         ("98290+12345", None),
+        // The trunk 0 only after an international prefix; 00 is not +.
+        ("91 0 9829012345", None),
+        ("9109829012345", None),
+        ("+0091 9829012345", None),
+        ("0091 5829012345", None),
+        ("0091 98290 1234", None),
+        ("+91 00 9829012345", None),
+        ("000091 9829012345", None),
+        // A label must be one of the known ones, ended by a space or punctuation, and followed
+        // by one mobile number.
+        ("Mob9829012345", None),
+        ("Mobil: 9829012345", None),
+        ("Name: 9829012345", None),
+        ("Mob: ", None),
+        ("Mobile", None),
+        ("Mob: Mob: 9829012345", None),
+        ("Mob: 9829012345, 9829012346", None),
+        ("Mob: 9829012345 Ph: 9829012346", None),
+        ("Mob: +1 9829012345", None),
+        ("Tel: 0141-2567890", None),
+        ("Ph: 0141 2567890", None),
+        ("मो०९८२९०१२३४५", None),
+        ("9829012345 Mob", None),
         // Letters, two numbers, other separators: not guessed.
         ("98290abcde", None),
-        ("Mob 9829012345", None),
         ("9829012345/9829012346", None),
         ("9829012345, 9829012346", None),
         ("98290_12345", None),
