@@ -16,9 +16,10 @@ use crate::kernel::{self, ToBool};
     doc_section(label = "Plate Functions"),
     description = "Whether the value is a vehicle number plate of a known format (standard, \
 Bharat series, temporary, old three-letter, defence, diplomatic) with a known state code, \
-formatting aside: true exactly where `plate_normalize` is not NULL. Look-alike characters are \
-not repaired (`plate_is_valid(plate_repair(x))` for that). False for text that is not a plate, \
-NULL only for NULL.",
+formatting aside: true exactly where `plate_normalize` is not NULL. A Rajasthan plate needs a \
+known office, RJ01-RJ60 (`RJ99CA1234` is false); other states are not checked against a list. \
+Look-alike characters are not repaired (`plate_is_valid(plate_repair(x))` for that). False for \
+text that is not a plate, NULL only for NULL.",
     syntax_example = "plate_is_valid(plate)",
     sql_example = r#"```sql
 > SELECT plate_is_valid('RJ 14 CA 12') AS a, plate_is_valid('RI14CA0012') AS b, plate_is_valid('RJ14CO1234') AS c;
@@ -91,6 +92,8 @@ mod tests {
             Some("RI14CA0012"),
             Some("RJ14CO1234"),
             Some("XX14CA1234"),
+            Some("RJ99CA1234"),
+            Some("RJ60CA1234"),
             Some(""),
             Some(long.as_str()),
             None,
@@ -102,7 +105,7 @@ mod tests {
             .collect();
         let t = Some(true);
         let f = Some(false);
-        assert_eq!(got, [t, t, t, t, t, t, f, f, f, f, f, None]);
+        assert_eq!(got, [t, t, t, t, t, t, f, f, f, f, t, f, f, None]);
         let messy = messy();
         let inputs: Vec<Option<&str>> = messy.iter().map(|s| s.as_deref()).collect();
         let out = run_all_encodings(&PLATE_IS_VALID, &inputs);

@@ -93,6 +93,7 @@ mod tests {
                 (Some("↑15B123456K"), Some("defence")),
                 (Some("77 UN 12"), Some("diplomatic")),
                 (Some("RI14CA0012"), None),
+                (Some("RJ99CA1234"), None),
                 (Some(""), None),
                 (None, None),
             ],

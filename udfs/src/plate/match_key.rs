@@ -22,9 +22,11 @@ also when two readings are as close, and preferring a full-width read (`RJ14ABA0
 becomes its look-alike class (O/0/D/Q → 0, I/1/L/T/J → 1, Z/2 → 2, S/5 → 5, B/8 → 8, G/6 → 6, \
 A/4 → 4) and zero padding is dropped (leading zeros of the RTO part, number and diplomatic \
 country code; D or Q ending a series). So `RJ14CA12`, `rj 14 ca 0012` and `RI14C4OO12` share a \
-key. The key is not a plate: distinct plates that differ only by look-alikes (RJ14CA0012, \
-RJ14C40012, ...) share it too, so check candidate pairs. NULL if the value cannot be read as a \
-plate.",
+key. The key finds candidates, it does not identify a plate: distinct valid plates can share \
+it, through look-alikes (`RJ14CA0012`, `RJ14C40012`) or dropped padding (`RJ14C0412` and \
+`RJ14CA0012`: A/4 and the zeros). Where precision matters, confirm a joined pair by \
+`plate_repair` (or `plate_normalize`) equality, or by the confidence of the read. NULL if the \
+value cannot be read as a plate, including fragments and words (`RJ14`, `RJ14CA`, `TAXI`).",
     syntax_example = "plate_match_key(plate)",
     sql_example = r#"```sql
 > SELECT plate_match_key('RJ14CA12') AS a, plate_match_key('RI14C4OO12') AS b;
@@ -91,10 +93,32 @@ mod tests {
                 (Some("RJ14CD1234"), Some("R114C1234")),
                 (Some("DL 3C AB 1234"), Some("013C481234")),
                 (Some("22 BH 1234 AA"), Some("228H123444")),
+                // Both RTO characters confused: the key of the plate.
+                (Some("RJOAUG3390"), Some("R14U63390")),
+                (Some("RJ04UG3390"), Some("R14U63390")),
+                (Some("RI14CAl234"), Some("R114C41234")),
+                (Some("RJ14CA1234"), Some("R114C41234")),
+                // Fragments, words, no Rajasthan office: not plates.
+                (Some("RJ14"), None),
+                (Some("RJ14CA"), None),
+                (Some("TAXI"), None),
+                (Some("RJ99CA1234"), None),
                 (Some("HELLO"), None),
                 (None, None),
             ],
         );
+    }
+
+    /// The key finds candidates: distinct valid plates can share it (A/4 are one class and
+    /// padding is dropped), as the documentation says.
+    #[test]
+    fn distinct_plates_can_share_a_key() {
+        use crate::plate::normalize::PLATE_NORMALIZE;
+        let pair = [Some("RJ14C0412"), Some("RJ14CA0012")];
+        let normalized = texts(&PLATE_NORMALIZE, &pair);
+        assert_eq!(normalized, pair.map(|p| p.map(String::from)));
+        let keys = texts(&PLATE_MATCH_KEY, &pair);
+        assert_eq!(keys, [Some("R114C412".into()), Some("R114C412".into())]);
     }
 
     #[test]

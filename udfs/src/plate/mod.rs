@@ -4,12 +4,17 @@
 //! characters and the match key. Which functions repair:
 //! - `plate_normalize`, `plate_is_valid`, `plate_kind`, `plate_state`, `plate_state_name`,
 //!   `plate_rto` and `plate_district` read the value as written: formatting (case, spaces,
-//!   separators, missing zero padding, Devanagari digits) is dropped, nothing is guessed. They
-//!   all agree: each is non-NULL only where `plate_normalize` is (where the kind has the part).
+//!   separators, missing zero padding, Devanagari digits) is dropped, nothing is guessed. A
+//!   Rajasthan plate must carry a known office (RJ01-RJ60); `RJ99CA1234` is no plate, like
+//!   `RJ00CA1234`. They all agree: each is non-NULL only where `plate_normalize` is (where the
+//!   kind has the part).
 //! - `plate_repair` also fixes OCR confusions by position; compose it
-//!   (`plate_state(plate_repair(x))`) to describe a repaired read.
-//! - `plate_match_key` reads like `plate_repair`, but also keys ambiguous reads and prefers
-//!   full-width readings (see [`ocr`]).
+//!   (`plate_state(plate_repair(x))`) to describe a repaired read. Fragments (`RJ14CA`) and
+//!   words are no plates.
+//! - `plate_match_key` reads like `plate_repair`, but also keys ambiguous reads and keeps a
+//!   plate as written unless a full-width reading is closer (see [`ocr`]). Where a value is no
+//!   plate as written, its repair has its key. Distinct plates may share a key: the key finds
+//!   candidates.
 
 use std::sync::Arc;
 

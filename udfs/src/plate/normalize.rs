@@ -20,7 +20,9 @@ separators (`- . / _`), Devanagari digits as ASCII, RTO part zero-padded to 2 di
 Bharat series (`22BH1234AA`), temporary (`T0125RJ0042AB`), old three-letter (`RSB1234`), \
 defence (`15B123456K`) and diplomatic (`077CD0012`) plates; old state codes (TS, OR, UA, DN, \
 CT) keep their code. Formatting only: a look-alike character is not guessed (see \
-`plate_repair`). NULL for anything that is not a plate.",
+`plate_repair`). NULL for anything that is not a plate, including a Rajasthan plate whose RTO \
+code is no Rajasthan office (RJ01-RJ60 are; `RJ99CA1234` is NULL, as `RJ00CA1234` is); plates \
+of other states are not checked against a list of offices.",
     syntax_example = "plate_normalize(plate)",
     sql_example = r#"```sql
 > SELECT plate_normalize('rj-14-ca-12') AS a, plate_normalize('DL 3C AB 1234') AS b, plate_normalize('22 bh 1234 aa') AS c;

@@ -7,24 +7,44 @@
 //! A *reading* of a value is a plate obtained by splitting its characters into the groups of a
 //! plate format and replacing characters only within their class: a letter in a digit slot by
 //! the digit of its class, a digit in a letter slot by a letter of its class, and the letters
-//! of a state code by class members that make a known code (`RI` → `RJ`).
+//! of a state code by class members that make a known code (`RI` → `RJ`). So that words are not
+//! read as plates (`HELLO` is no `HEL 10`), a group of two or more characters keeps at least one
+//! character of its own kind, with one exception: the RTO part after a state code read exactly
+//! is digits by its position, so `RJOA UG 3390` is `RJ04UG3390` and `RJII CA 1234` is
+//! `RJ11CA1234`. The number of a plate always keeps at least one real digit: letters alone
+//! (`TAXI`, the `A` of `RJ14CA`) are never read as a number.
+//!
+//! How close a reading is ([`Search::groups`]): a replaced character costs 2; a group of digits
+//! written without the zero padding the plate shows costs 2 as well (`RI14CA12`), one that keeps
+//! only part of it 3 (`RJ14CA012`, rare), a full-width group nothing (a Delhi RTO part is never
+//! padded). Of two readings that cost the same, the one with less zero padding wins. Plates show
+//! their padding and cameras read it, so a read that needs padding invented is no more likely
+//! than one more confusion: `RI14CAl234` is `RJ14CA1234` (two replacements), not
+//! `RJ14CAL0234` (one replacement, and `234` short of its padding).
+//!
+//! A *fragment* is the beginning of a standard plate without its number: a state code, an RTO
+//! part and perhaps a series (`RJ14`, `MH12AB`). A value that reads strictly closer as a
+//! fragment than as any plate is a piece of a plate, not a plate: `RJ14` (a fragment as
+//! written) is not the old-format `RJI 4` (one replacement). A plate read as close as a
+//! fragment stands.
 //!
 //! [`repair`] keeps a value that already is a plate (formatting aside) exactly as
-//! `plate_normalize` reads it. Otherwise it takes the reading with the fewest replacements,
-//! then the least zero padding; if that reading is not unique (`0D` may be `OD` or `DD`, a
-//! series `0` may be `D` or `Q`), there is no repair.
+//! `plate_normalize` reads it. Otherwise it takes the closest reading; if that reading is not
+//! unique (`0D` may be `OD` or `DD`, a series `0` may be `D` or `Q`), there is no repair.
 //!
-//! [`write_match_key`] takes the closest reading (even if not unique), where a missing zero
-//! padding counts too (see [`Order::Closest`]), maps each character to its class and drops
-//! zero padding. Counting padding matters: ANPR reads the full width of a plate
-//! (`RJ14AB4012`), and a misread first digit (`RJ14ABA012`) would otherwise be taken as the
-//! valid but partly padded `RJ14ABA0012`, moving the `0` from inside the number into its
-//! padding.
+//! [`write_match_key`] takes the closest reading too, even if it is not unique, and also for a
+//! plate written without all of its padding (see [`read_for_key`]); it maps each character to
+//! its class and drops zero padding. Counting padding matters: ANPR reads the full width of a
+//! plate (`RJ14AB4012`), and a misread first digit (`RJ14ABA012`) would otherwise be taken as
+//! the valid but partly padded `RJ14ABA0012`, moving the `0` from inside the number into its
+//! padding. As both read alike, where a value is no plate as written, its repair has its key.
 //!
 //! What the key guarantees: a plate and a read of it in which characters were replaced within
 //! their classes share a key whenever the plate is the closest reading of the read (no plate
 //! with another key is as close). A plate written without its zero padding (`RJ14CA12`) shares
-//! the key of the padded plate; one that keeps only part of it (`RJ14CA012`) may not.
+//! the key of the padded plate; one that keeps only part of it (`RJ14CA012`) may not. What it
+//! does not: distinct plates can share a key (`RJ14CA0012` and `RJ14C0412`: `A` and `4` are one
+//! class and padding is dropped), so a join on the key finds candidates to confirm.
 
 use super::parse::{Chars, Kind, MAX_CHARS, Plate, is_series_letter, is_state_code};
 
@@ -89,15 +109,31 @@ fn digit_of(c: u8) -> Option<u8> {
 enum Slot {
     /// A known state code (2 letters).
     State,
-    /// Digits, zero-padded to `width` in canonical form (0: never padded). A Delhi RTO part
-    /// is never padded.
+    /// The RTO part after a state code: digits, zero-padded to 2 (a Delhi RTO part is never
+    /// padded). After a state code read exactly, it may be read from look-alike letters alone.
+    Rto,
+    /// Digits, zero-padded to `width` in canonical form (0: never padded).
     Digits(usize),
+    /// The number of a plate: digits zero-padded to 4, at least one of them read as a digit.
+    Number,
     /// Series letters: never `I` or `O`.
     Series,
     /// Any letters.
     Letters,
     /// One of these exact strings.
     Fixed(&'static [&'static [u8]]),
+}
+
+impl Slot {
+    /// The width a group of digits is zero-padded to (0: never padded, or not digits).
+    fn width(self) -> usize {
+        match self {
+            Slot::Rto => 2,
+            Slot::Number => 4,
+            Slot::Digits(width) => width,
+            _ => 0,
+        }
+    }
 }
 
 #[derive(Clone, Copy)]
@@ -111,45 +147,67 @@ const fn g(slot: Slot, min: usize, max: usize) -> Group {
     Group { slot, min, max }
 }
 
-/// The plate formats as groups, in order of preference when two readings tie.
-const FORMATS: [&[Group]; 6] = [
+/// A plate format as groups; a fragment is the beginning of a plate (see the module docs).
+struct Format {
+    groups: &'static [Group],
+    fragment: bool,
+}
+
+const fn plate(groups: &'static [Group]) -> Format {
+    Format {
+        groups,
+        fragment: false,
+    }
+}
+
+/// The plate formats as groups, in order of preference when two readings tie, and the fragment.
+const FORMATS: [Format; 7] = [
     // Standard: SS NN X[XX] NNNN.
-    &[
+    plate(&[
         g(Slot::State, 2, 2),
-        g(Slot::Digits(2), 1, 2),
+        g(Slot::Rto, 1, 2),
         g(Slot::Series, 1, 3),
-        g(Slot::Digits(4), 1, 4),
-    ],
+        g(Slot::Number, 1, 4),
+    ]),
     // Bharat series: YY BH NNNN XX.
-    &[
+    plate(&[
         g(Slot::Digits(0), 2, 2),
         g(Slot::Fixed(&[b"BH"]), 2, 2),
-        g(Slot::Digits(4), 1, 4),
+        g(Slot::Number, 1, 4),
         g(Slot::Series, 1, 2),
-    ],
+    ]),
     // Temporary: T MMYY SS NNNN X[X].
-    &[
+    plate(&[
         g(Slot::Fixed(&[b"T"]), 1, 1),
         g(Slot::Digits(0), 4, 4),
         g(Slot::State, 2, 2),
-        g(Slot::Digits(4), 1, 4),
+        g(Slot::Number, 1, 4),
         g(Slot::Series, 1, 2),
-    ],
+    ]),
     // Defence: YY X NNNNNN X.
-    &[
+    plate(&[
         g(Slot::Digits(0), 2, 2),
         g(Slot::Letters, 1, 1),
         g(Slot::Digits(0), 6, 6),
         g(Slot::Letters, 1, 1),
-    ],
+    ]),
     // Diplomatic: NNN CD|CC|UN NNNN.
-    &[
+    plate(&[
         g(Slot::Digits(3), 1, 3),
         g(Slot::Fixed(&[b"CD", b"CC", b"UN"]), 2, 2),
-        g(Slot::Digits(4), 1, 4),
-    ],
+        g(Slot::Number, 1, 4),
+    ]),
     // Old three-letter series: XXX NNNN.
-    &[g(Slot::Letters, 3, 3), g(Slot::Digits(4), 1, 4)],
+    plate(&[g(Slot::Letters, 3, 3), g(Slot::Number, 1, 4)]),
+    // A fragment of a standard plate: SS NN [X[XX]], no number.
+    Format {
+        groups: &[
+            g(Slot::State, 2, 2),
+            g(Slot::Rto, 1, 2),
+            g(Slot::Series, 0, 3),
+        ],
+        fragment: true,
+    },
 ];
 
 /// The best plate a value can be read as.
@@ -158,7 +216,7 @@ pub(crate) struct Reading {
     pub plate: Plate,
     /// Zero padding added.
     pub padding: u32,
-    /// How far the reading is from the value (lower is closer; see [`Search::consider`]).
+    /// How far the reading is from the value: cost × 32 + padding (see [`Search::groups`]).
     #[cfg_attr(not(test), allow(dead_code, reason = "read by the property tests"))]
     pub score: u32,
     /// Another plate (or another choice of letters) is as close.
@@ -193,7 +251,7 @@ pub fn repair(s: &str) -> Option<Plate> {
 /// RTO part, of the number and of a diplomatic country code, and zero-class letters (`D`, `Q`)
 /// that end a standard series. So `RJ14CA12`, `rj 14 ca 0012` and a read `RI14C4OO12` share a
 /// key, and `RJ14ABD012` (series `ABD`) and `RJ14AB0012` do too. The key is not a plate and is
-/// only meant for equality.
+/// only meant for equality; distinct plates may share it (`RJ14C0412`, `RJ14CA0012`).
 pub fn write_match_key(s: &str, out: &mut String) -> bool {
     let Some(reading) = read_for_key(s) else {
         return false;
@@ -263,78 +321,90 @@ impl Key {
     }
 }
 
-/// The plate `s` is as written, else its reading with the fewest replacements.
+/// The plate `s` is as written, else its closest reading.
 pub(crate) fn read(s: &str) -> Option<Reading> {
     let chars = Chars::of(s)?;
     if let Some(plate) = Plate::from_chars(&chars) {
         return Some(Reading::exact(plate, chars.as_bytes().len()));
     }
-    search_all(chars.as_bytes(), Order::Replacements)
+    search_all(chars.as_bytes(), None)
 }
 
-/// The reading of `s` for its match key: the closest by [`Order::Closest`]. A full-width read
-/// (`RJ14ABA012` for `RJ14AB4012`, the first digit misread) is read at full width, not as the
-/// valid but partly padded `RJ14ABA0012`.
+/// The reading of `s` for its match key: as written, unless it lacks zero padding and another
+/// reading is strictly closer (`RJ14ABA012`, the first digit of `RJ14AB4012` misread, is read
+/// at full width, not as the valid but partly padded `RJ14ABA0012`); else the closest.
 pub(crate) fn read_for_key(s: &str) -> Option<Reading> {
     let chars = Chars::of(s)?;
-    if let Some(plate) = Plate::from_chars(&chars) {
-        let reading = Reading::exact(plate, chars.as_bytes().len());
-        if reading.padding == 0 {
-            // Written in full: no reading is closer.
-            return Some(reading);
-        }
+    let exact = Plate::from_chars(&chars).map(|p| Reading::exact(p, chars.as_bytes().len()));
+    match exact {
+        // Written in full: no reading is closer.
+        Some(reading) if reading.padding == 0 => Some(reading),
+        _ => search_all(chars.as_bytes(), exact),
     }
-    search_all(chars.as_bytes(), Order::Closest)
 }
 
 /// [`search`]; a leading `IND` (the strip of high-security plates) is tried without first.
-fn search_all(input: &[u8], order: Order) -> Option<Reading> {
+fn search_all(input: &[u8], exact: Option<Reading>) -> Option<Reading> {
     match input.strip_prefix(b"IND") {
-        Some(rest) => search(rest, order).or_else(|| search(input, order)),
-        None => search(input, order),
+        Some(rest) => search(rest, exact).or_else(|| search(input, exact)),
+        None => search(input, exact),
     }
 }
 
-/// Which readings win.
-#[derive(Clone, Copy, PartialEq)]
-enum Order {
-    /// Fewest replacements, then least zero padding.
-    Replacements,
-    /// Least cost, then least zero padding. A replacement costs 2; a group of digits written
-    /// without its zero padding costs 1 (registers often drop it: `RJ14CA12`), a group that
-    /// keeps only part of its padding costs 3 (rare: `RJ14CA012`), a full-width group nothing.
-    Closest,
-}
-
-/// The closest plate to `input` over every format.
-fn search(input: &[u8], order: Order) -> Option<Reading> {
+/// The closest plate to `input` over every format; `None` if there is none or a fragment is
+/// strictly closer. With `exact` (the plate `input` is as written), that plate unless another
+/// reading is strictly closer.
+fn search(input: &[u8], exact: Option<Reading>) -> Option<Reading> {
     if input.is_empty() {
-        return None;
+        return exact;
     }
-    let mut search = Search {
-        input,
-        order,
-        candidate: [0; MAX_CHARS],
-        best: None,
-        best_score: u32::MAX,
-    };
-    for format in FORMATS {
-        search.groups(format, 0, 0, 0, false);
+    let mut search = Search::new(input, exact.map(|e| e.plate));
+    for format in &FORMATS {
+        search.fragment = format.fragment;
+        search.groups(format.groups, 0, 0, 0, false);
     }
-    search.best
+    let best = search
+        .best
+        .filter(|best| search.fragment_cost >= best.score / 32);
+    match (best, exact) {
+        (Some(best), Some(_)) if best.score / 32 < search.exact_cost => Some(best),
+        (_, Some(exact)) => Some(exact),
+        (best, None) => best,
+    }
 }
 
 struct Search<'a> {
     input: &'a [u8],
-    order: Order,
     candidate: [u8; MAX_CHARS],
+    /// The format being searched is a fragment.
+    fragment: bool,
     best: Option<Reading>,
-    /// Score of the best reading: lower is better, never below replacements × 32.
+    /// Score of the best reading: lower is better, never below cost × 32.
     best_score: u32,
+    /// The cost of the closest fragment.
+    fragment_cost: u32,
+    /// The plate the value is as written, if any, and the cost of reading it so.
+    exact: Option<Plate>,
+    exact_cost: u32,
 }
 
-impl Search<'_> {
-    /// Fills the remaining `groups` from `pos` on, every way their lengths allow.
+impl<'a> Search<'a> {
+    fn new(input: &'a [u8], exact: Option<Plate>) -> Search<'a> {
+        Search {
+            input,
+            candidate: [0; MAX_CHARS],
+            fragment: false,
+            best: None,
+            best_score: u32::MAX,
+            fragment_cost: u32::MAX,
+            exact,
+            exact_cost: u32::MAX,
+        }
+    }
+
+    /// Fills the remaining `groups` from `pos` on, every way their lengths allow. `replaced`
+    /// counts replaced characters, `unpadded` the cost of missing zero padding (see
+    /// [`Search::unpadded`]); a reading costs `2 × replaced + unpadded`.
     fn groups(
         &mut self,
         groups: &[Group],
@@ -343,11 +413,7 @@ impl Search<'_> {
         unpadded: u32,
         ambiguous: bool,
     ) {
-        let bound = match self.order {
-            Order::Replacements => replaced,
-            Order::Closest => 2 * replaced + unpadded,
-        };
-        if bound * 32 > self.best_score {
+        if (2 * replaced + unpadded) * 32 > self.best_score {
             return;
         }
         let n = self.input.len();
@@ -374,33 +440,38 @@ impl Search<'_> {
     }
 
     /// The cost of the padding a group of digits written at `pos..pos + len` lacks: 0 at full
-    /// width, 1 without padding, 3 with part of it (see [`Order::Closest`]).
+    /// width, 2 without padding (as much as a replacement), 3 with part of it.
     fn unpadded(&self, slot: Slot, pos: usize, len: usize) -> u32 {
-        let Slot::Digits(width) = slot else {
-            return 0;
-        };
-        // A Delhi RTO part (the group after the state code DL) is never padded.
-        if len >= width || (width == 2 && pos == 2 && self.candidate[..2] == *b"DL") {
+        // A Delhi RTO part is never padded.
+        if len >= slot.width() || (matches!(slot, Slot::Rto) && self.candidate[..2] == *b"DL") {
             0
         } else if self.candidate[pos] == b'0' {
             3
         } else {
-            1
+            2
         }
     }
 
     /// Writes the closest content of `slot` for `input[pos..pos + len]` into the candidate:
     /// (replacements, whether another content is as close), or `None` if none fits. A group of
     /// two or more digits or letters must keep at least one character of its own kind, so
-    /// that words are not read as plates (`HELLO` is no `HEL 10`).
+    /// that words are not read as plates (`HELLO` is no `HEL 10`); an RTO part after a state
+    /// code read exactly need not (it is digits by position: `RJOA` is `RJ04`); a number must
+    /// keep one digit even alone (`TAXI` is no `TAX 1`).
     fn fill(&mut self, slot: Slot, pos: usize, len: usize) -> Option<(u32, bool)> {
         let input = &self.input[pos..pos + len];
-        let out = &mut self.candidate[pos..pos + len];
         match slot {
-            Slot::Digits(_) => {
-                if len > 1 && !input.iter().any(u8::is_ascii_digit) {
+            Slot::Rto | Slot::Digits(_) | Slot::Number => {
+                let needs_digit = match slot {
+                    Slot::Number => true,
+                    // The state code is the two characters before the RTO part.
+                    Slot::Rto => len > 1 && self.candidate[..pos] != self.input[..pos],
+                    _ => len > 1,
+                };
+                if needs_digit && !input.iter().any(u8::is_ascii_digit) {
                     return None;
                 }
+                let out = &mut self.candidate[pos..pos + len];
                 let mut cost = 0;
                 for (o, &c) in out.iter_mut().zip(input) {
                     *o = digit_of(c)?;
@@ -416,6 +487,7 @@ impl Search<'_> {
                     Slot::Series => is_series_letter,
                     _ => |c: u8| c.is_ascii_uppercase(),
                 };
+                let out = &mut self.candidate[pos..pos + len];
                 let (mut cost, mut ambiguous) = (0, false);
                 for (o, &c) in out.iter_mut().zip(input) {
                     if allowed(c) {
@@ -451,7 +523,7 @@ impl Search<'_> {
                     }
                 }
                 let (x, y) = best?;
-                out.copy_from_slice(&[x, y]);
+                self.candidate[pos..pos + 2].copy_from_slice(&[x, y]);
                 Some((best_cost, ties > 0))
             }
             Slot::Fixed(options) => {
@@ -479,33 +551,46 @@ impl Search<'_> {
                         _ => {}
                     }
                 }
-                out.copy_from_slice(best?);
+                self.candidate[pos..pos + len].copy_from_slice(best?);
                 Some((best_cost, ties > 0))
             }
         }
     }
 
-    /// Keeps the candidate if it is a plate at least as close as the best so far.
+    /// Keeps the candidate if it is a plate at least as close as the best so far; for a
+    /// fragment, notes its cost if it is the beginning of a plate.
     fn consider(&mut self, replaced: u32, unpadded: u32, ambiguous: bool) {
         let n = self.input.len();
+        let cost = 2 * replaced + unpadded;
+        if self.fragment {
+            // Checked as a plate: with a series `A` if it has none, and number 1.
+            let mut buf = [0u8; MAX_CHARS + 2];
+            buf[..n].copy_from_slice(&self.candidate[..n]);
+            let suffix: &[u8] = if buf[n - 1].is_ascii_digit() {
+                b"A1"
+            } else {
+                b"1"
+            };
+            buf[n..n + suffix.len()].copy_from_slice(suffix);
+            if Chars::from_upper(&buf[..n + suffix.len()])
+                .and_then(|c| Plate::from_chars(&c))
+                .is_some()
+            {
+                self.fragment_cost = self.fragment_cost.min(cost);
+            }
+            return;
+        }
         let Some(plate) =
             Chars::from_upper(&self.candidate[..n]).and_then(|c| Plate::from_chars(&c))
         else {
             return;
         };
+        if replaced == 0 && self.exact == Some(plate) {
+            self.exact_cost = self.exact_cost.min(cost);
+        }
         let padding = plate.as_str().len().saturating_sub(n) as u32;
         // Padding is below 32: a value has at most 16 characters.
-        let score = match self.order {
-            Order::Replacements => replaced * 32 + padding,
-            Order::Closest => (2 * replaced + unpadded) * 32 + padding,
-        };
-        let reading = Reading {
-            plate,
-            padding,
-            score,
-            ambiguous,
-            key_tie: false,
-        };
+        let score = cost * 32 + padding;
         match &mut self.best {
             Some(best) if score == self.best_score => {
                 if ambiguous || best.plate != plate {
@@ -516,12 +601,30 @@ impl Search<'_> {
                 }
             }
             _ if score < self.best_score => {
-                self.best = Some(reading);
+                self.best = Some(Reading {
+                    plate,
+                    padding,
+                    score,
+                    ambiguous,
+                    key_tie: false,
+                });
                 self.best_score = score;
             }
             _ => {}
         }
     }
+}
+
+/// The cost of the closest reading of `s` as a fragment (see [`Search::groups`]).
+#[cfg(test)]
+pub(crate) fn fragment_cost(s: &str) -> Option<u32> {
+    let chars = Chars::of(s)?;
+    let mut search = Search::new(chars.as_bytes(), None);
+    for format in FORMATS.iter().filter(|f| f.fragment) {
+        search.fragment = true;
+        search.groups(format.groups, 0, 0, 0, false);
+    }
+    (search.fragment_cost != u32::MAX).then_some(search.fragment_cost)
 }
 
 #[cfg(test)]
@@ -554,8 +657,23 @@ mod tests {
             ("RJ14CA0O12", Some("RJ14CA0012")),
             ("RJ14CA12S4", Some("RJ14CA1254")),
             ("RJI4CA12G8", Some("RJ14CA1268")),
-            // Fewest replacements win: series `CAZ` and number `868` (3) beat `ZBG8` (4).
-            ("RJI4CAZBG8", Some("RJ14CAZ0868")),
+            // A number short of its padding costs as much as a replacement, and at the same
+            // cost the full-width number wins: `ZBG8` (4 replacements) over series `CAZ` and
+            // number `868` (3 replacements and the padding of `868`).
+            ("RJI4CAZBG8", Some("RJ14CA2868")),
+            // The example of the design: `l` in a digit slot is `1`, not a series letter `L`
+            // before a number `234` short of its padding.
+            ("RI14CAl234", Some("RJ14CA1234")),
+            ("RI14CA12", Some("RJ14CA0012")),
+            ("MHI2AB12", Some("MH12AB0012")),
+            // Both characters of the RTO part confused, after a state code read exactly.
+            ("RJOAUG3390", Some("RJ04UG3390")),
+            ("RJIORX9286", Some("RJ10RX9286")),
+            ("RJII CA 1234", Some("RJ11CA1234")),
+            ("RJOICA1234", Some("RJ01CA1234")),
+            ("DLIZCA1234", Some("DL1ZCA1234")),
+            // Not after a state code that needed repair too: no RTO part, no plate.
+            ("RIOAUG3390", None),
             // Series letters.
             ("RJ14C41234", Some("RJ14CA1234")),
             ("RJ 14 5B 1234", Some("RJ14SB1234")),
@@ -571,6 +689,18 @@ mod tests {
             ("77C01234", Some("077CD1234")),
             ("R5B1234", Some("RSB1234")),
             ("INDRI14CA1234", Some("RJ14CA1234")),
+            // Rajasthan's offices are RJ01-RJ60: `RJ7O` is no RTO part `70`; read as RTO `07`
+            // and series `OCA`, the `O` may be `D` or `Q`.
+            ("RJ99CA1234", None),
+            ("RJ7OCA1234", None),
+            // Fragments and words: a number needs a real digit, and a value read as well as
+            // the beginning of a plate without its number is no plate.
+            ("RJ14CA", None),
+            ("MH12AB", None),
+            ("TAXI", None),
+            ("RJ14", None),
+            ("RI14", None),
+            ("DL3C", None),
             // Nothing close.
             ("HELLO", None),
             ("", None),
@@ -605,5 +735,55 @@ mod tests {
         assert_ne!(key("RJ14CA0012"), key("RJ41CA0012"));
         assert_eq!(key("HELLO WORLD"), None);
         assert_eq!(key("22BH1234AA").as_deref(), Some("228H123444"));
+        // Both RTO characters confused: the stolen plate's key.
+        assert_eq!(key("RJOAUG3390"), key("RJ04UG3390"));
+        assert_eq!(key("RJ04UG3390").as_deref(), Some("R14U63390"));
+        assert_eq!(key("RJIORX9286"), key("RJ10RX9286"));
+        // The design's example keys as the plate it repairs to.
+        assert_eq!(key("RI14CAl234"), key("RJ14CA1234"));
+        // Fragments, words and Rajasthan codes that are no office have no key.
+        for not_a_plate in ["RJ14", "RJ14CA", "MH12AB", "TAXI", "RI14", "RJ99CA1234"] {
+            assert_eq!(key(not_a_plate), None, "{not_a_plate:?}");
+        }
+        // A plate written without its padding keeps its own key, though another reading
+        // (`RJ10S0100`) is as close.
+        assert_eq!(key("RJ1QS100"), key("RJ01QS0100"));
+        assert_eq!(key("RJ1QS100").as_deref(), Some("R1105100"));
+        // Distinct plates can share a key: `A` and `4` are one class, padding is dropped.
+        assert_eq!(key("RJ14C0412"), key("RJ14CA0012"));
+    }
+
+    #[test]
+    fn a_repair_has_the_key_of_the_value() {
+        for read in [
+            "RI14CAl234",
+            "RJI4CAZBG8",
+            "RJOAUG3390",
+            "MHI2AB12",
+            "RI14CA012",
+            "1O125RJ0042AB",
+        ] {
+            let repaired = repaired(read).unwrap();
+            assert_eq!(key(&repaired), key(read), "{read:?} → {repaired:?}");
+        }
+    }
+
+    #[test]
+    fn fragments() {
+        assert_eq!(fragment_cost("RJ14"), Some(0));
+        assert_eq!(fragment_cost("rj 14 ca"), Some(0));
+        // `RI` → `RJ`: one replacement.
+        assert_eq!(fragment_cost("RI14"), Some(2));
+        // RJ99 is no office.
+        assert_eq!(fragment_cost("RJ99"), None);
+        assert_eq!(fragment_cost("RJ14CA1234"), None);
+        // A heavily confused old plate (CGA0110) reads closer as a fragment: no plate.
+        assert_eq!(fragment_cost("CG40IJ0"), Some(4));
+        assert_eq!(key("CG40IJ0"), None);
+        // As close as a fragment (`CG 40 J?Q`, two replacements), a plate read stands:
+        // `CGA0110` with two confusions.
+        assert_eq!(fragment_cost("CGA0J1Q"), Some(4));
+        assert_eq!(key("CGA0J1Q"), key("CGA0110"));
+        assert_eq!(key("CGA0J1Q").as_deref(), Some("C64110"));
     }
 }

@@ -16,8 +16,11 @@
 //! - defence `YY X NNNNNN X` (`15B123456K`): the serial has exactly 6 digits;
 //! - diplomatic `NNN CD|CC|UN NNNN` (`077CD0012`): country code padded to 3, number to 4.
 //!
-//! Numbers, RTO parts and country codes of all zeros are not plates. A leading `IND` (the
-//! strip on high-security plates) is dropped when the rest is a plate.
+//! Numbers, RTO parts and country codes of all zeros are not plates. Rajasthan's offices are a
+//! known, closed list (RJ01-RJ53 and RJ60 in the embedded office list, and RJ54-RJ59, valid codes
+//! whose district is not known): an `RJ` plate with another RTO part is not a plate. Other
+//! states keep any RTO part of 1-99 (no list is embedded). A leading `IND` (the strip on
+//! high-security plates) is dropped when the rest is a plate.
 
 use std::sync::LazyLock;
 
@@ -305,6 +308,23 @@ impl Plate {
     }
 }
 
+/// Rajasthan RTO numbers that are known offices, bit `n` for `RJnn`: the embedded office list
+/// (`reference::RTO_CODES`) and RJ54-RJ59, valid codes whose offices are not listed (see
+/// `udfs/data/SOURCES.md`).
+static RJ_RTOS: LazyLock<u128> = LazyLock::new(|| {
+    let listed = reference::RTO_CODES
+        .iter()
+        .filter_map(|r| r.code.strip_prefix("RJ")?.parse::<u32>().ok())
+        .filter(|&n| n < 100);
+    listed.chain(54..=59).fold(0, |bits, n| bits | 1 << n)
+});
+
+/// Whether `RJnn` is a known Rajasthan office.
+#[inline(always)]
+fn is_rajasthan_rto(n: u32) -> bool {
+    n < 100 && *RJ_RTOS >> n & 1 == 1
+}
+
 /// Rajasthan districts by RTO number (`RJ14` → index 14), from `reference::rto_district`.
 static RJ_DISTRICTS: LazyLock<[Option<&'static str>; 100]> =
     LazyLock::new(|| std::array::from_fn(|n| reference::rto_district(&format!("RJ{n:02}"))));
@@ -455,6 +475,15 @@ fn standard(state: Run, rto: Run, letters: Run, digits: Run) -> Option<Plate> {
     {
         return None;
     }
+    if state.is(b"RJ") {
+        let n = match rto.len {
+            1 => (rto.byte(0) - b'0') as u32,
+            _ => rto.two_digits(),
+        };
+        if !is_rajasthan_rto(n) {
+            return None;
+        }
+    }
     let mut w = Writer::new(Kind::Standard);
     w.run(state);
     if state.is(b"DL") {
@@ -594,6 +623,13 @@ mod tests {
             ("RJ14CI1234", None),
             ("RJ14CO1234", None),
             ("RJ00CA1234", None),
+            // Rajasthan's offices are a closed list: RJ01-RJ60.
+            ("RJ 60 CA 1", Some("RJ60CA0001")),
+            ("RJ57CA1", Some("RJ57CA0001")),
+            ("RJ61CA1234", None),
+            ("RJ99CA1234", None),
+            // Other states have no embedded list.
+            ("MH 99 AB 1234", Some("MH99AB1234")),
             ("RJ14CA0000", None),
             ("RJ14CA12345", None),
             ("RJ140CA1234", None),
@@ -625,6 +661,13 @@ mod tests {
         let t = Plate::parse("T0125RJ0042AB").unwrap();
         assert_eq!((t.state(), t.rto()), (Some("RJ"), None));
         assert_eq!(Plate::parse("RJ57CA1").unwrap().district(), None);
+    }
+
+    #[test]
+    fn rajasthan_offices_are_rj01_to_rj60() {
+        let known: Vec<u32> = (0..100).filter(|&n| is_rajasthan_rto(n)).collect();
+        assert_eq!(known, (1..=60).collect::<Vec<u32>>());
+        assert!(!is_rajasthan_rto(100));
     }
 
     #[test]

@@ -16,7 +16,8 @@ use crate::kernel::{self, ToText};
     doc_section(label = "Plate Functions"),
     description = "The registration office (RTO) code of a standard plate: state code and RTO \
 part in canonical form (`RJ14`; Delhi without zero padding: `DL3`). NULL for other kinds of \
-plate and for values that are not plates.",
+plate and for values that are not plates, including Rajasthan codes that are no office (RJ01-RJ60 \
+are: `RJ99CA1234` gives NULL).",
     syntax_example = "plate_rto(plate)",
     sql_example = r#"```sql
 > SELECT plate_rto('rj 1 ca 12') AS a, plate_rto('DL 3C AB 1234') AS b, plate_rto('22BH1234AA') AS c;
@@ -73,8 +74,8 @@ impl ScalarUDFImpl for PlateRto {
     doc_section(label = "Plate Functions"),
     description = "The current district of the Rajasthan office that registered a standard \
 plate (`RJ14...` → Jaipur, `RJ40...` Bhiwadi → Khairthal-Tijara), as in `ref.rto_codes`. NULL \
-for plates of other states, offices whose district is not known (RJ54-RJ59, unlisted codes), \
-other kinds of plate and values that are not plates.",
+for plates of other states, offices whose district is not known (RJ54-RJ59), other kinds of \
+plate and values that are not plates (a Rajasthan code outside RJ01-RJ60 is no plate).",
     syntax_example = "plate_district(plate)",
     sql_example = r#"```sql
 > SELECT plate_district('RJ 14 CA 12') AS a, plate_district('rj-40-c-1') AS b, plate_district('MH12AB1234') AS c;
@@ -152,6 +153,9 @@ mod tests {
                 (Some("RJ14CA0012"), Some("RJ14")),
                 (Some("DL 3C AB 1234"), Some("DL3")),
                 (Some("DL 12 C 1"), Some("DL12")),
+                (Some("RJ 57 CA 1"), Some("RJ57")),
+                (Some("RJ99CA1234"), None),
+                (Some("MH 99 AB 1"), Some("MH99")),
                 (Some("T0125RJ0042AB"), None),
                 (Some("22BH1234AA"), None),
                 (Some("junk"), None),
