@@ -562,7 +562,7 @@ async fn write_binary(
 }
 
 fn print_footer(out: &mut dyn Write, outcome: &Outcome, file: Option<&Path>, timing: bool) {
-    let Some(Summary { rows, shown }) = outcome.summary else {
+    let Some(Summary { rows, shown, .. }) = outcome.summary else {
         return;
     };
     let mut line = format!("{rows} row{}", if rows == 1 { "" } else { "s" });
