@@ -57,19 +57,28 @@ impl OutputFormat {
         }
     }
 
-    /// The format a file name's extension implies (`hits.csv` → CSV).
+    /// File extensions and the formats they imply (`hits.csv` → CSV).
+    pub const EXTENSIONS: [(&'static str, OutputFormat); 11] = [
+        ("csv", OutputFormat::Csv),
+        ("tsv", OutputFormat::Tsv),
+        ("tab", OutputFormat::Tsv),
+        ("json", OutputFormat::Json),
+        ("ndjson", OutputFormat::Ndjson),
+        ("jsonl", OutputFormat::Ndjson),
+        ("md", OutputFormat::Markdown),
+        ("markdown", OutputFormat::Markdown),
+        ("parquet", OutputFormat::Parquet),
+        ("pq", OutputFormat::Parquet),
+        ("txt", OutputFormat::Table),
+    ];
+
+    /// The format a file name's extension implies, if it is one of [`Self::EXTENSIONS`].
     pub fn from_extension(path: &std::path::Path) -> Option<OutputFormat> {
         let ext = path.extension()?.to_str()?.to_ascii_lowercase();
-        Some(match ext.as_str() {
-            "csv" => OutputFormat::Csv,
-            "tsv" | "tab" => OutputFormat::Tsv,
-            "json" => OutputFormat::Json,
-            "ndjson" | "jsonl" => OutputFormat::Ndjson,
-            "md" | "markdown" => OutputFormat::Markdown,
-            "parquet" | "pq" => OutputFormat::Parquet,
-            "txt" => OutputFormat::Table,
-            _ => return None,
-        })
+        Self::EXTENSIONS
+            .iter()
+            .find(|(known, _)| *known == ext)
+            .map(|(_, format)| *format)
     }
 
     /// Whether the format is binary and so cannot go to a terminal.
@@ -145,6 +154,19 @@ pub struct Summary {
     pub rows: usize,
     /// Rows shown (fewer than `rows` when `max_rows` cut the table).
     pub shown: usize,
+    /// Trailing columns a table left out because they did not fit `max_width`.
+    pub hidden_columns: usize,
+}
+
+impl Summary {
+    /// Every row and column written.
+    fn all(rows: usize) -> Self {
+        Self {
+            rows,
+            shown: rows,
+            hidden_columns: 0,
+        }
+    }
 }
 
 /// A writer of `schema`-shaped results in `options.format` to `out`.
@@ -157,12 +179,12 @@ pub fn result_writer<'a, W: Write + Send + 'a>(
         OutputFormat::Csv => Box::new(CsvOut::new(schema, out, b',')?),
         OutputFormat::Tsv => Box::new(CsvOut::new(schema, out, b'\t')?),
         OutputFormat::Json => Box::new(JsonOut {
-            writer: arrow::json::ArrayWriter::new(out),
+            writer: json_writer::<_, arrow::json::writer::JsonArray>(out),
             rows: 0,
             newline_at_end: true,
         }),
         OutputFormat::Ndjson => Box::new(JsonOut {
-            writer: arrow::json::LineDelimitedWriter::new(out),
+            writer: json_writer::<_, arrow::json::writer::LineDelimited>(out),
             rows: 0,
             newline_at_end: false,
         }),
@@ -221,10 +243,7 @@ impl<W: Write> ResultWriter for CsvOut<W> {
     fn finish(self: Box<Self>) -> Result<Summary, ArrowError> {
         let mut out = self.writer.into_inner();
         out.flush()?;
-        Ok(Summary {
-            rows: self.rows,
-            shown: self.rows,
-        })
+        Ok(Summary::all(self.rows))
     }
 }
 
@@ -258,6 +277,14 @@ fn flatten_nested(batch: &RecordBatch) -> Result<RecordBatch, ArrowError> {
     RecordBatch::try_new(Arc::new(Schema::new(fields)), columns)
 }
 
+/// Every object has every column, `null` included: a reader should not have to know the
+/// schema to tell a NULL from a missing column.
+fn json_writer<W: Write, F: arrow::json::writer::JsonFormat>(out: W) -> arrow::json::Writer<W, F> {
+    arrow::json::WriterBuilder::new()
+        .with_explicit_nulls(true)
+        .build(out)
+}
+
 struct JsonOut<W: Write, F: arrow::json::writer::JsonFormat> {
     writer: arrow::json::Writer<W, F>,
     rows: usize,
@@ -278,10 +305,7 @@ impl<W: Write, F: arrow::json::writer::JsonFormat> ResultWriter for JsonOut<W, F
             out.write_all(b"\n")?;
         }
         out.flush()?;
-        Ok(Summary {
-            rows: self.rows,
-            shown: self.rows,
-        })
+        Ok(Summary::all(self.rows))
     }
 }
 
@@ -304,10 +328,7 @@ impl<W: Write + Send> ResultWriter for ParquetOut<W> {
             .into_inner()
             .map_err(|e| ArrowError::ExternalError(Box::new(e)))?;
         out.flush()?;
-        Ok(Summary {
-            rows: self.rows,
-            shown: self.rows,
-        })
+        Ok(Summary::all(self.rows))
     }
 }
 
@@ -344,9 +365,9 @@ impl<W: Write> ResultWriter for Buffered<W> {
 
     fn finish(mut self: Box<Self>) -> Result<Summary, ArrowError> {
         let cells = CellText::new(&self.schema, &self.batches)?;
-        let text = match (self.options.format, self.options.expanded) {
-            (OutputFormat::Markdown, _) => markdown(&cells),
-            (_, true) => expanded(&cells),
+        let (text, hidden_columns) = match (self.options.format, self.options.expanded) {
+            (OutputFormat::Markdown, _) => (markdown(&cells), 0),
+            (_, true) => (expanded(&cells), 0),
             _ => table(&cells, self.options.max_width),
         };
         self.out.write_all(text.as_bytes())?;
@@ -354,6 +375,7 @@ impl<W: Write> ResultWriter for Buffered<W> {
         Ok(Summary {
             rows: self.rows,
             shown: self.shown(),
+            hidden_columns,
         })
     }
 }
@@ -375,13 +397,17 @@ impl CellText {
                 .iter()
                 .map(|c| ArrayFormatter::try_new(c.as_ref(), &options))
                 .collect::<Result<Vec<_>, _>>()?;
+            // Logical nulls: a column of type Null has no null buffer, yet every value is NULL.
+            let nulls: Vec<_> = batch.columns().iter().map(|c| c.logical_nulls()).collect();
             for row in 0..batch.num_rows() {
                 rows.push(
-                    batch
-                        .columns()
+                    nulls
                         .iter()
                         .zip(&formatters)
-                        .map(|(column, f)| column.is_valid(row).then(|| f.value(row).to_string()))
+                        .map(|(nulls, f)| {
+                            let valid = nulls.as_ref().is_none_or(|n| n.is_valid(row));
+                            valid.then(|| f.value(row).to_string())
+                        })
                         .collect(),
                 );
             }
@@ -401,36 +427,55 @@ impl CellText {
 /// NULL is shown as `NULL`, distinct from an empty string.
 const NULL_TEXT: &str = "NULL";
 
-fn table(cells: &CellText, max_width: Option<u16>) -> String {
+/// A bordered table; with `max_width`, fitted to it. Returns the text and how many trailing
+/// columns were left out because even at their narrowest they did not fit.
+fn table(cells: &CellText, max_width: Option<u16>) -> (String, usize) {
+    let columns = cells.headers.len();
+    let fit = max_width.map(|width| fit_columns(&natural_widths(cells), width as usize));
+    let shown = fit.as_ref().map_or(columns, |f| f.widths.len());
+    let hidden = columns - shown;
+    let cut = |i: usize, text: &str| match &fit {
+        Some(fit) => truncate(text, fit.widths[i]),
+        None => text.to_string(),
+    };
     let mut table = Table::new();
     table.load_preset(presets::UTF8_FULL_CONDENSED);
-    table.set_header(cells.headers.iter().map(Cell::new));
-    if let Some(width) = max_width {
-        table.set_content_arrangement(ContentArrangement::Disabled);
-        table.set_width(width);
+    table.set_content_arrangement(ContentArrangement::Disabled);
+    let mut header: Vec<Cell> = (0..shown)
+        .map(|i| Cell::new(cut(i, &cells.headers[i])))
+        .collect();
+    if hidden > 0 {
+        header.push(Cell::new(ELIDED));
     }
-    let limits = max_width.map(|w| column_limits(cells, w as usize));
+    table.set_header(header);
     for row in &cells.rows {
-        table.add_row(row.iter().enumerate().map(|(i, value)| {
-            let text = value.as_deref().unwrap_or(NULL_TEXT);
-            let text = match &limits {
-                Some(limits) => truncate(text, limits[i]),
-                None => text.to_string(),
-            };
-            let cell = Cell::new(text);
-            if cells.numeric[i] {
-                cell.set_alignment(CellAlignment::Right)
-            } else {
-                cell
-            }
-        }));
+        let mut line: Vec<Cell> = (0..shown)
+            .map(|i| {
+                let cell = Cell::new(cut(i, row[i].as_deref().unwrap_or(NULL_TEXT)));
+                if cells.numeric[i] {
+                    cell.set_alignment(CellAlignment::Right)
+                } else {
+                    cell
+                }
+            })
+            .collect();
+        if hidden > 0 {
+            line.push(Cell::new(ELIDED));
+        }
+        table.add_row(line);
     }
-    format!("{table}\n")
+    (format!("{table}\n"), hidden)
 }
 
-/// Column widths that fit `width`: the widest columns are narrowed first, never below 8.
-fn column_limits(cells: &CellText, width: usize) -> Vec<usize> {
-    let mut widths: Vec<usize> = cells
+/// Marks cut text, and the column standing for columns left out.
+const ELIDED: &str = "…";
+
+/// Columns are cut no narrower than this while others are left out instead.
+const MIN_COLUMN_WIDTH: usize = 8;
+
+/// Each column's width with nothing cut: its widest value or its header.
+fn natural_widths(cells: &CellText) -> Vec<usize> {
+    cells
         .headers
         .iter()
         .enumerate()
@@ -438,33 +483,92 @@ fn column_limits(cells: &CellText, width: usize) -> Vec<usize> {
             cells
                 .rows
                 .iter()
-                .map(|r| display_width(r[i].as_deref().unwrap_or(NULL_TEXT)))
-                .chain([display_width(h)])
+                .map(|r| display_width(&single_line(r[i].as_deref().unwrap_or(NULL_TEXT))))
+                .chain([display_width(&single_line(h))])
                 .max()
                 .unwrap_or(0)
         })
-        .collect();
-    // Each column costs its content plus 3 for padding and border, and one more border.
-    let overhead = 3 * widths.len() + 1;
-    let budget = width.saturating_sub(overhead);
-    while widths.iter().sum::<usize>() > budget {
-        let (widest, &w) = widths
-            .iter()
-            .enumerate()
-            .max_by_key(|(_, w)| **w)
-            .expect("a table has columns");
-        if w <= 8 {
-            break;
-        }
-        widths[widest] = w - 1;
-    }
-    widths
+        .collect()
 }
 
+/// The columns of a table fitted to a width.
+#[derive(Debug, PartialEq, Eq)]
+struct Fit {
+    /// Content width of each column shown, leading columns first; the rest are left out.
+    widths: Vec<usize>,
+}
+
+/// Fits columns of `natural` content widths into `width` terminal columns. The widest columns
+/// are cut first, to a common width, but not below [`MIN_COLUMN_WIDTH`]; when even that does
+/// not fit, trailing columns are left out (a one-character column marks where), keeping at
+/// least one.
+fn fit_columns(natural: &[usize], width: usize) -> Fit {
+    // A column costs its content plus padding and a border (3); a table one more border; the
+    // marker of left-out columns is a column of width 1.
+    let frame = |shown: usize| 3 * shown + 1 + if shown < natural.len() { 4 } else { 0 };
+    let narrowest = |shown: usize| -> usize {
+        natural[..shown]
+            .iter()
+            .map(|&w| w.min(MIN_COLUMN_WIDTH))
+            .sum()
+    };
+    let mut shown = natural.len();
+    while shown > 1 && narrowest(shown) + frame(shown) > width {
+        shown -= 1;
+    }
+    let budget = width.saturating_sub(frame(shown)).max(1);
+    let widths = &natural[..shown];
+    let total = |cap: usize| widths.iter().map(|&w| w.min(cap)).sum::<usize>();
+    if total(usize::MAX) <= budget {
+        return Fit {
+            widths: widths.to_vec(),
+        };
+    }
+    // The widest common cap that fits; what is left of the budget widens the leftmost cut
+    // columns by one each.
+    let (mut low, mut high) = (1, widths.iter().copied().max().unwrap_or(1));
+    while low < high {
+        let cap = (low + high).div_ceil(2);
+        if total(cap) <= budget {
+            low = cap;
+        } else {
+            high = cap - 1;
+        }
+    }
+    let cap = low;
+    let mut spare = budget.saturating_sub(total(cap));
+    let widths = widths
+        .iter()
+        .map(|&w| {
+            if w > cap && spare > 0 {
+                spare -= 1;
+                cap + 1
+            } else {
+                w.min(cap)
+            }
+        })
+        .collect();
+    Fit { widths }
+}
+
+/// Text on one line: line breaks and other control characters become spaces, so that a cell
+/// is one terminal row and its width is what the terminal shows.
+fn single_line(text: &str) -> std::borrow::Cow<'_, str> {
+    if text.chars().any(char::is_control) {
+        text.chars()
+            .map(|c| if c.is_control() { ' ' } else { c })
+            .collect::<String>()
+            .into()
+    } else {
+        text.into()
+    }
+}
+
+/// `text` on one line, cut with an ellipsis to at most `limit` terminal columns.
 fn truncate(text: &str, limit: usize) -> String {
-    let text = text.replace('\n', " ");
+    let text = single_line(text);
     if display_width(&text) <= limit {
-        return text;
+        return text.into_owned();
     }
     let mut out = String::new();
     let mut width = 0;
@@ -476,13 +580,18 @@ fn truncate(text: &str, limit: usize) -> String {
         out.push(c);
         width += w;
     }
-    out.push('…');
+    // Some sequences are wider together than their characters' widths add up to.
+    while !out.is_empty() && display_width(&out) + 1 > limit {
+        out.pop();
+    }
+    out.push_str(ELIDED);
     out
 }
 
-/// Terminal columns taken by `text` (combining marks, as in Devanagari, take none).
+/// Terminal columns taken by `text` (combining marks, as in Devanagari, take none), measured
+/// as the table layout measures it.
 pub fn display_width(text: &str) -> usize {
-    text.chars().map(char_width).sum()
+    unicode_width::UnicodeWidthStr::width(text)
 }
 
 fn char_width(c: char) -> usize {
@@ -629,8 +738,8 @@ mod tests {
         assert_eq!(
             render(OutputFormat::Ndjson),
             "{\"district\":\"Jaipur\",\"firs\":120,\"rate\":1.5,\"sections\":[\"IPC 379\",\"IPC 411\"]}\n\
-             {\"district\":\"जोधपुर\",\"rate\":0.25}\n\
-             {\"firs\":7,\"rate\":-2.0,\"sections\":[]}\n"
+             {\"district\":\"जोधपुर\",\"firs\":null,\"rate\":0.25,\"sections\":null}\n\
+             {\"district\":null,\"firs\":7,\"rate\":-2.0,\"sections\":[]}\n"
         );
         assert!(render(OutputFormat::Json).starts_with("[{\"district\":\"Jaipur\""));
     }
@@ -671,13 +780,93 @@ mod tests {
             std::io::sink(),
         )
         .unwrap();
-        assert_eq!(summary, Summary { rows: 6, shown: 2 });
+        assert_eq!(
+            summary,
+            Summary {
+                rows: 6,
+                shown: 2,
+                hidden_columns: 0
+            }
+        );
     }
 
     #[test]
     fn truncation_respects_width() {
         assert_eq!(truncate("abcdefghij", 6), "abcde…");
         assert_eq!(truncate("abc", 6), "abc");
+        assert_eq!(truncate("two\nlines", 20), "two lines");
+        assert_eq!(truncate("जोधपुर जयपुर", 6), "जोधपुर…");
+        assert_eq!(truncate("abc", 1), "…");
+    }
+
+    #[test]
+    fn columns_fit_by_cutting_the_widest_then_leaving_out_trailing_ones() {
+        // Fits as is: 5 + 20 + 3 * 2 + 1 = 32.
+        assert_eq!(fit_columns(&[5, 20], 32).widths, vec![5, 20]);
+        // The widest is cut first.
+        assert_eq!(fit_columns(&[5, 20], 30).widths, vec![5, 18]);
+        // Wide columns share the room: 80 - 3 * 3 - 1 = 70 for 3 columns.
+        assert_eq!(fit_columns(&[10, 100, 100], 80).widths, vec![10, 30, 30]);
+        assert_eq!(fit_columns(&[10, 100, 100], 81).widths, vec![10, 31, 30]);
+        // Ten columns of at least 8 need 10 * 11 + 1 = 111: only the leading ones that fit
+        // at 8 stay, beside the one-character marker column (4).
+        let fit = fit_columns(&[30; 10], 80);
+        assert_eq!(fit.widths.len(), 6);
+        let used: usize = fit.widths.iter().sum::<usize>() + 3 * 6 + 1 + 4;
+        assert_eq!(used, 80, "{fit:?}");
+        // Short columns are never widened, and are not counted at 8.
+        assert_eq!(fit_columns(&[1, 1, 1], 13).widths, vec![1, 1, 1]);
+        // One column is always shown, cut as narrow as it must be.
+        assert_eq!(fit_columns(&[50, 50], 12).widths, vec![4]);
+    }
+
+    #[test]
+    fn table_fits_its_width_headers_included() {
+        let batch = RecordBatch::try_from_iter(vec![
+            (
+                "a_rather_long_column_name",
+                Arc::new(StringArray::from(vec!["x"])) as ArrayRef,
+            ),
+            ("n", Arc::new(Int64Array::from(vec![12_345_678_901_i64]))),
+        ])
+        .unwrap();
+        let mut options = PrintOptions::new(OutputFormat::Table);
+        options.max_width = Some(23);
+        let mut out = Vec::new();
+        let summary = write_batches(&options, batch.schema(), &[batch], &mut out).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        for line in text.lines() {
+            assert_eq!(display_width(line), 23, "{text}");
+        }
+        assert!(text.contains("│ a_rathe… ┆ n        │"), "{text}");
+        assert!(text.contains("│ x        ┆ 1234567… │"), "{text}");
+        assert_eq!(summary.hidden_columns, 0);
+    }
+
+    #[test]
+    fn null_typed_columns_show_null() {
+        let batch = RecordBatch::try_from_iter(vec![(
+            "n",
+            Arc::new(arrow::array::NullArray::new(1)) as ArrayRef,
+        )])
+        .unwrap();
+        let render = |format| {
+            let mut out = Vec::new();
+            write_batches(
+                &PrintOptions::new(format),
+                batch.schema(),
+                std::slice::from_ref(&batch),
+                &mut out,
+            )
+            .unwrap();
+            String::from_utf8(out).unwrap()
+        };
+        assert_eq!(
+            render(OutputFormat::Table),
+            "┌──────┐\n│ n    │\n╞══════╡\n│ NULL │\n└──────┘\n"
+        );
+        assert_eq!(render(OutputFormat::Ndjson), "{\"n\":null}\n");
+        assert_eq!(render(OutputFormat::Csv), "n\n\"\"\n");
     }
 
     #[test]

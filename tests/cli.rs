@@ -31,18 +31,6 @@ fn every_format_has_golden_output() {
 }
 
 #[test]
-fn parquet_needs_an_output_file() {
-    let fixture = FixtureLake::new();
-    let output = sql(&fixture, &["SELECT 1", "--format", "parquet"]);
-    assert_eq!(output.status.code(), Some(2));
-    assert!(
-        stderr(&output).contains("--format parquet writes binary data and needs -o FILE"),
-        "{}",
-        stderr(&output)
-    );
-}
-
-#[test]
 fn output_file_format_follows_extension_and_parquet_round_trips() {
     let fixture = FixtureLake::new();
     let dir = fixture.dir.path();
@@ -253,4 +241,109 @@ fn lake_is_found_in_working_directory_then_environment() {
         .output()
         .unwrap();
     assert_eq!(stdout(&output), "n\n3\n", "{}", stderr(&output));
+}
+
+#[test]
+fn reports_refuse_binary_formats() {
+    let fixture = FixtureLake::new();
+    let output = jaanch(fixture.dir.path())
+        .args(["reports", "--lake", fixture.config_path().to_str().unwrap()])
+        .args(["--format", "parquet"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert_eq!(stdout(&output), "");
+    assert_eq!(
+        stderr(&output),
+        "error: --format parquet writes binary data and cannot be printed: \
+         `jaanch reports` prints text (table, csv, tsv, json, ndjson, markdown)\n"
+    );
+}
+
+#[test]
+fn binary_format_without_output_file_is_one_line() {
+    let fixture = FixtureLake::new();
+    let output = sql(&fixture, &["SELECT 1", "--format", "parquet"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert_eq!(
+        stderr(&output),
+        "error: --format parquet writes binary data and needs -o FILE\n"
+    );
+}
+
+#[test]
+fn output_file_with_unknown_extension_needs_a_format() {
+    let fixture = FixtureLake::new();
+    let target = fixture.dir.path().join("out.xyz");
+    let output = sql(
+        &fixture,
+        &["SELECT 1 AS one", "-o", target.to_str().unwrap()],
+    );
+    assert_eq!(output.status.code(), Some(2));
+    assert_eq!(
+        stderr(&output),
+        format!(
+            "error: cannot tell the format of {} from its name: use one of .csv .tsv .tab \
+             .json .ndjson .jsonl .md .markdown .parquet .pq .txt or give --format\n",
+            target.display()
+        )
+    );
+    assert!(!target.exists());
+    let output = sql(
+        &fixture,
+        &[
+            "SELECT 1 AS one",
+            "-o",
+            target.to_str().unwrap(),
+            "--format",
+            "csv",
+        ],
+    );
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert_eq!(std::fs::read_to_string(&target).unwrap(), "one\n1\n");
+}
+
+#[cfg(unix)]
+#[test]
+fn output_files_get_ordinary_permissions() {
+    use std::os::unix::fs::PermissionsExt;
+    let fixture = FixtureLake::new();
+    let dir = fixture.dir.path();
+    let mode =
+        |path: &std::path::Path| std::fs::metadata(path).unwrap().permissions().mode() & 0o777;
+    // What any program's new file gets here: 0666 less the umask.
+    let reference = dir.join("reference.txt");
+    std::fs::File::create(&reference).unwrap();
+    for name in ["new.csv", "new.parquet"] {
+        let target = dir.join(name);
+        let output = sql(
+            &fixture,
+            &["SELECT 1 AS one", "-o", target.to_str().unwrap()],
+        );
+        assert!(output.status.success(), "{}", stderr(&output));
+        assert_eq!(mode(&target), mode(&reference), "{name}");
+    }
+    // A file written over keeps its permissions.
+    let kept = dir.join("kept.csv");
+    std::fs::write(&kept, "old\n").unwrap();
+    std::fs::set_permissions(&kept, std::fs::Permissions::from_mode(0o640)).unwrap();
+    let output = sql(&fixture, &["SELECT 1 AS one", "-o", kept.to_str().unwrap()]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert_eq!(mode(&kept), 0o640);
+    assert_eq!(std::fs::read_to_string(&kept).unwrap(), "one\n1\n");
+}
+
+#[test]
+fn null_typed_column_shows_null() {
+    let fixture = FixtureLake::new();
+    let output = sql(&fixture, &["SELECT NULL AS n"]);
+    assert_eq!(
+        stdout(&output),
+        "┌──────┐\n│ n    │\n╞══════╡\n│ NULL │\n└──────┘\n"
+    );
+    let output = sql(
+        &fixture,
+        &["SELECT NULL AS n, 1 AS one", "--format", "json"],
+    );
+    assert_eq!(stdout(&output), "[{\"n\":null,\"one\":1}]\n");
 }

@@ -1,14 +1,19 @@
 //! The shell driven in a real pseudo-terminal: completion, Ctrl-C, multi-line input,
 //! meta-commands, errors and history.
 
-use std::io::Write;
+use std::io::{BufRead, BufReader, Write};
 use std::process::{Command, Stdio};
+use std::sync::Arc;
 
+use arrow::array::{ArrayRef, Float64Array, Int64Array, NullArray, RecordBatch, StringArray};
 use rexpect::session::PtySession;
 
-use crate::common::{FixtureLake, jaanch, stdout};
+use crate::common::{FixtureLake, jaanch, stderr, stdout};
 
 const TIMEOUT_MS: u64 = 30_000;
+
+/// Columns of the pseudo-terminal unless a test asks for another width.
+const COLUMNS: u16 = 120;
 
 struct ShellSession {
     session: PtySession,
@@ -17,12 +22,27 @@ struct ShellSession {
 
 impl ShellSession {
     fn start(fixture: &FixtureLake) -> Self {
-        let mut command = jaanch(fixture.dir.path());
+        Self::start_with_width(fixture, COLUMNS)
+    }
+
+    /// Starts the shell in a terminal `columns` wide: `stty` sets the size the shell reads.
+    fn start_with_width(fixture: &FixtureLake, columns: u16) -> Self {
+        let mut jaanch = jaanch(fixture.dir.path());
+        jaanch.arg("--lake").arg(fixture.config_path());
+        let mut command = Command::new("sh");
         command
-            .arg("--lake")
-            .arg(fixture.config_path())
+            .arg("-c")
+            .arg(format!("stty cols {columns} rows 50 && exec \"$0\" \"$@\""))
+            .arg(jaanch.get_program())
+            .args(jaanch.get_args())
             .env("TERM", "xterm-256color")
-            .env("COLUMNS", "120");
+            .env("COLUMNS", columns.to_string());
+        for (key, value) in jaanch.get_envs() {
+            match value {
+                Some(value) => command.env(key, value),
+                None => command.env_remove(key),
+            };
+        }
         let session = rexpect::session::spawn_command(command, Some(TIMEOUT_MS)).unwrap();
         let name = fixture
             .dir
@@ -60,6 +80,49 @@ impl ShellSession {
         let prompt = self.prompt.clone();
         self.expect(&prompt)
     }
+
+    /// The prompt of a statement's further lines, as wide as the first prompt.
+    fn continuation(&self) -> String {
+        format!("{:>width$}", "...> ", width = self.prompt.len())
+    }
+
+    /// Clears the line being typed with Ctrl-C and waits for a fresh prompt.
+    fn clear_line(&mut self) {
+        self.session.send_control('c').unwrap();
+        let prompt = self.prompt.clone();
+        self.expect(&prompt);
+    }
+}
+
+/// The lines of a result as printed, from the table's top border to the footer, without the
+/// editor's terminal control sequences.
+fn result_lines(output: &str) -> Vec<String> {
+    without_escapes(output)
+        .split("\r\n")
+        .skip_while(|line| !line.starts_with('┌'))
+        .map(|line| line.trim_end_matches('\r').to_string())
+        .filter(|line| !line.is_empty())
+        .collect()
+}
+
+/// `text` without terminal control sequences (`ESC [ ... letter`).
+fn without_escapes(text: &str) -> String {
+    let mut out = String::new();
+    let mut chars = text.chars();
+    while let Some(c) = chars.next() {
+        if c == '\x1b' {
+            if chars.next() == Some('[') {
+                for c in chars.by_ref() {
+                    if c.is_ascii_alphabetic() {
+                        break;
+                    }
+                }
+            }
+            continue;
+        }
+        out.push(c);
+    }
+    out
 }
 
 #[test]
@@ -75,17 +138,44 @@ fn tab_completes_tables_and_columns() {
     let output = shell.run(" IS NOT NULL;");
     assert!(output.contains("│ 3 │"), "{output}");
     assert!(output.contains("1 row"), "{output}");
+
+    // A table named on an earlier line of the statement is in scope too.
+    shell
+        .session
+        .send_line("SELECT count(*) AS n FROM cctns.fir")
+        .unwrap();
+    let continuation = shell.continuation();
+    shell.expect(&continuation);
+    shell.keys("WHERE registered_");
+    shell.keys("\t");
+    shell.expect("registered_at");
+    let output = shell.run(" > '2024-02-01';");
+    assert!(output.contains("│ 2 │"), "{output}");
 }
 
 #[test]
 fn multi_line_statement_runs_when_terminated() {
     let fixture = FixtureLake::new();
     let mut shell = ShellSession::start(&fixture);
+    let continuation = shell.continuation();
+    assert!(continuation.ends_with(" ...> "), "{continuation:?}");
     shell.session.send_line("SELECT 40").unwrap();
+    shell.expect(&continuation);
     shell.session.send_line("  + 2").unwrap();
+    shell.expect(&continuation);
     shell.session.send_line("  AS answer;").unwrap();
     let output = shell.expect("1 row");
     assert!(output.contains("│     42 │"), "{output}");
+    let prompt = shell.prompt.clone();
+    shell.expect(&prompt);
+
+    // Ctrl-C on a further line drops the whole statement, not only that line.
+    shell.session.send_line("SELECT 'dropped'").unwrap();
+    shell.expect(&continuation);
+    shell.clear_line();
+    let output = shell.run("SELECT 'kept' AS kept;");
+    assert!(output.contains("│ kept │"), "{output}");
+    assert!(!output.contains("dropped"), "{output}");
 }
 
 #[test]
@@ -120,6 +210,17 @@ fn error_then_working_query() {
     let output = shell.run("\\dx");
     assert!(
         output.contains("unknown command \\dx (did you mean \\d?"),
+        "{output}"
+    );
+    // Nothing is near enough to suggest.
+    let output = shell.run("\\zz");
+    assert!(
+        output.contains("error: unknown command \\zz (\\? lists the commands)\r\n"),
+        "{output}"
+    );
+    let output = shell.run("\\d nope.x");
+    assert!(
+        output.contains("error: table nope.x not found (\\dt lists the tables)\r\n"),
         "{output}"
     );
 
@@ -195,20 +296,28 @@ fn output_to_file_expanded_and_format() {
 }
 
 #[test]
-fn history_survives_a_restart() {
+fn history_survives_a_restart_without_duplicates() {
     let fixture = FixtureLake::new();
     let mut shell = ShellSession::start(&fixture);
+    shell.run("SELECT 1 AS one;");
     shell.run("SELECT 'remembered' AS memo;");
+    shell.run("SELECT 1 AS one;");
     shell.session.send_line("\\q").unwrap();
     shell.session.exp_eof().unwrap();
     let history = fixture.dir.path().join("data/jaanch/history.txt");
     let saved = std::fs::read_to_string(&history).unwrap();
-    assert!(saved.contains("SELECT 'remembered' AS memo;"), "{saved}");
+    // An entry used again moves to the end rather than being kept twice (`\\` escapes `\`).
+    assert_eq!(
+        saved,
+        "#V2\nSELECT 'remembered' AS memo;\nSELECT 1 AS one;\n\\\\q\n"
+    );
 
     let mut shell = ShellSession::start(&fixture);
     // Up arrow recalls earlier entries (the last one was \q); Enter runs the recalled one.
     shell.keys("\x1b[A");
     shell.expect("\\q");
+    shell.keys("\x1b[A");
+    shell.expect("SELECT 1 AS one;");
     shell.keys("\x1b[A");
     shell.expect("remembered");
     let output = shell.run("");
@@ -258,4 +367,300 @@ fn help_lists_every_meta_command() {
     let output = child.wait_with_output().unwrap();
     assert!(output.status.success());
     insta::assert_snapshot!("shell_help", stdout(&output));
+}
+
+#[test]
+fn tab_completes_functions_keywords_meta_commands_reports_and_paths() {
+    let fixture = FixtureLake::new();
+    std::fs::write(fixture.dir.path().join("unique_export_name.csv"), "a\n1\n").unwrap();
+    let mut shell = ShellSession::start(&fixture);
+
+    shell.keys("SELECT plate_nor");
+    shell.keys("\t");
+    shell.expect("plate_normalize");
+    let output = shell.run("('rj 14 ca 0012') AS plate;");
+    assert!(output.contains("│ RJ14CA0012 │"), "{output}");
+
+    shell.keys("sel");
+    shell.keys("\t");
+    shell.expect("select");
+    let output = shell.run(" 'typed' AS word;");
+    assert!(output.contains("│ typed │"), "{output}");
+
+    shell.keys("\\ti");
+    shell.keys("\t");
+    shell.expect("\\timing");
+    let output = shell.run(" off");
+    assert!(output.contains("timing is off"), "{output}");
+
+    shell.keys("\\r vehicle_hi");
+    shell.keys("\t");
+    shell.expect("vehicle_history");
+    shell.clear_line();
+
+    shell.keys(&format!(
+        "SELECT * FROM '{}/unique_ex",
+        fixture.dir.path().display()
+    ));
+    shell.keys("\t");
+    shell.expect("unique_export_name.csv");
+    shell.clear_line();
+}
+
+#[test]
+fn ctrl_d_exits() {
+    let fixture = FixtureLake::new();
+    let mut shell = ShellSession::start(&fixture);
+    shell.session.send_control('d').unwrap();
+    shell.session.exp_eof().unwrap();
+}
+
+#[test]
+fn footer_follows_timing_and_maxrows() {
+    let fixture = FixtureLake::new();
+    let mut shell = ShellSession::start(&fixture);
+    let query = "SELECT fir_id FROM cctns.fir ORDER BY fir_id;";
+    let output = shell.run(query);
+    assert!(output.contains("\r\n3 rows · 0."), "{output:?}");
+
+    let output = shell.run("\\timing off");
+    assert!(output.contains("timing is off"), "{output}");
+    let output = shell.run(query);
+    assert_eq!(
+        result_lines(&output).last().unwrap(),
+        "3 rows",
+        "{output:?}"
+    );
+
+    let output = shell.run("\\maxrows 2");
+    assert!(output.contains("showing at most 2 rows"), "{output}");
+    let output = shell.run(query);
+    assert_eq!(
+        result_lines(&output),
+        [
+            "┌────────┐",
+            "│ fir_id │",
+            "╞════════╡",
+            "│      1 │",
+            "│      2 │",
+            "└────────┘",
+            "3 rows (2 shown)",
+        ]
+    );
+}
+
+#[test]
+fn no_output_line_is_wider_than_the_terminal() {
+    let fixture = FixtureLake::new();
+    let columns = 70;
+    // Run from a file: an input line wider than the terminal would be redrawn, prompt and all.
+    let script = fixture.dir.path().join("wide.sql");
+    std::fs::write(
+        &script,
+        "SELECT *, repeat(sections, 9) AS long_sections, 'जोधपुर' AS हिंदी,\n\
+         registered_at AS registered_again FROM cctns.fir ORDER BY fir_id;\n",
+    )
+    .unwrap();
+    let mut shell = ShellSession::start_with_width(&fixture, columns);
+    shell.run("\\timing off");
+    let output = shell.run(&format!("\\i {}", script.display()));
+    let lines = result_lines(&output);
+    assert_eq!(lines.len(), 8, "{output}");
+    for line in &lines {
+        assert!(
+            jaanch::output::display_width(line) <= columns as usize,
+            "wider than {columns}: {line}\n{output}"
+        );
+    }
+    assert_eq!(
+        lines[7], "3 rows · 1 column left out (\\x shows all)",
+        "{output}"
+    );
+    // Headers are cut like values.
+    assert!(
+        lines[1].starts_with("│ fir_id ┆ sections   ┆ register… ┆ district ┆ long_sec… ┆"),
+        "{output}"
+    );
+}
+
+/// A result wider than the terminal, as the shell prints it at 80 columns.
+#[test]
+fn wide_result_at_80_columns() {
+    let text = |values: [&str; 3]| Arc::new(StringArray::from(values.to_vec())) as ArrayRef;
+    let batch = RecordBatch::try_from_iter(vec![
+        (
+            "fir_id",
+            Arc::new(Int64Array::from(vec![1, 22, 333])) as ArrayRef,
+        ),
+        ("district", text(["Jaipur", "जोधपुर", "Sri Ganganagar"])),
+        (
+            "police_station",
+            text(["Kotwali", "Mahila Thana", "Cyber Thana Sri Ganganagar"]),
+        ),
+        (
+            "sections",
+            text([
+                "379, 411 IPC",
+                "303(2) BNS",
+                "302/34 IPC, 3/25 Arms Act, 66D IT Act, NDPS 8/21",
+            ]),
+        ),
+        (
+            "lat",
+            Arc::new(Float64Array::from(vec![26.9124, 26.2389, 29.9038])),
+        ),
+        ("note", Arc::new(NullArray::new(3))),
+        (
+            "status",
+            text(["Chargesheeted", "Final Report (Untraced)", "Open"]),
+        ),
+        (
+            "io_name",
+            text(["ASI Santosh Kothari", "SI Manjeet Singh", "HC Ram"]),
+        ),
+        ("an_unusually_long_column_name", text(["a", "b", "c"])),
+        ("year", Arc::new(Int64Array::from(vec![2022, 2024, 2025]))),
+    ])
+    .unwrap();
+    let mut options = jaanch::output::PrintOptions::new(jaanch::output::OutputFormat::Table);
+    options.max_width = Some(80);
+    let mut out = Vec::new();
+    let summary =
+        jaanch::output::write_batches(&options, batch.schema(), &[batch], &mut out).unwrap();
+    let printed = String::from_utf8(out).unwrap();
+    for line in printed.lines() {
+        assert!(jaanch::output::display_width(line) <= 80, "{line}");
+    }
+    assert_eq!(summary.hidden_columns, 3);
+    insta::assert_snapshot!("wide_result_at_80_columns", printed);
+}
+
+/// Runs a script through the shell's standard input.
+fn pipe_to_shell(fixture: &FixtureLake, script: &str) -> std::process::Output {
+    let mut child = jaanch(fixture.dir.path())
+        .arg("--lake")
+        .arg(fixture.config_path())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(script.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
+#[test]
+fn expanded_output() {
+    let fixture = FixtureLake::new();
+    let output = pipe_to_shell(
+        &fixture,
+        "\\x\nSELECT fir_id, sections, district, \
+         CASE WHEN fir_id = 2 THEN NULL ELSE 'जयपुर' END AS hindi, NULL AS nothing \
+         FROM cctns.fir ORDER BY fir_id;\n",
+    );
+    assert_eq!(stderr(&output), "");
+    insta::assert_snapshot!("expanded_output", stdout(&output));
+}
+
+#[test]
+fn output_file_stays_valid_across_results() {
+    let fixture = FixtureLake::new();
+    let dir = fixture.dir.path();
+    let script = format!(
+        "\\o {dir}/hits.json\n\
+         SELECT 1 AS a, NULL AS b;\n\
+         SELECT 2 AS a, 'x' AS b; SELECT 3 AS c WHERE false;\n\
+         \\o {dir}/hits.csv\n\
+         SELECT fir_id, district FROM cctns.fir WHERE fir_id < 3 ORDER BY fir_id;\n\
+         SELECT fir_id, district FROM cctns.fir WHERE fir_id = 3;\n\
+         \\o {dir}/hits.ndjson\n\
+         SELECT 1 AS a;\n\
+         SELECT 'y' AS b;\n\
+         \\o\n",
+        dir = dir.display()
+    );
+    let output = pipe_to_shell(&fixture, &script);
+    assert_eq!(stderr(&output), "");
+    assert_eq!(stdout(&output), "", "no footers when not at a terminal");
+    let read = |name: &str| std::fs::read_to_string(dir.join(name)).unwrap();
+    assert_eq!(
+        read("hits.json"),
+        "[{\"a\":1,\"b\":null},{\"a\":2,\"b\":\"x\"}]\n"
+    );
+    assert_eq!(
+        read("hits.csv"),
+        "fir_id,district\n1,Jaipur\n2,Jaipur\n3,Jodhpur\n"
+    );
+    assert_eq!(read("hits.ndjson"), "{\"a\":1}\n{\"b\":\"y\"}\n");
+
+    // A result with other columns would not fit the CSV header: refused, the file kept.
+    let script = format!(
+        "\\o {dir}/two.csv\nSELECT 1 AS a;\nSELECT 2 AS b;\n",
+        dir = dir.display()
+    );
+    let output = pipe_to_shell(&fixture, &script);
+    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(
+        stderr(&output),
+        format!(
+            "error: <stdin>:3: cannot write output: {}/two.csv has other columns (a): \\o another file for this result\n",
+            dir.display()
+        )
+    );
+    assert_eq!(read("two.csv"), "a\n1\n");
+}
+
+#[test]
+fn closed_pipe_ends_the_shell_quietly() {
+    let fixture = FixtureLake::new();
+    // The reader goes away after one line of a long result.
+    let mut child = jaanch(fixture.dir.path())
+        .arg("--lake")
+        .arg(fixture.config_path())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"\\format csv\nSELECT * FROM generate_series(1, 5000000);\n")
+        .unwrap();
+    let mut first = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut first)
+        .unwrap();
+    assert_eq!(first, "value\n");
+    let output = child.wait_with_output().unwrap();
+    assert_eq!(stderr(&output), "");
+    assert!(output.status.success(), "{:?}", output.status);
+
+    // The reader is gone before anything is written: a table, and a listing.
+    for script in ["SELECT 1 AS one;\n", "\\dt\n"] {
+        let mut child = jaanch(fixture.dir.path())
+            .arg("--lake")
+            .arg(fixture.config_path())
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        drop(child.stdout.take());
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(script.as_bytes())
+            .unwrap();
+        let output = child.wait_with_output().unwrap();
+        assert_eq!(stderr(&output), "", "{script}");
+        assert!(output.status.success(), "{script}: {:?}", output.status);
+    }
 }

@@ -7,7 +7,7 @@ use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use clap::{CommandFactory, Parser, Subcommand};
+use clap::{Parser, Subcommand};
 
 use crate::config::{ConfigSource, find_config};
 use crate::error::Error;
@@ -109,16 +109,28 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
             shell::run(&lake, &runtime)
         }
         Some(Command::Sql(args)) => {
-            let format = output_format(args.format, args.output.as_deref());
+            let format = match output_format(args.format, args.output.as_deref()) {
+                Ok(format) => format,
+                Err(usage) => return Ok(usage_error(&usage)),
+            };
             let lake = open_lake(cli.lake.as_deref())?;
             runtime.block_on(sql::run(&lake, &args, format))
         }
         Some(Command::Run(args)) => {
-            let format = output_format(args.format, args.output.as_deref());
+            let format = match output_format(args.format, args.output.as_deref()) {
+                Ok(format) => format,
+                Err(usage) => return Ok(usage_error(&usage)),
+            };
             let lake = open_lake(cli.lake.as_deref())?;
             runtime.block_on(report::run(&lake, &args, format))
         }
         Some(Command::Reports { format }) => {
+            if format.is_binary() {
+                return Ok(usage_error(&format!(
+                    "--format {format} writes binary data and cannot be printed: \
+                     `jaanch reports` prints text (table, csv, tsv, json, ndjson, markdown)"
+                )));
+            }
             let lake = open_lake(cli.lake.as_deref())?;
             report::list(&lake, format)
         }
@@ -127,20 +139,38 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
 }
 
 /// The output format: `--format`, else what `-o`'s extension implies, else a table. A binary
-/// format without `-o` is a usage error (exit code 2).
-fn output_format(format: Option<OutputFormat>, output: Option<&Path>) -> OutputFormat {
-    let format = format
-        .or_else(|| output.and_then(OutputFormat::from_extension))
-        .unwrap_or(OutputFormat::Table);
-    if format.is_binary() && output.is_none() {
-        Cli::command()
-            .error(
-                clap::error::ErrorKind::MissingRequiredArgument,
-                format!("--format {format} writes binary data and needs -o FILE"),
+/// format without `-o`, or an `-o` whose extension names no format, is a usage error.
+fn output_format(
+    format: Option<OutputFormat>,
+    output: Option<&Path>,
+) -> Result<OutputFormat, String> {
+    let format = match (format, output) {
+        (Some(format), _) => format,
+        (None, None) => OutputFormat::Table,
+        (None, Some(path)) => OutputFormat::from_extension(path).ok_or_else(|| {
+            let known: Vec<String> = OutputFormat::EXTENSIONS
+                .iter()
+                .map(|(ext, _)| format!(".{ext}"))
+                .collect();
+            format!(
+                "cannot tell the format of {} from its name: use one of {} or give --format",
+                path.display(),
+                known.join(" ")
             )
-            .exit();
+        })?,
+    };
+    if format.is_binary() && output.is_none() {
+        return Err(format!(
+            "--format {format} writes binary data and needs -o FILE"
+        ));
     }
-    format
+    Ok(format)
+}
+
+/// A usage error: one line on stderr, exit code 2.
+fn usage_error(message: &str) -> ExitCode {
+    eprintln!("error: {message}");
+    ExitCode::from(2)
 }
 
 /// Opens the lake from `--lake`, `./lake.toml` or `$JAANCH_LAKE`; with none of them, the

@@ -1,4 +1,4 @@
-//! The editor helper: Tab completion and multi-line input.
+//! The editor helper: Tab completion.
 //!
 //! Completion knows the lake: SQL keywords, schema-qualified tables, columns of the tables the
 //! statement names (and after `table.` or `alias.`), built-in and police functions,
@@ -11,7 +11,7 @@ use std::sync::Mutex;
 use rustyline::completion::{Completer, FilenameCompleter, Pair};
 use rustyline::highlight::Highlighter;
 use rustyline::hint::Hinter;
-use rustyline::validate::{ValidationContext, ValidationResult, Validator};
+use rustyline::validate::Validator;
 use rustyline::{Context, Helper};
 use tokio::runtime::Handle;
 
@@ -123,6 +123,8 @@ pub struct ShellHelper<'a> {
     tables: Vec<String>,
     functions: Vec<String>,
     reports: Vec<String>,
+    /// Earlier lines of the statement being typed (the editor reads one line at a time).
+    pending: String,
     /// Column names per table, loaded on first need (loading lists the table's files).
     columns: Mutex<HashMap<String, Vec<String>>>,
     files: FilenameCompleter,
@@ -142,6 +144,7 @@ impl<'a> ShellHelper<'a> {
             tables,
             functions,
             reports: Vec::new(),
+            pending: String::new(),
             columns: Mutex::default(),
             files: FilenameCompleter::new(),
         }
@@ -150,6 +153,10 @@ impl<'a> ShellHelper<'a> {
     pub fn with_reports(mut self, reports: Vec<String>) -> Self {
         self.reports = reports;
         self
+    }
+
+    pub fn set_pending(&mut self, pending: &str) {
+        pending.clone_into(&mut self.pending);
     }
 
     fn columns_of(&self, table: &str) -> Vec<String> {
@@ -212,7 +219,8 @@ impl<'a> ShellHelper<'a> {
                 i + before[i..].chars().next().map_or(1, char::len_utf8)
             });
         let word = &before[word_start..];
-        let statement = current_statement(line);
+        let typed = format!("{}{line}", self.pending);
+        let statement = current_statement(&typed);
 
         if let Some((qualifier, partial)) = word.rsplit_once('.') {
             let start = pos - partial.len();
@@ -378,17 +386,9 @@ impl Completer for ShellHelper<'_> {
     }
 }
 
-impl Validator for ShellHelper<'_> {
-    /// An entry is complete at a `;` outside quotes and comments, or when it is a meta-command.
-    fn validate(&self, ctx: &mut ValidationContext<'_>) -> rustyline::Result<ValidationResult> {
-        let input = ctx.input().trim();
-        if input.is_empty() || input.starts_with('\\') || !split_statements(input).incomplete {
-            Ok(ValidationResult::Valid(None))
-        } else {
-            Ok(ValidationResult::Incomplete)
-        }
-    }
-}
+/// Every line is accepted as typed: the shell gathers the lines of a statement itself, so that
+/// it can show a continuation prompt.
+impl Validator for ShellHelper<'_> {}
 
 impl Hinter for ShellHelper<'_> {
     type Hint = String;

@@ -92,7 +92,9 @@ pub const COMMANDS: &[MetaSpec] = &[
     MetaSpec {
         name: "\\o",
         args: "[FILE]",
-        help: "send results to FILE (format from its extension), or back to the terminal",
+        help: "send results to FILE (format from its extension, else \\format), or back to the\n\
+               terminal; each result is added to FILE, which stays valid: CSV keeps one header\n\
+               (other columns are refused), JSON one array; Parquet holds the last result",
         completes: Completes::Files,
     },
     MetaSpec {
@@ -263,7 +265,14 @@ pub fn help() -> String {
         } else {
             format!("{} {}", command.name, command.args)
         };
-        out.push_str(&format!("  {usage:<width$}  {}\n", command.help));
+        let mut lines = command.help.lines();
+        out.push_str(&format!(
+            "  {usage:<width$}  {}\n",
+            lines.next().unwrap_or_default()
+        ));
+        for line in lines {
+            out.push_str(&format!("  {:width$}  {line}\n", ""));
+        }
     }
     out.push_str(
         "\nSQL statements end with `;` and may span lines. Tab completes keywords, tables, \

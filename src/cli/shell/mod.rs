@@ -9,9 +9,9 @@
 mod complete;
 mod meta;
 mod progress;
+mod sink;
 
-use std::fs::File;
-use std::io::{BufWriter, IsTerminal, Read, Write};
+use std::io::{IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -24,6 +24,7 @@ use tokio::runtime::Runtime;
 
 use self::complete::ShellHelper;
 use self::meta::Meta;
+use self::sink::ResultFile;
 use super::OutputFile;
 use crate::describe;
 use crate::error::Error;
@@ -46,12 +47,8 @@ enum Flow {
 /// Where results go: the terminal, or a file chosen with `\o`.
 enum Sink {
     Stdout,
-    /// Text results are appended, one after another.
-    Text {
-        path: PathBuf,
-        file: BufWriter<File>,
-        format: OutputFormat,
-    },
+    /// Text results are added to the file, which stays valid (see [`sink`]).
+    Text(ResultFile),
     /// Each binary result replaces the file.
     Binary {
         path: PathBuf,
@@ -132,27 +129,49 @@ impl<'a> Shell<'a> {
             self.lake.tables().count(),
         );
         let prompt = format!("{}> ", self.lake.name());
+        let continuation = continuation_prompt(&prompt);
+        // Lines of a statement still missing its `;`.
+        let mut pending = String::new();
         loop {
-            match editor.readline(&prompt) {
-                Ok(input) => {
-                    let entry = input.trim();
-                    if entry.is_empty() {
-                        continue;
-                    }
-                    let _ = editor.add_history_entry(entry);
-                    if let Some(path) = &history {
-                        // Saved after every entry: a crash or a closed terminal loses nothing.
-                        let _ = editor.history_mut().save(path);
-                    }
-                    match self.handle(entry) {
-                        Ok(Flow::Quit) => break,
-                        Ok(Flow::Continue) => {}
-                        Err(error) => eprintln!("error: {error}"),
-                    }
+            let line = match editor.readline(if pending.is_empty() {
+                &prompt
+            } else {
+                &continuation
+            }) {
+                Ok(line) => line,
+                // Ctrl-C clears what is being typed, the lines before included.
+                Err(ReadlineError::Interrupted) => {
+                    pending.clear();
+                    set_pending(&mut editor, "");
+                    continue;
                 }
-                Err(ReadlineError::Interrupted) => continue,
                 Err(ReadlineError::Eof) => break,
                 Err(e) => return Err(Error::Query(format!("cannot read input: {e}"))),
+            };
+            let entry = if pending.is_empty() && line.trim_start().starts_with('\\') {
+                line.trim().to_string()
+            } else {
+                if pending.is_empty() && line.trim().is_empty() {
+                    continue;
+                }
+                pending.push_str(&line);
+                pending.push('\n');
+                if split_statements(&pending).incomplete {
+                    set_pending(&mut editor, &pending);
+                    continue;
+                }
+                set_pending(&mut editor, "");
+                std::mem::take(&mut pending).trim().to_string()
+            };
+            remember(editor.history_mut(), &entry);
+            if let Some(path) = &history {
+                // Saved after every entry: a crash or a closed terminal loses nothing.
+                let _ = editor.history_mut().save(path);
+            }
+            match self.handle(&entry) {
+                Ok(Flow::Quit) => break,
+                Ok(Flow::Continue) => {}
+                Err(error) => eprintln!("error: {error}"),
             }
         }
         Ok(())
@@ -171,7 +190,15 @@ impl<'a> Shell<'a> {
     /// Runs a script's meta-commands and statements in order; stops at the first failure and
     /// names `source` and the line.
     fn run_script(&mut self, text: &str, source: &str) -> Result<Flow, Error> {
-        let fail = |line: usize, error: Error| Error::Query(format!("{source}:{line}: {error}"));
+        // A closed output pipe (`jaanch < script.sql | head`) is the reader having had enough,
+        // not a failure of the script: it stays recognisable so that the shell ends quietly.
+        let fail = |line: usize, error: Error| {
+            if error.is_broken_pipe() {
+                error
+            } else {
+                Error::Query(format!("{source}:{line}: {error}"))
+            }
+        };
         let mut buffer = String::new();
         let mut buffer_line = 1;
         for (index, line) in text.lines().enumerate() {
@@ -231,24 +258,36 @@ impl<'a> Shell<'a> {
                 let run = run_job(lake, job, &options, &mut out, &slot, footer);
                 self.runtime.block_on(cancellable(run, interactive))
             }
-            Sink::Text { path, file, format } => {
-                options.format = *format;
+            Sink::Text(file) => {
+                options.format = file.writer_format();
                 options.max_rows = None;
+                options.max_width = None;
                 options.expanded = false;
-                let path = path.clone();
+                let path = file.path().to_path_buf();
+                let result_ended = file.result_end_signal();
                 let footer = |outcome: &Outcome| {
-                    print_footer(&mut std::io::stdout(), outcome, Some(&path), timing)
+                    result_ended.store(true, std::sync::atomic::Ordering::Relaxed);
+                    if interactive {
+                        print_footer(&mut std::io::stdout(), outcome, Some(&path), timing);
+                    }
                 };
                 let run = run_job(lake, job, &options, file, &slot, footer);
                 let result = self.runtime.block_on(cancellable(run, interactive));
-                let _ = file.flush();
-                result
+                let ended = file.end_statements();
+                result.and(ended.map_err(|error| ScriptError { line: 1, error }))
             }
             Sink::Binary { path, format } => {
                 options.format = *format;
                 let path = path.clone();
                 self.runtime.block_on(cancellable(
-                    write_binary(lake, job, &options, &path, &slot, timing),
+                    write_binary(
+                        lake,
+                        job,
+                        &options,
+                        &path,
+                        &slot,
+                        interactive.then_some(timing),
+                    ),
                     interactive,
                 ))
             }
@@ -333,20 +372,12 @@ impl<'a> Shell<'a> {
         };
         let path = PathBuf::from(target);
         let format = OutputFormat::from_extension(&path).unwrap_or(self.options.format);
+        // The file in use is closed before another one is started, or the same one emptied.
+        drop(std::mem::replace(&mut self.sink, Sink::Stdout));
         self.sink = if format.is_binary() {
             Sink::Binary { path, format }
         } else {
-            let file = File::create(&path).map_err(|e| {
-                Error::Query(format!(
-                    "cannot write {target}: {}",
-                    crate::config::io_reason(&e)
-                ))
-            })?;
-            Sink::Text {
-                path,
-                file: BufWriter::new(file),
-                format,
-            }
+            Sink::Text(ResultFile::create(path, format)?)
         };
         self.say(&format!("results go to {target} as {format}"));
         Ok(())
@@ -364,8 +395,14 @@ impl<'a> Shell<'a> {
             options.max_width = terminal_size::terminal_size().map(|(w, _)| w.0);
         }
         let mut stdout = std::io::stdout();
-        write_batches(&options, batch.schema(), &[batch], &mut stdout)
-            .map_err(|e| Error::Query(e.to_string()))?;
+        let summary = write_batches(&options, batch.schema(), &[batch], &mut stdout)
+            .map_err(crate::exec::output_error)?;
+        if summary.hidden_columns > 0 {
+            show(&format!(
+                "{}\n",
+                hidden_columns_note(summary.hidden_columns)
+            ));
+        }
         Ok(())
     }
 
@@ -538,14 +575,15 @@ async fn run_job(
     }
 }
 
-/// Each result replaces a binary output file, which appears only when complete.
+/// Each result replaces a binary output file, which appears only when complete. With
+/// `footer_timing` (at a terminal) a footer follows, with the elapsed time if it is true.
 async fn write_binary(
     lake: &Lake,
     job: Job<'_>,
     options: &PrintOptions,
     path: &Path,
     slot: &PlanSlot,
-    timing: bool,
+    footer_timing: Option<bool>,
 ) -> Result<(), ScriptError> {
     let at = |error| ScriptError { line: 1, error };
     let mut file = OutputFile::create(path).map_err(at)?;
@@ -555,19 +593,27 @@ async fn write_binary(
     })
     .await?;
     file.commit().map_err(at)?;
-    if let Some(outcome) = last {
+    if let (Some(outcome), Some(timing)) = (last, footer_timing) {
         print_footer(&mut std::io::stdout(), &outcome, Some(path), timing);
     }
     Ok(())
 }
 
 fn print_footer(out: &mut dyn Write, outcome: &Outcome, file: Option<&Path>, timing: bool) {
-    let Some(Summary { rows, shown }) = outcome.summary else {
+    let Some(Summary {
+        rows,
+        shown,
+        hidden_columns,
+    }) = outcome.summary
+    else {
         return;
     };
     let mut line = format!("{rows} row{}", if rows == 1 { "" } else { "s" });
     if shown < rows {
         line.push_str(&format!(" ({shown} shown)"));
+    }
+    if hidden_columns > 0 {
+        line.push_str(&format!(" · {}", hidden_columns_note(hidden_columns)));
     }
     if let Some(path) = file {
         line.push_str(&format!(" → {}", path.display()));
@@ -576,6 +622,41 @@ fn print_footer(out: &mut dyn Write, outcome: &Outcome, file: Option<&Path>, tim
         line.push_str(&format!(" · {:.3} s", outcome.elapsed.as_secs_f64()));
     }
     let _ = writeln!(out, "{line}");
+}
+
+/// The prompt of a statement's further lines: as wide as the first prompt, so that the lines
+/// stay aligned (`jaanch>` then `   ...>`).
+fn continuation_prompt(prompt: &str) -> String {
+    let dots = "...> ";
+    let pad = crate::output::display_width(prompt).saturating_sub(dots.len());
+    format!("{}{dots}", " ".repeat(pad))
+}
+
+/// Tells completion the earlier lines of the statement being typed, which name its tables.
+fn set_pending(editor: &mut Editor<ShellHelper, FileHistory>, pending: &str) {
+    if let Some(helper) = editor.helper_mut() {
+        helper.set_pending(pending);
+    }
+}
+
+/// Adds an entry to the history; an earlier copy of it is dropped, so that each entry is kept
+/// once, where it was last used.
+fn remember(history: &mut FileHistory, entry: &str) {
+    if history.iter().any(|e| e == entry) {
+        let kept: Vec<String> = history.iter().filter(|e| *e != entry).cloned().collect();
+        let _ = history.clear();
+        for e in kept {
+            let _ = history.add_owned(e);
+        }
+    }
+    let _ = history.add(entry);
+}
+
+fn hidden_columns_note(hidden: usize) -> String {
+    format!(
+        "{hidden} column{} left out (\\x shows all)",
+        if hidden == 1 { "" } else { "s" }
+    )
 }
 
 /// History lives in the user's data directory, never in the working directory.
