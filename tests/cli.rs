@@ -31,6 +31,18 @@ fn every_format_has_golden_output() {
 }
 
 #[test]
+fn output_to_a_device_or_pipe_is_written_directly() {
+    let fixture = FixtureLake::new();
+    // /dev/stdout is the pipe the test reads: nothing to stage and rename.
+    let output = sql(
+        &fixture,
+        &["SELECT 1 AS a", "--format", "csv", "-o", "/dev/stdout"],
+    );
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert_eq!(stdout(&output), "a\n1\n");
+}
+
+#[test]
 fn output_file_format_follows_extension_and_parquet_round_trips() {
     let fixture = FixtureLake::new();
     let dir = fixture.dir.path();

@@ -137,6 +137,16 @@ impl Report {
                 "{source}: the report has no SQL after its header"
             )));
         }
+        let body_line = text[..body_start].matches('\n').count() + 1;
+        if let Some((line, used)) = placeholders(&sql)
+            .into_iter()
+            .find(|(_, name)| !params.iter().any(|p| &p.name == name))
+        {
+            return Err(fail(
+                body_line + line,
+                format!("${used} is used but not declared (add -- param: {used} TYPE)"),
+            ));
+        }
         Ok(Report {
             name: name.to_string(),
             title: title.unwrap_or_else(|| name.replace('_', " ")),
@@ -225,6 +235,56 @@ impl Report {
         let plan = lake.plan(&statements.remove(0)).await?;
         Ok(plan.with_param_values(bound)?)
     }
+}
+
+/// The `$name` placeholders of `sql` outside string literals, quoted identifiers and
+/// comments, with the line (counted from 0) where each is.
+fn placeholders(sql: &str) -> Vec<(usize, String)> {
+    let bytes = sql.as_bytes();
+    let mut found = Vec::new();
+    let (mut i, mut line) = (0, 0);
+    while i < bytes.len() {
+        match bytes[i] {
+            b'\n' => line += 1,
+            quote @ (b'\'' | b'"') => {
+                i += 1;
+                while i < bytes.len() && bytes[i] != quote {
+                    line += usize::from(bytes[i] == b'\n');
+                    i += 1;
+                }
+            }
+            b'-' if bytes.get(i + 1) == Some(&b'-') => {
+                while i + 1 < bytes.len() && bytes[i + 1] != b'\n' {
+                    i += 1;
+                }
+            }
+            b'/' if bytes.get(i + 1) == Some(&b'*') => {
+                i += 2;
+                while i + 1 < bytes.len() && !(bytes[i] == b'*' && bytes[i + 1] == b'/') {
+                    line += usize::from(bytes[i] == b'\n');
+                    i += 1;
+                }
+                i += 1;
+            }
+            b'$' => {
+                let start = i + 1;
+                let mut end = start;
+                while end < bytes.len()
+                    && (bytes[end].is_ascii_alphanumeric() || bytes[end] == b'_')
+                {
+                    end += 1;
+                }
+                if end > start {
+                    found.push((line, sql[start..end].to_string()));
+                }
+                i = end;
+                continue;
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    found
 }
 
 /// The reports a lake can run: its own folder's, then the bundled ones not overridden.
@@ -392,6 +452,16 @@ mod tests {
         assert_eq!(
             error.to_string(),
             "bundled report t:2: parameter a is declared twice"
+        );
+        let error = Report::parse(
+            "t",
+            "-- param: day date\n\nSELECT $day, '$not' -- $nor\nFROM t\nWHERE d = $dya",
+            Origin::Bundled,
+        )
+        .unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "bundled report t:5: $dya is used but not declared (add -- param: dya TYPE)"
         );
         let error = Report::parse("t", "-- title: nothing\n", Origin::Bundled).unwrap_err();
         assert_eq!(
