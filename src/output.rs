@@ -588,6 +588,19 @@ fn truncate(text: &str, limit: usize) -> String {
     out
 }
 
+/// `1234567` → `1,234,567`: row counts as people read them.
+pub fn thousands(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
 /// Terminal columns taken by `text` (combining marks, as in Devanagari, take none), measured
 /// as the table layout measures it.
 pub fn display_width(text: &str) -> usize {
@@ -661,6 +674,15 @@ fn markdown(cells: &CellText) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn thousands_separators() {
+        assert_eq!(thousands(0), "0");
+        assert_eq!(thousands(999), "999");
+        assert_eq!(thousands(1000), "1,000");
+        assert_eq!(thousands(8_652_301), "8,652,301");
+        assert_eq!(thousands(12_345_678), "12,345,678");
+    }
     use arrow::array::{Float64Array, Int64Array, ListBuilder, StringBuilder};
 
     fn sample() -> RecordBatch {

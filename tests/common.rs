@@ -137,9 +137,14 @@ pub fn stderr(output: &Output) -> String {
 /// Runs a statement on a lake and collects the result as text rows.
 pub async fn query(lake: &jaanch::Lake, sql: &str) -> Vec<Vec<String>> {
     let batches = lake.sql(sql).await.unwrap().collect().await.unwrap();
+    text_rows(&batches)
+}
+
+/// Result batches as rows of display text, NULL shown as `NULL`.
+pub fn text_rows(batches: &[RecordBatch]) -> Vec<Vec<String>> {
     let options = arrow::util::display::FormatOptions::default().with_null("NULL");
     let mut rows = Vec::new();
-    for batch in &batches {
+    for batch in batches {
         let formatters: Vec<_> = batch
             .columns()
             .iter()

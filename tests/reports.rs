@@ -11,7 +11,7 @@ use jaanch::Lake;
 use jaanch::demo::{DemoOptions, GENERATOR_VERSION};
 use jaanch::reports;
 
-use crate::common::{jaanch, query, stderr, stdout, write_file};
+use crate::common::{jaanch, query, stderr, stdout, text_rows, write_file};
 
 const SCALE: f64 = 0.02;
 const SEED: u64 = 7;
@@ -107,24 +107,7 @@ async fn report_rows(
         .map(|f| f.name().clone())
         .collect();
     let batches = frame.collect().await.unwrap();
-    let options = arrow::util::display::FormatOptions::default().with_null("NULL");
-    let mut rows = Vec::new();
-    for batch in &batches {
-        let formatters: Vec<_> = batch
-            .columns()
-            .iter()
-            .map(|c| arrow::util::display::ArrayFormatter::try_new(c.as_ref(), &options).unwrap())
-            .collect();
-        for row in 0..batch.num_rows() {
-            rows.push(
-                formatters
-                    .iter()
-                    .map(|f| f.value(row).to_string())
-                    .collect(),
-            );
-        }
-    }
-    (columns, rows)
+    (columns, text_rows(&batches))
 }
 
 fn column<'a>(columns: &[String], rows: &'a [Vec<String>], name: &str) -> Vec<&'a str> {

@@ -6,6 +6,7 @@ use std::process::ExitCode;
 
 use crate::demo::{self, DEFAULT_SCALE, DEFAULT_SEED, DemoOptions, DemoSummary};
 use crate::error::Error;
+use crate::output::thousands;
 
 #[derive(Debug, clap::Args)]
 pub struct DemoArgs {
@@ -63,30 +64,4 @@ fn render_summary(summary: &DemoSummary) -> String {
         summary.lake_toml.display()
     ));
     out
-}
-
-/// `1234567` → `1,234,567`.
-fn thousands(n: usize) -> String {
-    let digits = n.to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn thousands_separators() {
-        assert_eq!(thousands(0), "0");
-        assert_eq!(thousands(999), "999");
-        assert_eq!(thousands(1000), "1,000");
-        assert_eq!(thousands(8_652_301), "8,652,301");
-    }
 }

@@ -14,6 +14,7 @@ use tokio::runtime::Handle;
 use tokio::task::JoinHandle;
 
 use crate::exec::PlanSlot;
+use crate::output::thousands;
 
 /// Silence before the line appears: fast queries never show it.
 const DELAY: Duration = Duration::from_secs(1);
@@ -85,7 +86,7 @@ fn draw(
     if stopped.load(Ordering::Acquire) {
         return false;
     }
-    let rows = rows.map(|r| format!(" · {} rows read", group_digits(r)));
+    let rows = rows.map(|r| format!(" · {} rows read", thousands(r)));
     let mut stderr = std::io::stderr();
     let _ = write!(
         stderr,
@@ -113,18 +114,6 @@ fn rows_scanned(plan: &dyn ExecutionPlan) -> usize {
         .sum()
 }
 
-fn group_digits(n: usize) -> String {
-    let digits = n.to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
-
 /// Standard output that removes the progress line before its first write.
 pub struct ClearOnWrite<'s, W> {
     inner: W,
@@ -147,18 +136,5 @@ impl<W: Write> Write for ClearOnWrite<'_, W> {
 
     fn flush(&mut self) -> std::io::Result<()> {
         self.inner.flush()
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::group_digits;
-
-    #[test]
-    fn digits_are_grouped() {
-        assert_eq!(group_digits(0), "0");
-        assert_eq!(group_digits(999), "999");
-        assert_eq!(group_digits(1000), "1,000");
-        assert_eq!(group_digits(12_345_678), "12,345,678");
     }
 }
