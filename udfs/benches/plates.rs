@@ -15,6 +15,7 @@ use arrow::datatypes::{DataType, Field};
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use datafusion::config::ConfigOptions;
 use datafusion::logical_expr::{ColumnarValue, ScalarFunctionArgs, ScalarUDF};
+use jaanch_udfs::plate::Plate;
 
 const ROWS: usize = 8192;
 
@@ -140,7 +141,7 @@ fn plates(seed: u64, devanagari: bool) -> Vec<String> {
         .collect()
 }
 
-fn invoke(udf: &ScalarUDF, array: &ArrayRef) -> ColumnarValue {
+fn invoke(udf: &ScalarUDF, array: &ArrayRef, config: &Arc<ConfigOptions>) -> ColumnarValue {
     let arg_type = array.data_type().clone();
     let return_type = udf.return_type(std::slice::from_ref(&arg_type)).unwrap();
     udf.invoke_with_args(ScalarFunctionArgs {
@@ -148,21 +149,34 @@ fn invoke(udf: &ScalarUDF, array: &ArrayRef) -> ColumnarValue {
         arg_fields: vec![Arc::new(Field::new("p", arg_type, true))],
         number_rows: array.len(),
         return_field: Arc::new(Field::new("r", return_type, true)),
-        config_options: Arc::new(ConfigOptions::default()),
+        config_options: Arc::clone(config),
     })
     .unwrap()
 }
 
 fn bench_plates(c: &mut Criterion) {
     let functions = jaanch_udfs::functions();
+    let config = Arc::new(ConfigOptions::default());
     let mut inputs: Vec<(String, ArrayRef)> = Vec::new();
+    let mut parse = c.benchmark_group("Plate::parse");
+    parse.throughput(Throughput::Elements(ROWS as u64));
     for (name, devanagari) in [("ascii", false), ("devanagari", true)] {
         let values = plates(42, devanagari);
+        // The parser alone, without Arrow arrays around it.
+        parse.bench_function(name, |b| {
+            b.iter(|| {
+                values
+                    .iter()
+                    .filter(|v| black_box(Plate::parse(black_box(v))).is_some())
+                    .count()
+            })
+        });
         let utf8: ArrayRef = Arc::new(StringArray::from_iter_values(&values));
         let view: ArrayRef = Arc::new(StringViewArray::from_iter_values(&values));
         inputs.push((format!("{name}/Utf8"), utf8));
         inputs.push((format!("{name}/Utf8View"), view));
     }
+    parse.finish();
     for udf in functions.iter().filter(|f| f.name().starts_with("plate_")) {
         let mut group = c.benchmark_group(udf.name());
         group.throughput(Throughput::Elements(ROWS as u64));
@@ -172,7 +186,7 @@ fn bench_plates(c: &mut Criterion) {
                 DataType::Utf8 | DataType::Utf8View
             ));
             group.bench_function(name.as_str(), |b| {
-                b.iter(|| black_box(invoke(udf, black_box(array))))
+                b.iter(|| black_box(invoke(udf, black_box(array), &config)))
             });
         }
         group.finish();

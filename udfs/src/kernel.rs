@@ -139,6 +139,27 @@ impl<F: FnMut(&str, &mut String) -> bool> Kernel for ToText<F> {
     }
 }
 
+/// A kernel producing text that `f` returns in a value of its own (a parsed plate, a static
+/// name); `None` is NULL. Unlike [`ToText`], the text goes straight into the output.
+pub struct ToStr<F>(pub F);
+
+impl<T: AsRef<str>, F: FnMut(&str) -> Option<T>> Kernel for ToStr<F> {
+    type Builder = StringBuilder;
+
+    fn builder(rows: usize, bytes: usize) -> StringBuilder {
+        StringBuilder::with_capacity(rows, bytes)
+    }
+
+    #[inline]
+    fn append(&mut self, value: &str, out: &mut StringBuilder) {
+        out.append_option((self.0)(value));
+    }
+
+    fn append_null(out: &mut StringBuilder) {
+        out.append_null();
+    }
+}
+
 /// A kernel producing booleans; `None` is NULL.
 pub struct ToBool<F>(pub F);
 

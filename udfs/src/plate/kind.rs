@@ -10,7 +10,7 @@ use datafusion::logical_expr::{
 use datafusion_macros::user_doc;
 
 use super::Plate;
-use crate::kernel::{self, ToText};
+use crate::kernel::{self, ToStr};
 
 #[user_doc(
     doc_section(label = "Plate Functions"),
@@ -52,13 +52,7 @@ impl ScalarUDFImpl for PlateKind {
 
     fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
         kernel::evaluate(
-            &mut ToText::new(|s, out| match Plate::parse(s) {
-                Some(plate) => {
-                    out.push_str(plate.kind().name());
-                    true
-                }
-                None => false,
-            }),
+            &mut ToStr(|s: &str| Plate::parse(s).map(|plate| plate.kind().name())),
             &args.args[0],
         )
     }

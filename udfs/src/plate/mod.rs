@@ -28,6 +28,7 @@ pub mod ocr;
 pub mod parse;
 mod repair;
 mod rto;
+mod scan;
 mod state;
 
 #[cfg(test)]

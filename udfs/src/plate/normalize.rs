@@ -10,7 +10,7 @@ use datafusion::logical_expr::{
 use datafusion_macros::user_doc;
 
 use super::Plate;
-use crate::kernel::{self, ToText};
+use crate::kernel::{self, ToStr};
 
 #[user_doc(
     doc_section(label = "Plate Functions"),
@@ -56,23 +56,11 @@ impl ScalarUDFImpl for PlateNormalize {
     }
 
     fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
-        kernel::evaluate(&mut ToText::new(normalize_into), &args.args[0])
+        kernel::evaluate(&mut ToStr(Plate::parse), &args.args[0])
     }
 
     fn documentation(&self) -> Option<&Documentation> {
         self.doc()
-    }
-}
-
-/// Writes the canonical form of `s`; `false` if it is not a plate.
-#[inline]
-pub fn normalize_into(s: &str, out: &mut String) -> bool {
-    match Plate::parse(s) {
-        Some(plate) => {
-            out.push_str(plate.as_str());
-            true
-        }
-        None => false,
     }
 }
 

@@ -1,10 +1,12 @@
 //! The one plate parser behind every `plate_*` function.
 //!
-//! [`Chars::of`] makes a single pass over the bytes of a value: it drops formatting (case,
-//! spaces, the separators `- . / _`, a non-breaking space, dashes, the defence arrow `↑`), reads
-//! Devanagari digits `०`-`९` as `0`-`9`, and splits what is left into runs of letters and
-//! digits. [`Plate::from_chars`] then matches the run shape against the plate formats and writes
-//! the canonical form. Both are small values on the stack; nothing is allocated.
+//! A value is first read as a [`Shape`]: its runs of letters and digits, formatting aside (case,
+//! spaces, the separators `- . / _`, a non-breaking space, dashes, the defence arrow `↑`,
+//! Devanagari digits `०`-`९` read as `0`-`9`). Most values are short ASCII and take the fast
+//! pass of [`scan`], which classifies 16 bytes at once and finds the runs in place; the rest take
+//! [`Chars::of`], a byte-by-byte pass that copies the letters and digits out. The run shape is
+//! then matched against the plate formats and the canonical form written, a machine word per
+//! group. Everything is a small value on the stack; nothing is allocated.
 //!
 //! Formats (canonical form in brackets):
 //! - standard `SS NN X[XX] NNNN` (`RJ14CA0012`): a known state code, an RTO part of 1-2 digits
@@ -24,13 +26,14 @@
 
 use std::sync::LazyLock;
 
+use super::scan;
 use crate::reference;
 
 /// Letters and digits kept from one value at most: the longest plate (temporary, 13) plus `IND`.
 pub(crate) const MAX_CHARS: usize = 16;
 
 /// Runs of letters or digits in a plate at most (temporary plates have 5).
-const MAX_RUNS: usize = 5;
+pub(crate) const MAX_RUNS: usize = 5;
 
 const REJECT: u8 = 0;
 const SKIP: u8 = 1;
@@ -123,17 +126,6 @@ impl Chars {
     pub(crate) fn as_bytes(&self) -> &[u8] {
         &self.buf[..self.len as usize]
     }
-
-    /// Without the first `n` characters.
-    fn skip(&self, n: u32) -> Chars {
-        let mut buf = [0; 32];
-        buf[..32 - n as usize].copy_from_slice(&self.buf[n as usize..]);
-        Chars {
-            buf,
-            len: self.len - n,
-            digits: self.digits >> n,
-        }
-    }
 }
 
 /// The kind of a plate.
@@ -164,7 +156,7 @@ impl Kind {
 /// A valid plate in canonical form, with the boundaries of its groups.
 #[derive(Clone, Copy, Debug)]
 pub struct Plate {
-    /// The canonical form in the first `len` bytes.
+    /// The canonical form in the first `len` bytes, zeros after.
     text: [u8; 16],
     len: u8,
     kind: Kind,
@@ -181,30 +173,75 @@ impl PartialEq for Plate {
 
 impl Eq for Plate {}
 
-/// One run of letters or digits of a value's characters.
+impl AsRef<str> for Plate {
+    fn as_ref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+/// One run of letters or digits: its first 8 bytes as a little-endian word (zero beyond the
+/// run) and its length. Every check is a few operations on the word, without a loop, so the
+/// varying lengths of plate groups cost no mispredicted branches.
 #[derive(Clone, Copy)]
-struct Run<'a> {
-    chars: &'a [u8; 32],
-    start: u32,
+struct Run {
+    word: u64,
     len: u32,
 }
 
-impl Run<'_> {
+/// `ASCII` zeros in every byte.
+const ZEROS: u64 = 0x3030_3030_3030_3030;
+
+/// The low `n` bytes of a word.
+#[inline(always)]
+const fn low_bytes(n: u32) -> u64 {
+    if n >= 8 { u64::MAX } else { (1 << (8 * n)) - 1 }
+}
+
+/// Whether some byte of `w` equals `c`.
+#[inline(always)]
+const fn has_byte(w: u64, c: u8) -> bool {
+    let x = w ^ (c as u64 * 0x0101_0101_0101_0101);
+    // The high bit of a byte of `!(((x & 0x7f) + 0x7f) | x)` is set exactly when it is zero.
+    let t = ((x & 0x7F7F_7F7F_7F7F_7F7F) + 0x7F7F_7F7F_7F7F_7F7F) | x;
+    !t & 0x8080_8080_8080_8080 != 0
+}
+
+/// `text` (at most 8 bytes) as a word.
+const fn word_of(text: &[u8]) -> u64 {
+    let mut w = 0;
+    let mut i = 0;
+    while i < text.len() {
+        w |= (text[i] as u64) << (8 * i);
+        i += 1;
+    }
+    w
+}
+
+impl Run {
+    /// The run of `len` bytes from byte `start` of `text`.
+    #[inline(always)]
+    fn at(text: u128, start: u32, len: u32) -> Run {
+        Run {
+            word: (text >> (8 * (start & 15))) as u64 & low_bytes(len),
+            len,
+        }
+    }
+
     #[inline(always)]
     fn byte(&self, i: u32) -> u8 {
-        self.chars[((self.start + i) & 31) as usize]
+        (self.word >> (8 * i)) as u8
     }
 
     /// Digits that are not all zeros, at most `max` of them.
     #[inline(always)]
     fn is_number(&self, max: u32) -> bool {
-        self.len <= max && (0..self.len).any(|i| self.byte(i) != b'0')
+        self.len <= max && self.word != ZEROS & low_bytes(self.len)
     }
 
     /// Series letters (never `I` or `O`), at most `max` of them.
     #[inline(always)]
     fn is_series(&self, max: u32) -> bool {
-        self.len <= max && (0..self.len).all(|i| is_series_letter(self.byte(i)))
+        self.len <= max && !has_byte(self.word, b'I') && !has_byte(self.word, b'O')
     }
 
     /// The value of two digits.
@@ -215,11 +252,12 @@ impl Run<'_> {
 
     #[inline(always)]
     fn is(&self, text: &[u8]) -> bool {
-        self.len as usize == text.len()
-            && text
-                .iter()
-                .enumerate()
-                .all(|(i, &c)| self.byte(i as u32) == c)
+        self.len as usize == text.len() && self.word == word_of(text)
+    }
+
+    #[inline(always)]
+    fn starts_with(&self, text: &[u8]) -> bool {
+        self.len as usize >= text.len() && self.word & low_bytes(text.len() as u32) == word_of(text)
     }
 }
 
@@ -227,20 +265,22 @@ impl Plate {
     /// Parses a value as written, formatting aside; `None` if it is not a plate.
     #[inline]
     pub fn parse(s: &str) -> Option<Plate> {
-        Plate::from_chars(&Chars::of(s)?)
+        match scan::shape(s.as_bytes()) {
+            Some(shape) => from_shape(&shape),
+            None => Plate::from_chars(&Chars::of(s)?),
+        }
     }
 
     /// Matches the letters and digits of a value against the plate formats.
     #[inline]
     pub(crate) fn from_chars(chars: &Chars) -> Option<Plate> {
-        from_runs(chars).or_else(|| {
-            // The `IND` strip of a high-security plate, read along with the plate.
-            if chars.len > 3 && chars.buf.starts_with(b"IND") {
-                from_runs(&chars.skip(3))
-            } else {
-                None
-            }
-        })
+        from_shape(&Shape::of(chars)?)
+    }
+
+    /// [`Plate::parse`] without its fast first pass, to check that both agree.
+    #[cfg(test)]
+    pub(crate) fn parse_general(s: &str) -> Option<Plate> {
+        Plate::from_chars(&Chars::of(s)?)
     }
 
     pub fn kind(&self) -> Kind {
@@ -365,101 +405,166 @@ pub(crate) fn is_series_letter(c: u8) -> bool {
     c.is_ascii_uppercase() && c != b'I' && c != b'O'
 }
 
-/// Writes a canonical plate group by group.
+/// Writes a canonical plate group by group, in a register.
 struct Writer {
-    plate: Plate,
+    kind: Kind,
+    text: u128,
+    len: u32,
+    groups: u8,
+    ends: [u8; 8],
 }
 
 impl Writer {
     #[inline(always)]
     fn new(kind: Kind) -> Self {
         Writer {
-            plate: Plate {
-                text: [0; 16],
-                len: 0,
-                kind,
-                groups: 0,
-                ends: [0; 8],
-            },
+            kind,
+            text: 0,
+            len: 0,
+            groups: 0,
+            ends: [0; 8],
         }
     }
 
+    /// Appends the `len` low bytes of `word`, which is zero above them.
     #[inline(always)]
-    fn end_group(&mut self) {
-        let p = &mut self.plate;
-        p.ends[(p.groups & 7) as usize] = p.len;
-        p.groups += 1;
+    fn word(&mut self, word: u64, len: u32) {
+        self.text |= (word as u128) << (8 * (self.len & 15));
+        self.len += len;
+        self.ends[(self.groups & 7) as usize] = self.len as u8;
+        self.groups += 1;
     }
 
     /// Appends a run as it is.
     #[inline(always)]
     fn run(&mut self, run: Run) {
-        let p = &mut self.plate;
-        for i in 0..run.len {
-            p.text[((p.len as u32 + i) & 15) as usize] = run.byte(i);
-        }
-        p.len += run.len as u8;
-        self.end_group();
+        self.word(run.word, run.len);
     }
 
-    /// Appends a run of digits left-padded with zeros to `width` (`run.len <= width`).
+    /// Appends a run of digits left-padded with zeros to `width <= 4` (`run.len <= width`).
     #[inline(always)]
     fn padded(&mut self, run: Run, width: u32) {
-        let p = &mut self.plate;
-        let pad = width - run.len;
-        for i in 0..width {
-            let c = if i < pad { b'0' } else { run.byte(i - pad) };
-            p.text[((p.len as u32 + i) & 15) as usize] = c;
-        }
-        p.len += width as u8;
-        self.end_group();
+        let pad = 8 * (width - run.len);
+        self.word(run.word << pad | ZEROS & ((1 << pad) - 1), width);
     }
 
     #[inline(always)]
     fn done(self) -> Option<Plate> {
-        Some(self.plate)
+        Some(Plate {
+            text: self.text.to_le_bytes(),
+            len: self.len as u8,
+            kind: self.kind,
+            groups: self.groups,
+            ends: self.ends,
+        })
     }
 }
 
-/// Splits the characters into runs of letters and digits and matches the run shape.
-#[inline(always)]
-fn from_runs(chars: &Chars) -> Option<Plate> {
-    let len = chars.len;
-    if len == 0 {
-        return None;
-    }
-    // Bit i (i >= 1) is set where character i starts a new run.
-    let all = (1u32 << len) - 1;
-    let mut starts = (chars.digits ^ (chars.digits << 1)) & all & !1;
-    let runs = starts.count_ones() + 1;
-    if runs as usize > MAX_RUNS {
-        return None;
-    }
-    let buf = &chars.buf;
-    let mut r = [Run {
-        chars: buf,
-        start: 0,
-        len: 0,
-    }; MAX_RUNS];
-    let mut start = 0;
-    for run in r.iter_mut().take(runs as usize) {
-        let end = if starts == 0 {
-            len
-        } else {
-            starts.trailing_zeros()
+/// A value as runs of letters and digits: run `i` is the `lens[i]` bytes of `text` (in
+/// little-endian order) from `starts[i]`, uppercased. Runs alternate between letters and
+/// digits; bytes between runs (separators, when the shape comes from [`scan::shape`]) are
+/// ignored. Kept in a register: runs are read off with shifts, never through memory.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Shape {
+    pub(crate) text: u128,
+    pub(crate) starts: [u8; MAX_RUNS],
+    pub(crate) lens: [u8; MAX_RUNS],
+    pub(crate) runs: u32,
+    pub(crate) digit_first: bool,
+}
+
+impl Shape {
+    /// The runs of a value's letters and digits; `None` for none or more than [`MAX_RUNS`].
+    #[inline(always)]
+    fn of(chars: &Chars) -> Option<Shape> {
+        let len = chars.len;
+        if len == 0 {
+            return None;
+        }
+        // Bit i (i >= 1) is set where character i starts a new run.
+        let all = (1u32 << len) - 1;
+        let mut starts = (chars.digits ^ (chars.digits << 1)) & all & !1;
+        let runs = starts.count_ones() + 1;
+        if runs as usize > MAX_RUNS {
+            return None;
+        }
+        let mut shape = Shape {
+            text: u128::from_le_bytes(chars.buf[..16].try_into().unwrap()),
+            starts: [0; MAX_RUNS],
+            lens: [0; MAX_RUNS],
+            runs,
+            digit_first: chars.digits & 1 == 1,
         };
-        starts &= starts.wrapping_sub(1);
-        run.start = start;
-        run.len = end - start;
-        start = end;
+        let mut start = 0;
+        for i in 0..runs as usize {
+            let end = if starts == 0 {
+                len
+            } else {
+                starts.trailing_zeros()
+            };
+            starts &= starts.wrapping_sub(1);
+            shape.starts[i] = start as u8;
+            shape.lens[i] = (end - start) as u8;
+            start = end;
+        }
+        Some(shape)
     }
-    let digit_first = chars.digits & 1 == 1;
-    match (runs, digit_first) {
-        (4, false) => standard(r[0], r[1], r[2], r[3]),
-        (4, true) => bharat(r[0], r[1], r[2], r[3]).or_else(|| defence(r[0], r[1], r[2], r[3])),
-        (5, false) => temporary(r[0], r[1], r[2], r[3], r[4]),
-        (3, true) => diplomatic(r[0], r[1], r[2]),
-        (2, false) => old(r[0], r[1]),
+
+    /// Run `i`.
+    #[inline(always)]
+    fn run(&self, i: usize) -> Run {
+        Run::at(self.text, self.starts[i] as u32, self.lens[i] as u32)
+    }
+
+    /// Without the `IND` strip of a high-security plate, read along with the plate: `None` if
+    /// the value does not start with `IND` followed by more.
+    #[inline(always)]
+    fn without_ind(&self) -> Option<Shape> {
+        let first = self.run(0);
+        if self.digit_first || first.len < 3 || !first.starts_with(b"IND") {
+            return None;
+        }
+        let mut rest = *self;
+        if first.len > 3 {
+            rest.starts[0] += 3;
+            rest.lens[0] -= 3;
+        } else if self.runs > 1 {
+            rest.starts.copy_within(1.., 0);
+            rest.lens.copy_within(1.., 0);
+            rest.runs -= 1;
+            rest.digit_first = true;
+        } else {
+            return None;
+        }
+        Some(rest)
+    }
+}
+
+/// Matches the run shape of a value against the plate formats, then without an `IND` strip.
+#[inline(always)]
+fn from_shape(shape: &Shape) -> Option<Plate> {
+    match from_runs(shape) {
+        Some(plate) => Some(plate),
+        None => from_shape_without_ind(shape),
+    }
+}
+
+/// The second try of [`from_shape`], out of line: most values are plates or garbage without
+/// an `IND` strip.
+#[inline(never)]
+fn from_shape_without_ind(shape: &Shape) -> Option<Plate> {
+    from_runs(&shape.without_ind()?)
+}
+
+#[inline(always)]
+fn from_runs(shape: &Shape) -> Option<Plate> {
+    let r = |i| shape.run(i);
+    match (shape.runs, shape.digit_first) {
+        (4, false) => standard(r(0), r(1), r(2), r(3)),
+        (4, true) => bharat(r(0), r(1), r(2), r(3)).or_else(|| defence(r(0), r(1), r(2), r(3))),
+        (5, false) => temporary(r(0), r(1), r(2), r(3), r(4)),
+        (3, true) => diplomatic(r(0), r(1), r(2)),
+        (2, false) => old(r(0), r(1)),
         _ => None,
     }
 }
@@ -489,11 +594,7 @@ fn standard(state: Run, rto: Run, letters: Run, digits: Run) -> Option<Plate> {
     if state.is(b"DL") {
         // Delhi writes its RTO part without zero padding: DL3C, DL12C.
         if rto.len == 2 && rto.byte(0) == b'0' {
-            w.run(Run {
-                start: rto.start + 1,
-                len: 1,
-                ..rto
-            });
+            w.word(rto.word >> 8, 1);
         } else {
             w.run(rto);
         }

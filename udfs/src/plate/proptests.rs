@@ -425,4 +425,41 @@ proptest! {
         }
         let _ = key(&s);
     }
+
+    /// The fast first pass of the parser and the general one read every value alike: plates
+    /// as written, with characters inserted, replaced or removed, and arbitrary short text.
+    #[test]
+    fn fast_path_agrees_with_general_path(
+        g in plate(),
+        seed in any::<u64>(),
+        drop_padding in any::<bool>(),
+        edits in prop::collection::vec((any::<prop::sample::Index>(), prop::sample::select(EDIT_CHARS), 0u8..3), 0..3),
+        text in "[A-Za-z0-9 ./_#\\-]{0,18}",
+    ) {
+        let mut rng = Rng(seed);
+        let mut written: Vec<char> = render(&g.groups, &mut rng, drop_padding, false).chars().collect();
+        for (at, c, how) in edits {
+            let at = at.index(written.len() + 1);
+            match how {
+                0 => written.insert(at, c),
+                1 if at < written.len() => written[at] = c,
+                _ if at < written.len() => { written.remove(at); }
+                _ => {}
+            }
+        }
+        let written: String = written.into_iter().collect();
+        for value in [written.as_str(), text.as_str()] {
+            let (fast, general) = (Plate::parse(value), Plate::parse_general(value));
+            prop_assert_eq!(fast, general, "{:?}", value);
+            if let (Some(fast), Some(general)) = (fast, general) {
+                prop_assert!(fast.groups().eq(general.groups()), "{:?}", value);
+            }
+        }
+    }
 }
+
+/// Characters the agreement test inserts into plates: letters, digits, formatting, `IND`'s
+/// letters, a byte that is no formatting, a Devanagari digit.
+const EDIT_CHARS: &[char] = &[
+    'A', 'I', 'N', 'D', 'O', 'z', '0', '1', '9', ' ', '-', '.', '/', '_', '\t', '#', '१',
+];

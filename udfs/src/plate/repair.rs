@@ -10,7 +10,7 @@ use datafusion::logical_expr::{
 use datafusion_macros::user_doc;
 
 use super::ocr;
-use crate::kernel::{self, ToText};
+use crate::kernel::{self, ToStr};
 
 #[user_doc(
     doc_section(label = "Plate Functions"),
@@ -60,16 +60,7 @@ impl ScalarUDFImpl for PlateRepair {
     }
 
     fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
-        kernel::evaluate(
-            &mut ToText::new(|s, out| match ocr::repair(s) {
-                Some(plate) => {
-                    out.push_str(plate.as_str());
-                    true
-                }
-                None => false,
-            }),
-            &args.args[0],
-        )
+        kernel::evaluate(&mut ToStr(ocr::repair), &args.args[0])
     }
 
     fn documentation(&self) -> Option<&Documentation> {

@@ -10,7 +10,7 @@ use datafusion::logical_expr::{
 use datafusion_macros::user_doc;
 
 use super::Plate;
-use crate::kernel::{self, ToText};
+use crate::kernel::{self, ToStr, ToText};
 
 #[user_doc(
     doc_section(label = "Plate Functions"),
@@ -110,13 +110,7 @@ impl ScalarUDFImpl for PlateDistrict {
 
     fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
         kernel::evaluate(
-            &mut ToText::new(|s, out| match Plate::parse(s).and_then(|p| p.district()) {
-                Some(district) => {
-                    out.push_str(district);
-                    true
-                }
-                None => false,
-            }),
+            &mut ToStr(|s: &str| Plate::parse(s).and_then(|p| p.district())),
             &args.args[0],
         )
     }

@@ -10,7 +10,7 @@ use datafusion::logical_expr::{
 use datafusion_macros::user_doc;
 
 use super::Plate;
-use crate::kernel::{self, ToText};
+use crate::kernel::{self, ToStr, ToText};
 
 #[user_doc(
     doc_section(label = "Plate Functions"),
@@ -109,15 +109,7 @@ impl ScalarUDFImpl for PlateStateName {
 
     fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
         kernel::evaluate(
-            &mut ToText::new(
-                |s, out| match Plate::parse(s).and_then(|p| p.state_name()) {
-                    Some(name) => {
-                        out.push_str(name);
-                        true
-                    }
-                    None => false,
-                },
-            ),
+            &mut ToStr(|s: &str| Plate::parse(s).and_then(|p| p.state_name())),
             &args.args[0],
         )
     }
