@@ -5,8 +5,7 @@ use std::sync::Arc;
 
 use arrow::array::{RecordBatch, RecordBatchReader};
 use arrow::datatypes::SchemaRef;
-use arrow::ffi_stream::ArrowArrayStreamReader;
-use arrow::pyarrow::FromPyArrow;
+use arrow::ffi_stream::{ArrowArrayStreamReader, FFI_ArrowArrayStream};
 use datafusion::common::TableReference;
 use datafusion::datasource::MemTable;
 use datafusion::logical_expr::LogicalPlan;
@@ -17,7 +16,7 @@ use jaanch::lake::DEFAULT_SCHEMA;
 use jaanch::{describe, reports};
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
-use pyo3::types::PyDict;
+use pyo3::types::{PyCapsule, PyDict};
 
 use crate::errors::{QueryError, datafusion_error, engine_error, parameter_error};
 use crate::info::{ColumnInfo, FunctionInfo, ReportInfo, TableInfo};
@@ -83,7 +82,7 @@ async fn plan_one(lake: &Lake, sql: &str, what: &str) -> PyResult<LogicalPlan> {
 /// columns) go through `pyarrow.table`.
 fn arrow_stream(data: &Bound<'_, PyAny>) -> PyResult<ArrowArrayStreamReader> {
     if data.hasattr("__arrow_c_stream__")? {
-        return ArrowArrayStreamReader::from_pyarrow_bound(data);
+        return import_stream(data);
     }
     let type_name = data.get_type().name()?.to_string();
     let table = data
@@ -95,7 +94,34 @@ fn arrow_stream(data: &Bound<'_, PyAny>) -> PyResult<ArrowArrayStreamReader> {
                 "cannot read a value of type {type_name} as a table: expected a pyarrow, pandas or Polars object (anything with __arrow_c_stream__) ({e})"
             ))
         })?;
-    ArrowArrayStreamReader::from_pyarrow_bound(&table)
+    import_stream(&table)
+}
+
+/// Takes over the stream `data.__arrow_c_stream__()` exports (the Arrow PyCapsule interface).
+fn import_stream(data: &Bound<'_, PyAny>) -> PyResult<ArrowArrayStreamReader> {
+    let type_name = data.get_type().name()?.to_string();
+    let capsule = data.call_method0("__arrow_c_stream__")?;
+    let capsule = capsule.cast::<PyCapsule>().map_err(|_| {
+        PyTypeError::new_err(format!(
+            "{type_name}.__arrow_c_stream__() did not return a capsule"
+        ))
+    })?;
+    let pointer = capsule
+        .pointer_checked(Some(c"arrow_array_stream"))
+        .map_err(|_| {
+            PyTypeError::new_err(format!(
+                "{type_name}.__arrow_c_stream__() did not return an \"arrow_array_stream\" capsule"
+            ))
+        })?;
+    // SAFETY: a capsule named "arrow_array_stream" holds an ArrowArrayStream (the interface's
+    // contract). `from_raw` moves the stream out and marks the one in the capsule released, so
+    // the capsule's destructor leaves it alone.
+    let stream = unsafe { FFI_ArrowArrayStream::from_raw(pointer.as_ptr().cast()) };
+    ArrowArrayStreamReader::try_new(stream).map_err(|e| {
+        PyValueError::new_err(format!(
+            "cannot read the Arrow stream of a {type_name}: {e}"
+        ))
+    })
 }
 
 #[pymethods]

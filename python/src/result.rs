@@ -10,7 +10,6 @@ use std::sync::Arc;
 use arrow::array::{RecordBatch, RecordBatchIterator, RecordBatchReader};
 use arrow::datatypes::SchemaRef;
 use arrow::ffi_stream::FFI_ArrowArrayStream;
-use arrow::pyarrow::{IntoPyArrow, ToPyArrow};
 use jaanch::output::{OutputFormat, PrintOptions, write_batches};
 use pyo3::prelude::*;
 use pyo3::types::{PyCapsule, PyDict};
@@ -53,27 +52,27 @@ impl PyQueryResult {
 
 #[pymethods]
 impl PyQueryResult {
-    /// The result as a `pyarrow.Table` (zero-copy).
-    fn to_arrow<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        self.reader().into_pyarrow(py)?.call_method0("read_all")
+    /// The result as a `pyarrow.Table` (zero-copy, through `__arrow_c_stream__`).
+    fn to_arrow<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyAny>> {
+        slf.py().import("pyarrow")?.call_method1("table", (slf,))
     }
 
     /// The result as a `pandas.DataFrame`; keyword arguments go to `pyarrow.Table.to_pandas`.
     #[pyo3(signature = (**kwargs))]
     fn to_pandas<'py>(
-        &self,
-        py: Python<'py>,
+        slf: &Bound<'py, Self>,
         kwargs: Option<&Bound<'py, PyDict>>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        self.to_arrow(py)?.call_method("to_pandas", (), kwargs)
+        Self::to_arrow(slf)?.call_method("to_pandas", (), kwargs)
     }
 
     /// The result as a `polars.DataFrame` (zero-copy, one chunk per record batch).
-    fn to_polars<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+    fn to_polars<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyAny>> {
+        let py = slf.py();
         let polars = py.import("polars")?;
         let kwargs = PyDict::new(py);
         kwargs.set_item("rechunk", false)?;
-        polars.call_method("from_arrow", (self.to_arrow(py)?,), Some(&kwargs))
+        polars.call_method("from_arrow", (Self::to_arrow(slf)?,), Some(&kwargs))
     }
 
     /// The Arrow PyCapsule stream interface: `pyarrow.table(result)`, `polars.DataFrame(result)`
@@ -94,8 +93,8 @@ impl PyQueryResult {
 
     /// The result's `pyarrow.Schema`.
     #[getter]
-    fn schema<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        self.schema.as_ref().to_pyarrow(py)
+    fn schema<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyAny>> {
+        Self::to_arrow(slf)?.getattr("schema")
     }
 
     /// The column names.

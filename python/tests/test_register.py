@@ -74,3 +74,33 @@ def test_register_refuses_schema_names_and_non_tables(lake):
         lake.register("cctns.watch", {"x": [1]})
     with pytest.raises(TypeError, match="cannot read a value of type object as a table"):
         lake.register("thing", object())
+
+
+def test_register_refuses_a_broken_arrow_stream_export(lake):
+    class NotACapsule:
+        def __arrow_c_stream__(self, requested_schema=None):
+            return 42
+
+    class WrongCapsule:
+        def __arrow_c_stream__(self, requested_schema=None):
+            # A schema capsule where a stream capsule belongs.
+            return pa.schema([("x", pa.int64())]).__arrow_c_schema__()
+
+    with pytest.raises(
+        TypeError, match=r"NotACapsule.__arrow_c_stream__\(\) did not return a capsule"
+    ):
+        lake.register("thing", NotACapsule())
+    with pytest.raises(TypeError, match="did not return an \"arrow_array_stream\" capsule"):
+        lake.register("thing", WrongCapsule())
+    assert "thing" not in [t.name for t in lake.tables()]
+
+
+def test_a_result_reads_back_through_the_stream_interface(lake):
+    result = lake.sql("SELECT 1 AS a, 'x' AS b UNION ALL SELECT 2, NULL")
+    assert isinstance(result.schema, pa.Schema)
+    assert [(f.name, f.type) for f in result.schema] == [("a", pa.int64()), ("b", pa.utf8())]
+    lake.register("again", result)
+    counts = lake.sql("SELECT count(*) AS n, count(b) AS m FROM again").to_arrow()
+    assert counts.to_pylist() == [{"n": 2, "m": 1}]
+    empty = lake.sql("SELECT 1 AS a WHERE false")
+    assert empty.to_arrow().num_rows == 0 and empty.schema.names == ["a"]
