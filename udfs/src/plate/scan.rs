@@ -1,12 +1,13 @@
 //! The fast first pass of the plate parser, for the common value: at most 16 ASCII bytes.
 //!
-//! The value is loaded into two 64-bit words and every byte is classified at once (letter,
-//! digit, separator) with word-at-a-time arithmetic, giving one bit mask per class. The runs of
-//! letters and digits are then read off the masks, in place: the separators between runs are
-//! simply not part of any run, so nothing is copied or compacted. Values this pass cannot
-//! settle — non-ASCII bytes, more than 16 bytes, a separator inside a run (`C A`), three
-//! separators in a row, more than [`MAX_RUNS`] pieces — go to [`Chars::of`](super::parse::Chars::of), which gives the same
-//! answer for everything this pass accepts (a property test checks it).
+//! The value is loaded into two 64-bit words and all 16 bytes are classified at once (letter,
+//! digit, separator), with SSE2 on x86-64 and word-at-a-time arithmetic elsewhere, giving one
+//! bit mask per class. The runs of letters and digits are then read off the masks, in place:
+//! the separators between runs are simply not part of any run, so nothing is copied or
+//! compacted. Values this pass cannot settle (non-ASCII bytes, more than 16 bytes, a separator
+//! inside a run as in `C A`, three separators in a row, more than [`MAX_RUNS`] pieces) go to
+//! [`Chars::of`](super::parse::Chars::of), which gives the same answer for everything this
+//! pass accepts (a property test checks it).
 
 use super::parse::{MAX_RUNS, Shape};
 
