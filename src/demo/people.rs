@@ -9,6 +9,8 @@
 use std::fmt::Write;
 use std::sync::LazyLock;
 
+use jaanch_udfs::person::{luhn_check_digit, verhoeff_check_digit};
+
 use super::geo::GEO;
 use super::mess;
 use super::rng::{self, Rng, Weighted};
@@ -388,7 +390,7 @@ impl People {
         let body = ((id as u128 * AADHAAR_MULTIPLIER as u128 + self.aadhaar_offset as u128)
             % AADHAAR_SPACE as u128) as u64
             + 20_000_000_000;
-        body * 10 + verhoeff_check(body) as u64
+        body * 10 + verhoeff_check_digit(body) as u64
     }
 
     /// Person `id` of the general public: home district by population, either sex.
@@ -804,72 +806,6 @@ pub fn write_messy_phone(rng: &mut Rng, msisdn: u64, out: &mut String) -> bool {
     }
 }
 
-// ----- Check digits ----------------------------------------------------------------------
-
-const VERHOEFF_D: [[u8; 10]; 10] = [
-    [0, 1, 2, 3, 4, 5, 6, 7, 8, 9],
-    [1, 2, 3, 4, 0, 6, 7, 8, 9, 5],
-    [2, 3, 4, 0, 1, 7, 8, 9, 5, 6],
-    [3, 4, 0, 1, 2, 8, 9, 5, 6, 7],
-    [4, 0, 1, 2, 3, 9, 5, 6, 7, 8],
-    [5, 9, 8, 7, 6, 0, 4, 3, 2, 1],
-    [6, 5, 9, 8, 7, 1, 0, 4, 3, 2],
-    [7, 6, 5, 9, 8, 2, 1, 0, 4, 3],
-    [8, 7, 6, 5, 9, 3, 2, 1, 0, 4],
-    [9, 8, 7, 6, 5, 4, 3, 2, 1, 0],
-];
-const VERHOEFF_P: [[u8; 10]; 8] = [
-    [0, 1, 2, 3, 4, 5, 6, 7, 8, 9],
-    [1, 5, 7, 6, 2, 8, 3, 0, 9, 4],
-    [5, 8, 0, 3, 7, 9, 6, 1, 4, 2],
-    [8, 9, 1, 6, 0, 4, 3, 5, 2, 7],
-    [9, 4, 5, 3, 1, 2, 6, 8, 7, 0],
-    [4, 2, 8, 6, 5, 7, 3, 9, 0, 1],
-    [2, 7, 9, 3, 8, 0, 6, 4, 1, 5],
-    [7, 0, 4, 6, 9, 1, 3, 2, 5, 8],
-];
-const VERHOEFF_INV: [u8; 10] = [0, 4, 3, 2, 1, 5, 6, 7, 8, 9];
-
-/// The Verhoeff check digit to append to `body`.
-pub fn verhoeff_check(body: u64) -> u8 {
-    let mut c = 0u8;
-    let mut n = body;
-    let mut i = 1;
-    while n > 0 {
-        let digit = (n % 10) as usize;
-        c = VERHOEFF_D[c as usize][VERHOEFF_P[i % 8][digit] as usize];
-        n /= 10;
-        i += 1;
-    }
-    VERHOEFF_INV[c as usize]
-}
-
-/// Whether a number (check digit last) passes the Verhoeff check.
-#[cfg(test)]
-pub fn verhoeff_valid(number: u64) -> bool {
-    verhoeff_check(number / 10) == (number % 10) as u8
-}
-
-/// The Luhn check digit to append to `body`.
-pub fn luhn_check(body: u64) -> u8 {
-    let mut sum = 0u32;
-    let mut n = body;
-    let mut double = true;
-    while n > 0 {
-        let mut d = (n % 10) as u32;
-        if double {
-            d *= 2;
-            if d > 9 {
-                d -= 9;
-            }
-        }
-        sum += d;
-        double = !double;
-        n /= 10;
-    }
-    ((10 - sum % 10) % 10) as u8
-}
-
 /// Writes a 12-digit Aadhaar number, in groups of four or not.
 pub fn write_aadhaar(rng: &mut Rng, number: u64, out: &mut String) {
     if rng.chance(mess::AADHAAR_SPACED) {
@@ -898,7 +834,7 @@ pub fn write_imei(seed: u64, msisdn: u64, out: &mut String) -> bool {
     let mut rng = Rng::stream(seed, rng::key("imei"), msisdn);
     let tac_prefix = rng.pick(&[35u64, 35, 35, 86, 86, 1]);
     let body = (tac_prefix * 1_000_000 + rng.below(1_000_000)) * 1_000_000 + rng.below(1_000_000);
-    let check = luhn_check(body) as u64;
+    let check = luhn_check_digit(body) as u64;
     let u = rng.unit();
     if u < mess::IMEI_SHORT {
         let _ = write!(out, "{body:014}");
@@ -958,17 +894,9 @@ pub fn canonical_phone(msisdn: u64) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
+    use jaanch_udfs::person::verhoeff_is_valid;
 
-    #[test]
-    fn check_digits() {
-        // Published Verhoeff example: 236 → check digit 3.
-        assert_eq!(verhoeff_check(236), 3);
-        assert!(verhoeff_valid(2363));
-        assert!(!verhoeff_valid(2364));
-        // Luhn: the IMEI 49015420323751 has check digit 8.
-        assert_eq!(luhn_check(49_015_420_323_751), 8);
-    }
+    use super::*;
 
     #[test]
     fn numbers_are_bijective_and_valid() {
@@ -985,7 +913,7 @@ mod tests {
         for id in 0..1000 {
             let aadhaar = people.aadhaar(id);
             assert!((200_000_000_000..1_000_000_000_000).contains(&aadhaar));
-            assert!(verhoeff_valid(aadhaar));
+            assert!(verhoeff_is_valid(aadhaar.to_string().as_bytes()));
         }
     }
 

@@ -41,6 +41,22 @@ const P: [[u8; 10]; 8] = [
     [7, 0, 4, 6, 9, 1, 3, 2, 5, 8],
 ];
 
+/// Verhoeff's inverses in D5.
+const INV: [u8; 10] = [0, 4, 3, 2, 1, 5, 6, 7, 8, 9];
+
+/// The Verhoeff check digit to append to the decimal digits of `body` (to generate data).
+pub fn verhoeff_check_digit(body: u64) -> u8 {
+    let mut check = 0u8;
+    // The check digit will take position 0 from the right, so the body starts at 1.
+    let (mut rest, mut position) = (body, 1);
+    while rest > 0 {
+        check = D[check as usize][P[position % 8][(rest % 10) as usize] as usize];
+        rest /= 10;
+        position += 1;
+    }
+    INV[check as usize]
+}
+
 /// True if the ASCII digits end in a correct Verhoeff check digit.
 #[inline]
 pub fn verhoeff_is_valid(digits: &[u8]) -> bool {
@@ -191,6 +207,24 @@ pub(super) static AADHAAR_MASK: LazyLock<Arc<ScalarUDF>> =
 mod tests {
     use super::*;
     use crate::person::test_support::{bools, texts};
+
+    #[test]
+    fn check_digits_make_valid_numbers() {
+        // Verhoeff's published example: 236 takes check digit 3.
+        assert_eq!(verhoeff_check_digit(236), 3);
+        for body in (0..200_000u64).map(|i| i * 4_999_963 + 20_000_000_000) {
+            let check = verhoeff_check_digit(body);
+            assert!(
+                verhoeff_by_definition(format!("{body}{check}").as_bytes()),
+                "{body}"
+            );
+            let wrong = (check + 1) % 10;
+            assert!(
+                !verhoeff_is_valid(format!("{body}{wrong}").as_bytes()),
+                "{body}"
+            );
+        }
+    }
 
     /// Verhoeff's check written from its definition, independently of the tables above: the
     /// dihedral group D5 (rotations 0-4, reflections 5-9) and powers of one permutation.

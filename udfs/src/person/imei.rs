@@ -15,11 +15,29 @@ use datafusion_macros::user_doc;
 use super::collect_digits;
 use crate::kernel::{self, ToBool};
 
+/// What a doubled digit d contributes: 2d, minus 9 when 2d has two digits.
+const DOUBLED: [u32; 10] = [0, 2, 4, 6, 8, 1, 3, 5, 7, 9];
+
+/// The Luhn check digit to append to the decimal digits of `body` (to generate data).
+pub fn luhn_check_digit(body: u64) -> u8 {
+    // The check digit will take position 0 from the right, so the body's last digit is doubled.
+    let (mut sum, mut rest, mut doubled) = (0u32, body, true);
+    while rest > 0 {
+        let digit = (rest % 10) as usize;
+        sum += if doubled {
+            DOUBLED[digit]
+        } else {
+            digit as u32
+        };
+        rest /= 10;
+        doubled = !doubled;
+    }
+    ((10 - sum % 10) % 10) as u8
+}
+
 /// True if the ASCII digits end in a correct Luhn check digit.
 #[inline]
 pub fn luhn_is_valid(digits: &[u8]) -> bool {
-    // Doubled digit d contributes 2d, minus 9 when 2d has two digits.
-    const DOUBLED: [u32; 10] = [0, 2, 4, 6, 8, 1, 3, 5, 7, 9];
     let sum: u32 = digits
         .iter()
         .rev()
@@ -109,6 +127,21 @@ pub(super) static IMEI_IS_VALID: LazyLock<Arc<ScalarUDF>> =
 mod tests {
     use super::*;
     use crate::person::test_support::bools;
+
+    #[test]
+    fn check_digits_make_valid_numbers() {
+        // The IMEI 49015420323751 has check digit 8.
+        assert_eq!(luhn_check_digit(49_015_420_323_751), 8);
+        for body in (0..200_000u64).map(|i| i * 7_919_993 + 13) {
+            let check = luhn_check_digit(body);
+            assert!(luhn_is_valid(format!("{body}{check}").as_bytes()), "{body}");
+            let wrong = (check + 1) % 10;
+            assert!(
+                !luhn_is_valid(format!("{body}{wrong}").as_bytes()),
+                "{body}"
+            );
+        }
+    }
 
     /// Luhn's check written the textbook way, independently of `luhn_is_valid`: double every
     /// second digit from the right and add the digits of the products.

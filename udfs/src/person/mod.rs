@@ -13,8 +13,10 @@ mod imei;
 mod pan;
 mod phone;
 
-pub use aadhaar::{AadhaarIsValid, AadhaarMask, aadhaar_is_valid, verhoeff_is_valid};
-pub use imei::{ImeiIsValid, imei_is_valid, luhn_is_valid};
+pub use aadhaar::{
+    AadhaarIsValid, AadhaarMask, aadhaar_is_valid, verhoeff_check_digit, verhoeff_is_valid,
+};
+pub use imei::{ImeiIsValid, imei_is_valid, luhn_check_digit, luhn_is_valid};
 pub use pan::{PanIsValid, pan_is_valid};
 pub use phone::{PhoneIsValid, PhoneMask, PhoneNormalize, parse_mobile};
 
