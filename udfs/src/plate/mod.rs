@@ -28,6 +28,7 @@ pub mod ocr;
 pub mod parse;
 mod repair;
 mod rto;
+#[cfg(target_arch = "x86_64")]
 mod scan;
 mod state;
 

@@ -1,12 +1,19 @@
 //! The one plate parser behind every `plate_*` function.
 //!
-//! A value is first read as a [`Shape`]: its runs of letters and digits, formatting aside (case,
-//! spaces, the separators `- . / _`, a non-breaking space, dashes, the defence arrow `↑`,
-//! Devanagari digits `०`-`९` read as `0`-`9`). Most values are short ASCII and take the fast
-//! pass of [`scan`], which classifies 16 bytes at once and finds the runs in place; the rest take
-//! [`Chars::of`], a byte-by-byte pass that copies the letters and digits out. The run shape is
-//! then matched against the plate formats and the canonical form written, a machine word per
-//! group. Everything is a small value on the stack; nothing is allocated.
+//! A value is first read as its letters and digits in order, formatting aside (case, spaces,
+//! the separators `- . / _`, a non-breaking space, dashes, the defence arrow `↑`, Devanagari
+//! digits `०`-`९` read as `0`-`9`): [`Chars`]. Which of them are digits, with how many there
+//! are, is the value's *signature*: `RJ14CA12` is letter, letter, digit, digit, letter,
+//! letter, digit, digit. Every plate format with every length its groups may take has its own
+//! signature, so one table lookup finds the only [`Layout`] a value can have, instead of
+//! trying the formats in turn. The layout says what to check (a known state code, no `I` or
+//! `O` in a series, a number that is not all zeros, a month, a Rajasthan office) and how the
+//! canonical form is made from the characters: a byte shuffle, then zero padding.
+//!
+//! Most values are short ASCII and take [`scan`]'s pass, which does all of this on 16 bytes at
+//! once with SSSE3 instructions; the rest (and processors without SSSE3) take [`Chars::of`],
+//! byte by byte, then the same table. Everything is a small value on the stack; nothing is
+//! allocated.
 //!
 //! Formats (canonical form in brackets):
 //! - standard `SS NN X[XX] NNNN` (`RJ14CA0012`): a known state code, an RTO part of 1-2 digits
@@ -22,18 +29,19 @@
 //! known, closed list (RJ01-RJ53 and RJ60 in the embedded office list, and RJ54-RJ59, valid codes
 //! whose district is not known): an `RJ` plate with another RTO part is not a plate. Other
 //! states keep any RTO part of 1-99 (no list is embedded). A leading `IND` (the strip on
-//! high-security plates) is dropped when the rest is a plate.
+//! high-security plates) is dropped when the value is no plate with it and is one without.
 
 use std::sync::LazyLock;
 
+#[cfg(target_arch = "x86_64")]
 use super::scan;
 use crate::reference;
 
 /// Letters and digits kept from one value at most: the longest plate (temporary, 13) plus `IND`.
 pub(crate) const MAX_CHARS: usize = 16;
 
-/// Runs of letters or digits in a plate at most (temporary plates have 5).
-pub(crate) const MAX_RUNS: usize = 5;
+/// Characters of the longest plate (temporary).
+pub(super) const MAX_PLATE: u32 = 13;
 
 const REJECT: u8 = 0;
 const SKIP: u8 = 1;
@@ -61,11 +69,21 @@ static BYTES: [u8; 256] = {
 /// The letters and digits of a value, uppercased, with a bit mask of which are digits.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Chars {
-    /// The characters in the first `len` bytes; the rest is scratch.
-    buf: [u8; 32],
+    /// The characters in the first `len` bytes, zeros after.
+    text: [u8; 16],
     len: u32,
     /// Bit `i` is set if character `i` is a digit.
     digits: u32,
+}
+
+/// The low `n <= 16` bytes of a 16-byte value.
+#[inline(always)]
+const fn low_bytes(n: u32) -> u128 {
+    if n >= 16 {
+        u128::MAX
+    } else {
+        (1 << (8 * n)) - 1
+    }
 }
 
 impl Chars {
@@ -75,11 +93,7 @@ impl Chars {
     pub(crate) fn of(s: &str) -> Option<Chars> {
         let bytes = s.as_bytes();
         // Every byte is written at `len` and kept by advancing `len`: no branch on formatting.
-        let mut chars = Chars {
-            buf: [0; 32],
-            len: 0,
-            digits: 0,
-        };
+        let mut buf = [0u8; 32];
         let mut len = 0usize;
         let mut digits = 0u32;
         let mut i = 0;
@@ -105,26 +119,61 @@ impl Chars {
                 i += if b == 0xC2 { 1 } else { 2 };
             }
             let keep = (c >= b'0') as usize;
-            chars.buf[len & 31] = c;
+            buf[len & 31] = c;
             digits |= (keep as u32 & (c <= b'9') as u32) << (len & 31);
             len += keep;
             if len > MAX_CHARS {
                 return None;
             }
         }
-        chars.len = len as u32;
-        chars.digits = digits;
-        Some(chars)
+        // A skipped byte may have been written just past the last character.
+        let text = u128::from_le_bytes(buf[..16].try_into().unwrap()) & low_bytes(len as u32);
+        Some(Chars {
+            text: text.to_le_bytes(),
+            len: len as u32,
+            digits,
+        })
     }
 
-    /// Builds from letters and digits that are already uppercase (a repaired candidate).
+    /// Builds from uppercase letters and digits only (a repaired candidate); `None` beyond
+    /// [`MAX_CHARS`].
     pub(crate) fn from_upper(letters_and_digits: &[u8]) -> Option<Chars> {
-        Chars::of(std::str::from_utf8(letters_and_digits).ok()?)
+        debug_assert!(
+            letters_and_digits
+                .iter()
+                .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
+        );
+        let mut chars = Chars {
+            text: [0; 16],
+            len: letters_and_digits.len() as u32,
+            digits: 0,
+        };
+        chars
+            .text
+            .get_mut(..letters_and_digits.len())?
+            .copy_from_slice(letters_and_digits);
+        for (i, c) in letters_and_digits.iter().enumerate() {
+            chars.digits |= (c.is_ascii_digit() as u32) << i;
+        }
+        Some(chars)
     }
 
     /// The letters and digits.
     pub(crate) fn as_bytes(&self) -> &[u8] {
-        &self.buf[..self.len as usize]
+        &self.text[..self.len as usize]
+    }
+
+    /// Without a leading `IND` (the strip of a high-security plate) and with more after it.
+    fn without_ind(&self) -> Option<Chars> {
+        if self.len <= 3 || !self.text.starts_with(b"IND") {
+            return None;
+        }
+        let text = u128::from_le_bytes(self.text) >> 24;
+        Some(Chars {
+            text: text.to_le_bytes(),
+            len: self.len - 3,
+            digits: self.digits >> 3,
+        })
     }
 }
 
@@ -156,18 +205,66 @@ impl Kind {
 /// A valid plate in canonical form, with the boundaries of its groups.
 #[derive(Clone, Copy, Debug)]
 pub struct Plate {
-    /// The canonical form in the first `len` bytes, zeros after.
+    /// The canonical form in the first `form.len` bytes, zeros after.
     text: [u8; 16],
-    len: u8,
-    kind: Kind,
-    groups: u8,
-    /// End of each group in `text` (state, RTO, series, number for a standard plate).
-    ends: [u8; 8],
+    form: Form,
+}
+
+/// The kind, length and groups of a plate, everything but its text, packed in one word: it is
+/// fixed by the plate's layout and copied whole (a copy made of smaller pieces would stall the
+/// processor when read back whole). Byte 0 is the length, byte 1 the kind, byte 2 the number
+/// of groups, bytes 3-7 the end of each group (state, RTO, series, number for a standard plate).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Form(u64);
+
+impl Form {
+    const KINDS: [Kind; 6] = [
+        Kind::Standard,
+        Kind::Bharat,
+        Kind::Temporary,
+        Kind::Old,
+        Kind::Defence,
+        Kind::Diplomatic,
+    ];
+
+    fn new(kind: Kind) -> Form {
+        let kind = Form::KINDS.iter().position(|&k| k == kind).unwrap();
+        Form((kind as u64) << 8)
+    }
+
+    /// Adds a group that ends at `end`, the length of the plate so far.
+    fn push(&mut self, end: u8) {
+        let groups = self.groups();
+        assert!(groups < 5, "at most 5 groups");
+        self.0 = (self.0 & !0xFF_00FF) | (groups as u64 + 1) << 16 | end as u64;
+        self.0 |= (end as u64) << (24 + 8 * groups);
+    }
+
+    #[inline(always)]
+    fn len(self) -> usize {
+        self.0 as u8 as usize
+    }
+
+    #[inline(always)]
+    fn kind(self) -> Kind {
+        Form::KINDS[(self.0 >> 8) as u8 as usize % 6]
+    }
+
+    #[inline(always)]
+    fn groups(self) -> usize {
+        (self.0 >> 16) as u8 as usize
+    }
+
+    /// The end of group `i < 5`.
+    #[inline(always)]
+    fn end(self, i: usize) -> usize {
+        (self.0 >> (24 + 8 * (i % 5))) as u8 as usize
+    }
 }
 
 impl PartialEq for Plate {
     fn eq(&self, other: &Plate) -> bool {
-        self.kind == other.kind && self.as_str() == other.as_str()
+        self.form == other.form && self.text == other.text
     }
 }
 
@@ -179,102 +276,47 @@ impl AsRef<str> for Plate {
     }
 }
 
-/// One run of letters or digits: its first 8 bytes as a little-endian word (zero beyond the
-/// run) and its length. Every check is a few operations on the word, without a loop, so the
-/// varying lengths of plate groups cost no mispredicted branches.
-#[derive(Clone, Copy)]
-struct Run {
-    word: u64,
-    len: u32,
-}
-
-/// `ASCII` zeros in every byte.
-const ZEROS: u64 = 0x3030_3030_3030_3030;
-
-/// The low `n` bytes of a word.
-#[inline(always)]
-const fn low_bytes(n: u32) -> u64 {
-    if n >= 8 { u64::MAX } else { (1 << (8 * n)) - 1 }
-}
-
-/// Whether some byte of `w` equals `c`.
-#[inline(always)]
-const fn has_byte(w: u64, c: u8) -> bool {
-    let x = w ^ (c as u64 * 0x0101_0101_0101_0101);
-    // The high bit of a byte of `!(((x & 0x7f) + 0x7f) | x)` is set exactly when it is zero.
-    let t = ((x & 0x7F7F_7F7F_7F7F_7F7F) + 0x7F7F_7F7F_7F7F_7F7F) | x;
-    !t & 0x8080_8080_8080_8080 != 0
-}
-
-/// `text` (at most 8 bytes) as a word.
-const fn word_of(text: &[u8]) -> u64 {
-    let mut w = 0;
-    let mut i = 0;
-    while i < text.len() {
-        w |= (text[i] as u64) << (8 * i);
-        i += 1;
-    }
-    w
-}
-
-impl Run {
-    /// The run of `len` bytes from byte `start` of `text`.
-    #[inline(always)]
-    fn at(text: u128, start: u32, len: u32) -> Run {
-        Run {
-            word: (text >> (8 * (start & 15))) as u64 & low_bytes(len),
-            len,
-        }
-    }
-
-    #[inline(always)]
-    fn byte(&self, i: u32) -> u8 {
-        (self.word >> (8 * i)) as u8
-    }
-
-    /// Digits that are not all zeros, at most `max` of them.
-    #[inline(always)]
-    fn is_number(&self, max: u32) -> bool {
-        self.len <= max && self.word != ZEROS & low_bytes(self.len)
-    }
-
-    /// Series letters (never `I` or `O`), at most `max` of them.
-    #[inline(always)]
-    fn is_series(&self, max: u32) -> bool {
-        self.len <= max && !has_byte(self.word, b'I') && !has_byte(self.word, b'O')
-    }
-
-    /// The value of two digits.
-    #[inline(always)]
-    fn two_digits(&self) -> u32 {
-        (self.byte(0) - b'0') as u32 * 10 + (self.byte(1) - b'0') as u32
-    }
-
-    #[inline(always)]
-    fn is(&self, text: &[u8]) -> bool {
-        self.len as usize == text.len() && self.word == word_of(text)
-    }
-
-    #[inline(always)]
-    fn starts_with(&self, text: &[u8]) -> bool {
-        self.len as usize >= text.len() && self.word & low_bytes(text.len() as u32) == word_of(text)
-    }
-}
-
 impl Plate {
+    /// A placeholder to write a plate into.
+    pub(super) const EMPTY: Plate = Plate {
+        text: [0; 16],
+        form: Form(0),
+    };
+
     /// Parses a value as written, formatting aside; `None` if it is not a plate.
     #[inline]
     pub fn parse(s: &str) -> Option<Plate> {
-        match scan::shape(s.as_bytes()) {
-            Some(shape) => from_shape(&shape),
-            None => Plate::from_chars(&Chars::of(s)?),
+        #[cfg(target_arch = "x86_64")]
+        if scan::available() {
+            let mut plate = Plate::EMPTY;
+            // SAFETY: the processor has the instructions `scan::parse` is compiled for.
+            match unsafe { scan::parse(s.as_bytes(), &mut plate) } {
+                scan::Scan::Plate => return Some(plate),
+                scan::Scan::None => return None,
+                scan::Scan::General => {}
+            }
+        }
+        Plate::from_chars(&Chars::of(s)?)
+    }
+
+    /// Matches the letters and digits of a value against the plate formats, then without an
+    /// `IND` strip.
+    #[inline]
+    pub(crate) fn from_chars(chars: &Chars) -> Option<Plate> {
+        let mut plate = Plate::EMPTY;
+        match plate_of(chars.text, chars.len, chars.digits, &mut plate) {
+            true => Some(plate),
+            false => Plate::from_chars_without_ind(chars),
         }
     }
 
-    /// Matches the letters and digits of a value against the plate formats.
-    #[inline]
-    pub(crate) fn from_chars(chars: &Chars) -> Option<Plate> {
-        from_shape(&Shape::of(chars)?)
+    /// The second try of [`Plate::from_chars`], out of line: most values are plates or
+    /// garbage without an `IND` strip.
+    #[inline(never)]
+    fn from_chars_without_ind(chars: &Chars) -> Option<Plate> {
+        let rest = chars.without_ind()?;
+        let mut plate = Plate::EMPTY;
+        plate_of(rest.text, rest.len, rest.digits, &mut plate).then_some(plate)
     }
 
     /// [`Plate::parse`] without its fast first pass, to check that both agree.
@@ -284,35 +326,49 @@ impl Plate {
     }
 
     pub fn kind(&self) -> Kind {
-        self.kind
+        self.form.kind()
     }
 
     /// The canonical form, e.g. `RJ14CA0012`.
     #[inline]
     pub fn as_str(&self) -> &str {
-        // SAFETY: `text` holds only ASCII letters and digits (see `Writer`).
-        unsafe { std::str::from_utf8_unchecked(&self.text[..self.len as usize]) }
+        // SAFETY: `text` holds only ASCII letters and digits (see `plate_of`).
+        unsafe { std::str::from_utf8_unchecked(&self.text[..self.form.len()]) }
+    }
+
+    /// The canonical form in the first [`Plate::len`] bytes, zeros after.
+    #[inline]
+    pub fn padded(&self) -> &[u8; 16] {
+        &self.text
+    }
+
+    /// The length of the canonical form.
+    #[inline]
+    #[allow(clippy::len_without_is_empty)]
+    pub fn len(&self) -> usize {
+        self.form.len()
     }
 
     /// The groups of the canonical form, e.g. `RJ`, `14`, `CA`, `0012`.
     pub fn groups(&self) -> impl Iterator<Item = &[u8]> {
         let mut start = 0;
-        self.ends[..self.groups as usize].iter().map(move |&end| {
-            let group = &self.text[start..end as usize];
-            start = end as usize;
+        (0..self.form.groups()).map(move |i| {
+            let end = self.form.end(i);
+            let group = &self.text[start..end];
+            start = end;
             group
         })
     }
 
     fn group(&self, i: usize) -> &str {
-        let start = if i == 0 { 0 } else { self.ends[i - 1] as usize };
+        let start = if i == 0 { 0 } else { self.form.end(i - 1) };
         // SAFETY: as in `as_str`.
-        unsafe { std::str::from_utf8_unchecked(&self.text[start..self.ends[i] as usize]) }
+        unsafe { std::str::from_utf8_unchecked(&self.text[start..self.form.end(i)]) }
     }
 
     /// The state code of a standard or temporary plate (`RJ`); other kinds carry none.
     pub fn state(&self) -> Option<&str> {
-        match self.kind {
+        match self.form.kind() {
             Kind::Standard => Some(self.group(0)),
             Kind::Temporary => Some(self.group(2)),
             _ => None,
@@ -327,10 +383,10 @@ impl Plate {
 
     /// The registration office of a standard plate: state code and RTO part (`RJ14`, `DL3`).
     pub fn rto(&self) -> Option<&str> {
-        match self.kind {
+        match self.form.kind() {
             // SAFETY: as in `as_str`.
             Kind::Standard => {
-                Some(unsafe { std::str::from_utf8_unchecked(&self.text[..self.ends[1] as usize]) })
+                Some(unsafe { std::str::from_utf8_unchecked(&self.text[..self.form.end(1)]) })
             }
             _ => None,
         }
@@ -346,6 +402,17 @@ impl Plate {
         let n = (rto[2] - b'0') as usize * 10 + (rto[3] - b'0') as usize;
         RJ_DISTRICTS[n]
     }
+
+    /// Delhi writes its RTO part without zero padding (`DL3C`, `DL12C`): drops the padding
+    /// `0` of a standard plate's RTO part.
+    #[cold]
+    fn unpad_delhi(&mut self) {
+        self.text.copy_within(3.., 2);
+        self.text[15] = 0;
+        // One less for the length and for the end of every group from the RTO part on.
+        let ends_from_rto = (1..self.form.groups()).fold(1, |sum, i| sum | 1 << (24 + 8 * i));
+        self.form.0 -= ends_from_rto;
+    }
 }
 
 /// Rajasthan RTO numbers that are known offices, bit `n` for `RJnn`: the embedded office list
@@ -358,12 +425,6 @@ static RJ_RTOS: LazyLock<u128> = LazyLock::new(|| {
         .filter(|&n| n < 100);
     listed.chain(54..=59).fold(0, |bits, n| bits | 1 << n)
 });
-
-/// Whether `RJnn` is a known Rajasthan office.
-#[inline(always)]
-fn is_rajasthan_rto(n: u32) -> bool {
-    n < 100 && *RJ_RTOS >> n & 1 == 1
-}
 
 /// Rajasthan districts by RTO number (`RJ14` → index 14), from `reference::rto_district`.
 static RJ_DISTRICTS: LazyLock<[Option<&'static str>; 100]> =
@@ -396,7 +457,7 @@ fn state_entry(a: u8, b: u8) -> Option<&'static reference::StateCode> {
 /// Whether two uppercase letters are a state or UT code, current or old (`RJ`, `TS`).
 #[inline(always)]
 pub(crate) fn is_state_code(a: u8, b: u8) -> bool {
-    a.is_ascii_uppercase() && b.is_ascii_uppercase() && STATES[state_index(a, b)] != 0
+    a.is_ascii_uppercase() && b.is_ascii_uppercase() && TABLES.codes[code_index(a, b)] & STATE != 0
 }
 
 /// Series letters never use `I` or `O`.
@@ -405,280 +466,387 @@ pub(crate) fn is_series_letter(c: u8) -> bool {
     c.is_ascii_uppercase() && c != b'I' && c != b'O'
 }
 
-/// Writes a canonical plate group by group, in a register.
-struct Writer {
-    kind: Kind,
-    text: u128,
-    len: u32,
-    groups: u8,
-    ends: [u8; 8],
+// What a two-letter code is, as flags in `Tables::codes`.
+/// A state or UT code, current or old.
+const STATE: u8 = 1;
+/// `RJ`, whose RTO part must be a known office.
+const RAJASTHAN: u8 = 2;
+/// `DL`, whose RTO part is written without padding.
+const DELHI: u8 = 4;
+/// `BH`, the Bharat series.
+const BHARAT: u8 = 8;
+/// `CD`, `CC` or `UN`, a diplomatic plate.
+const DIPLOMATIC: u8 = 16;
+
+/// The index of two uppercase letters in `Tables::codes`. Any two bytes give an index in
+/// bounds, so a layout without a code can look one up at any position.
+#[inline(always)]
+fn code_index(a: u8, b: u8) -> usize {
+    ((a & 31) as usize) << 5 | (b & 31) as usize
 }
 
-impl Writer {
-    #[inline(always)]
-    fn new(kind: Kind) -> Self {
-        Writer {
-            kind,
-            text: 0,
-            len: 0,
-            groups: 0,
-            ends: [0; 8],
+/// Two-digit values from `lo` to `hi`, as a set of bits.
+const fn pairs(lo: u32, hi: u32) -> u128 {
+    (u128::MAX >> (127 - hi)) & !((1 << lo) - 1)
+}
+
+/// A check on one group of a format.
+#[derive(Clone, Copy, Debug)]
+enum Rule {
+    None,
+    /// Letters that are a two-letter code with these flags.
+    Code(u8),
+    /// Series letters: no `I` or `O`.
+    Series,
+    /// A number that is not all zeros.
+    NonZero,
+    /// An RTO part: not all zeros, and a known office on a Rajasthan plate.
+    Rto,
+    /// Digits whose first two (padded) are a value in the set.
+    Pair(u128),
+    /// Exactly this one letter.
+    Letter(u8),
+}
+
+/// One group of a plate format: letters or digits, of `min..=max` characters, zero-padded to
+/// `width` (digits; 0 keeps them as written).
+#[derive(Clone, Copy, Debug)]
+struct Group {
+    digits: bool,
+    min: u8,
+    max: u8,
+    width: u8,
+    rule: Rule,
+}
+
+const fn letters(min: u8, max: u8, rule: Rule) -> Group {
+    Group {
+        digits: false,
+        min,
+        max,
+        width: 0,
+        rule,
+    }
+}
+
+const fn digits(min: u8, max: u8, width: u8, rule: Rule) -> Group {
+    Group {
+        digits: true,
+        min,
+        max,
+        width,
+        rule,
+    }
+}
+
+/// The plate formats, group by group (see the module documentation).
+const FORMATS: &[(Kind, &[Group])] = &[
+    (
+        Kind::Standard,
+        &[
+            letters(2, 2, Rule::Code(STATE)),
+            digits(1, 2, 2, Rule::Rto),
+            letters(1, 3, Rule::Series),
+            digits(1, 4, 4, Rule::NonZero),
+        ],
+    ),
+    (
+        Kind::Bharat,
+        &[
+            digits(2, 2, 0, Rule::Pair(pairs(21, 99))),
+            letters(2, 2, Rule::Code(BHARAT)),
+            digits(1, 4, 4, Rule::NonZero),
+            letters(1, 2, Rule::Series),
+        ],
+    ),
+    (
+        Kind::Temporary,
+        &[
+            letters(1, 1, Rule::Letter(b'T')),
+            digits(4, 4, 0, Rule::Pair(pairs(1, 12))),
+            letters(2, 2, Rule::Code(STATE)),
+            digits(1, 4, 4, Rule::NonZero),
+            letters(1, 2, Rule::Series),
+        ],
+    ),
+    (
+        Kind::Old,
+        &[letters(3, 3, Rule::None), digits(1, 4, 4, Rule::NonZero)],
+    ),
+    (
+        Kind::Defence,
+        &[
+            digits(2, 2, 0, Rule::None),
+            letters(1, 1, Rule::None),
+            digits(6, 6, 0, Rule::None),
+            letters(1, 1, Rule::None),
+        ],
+    ),
+    (
+        Kind::Diplomatic,
+        &[
+            digits(1, 3, 3, Rule::NonZero),
+            letters(2, 2, Rule::Code(DIPLOMATIC)),
+            digits(1, 4, 4, Rule::NonZero),
+        ],
+    ),
+];
+
+/// A bit for a character position that is always past the end of a plate (zero): a group
+/// mask that never matches.
+const NOWHERE: u16 = 1 << 15;
+
+/// One format with one length for each of its groups: what to check, and how to write the
+/// canonical form. Masks are over the value's characters.
+#[derive(Clone, Copy, Debug)]
+pub(super) struct Layout {
+    /// Byte `i` of the canonical form is character `shuffle[i]` of the value, or zero where
+    /// the high bit is set (padding, and past the end).
+    shuffle: [u8; 16],
+    /// `0` where the canonical form is padded, zero elsewhere.
+    pad: [u8; 16],
+    /// The same for the four bytes checked by table: a two-letter code, then the first two
+    /// digits of a group as in the canonical form (zero-padded).
+    probe: [u8; 16],
+    probe_pad: [u8; 16],
+    form: Form,
+    /// Characters that must not be `I` or `O`.
+    series: u16,
+    /// Two groups of digits that must not be all zeros.
+    nonzero: [u16; 2],
+    /// The flags the two-letter code must have (none: any two bytes).
+    code: u8,
+    /// The first eight characters, masked, must be `letter`.
+    letter_mask: u64,
+    letter: u64,
+    /// The values the two digits may have (`pairs_rajasthan` on a plate whose code is `RJ`).
+    pairs: u128,
+    pairs_rajasthan: u128,
+}
+
+/// The layouts by signature, and the two-letter codes.
+pub(super) struct Tables {
+    /// Index into `layouts` by signature (see [`signature`]); 0 for none.
+    signatures: Box<[u8; 1 << (MAX_PLATE + 1)]>,
+    layouts: Vec<Layout>,
+    /// Flags of each two-letter code, by [`code_index`].
+    codes: [u8; 1024],
+}
+
+/// The signature of `len <= MAX_PLATE` characters with `digits` set for the digits: the
+/// digit mask with a bit past the end, which tells the length.
+#[inline(always)]
+fn signature(len: u32, digits: u32) -> usize {
+    (digits | 1 << len) as usize
+}
+
+pub(super) static TABLES: LazyLock<Tables> = LazyLock::new(|| {
+    let mut codes = [0u8; 1024];
+    for state in reference::STATE_CODES.iter() {
+        if let &[a, b] = state.code.as_bytes() {
+            codes[code_index(a, b)] |= STATE;
+        }
+    }
+    codes[code_index(b'R', b'J')] |= RAJASTHAN;
+    codes[code_index(b'D', b'L')] |= DELHI;
+    codes[code_index(b'B', b'H')] |= BHARAT;
+    for code in [b"CD", b"CC", b"UN"] {
+        codes[code_index(code[0], code[1])] |= DIPLOMATIC;
+    }
+    let mut tables = Tables {
+        signatures: Box::new([0; 1 << (MAX_PLATE + 1)]),
+        // Index 0 stands for no layout.
+        layouts: vec![Layout::new(Kind::Old)],
+        codes,
+    };
+    for &(kind, groups) in FORMATS {
+        let mut lens = [0u8; 8];
+        tables.add_layouts(kind, groups, &mut lens, 0);
+    }
+    tables
+});
+
+impl Tables {
+    /// Adds a layout for every length of the groups from `groups[at]` on.
+    fn add_layouts(&mut self, kind: Kind, groups: &[Group], lens: &mut [u8; 8], at: usize) {
+        if at == groups.len() {
+            let layout = Layout::of(kind, groups, &lens[..at]);
+            let (len, digits) =
+                groups
+                    .iter()
+                    .zip(lens.iter())
+                    .fold((0, 0), |(len, mask), (g, &n)| {
+                        let group_mask = if g.digits {
+                            ((1u32 << n) - 1) << len
+                        } else {
+                            0
+                        };
+                        (len + n as u32, mask | group_mask)
+                    });
+            let slot = &mut self.signatures[signature(len, digits)];
+            assert_eq!(*slot, 0, "two plate layouts with one signature");
+            *slot = u8::try_from(self.layouts.len()).expect("at most 255 layouts");
+            self.layouts.push(layout);
+            return;
+        }
+        for n in groups[at].min..=groups[at].max {
+            lens[at] = n;
+            self.add_layouts(kind, groups, lens, at + 1);
+        }
+    }
+}
+
+impl Layout {
+    /// A layout that checks nothing and writes nothing.
+    fn new(kind: Kind) -> Layout {
+        Layout {
+            shuffle: [0x80; 16],
+            pad: [0; 16],
+            probe: [0x80; 16],
+            probe_pad: [0; 16],
+            form: Form::new(kind),
+            series: 0,
+            nonzero: [NOWHERE; 2],
+            code: 0,
+            letter_mask: 0,
+            letter: 0,
+            pairs: u128::MAX,
+            pairs_rajasthan: u128::MAX,
         }
     }
 
-    /// Appends the `len` low bytes of `word`, which is zero above them.
-    #[inline(always)]
-    fn word(&mut self, word: u64, len: u32) {
-        self.text |= (word as u128) << (8 * (self.len & 15));
-        self.len += len;
-        self.ends[(self.groups & 7) as usize] = self.len as u8;
-        self.groups += 1;
+    /// The layout of `groups` with these lengths.
+    fn of(kind: Kind, groups: &[Group], lens: &[u8]) -> Layout {
+        let mut layout = Layout::new(kind);
+        let (mut from, mut to) = (0u8, 0u8);
+        let mut nonzero = 0;
+        for (group, &n) in groups.iter().zip(lens) {
+            let width = group.width.max(n);
+            let chars = ((1u16 << n) - 1) << from;
+            let padding = width - n;
+            for i in 0..width {
+                let out = (to + i) as usize;
+                if i < padding {
+                    layout.pad[out] = b'0';
+                } else {
+                    layout.shuffle[out] = from + i - padding;
+                }
+            }
+            // The first two digits of this group, as in the canonical form.
+            let probe_pair = |layout: &mut Layout| {
+                let at = to as usize;
+                layout.probe[2..4].copy_from_slice(&layout.shuffle[at..at + 2]);
+                layout.probe_pad[2..4].copy_from_slice(&layout.pad[at..at + 2]);
+            };
+            match group.rule {
+                Rule::None => {}
+                Rule::Code(flags) => {
+                    layout.probe[..2].copy_from_slice(&[from, from + 1]);
+                    layout.code = flags;
+                }
+                Rule::Series => layout.series |= chars,
+                Rule::NonZero | Rule::Rto => {
+                    layout.nonzero[nonzero] = chars;
+                    nonzero += 1;
+                    if let Rule::Rto = group.rule {
+                        probe_pair(&mut layout);
+                        layout.pairs_rajasthan = *RJ_RTOS;
+                    }
+                }
+                Rule::Pair(set) => {
+                    probe_pair(&mut layout);
+                    layout.pairs = set;
+                    layout.pairs_rajasthan = set;
+                }
+                Rule::Letter(c) => {
+                    layout.letter_mask |= 0xFF << (8 * from);
+                    layout.letter |= (c as u64) << (8 * from);
+                }
+            }
+            from += n;
+            to += width;
+            layout.form.push(to);
+        }
+        layout
+    }
+}
+
+/// The byte-wise operations [`plate_of`] needs, on 16 characters: plain Rust here, SSSE3
+/// instructions in [`scan`].
+pub(super) trait Lanes: Copy {
+    /// The first eight bytes as a word.
+    fn low(self) -> u64;
+    /// Bit `i` set where byte `i` is `c`.
+    fn eq(self, c: u8) -> u32;
+    /// Byte `i` becomes byte `control[i]`, or zero where its high bit is set, then `| pad[i]`.
+    fn shuffle(self, control: &[u8; 16], pad: &[u8; 16]) -> Self;
+    fn store(self, to: &mut [u8; 16]);
+}
+
+impl Lanes for [u8; 16] {
+    fn low(self) -> u64 {
+        u64::from_le_bytes(self[..8].try_into().unwrap())
     }
 
-    /// Appends a run as it is.
-    #[inline(always)]
-    fn run(&mut self, run: Run) {
-        self.word(run.word, run.len);
+    fn eq(self, c: u8) -> u32 {
+        self.iter()
+            .enumerate()
+            .fold(0, |mask, (i, &b)| mask | ((b == c) as u32) << i)
     }
 
-    /// Appends a run of digits left-padded with zeros to `width <= 4` (`run.len <= width`).
-    #[inline(always)]
-    fn padded(&mut self, run: Run, width: u32) {
-        let pad = 8 * (width - run.len);
-        self.word(run.word << pad | ZEROS & ((1 << pad) - 1), width);
-    }
-
-    #[inline(always)]
-    fn done(self) -> Option<Plate> {
-        Some(Plate {
-            text: self.text.to_le_bytes(),
-            len: self.len as u8,
-            kind: self.kind,
-            groups: self.groups,
-            ends: self.ends,
+    fn shuffle(self, control: &[u8; 16], pad: &[u8; 16]) -> Self {
+        std::array::from_fn(|i| match control[i] {
+            from @ 0..16 => self[from as usize] | pad[i],
+            _ => pad[i],
         })
     }
-}
 
-/// A value as runs of letters and digits: run `i` is the `lens[i]` bytes of `text` (in
-/// little-endian order) from `starts[i]`, uppercased. Runs alternate between letters and
-/// digits; bytes between runs (separators, when the shape comes from [`scan::shape`]) are
-/// ignored. Kept in a register: runs are read off with shifts, never through memory.
-#[derive(Clone, Copy, Debug)]
-pub(crate) struct Shape {
-    pub(crate) text: u128,
-    pub(crate) starts: [u8; MAX_RUNS],
-    pub(crate) lens: [u8; MAX_RUNS],
-    pub(crate) runs: u32,
-    pub(crate) digit_first: bool,
-}
-
-impl Shape {
-    /// The runs of a value's letters and digits; `None` for none or more than [`MAX_RUNS`].
-    #[inline(always)]
-    fn of(chars: &Chars) -> Option<Shape> {
-        let len = chars.len;
-        if len == 0 {
-            return None;
-        }
-        // Bit i (i >= 1) is set where character i starts a new run.
-        let all = (1u32 << len) - 1;
-        let mut starts = (chars.digits ^ (chars.digits << 1)) & all & !1;
-        let runs = starts.count_ones() + 1;
-        if runs as usize > MAX_RUNS {
-            return None;
-        }
-        let mut shape = Shape {
-            text: u128::from_le_bytes(chars.buf[..16].try_into().unwrap()),
-            starts: [0; MAX_RUNS],
-            lens: [0; MAX_RUNS],
-            runs,
-            digit_first: chars.digits & 1 == 1,
-        };
-        let mut start = 0;
-        for i in 0..runs as usize {
-            let end = if starts == 0 {
-                len
-            } else {
-                starts.trailing_zeros()
-            };
-            starts &= starts.wrapping_sub(1);
-            shape.starts[i] = start as u8;
-            shape.lens[i] = (end - start) as u8;
-            start = end;
-        }
-        Some(shape)
-    }
-
-    /// Run `i`.
-    #[inline(always)]
-    fn run(&self, i: usize) -> Run {
-        Run::at(self.text, self.starts[i] as u32, self.lens[i] as u32)
-    }
-
-    /// Without the `IND` strip of a high-security plate, read along with the plate: `None` if
-    /// the value does not start with `IND` followed by more.
-    #[inline(always)]
-    fn without_ind(&self) -> Option<Shape> {
-        let first = self.run(0);
-        if self.digit_first || first.len < 3 || !first.starts_with(b"IND") {
-            return None;
-        }
-        let mut rest = *self;
-        if first.len > 3 {
-            rest.starts[0] += 3;
-            rest.lens[0] -= 3;
-        } else if self.runs > 1 {
-            rest.starts.copy_within(1.., 0);
-            rest.lens.copy_within(1.., 0);
-            rest.runs -= 1;
-            rest.digit_first = true;
-        } else {
-            return None;
-        }
-        Some(rest)
+    fn store(self, to: &mut [u8; 16]) {
+        *to = self;
     }
 }
 
-/// Matches the run shape of a value against the plate formats, then without an `IND` strip.
+/// Writes to `plate` the plate of the `len` characters `text` (zeros after them) whose digits
+/// are marked in `digits`, if their signature has a layout and it checks out; `false` if not.
 #[inline(always)]
-fn from_shape(shape: &Shape) -> Option<Plate> {
-    match from_runs(shape) {
-        Some(plate) => Some(plate),
-        None => from_shape_without_ind(shape),
+pub(super) fn plate_of<L: Lanes>(text: L, len: u32, digits: u32, plate: &mut Plate) -> bool {
+    if len > MAX_PLATE {
+        return false;
     }
-}
-
-/// The second try of [`from_shape`], out of line: most values are plates or garbage without
-/// an `IND` strip.
-#[inline(never)]
-fn from_shape_without_ind(shape: &Shape) -> Option<Plate> {
-    from_runs(&shape.without_ind()?)
-}
-
-#[inline(always)]
-fn from_runs(shape: &Shape) -> Option<Plate> {
-    let r = |i| shape.run(i);
-    match (shape.runs, shape.digit_first) {
-        (4, false) => standard(r(0), r(1), r(2), r(3)),
-        (4, true) => bharat(r(0), r(1), r(2), r(3)).or_else(|| defence(r(0), r(1), r(2), r(3))),
-        (5, false) => temporary(r(0), r(1), r(2), r(3), r(4)),
-        (3, true) => diplomatic(r(0), r(1), r(2)),
-        (2, false) => old(r(0), r(1)),
-        _ => None,
+    let tables = &*TABLES;
+    let index = tables.signatures[signature(len, digits)];
+    if index == 0 {
+        return false;
     }
-}
-
-/// `SS NN X[XX] NNNN`.
-#[inline(always)]
-fn standard(state: Run, rto: Run, letters: Run, digits: Run) -> Option<Plate> {
-    if state.len != 2
-        || !is_state_code(state.byte(0), state.byte(1))
-        || !rto.is_number(2)
-        || !letters.is_series(3)
-        || !digits.is_number(4)
-    {
-        return None;
-    }
-    if state.is(b"RJ") {
-        let n = match rto.len {
-            1 => (rto.byte(0) - b'0') as u32,
-            _ => rto.two_digits(),
-        };
-        if !is_rajasthan_rto(n) {
-            return None;
-        }
-    }
-    let mut w = Writer::new(Kind::Standard);
-    w.run(state);
-    if state.is(b"DL") {
-        // Delhi writes its RTO part without zero padding: DL3C, DL12C.
-        if rto.len == 2 && rto.byte(0) == b'0' {
-            w.word(rto.word >> 8, 1);
-        } else {
-            w.run(rto);
-        }
+    let layout = &tables.layouts[index as usize];
+    let [a, b, tens, ones] =
+        (text.shuffle(&layout.probe, &layout.probe_pad).low() as u32).to_le_bytes();
+    let code = tables.codes[code_index(a, b)];
+    let pair = (tens.wrapping_sub(b'0') as u32 * 10).wrapping_add(ones.wrapping_sub(b'0') as u32);
+    let pairs = if code & RAJASTHAN != 0 {
+        layout.pairs_rajasthan
     } else {
-        w.padded(rto, 2);
+        layout.pairs
+    };
+    let zeros = text.eq(b'0') as u16;
+    // All checks at once: each is a few operations, cheaper than a branch that might miss.
+    let ok = ((text.eq(b'I') | text.eq(b'O')) as u16 & layout.series == 0)
+        & (zeros & layout.nonzero[0] != layout.nonzero[0])
+        & (zeros & layout.nonzero[1] != layout.nonzero[1])
+        & (code & layout.code == layout.code)
+        & (text.low() & layout.letter_mask == layout.letter)
+        & (pairs >> (pair & 127) & 1 == 1);
+    if !ok {
+        return false;
     }
-    w.run(letters);
-    w.padded(digits, 4);
-    w.done()
-}
-
-/// `YY BH NNNN XX`.
-fn bharat(year: Run, bh: Run, digits: Run, letters: Run) -> Option<Plate> {
-    if year.len != 2 || year.two_digits() < 21 || !bh.is(b"BH") {
-        return None;
+    text.shuffle(&layout.shuffle, &layout.pad)
+        .store(&mut plate.text);
+    plate.form = layout.form;
+    // The probed digits of a standard plate are its padded RTO part.
+    if code & DELHI != 0 && layout.form.kind() == Kind::Standard && tens == b'0' {
+        plate.unpad_delhi();
     }
-    if !digits.is_number(4) || !letters.is_series(2) {
-        return None;
-    }
-    let mut w = Writer::new(Kind::Bharat);
-    w.run(year);
-    w.run(bh);
-    w.padded(digits, 4);
-    w.run(letters);
-    w.done()
-}
-
-/// `YY X NNNNNN X`.
-fn defence(year: Run, class: Run, serial: Run, check: Run) -> Option<Plate> {
-    if year.len != 2 || class.len != 1 || serial.len != 6 || check.len != 1 {
-        return None;
-    }
-    let mut w = Writer::new(Kind::Defence);
-    w.run(year);
-    w.run(class);
-    w.run(serial);
-    w.run(check);
-    w.done()
-}
-
-/// `T MMYY SS NNNN X[X]`.
-fn temporary(t: Run, mmyy: Run, state: Run, digits: Run, letters: Run) -> Option<Plate> {
-    if !t.is(b"T") || mmyy.len != 4 || state.len != 2 {
-        return None;
-    }
-    if !is_state_code(state.byte(0), state.byte(1)) || !(1..=12).contains(&mmyy.two_digits()) {
-        return None;
-    }
-    if !digits.is_number(4) || !letters.is_series(2) {
-        return None;
-    }
-    let mut w = Writer::new(Kind::Temporary);
-    w.run(t);
-    w.run(mmyy);
-    w.run(state);
-    w.padded(digits, 4);
-    w.run(letters);
-    w.done()
-}
-
-/// `NNN CD|CC|UN NNNN`.
-fn diplomatic(country: Run, code: Run, digits: Run) -> Option<Plate> {
-    if !(code.is(b"CD") || code.is(b"CC") || code.is(b"UN")) {
-        return None;
-    }
-    if !country.is_number(3) || !digits.is_number(4) {
-        return None;
-    }
-    let mut w = Writer::new(Kind::Diplomatic);
-    w.padded(country, 3);
-    w.run(code);
-    w.padded(digits, 4);
-    w.done()
-}
-
-/// `XXX NNNN`.
-fn old(letters: Run, digits: Run) -> Option<Plate> {
-    if letters.len != 3 || !digits.is_number(4) {
-        return None;
-    }
-    let mut w = Writer::new(Kind::Old);
-    w.run(letters);
-    w.padded(digits, 4);
-    w.done()
+    true
 }
 
 #[cfg(test)]
@@ -766,9 +934,32 @@ mod tests {
 
     #[test]
     fn rajasthan_offices_are_rj01_to_rj60() {
-        let known: Vec<u32> = (0..100).filter(|&n| is_rajasthan_rto(n)).collect();
+        let known: Vec<u32> = (0..128).filter(|&n| *RJ_RTOS >> n & 1 == 1).collect();
         assert_eq!(known, (1..=60).collect::<Vec<u32>>());
-        assert!(!is_rajasthan_rto(100));
+    }
+
+    #[test]
+    fn one_layout_per_signature() {
+        // Building the table asserts that no two layouts share a signature.
+        let tables = &*TABLES;
+        let formats: usize = FORMATS
+            .iter()
+            .map(|(_, groups)| {
+                groups
+                    .iter()
+                    .map(|g| (g.max - g.min + 1) as usize)
+                    .product::<usize>()
+            })
+            .sum();
+        assert_eq!(tables.layouts.len(), formats + 1);
+        let standard = &tables.layouts[tables.signatures[signature(8, 0b1100_1100)] as usize];
+        assert_eq!(standard.form.kind(), Kind::Standard);
+        assert_eq!(standard.shuffle[..10], [0, 1, 2, 3, 4, 5, 0x80, 0x80, 6, 7]);
+        assert_eq!(standard.pad[..10], [0, 0, 0, 0, 0, 0, b'0', b'0', 0, 0]);
+        let ends: Vec<usize> = (0..standard.form.groups())
+            .map(|i| standard.form.end(i))
+            .collect();
+        assert_eq!((standard.form.len(), ends), (10, vec![2, 4, 6, 10]));
     }
 
     #[test]
