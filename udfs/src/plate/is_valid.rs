@@ -2,6 +2,7 @@
 
 use std::sync::{Arc, LazyLock};
 
+use arrow::array::BooleanBuilder;
 use arrow::datatypes::DataType;
 use datafusion::common::Result;
 use datafusion::logical_expr::{
@@ -10,7 +11,7 @@ use datafusion::logical_expr::{
 use datafusion_macros::user_doc;
 
 use super::Plate;
-use crate::kernel::{self, ToBool};
+use crate::kernel::{self, Kernel};
 
 #[user_doc(
     doc_section(label = "Plate Functions"),
@@ -53,15 +54,41 @@ impl ScalarUDFImpl for PlateIsValid {
     }
 
     fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
-        kernel::evaluate(
-            &mut ToBool(|s: &str| Some(Plate::parse(s).is_some())),
-            &args.args[0],
-        )
+        kernel::evaluate(&mut IsValid, &args.args[0])
     }
 
     fn documentation(&self) -> Option<&Documentation> {
         self.doc()
     }
+}
+
+/// The kernel: whether each value is a plate.
+struct IsValid;
+
+impl Kernel for IsValid {
+    type Builder = BooleanBuilder;
+
+    fn builder(rows: usize, _bytes: usize) -> BooleanBuilder {
+        BooleanBuilder::with_capacity(rows)
+    }
+
+    #[inline(always)]
+    fn append(&mut self, value: &str, out: &mut BooleanBuilder) {
+        out.append_value(Plate::parse(value).is_some());
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[inline(always)]
+    unsafe fn append_ssse3(&mut self, value: &str, out: &mut BooleanBuilder) {
+        // SAFETY: the processor has SSSE3 and POPCNT (the contract of `append_ssse3`).
+        out.append_value(unsafe { Plate::parse_ssse3_inline(value) }.is_some());
+    }
+
+    fn append_null(out: &mut BooleanBuilder) {
+        out.append_null();
+    }
+
+    const SSSE3: bool = true;
 }
 
 /// The shared instance.

@@ -10,7 +10,7 @@ use datafusion::logical_expr::{
 use datafusion_macros::user_doc;
 
 use super::Plate;
-use crate::kernel::{self, ToStr};
+use crate::kernel::{self, Kernel, ShortStrBuilder};
 
 #[user_doc(
     doc_section(label = "Plate Functions"),
@@ -56,12 +56,41 @@ impl ScalarUDFImpl for PlateNormalize {
     }
 
     fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
-        kernel::evaluate(&mut ToStr(Plate::parse), &args.args[0])
+        kernel::evaluate(&mut Normalize, &args.args[0])
     }
 
     fn documentation(&self) -> Option<&Documentation> {
         self.doc()
     }
+}
+
+/// The kernel: each value's canonical form, or NULL.
+struct Normalize;
+
+impl Kernel for Normalize {
+    type Builder = ShortStrBuilder;
+
+    fn builder(rows: usize, _bytes: usize) -> ShortStrBuilder {
+        ShortStrBuilder::with_capacity(rows)
+    }
+
+    #[inline(always)]
+    fn append(&mut self, value: &str, out: &mut ShortStrBuilder) {
+        out.append_option(Plate::parse(value).as_ref());
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[inline(always)]
+    unsafe fn append_ssse3(&mut self, value: &str, out: &mut ShortStrBuilder) {
+        // SAFETY: the processor has SSSE3 and POPCNT (the contract of `append_ssse3`).
+        out.append_option(unsafe { Plate::parse_ssse3_inline(value) }.as_ref());
+    }
+
+    fn append_null(out: &mut ShortStrBuilder) {
+        out.append_null();
+    }
+
+    const SSSE3: bool = true;
 }
 
 /// The shared instance.

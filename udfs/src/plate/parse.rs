@@ -35,6 +35,7 @@ use std::sync::LazyLock;
 
 #[cfg(target_arch = "x86_64")]
 use super::scan;
+use crate::kernel::ShortStr;
 use crate::reference;
 
 /// Letters and digits kept from one value at most: the longest plate (temporary, 13) plus `IND`.
@@ -270,6 +271,19 @@ impl PartialEq for Plate {
 
 impl Eq for Plate {}
 
+// SAFETY: `text` holds the canonical form, ASCII letters and digits, then zeros.
+unsafe impl ShortStr for Plate {
+    #[inline(always)]
+    fn padded(&self) -> &[u8; 16] {
+        &self.text
+    }
+
+    #[inline(always)]
+    fn byte_len(&self) -> usize {
+        self.form.len()
+    }
+}
+
 impl AsRef<str> for Plate {
     fn as_ref(&self) -> &str {
         self.as_str()
@@ -288,15 +302,37 @@ impl Plate {
     pub fn parse(s: &str) -> Option<Plate> {
         #[cfg(target_arch = "x86_64")]
         if scan::available() {
-            let mut plate = Plate::EMPTY;
-            // SAFETY: the processor has the instructions `scan::parse` is compiled for.
-            match unsafe { scan::parse(s.as_bytes(), &mut plate) } {
-                scan::Scan::Plate => return Some(plate),
-                scan::Scan::None => return None,
-                scan::Scan::General => {}
-            }
+            // SAFETY: the processor has the instructions `parse_ssse3` is compiled for.
+            return unsafe { Plate::parse_ssse3(s) };
         }
         Plate::from_chars(&Chars::of(s)?)
+    }
+
+    /// [`Plate::parse`] compiled for SSSE3 and POPCNT.
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "ssse3,popcnt")]
+    fn parse_ssse3(s: &str) -> Option<Plate> {
+        // SAFETY: this function is compiled for, and only called on, processors with them.
+        unsafe { Plate::parse_ssse3_inline(s) }
+    }
+
+    /// [`Plate::parse`] on a processor with SSSE3 and POPCNT, always inlined: for loops
+    /// compiled for them (see [`Kernel::SSSE3`](crate::kernel::Kernel::SSSE3)), where the fast
+    /// pass becomes part of the loop. Elsewhere each vector instruction would be a call.
+    ///
+    /// # Safety
+    ///
+    /// The processor must have SSSE3 and POPCNT.
+    #[cfg(target_arch = "x86_64")]
+    #[inline(always)]
+    pub(crate) unsafe fn parse_ssse3_inline(s: &str) -> Option<Plate> {
+        let mut plate = Plate::EMPTY;
+        // SAFETY: the caller's processor has the instructions `scan::parse` uses.
+        match unsafe { scan::parse(s.as_bytes(), &mut plate) } {
+            scan::Scan::Plate => Some(plate),
+            scan::Scan::None => None,
+            scan::Scan::General => Plate::from_chars(&Chars::of(s)?),
+        }
     }
 
     /// Matches the letters and digits of a value against the plate formats, then without an
@@ -334,19 +370,6 @@ impl Plate {
     pub fn as_str(&self) -> &str {
         // SAFETY: `text` holds only ASCII letters and digits (see `plate_of`).
         unsafe { std::str::from_utf8_unchecked(&self.text[..self.form.len()]) }
-    }
-
-    /// The canonical form in the first [`Plate::len`] bytes, zeros after.
-    #[inline]
-    pub fn padded(&self) -> &[u8; 16] {
-        &self.text
-    }
-
-    /// The length of the canonical form.
-    #[inline]
-    #[allow(clippy::len_without_is_empty)]
-    pub fn len(&self) -> usize {
-        self.form.len()
     }
 
     /// The groups of the canonical form, e.g. `RJ`, `14`, `CA`, `0012`.
@@ -486,6 +509,11 @@ fn code_index(a: u8, b: u8) -> usize {
 }
 
 /// Two-digit values from `lo` to `hi`, as a set of bits.
+/// A set of two-digit values as two words, values 0-63 and 64-127.
+fn words(set: u128) -> [u64; 2] {
+    [set as u64, (set >> 64) as u64]
+}
+
 const fn pairs(lo: u32, hi: u32) -> u128 {
     (u128::MAX >> (127 - hi)) & !((1 << lo) - 1)
 }
@@ -619,9 +647,9 @@ pub(super) struct Layout {
     /// The first eight characters, masked, must be `letter`.
     letter_mask: u64,
     letter: u64,
-    /// The values the two digits may have (`pairs_rajasthan` on a plate whose code is `RJ`).
-    pairs: u128,
-    pairs_rajasthan: u128,
+    /// The values the two digits may have, as bits of two words: `pairs[0]` on most plates,
+    /// `pairs[1]` on a plate whose code is `RJ`.
+    pairs: [[u64; 2]; 2],
 }
 
 /// The layouts by signature, and the two-letter codes.
@@ -710,8 +738,7 @@ impl Layout {
             code: 0,
             letter_mask: 0,
             letter: 0,
-            pairs: u128::MAX,
-            pairs_rajasthan: u128::MAX,
+            pairs: [[u64::MAX; 2]; 2],
         }
     }
 
@@ -750,13 +777,12 @@ impl Layout {
                     nonzero += 1;
                     if let Rule::Rto = group.rule {
                         probe_pair(&mut layout);
-                        layout.pairs_rajasthan = *RJ_RTOS;
+                        layout.pairs[1] = words(*RJ_RTOS);
                     }
                 }
                 Rule::Pair(set) => {
                     probe_pair(&mut layout);
-                    layout.pairs = set;
-                    layout.pairs_rajasthan = set;
+                    layout.pairs = [words(set); 2];
                 }
                 Rule::Letter(c) => {
                     layout.letter_mask |= 0xFF << (8 * from);
@@ -823,11 +849,7 @@ pub(super) fn plate_of<L: Lanes>(text: L, len: u32, digits: u32, plate: &mut Pla
         (text.shuffle(&layout.probe, &layout.probe_pad).low() as u32).to_le_bytes();
     let code = tables.codes[code_index(a, b)];
     let pair = (tens.wrapping_sub(b'0') as u32 * 10).wrapping_add(ones.wrapping_sub(b'0') as u32);
-    let pairs = if code & RAJASTHAN != 0 {
-        layout.pairs_rajasthan
-    } else {
-        layout.pairs
-    };
+    let pairs = layout.pairs[(code & RAJASTHAN != 0) as usize][(pair >> 6) as usize & 1];
     let zeros = text.eq(b'0') as u16;
     // All checks at once: each is a few operations, cheaper than a branch that might miss.
     let ok = ((text.eq(b'I') | text.eq(b'O')) as u16 & layout.series == 0)
@@ -835,7 +857,7 @@ pub(super) fn plate_of<L: Lanes>(text: L, len: u32, digits: u32, plate: &mut Pla
         & (zeros & layout.nonzero[1] != layout.nonzero[1])
         & (code & layout.code == layout.code)
         & (text.low() & layout.letter_mask == layout.letter)
-        & (pairs >> (pair & 127) & 1 == 1);
+        & (pairs >> (pair & 63) & 1 == 1);
     if !ok {
         return false;
     }

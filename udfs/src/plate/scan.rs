@@ -16,8 +16,6 @@ use super::parse::{Lanes, MAX_PLATE, Plate, plate_of};
 /// Values longer than this are left to the byte-by-byte path.
 const MAX_BYTES: usize = 16;
 
-const HIGH: u64 = 0x8080_8080_8080_8080;
-
 /// Whether this processor has the instructions [`parse`] is compiled for.
 #[inline(always)]
 pub(super) fn available() -> bool {
@@ -124,20 +122,60 @@ impl Lanes for Vector {
     }
 }
 
-/// Bytes of `v` in `lo..=hi`, as 0xFF; the bytes must be ASCII, so that signed comparisons
-/// order them as unsigned ones would.
-#[target_feature(enable = "ssse3")]
-fn within(v: __m128i, lo: u8, hi: u8) -> __m128i {
-    _mm_and_si128(
-        _mm_cmpgt_epi8(v, _mm_set1_epi8(lo as i8 - 1)),
-        _mm_cmplt_epi8(v, _mm_set1_epi8(hi as i8 + 1)),
-    )
-}
+// Classes of ASCII bytes, as bits: a byte's class is `LOW_NIBBLE[b & 15] & HIGH_NIBBLE[b >> 4]`,
+// two table lookups that `pshufb` makes for 16 bytes at once.
+const DIGIT: u8 = 1 << 0;
+/// `A`-`O`, `a`-`o`: high nibble 4 or 6, low nibble 1-15.
+const LETTER_A: u8 = 1 << 1;
+/// `P`-`Z`, `p`-`z`: high nibble 5 or 7, low nibble 0-10.
+const LETTER_P: u8 = 1 << 2;
+/// Space, `-`, `.`, `/`.
+const PUNCTUATION: u8 = 1 << 3;
+/// Tab, line feed, carriage return.
+const CONTROL: u8 = 1 << 4;
+const UNDERSCORE: u8 = 1 << 5;
+const KEPT: u8 = DIGIT | LETTER_A | LETTER_P;
 
-#[target_feature(enable = "ssse3")]
-fn is(v: __m128i, c: u8) -> __m128i {
-    _mm_cmpeq_epi8(v, _mm_set1_epi8(c as i8))
-}
+static LOW_NIBBLE: [u8; 16] = {
+    let mut table = [0u8; 16];
+    let mut lo = 0;
+    while lo < 16 {
+        let mut class = 0;
+        if lo <= 9 {
+            class |= DIGIT;
+        }
+        if lo >= 1 {
+            class |= LETTER_A;
+        }
+        if lo <= 10 {
+            class |= LETTER_P;
+        }
+        if matches!(lo, 0x0 | 0xD | 0xE | 0xF) {
+            class |= PUNCTUATION;
+        }
+        if matches!(lo, 0x9 | 0xA | 0xD) {
+            class |= CONTROL;
+        }
+        if lo == 0xF {
+            class |= UNDERSCORE;
+        }
+        table[lo] = class;
+        lo += 1;
+    }
+    table
+};
+
+static HIGH_NIBBLE: [u8; 16] = {
+    let mut table = [0u8; 16];
+    table[0x0] = CONTROL;
+    table[0x2] = PUNCTUATION;
+    table[0x3] = DIGIT;
+    table[0x4] = LETTER_A;
+    table[0x5] = LETTER_P | UNDERSCORE;
+    table[0x6] = LETTER_A;
+    table[0x7] = LETTER_P;
+    table
+};
 
 /// What [`parse`] found.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -153,51 +191,74 @@ pub(super) enum Scan {
 /// Reads a value into `plate`. The plate is written through a reference, not returned in an
 /// `Option`: that way it is stored as two 16-byte words, which the caller reads back as such
 /// at full speed.
-#[target_feature(enable = "ssse3,popcnt")]
-pub(super) fn parse(bytes: &[u8], plate: &mut Plate) -> Scan {
+///
+/// Always inlined, without target features of its own, so that it becomes part of the
+/// caller's loop; that loop should be compiled for SSSE3 and POPCNT (see
+/// [`kernel::WithSsse3`](crate::kernel::WithSsse3)), or each vector instruction is a call.
+///
+/// # Safety
+///
+/// The processor must have SSSE3 and POPCNT ([`available`]).
+#[inline(always)]
+pub(super) unsafe fn parse(bytes: &[u8], plate: &mut Plate) -> Scan {
     let n = bytes.len();
     if n > MAX_BYTES {
         return Scan::General;
     }
     let [lo, hi] = load(bytes);
-    if (lo | hi) & HIGH != 0 {
-        return Scan::General;
-    }
-    let v = _mm_set_epi64x(hi as i64, lo as i64);
-    let lower = within(v, b'a', b'z');
-    let letters = _mm_movemask_epi8(within(_mm_or_si128(v, _mm_set1_epi8(0x20)), b'a', b'z'));
-    let digits = _mm_movemask_epi8(within(v, b'0', b'9'));
-    let separators = _mm_movemask_epi8(_mm_or_si128(
-        _mm_or_si128(within(v, b'-', b'/'), within(v, b'\t', b'\n')),
-        _mm_or_si128(_mm_or_si128(is(v, b'\r'), is(v, b' ')), is(v, b'_')),
-    ));
-    let kept = (letters | digits) as u32;
-    // A byte that is no letter, digit or formatting: no plate (as `Chars::of` finds).
-    if kept | separators as u32 != (1u32 << n) - 1 {
-        return Scan::None;
-    }
-    let count = kept.count_ones();
-    if count > MAX_PLATE {
-        return Scan::General;
-    }
-    let upper = _mm_sub_epi8(v, _mm_and_si128(lower, _mm_set1_epi8(0x20)));
-    // Each half's letters and digits to its start, then the second half next to the first.
-    let (low, high) = ((kept & 0xFF) as usize, (kept >> 8) as usize);
-    let gather = _mm_set_epi64x(
-        (GATHER[high] + 0x0808_0808_0808_0808) as i64,
-        GATHER[low] as i64,
-    );
-    // SAFETY: the load reads the 16 bytes of one table entry.
-    let close = unsafe { _mm_loadu_si128(CLOSE[low.count_ones() as usize].as_ptr().cast()) };
-    let chars = _mm_shuffle_epi8(_mm_shuffle_epi8(upper, gather), close);
-    let char_digits = _mm_movemask_epi8(within(chars, b'0', b'9')) as u32;
-    match plate_of(Vector(chars), count, char_digits, plate) {
-        true => Scan::Plate,
-        // No plate as written; perhaps one after an `IND` strip.
-        false if _mm_cvtsi128_si32(chars) as u32 & 0xFF_FFFF == u32::from_le_bytes(*b"IND\0") => {
-            Scan::General
+    // SAFETY: SSE2 and SSSE3 instructions, which the caller's processor has; the loads read
+    // the 16 bytes of one table entry each.
+    unsafe {
+        let v = _mm_set_epi64x(hi as i64, lo as i64);
+        if _mm_movemask_epi8(v) != 0 {
+            // Not ASCII.
+            return Scan::General;
         }
-        false => Scan::None,
+        let table = |t: &[u8; 16]| _mm_loadu_si128(t.as_ptr().cast());
+        let nibbles = _mm_set1_epi8(0x0F);
+        let class = _mm_and_si128(
+            _mm_shuffle_epi8(table(&LOW_NIBBLE), _mm_and_si128(v, nibbles)),
+            _mm_shuffle_epi8(
+                table(&HIGH_NIBBLE),
+                _mm_and_si128(_mm_srli_epi16(v, 4), nibbles),
+            ),
+        );
+        let zero = _mm_setzero_si128();
+        let unclassed = _mm_movemask_epi8(_mm_cmpeq_epi8(class, zero)) as u32;
+        // A byte that is no letter, digit or formatting: no plate (as `Chars::of` finds).
+        if unclassed & ((1 << n) - 1) != 0 {
+            return Scan::None;
+        }
+        let kept_class = _mm_and_si128(class, _mm_set1_epi8(KEPT as i8));
+        let kept = !_mm_movemask_epi8(_mm_cmpeq_epi8(kept_class, zero)) as u32 & 0xFFFF;
+        let count = kept.count_ones();
+        if count > MAX_PLATE {
+            return Scan::General;
+        }
+        // Each half's letters and digits to its start, then the second half next to the first.
+        let (low, high) = ((kept & 0xFF) as usize, (kept >> 8) as usize);
+        let gather = _mm_set_epi64x(
+            (GATHER[high] + 0x0808_0808_0808_0808) as i64,
+            GATHER[low] as i64,
+        );
+        let close = table(&CLOSE[low.count_ones() as usize]);
+        let chars = _mm_shuffle_epi8(_mm_shuffle_epi8(v, gather), close);
+        // Uppercase: lowercase letters are the bytes above `` ` ``.
+        let lower = _mm_cmpgt_epi8(chars, _mm_set1_epi8(b'`' as i8));
+        let chars = _mm_andnot_si128(_mm_and_si128(lower, _mm_set1_epi8(0x20)), chars);
+        // Digits are the bytes below `A`, and so are the zeros past the end.
+        let below_a = _mm_movemask_epi8(_mm_cmplt_epi8(chars, _mm_set1_epi8(b'A' as i8))) as u32;
+        let digits = below_a & ((1 << count) - 1);
+        match plate_of(Vector(chars), count, digits, plate) {
+            true => Scan::Plate,
+            // No plate as written; perhaps one after an `IND` strip.
+            false
+                if _mm_cvtsi128_si32(chars) as u32 & 0xFF_FFFF == u32::from_le_bytes(*b"IND\0") =>
+            {
+                Scan::General
+            }
+            false => Scan::None,
+        }
     }
 }
 
@@ -216,6 +277,22 @@ mod tests {
             got[..8].copy_from_slice(&lo.to_le_bytes());
             got[8..].copy_from_slice(&hi.to_le_bytes());
             assert_eq!(got, expected, "length {n}");
+        }
+    }
+
+    /// The nibble tables classify every ASCII byte as `Chars::of` reads it.
+    #[test]
+    fn classes_of_every_ascii_byte() {
+        for b in 0..128u8 {
+            let class = LOW_NIBBLE[(b & 15) as usize] & HIGH_NIBBLE[(b >> 4) as usize];
+            assert_eq!(class & DIGIT != 0, b.is_ascii_digit(), "{b}");
+            assert_eq!(
+                class & (LETTER_A | LETTER_P) != 0,
+                b.is_ascii_alphabetic(),
+                "{b}"
+            );
+            let formatting = class & (PUNCTUATION | CONTROL | UNDERSCORE) != 0;
+            assert_eq!(formatting, b" \t\n\r-./_".contains(&b), "{b}");
         }
     }
 
@@ -259,7 +336,8 @@ mod tests {
         ];
         for (value, expected) in values {
             let mut plate = Plate::parse("RJ14CA0012").unwrap();
-            // SAFETY: the processor has SSSE3 and POPCNT (checked above).
+            // SAFETY: the processor has SSSE3 and POPCNT (checked above); each vector
+            // instruction is a call here, outside a loop compiled for them.
             let got = match unsafe { parse(value.as_bytes(), &mut plate) } {
                 Scan::Plate => Some(Some(plate.as_str().to_string())),
                 Scan::None => Some(None),
