@@ -93,14 +93,19 @@ pub fn evaluate_array<K: Kernel>(kernel: &mut K, array: &ArrayRef) -> Result<Arr
 
 fn run<'a, K: Kernel, S: StringArrayType<'a>>(kernel: &mut K, strings: S) -> ArrayRef {
     #[cfg(target_arch = "x86_64")]
-    if K::SSSE3
-        && std::arch::is_x86_feature_detected!("ssse3")
-        && std::arch::is_x86_feature_detected!("popcnt")
-    {
+    if K::SSSE3 && has_ssse3() {
         // SAFETY: the processor has the instructions `run_ssse3` is compiled for.
         return unsafe { run_ssse3(kernel, strings) };
     }
     run_loop::<K, S, false>(kernel, strings)
+}
+
+/// Whether this processor has SSSE3 and POPCNT, which [`Kernel::SSSE3`] loops and the plate
+/// parser's first pass are compiled for.
+#[cfg(target_arch = "x86_64")]
+#[inline(always)]
+pub(crate) fn has_ssse3() -> bool {
+    std::arch::is_x86_feature_detected!("ssse3") && std::arch::is_x86_feature_detected!("popcnt")
 }
 
 /// [`run_loop`] compiled for SSSE3 and POPCNT.
@@ -217,8 +222,8 @@ impl<T: AsRef<str>, F: FnMut(&str) -> Option<T>> Kernel for ToStr<F> {
 ///
 /// # Safety
 ///
-/// `byte_len() <= 16`, and the first `byte_len()` bytes of `padded()` are valid UTF-8: the output array
-/// is built without checking them again.
+/// `byte_len() <= 16`, and the first `byte_len()` bytes of `padded()` are valid UTF-8: the
+/// output array is built without checking them again.
 pub unsafe trait ShortStr {
     fn padded(&self) -> &[u8; 16];
     fn byte_len(&self) -> usize;

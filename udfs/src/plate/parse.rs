@@ -42,7 +42,7 @@ use crate::reference;
 pub(crate) const MAX_CHARS: usize = 16;
 
 /// Characters of the longest plate (temporary).
-pub(super) const MAX_PLATE: u32 = 13;
+const MAX_PLATE: u32 = 13;
 
 const REJECT: u8 = 0;
 const SKIP: u8 = 1;
@@ -301,7 +301,7 @@ impl Plate {
     #[inline]
     pub fn parse(s: &str) -> Option<Plate> {
         #[cfg(target_arch = "x86_64")]
-        if scan::available() {
+        if crate::kernel::has_ssse3() {
             // SAFETY: the processor has the instructions `parse_ssse3` is compiled for.
             return unsafe { Plate::parse_ssse3(s) };
         }

@@ -1,26 +1,20 @@
 //! The fast first pass of the plate parser, for the common value: at most 16 ASCII bytes, on
 //! x86-64 processors with SSSE3 (all but the oldest).
 //!
-//! All 16 bytes are classified at once (letter, digit, formatting, anything else) with a few
-//! vector comparisons. The letters and digits are then moved together with two byte shuffles
+//! All 16 bytes are classified at once (letter, digit, formatting, anything else) with two
+//! table lookups on their nibbles. The letters and digits are then moved together with two byte shuffles
 //! (`pshufb`) read from small tables, which leaves in a register exactly the characters
 //! [`Chars::of`](super::parse::Chars::of) would give; the layout lookup, its checks and the
 //! canonical form work on that register too (see [`plate_of`]). Values this pass does not
-//! settle (non-ASCII bytes, more than 16 bytes or 13 characters, and values that are no plate
-//! but start with `IND`) are left to the byte-by-byte path.
+//! settle (non-ASCII bytes, more than 16 bytes, and values that are no plate but start with
+//! `IND`) are left to the byte-by-byte path.
 
 use std::arch::x86_64::*;
 
-use super::parse::{Lanes, MAX_PLATE, Plate, plate_of};
+use super::parse::{Lanes, Plate, plate_of};
 
 /// Values longer than this are left to the byte-by-byte path.
 const MAX_BYTES: usize = 16;
-
-/// Whether this processor has the instructions [`parse`] is compiled for.
-#[inline(always)]
-pub(super) fn available() -> bool {
-    std::arch::is_x86_feature_detected!("ssse3") && std::arch::is_x86_feature_detected!("popcnt")
-}
 
 /// Shuffle control that gathers the bytes whose bits are set in the index, in order, and
 /// writes zero (`0x80`) after them: one half of a 16-byte value.
@@ -198,7 +192,7 @@ pub(super) enum Scan {
 ///
 /// # Safety
 ///
-/// The processor must have SSSE3 and POPCNT ([`available`]).
+/// The processor must have SSSE3 and POPCNT ([`has_ssse3`](crate::kernel::has_ssse3)).
 #[inline(always)]
 pub(super) unsafe fn parse(bytes: &[u8], plate: &mut Plate) -> Scan {
     let n = bytes.len();
@@ -232,9 +226,6 @@ pub(super) unsafe fn parse(bytes: &[u8], plate: &mut Plate) -> Scan {
         let kept_class = _mm_and_si128(class, _mm_set1_epi8(KEPT as i8));
         let kept = !_mm_movemask_epi8(_mm_cmpeq_epi8(kept_class, zero)) as u32 & 0xFFFF;
         let count = kept.count_ones();
-        if count > MAX_PLATE {
-            return Scan::General;
-        }
         // Each half's letters and digits to its start, then the second half next to the first.
         let (low, high) = ((kept & 0xFF) as usize, (kept >> 8) as usize);
         let gather = _mm_set_epi64x(
@@ -265,6 +256,7 @@ pub(super) unsafe fn parse(bytes: &[u8], plate: &mut Plate) -> Scan {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::kernel::has_ssse3;
 
     #[test]
     fn load_reads_every_length() {
@@ -313,7 +305,7 @@ mod tests {
     /// Every value this pass settles, it settles as the byte-by-byte path does.
     #[test]
     fn settles_like_the_general_path() {
-        if !available() {
+        if !has_ssse3() {
             eprintln!("no SSSE3 on this processor: the fast pass is not used");
             return;
         }
