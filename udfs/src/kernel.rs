@@ -50,6 +50,15 @@ pub trait Kernel {
     unsafe fn append_ssse3(&mut self, value: &str, out: &mut Self::Builder) {
         self.append(value, out);
     }
+
+    /// Evaluates the kernel over every value of one array. The default appends each result
+    /// to a [`Kernel::Builder`]; a kernel may bring a faster loop of its own.
+    fn run<'a, S: StringArrayType<'a>>(&mut self, strings: S) -> ArrayRef
+    where
+        Self: Sized,
+    {
+        append_each(self, strings)
+    }
 }
 
 /// Evaluates `kernel` over a string argument: an array of any string type, or a scalar.
@@ -73,9 +82,9 @@ pub fn evaluate<K: Kernel>(kernel: &mut K, arg: &ColumnarValue) -> Result<Column
 /// Evaluates `kernel` over every value of a string array.
 pub fn evaluate_array<K: Kernel>(kernel: &mut K, array: &ArrayRef) -> Result<ArrayRef> {
     match array.data_type() {
-        DataType::Utf8 => Ok(run(kernel, array.as_string::<i32>())),
-        DataType::LargeUtf8 => Ok(run(kernel, array.as_string::<i64>())),
-        DataType::Utf8View => Ok(run(kernel, array.as_string_view())),
+        DataType::Utf8 => Ok(kernel.run(array.as_string::<i32>())),
+        DataType::LargeUtf8 => Ok(kernel.run(array.as_string::<i64>())),
+        DataType::Utf8View => Ok(kernel.run(array.as_string_view())),
         DataType::Dictionary(_, _) => {
             // Each distinct value is computed once; the keys then pick the results.
             let dictionary = array.as_any_dictionary();
@@ -91,7 +100,8 @@ pub fn evaluate_array<K: Kernel>(kernel: &mut K, array: &ArrayRef) -> Result<Arr
     }
 }
 
-fn run<'a, K: Kernel, S: StringArrayType<'a>>(kernel: &mut K, strings: S) -> ArrayRef {
+/// The default [`Kernel::run`]: each result appended to a builder.
+fn append_each<'a, K: Kernel, S: StringArrayType<'a>>(kernel: &mut K, strings: S) -> ArrayRef {
     #[cfg(target_arch = "x86_64")]
     if K::SSSE3 && has_ssse3() {
         // SAFETY: the processor has the instructions `run_ssse3` is compiled for.
@@ -217,8 +227,8 @@ impl<T: AsRef<str>, F: FnMut(&str) -> Option<T>> Kernel for ToStr<F> {
     }
 }
 
-/// Text of at most 16 bytes held in a 16-byte buffer, zeros after it (a parsed plate), so that
-/// it can be written out as one 16-byte store.
+/// Text of at most 16 bytes held in a 16-byte buffer (a parsed plate), so that it can be
+/// written out as one 16-byte store.
 ///
 /// # Safety
 ///
@@ -227,123 +237,160 @@ impl<T: AsRef<str>, F: FnMut(&str) -> Option<T>> Kernel for ToStr<F> {
 pub unsafe trait ShortStr {
     fn padded(&self) -> &[u8; 16];
     fn byte_len(&self) -> usize;
+
+    fn as_str(&self) -> &str {
+        // SAFETY: the contract of the trait.
+        unsafe { std::str::from_utf8_unchecked(self.padded().get_unchecked(..self.byte_len())) }
+    }
 }
 
-/// Builds a `StringArray` of [`ShortStr`] values.
-#[derive(Clone, Debug)]
-pub struct ShortStrBuilder {
-    /// The values written so far; the capacity always leaves room for 16 more bytes.
-    values: Vec<u8>,
-    offsets: Vec<i32>,
-    /// Validity bits, a word at a time: full words, then the bits of the next word so far.
-    validity: Vec<u64>,
-    bits: u64,
-    nulls: usize,
+/// A kernel whose result for each value is a [`ShortStr`] or NULL. Its arrays are evaluated by
+/// a loop of its own (see [`evaluate_short`]).
+pub trait ShortText {
+    type Text: ShortStr;
+
+    /// The result for one non-null value; `None` for NULL.
+    fn text(&mut self, value: &str) -> Option<Self::Text>;
+
+    /// As [`Kernel::SSSE3`]: whether the loop is compiled a second time for SSSE3 and POPCNT,
+    /// calling [`ShortText::text_ssse3`].
+    const SSSE3: bool = false;
+
+    /// [`ShortText::text`] in the loop compiled for SSSE3 and POPCNT, with the same rules as
+    /// [`Kernel::append_ssse3`].
+    ///
+    /// # Safety
+    ///
+    /// Called only where the processor has SSSE3 and POPCNT.
+    #[inline(always)]
+    unsafe fn text_ssse3(&mut self, value: &str) -> Option<Self::Text> {
+        self.text(value)
+    }
 }
 
-impl ShortStrBuilder {
-    pub fn with_capacity(rows: usize) -> Self {
-        let mut offsets = Vec::with_capacity(rows + 1);
-        offsets.push(0);
-        ShortStrBuilder {
-            values: Vec::with_capacity(16 * (rows + 1)),
-            offsets,
-            validity: Vec::with_capacity(rows.div_ceil(64)),
-            bits: 0,
-            nulls: 0,
+/// Evaluates a [`ShortText`] kernel over a string argument, as [`evaluate`] does. Over an array,
+/// each result is written with one 16-byte store into a buffer sized for the whole batch up
+/// front: the loop keeps its place in registers and checks no capacity per value.
+pub fn evaluate_short<K: ShortText>(kernel: &mut K, arg: &ColumnarValue) -> Result<ColumnarValue> {
+    evaluate(&mut Short(kernel), arg)
+}
+
+/// A [`ShortText`] kernel as a [`Kernel`]: scalars go through a `StringBuilder`, arrays through
+/// [`short_loop`].
+struct Short<'k, K>(&'k mut K);
+
+impl<K: ShortText> Kernel for Short<'_, K> {
+    type Builder = StringBuilder;
+
+    fn builder(rows: usize, bytes: usize) -> StringBuilder {
+        StringBuilder::with_capacity(rows, bytes)
+    }
+
+    fn append(&mut self, value: &str, out: &mut StringBuilder) {
+        match self.0.text(value) {
+            Some(text) => out.append_value(text.as_str()),
+            None => out.append_null(),
         }
     }
 
-    /// Appends `text`, or NULL for `None`.
-    #[inline(always)]
-    pub fn append_option<T: ShortStr>(&mut self, text: Option<&T>) {
-        let at = self.values.len();
-        if self.values.capacity() - at < 16 {
-            self.values.reserve(16 + at);
-        }
-        let (padded, len) = match text {
-            Some(text) => (*text.padded(), text.byte_len().min(16)),
-            None => ([0; 16], 0),
-        };
-        // SAFETY: the capacity leaves room for the 16 bytes written; the first `len <= 16` of
-        // them are initialised and become part of the values.
-        unsafe {
-            let end = self.values.as_mut_ptr().add(at);
-            end.cast::<[u8; 16]>().write_unaligned(padded);
-            self.values.set_len(at + len);
-        }
-        let end = i32::try_from(self.values.len()).expect("byte array offset overflow");
-        self.push(end, text.is_some());
+    fn append_null(out: &mut StringBuilder) {
+        out.append_null();
     }
 
-    #[inline(always)]
-    pub fn append_null(&mut self) {
-        self.push(*self.offsets.last().unwrap(), false);
-    }
-
-    #[inline(always)]
-    fn push(&mut self, end: i32, valid: bool) {
-        let row = self.offsets.len() - 1;
-        self.offsets.push(end);
-        self.bits |= (valid as u64) << (row % 64);
-        self.nulls += !valid as usize;
-        if row % 64 == 63 {
-            self.validity.push(self.bits);
-            self.bits = 0;
+    fn run<'a, S: StringArrayType<'a>>(&mut self, strings: S) -> ArrayRef {
+        #[cfg(target_arch = "x86_64")]
+        if K::SSSE3 && has_ssse3() {
+            // SAFETY: the processor has the instructions `short_ssse3` is compiled for.
+            return unsafe { short_ssse3(self.0, strings) };
         }
+        short_loop::<K, S, false>(self.0, strings)
     }
+}
 
-    fn into_array(self) -> ArrayRef {
-        let ShortStrBuilder {
-            values,
-            offsets,
-            validity: mut words,
-            bits,
-            nulls,
-        } = self;
-        let rows = offsets.len() - 1;
-        let nulls = (nulls > 0).then(|| {
-            if rows % 64 != 0 {
-                words.push(bits);
+/// [`short_loop`] compiled for SSSE3 and POPCNT.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "ssse3,popcnt")]
+fn short_ssse3<'a, K: ShortText, S: StringArrayType<'a>>(kernel: &mut K, strings: S) -> ArrayRef {
+    short_loop::<K, S, true>(kernel, strings)
+}
+
+/// The loop over the values of a [`ShortText`] kernel; with `SSSE3`, it calls
+/// [`ShortText::text_ssse3`].
+#[inline(always)]
+fn short_loop<'a, K: ShortText, S: StringArrayType<'a>, const SSSE3: bool>(
+    kernel: &mut K,
+    strings: S,
+) -> ArrayRef {
+    let rows = strings.len();
+    // A result takes at most 16 bytes and is written as 16: `16 * rows` bytes hold them all,
+    // and their offsets fit in `i32` when that does.
+    let Some(capacity) = rows.checked_mul(16).filter(|&c| c <= i32::MAX as usize) else {
+        return append_each(&mut Short(kernel), strings);
+    };
+    let mut values = Vec::<u8>::with_capacity(capacity);
+    let mut offsets = Vec::<i32>::with_capacity(rows + 1);
+    let mut validity = Vec::<u64>::with_capacity(rows.div_ceil(64));
+    let nulls_in = strings.logical_nulls();
+    let chunks = nulls_in.as_ref().map(|n| n.inner().bit_chunks());
+    let mut valid_in = chunks.as_ref().map(|c| c.iter_padded());
+    let (out, ends) = (values.as_mut_ptr(), offsets.as_mut_ptr());
+    // The values written so far take `at` bytes.
+    let mut at = 0usize;
+    let mut nulls = 0;
+    // SAFETY: `offsets` has room for `rows + 1`.
+    unsafe { ends.write(0) };
+    for start in (0..rows).step_by(64) {
+        let end = rows.min(start + 64);
+        let valid = valid_in
+            .as_mut()
+            .map_or(u64::MAX, |words| words.next().unwrap_or(0));
+        let mut bits = 0u64;
+        for i in start..end {
+            if valid >> (i - start) & 1 == 1 {
+                // SAFETY: `i < rows`; `text_ssse3` only in `short_ssse3`.
+                let text = unsafe {
+                    let value = strings.value_unchecked(i);
+                    if SSSE3 {
+                        kernel.text_ssse3(value)
+                    } else {
+                        kernel.text(value)
+                    }
+                };
+                if let Some(text) = text {
+                    // SAFETY: each value before row `i` took at most 16 bytes, so `at + 16 <=
+                    // 16 * (i + 1) <= capacity`.
+                    unsafe {
+                        out.add(at)
+                            .cast::<[u8; 16]>()
+                            .write_unaligned(*text.padded())
+                    };
+                    at += text.byte_len();
+                    bits |= 1 << (i - start);
+                }
             }
-            let bits = BooleanBuffer::new(Buffer::from_vec(words), 0, rows);
-            // SAFETY: `nulls` counts the zero bits among the first `rows`.
-            unsafe { NullBuffer::new_unchecked(bits, nulls) }
-        });
-        // SAFETY: the offsets start at 0 and never decrease, the last is the length of the
-        // values, and every value is valid UTF-8 (the contract of `ShortStr`).
-        let array = unsafe {
-            let offsets = OffsetBuffer::new_unchecked(ScalarBuffer::from(offsets));
-            StringArray::new_unchecked(offsets, Buffer::from_vec(values), nulls)
-        };
-        Arc::new(array)
+            // SAFETY: `i + 1 <= rows`; `at <= capacity` fits in `i32`.
+            unsafe { ends.add(i + 1).write(at as i32) };
+        }
+        nulls += end - start - bits.count_ones() as usize;
+        validity.push(bits);
     }
-}
-
-impl ArrayBuilder for ShortStrBuilder {
-    fn len(&self) -> usize {
-        self.offsets.len() - 1
+    // SAFETY: the first `at` bytes of `values` and `rows + 1` offsets are written.
+    unsafe {
+        values.set_len(at);
+        offsets.set_len(rows + 1);
     }
-
-    fn finish(&mut self) -> ArrayRef {
-        std::mem::replace(self, ShortStrBuilder::with_capacity(0)).into_array()
-    }
-
-    fn finish_cloned(&self) -> ArrayRef {
-        self.clone().into_array()
-    }
-
-    fn as_any(&self) -> &dyn std::any::Any {
-        self
-    }
-
-    fn as_any_mut(&mut self) -> &mut dyn std::any::Any {
-        self
-    }
-
-    fn into_box_any(self: Box<Self>) -> Box<dyn std::any::Any> {
-        self
-    }
+    let nulls = (nulls > 0).then(|| {
+        let bits = BooleanBuffer::new(Buffer::from_vec(validity), 0, rows);
+        // SAFETY: `nulls` counts the zero bits among the first `rows`.
+        unsafe { NullBuffer::new_unchecked(bits, nulls) }
+    });
+    // SAFETY: the offsets start at 0 and never decrease, the last is the length of the values,
+    // and every value is valid UTF-8 (the contract of `ShortStr`).
+    let array = unsafe {
+        let offsets = OffsetBuffer::new_unchecked(ScalarBuffer::from(offsets));
+        StringArray::new_unchecked(offsets, Buffer::from_vec(values), nulls)
+    };
+    Arc::new(array)
 }
 
 /// A kernel producing booleans; `None` is NULL.
@@ -415,11 +462,11 @@ pub fn one_text_argument() -> Signature {
 mod tests {
     use super::*;
 
-    /// A short text for the builder.
-    struct Short([u8; 16], usize);
+    /// A short text: the first `len` bytes.
+    struct Short16([u8; 16], usize);
 
-    // SAFETY: the tests below fill the first `len` bytes with ASCII digits.
-    unsafe impl ShortStr for Short {
+    // SAFETY: the test kernel fills the first `len <= 16` bytes with ASCII digits.
+    unsafe impl ShortStr for Short16 {
         fn padded(&self) -> &[u8; 16] {
             &self.0
         }
@@ -429,34 +476,67 @@ mod tests {
         }
     }
 
-    /// The builder's array equals arrow's own over several validity words, with NULLs and
-    /// empty values among them, and after `finish_cloned`.
+    /// A kernel of short results of every length 0-16, and NULLs, from numbers; the empty
+    /// string for the empty string (which NULL inputs hold in an array).
+    struct Digits;
+
+    impl ShortText for Digits {
+        type Text = Short16;
+
+        fn text(&mut self, value: &str) -> Option<Short16> {
+            if value.is_empty() {
+                return Some(Short16([0; 16], 0));
+            }
+            let n: usize = value.parse().ok()?;
+            let text = (n * 7919).to_string().repeat(n % 5);
+            let text = &text[..text.len().min(16)];
+            let mut padded = [0; 16];
+            padded[..text.len()].copy_from_slice(text.as_bytes());
+            Some(Short16(padded, text.len()))
+        }
+    }
+
+    /// The short loop's array equals arrow's own builder's, over several validity words, with
+    /// NULLs in and NULLs out, empty and 16-byte results, on sliced arrays, in every encoding.
     #[test]
-    fn short_str_builder_matches_string_builder() {
-        for rows in [0, 1, 63, 64, 65, 130, 200] {
-            let mut ours = ShortStrBuilder::with_capacity(rows / 3);
+    fn short_loop_matches_string_builder() {
+        let inputs: Vec<Option<String>> = (0..300)
+            .map(|i| match i % 7 {
+                3 => None,
+                5 => Some("no number".to_string()),
+                6 if i % 3 == 0 => Some(String::new()),
+                _ => Some(i.to_string()),
+            })
+            .collect();
+        let all = StringArray::from(inputs.clone());
+        for (offset, rows) in [
+            (0, 0),
+            (0, 1),
+            (0, 63),
+            (0, 64),
+            (0, 65),
+            (3, 130),
+            (61, 200),
+        ] {
             let mut theirs = StringBuilder::new();
-            for i in 0..rows {
-                if i % 7 == 3 {
-                    ours.append_null();
-                    theirs.append_null();
-                } else if i % 5 == 1 {
-                    ours.append_option::<Short>(None);
-                    theirs.append_null();
-                } else {
-                    let text = (i * 7919).to_string().repeat(i % 4);
-                    let text = &text[..text.len().min(16)];
-                    let mut padded = [0; 16];
-                    padded[..text.len()].copy_from_slice(text.as_bytes());
-                    ours.append_option(Some(&Short(padded, text.len())));
-                    theirs.append_value(text);
-                }
+            for input in &inputs[offset..offset + rows] {
+                let text = input.as_deref().and_then(|v| Digits.text(v));
+                theirs.append_option(text.as_ref().map(ShortStr::as_str));
             }
             let expected: ArrayRef = Arc::new(theirs.finish());
-            assert_eq!(ours.len(), rows);
-            assert_eq!(&ours.finish_cloned(), &expected, "{rows} rows");
-            assert_eq!(&ours.finish(), &expected, "{rows} rows");
-            assert_eq!(ours.len(), 0);
+            let utf8: ArrayRef = Arc::new(all.slice(offset, rows));
+            let large = arrow::compute::cast(&utf8, &DataType::LargeUtf8).unwrap();
+            let view = arrow::compute::cast(&utf8, &DataType::Utf8View).unwrap();
+            for array in [utf8, large, view] {
+                let got = evaluate_array(&mut Short(&mut Digits), &array).unwrap();
+                assert_eq!(
+                    &got,
+                    &expected,
+                    "{rows} rows from {offset} of {}",
+                    array.data_type()
+                );
+                got.to_data().validate_full().unwrap();
+            }
         }
     }
 }

@@ -11,6 +11,7 @@ use datafusion::logical_expr::{
 use datafusion_macros::user_doc;
 
 use super::Plate;
+use super::parse::Tables;
 use crate::kernel::{self, Kernel};
 
 #[user_doc(
@@ -54,7 +55,7 @@ impl ScalarUDFImpl for PlateIsValid {
     }
 
     fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
-        kernel::evaluate(&mut IsValid, &args.args[0])
+        kernel::evaluate(&mut IsValid(Tables::get()), &args.args[0])
     }
 
     fn documentation(&self) -> Option<&Documentation> {
@@ -63,7 +64,7 @@ impl ScalarUDFImpl for PlateIsValid {
 }
 
 /// The kernel: whether each value is a plate.
-struct IsValid;
+struct IsValid(&'static Tables);
 
 impl Kernel for IsValid {
     type Builder = BooleanBuilder;
@@ -81,7 +82,7 @@ impl Kernel for IsValid {
     #[inline(always)]
     unsafe fn append_ssse3(&mut self, value: &str, out: &mut BooleanBuilder) {
         // SAFETY: the processor has SSSE3 and POPCNT (the contract of `append_ssse3`).
-        out.append_value(unsafe { Plate::parse_ssse3_inline(value) }.is_some());
+        out.append_value(unsafe { Plate::parse_ssse3_inline(value, self.0) }.is_some());
     }
 
     fn append_null(out: &mut BooleanBuilder) {

@@ -10,7 +10,8 @@ use datafusion::logical_expr::{
 use datafusion_macros::user_doc;
 
 use super::Plate;
-use crate::kernel::{self, Kernel, ShortStrBuilder};
+use super::parse::Tables;
+use crate::kernel::{self, ShortText};
 
 #[user_doc(
     doc_section(label = "Plate Functions"),
@@ -56,7 +57,7 @@ impl ScalarUDFImpl for PlateNormalize {
     }
 
     fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
-        kernel::evaluate(&mut Normalize, &args.args[0])
+        kernel::evaluate_short(&mut Normalize(Tables::get()), &args.args[0])
     }
 
     fn documentation(&self) -> Option<&Documentation> {
@@ -65,29 +66,21 @@ impl ScalarUDFImpl for PlateNormalize {
 }
 
 /// The kernel: each value's canonical form, or NULL.
-struct Normalize;
+struct Normalize(&'static Tables);
 
-impl Kernel for Normalize {
-    type Builder = ShortStrBuilder;
-
-    fn builder(rows: usize, _bytes: usize) -> ShortStrBuilder {
-        ShortStrBuilder::with_capacity(rows)
-    }
+impl ShortText for Normalize {
+    type Text = Plate;
 
     #[inline(always)]
-    fn append(&mut self, value: &str, out: &mut ShortStrBuilder) {
-        out.append_option(Plate::parse(value).as_ref());
+    fn text(&mut self, value: &str) -> Option<Plate> {
+        Plate::parse(value)
     }
 
     #[cfg(target_arch = "x86_64")]
     #[inline(always)]
-    unsafe fn append_ssse3(&mut self, value: &str, out: &mut ShortStrBuilder) {
-        // SAFETY: the processor has SSSE3 and POPCNT (the contract of `append_ssse3`).
-        out.append_option(unsafe { Plate::parse_ssse3_inline(value) }.as_ref());
-    }
-
-    fn append_null(out: &mut ShortStrBuilder) {
-        out.append_null();
+    unsafe fn text_ssse3(&mut self, value: &str) -> Option<Plate> {
+        // SAFETY: the processor has SSSE3 and POPCNT (the contract of `text_ssse3`).
+        unsafe { Plate::parse_ssse3_inline(value, self.0) }
     }
 
     const SSSE3: bool = true;

@@ -313,7 +313,7 @@ impl Plate {
     #[target_feature(enable = "ssse3,popcnt")]
     fn parse_ssse3(s: &str) -> Option<Plate> {
         // SAFETY: this function is compiled for, and only called on, processors with them.
-        unsafe { Plate::parse_ssse3_inline(s) }
+        unsafe { Plate::parse_ssse3_inline(s, Tables::get()) }
     }
 
     /// [`Plate::parse`] on a processor with SSSE3 and POPCNT, always inlined: for loops
@@ -325,25 +325,27 @@ impl Plate {
     /// The processor must have SSSE3 and POPCNT.
     #[cfg(target_arch = "x86_64")]
     #[inline(always)]
-    pub(crate) unsafe fn parse_ssse3_inline(s: &str) -> Option<Plate> {
-        let mut plate = Plate::EMPTY;
+    pub(crate) unsafe fn parse_ssse3_inline(s: &str, tables: &Tables) -> Option<Plate> {
         // SAFETY: the caller's processor has the instructions `scan::parse` uses.
-        match unsafe { scan::parse(s.as_bytes(), &mut plate) } {
-            scan::Scan::Plate => Some(plate),
+        match unsafe { scan::parse(s.as_bytes(), tables) } {
+            scan::Scan::Plate(plate) => Some(plate),
             scan::Scan::None => None,
-            scan::Scan::General => Plate::from_chars(&Chars::of(s)?),
+            scan::Scan::General => Plate::parse_chars(s),
         }
+    }
+
+    /// The byte-by-byte path of [`Plate::parse`], out of line.
+    #[inline(never)]
+    fn parse_chars(s: &str) -> Option<Plate> {
+        Plate::from_chars(&Chars::of(s)?)
     }
 
     /// Matches the letters and digits of a value against the plate formats, then without an
     /// `IND` strip.
     #[inline]
     pub(crate) fn from_chars(chars: &Chars) -> Option<Plate> {
-        let mut plate = Plate::EMPTY;
-        match plate_of(chars.text, chars.len, chars.digits, &mut plate) {
-            true => Some(plate),
-            false => Plate::from_chars_without_ind(chars),
-        }
+        plate_of(Tables::get(), chars.text, chars.len, chars.digits)
+            .or_else(|| Plate::from_chars_without_ind(chars))
     }
 
     /// The second try of [`Plate::from_chars`], out of line: most values are plates or
@@ -351,8 +353,7 @@ impl Plate {
     #[inline(never)]
     fn from_chars_without_ind(chars: &Chars) -> Option<Plate> {
         let rest = chars.without_ind()?;
-        let mut plate = Plate::EMPTY;
-        plate_of(rest.text, rest.len, rest.digits, &mut plate).then_some(plate)
+        plate_of(Tables::get(), rest.text, rest.len, rest.digits)
     }
 
     /// [`Plate::parse`] without its fast first pass, to check that both agree.
@@ -428,13 +429,18 @@ impl Plate {
 
     /// Delhi writes its RTO part without zero padding (`DL3C`, `DL12C`): drops the padding
     /// `0` of a standard plate's RTO part.
+    ///
+    /// Takes and returns the plate by value: a plate never has its address taken on the fast
+    /// path, so it stays in registers there.
     #[cold]
-    fn unpad_delhi(&mut self) {
+    #[inline(never)]
+    fn unpad_delhi(mut self) -> Plate {
         self.text.copy_within(3.., 2);
         self.text[15] = 0;
         // One less for the length and for the end of every group from the RTO part on.
         let ends_from_rto = (1..self.form.groups()).fold(1, |sum, i| sum | 1 << (24 + 8 * i));
         self.form.0 -= ends_from_rto;
+        self
     }
 }
 
@@ -480,7 +486,9 @@ fn state_entry(a: u8, b: u8) -> Option<&'static reference::StateCode> {
 /// Whether two uppercase letters are a state or UT code, current or old (`RJ`, `TS`).
 #[inline(always)]
 pub(crate) fn is_state_code(a: u8, b: u8) -> bool {
-    a.is_ascii_uppercase() && b.is_ascii_uppercase() && TABLES.codes[code_index(a, b)] & STATE != 0
+    a.is_ascii_uppercase()
+        && b.is_ascii_uppercase()
+        && Tables::get().codes[code_index(a, b)] & STATE != 0
 }
 
 /// Series letters never use `I` or `O`.
@@ -508,12 +516,12 @@ fn code_index(a: u8, b: u8) -> usize {
     ((a & 31) as usize) << 5 | (b & 31) as usize
 }
 
-/// Two-digit values from `lo` to `hi`, as a set of bits.
 /// A set of two-digit values as two words, values 0-63 and 64-127.
 fn words(set: u128) -> [u64; 2] {
     [set as u64, (set >> 64) as u64]
 }
 
+/// Two-digit values from `lo` to `hi`, as a set of bits.
 const fn pairs(lo: u32, hi: u32) -> u128 {
     (u128::MAX >> (127 - hi)) & !((1 << lo) - 1)
 }
@@ -652,11 +660,21 @@ pub(super) struct Layout {
     pairs: [[u64; 2]; 2],
 }
 
-/// The layouts by signature, and the two-letter codes.
-pub(super) struct Tables {
+/// Room for the layouts: more than there are (a test checks), a power of two so that an index
+/// needs no bounds check.
+const LAYOUTS: usize = 64;
+
+/// Signatures of at most [`MAX_PLATE`] characters.
+const SIGNATURES: usize = 1 << (MAX_PLATE + 1);
+
+/// The layouts by signature, and the two-letter codes. Every table is held inline, so that the
+/// parser reaches each entry from one address.
+pub(crate) struct Tables {
     /// Index into `layouts` by signature (see [`signature`]); 0 for none.
-    signatures: Box<[u8; 1 << (MAX_PLATE + 1)]>,
-    layouts: Vec<Layout>,
+    signatures: [u8; SIGNATURES],
+    layouts: [Layout; LAYOUTS],
+    /// Layouts in use, the unused one at index 0 included.
+    count: usize,
     /// Flags of each two-letter code, by [`code_index`].
     codes: [u8; 1024],
 }
@@ -668,7 +686,7 @@ fn signature(len: u32, digits: u32) -> usize {
     (digits | 1 << len) as usize
 }
 
-pub(super) static TABLES: LazyLock<Tables> = LazyLock::new(|| {
+static TABLES: LazyLock<Tables> = LazyLock::new(|| {
     let mut codes = [0u8; 1024];
     for state in reference::STATE_CODES.iter() {
         if let &[a, b] = state.code.as_bytes() {
@@ -682,9 +700,10 @@ pub(super) static TABLES: LazyLock<Tables> = LazyLock::new(|| {
         codes[code_index(code[0], code[1])] |= DIPLOMATIC;
     }
     let mut tables = Tables {
-        signatures: Box::new([0; 1 << (MAX_PLATE + 1)]),
+        signatures: [0; SIGNATURES],
         // Index 0 stands for no layout.
-        layouts: vec![Layout::new(Kind::Old)],
+        layouts: [Layout::new(Kind::Old); LAYOUTS],
+        count: 1,
         codes,
     };
     for &(kind, groups) in FORMATS {
@@ -695,6 +714,12 @@ pub(super) static TABLES: LazyLock<Tables> = LazyLock::new(|| {
 });
 
 impl Tables {
+    /// The tables, built on first use.
+    #[inline(always)]
+    pub(crate) fn get() -> &'static Tables {
+        &TABLES
+    }
+
     /// Adds a layout for every length of the groups from `groups[at]` on.
     fn add_layouts(&mut self, kind: Kind, groups: &[Group], lens: &mut [u8; 8], at: usize) {
         if at == groups.len() {
@@ -713,8 +738,10 @@ impl Tables {
                     });
             let slot = &mut self.signatures[signature(len, digits)];
             assert_eq!(*slot, 0, "two plate layouts with one signature");
-            *slot = u8::try_from(self.layouts.len()).expect("at most 255 layouts");
-            self.layouts.push(layout);
+            assert!(self.count < LAYOUTS, "more plate layouts than LAYOUTS");
+            *slot = self.count as u8;
+            self.layouts[self.count] = layout;
+            self.count += 1;
             return;
         }
         for n in groups[at].min..=groups[at].max {
@@ -832,19 +859,18 @@ impl Lanes for [u8; 16] {
     }
 }
 
-/// Writes to `plate` the plate of the `len` characters `text` (zeros after them) whose digits
-/// are marked in `digits`, if their signature has a layout and it checks out; `false` if not.
+/// The plate of the `len` characters `text` (zeros after them) whose digits are marked in
+/// `digits`, if their signature has a layout and it checks out.
 #[inline(always)]
-pub(super) fn plate_of<L: Lanes>(text: L, len: u32, digits: u32, plate: &mut Plate) -> bool {
+pub(super) fn plate_of<L: Lanes>(tables: &Tables, text: L, len: u32, digits: u32) -> Option<Plate> {
     if len > MAX_PLATE {
-        return false;
+        return None;
     }
-    let tables = &*TABLES;
-    let index = tables.signatures[signature(len, digits)];
+    let index = tables.signatures[signature(len, digits) % SIGNATURES];
     if index == 0 {
-        return false;
+        return None;
     }
-    let layout = &tables.layouts[index as usize];
+    let layout = &tables.layouts[index as usize % LAYOUTS];
     let [a, b, tens, ones] =
         (text.shuffle(&layout.probe, &layout.probe_pad).low() as u32).to_le_bytes();
     let code = tables.codes[code_index(a, b)];
@@ -859,16 +885,17 @@ pub(super) fn plate_of<L: Lanes>(text: L, len: u32, digits: u32, plate: &mut Pla
         & (text.low() & layout.letter_mask == layout.letter)
         & (pairs >> (pair & 63) & 1 == 1);
     if !ok {
-        return false;
+        return None;
     }
+    let mut plate = Plate::EMPTY;
     text.shuffle(&layout.shuffle, &layout.pad)
         .store(&mut plate.text);
     plate.form = layout.form;
     // The probed digits of a standard plate are its padded RTO part.
     if code & DELHI != 0 && layout.form.kind() == Kind::Standard && tens == b'0' {
-        plate.unpad_delhi();
+        plate = plate.unpad_delhi();
     }
-    true
+    Some(plate)
 }
 
 #[cfg(test)]
@@ -973,7 +1000,7 @@ mod tests {
                     .product::<usize>()
             })
             .sum();
-        assert_eq!(tables.layouts.len(), formats + 1);
+        assert_eq!(tables.count, formats + 1);
         let standard = &tables.layouts[tables.signatures[signature(8, 0b1100_1100)] as usize];
         assert_eq!(standard.form.kind(), Kind::Standard);
         assert_eq!(standard.shuffle[..10], [0, 1, 2, 3, 4, 5, 0x80, 0x80, 6, 7]);

@@ -11,7 +11,7 @@
 
 use std::arch::x86_64::*;
 
-use super::parse::{Lanes, Plate, plate_of};
+use super::parse::{Lanes, Plate, Tables, plate_of};
 
 /// Values longer than this are left to the byte-by-byte path.
 const MAX_BYTES: usize = 16;
@@ -174,17 +174,15 @@ static HIGH_NIBBLE: [u8; 16] = {
 /// What [`parse`] found.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(super) enum Scan {
-    /// A plate, written to `plate`.
-    Plate,
+    /// A plate.
+    Plate(Plate),
     /// No plate.
     None,
     /// The byte-by-byte path must decide.
     General,
 }
 
-/// Reads a value into `plate`. The plate is written through a reference, not returned in an
-/// `Option`: that way it is stored as two 16-byte words, which the caller reads back as such
-/// at full speed.
+/// Reads a value with the parser's `tables`.
 ///
 /// Always inlined, without target features of its own, so that it becomes part of the
 /// caller's loop; that loop should be compiled for SSSE3 and POPCNT (see
@@ -194,7 +192,7 @@ pub(super) enum Scan {
 ///
 /// The processor must have SSSE3 and POPCNT ([`has_ssse3`](crate::kernel::has_ssse3)).
 #[inline(always)]
-pub(super) unsafe fn parse(bytes: &[u8], plate: &mut Plate) -> Scan {
+pub(super) unsafe fn parse(bytes: &[u8], tables: &Tables) -> Scan {
     let n = bytes.len();
     if n > MAX_BYTES {
         return Scan::General;
@@ -240,15 +238,15 @@ pub(super) unsafe fn parse(bytes: &[u8], plate: &mut Plate) -> Scan {
         // Digits are the bytes below `A`, and so are the zeros past the end.
         let below_a = _mm_movemask_epi8(_mm_cmplt_epi8(chars, _mm_set1_epi8(b'A' as i8))) as u32;
         let digits = below_a & ((1 << count) - 1);
-        match plate_of(Vector(chars), count, digits, plate) {
-            true => Scan::Plate,
+        match plate_of(tables, Vector(chars), count, digits) {
+            Some(plate) => Scan::Plate(plate),
             // No plate as written; perhaps one after an `IND` strip.
-            false
-                if _mm_cvtsi128_si32(chars) as u32 & 0xFF_FFFF == u32::from_le_bytes(*b"IND\0") =>
+            None if _mm_cvtsi128_si32(chars) as u32 & 0xFF_FFFF
+                == u32::from_le_bytes(*b"IND\0") =>
             {
                 Scan::General
             }
-            false => Scan::None,
+            None => Scan::None,
         }
     }
 }
@@ -327,11 +325,10 @@ mod tests {
             ("RJ 14 CA 1234     ", None),
         ];
         for (value, expected) in values {
-            let mut plate = Plate::parse("RJ14CA0012").unwrap();
             // SAFETY: the processor has SSSE3 and POPCNT (checked above); each vector
             // instruction is a call here, outside a loop compiled for them.
-            let got = match unsafe { parse(value.as_bytes(), &mut plate) } {
-                Scan::Plate => Some(Some(plate.as_str().to_string())),
+            let got = match unsafe { parse(value.as_bytes(), Tables::get()) } {
+                Scan::Plate(plate) => Some(Some(plate.as_str().to_string())),
                 Scan::None => Some(None),
                 Scan::General => None,
             };
