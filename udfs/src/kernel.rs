@@ -5,11 +5,12 @@
 //! `Utf8View` or a dictionary of those — and handles scalars without expanding them, so each
 //! function only has to be correct for a single value. NULL in gives NULL out.
 
+use std::ops::Range;
 use std::sync::Arc;
 
 use arrow::array::{
-    Array, ArrayBuilder, ArrayRef, AsArray, BooleanBuilder, PrimitiveBuilder, StringArray,
-    StringArrayType, StringBuilder,
+    Array, ArrayBuilder, ArrayRef, AsArray, BooleanArray, BooleanBuilder, PrimitiveBuilder,
+    StringArray, StringArrayType, StringBuilder,
 };
 use arrow::buffer::{BooleanBuffer, Buffer, NullBuffer, OffsetBuffer, ScalarBuffer};
 use arrow::compute::take;
@@ -32,24 +33,6 @@ pub trait Kernel {
 
     /// Appends the NULL that a NULL input gives.
     fn append_null(out: &mut Self::Builder);
-
-    /// Whether the loop over the values is compiled a second time for x86-64 processors with
-    /// SSSE3 and POPCNT, calling [`Kernel::append_ssse3`], and that copy used where the
-    /// processor has them: code that uses these instructions (the plate parser's first pass) is
-    /// then inlined into the loop instead of being called once per value.
-    const SSSE3: bool = false;
-
-    /// [`Kernel::append`] in the loop compiled for SSSE3 and POPCNT. It must be
-    /// `#[inline(always)]`, and so must everything it calls down to the code that uses those
-    /// instructions (no closures in between).
-    ///
-    /// # Safety
-    ///
-    /// Called only where the processor has SSSE3 and POPCNT.
-    #[inline(always)]
-    unsafe fn append_ssse3(&mut self, value: &str, out: &mut Self::Builder) {
-        self.append(value, out);
-    }
 
     /// Evaluates the kernel over every value of one array. The default appends each result
     /// to a [`Kernel::Builder`]; a kernel may bring a faster loop of its own.
@@ -102,65 +85,28 @@ pub fn evaluate_array<K: Kernel>(kernel: &mut K, array: &ArrayRef) -> Result<Arr
 
 /// The default [`Kernel::run`]: each result appended to a builder.
 fn append_each<'a, K: Kernel, S: StringArrayType<'a>>(kernel: &mut K, strings: S) -> ArrayRef {
-    #[cfg(target_arch = "x86_64")]
-    if K::SSSE3 && has_ssse3() {
-        // SAFETY: the processor has the instructions `run_ssse3` is compiled for.
-        return unsafe { run_ssse3(kernel, strings) };
-    }
-    run_loop::<K, S, false>(kernel, strings)
-}
-
-/// Whether this processor has SSSE3 and POPCNT, which [`Kernel::SSSE3`] loops and the plate
-/// parser's first pass are compiled for.
-#[cfg(target_arch = "x86_64")]
-#[inline(always)]
-pub(crate) fn has_ssse3() -> bool {
-    std::arch::is_x86_feature_detected!("ssse3") && std::arch::is_x86_feature_detected!("popcnt")
-}
-
-/// [`run_loop`] compiled for SSSE3 and POPCNT.
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "ssse3,popcnt")]
-fn run_ssse3<'a, K: Kernel, S: StringArrayType<'a>>(kernel: &mut K, strings: S) -> ArrayRef {
-    run_loop::<K, S, true>(kernel, strings)
-}
-
-/// The loop over the values; with `SSSE3`, it calls [`Kernel::append_ssse3`].
-#[inline(always)]
-fn run_loop<'a, K: Kernel, S: StringArrayType<'a>, const SSSE3: bool>(
-    kernel: &mut K,
-    strings: S,
-) -> ArrayRef {
     let rows = strings.len();
     let mut builder = K::builder(rows, rows * 12);
-    let mut append = |i: usize, builder: &mut K::Builder| {
-        // SAFETY: `i` is within the array's bounds; `append_ssse3` only in `run_ssse3`.
-        unsafe {
-            let value = strings.value_unchecked(i);
-            if SSSE3 {
-                kernel.append_ssse3(value, builder);
+    let nulls = strings.logical_nulls();
+    for (block, valid) in blocks(rows, nulls.as_ref()) {
+        for i in block.clone() {
+            if valid >> (i - block.start) & 1 == 1 {
+                // SAFETY: `i` is within the array's bounds.
+                kernel.append(unsafe { strings.value_unchecked(i) }, &mut builder);
             } else {
-                kernel.append(value, builder);
-            }
-        }
-    };
-    match strings.logical_nulls() {
-        None => {
-            for i in 0..rows {
-                append(i, &mut builder);
-            }
-        }
-        Some(nulls) => {
-            for i in 0..rows {
-                if nulls.is_null(i) {
-                    K::append_null(&mut builder);
-                } else {
-                    append(i, &mut builder);
-                }
+                K::append_null(&mut builder);
             }
         }
     }
     Arc::new(builder.finish()) as ArrayRef
+}
+
+/// Whether this processor has SSSE3 and POPCNT, which the loops of [`ShortText::SSSE3`] and
+/// [`Predicate::SSSE3`] kernels and the plate parser's first pass are compiled for.
+#[cfg(target_arch = "x86_64")]
+#[inline(always)]
+pub(crate) fn has_ssse3() -> bool {
+    std::arch::is_x86_feature_detected!("ssse3") && std::arch::is_x86_feature_detected!("popcnt")
 }
 
 /// The string held by a scalar argument; `None` for NULL.
@@ -244,6 +190,59 @@ pub unsafe trait ShortStr {
     }
 }
 
+/// Up to 16 bytes of text held inline: a [`ShortStr`] of its own, for results cut from a
+/// parsed value or taken from a small set of names.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct InlineStr {
+    padded: [u8; 16],
+    len: u8,
+}
+
+impl InlineStr {
+    /// `text`, which must fit (for constants: a longer text fails to compile there).
+    pub const fn new(text: &str) -> InlineStr {
+        let bytes = text.as_bytes();
+        assert!(bytes.len() <= 16, "an InlineStr holds at most 16 bytes");
+        let mut padded = [0; 16];
+        let mut i = 0;
+        while i < bytes.len() {
+            padded[i] = bytes[i];
+            i += 1;
+        }
+        InlineStr {
+            padded,
+            len: bytes.len() as u8,
+        }
+    }
+
+    /// The first `len` bytes of `bytes`; `None` if `len > 16` or they are not all ASCII.
+    #[inline(always)]
+    pub fn ascii(bytes: [u8; 16], len: usize) -> Option<InlineStr> {
+        if len > 16 {
+            return None;
+        }
+        let kept = u128::MAX.checked_shr(8 * (16 - len) as u32).unwrap_or(0);
+        let text = u128::from_le_bytes(bytes) & kept;
+        (text & u128::from_le_bytes([0x80; 16]) == 0).then_some(InlineStr {
+            padded: text.to_le_bytes(),
+            len: len as u8,
+        })
+    }
+}
+
+// SAFETY: `new` copies a `str` of at most 16 bytes, `ascii` checks its bytes and length.
+unsafe impl ShortStr for InlineStr {
+    #[inline(always)]
+    fn padded(&self) -> &[u8; 16] {
+        &self.padded
+    }
+
+    #[inline(always)]
+    fn byte_len(&self) -> usize {
+        self.len as usize
+    }
+}
+
 /// A kernel whose result for each value is a [`ShortStr`] or NULL. Its arrays are evaluated by
 /// a loop of its own (see [`evaluate_short`]).
 pub trait ShortText {
@@ -252,12 +251,15 @@ pub trait ShortText {
     /// The result for one non-null value; `None` for NULL.
     fn text(&mut self, value: &str) -> Option<Self::Text>;
 
-    /// As [`Kernel::SSSE3`]: whether the loop is compiled a second time for SSSE3 and POPCNT,
-    /// calling [`ShortText::text_ssse3`].
+    /// Whether the loop over the values is compiled a second time for x86-64 processors with
+    /// SSSE3 and POPCNT, calling [`ShortText::text_ssse3`], and that copy used where the
+    /// processor has them: code that uses these instructions (the plate parser's first pass) is
+    /// then inlined into the loop instead of being called once per value.
     const SSSE3: bool = false;
 
-    /// [`ShortText::text`] in the loop compiled for SSSE3 and POPCNT, with the same rules as
-    /// [`Kernel::append_ssse3`].
+    /// [`ShortText::text`] in the loop compiled for SSSE3 and POPCNT. It must be
+    /// `#[inline(always)]`, and so must everything it calls down to the code that uses those
+    /// instructions (no closures in between).
     ///
     /// # Safety
     ///
@@ -329,24 +331,18 @@ fn short_loop<'a, K: ShortText, S: StringArrayType<'a>, const SSSE3: bool>(
     };
     let mut values = Vec::<u8>::with_capacity(capacity);
     let mut offsets = Vec::<i32>::with_capacity(rows + 1);
-    let mut validity = Vec::<u64>::with_capacity(rows.div_ceil(64));
-    let nulls_in = strings.logical_nulls();
-    let chunks = nulls_in.as_ref().map(|n| n.inner().bit_chunks());
-    let mut valid_in = chunks.as_ref().map(|c| c.iter_padded());
     let (out, ends) = (values.as_mut_ptr(), offsets.as_mut_ptr());
     // The values written so far take `at` bytes.
     let mut at = 0usize;
-    let mut nulls = 0;
     // SAFETY: `offsets` has room for `rows + 1`.
     unsafe { ends.write(0) };
-    for start in (0..rows).step_by(64) {
-        let end = rows.min(start + 64);
-        let valid = valid_in
-            .as_mut()
-            .map_or(u64::MAX, |words| words.next().unwrap_or(0));
+    let mut validity = Validity::with_rows(rows);
+    let nulls_in = strings.logical_nulls();
+    for (block, valid) in blocks(rows, nulls_in.as_ref()) {
         let mut bits = 0u64;
-        for i in start..end {
-            if valid >> (i - start) & 1 == 1 {
+        for i in block.clone() {
+            let bit = 1 << (i - block.start);
+            if valid & bit != 0 {
                 // SAFETY: `i < rows`; `text_ssse3` only in `short_ssse3`.
                 let text = unsafe {
                     let value = strings.value_unchecked(i);
@@ -365,51 +361,184 @@ fn short_loop<'a, K: ShortText, S: StringArrayType<'a>, const SSSE3: bool>(
                             .write_unaligned(*text.padded())
                     };
                     at += text.byte_len();
-                    bits |= 1 << (i - start);
+                    bits |= bit;
                 }
             }
             // SAFETY: `i + 1 <= rows`; `at <= capacity` fits in `i32`.
             unsafe { ends.add(i + 1).write(at as i32) };
         }
-        nulls += end - start - bits.count_ones() as usize;
-        validity.push(bits);
+        validity.push(bits, block.len());
     }
     // SAFETY: the first `at` bytes of `values` and `rows + 1` offsets are written.
     unsafe {
         values.set_len(at);
         offsets.set_len(rows + 1);
     }
-    let nulls = (nulls > 0).then(|| {
-        let bits = BooleanBuffer::new(Buffer::from_vec(validity), 0, rows);
-        // SAFETY: `nulls` counts the zero bits among the first `rows`.
-        unsafe { NullBuffer::new_unchecked(bits, nulls) }
-    });
     // SAFETY: the offsets start at 0 and never decrease, the last is the length of the values,
     // and every value is valid UTF-8 (the contract of `ShortStr`).
     let array = unsafe {
         let offsets = OffsetBuffer::new_unchecked(ScalarBuffer::from(offsets));
-        StringArray::new_unchecked(offsets, Buffer::from_vec(values), nulls)
+        StringArray::new_unchecked(offsets, Buffer::from_vec(values), validity.finish(rows))
     };
     Arc::new(array)
 }
 
-/// A kernel producing booleans; `None` is NULL.
-pub struct ToBool<F>(pub F);
+/// A kernel producing booleans, with a loop of its own that builds each 64 results in a word
+/// (see [`evaluate_bool`]).
+pub trait Predicate {
+    /// The result for one non-null value; `None` for NULL.
+    fn test(&mut self, value: &str) -> Option<bool>;
 
-impl<F: FnMut(&str) -> Option<bool>> Kernel for ToBool<F> {
+    /// As [`ShortText::SSSE3`].
+    const SSSE3: bool = false;
+
+    /// [`Predicate::test`] in the loop compiled for SSSE3 and POPCNT, as
+    /// [`ShortText::text_ssse3`].
+    ///
+    /// # Safety
+    ///
+    /// Called only where the processor has SSSE3 and POPCNT.
+    #[inline(always)]
+    unsafe fn test_ssse3(&mut self, value: &str) -> Option<bool> {
+        self.test(value)
+    }
+}
+
+/// Evaluates a [`Predicate`] over a string argument, as [`evaluate`] does.
+pub fn evaluate_bool<P: Predicate>(
+    predicate: &mut P,
+    arg: &ColumnarValue,
+) -> Result<ColumnarValue> {
+    evaluate(&mut Bool(predicate), arg)
+}
+
+/// A [`Predicate`] as a [`Kernel`]: scalars go through a `BooleanBuilder`, arrays through
+/// [`bool_loop`].
+struct Bool<'p, P>(&'p mut P);
+
+impl<P: Predicate> Kernel for Bool<'_, P> {
     type Builder = BooleanBuilder;
 
     fn builder(rows: usize, _bytes: usize) -> BooleanBuilder {
         BooleanBuilder::with_capacity(rows)
     }
 
-    #[inline(always)]
     fn append(&mut self, value: &str, out: &mut BooleanBuilder) {
-        out.append_option((self.0)(value));
+        out.append_option(self.0.test(value));
     }
 
     fn append_null(out: &mut BooleanBuilder) {
         out.append_null();
+    }
+
+    fn run<'a, S: StringArrayType<'a>>(&mut self, strings: S) -> ArrayRef {
+        #[cfg(target_arch = "x86_64")]
+        if P::SSSE3 && has_ssse3() {
+            // SAFETY: the processor has the instructions `bool_ssse3` is compiled for.
+            return unsafe { bool_ssse3(self.0, strings) };
+        }
+        bool_loop::<P, S, false>(self.0, strings)
+    }
+}
+
+/// [`bool_loop`] compiled for SSSE3 and POPCNT.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "ssse3,popcnt")]
+fn bool_ssse3<'a, P: Predicate, S: StringArrayType<'a>>(predicate: &mut P, strings: S) -> ArrayRef {
+    bool_loop::<P, S, true>(predicate, strings)
+}
+
+/// The loop over the values of a [`Predicate`]; with `SSSE3`, it calls
+/// [`Predicate::test_ssse3`].
+#[inline(always)]
+fn bool_loop<'a, P: Predicate, S: StringArrayType<'a>, const SSSE3: bool>(
+    predicate: &mut P,
+    strings: S,
+) -> ArrayRef {
+    let rows = strings.len();
+    let mut values = Vec::<u64>::with_capacity(rows.div_ceil(64));
+    let mut validity = Validity::with_rows(rows);
+    let nulls_in = strings.logical_nulls();
+    for (block, valid) in blocks(rows, nulls_in.as_ref()) {
+        let (mut bits, mut trues) = (0u64, 0u64);
+        for i in block.clone() {
+            let bit = 1 << (i - block.start);
+            if valid & bit != 0 {
+                // SAFETY: `i < rows`; `test_ssse3` only in `bool_ssse3`.
+                let result = unsafe {
+                    let value = strings.value_unchecked(i);
+                    if SSSE3 {
+                        predicate.test_ssse3(value)
+                    } else {
+                        predicate.test(value)
+                    }
+                };
+                if let Some(result) = result {
+                    bits |= bit;
+                    trues |= if result { bit } else { 0 };
+                }
+            }
+        }
+        values.push(trues);
+        validity.push(bits, block.len());
+    }
+    let values = BooleanBuffer::new(Buffer::from_vec(values), 0, rows);
+    Arc::new(BooleanArray::new(values, validity.finish(rows)))
+}
+
+/// The rows of an array in blocks of 64: each block's range, and a word whose bit
+/// `i - start` is set where row `i` is not NULL.
+fn blocks(
+    rows: usize,
+    nulls: Option<&NullBuffer>,
+) -> impl Iterator<Item = (Range<usize>, u64)> + '_ {
+    let mut words = nulls.map(|n| {
+        let chunks = n.inner().bit_chunks();
+        chunks.iter().chain([chunks.remainder_bits()])
+    });
+    (0..rows).step_by(64).map(move |start| {
+        let valid = words.as_mut().map_or(u64::MAX, |w| w.next().unwrap_or(0));
+        (start..rows.min(start + 64), valid)
+    })
+}
+
+/// The validity of an output array, built a word at a time.
+struct Validity {
+    words: Vec<u64>,
+    nulls: usize,
+}
+
+impl Validity {
+    fn with_rows(rows: usize) -> Validity {
+        Validity {
+            words: Vec::with_capacity(rows.div_ceil(64)),
+            nulls: 0,
+        }
+    }
+
+    /// Adds a block of `len <= 64` rows whose bits are set in `bits` where they are not NULL.
+    #[inline(always)]
+    fn push(&mut self, bits: u64, len: usize) {
+        self.words.push(bits);
+        self.nulls += len - bits.count_ones() as usize;
+    }
+
+    fn finish(self, rows: usize) -> Option<NullBuffer> {
+        (self.nulls > 0).then(|| {
+            let bits = BooleanBuffer::new(Buffer::from_vec(self.words), 0, rows);
+            // SAFETY: `nulls` counts the zero bits among the first `rows`.
+            unsafe { NullBuffer::new_unchecked(bits, self.nulls) }
+        })
+    }
+}
+
+/// A predicate of a closure; `None` is NULL.
+pub struct ToBool<F>(pub F);
+
+impl<F: FnMut(&str) -> Option<bool>> Predicate for ToBool<F> {
+    #[inline(always)]
+    fn test(&mut self, value: &str) -> Option<bool> {
+        (self.0)(value)
     }
 }
 
@@ -476,6 +605,21 @@ mod tests {
         }
     }
 
+    #[test]
+    fn inline_strs() {
+        let text = *b"RJ14CA0012\0\0\0\0\0\0";
+        assert_eq!(InlineStr::ascii(text, 4).unwrap().as_str(), "RJ14");
+        assert_eq!(InlineStr::ascii(text, 4), Some(InlineStr::new("RJ14")));
+        assert_eq!(InlineStr::ascii(text, 0).unwrap().as_str(), "");
+        assert_eq!(InlineStr::ascii(text, 16).unwrap().byte_len(), 16);
+        assert_eq!(InlineStr::ascii(text, 17), None);
+        let mut accented = *"é".repeat(8).as_bytes().first_chunk::<16>().unwrap();
+        assert_eq!(InlineStr::ascii(accented, 1), None);
+        accented[0] = b'e';
+        assert_eq!(InlineStr::ascii(accented, 1).unwrap().as_str(), "e");
+        assert_eq!(InlineStr::new("diplomatic").as_str(), "diplomatic");
+    }
+
     /// A kernel of short results of every length 0-16, and NULLs, from numbers; the empty
     /// string for the empty string (which NULL inputs hold in an array).
     struct Digits;
@@ -496,10 +640,26 @@ mod tests {
         }
     }
 
-    /// The short loop's array equals arrow's own builder's, over several validity words, with
-    /// NULLs in and NULLs out, empty and 16-byte results, on sliced arrays, in every encoding.
-    #[test]
-    fn short_loop_matches_string_builder() {
+    /// Whether a number is even; true for the empty string (which NULL inputs hold in an
+    /// array), NULL for other text.
+    struct Even;
+
+    impl Predicate for Even {
+        fn test(&mut self, value: &str) -> Option<bool> {
+            if value.is_empty() {
+                return Some(true);
+            }
+            value.parse::<usize>().ok().map(|n| n % 2 == 0)
+        }
+    }
+
+    /// Runs `run` on slices of numbers, NULLs, empty strings and words, across several
+    /// validity words and at offsets within a word, in every string encoding, and checks each
+    /// array against `expected` of the same slice.
+    fn check_loop(
+        mut run: impl FnMut(&ArrayRef) -> ArrayRef,
+        mut expected: impl FnMut(&[Option<String>]) -> ArrayRef,
+    ) {
         let inputs: Vec<Option<String>> = (0..300)
             .map(|i| match i % 7 {
                 3 => None,
@@ -509,7 +669,7 @@ mod tests {
             })
             .collect();
         let all = StringArray::from(inputs.clone());
-        for (offset, rows) in [
+        let slices = [
             (0, 0),
             (0, 1),
             (0, 63),
@@ -517,27 +677,51 @@ mod tests {
             (0, 65),
             (3, 130),
             (61, 200),
-        ] {
-            let mut theirs = StringBuilder::new();
-            for input in &inputs[offset..offset + rows] {
-                let text = input.as_deref().and_then(|v| Digits.text(v));
-                theirs.append_option(text.as_ref().map(ShortStr::as_str));
-            }
-            let expected: ArrayRef = Arc::new(theirs.finish());
+        ];
+        for (offset, rows) in slices {
+            let expected = expected(&inputs[offset..offset + rows]);
             let utf8: ArrayRef = Arc::new(all.slice(offset, rows));
             let large = arrow::compute::cast(&utf8, &DataType::LargeUtf8).unwrap();
             let view = arrow::compute::cast(&utf8, &DataType::Utf8View).unwrap();
             for array in [utf8, large, view] {
-                let got = evaluate_array(&mut Short(&mut Digits), &array).unwrap();
-                assert_eq!(
-                    &got,
-                    &expected,
-                    "{rows} rows from {offset} of {}",
-                    array.data_type()
-                );
+                let got = run(&array);
+                let context = format!("{rows} rows from {offset} of {}", array.data_type());
+                assert_eq!(&got, &expected, "{context}");
                 got.to_data().validate_full().unwrap();
             }
         }
+    }
+
+    /// The short loop's array equals arrow's own builder's, with NULLs in and NULLs out, and
+    /// empty and 16-byte results.
+    #[test]
+    fn short_loop_matches_string_builder() {
+        check_loop(
+            |array| evaluate_array(&mut Short(&mut Digits), array).unwrap(),
+            |inputs| {
+                let mut theirs = StringBuilder::new();
+                for input in inputs {
+                    let text = input.as_deref().and_then(|v| Digits.text(v));
+                    theirs.append_option(text.as_ref().map(ShortStr::as_str));
+                }
+                Arc::new(theirs.finish())
+            },
+        );
+    }
+
+    /// The same for the loop of a predicate.
+    #[test]
+    fn bool_loop_matches_boolean_builder() {
+        check_loop(
+            |array| evaluate_array(&mut Bool(&mut Even), array).unwrap(),
+            |inputs| {
+                let mut theirs = BooleanBuilder::new();
+                for input in inputs {
+                    theirs.append_option(input.as_deref().and_then(|v| Even.test(v)));
+                }
+                Arc::new(theirs.finish())
+            },
+        );
     }
 }
 

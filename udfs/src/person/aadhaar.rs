@@ -126,7 +126,7 @@ impl ScalarUDFImpl for AadhaarIsValid {
 
     fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
         let mut kernel = ToBool(|value: &str| Some(aadhaar_is_valid(value)));
-        kernel::evaluate(&mut kernel, &args.args[0])
+        kernel::evaluate_bool(&mut kernel, &args.args[0])
     }
 
     fn documentation(&self) -> Option<&Documentation> {

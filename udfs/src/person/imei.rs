@@ -112,7 +112,7 @@ impl ScalarUDFImpl for ImeiIsValid {
 
     fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
         let mut kernel = ToBool(|value: &str| Some(imei_is_valid(value)));
-        kernel::evaluate(&mut kernel, &args.args[0])
+        kernel::evaluate_bool(&mut kernel, &args.args[0])
     }
 
     fn documentation(&self) -> Option<&Documentation> {

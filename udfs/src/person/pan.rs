@@ -75,7 +75,7 @@ impl ScalarUDFImpl for PanIsValid {
 
     fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
         let mut kernel = ToBool(|value: &str| Some(pan_is_valid(value)));
-        kernel::evaluate(&mut kernel, &args.args[0])
+        kernel::evaluate_bool(&mut kernel, &args.args[0])
     }
 
     fn documentation(&self) -> Option<&Documentation> {

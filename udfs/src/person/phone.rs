@@ -241,7 +241,7 @@ impl ScalarUDFImpl for PhoneIsValid {
 
     fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
         let mut kernel = ToBool(|value: &str| Some(parse_mobile(value).is_some()));
-        kernel::evaluate(&mut kernel, &args.args[0])
+        kernel::evaluate_bool(&mut kernel, &args.args[0])
     }
 
     fn documentation(&self) -> Option<&Documentation> {

@@ -2,7 +2,6 @@
 
 use std::sync::{Arc, LazyLock};
 
-use arrow::array::BooleanBuilder;
 use arrow::datatypes::DataType;
 use datafusion::common::Result;
 use datafusion::logical_expr::{
@@ -12,7 +11,7 @@ use datafusion_macros::user_doc;
 
 use super::Plate;
 use super::parse::Tables;
-use crate::kernel::{self, Kernel};
+use crate::kernel::{self, Predicate};
 
 #[user_doc(
     doc_section(label = "Plate Functions"),
@@ -55,7 +54,7 @@ impl ScalarUDFImpl for PlateIsValid {
     }
 
     fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
-        kernel::evaluate(&mut IsValid(Tables::get()), &args.args[0])
+        kernel::evaluate_bool(&mut IsValid(Tables::get()), &args.args[0])
     }
 
     fn documentation(&self) -> Option<&Documentation> {
@@ -66,27 +65,17 @@ impl ScalarUDFImpl for PlateIsValid {
 /// The kernel: whether each value is a plate.
 struct IsValid(&'static Tables);
 
-impl Kernel for IsValid {
-    type Builder = BooleanBuilder;
-
-    fn builder(rows: usize, _bytes: usize) -> BooleanBuilder {
-        BooleanBuilder::with_capacity(rows)
-    }
-
+impl Predicate for IsValid {
     #[inline(always)]
-    fn append(&mut self, value: &str, out: &mut BooleanBuilder) {
-        out.append_value(Plate::parse(value).is_some());
+    fn test(&mut self, value: &str) -> Option<bool> {
+        Some(Plate::parse(value).is_some())
     }
 
     #[cfg(target_arch = "x86_64")]
     #[inline(always)]
-    unsafe fn append_ssse3(&mut self, value: &str, out: &mut BooleanBuilder) {
-        // SAFETY: the processor has SSSE3 and POPCNT (the contract of `append_ssse3`).
-        out.append_value(unsafe { Plate::parse_ssse3_inline(value, self.0) }.is_some());
-    }
-
-    fn append_null(out: &mut BooleanBuilder) {
-        out.append_null();
+    unsafe fn test_ssse3(&mut self, value: &str) -> Option<bool> {
+        // SAFETY: the processor has SSSE3 and POPCNT (the contract of `test_ssse3`).
+        Some(unsafe { Plate::parse_ssse3_inline(value, self.0) }.is_some())
     }
 
     const SSSE3: bool = true;

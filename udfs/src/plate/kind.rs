@@ -9,8 +9,8 @@ use datafusion::logical_expr::{
 };
 use datafusion_macros::user_doc;
 
-use super::Plate;
-use crate::kernel::{self, ToStr};
+use super::{OfPlate, Plate};
+use crate::kernel;
 
 #[user_doc(
     doc_section(label = "Plate Functions"),
@@ -51,8 +51,8 @@ impl ScalarUDFImpl for PlateKind {
     }
 
     fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
-        kernel::evaluate(
-            &mut ToStr(|s: &str| Plate::parse(s).map(|plate| plate.kind().name())),
+        kernel::evaluate_short(
+            &mut OfPlate::new(|plate: &Plate| Some(plate.kind().text())),
             &args.args[0],
         )
     }

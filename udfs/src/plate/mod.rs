@@ -35,7 +35,45 @@ mod state;
 #[cfg(test)]
 mod proptests;
 
+use parse::Tables;
 pub use parse::{Kind, Plate};
+
+use crate::kernel::{ShortStr, ShortText};
+
+/// The kernel of a function of the plate a value holds as written (`plate_normalize`,
+/// `plate_kind`, ...): `f` of the plate, NULL where there is none. The parser's SSSE3 pass is
+/// inlined into the batch loop.
+struct OfPlate<F> {
+    tables: &'static Tables,
+    f: F,
+}
+
+impl<T: ShortStr, F: FnMut(&Plate) -> Option<T>> OfPlate<F> {
+    fn new(f: F) -> OfPlate<F> {
+        OfPlate {
+            tables: Tables::get(),
+            f,
+        }
+    }
+}
+
+impl<T: ShortStr, F: FnMut(&Plate) -> Option<T>> ShortText for OfPlate<F> {
+    type Text = T;
+
+    #[inline(always)]
+    fn text(&mut self, value: &str) -> Option<T> {
+        (self.f)(&Plate::parse(value)?)
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[inline(always)]
+    unsafe fn text_ssse3(&mut self, value: &str) -> Option<T> {
+        // SAFETY: the processor has SSSE3 and POPCNT (the contract of `text_ssse3`).
+        (self.f)(&unsafe { Plate::parse_ssse3_inline(value, self.tables) }?)
+    }
+
+    const SSSE3: bool = true;
+}
 
 /// Every function of this family.
 pub fn functions() -> Vec<Arc<ScalarUDF>> {

@@ -9,9 +9,8 @@ use datafusion::logical_expr::{
 };
 use datafusion_macros::user_doc;
 
-use super::Plate;
-use super::parse::Tables;
-use crate::kernel::{self, ShortText};
+use super::{OfPlate, Plate};
+use crate::kernel;
 
 #[user_doc(
     doc_section(label = "Plate Functions"),
@@ -57,33 +56,15 @@ impl ScalarUDFImpl for PlateNormalize {
     }
 
     fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
-        kernel::evaluate_short(&mut Normalize(Tables::get()), &args.args[0])
+        kernel::evaluate_short(
+            &mut OfPlate::new(|plate: &Plate| Some(*plate)),
+            &args.args[0],
+        )
     }
 
     fn documentation(&self) -> Option<&Documentation> {
         self.doc()
     }
-}
-
-/// The kernel: each value's canonical form, or NULL.
-struct Normalize(&'static Tables);
-
-impl ShortText for Normalize {
-    type Text = Plate;
-
-    #[inline(always)]
-    fn text(&mut self, value: &str) -> Option<Plate> {
-        Plate::parse(value)
-    }
-
-    #[cfg(target_arch = "x86_64")]
-    #[inline(always)]
-    unsafe fn text_ssse3(&mut self, value: &str) -> Option<Plate> {
-        // SAFETY: the processor has SSSE3 and POPCNT (the contract of `text_ssse3`).
-        unsafe { Plate::parse_ssse3_inline(value, self.0) }
-    }
-
-    const SSSE3: bool = true;
 }
 
 /// The shared instance.

@@ -35,7 +35,7 @@ use std::sync::LazyLock;
 
 #[cfg(target_arch = "x86_64")]
 use super::scan;
-use crate::kernel::ShortStr;
+use crate::kernel::{InlineStr, ShortStr};
 use crate::reference;
 
 /// Letters and digits kept from one value at most: the longest plate (temporary, 13) plus `IND`.
@@ -190,6 +190,19 @@ pub enum Kind {
 }
 
 impl Kind {
+    /// [`Kind::name`] as a short string.
+    pub(crate) fn text(self) -> InlineStr {
+        const TEXTS: [InlineStr; 6] = [
+            InlineStr::new("standard"),
+            InlineStr::new("bharat"),
+            InlineStr::new("temporary"),
+            InlineStr::new("old"),
+            InlineStr::new("defence"),
+            InlineStr::new("diplomatic"),
+        ];
+        TEXTS[self as usize]
+    }
+
     /// The name `plate_kind` returns.
     pub fn name(self) -> &'static str {
         match self {
@@ -317,7 +330,7 @@ impl Plate {
     }
 
     /// [`Plate::parse`] on a processor with SSSE3 and POPCNT, always inlined: for loops
-    /// compiled for them (see [`Kernel::SSSE3`](crate::kernel::Kernel::SSSE3)), where the fast
+    /// compiled for them (see [`ShortText::SSSE3`](crate::kernel::ShortText::SSSE3)), where the fast
     /// pass becomes part of the loop. Elsewhere each vector instruction would be a call.
     ///
     /// # Safety
@@ -384,19 +397,38 @@ impl Plate {
         })
     }
 
-    fn group(&self, i: usize) -> &str {
-        let start = if i == 0 { 0 } else { self.form.end(i - 1) };
+    /// Bytes `start..end` of the canonical form.
+    fn str_at(&self, (start, end): (usize, usize)) -> &str {
         // SAFETY: as in `as_str`.
-        unsafe { std::str::from_utf8_unchecked(&self.text[start..self.form.end(i)]) }
+        unsafe { std::str::from_utf8_unchecked(&self.text[start..end]) }
+    }
+
+    /// Bytes `start..end` of the canonical form, as a short string of its own.
+    #[inline(always)]
+    fn text_at(&self, (start, end): (usize, usize)) -> InlineStr {
+        let text = u128::from_le_bytes(self.text) >> (8 * (start % 16));
+        InlineStr::ascii(text.to_le_bytes(), end - start).expect("plates are ASCII")
+    }
+
+    /// Where the state code of a standard or temporary plate is.
+    #[inline(always)]
+    fn state_at(&self) -> Option<(usize, usize)> {
+        match self.form.kind() {
+            Kind::Standard => Some((0, self.form.end(0))),
+            Kind::Temporary => Some((self.form.end(1), self.form.end(2))),
+            _ => None,
+        }
     }
 
     /// The state code of a standard or temporary plate (`RJ`); other kinds carry none.
     pub fn state(&self) -> Option<&str> {
-        match self.form.kind() {
-            Kind::Standard => Some(self.group(0)),
-            Kind::Temporary => Some(self.group(2)),
-            _ => None,
-        }
+        self.state_at().map(|at| self.str_at(at))
+    }
+
+    /// [`Plate::state`] as a short string.
+    #[inline(always)]
+    pub(crate) fn state_text(&self) -> Option<InlineStr> {
+        self.state_at().map(|at| self.text_at(at))
     }
 
     /// The name of the state or UT of [`Plate::state`] (`Rajasthan`).
@@ -407,13 +439,18 @@ impl Plate {
 
     /// The registration office of a standard plate: state code and RTO part (`RJ14`, `DL3`).
     pub fn rto(&self) -> Option<&str> {
-        match self.form.kind() {
-            // SAFETY: as in `as_str`.
-            Kind::Standard => {
-                Some(unsafe { std::str::from_utf8_unchecked(&self.text[..self.form.end(1)]) })
-            }
-            _ => None,
-        }
+        self.rto_at().map(|at| self.str_at(at))
+    }
+
+    /// [`Plate::rto`] as a short string.
+    #[inline(always)]
+    pub(crate) fn rto_text(&self) -> Option<InlineStr> {
+        self.rto_at().map(|at| self.text_at(at))
+    }
+
+    #[inline(always)]
+    fn rto_at(&self) -> Option<(usize, usize)> {
+        (self.form.kind() == Kind::Standard).then(|| (0, self.form.end(1)))
     }
 
     /// The current district of the Rajasthan office that issued a standard plate.
@@ -979,6 +1016,27 @@ mod tests {
         let t = Plate::parse("T0125RJ0042AB").unwrap();
         assert_eq!((t.state(), t.rto()), (Some("RJ"), None));
         assert_eq!(Plate::parse("RJ57CA1").unwrap().district(), None);
+    }
+
+    #[test]
+    fn kind_texts_are_names() {
+        for kind in Form::KINDS {
+            assert_eq!(kind.text().as_str(), kind.name());
+        }
+    }
+
+    #[test]
+    fn parts_as_short_strings() {
+        let texts = |p: &str| {
+            let p = Plate::parse(p).unwrap();
+            let text = |t: Option<InlineStr>| t.map(|t| t.as_str().to_string());
+            (text(p.state_text()), text(p.rto_text()))
+        };
+        let some = |s: &str| Some(s.to_string());
+        assert_eq!(texts("rj 14 ca 12"), (some("RJ"), some("RJ14")));
+        assert_eq!(texts("DL 3C AB 1234"), (some("DL"), some("DL3")));
+        assert_eq!(texts("T0125RJ0042AB"), (some("RJ"), None));
+        assert_eq!(texts("22BH1234AA"), (None, None));
     }
 
     #[test]

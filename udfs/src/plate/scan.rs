@@ -186,7 +186,7 @@ pub(super) enum Scan {
 ///
 /// Always inlined, without target features of its own, so that it becomes part of the
 /// caller's loop; that loop should be compiled for SSSE3 and POPCNT (see
-/// [`kernel::WithSsse3`](crate::kernel::WithSsse3)), or each vector instruction is a call.
+/// [`ShortText::SSSE3`](crate::kernel::ShortText::SSSE3)), or each vector instruction is a call.
 ///
 /// # Safety
 ///

@@ -9,8 +9,8 @@ use datafusion::logical_expr::{
 };
 use datafusion_macros::user_doc;
 
-use super::Plate;
-use crate::kernel::{self, ToStr, ToText};
+use super::{OfPlate, Plate};
+use crate::kernel::{self, ToStr};
 
 #[user_doc(
     doc_section(label = "Plate Functions"),
@@ -51,18 +51,7 @@ impl ScalarUDFImpl for PlateState {
     }
 
     fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
-        kernel::evaluate(
-            &mut ToText::new(
-                |s, out| match Plate::parse(s).as_ref().and_then(Plate::state) {
-                    Some(state) => {
-                        out.push_str(state);
-                        true
-                    }
-                    None => false,
-                },
-            ),
-            &args.args[0],
-        )
+        kernel::evaluate_short(&mut OfPlate::new(Plate::state_text), &args.args[0])
     }
 
     fn documentation(&self) -> Option<&Documentation> {
