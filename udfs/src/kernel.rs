@@ -9,8 +9,8 @@ use std::ops::Range;
 use std::sync::Arc;
 
 use arrow::array::{
-    Array, ArrayBuilder, ArrayRef, AsArray, BooleanArray, BooleanBuilder, PrimitiveBuilder,
-    StringArray, StringArrayType, StringBuilder,
+    Array, ArrayBuilder, ArrayRef, AsArray, BooleanArray, BooleanBuilder, GenericStringArray,
+    OffsetSizeTrait, PrimitiveBuilder, StringArray, StringBuilder, StringViewArray,
 };
 use arrow::buffer::{BooleanBuffer, Buffer, NullBuffer, OffsetBuffer, ScalarBuffer};
 use arrow::compute::take;
@@ -36,7 +36,7 @@ pub trait Kernel {
 
     /// Evaluates the kernel over every value of one array. The default appends each result
     /// to a [`Kernel::Builder`]; a kernel may bring a faster loop of its own.
-    fn run<'a, S: StringArrayType<'a>>(&mut self, strings: S) -> ArrayRef
+    fn run<V: Values>(&mut self, strings: V) -> ArrayRef
     where
         Self: Sized,
     {
@@ -67,7 +67,7 @@ pub fn evaluate_array<K: Kernel>(kernel: &mut K, array: &ArrayRef) -> Result<Arr
     match array.data_type() {
         DataType::Utf8 => Ok(kernel.run(array.as_string::<i32>())),
         DataType::LargeUtf8 => Ok(kernel.run(array.as_string::<i64>())),
-        DataType::Utf8View => Ok(kernel.run(array.as_string_view())),
+        DataType::Utf8View => Ok(kernel.run(Views::new(array.as_string_view()))),
         DataType::Dictionary(_, _) => {
             // Each distinct value is computed once; the keys then pick the results.
             let dictionary = array.as_any_dictionary();
@@ -83,16 +83,101 @@ pub fn evaluate_array<K: Kernel>(kernel: &mut K, array: &ArrayRef) -> Result<Arr
     }
 }
 
+/// The values of a string array by index, as the loops read them.
+pub trait Values {
+    fn rows(&self) -> usize;
+
+    fn logical_nulls(&self) -> Option<NullBuffer>;
+
+    /// Value `i`, NULL or not.
+    ///
+    /// # Safety
+    ///
+    /// `i < self.rows()`.
+    unsafe fn value(&self, i: usize) -> &str;
+}
+
+impl<O: OffsetSizeTrait> Values for &GenericStringArray<O> {
+    fn rows(&self) -> usize {
+        Array::len(*self)
+    }
+
+    fn logical_nulls(&self) -> Option<NullBuffer> {
+        Array::logical_nulls(*self)
+    }
+
+    #[inline(always)]
+    unsafe fn value(&self, i: usize) -> &str {
+        // SAFETY: the caller keeps `i` in bounds.
+        unsafe { self.value_unchecked(i) }
+    }
+}
+
+/// A `StringViewArray` read without a branch on where each value is held. A value of up to 12
+/// bytes is in its view, a longer one in a data buffer; which is which looks random to the
+/// processor in a column of plates (6-16 bytes), and a missed branch per value cost more
+/// than reading a plate. Both places are computed and one is picked.
+pub struct Views<'a> {
+    array: &'a StringViewArray,
+    views: &'a [u128],
+    /// Where each data buffer starts, never empty.
+    data: Vec<*const u8>,
+}
+
+impl<'a> Views<'a> {
+    fn new(array: &'a StringViewArray) -> Views<'a> {
+        let mut data: Vec<*const u8> = array.data_buffers().iter().map(|b| b.as_ptr()).collect();
+        if data.is_empty() {
+            // Every value is in its view; this pointer is never read.
+            data.push(std::ptr::null());
+        }
+        Views {
+            array,
+            views: array.views(),
+            data,
+        }
+    }
+}
+
+impl Values for Views<'_> {
+    fn rows(&self) -> usize {
+        self.views.len()
+    }
+
+    fn logical_nulls(&self) -> Option<NullBuffer> {
+        self.array.logical_nulls()
+    }
+
+    #[inline(always)]
+    unsafe fn value(&self, i: usize) -> &str {
+        // SAFETY: `i` is in bounds (the caller's contract). A view holds the length in its
+        // bytes 0-3, then either the value in bytes 4-15 (up to 12 bytes) or the data
+        // buffer's index in bytes 8-11 and the offset in it in bytes 12-15. For a value held
+        // in its view those are text: the index is clamped into `data`, and the pointer made
+        // from them (with wrapping arithmetic, so it is only a number) is not the one picked.
+        unsafe {
+            let view = self.views.get_unchecked(i);
+            let len = *view as u32 as usize;
+            let inline = (view as *const u128).cast::<u8>().wrapping_add(4);
+            let buffer = ((*view >> 64) as u32 as usize).min(self.data.len() - 1);
+            let offset = (*view >> 96) as u32 as usize;
+            let outside = self.data.get_unchecked(buffer).wrapping_add(offset);
+            let at = std::hint::select_unpredictable(len <= 12, inline, outside);
+            std::str::from_utf8_unchecked(std::slice::from_raw_parts(at, len))
+        }
+    }
+}
+
 /// The default [`Kernel::run`]: each result appended to a builder.
-fn append_each<'a, K: Kernel, S: StringArrayType<'a>>(kernel: &mut K, strings: S) -> ArrayRef {
-    let rows = strings.len();
+fn append_each<K: Kernel, V: Values>(kernel: &mut K, strings: V) -> ArrayRef {
+    let rows = strings.rows();
     let mut builder = K::builder(rows, rows * 12);
     let nulls = strings.logical_nulls();
     for (block, valid) in blocks(rows, nulls.as_ref()) {
         for i in block.clone() {
             if valid >> (i - block.start) & 1 == 1 {
                 // SAFETY: `i` is within the array's bounds.
-                kernel.append(unsafe { strings.value_unchecked(i) }, &mut builder);
+                kernel.append(unsafe { strings.value(i) }, &mut builder);
             } else {
                 K::append_null(&mut builder);
             }
@@ -299,31 +384,28 @@ impl<K: ShortText> Kernel for Short<'_, K> {
         out.append_null();
     }
 
-    fn run<'a, S: StringArrayType<'a>>(&mut self, strings: S) -> ArrayRef {
+    fn run<V: Values>(&mut self, strings: V) -> ArrayRef {
         #[cfg(target_arch = "x86_64")]
         if K::SSSE3 && has_ssse3() {
             // SAFETY: the processor has the instructions `short_ssse3` is compiled for.
             return unsafe { short_ssse3(self.0, strings) };
         }
-        short_loop::<K, S, false>(self.0, strings)
+        short_loop::<K, V, false>(self.0, strings)
     }
 }
 
 /// [`short_loop`] compiled for SSSE3 and POPCNT.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "ssse3,popcnt")]
-fn short_ssse3<'a, K: ShortText, S: StringArrayType<'a>>(kernel: &mut K, strings: S) -> ArrayRef {
-    short_loop::<K, S, true>(kernel, strings)
+fn short_ssse3<K: ShortText, V: Values>(kernel: &mut K, strings: V) -> ArrayRef {
+    short_loop::<K, V, true>(kernel, strings)
 }
 
 /// The loop over the values of a [`ShortText`] kernel; with `SSSE3`, it calls
 /// [`ShortText::text_ssse3`].
 #[inline(always)]
-fn short_loop<'a, K: ShortText, S: StringArrayType<'a>, const SSSE3: bool>(
-    kernel: &mut K,
-    strings: S,
-) -> ArrayRef {
-    let rows = strings.len();
+fn short_loop<K: ShortText, V: Values, const SSSE3: bool>(kernel: &mut K, strings: V) -> ArrayRef {
+    let rows = strings.rows();
     // A result takes at most 16 bytes and is written as 16: `16 * rows` bytes hold them all,
     // and their offsets fit in `i32` when that does.
     let Some(capacity) = rows.checked_mul(16).filter(|&c| c <= i32::MAX as usize) else {
@@ -345,7 +427,7 @@ fn short_loop<'a, K: ShortText, S: StringArrayType<'a>, const SSSE3: bool>(
             if valid & bit != 0 {
                 // SAFETY: `i < rows`; `text_ssse3` only in `short_ssse3`.
                 let text = unsafe {
-                    let value = strings.value_unchecked(i);
+                    let value = strings.value(i);
                     if SSSE3 {
                         kernel.text_ssse3(value)
                     } else {
@@ -431,31 +513,31 @@ impl<P: Predicate> Kernel for Bool<'_, P> {
         out.append_null();
     }
 
-    fn run<'a, S: StringArrayType<'a>>(&mut self, strings: S) -> ArrayRef {
+    fn run<V: Values>(&mut self, strings: V) -> ArrayRef {
         #[cfg(target_arch = "x86_64")]
         if P::SSSE3 && has_ssse3() {
             // SAFETY: the processor has the instructions `bool_ssse3` is compiled for.
             return unsafe { bool_ssse3(self.0, strings) };
         }
-        bool_loop::<P, S, false>(self.0, strings)
+        bool_loop::<P, V, false>(self.0, strings)
     }
 }
 
 /// [`bool_loop`] compiled for SSSE3 and POPCNT.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "ssse3,popcnt")]
-fn bool_ssse3<'a, P: Predicate, S: StringArrayType<'a>>(predicate: &mut P, strings: S) -> ArrayRef {
-    bool_loop::<P, S, true>(predicate, strings)
+fn bool_ssse3<P: Predicate, V: Values>(predicate: &mut P, strings: V) -> ArrayRef {
+    bool_loop::<P, V, true>(predicate, strings)
 }
 
 /// The loop over the values of a [`Predicate`]; with `SSSE3`, it calls
 /// [`Predicate::test_ssse3`].
 #[inline(always)]
-fn bool_loop<'a, P: Predicate, S: StringArrayType<'a>, const SSSE3: bool>(
+fn bool_loop<P: Predicate, V: Values, const SSSE3: bool>(
     predicate: &mut P,
-    strings: S,
+    strings: V,
 ) -> ArrayRef {
-    let rows = strings.len();
+    let rows = strings.rows();
     let mut values = Vec::<u64>::with_capacity(rows.div_ceil(64));
     let mut validity = Validity::with_rows(rows);
     let nulls_in = strings.logical_nulls();
@@ -466,7 +548,7 @@ fn bool_loop<'a, P: Predicate, S: StringArrayType<'a>, const SSSE3: bool>(
             if valid & bit != 0 {
                 // SAFETY: `i < rows`; `test_ssse3` only in `bool_ssse3`.
                 let result = unsafe {
-                    let value = strings.value_unchecked(i);
+                    let value = strings.value(i);
                     if SSSE3 {
                         predicate.test_ssse3(value)
                     } else {
@@ -653,7 +735,7 @@ mod tests {
         }
     }
 
-    /// Runs `run` on slices of numbers, NULLs, empty strings and words, across several
+    /// Runs `run` on slices of numbers (short and long), NULLs, empty strings and words, across several
     /// validity words and at offsets within a word, in every string encoding, and checks each
     /// array against `expected` of the same slice.
     fn check_loop(
@@ -665,6 +747,8 @@ mod tests {
                 3 => None,
                 5 => Some("no number".to_string()),
                 6 if i % 3 == 0 => Some(String::new()),
+                // Longer than a view holds: in a data buffer of a `StringViewArray`.
+                _ if i % 11 == 10 => Some(format!("{i:0width$}", width = 13 + i % 4)),
                 _ => Some(i.to_string()),
             })
             .collect();
