@@ -4,6 +4,14 @@
 //! [`evaluate`] dispatches on the argument's type once per batch — `Utf8`, `LargeUtf8`,
 //! `Utf8View` or a dictionary of those — and handles scalars without expanding them, so each
 //! function only has to be correct for a single value. NULL in gives NULL out.
+//!
+//! The default loop appends each result to an Arrow builder. Functions on the hot path of
+//! queries have loops of their own, which keep their place in registers: a [`ShortText`]
+//! kernel (results of at most 16 bytes, such as a canonical plate) writes each result with one
+//! 16-byte store into a buffer sized for the batch up front, and a [`Predicate`] builds 64
+//! results in a word. Both loops may be compiled a second time for SSSE3 and POPCNT, so that
+//! the plate parser's vector code becomes part of them. All loops walk the rows 64 at a time
+//! with the input's validity a word at a time (`blocks`).
 
 use std::ops::Range;
 use std::sync::Arc;
@@ -456,6 +464,9 @@ fn short_loop<K: ShortText, V: Values, const SSSE3: bool>(kernel: &mut K, string
         values.set_len(at);
         offsets.set_len(rows + 1);
     }
+    // Results are mostly shorter than 16 bytes (a plate, 10): give back the rest rather than
+    // hold it as long as the array lives (allocators shrink a block in place).
+    values.shrink_to_fit();
     // SAFETY: the offsets start at 0 and never decrease, the last is the length of the values,
     // and every value is valid UTF-8 (the contract of `ShortStr`).
     let array = unsafe {
