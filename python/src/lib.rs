@@ -1,10 +1,10 @@
 //! Python bindings of jaanch: the native module `jaanch._internal`, wrapped by the pure-Python
 //! package `jaanch` (python/jaanch).
 //!
-//! The bindings hold no engine logic of their own: a [`Lake`](lake::PyLake) wraps the library's
+//! The bindings hold no engine logic of their own: a `Lake` (`lake::PyLake`) wraps the library's
 //! [`jaanch::Lake`], so notebooks get the same config lookup, catalog, police functions,
 //! reports, read-only policy and one-line errors as the shell. Queries run on one shared tokio
-//! runtime with the GIL released, and Ctrl-C cancels them ([`runtime::wait_for_future`]).
+//! runtime with the GIL released, and Ctrl-C cancels them (`runtime::wait_for_future`).
 
 use std::path::PathBuf;
 

@@ -23,8 +23,8 @@
 //! A section number's suffix may be written apart (`498 A`, `376 AB`, `498 ए`), and its
 //! sub-section after a dash (`303-2`); both can also be something else (`379 a case`,
 //! `25 A. Act`, `323-34`), so they are read only where the correspondence table confirms them or
-//! nothing else is plausible: see [`SectionParser::lex_suffix`] and
-//! [`SectionParser::lex_dashed_sub_section`].
+//! nothing else is plausible: see `SectionParser::lex_suffix` and
+//! `SectionParser::lex_dashed_sub_section`.
 //!
 //! Numbers of four digits or more are not sections (no act has a section above 999): they are
 //! years, FIR or phone numbers. A section joined to one (`123/2024`, `12/03/2024`) is a case

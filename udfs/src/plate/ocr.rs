@@ -14,7 +14,7 @@
 //! `RJ11CA1234`. The number of a plate always keeps at least one real digit: letters alone
 //! (`TAXI`, the `A` of `RJ14CA`) are never read as a number.
 //!
-//! How close a reading is ([`Search::groups`]): a replaced character costs 2; a group of digits
+//! How close a reading is (`Search::groups`): a replaced character costs 2; a group of digits
 //! written without the zero padding the plate shows costs 2 as well (`RI14CA12`), one that keeps
 //! only part of it 3 (`RJ14CA012`, rare), a full-width group nothing (a Delhi RTO part is never
 //! padded). Of two readings that cost the same, the one with less zero padding wins. Plates show
@@ -33,7 +33,7 @@
 //! unique (`0D` may be `OD` or `DD`, a series `0` may be `D` or `Q`), there is no repair.
 //!
 //! [`write_match_key`] takes the closest reading too, even if it is not unique, and also for a
-//! plate written without all of its padding (see [`read_for_key`]); it maps each character to
+//! plate written without all of its padding (see `read_for_key`); it maps each character to
 //! its class and drops zero padding. Counting padding matters: ANPR reads the full width of a
 //! plate (`RJ14AB4012`), and a misread first digit (`RJ14ABA012`) would otherwise be taken as
 //! the valid but partly padded `RJ14ABA0012`, moving the `0` from inside the number into its
@@ -246,7 +246,7 @@ pub fn repair(s: &str) -> Option<Plate> {
 
 /// Writes the match key of `s` into `out`; `false` if `s` cannot be read as a plate.
 ///
-/// The key is the closest reading of `s` (see [`read_for_key`]; ambiguity does not matter)
+/// The key is the closest reading of `s` (see `read_for_key`; ambiguity does not matter)
 /// with every character replaced by its class and zero padding dropped: leading zeros of the
 /// RTO part, of the number and of a diplomatic country code, and zero-class letters (`D`, `Q`)
 /// that end a standard series. So `RJ14CA12`, `rj 14 ca 0012` and a read `RI14C4OO12` share a

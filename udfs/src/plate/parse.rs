@@ -2,16 +2,16 @@
 //!
 //! A value is first read as its letters and digits in order, formatting aside (case, spaces,
 //! the separators `- . / _`, a non-breaking space, dashes, the defence arrow `↑`, Devanagari
-//! digits `०`-`९` read as `0`-`9`): [`Chars`]. Which of them are digits, with how many there
+//! digits `०`-`९` read as `0`-`9`): `Chars`. Which of them are digits, with how many there
 //! are, is the value's *signature*: `RJ14CA12` is letter, letter, digit, digit, letter,
 //! letter, digit, digit. Every plate format with every length its groups may take has its own
-//! signature, so one table lookup finds the only [`Layout`] a value can have, instead of
+//! signature, so one table lookup finds the only `Layout` a value can have, instead of
 //! trying the formats in turn. The layout says what to check (a known state code, no `I` or
 //! `O` in a series, a number that is not all zeros, a month, a Rajasthan office) and how the
 //! canonical form is made from the characters: a byte shuffle, then zero padding.
 //!
-//! Most values are short ASCII and take [`scan`]'s pass, which does all of this on 16 bytes at
-//! once with SSSE3 instructions; the rest (and processors without SSSE3) take [`Chars::of`],
+//! Most values are short ASCII and take `scan`'s pass, which does all of this on 16 bytes at
+//! once with SSSE3 instructions; the rest (and processors without SSSE3) take `Chars::of`,
 //! byte by byte, then the same table. Everything is a small value on the stack; nothing is
 //! allocated.
 //!
