@@ -393,24 +393,21 @@ impl<K: ShortText> Kernel for Short<'_, K> {
     }
 
     fn run<V: Values>(&mut self, strings: V) -> ArrayRef {
-        #[cfg(target_arch = "x86_64")]
-        if K::SSSE3 && has_ssse3() {
-            // SAFETY: the processor has the instructions `short_ssse3` is compiled for.
-            return unsafe { short_ssse3(self.0, strings) };
-        }
-        short_loop::<K, V, false>(self.0, strings)
+        run_fast(self, strings)
     }
 }
 
-/// [`short_loop`] compiled for SSSE3 and POPCNT.
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "ssse3,popcnt")]
-fn short_ssse3<K: ShortText, V: Values>(kernel: &mut K, strings: V) -> ArrayRef {
-    short_loop::<K, V, true>(kernel, strings)
+impl<K: ShortText> FastLoop for Short<'_, K> {
+    const SSSE3: bool = K::SSSE3;
+
+    #[inline(always)]
+    fn run_loop<V: Values, const SSSE3: bool>(&mut self, strings: V) -> ArrayRef {
+        short_loop::<K, V, SSSE3>(self.0, strings)
+    }
 }
 
-/// The loop over the values of a [`ShortText`] kernel; with `SSSE3`, it calls
-/// [`ShortText::text_ssse3`].
+/// The loop over the values of a [`ShortText`] kernel; with `SSSE3` (only in
+/// [`run_fast_ssse3`]), it calls [`ShortText::text_ssse3`].
 #[inline(always)]
 fn short_loop<K: ShortText, V: Values, const SSSE3: bool>(kernel: &mut K, strings: V) -> ArrayRef {
     let rows = strings.rows();
@@ -433,7 +430,7 @@ fn short_loop<K: ShortText, V: Values, const SSSE3: bool>(kernel: &mut K, string
         for i in block.clone() {
             let bit = 1 << (i - block.start);
             if valid & bit != 0 {
-                // SAFETY: `i < rows`; `text_ssse3` only in `short_ssse3`.
+                // SAFETY: `i < rows`; `text_ssse3` only in `run_fast_ssse3`.
                 let text = unsafe {
                     let value = strings.value(i);
                     if SSSE3 {
@@ -525,24 +522,21 @@ impl<P: Predicate> Kernel for Bool<'_, P> {
     }
 
     fn run<V: Values>(&mut self, strings: V) -> ArrayRef {
-        #[cfg(target_arch = "x86_64")]
-        if P::SSSE3 && has_ssse3() {
-            // SAFETY: the processor has the instructions `bool_ssse3` is compiled for.
-            return unsafe { bool_ssse3(self.0, strings) };
-        }
-        bool_loop::<P, V, false>(self.0, strings)
+        run_fast(self, strings)
     }
 }
 
-/// [`bool_loop`] compiled for SSSE3 and POPCNT.
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "ssse3,popcnt")]
-fn bool_ssse3<P: Predicate, V: Values>(predicate: &mut P, strings: V) -> ArrayRef {
-    bool_loop::<P, V, true>(predicate, strings)
+impl<P: Predicate> FastLoop for Bool<'_, P> {
+    const SSSE3: bool = P::SSSE3;
+
+    #[inline(always)]
+    fn run_loop<V: Values, const SSSE3: bool>(&mut self, strings: V) -> ArrayRef {
+        bool_loop::<P, V, SSSE3>(self.0, strings)
+    }
 }
 
-/// The loop over the values of a [`Predicate`]; with `SSSE3`, it calls
-/// [`Predicate::test_ssse3`].
+/// The loop over the values of a [`Predicate`]; with `SSSE3` (only in [`run_fast_ssse3`]), it
+/// calls [`Predicate::test_ssse3`].
 #[inline(always)]
 fn bool_loop<P: Predicate, V: Values, const SSSE3: bool>(
     predicate: &mut P,
@@ -557,7 +551,7 @@ fn bool_loop<P: Predicate, V: Values, const SSSE3: bool>(
         for i in block.clone() {
             let bit = 1 << (i - block.start);
             if valid & bit != 0 {
-                // SAFETY: `i < rows`; `test_ssse3` only in `bool_ssse3`.
+                // SAFETY: `i < rows`; `test_ssse3` only in `run_fast_ssse3`.
                 let result = unsafe {
                     let value = strings.value(i);
                     if SSSE3 {
@@ -577,6 +571,34 @@ fn bool_loop<P: Predicate, V: Values, const SSSE3: bool>(
     }
     let values = BooleanBuffer::new(Buffer::from_vec(values), 0, rows);
     Arc::new(BooleanArray::new(values, validity.finish(rows)))
+}
+
+/// A loop of its own over the values of an array, which may be compiled a second time for
+/// SSSE3 and POPCNT ([`ShortText`] and [`Predicate`] kernels).
+trait FastLoop {
+    /// Whether the copy compiled for SSSE3 and POPCNT is used where the processor has them.
+    const SSSE3: bool;
+
+    /// The loop. With `SSSE3` it may call code that needs those instructions: it is then called
+    /// only from [`run_fast_ssse3`]. Must be `#[inline(always)]`.
+    fn run_loop<V: Values, const SSSE3: bool>(&mut self, strings: V) -> ArrayRef;
+}
+
+/// Runs a [`FastLoop`], in its SSSE3 copy where it has one and the processor can.
+fn run_fast<L: FastLoop, V: Values>(fast: &mut L, strings: V) -> ArrayRef {
+    #[cfg(target_arch = "x86_64")]
+    if L::SSSE3 && has_ssse3() {
+        // SAFETY: the processor has the instructions `run_fast_ssse3` is compiled for.
+        return unsafe { run_fast_ssse3(fast, strings) };
+    }
+    fast.run_loop::<V, false>(strings)
+}
+
+/// [`FastLoop::run_loop`] compiled for SSSE3 and POPCNT.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "ssse3,popcnt")]
+fn run_fast_ssse3<L: FastLoop, V: Values>(fast: &mut L, strings: V) -> ArrayRef {
+    fast.run_loop::<V, true>(strings)
 }
 
 /// The rows of an array in blocks of 64: each block's range, and a word whose bit
@@ -746,9 +768,9 @@ mod tests {
         }
     }
 
-    /// Runs `run` on slices of numbers (short and long), NULLs, empty strings and words, across several
-    /// validity words and at offsets within a word, in every string encoding, and checks each
-    /// array against `expected` of the same slice.
+    /// Runs `run` on slices of numbers (short and long), NULLs, empty strings and words, across
+    /// several validity words and at offsets within a word, in every string encoding, and
+    /// checks each array against `expected` of the same slice.
     fn check_loop(
         mut run: impl FnMut(&ArrayRef) -> ArrayRef,
         mut expected: impl FnMut(&[Option<String>]) -> ArrayRef,

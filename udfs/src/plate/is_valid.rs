@@ -9,9 +9,8 @@ use datafusion::logical_expr::{
 };
 use datafusion_macros::user_doc;
 
-use super::Plate;
-use super::parse::Tables;
-use crate::kernel::{self, Predicate};
+use super::{OfPlate, Plate};
+use crate::kernel;
 
 #[user_doc(
     doc_section(label = "Plate Functions"),
@@ -54,31 +53,15 @@ impl ScalarUDFImpl for PlateIsValid {
     }
 
     fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
-        kernel::evaluate_bool(&mut IsValid(Tables::get()), &args.args[0])
+        kernel::evaluate_bool(
+            &mut OfPlate::new(|plate: Option<&Plate>| plate.is_some()),
+            &args.args[0],
+        )
     }
 
     fn documentation(&self) -> Option<&Documentation> {
         self.doc()
     }
-}
-
-/// The kernel: whether each value is a plate.
-struct IsValid(&'static Tables);
-
-impl Predicate for IsValid {
-    #[inline(always)]
-    fn test(&mut self, value: &str) -> Option<bool> {
-        Some(Plate::parse(value).is_some())
-    }
-
-    #[cfg(target_arch = "x86_64")]
-    #[inline(always)]
-    unsafe fn test_ssse3(&mut self, value: &str) -> Option<bool> {
-        // SAFETY: the processor has SSSE3 and POPCNT (the contract of `test_ssse3`).
-        Some(unsafe { Plate::parse_ssse3_inline(value, self.0) }.is_some())
-    }
-
-    const SSSE3: bool = true;
 }
 
 /// The shared instance.

@@ -38,22 +38,35 @@ mod proptests;
 use parse::Tables;
 pub use parse::{Kind, Plate};
 
-use crate::kernel::{ShortStr, ShortText};
+use crate::kernel::{Predicate, ShortStr, ShortText};
 
 /// The kernel of a function of the plate a value holds as written (`plate_normalize`,
-/// `plate_kind`, ...): `f` of the plate, NULL where there is none. The parser's SSSE3 pass is
-/// inlined into the batch loop.
+/// `plate_is_valid`, ...): `f` of the plate. As a [`ShortText`] kernel, `f` is given the plate
+/// and the result is NULL where there is none; as a [`Predicate`], `f` is given the plate or
+/// `None`. The parser's SSSE3 pass is inlined into the batch loop.
 struct OfPlate<F> {
     tables: &'static Tables,
     f: F,
 }
 
-impl<T: ShortStr, F: FnMut(&Plate) -> Option<T>> OfPlate<F> {
+impl<F> OfPlate<F> {
     fn new(f: F) -> OfPlate<F> {
         OfPlate {
             tables: Tables::get(),
             f,
         }
+    }
+
+    /// [`Plate::parse_ssse3_inline`] with the tables fetched once.
+    ///
+    /// # Safety
+    ///
+    /// The processor must have SSSE3 and POPCNT.
+    #[cfg(target_arch = "x86_64")]
+    #[inline(always)]
+    unsafe fn parse_ssse3(&self, value: &str) -> Option<Plate> {
+        // SAFETY: the caller's contract.
+        unsafe { Plate::parse_ssse3_inline(value, self.tables) }
     }
 }
 
@@ -69,7 +82,25 @@ impl<T: ShortStr, F: FnMut(&Plate) -> Option<T>> ShortText for OfPlate<F> {
     #[inline(always)]
     unsafe fn text_ssse3(&mut self, value: &str) -> Option<T> {
         // SAFETY: the processor has SSSE3 and POPCNT (the contract of `text_ssse3`).
-        (self.f)(&unsafe { Plate::parse_ssse3_inline(value, self.tables) }?)
+        let plate = unsafe { self.parse_ssse3(value) }?;
+        (self.f)(&plate)
+    }
+
+    const SSSE3: bool = true;
+}
+
+impl<F: FnMut(Option<&Plate>) -> bool> Predicate for OfPlate<F> {
+    #[inline(always)]
+    fn test(&mut self, value: &str) -> Option<bool> {
+        Some((self.f)(Plate::parse(value).as_ref()))
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[inline(always)]
+    unsafe fn test_ssse3(&mut self, value: &str) -> Option<bool> {
+        // SAFETY: the processor has SSSE3 and POPCNT (the contract of `test_ssse3`).
+        let plate = unsafe { self.parse_ssse3(value) };
+        Some((self.f)(plate.as_ref()))
     }
 
     const SSSE3: bool = true;

@@ -192,19 +192,21 @@ pub enum Kind {
 impl Kind {
     /// [`Kind::name`] as a short string.
     pub(crate) fn text(self) -> InlineStr {
-        const TEXTS: [InlineStr; 6] = [
-            InlineStr::new("standard"),
-            InlineStr::new("bharat"),
-            InlineStr::new("temporary"),
-            InlineStr::new("old"),
-            InlineStr::new("defence"),
-            InlineStr::new("diplomatic"),
-        ];
+        const TEXTS: [InlineStr; 6] = {
+            let mut texts = [InlineStr::new(""); 6];
+            let mut i = 0;
+            while i < Form::KINDS.len() {
+                let kind = Form::KINDS[i];
+                texts[kind as usize] = InlineStr::new(kind.name());
+                i += 1;
+            }
+            texts
+        };
         TEXTS[self as usize]
     }
 
     /// The name `plate_kind` returns.
-    pub fn name(self) -> &'static str {
+    pub const fn name(self) -> &'static str {
         match self {
             Kind::Standard => "standard",
             Kind::Bharat => "bharat",
@@ -330,8 +332,9 @@ impl Plate {
     }
 
     /// [`Plate::parse`] on a processor with SSSE3 and POPCNT, always inlined: for loops
-    /// compiled for them (see [`ShortText::SSSE3`](crate::kernel::ShortText::SSSE3)), where the fast
-    /// pass becomes part of the loop. Elsewhere each vector instruction would be a call.
+    /// compiled for them (see [`ShortText::SSSE3`](crate::kernel::ShortText::SSSE3)), where
+    /// the fast pass becomes part of the loop. Elsewhere each vector instruction would be a
+    /// call.
     ///
     /// # Safety
     ///

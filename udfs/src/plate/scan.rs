@@ -2,12 +2,12 @@
 //! x86-64 processors with SSSE3 (all but the oldest).
 //!
 //! All 16 bytes are classified at once (letter, digit, formatting, anything else) with two
-//! table lookups on their nibbles. The letters and digits are then moved together with two byte shuffles
-//! (`pshufb`) read from small tables, which leaves in a register exactly the characters
-//! [`Chars::of`](super::parse::Chars::of) would give; the layout lookup, its checks and the
-//! canonical form work on that register too (see [`plate_of`]). Values this pass does not
-//! settle (non-ASCII bytes, more than 16 bytes, and values that are no plate but start with
-//! `IND`) are left to the byte-by-byte path.
+//! table lookups on their nibbles. The letters and digits are then moved together with two
+//! byte shuffles (`pshufb`) read from small tables, which leaves in a register exactly the
+//! characters [`Chars::of`](super::parse::Chars::of) would give; the layout lookup, its checks
+//! and the canonical form work on that register too (see [`plate_of`]). Values this pass does
+//! not settle (non-ASCII bytes, more than 16 bytes, and values that are no plate but start
+//! with `IND`) are left to the byte-by-byte path.
 
 use std::arch::x86_64::*;
 
