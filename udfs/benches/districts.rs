@@ -22,29 +22,9 @@ use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use datafusion::common::ScalarValue;
 use datafusion::config::ConfigOptions;
 use datafusion::logical_expr::{ColumnarValue, ScalarFunctionArgs, ScalarUDF};
+use jaanch_udfs::rng::Rng;
 
 const ROWS: usize = 8192;
-
-/// splitmix64: a small seeded generator, so every run measures the same data.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-
-    fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
-        items[self.below(items.len())]
-    }
-}
 
 const NAMES: &[&str] = &[
     "Ajmer",
@@ -146,7 +126,7 @@ fn name(rng: &mut Rng, kind: usize) -> String {
         0..=44 => rng.pick(NAMES).to_string(),
         45..=64 => {
             let name = rng.pick(NAMES);
-            match rng.below(5) {
+            match rng.index(5) {
                 0 => name.to_uppercase(),
                 1 => format!("  {} ", name.to_lowercase()),
                 2 => format!("{name} Distt."),
@@ -164,9 +144,9 @@ fn name(rng: &mut Rng, kind: usize) -> String {
                     break name.chars().collect();
                 }
             };
-            let at = 1 + rng.below(chars.len() - 1);
-            match rng.below(3) {
-                0 => chars[at] = (b'a' + rng.below(26) as u8) as char,
+            let at = 1 + rng.index(chars.len() - 1);
+            match rng.index(3) {
+                0 => chars[at] = (b'a' + rng.index(26) as u8) as char,
                 1 => {
                     chars.remove(at);
                 }
@@ -179,7 +159,7 @@ fn name(rng: &mut Rng, kind: usize) -> String {
 }
 
 fn batch(kinds: impl Fn(&mut Rng) -> usize) -> Vec<String> {
-    let mut rng = Rng(0x5EED_D157);
+    let mut rng = Rng::new(0x5EED_D157);
     (0..ROWS)
         .map(|_| {
             let kind = kinds(&mut rng);
@@ -205,9 +185,9 @@ fn district_canonical(c: &mut Criterion) {
         .find(|f| f.name() == "district_canonical")
         .expect("district_canonical is registered");
     let inputs = [
-        ("mix", batch(|rng| rng.below(100))),
+        ("mix", batch(|rng| rng.index(100))),
         ("clean", batch(|_| 0)),
-        ("typos", batch(|rng| 90 + rng.below(10))),
+        ("typos", batch(|rng| 90 + rng.index(10))),
     ];
     let mut group = c.benchmark_group("district_canonical");
     group.throughput(Throughput::Elements(ROWS as u64));
@@ -231,11 +211,11 @@ fn geo_distance_km(c: &mut Criterion) {
         .into_iter()
         .find(|f| f.name() == "geo_distance_km")
         .expect("geo_distance_km is registered");
-    let mut rng = Rng(0x6E0_D157);
+    let mut rng = Rng::new(0x6E0_D157);
     // Rajasthan spans about 23.0–30.2° N and 69.5–78.3° E.
     let mut coordinates = |lo: f64, span: f64| -> ArrayRef {
         Arc::new(Float64Array::from_iter_values(
-            (0..ROWS).map(|_| lo + span * rng.below(1_000_000) as f64 / 1e6),
+            (0..ROWS).map(|_| lo + span * rng.index(1_000_000) as f64 / 1e6),
         ))
     };
     let (lat1, lon1) = (coordinates(23.0, 7.2), coordinates(69.5, 8.8));

@@ -17,39 +17,20 @@ use arrow::datatypes::Field;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use datafusion::config::ConfigOptions;
 use datafusion::logical_expr::{ColumnarValue, ScalarFunctionArgs, ScalarUDF};
+use jaanch_udfs::rng::Rng;
 
 const ROWS: usize = 8192;
 
-/// splitmix64: a small seeded generator, so every run measures the same data.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-
-    fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
-        items[self.below(items.len() as u64) as usize]
-    }
-
-    fn digits(&mut self, n: usize) -> String {
-        (0..n)
-            .map(|_| char::from(b'0' + self.below(10) as u8))
-            .collect()
-    }
+/// `n` random decimal digits.
+fn digits(rng: &mut Rng, n: usize) -> String {
+    (0..n)
+        .map(|_| char::from(b'0' + rng.below(10) as u8))
+        .collect()
 }
 
 /// One messy mobile number.
 fn messy_phone(rng: &mut Rng) -> String {
-    let number = format!("{}{}", 6 + rng.below(4), rng.digits(9));
+    let number = format!("{}{}", 6 + rng.below(4), digits(rng, 9));
     let (head, tail) = number.split_at(5);
     match rng.below(12) {
         0..=2 => number,
@@ -58,10 +39,10 @@ fn messy_phone(rng: &mut Rng) -> String {
         5 => format!("0{head}-{tail}"),
         6 => format!("91{number}"),
         7 => format!("(+91) {head}.{tail}"),
-        8 => format!("{}{}", 1 + rng.below(5), rng.digits(9)),
+        8 => format!("{}{}", 1 + rng.below(5), digits(rng, 9)),
         9 => {
             let len = 9 + rng.below(4) as usize;
-            rng.digits(len)
+            digits(rng, len)
         }
         10 => format!("Mob {number}"),
         _ => rng
@@ -72,14 +53,14 @@ fn messy_phone(rng: &mut Rng) -> String {
 
 /// One messy Aadhaar number: a tenth have a wrong check digit.
 fn messy_aadhaar(rng: &mut Rng) -> String {
-    let number = format!("{}{}", 2 + rng.below(8), rng.digits(11));
+    let number = format!("{}{}", 2 + rng.below(8), digits(rng, 11));
     match rng.below(8) {
         0..=2 => number,
         3..=4 => format!("{} {} {}", &number[..4], &number[4..8], &number[8..]),
         5 => format!("{}-{}-{}", &number[..4], &number[4..8], &number[8..]),
         6 => {
             let len = 11 + rng.below(3) as usize;
-            rng.digits(len)
+            digits(rng, len)
         }
         _ => rng
             .pick(&["", "NA", "XXXX XXXX 1234", "applied"])
@@ -89,7 +70,7 @@ fn messy_aadhaar(rng: &mut Rng) -> String {
 
 /// One messy IMEI.
 fn messy_imei(rng: &mut Rng) -> String {
-    let number = format!("35{}", rng.digits(13));
+    let number = format!("35{}", digits(rng, 13));
     match rng.below(8) {
         0..=3 => number,
         4 => format!(
@@ -102,7 +83,7 @@ fn messy_imei(rng: &mut Rng) -> String {
         5 => format!("{}/{}/{}", &number[..8], &number[8..14], &number[14..]),
         6 => {
             let len = 14 + rng.below(3) as usize;
-            rng.digits(len)
+            digits(rng, len)
         }
         _ => rng
             .pick(&["", "000000000000000", "unknown", "IMEI1"])
@@ -173,7 +154,7 @@ fn bench_people(c: &mut Criterion) {
         let mut group = c.benchmark_group(function);
         group.throughput(Throughput::Elements(ROWS as u64));
         for (script, devanagari) in [("ascii", false), ("devanagari", true)] {
-            let mut rng = Rng(42);
+            let mut rng = Rng::new(42);
             let values: Vec<String> = (0..ROWS)
                 .map(|_| generate(&mut rng))
                 .map(|v| if devanagari { to_devanagari(v) } else { v })

@@ -16,35 +16,15 @@ use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use datafusion::config::ConfigOptions;
 use datafusion::logical_expr::{ColumnarValue, ScalarFunctionArgs, ScalarUDF};
 use jaanch_udfs::plate::Plate;
+use jaanch_udfs::rng::Rng;
 
 const ROWS: usize = 8192;
 
-/// splitmix64: a small seeded generator, so every run measures the same data.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-
-    fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
-        items[self.below(items.len() as u64) as usize]
-    }
-
-    fn letter(&mut self, series: bool) -> char {
-        const ALL: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ";
-        const SERIES: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZ";
-        let set = if series { SERIES } else { ALL };
-        set[self.below(set.len() as u64) as usize] as char
-    }
+/// A random letter; `series` letters leave out I and O, as plate series do.
+fn letter(rng: &mut Rng, series: bool) -> char {
+    const ALL: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ";
+    const SERIES: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZ";
+    rng.pick(if series { SERIES } else { ALL }) as char
 }
 
 const STATES: &[&str] = &[
@@ -59,7 +39,7 @@ fn messy_plate(rng: &mut Rng, devanagari: bool) -> String {
         0..=69 => {
             let state = rng.pick(STATES);
             let rto = 1 + rng.below(60);
-            let series: String = (0..1 + rng.below(3)).map(|_| rng.letter(true)).collect();
+            let series: String = (0..1 + rng.below(3)).map(|_| letter(rng, true)).collect();
             let number = 1 + rng.below(9999);
             let number = if rng.below(4) == 0 {
                 number.to_string()
@@ -75,11 +55,11 @@ fn messy_plate(rng: &mut Rng, devanagari: bool) -> String {
             format!("{state}{s1}{rto}{s2}{series}{s3}{number}")
         }
         70..=76 => {
-            let (a, b) = (rng.letter(true), rng.letter(true));
+            let (a, b) = (letter(rng, true), letter(rng, true));
             format!("{} BH {:04} {a}{b}", 21 + rng.below(5), rng.below(9999) + 1)
         }
         77..=80 => {
-            let (a, b) = (rng.letter(true), rng.letter(true));
+            let (a, b) = (letter(rng, true), letter(rng, true));
             format!(
                 "T{:02}{:02}{}{:04}{a}{b}",
                 1 + rng.below(12),
@@ -89,15 +69,15 @@ fn messy_plate(rng: &mut Rng, devanagari: bool) -> String {
             )
         }
         81..=83 => {
-            let (a, b, c) = (rng.letter(false), rng.letter(false), rng.letter(false));
+            let (a, b, c) = (letter(rng, false), letter(rng, false), letter(rng, false));
             format!("{a}{b}{c} {}", 1 + rng.below(9999))
         }
         84..=85 => format!(
             "{:02} {} {:06} {}",
             rng.below(30),
-            rng.letter(false),
+            letter(rng, false),
             rng.below(999_999),
-            rng.letter(false)
+            letter(rng, false)
         ),
         86..=87 => format!("{} CD {}", 1 + rng.below(200), 1 + rng.below(999)),
         88..=93 => {
@@ -109,7 +89,7 @@ fn messy_plate(rng: &mut Rng, devanagari: bool) -> String {
                 "R{}{:02}C{}{number}",
                 rng.pick(&["J", "I", "1"]),
                 1 + rng.below(52),
-                rng.letter(true)
+                letter(rng, true)
             )
         }
         _ if devanagari => rng
@@ -135,7 +115,7 @@ fn messy_plate(rng: &mut Rng, devanagari: bool) -> String {
 }
 
 fn plates(seed: u64, devanagari: bool) -> Vec<String> {
-    let mut rng = Rng(seed);
+    let mut rng = Rng::new(seed);
     (0..ROWS)
         .map(|_| messy_plate(&mut rng, devanagari))
         .collect()

@@ -1,6 +1,6 @@
 //! Geographic functions.
 
-use std::sync::{Arc, LazyLock};
+use std::sync::Arc;
 
 use arrow::array::{Array, AsArray, Float64Array, Float64Builder};
 use arrow::compute::cast;
@@ -8,10 +8,10 @@ use arrow::datatypes::DataType;
 use datafusion::common::types::{NativeType, logical_float64};
 use datafusion::common::{Result, ScalarValue};
 use datafusion::logical_expr::{
-    Coercion, ColumnarValue, Documentation, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl,
-    Signature, TypeSignatureClass, Volatility,
+    Coercion, ColumnarValue, ScalarUDF, Signature, TypeSignatureClass, Volatility,
 };
-use datafusion_macros::user_doc;
+
+use crate::function::police_function;
 
 /// Mean Earth radius (IUGG), in kilometres.
 pub const EARTH_RADIUS_KM: f64 = 6371.0088;
@@ -117,14 +117,15 @@ fn points<'a>(lat: &'a Coordinate, lon: &'a Coordinate) -> Points<'a> {
     }
 }
 
-#[user_doc(
-    doc_section(label = "Geo Functions"),
-    description = "Great-circle distance in kilometres between two WGS84 points (haversine \
+police_function! {
+    #[user_doc(
+        doc_section(label = "Geo Functions"),
+        description = "Great-circle distance in kilometres between two WGS84 points (haversine \
 formula, mean Earth radius 6371.0088 km). Arguments are degrees of any numeric type. NULL when a \
 coordinate is NULL, NaN, or out of range (latitude outside -90..90, longitude outside \
 -180..180).",
-    syntax_example = "geo_distance_km(lat1, lon1, lat2, lon2)",
-    sql_example = r#"```sql
+        syntax_example = "geo_distance_km(lat1, lon1, lat2, lon2)",
+        sql_example = r#"```sql
 > SELECT round(geo_distance_km(26.9149, 75.8097, 26.2897, 73.0166), 1) AS jaipur_jodhpur_km;
 +-------------------+
 | jaipur_jodhpur_km |
@@ -132,61 +133,35 @@ coordinate is NULL, NaN, or out of range (latitude outside -90..90, longitude ou
 | 286.3             |
 +-------------------+
 ```"#,
-    argument(
-        name = "lat1",
-        description = "Latitude of the first point, in degrees."
-    ),
-    argument(
-        name = "lon1",
-        description = "Longitude of the first point, in degrees."
-    ),
-    argument(
-        name = "lat2",
-        description = "Latitude of the second point, in degrees."
-    ),
-    argument(
-        name = "lon2",
-        description = "Longitude of the second point, in degrees."
-    )
-)]
-#[derive(Debug, PartialEq, Eq, Hash)]
-pub struct GeoDistanceKm {
-    signature: Signature,
-}
-
-impl GeoDistanceKm {
-    pub fn new() -> Self {
+        argument(
+            name = "lat1",
+            description = "Latitude of the first point, in degrees."
+        ),
+        argument(
+            name = "lon1",
+            description = "Longitude of the first point, in degrees."
+        ),
+        argument(
+            name = "lat2",
+            description = "Latitude of the second point, in degrees."
+        ),
+        argument(
+            name = "lon2",
+            description = "Longitude of the second point, in degrees."
+        )
+    )]
+    struct GeoDistanceKm;
+    pub static GEO_DISTANCE_KM = "geo_distance_km";
+    signature = {
         let degrees = Coercion::new_implicit(
             TypeSignatureClass::Native(logical_float64()),
             vec![TypeSignatureClass::Numeric],
             NativeType::Float64,
         );
-        Self {
-            signature: Signature::coercible(vec![degrees; 4], Volatility::Immutable),
-        }
-    }
-}
-
-impl Default for GeoDistanceKm {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
-impl ScalarUDFImpl for GeoDistanceKm {
-    fn name(&self) -> &str {
-        "geo_distance_km"
-    }
-
-    fn signature(&self) -> &Signature {
-        &self.signature
-    }
-
-    fn return_type(&self, _arg_types: &[DataType]) -> Result<DataType> {
-        Ok(DataType::Float64)
-    }
-
-    fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
+        Signature::coercible(vec![degrees; 4], Volatility::Immutable)
+    };
+    return_type = DataType::Float64;
+    fn invoke_with_args(args) {
         let coordinates = args
             .args
             .iter()
@@ -207,15 +182,7 @@ impl ScalarUDFImpl for GeoDistanceKm {
         }
         Ok(ColumnarValue::Array(Arc::new(out.finish())))
     }
-
-    fn documentation(&self) -> Option<&Documentation> {
-        self.doc()
-    }
 }
-
-/// The shared instance.
-pub static GEO_DISTANCE_KM: LazyLock<Arc<ScalarUDF>> =
-    LazyLock::new(|| Arc::new(ScalarUDF::new_from_impl(GeoDistanceKm::new())));
 
 /// Every function of this family.
 pub fn functions() -> Vec<Arc<ScalarUDF>> {
@@ -228,6 +195,7 @@ mod tests {
     use arrow::array::{Float64Array, Int64Array};
     use arrow::datatypes::Field;
     use datafusion::config::ConfigOptions;
+    use datafusion::logical_expr::ScalarFunctionArgs;
 
     fn invoke(args: Vec<ColumnarValue>, rows: usize) -> ColumnarValue {
         let arg_fields = args

@@ -30,7 +30,7 @@ use datafusion::logical_expr::{
 };
 
 /// One function of one string value, with its own output builder.
-pub trait Kernel {
+pub(crate) trait Kernel {
     type Builder: ArrayBuilder;
 
     /// An empty builder for `rows` values whose inputs hold `bytes` bytes in all.
@@ -53,7 +53,7 @@ pub trait Kernel {
 }
 
 /// Evaluates `kernel` over a string argument: an array of any string type, or a scalar.
-pub fn evaluate<K: Kernel>(kernel: &mut K, arg: &ColumnarValue) -> Result<ColumnarValue> {
+pub(crate) fn evaluate<K: Kernel>(kernel: &mut K, arg: &ColumnarValue) -> Result<ColumnarValue> {
     match arg {
         ColumnarValue::Array(array) => Ok(ColumnarValue::Array(evaluate_array(kernel, array)?)),
         ColumnarValue::Scalar(scalar) => {
@@ -71,7 +71,7 @@ pub fn evaluate<K: Kernel>(kernel: &mut K, arg: &ColumnarValue) -> Result<Column
 }
 
 /// Evaluates `kernel` over every value of a string array.
-pub fn evaluate_array<K: Kernel>(kernel: &mut K, array: &ArrayRef) -> Result<ArrayRef> {
+fn evaluate_array<K: Kernel>(kernel: &mut K, array: &ArrayRef) -> Result<ArrayRef> {
     match array.data_type() {
         DataType::Utf8 => Ok(kernel.run(array.as_string::<i32>())),
         DataType::LargeUtf8 => Ok(kernel.run(array.as_string::<i64>())),
@@ -92,7 +92,7 @@ pub fn evaluate_array<K: Kernel>(kernel: &mut K, array: &ArrayRef) -> Result<Arr
 }
 
 /// The values of a string array by index, as the loops read them.
-pub trait Values {
+pub(crate) trait Values {
     fn rows(&self) -> usize;
 
     fn logical_nulls(&self) -> Option<NullBuffer>;
@@ -125,7 +125,7 @@ impl<O: OffsetSizeTrait> Values for &GenericStringArray<O> {
 /// bytes is in its view, a longer one in a data buffer; which is which looks random to the
 /// processor in a column of plates (6-16 bytes), and a missed branch per value cost more
 /// than reading a plate. Both places are computed and one is picked.
-pub struct Views<'a> {
+struct Views<'a> {
     array: &'a StringViewArray,
     views: &'a [u128],
     /// Where each data buffer starts, never empty.
@@ -203,7 +203,7 @@ pub(crate) fn has_ssse3() -> bool {
 }
 
 /// The string held by a scalar argument; `None` for NULL.
-pub fn scalar_str(scalar: &ScalarValue) -> Result<Option<&str>> {
+fn scalar_str(scalar: &ScalarValue) -> Result<Option<&str>> {
     match scalar {
         ScalarValue::Utf8(v) | ScalarValue::LargeUtf8(v) | ScalarValue::Utf8View(v) => {
             Ok(v.as_deref())
@@ -215,10 +215,10 @@ pub fn scalar_str(scalar: &ScalarValue) -> Result<Option<&str>> {
 }
 
 /// A kernel producing text: `f` writes the result into its buffer and returns `false` for NULL.
-pub struct ToText<F>(pub F, String);
+pub(crate) struct ToText<F>(pub(crate) F, String);
 
 impl<F: FnMut(&str, &mut String) -> bool> ToText<F> {
-    pub fn new(f: F) -> Self {
+    pub(crate) fn new(f: F) -> Self {
         Self(f, String::with_capacity(64))
     }
 }
@@ -247,7 +247,7 @@ impl<F: FnMut(&str, &mut String) -> bool> Kernel for ToText<F> {
 
 /// A kernel producing text that `f` returns in a value of its own (a parsed plate, a static
 /// name); `None` is NULL. Unlike [`ToText`], the text goes straight into the output.
-pub struct ToStr<F>(pub F);
+pub(crate) struct ToStr<F>(pub(crate) F);
 
 impl<T: AsRef<str>, F: FnMut(&str) -> Option<T>> Kernel for ToStr<F> {
     type Builder = StringBuilder;
@@ -273,7 +273,7 @@ impl<T: AsRef<str>, F: FnMut(&str) -> Option<T>> Kernel for ToStr<F> {
 ///
 /// `byte_len() <= 16`, and the first `byte_len()` bytes of `padded()` are valid UTF-8: the
 /// output array is built without checking them again.
-pub unsafe trait ShortStr {
+pub(crate) unsafe trait ShortStr {
     fn padded(&self) -> &[u8; 16];
     fn byte_len(&self) -> usize;
 
@@ -286,14 +286,14 @@ pub unsafe trait ShortStr {
 /// Up to 16 bytes of text held inline: a [`ShortStr`] of its own, for results cut from a
 /// parsed value or taken from a small set of names.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct InlineStr {
+pub(crate) struct InlineStr {
     padded: [u8; 16],
     len: u8,
 }
 
 impl InlineStr {
     /// `text`, which must fit (for constants: a longer text fails to compile there).
-    pub const fn new(text: &str) -> InlineStr {
+    pub(crate) const fn new(text: &str) -> InlineStr {
         let bytes = text.as_bytes();
         assert!(bytes.len() <= 16, "an InlineStr holds at most 16 bytes");
         let mut padded = [0; 16];
@@ -310,7 +310,7 @@ impl InlineStr {
 
     /// The first `len` bytes of `bytes`; `None` if `len > 16` or they are not all ASCII.
     #[inline(always)]
-    pub fn ascii(bytes: [u8; 16], len: usize) -> Option<InlineStr> {
+    pub(crate) fn ascii(bytes: [u8; 16], len: usize) -> Option<InlineStr> {
         if len > 16 {
             return None;
         }
@@ -338,7 +338,7 @@ unsafe impl ShortStr for InlineStr {
 
 /// A kernel whose result for each value is a [`ShortStr`] or NULL. Its arrays are evaluated by
 /// a loop of its own (see [`evaluate_short`]).
-pub trait ShortText {
+pub(crate) trait ShortText {
     type Text: ShortStr;
 
     /// The result for one non-null value; `None` for NULL.
@@ -366,7 +366,10 @@ pub trait ShortText {
 /// Evaluates a [`ShortText`] kernel over a string argument, as [`evaluate`] does. Over an array,
 /// each result is written with one 16-byte store into a buffer sized for the whole batch up
 /// front: the loop keeps its place in registers and checks no capacity per value.
-pub fn evaluate_short<K: ShortText>(kernel: &mut K, arg: &ColumnarValue) -> Result<ColumnarValue> {
+pub(crate) fn evaluate_short<K: ShortText>(
+    kernel: &mut K,
+    arg: &ColumnarValue,
+) -> Result<ColumnarValue> {
     evaluate(&mut Short(kernel), arg)
 }
 
@@ -475,7 +478,7 @@ fn short_loop<K: ShortText, V: Values, const SSSE3: bool>(kernel: &mut K, string
 
 /// A kernel producing booleans, with a loop of its own that builds each 64 results in a word
 /// (see [`evaluate_bool`]).
-pub trait Predicate {
+pub(crate) trait Predicate {
     /// The result for one non-null value; `None` for NULL.
     fn test(&mut self, value: &str) -> Option<bool>;
 
@@ -495,7 +498,7 @@ pub trait Predicate {
 }
 
 /// Evaluates a [`Predicate`] over a string argument, as [`evaluate`] does.
-pub fn evaluate_bool<P: Predicate>(
+pub(crate) fn evaluate_bool<P: Predicate>(
     predicate: &mut P,
     arg: &ColumnarValue,
 ) -> Result<ColumnarValue> {
@@ -648,7 +651,7 @@ impl Validity {
 }
 
 /// A predicate of a closure; `None` is NULL.
-pub struct ToBool<F>(pub F);
+pub(crate) struct ToBool<F>(pub(crate) F);
 
 impl<F: FnMut(&str) -> Option<bool>> Predicate for ToBool<F> {
     #[inline(always)]
@@ -658,10 +661,10 @@ impl<F: FnMut(&str) -> Option<bool>> Predicate for ToBool<F> {
 }
 
 /// A kernel producing numbers of Arrow type `T`; `None` is NULL.
-pub struct ToPrimitive<T, F>(pub F, std::marker::PhantomData<T>);
+pub(crate) struct ToPrimitive<T, F>(pub(crate) F, std::marker::PhantomData<T>);
 
 impl<T: ArrowPrimitiveType, F: FnMut(&str) -> Option<T::Native>> ToPrimitive<T, F> {
-    pub fn new(f: F) -> Self {
+    pub(crate) fn new(f: F) -> Self {
         Self(f, std::marker::PhantomData)
     }
 }
@@ -686,7 +689,7 @@ impl<T: ArrowPrimitiveType, F: FnMut(&str) -> Option<T::Native>> Kernel for ToPr
 /// The signature of a function of one text argument: strings of every encoding are taken as
 /// they are (dictionaries stay dictionaries), other types are cast to text first, so that a
 /// phone number or pincode stored as an integer works too.
-pub fn one_text_argument() -> Signature {
+pub(crate) fn one_text_argument() -> Signature {
     Signature::coercible(
         vec![
             Coercion::new_implicit(
@@ -854,7 +857,7 @@ pub(crate) mod test_util {
 
     /// Calls `udf` on `inputs` as Utf8, LargeUtf8, Utf8View, a dictionary and one scalar per
     /// value; asserts that every encoding gives the same answer and returns it.
-    pub fn run_all_encodings(udf: &ScalarUDF, inputs: &[Option<&str>]) -> ArrayRef {
+    pub(crate) fn run_all_encodings(udf: &ScalarUDF, inputs: &[Option<&str>]) -> ArrayRef {
         let encodings: Vec<ArrayRef> = vec![
             Arc::new(StringArray::from(inputs.to_vec())),
             Arc::new(LargeStringArray::from(inputs.to_vec())),

@@ -11,12 +11,14 @@ use arrow::array::RecordBatch;
 use datafusion::logical_expr::ScalarUDF;
 
 pub mod district;
+mod function;
 pub mod geo;
-pub mod kernel;
+mod kernel;
 pub mod law;
 pub mod person;
 pub mod plate;
 pub mod reference;
+pub mod rng;
 
 /// Every police function, ready to register in a session.
 pub fn functions() -> Vec<Arc<ScalarUDF>> {

@@ -1,16 +1,12 @@
 //! `district_hi`, `district_code`, `district_division`: facts about the district a name stands
 //! for, resolved as by `district_canonical`.
 
-use std::sync::{Arc, LazyLock};
-
 use arrow::datatypes::{DataType, Int64Type};
 use datafusion::common::Result;
-use datafusion::logical_expr::{
-    ColumnarValue, Documentation, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature,
-};
-use datafusion_macros::user_doc;
+use datafusion::logical_expr::{ColumnarValue, ScalarFunctionArgs};
 
 use super::lookup::{Matcher, district};
+use crate::function::police_function;
 use crate::kernel::{self, ToPrimitive, ToText};
 
 /// Evaluates a text attribute of the resolved district (`None`: NULL).
@@ -33,13 +29,14 @@ fn text_attribute(
     )
 }
 
-#[user_doc(
-    doc_section(label = "District Functions"),
-    description = "The Devanagari name of the current district a district name stands for \
+police_function! {
+    #[user_doc(
+        doc_section(label = "District Functions"),
+        description = "The Devanagari name of the current district a district name stands for \
 (resolved as by `district_canonical`; an abolished district gives its successor's name). NULL \
 when the name is not recognised.",
-    syntax_example = "district_hi(name)",
-    sql_example = r#"```sql
+        syntax_example = "district_hi(name)",
+        sql_example = r#"```sql
 > SELECT district_hi('Jodhpur') AS a, district_hi('SRI GANGANAGAR') AS b, district_hi('Kekri') AS c;
 +---------+--------------+-------+
 | a       | b            | c     |
@@ -47,43 +44,26 @@ when the name is not recognised.",
 | जोधपुर   | श्रीगंगानगर     | अजमेर  |
 +---------+--------------+-------+
 ```"#,
-    argument(name = "name", description = "District name in English or Devanagari.")
-)]
-#[derive(Debug, PartialEq, Eq, Hash)]
-pub struct DistrictHi {
-    signature: Signature,
-}
-
-impl ScalarUDFImpl for DistrictHi {
-    fn name(&self) -> &str {
-        "district_hi"
-    }
-
-    fn signature(&self) -> &Signature {
-        &self.signature
-    }
-
-    fn return_type(&self, _arg_types: &[DataType]) -> Result<DataType> {
-        Ok(DataType::Utf8)
-    }
-
-    fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
+        argument(name = "name", description = "District name in English or Devanagari.")
+    )]
+    struct DistrictHi;
+    pub static DISTRICT_HI = "district_hi";
+    signature = kernel::one_text_argument();
+    return_type = DataType::Utf8;
+    fn invoke_with_args(args) {
         text_attribute(&args, |d| Some(d.name_hi.as_str()))
     }
-
-    fn documentation(&self) -> Option<&Documentation> {
-        self.doc()
-    }
 }
 
-#[user_doc(
-    doc_section(label = "District Functions"),
-    description = "The Local Government Directory (LGD) code of the current district a district \
+police_function! {
+    #[user_doc(
+        doc_section(label = "District Functions"),
+        description = "The Local Government Directory (LGD) code of the current district a district \
 name stands for (resolved as by `district_canonical`), as a BIGINT. NULL when the name is not \
 recognised, and for the 8 districts created in 2023, whose LGD codes are not in the embedded \
 table.",
-    syntax_example = "district_code(name)",
-    sql_example = r#"```sql
+        syntax_example = "district_code(name)",
+        sql_example = r#"```sql
 > SELECT district_code('Jaipur') AS a, district_code('जोधपुर') AS b, district_code('Balotra') AS c;
 +-----+-----+------+
 | a   | b   | c    |
@@ -91,27 +71,13 @@ table.",
 | 102 | 107 | NULL |
 +-----+-----+------+
 ```"#,
-    argument(name = "name", description = "District name in English or Devanagari.")
-)]
-#[derive(Debug, PartialEq, Eq, Hash)]
-pub struct DistrictCode {
-    signature: Signature,
-}
-
-impl ScalarUDFImpl for DistrictCode {
-    fn name(&self) -> &str {
-        "district_code"
-    }
-
-    fn signature(&self) -> &Signature {
-        &self.signature
-    }
-
-    fn return_type(&self, _arg_types: &[DataType]) -> Result<DataType> {
-        Ok(DataType::Int64)
-    }
-
-    fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
+        argument(name = "name", description = "District name in English or Devanagari.")
+    )]
+    struct DistrictCode;
+    pub static DISTRICT_CODE = "district_code";
+    signature = kernel::one_text_argument();
+    return_type = DataType::Int64;
+    fn invoke_with_args(args) {
         let mut matcher = Matcher::new();
         kernel::evaluate(
             &mut ToPrimitive::<Int64Type, _>::new(|s| {
@@ -120,19 +86,16 @@ impl ScalarUDFImpl for DistrictCode {
             &args.args[0],
         )
     }
-
-    fn documentation(&self) -> Option<&Documentation> {
-        self.doc()
-    }
 }
 
-#[user_doc(
-    doc_section(label = "District Functions"),
-    description = "The administrative division (Ajmer, Bharatpur, Bikaner, Jaipur, Jodhpur, Kota \
+police_function! {
+    #[user_doc(
+        doc_section(label = "District Functions"),
+        description = "The administrative division (Ajmer, Bharatpur, Bikaner, Jaipur, Jodhpur, Kota \
 or Udaipur) of the current district a district name stands for (resolved as by \
 `district_canonical`). NULL when the name is not recognised.",
-    syntax_example = "district_division(name)",
-    sql_example = r#"```sql
+        syntax_example = "district_division(name)",
+        sql_example = r#"```sql
 > SELECT district_division('Sikar') AS a, district_division('Salumbar') AS b;
 +--------+---------+
 | a      | b       |
@@ -140,48 +103,13 @@ or Udaipur) of the current district a district name stands for (resolved as by \
 | Jaipur | Udaipur |
 +--------+---------+
 ```"#,
-    argument(name = "name", description = "District name in English or Devanagari.")
-)]
-#[derive(Debug, PartialEq, Eq, Hash)]
-pub struct DistrictDivision {
-    signature: Signature,
-}
-
-impl ScalarUDFImpl for DistrictDivision {
-    fn name(&self) -> &str {
-        "district_division"
-    }
-
-    fn signature(&self) -> &Signature {
-        &self.signature
-    }
-
-    fn return_type(&self, _arg_types: &[DataType]) -> Result<DataType> {
-        Ok(DataType::Utf8)
-    }
-
-    fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
+        argument(name = "name", description = "District name in English or Devanagari.")
+    )]
+    struct DistrictDivision;
+    pub static DISTRICT_DIVISION = "district_division";
+    signature = kernel::one_text_argument();
+    return_type = DataType::Utf8;
+    fn invoke_with_args(args) {
         text_attribute(&args, |d| d.division.as_deref())
     }
-
-    fn documentation(&self) -> Option<&Documentation> {
-        self.doc()
-    }
 }
-
-/// The shared instances.
-pub static DISTRICT_HI: LazyLock<Arc<ScalarUDF>> = LazyLock::new(|| {
-    Arc::new(ScalarUDF::new_from_impl(DistrictHi {
-        signature: kernel::one_text_argument(),
-    }))
-});
-pub static DISTRICT_CODE: LazyLock<Arc<ScalarUDF>> = LazyLock::new(|| {
-    Arc::new(ScalarUDF::new_from_impl(DistrictCode {
-        signature: kernel::one_text_argument(),
-    }))
-});
-pub static DISTRICT_DIVISION: LazyLock<Arc<ScalarUDF>> = LazyLock::new(|| {
-    Arc::new(ScalarUDF::new_from_impl(DistrictDivision {
-        signature: kernel::one_text_argument(),
-    }))
-});

@@ -1,20 +1,15 @@
 //! `district_canonical(text)`: the current district a free-text district name stands for.
 
-use std::sync::{Arc, LazyLock};
-
 use arrow::datatypes::DataType;
-use datafusion::common::Result;
-use datafusion::logical_expr::{
-    ColumnarValue, Documentation, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature,
-};
-use datafusion_macros::user_doc;
 
 use super::lookup::{Matcher, district};
+use crate::function::police_function;
 use crate::kernel::{self, ToText};
 
-#[user_doc(
-    doc_section(label = "District Functions"),
-    description = "The current Rajasthan district a district name stands for, as named in \
+police_function! {
+    #[user_doc(
+        doc_section(label = "District Functions"),
+        description = "The current Rajasthan district a district name stands for, as named in \
 `ref.districts`. Accepts English spellings and aliases (`Chittaurgarh`, `Ganganagar`, \
 `Jhunjhunun`), Devanagari (`जोधपुर`), any case, spacing and punctuation, police districts \
 (`Jaipur East`, `Jodhpur Rural`, `GRP Ajmer`, `Bhiwadi`) → their revenue district, the 9 \
@@ -26,8 +21,8 @@ and starts with the same letter: up to 1 edit when the longer name has 5–8 cha
 9–12, 3 beyond, none between names of 4 characters or fewer (an edit is a changed, missing, \
 extra or swapped letter). Other places a typo away from a district (`Raipur`, `Nagpur`, \
 `Srimadhopur`) and names qualified by another state (`Pratapgarh (UP)`) give NULL. Ambiguous, too distant or unknown names give NULL.",
-    syntax_example = "district_canonical(name)",
-    sql_example = r#"```sql
+        syntax_example = "district_canonical(name)",
+        sql_example = r#"```sql
 > SELECT district_canonical('SRI GANGA NAGAR') AS a, district_canonical('जिला जोधपुर') AS b,
          district_canonical('Jaipur East') AS c, district_canonical('Dudu') AS d,
          district_canonical('Jodpur') AS e, district_canonical('Bhopal') AS f;
@@ -37,44 +32,16 @@ extra or swapped letter). Other places a typo away from a district (`Raipur`, `N
 | Sri Ganganagar | Jodhpur | Jaipur | Jaipur | Jodhpur | NULL |
 +----------------+---------+--------+--------+---------+------+
 ```"#,
-    argument(
-        name = "name",
-        description = "District name in English or Devanagari, possibly misspelt or decorated."
-    )
-)]
-#[derive(Debug, PartialEq, Eq, Hash)]
-pub struct DistrictCanonical {
-    signature: Signature,
-}
-
-impl DistrictCanonical {
-    pub fn new() -> Self {
-        Self {
-            signature: kernel::one_text_argument(),
-        }
-    }
-}
-
-impl Default for DistrictCanonical {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
-impl ScalarUDFImpl for DistrictCanonical {
-    fn name(&self) -> &str {
-        "district_canonical"
-    }
-
-    fn signature(&self) -> &Signature {
-        &self.signature
-    }
-
-    fn return_type(&self, _arg_types: &[DataType]) -> Result<DataType> {
-        Ok(DataType::Utf8)
-    }
-
-    fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
+        argument(
+            name = "name",
+            description = "District name in English or Devanagari, possibly misspelt or decorated."
+        )
+    )]
+    struct DistrictCanonical;
+    pub static DISTRICT_CANONICAL = "district_canonical";
+    signature = kernel::one_text_argument();
+    return_type = DataType::Utf8;
+    fn invoke_with_args(args) {
         let mut matcher = Matcher::new();
         kernel::evaluate(
             &mut ToText::new(|s, out| match matcher.resolve(s) {
@@ -87,12 +54,4 @@ impl ScalarUDFImpl for DistrictCanonical {
             &args.args[0],
         )
     }
-
-    fn documentation(&self) -> Option<&Documentation> {
-        self.doc()
-    }
 }
-
-/// The shared instance.
-pub static DISTRICT_CANONICAL: LazyLock<Arc<ScalarUDF>> =
-    LazyLock::new(|| Arc::new(ScalarUDF::new_from_impl(DistrictCanonical::new())));

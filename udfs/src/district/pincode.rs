@@ -5,16 +5,15 @@ use std::sync::{Arc, LazyLock};
 use arrow::array::{Array, ArrayRef, AsArray, StringBuilder};
 use arrow::compute::cast;
 use arrow::datatypes::{DataType, Int64Type};
+use datafusion::common::ScalarValue;
 use datafusion::common::types::NativeType;
 use datafusion::common::types::logical_int64;
-use datafusion::common::{Result, ScalarValue};
 use datafusion::logical_expr::{
-    Coercion, ColumnarValue, Documentation, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl,
-    Signature, TypeSignature, TypeSignatureClass, Volatility,
+    Coercion, ColumnarValue, Signature, TypeSignature, TypeSignatureClass, Volatility,
 };
-use datafusion_macros::user_doc;
 
 use super::lookup::{DistrictId, Matcher, district};
+use crate::function::police_function;
 use crate::kernel::{self, ToText};
 use crate::reference::PINCODES;
 
@@ -74,9 +73,10 @@ pub fn parse_pin(text: &str) -> Option<i64> {
     (digits == 6).then_some(pin)
 }
 
-#[user_doc(
-    doc_section(label = "District Functions"),
-    description = "The current district of a Rajasthan PIN code, given as a number or as text \
+police_function! {
+    #[user_doc(
+        doc_section(label = "District Functions"),
+        description = "The current district of a Rajasthan PIN code, given as a number or as text \
 (`302001`, `'302 001'`, `'302-001'`). Based on the India Post directory, which names the 33 \
 districts of before 2023; their names are given as today's (`GANGANAGAR` → `Sri Ganganagar`). \
 Areas moved in 2023 into a new district (Balotra, Beawar, Deeg, Didwana-Kuchaman, \
@@ -84,8 +84,8 @@ Khairthal-Tijara, Kotputli-Behror, Phalodi, Salumbar) still give the district th
 lists: the directory has no PIN-level record of the split. A PIN the directory lists under two \
 districts (24 of 1,004) gives the first one listed. NULL for PINs not in the directory (other \
 states) and for anything that is not a 6-digit PIN.",
-    syntax_example = "district_of_pincode(pin)",
-    sql_example = r#"```sql
+        syntax_example = "district_of_pincode(pin)",
+        sql_example = r#"```sql
 > SELECT district_of_pincode(302001) AS a, district_of_pincode('335 001') AS b,
          district_of_pincode(110001) AS c;
 +--------+----------------+------+
@@ -94,15 +94,11 @@ states) and for anything that is not a 6-digit PIN.",
 | Jaipur | Sri Ganganagar | NULL |
 +--------+----------------+------+
 ```"#,
-    argument(name = "pin", description = "PIN code: an integer or text.")
-)]
-#[derive(Debug, PartialEq, Eq, Hash)]
-pub struct DistrictOfPincode {
-    signature: Signature,
-}
-
-impl DistrictOfPincode {
-    pub fn new() -> Self {
+        argument(name = "pin", description = "PIN code: an integer or text.")
+    )]
+    struct DistrictOfPincode;
+    pub static DISTRICT_OF_PINCODE = "district_of_pincode";
+    signature = {
         // Integers of every width are read as BIGINT without a detour through text; anything
         // else is read as text.
         let integer = TypeSignature::Coercible(vec![Coercion::new_implicit(
@@ -111,32 +107,10 @@ impl DistrictOfPincode {
             NativeType::Int64,
         )]);
         let text = kernel::one_text_argument().type_signature;
-        Self {
-            signature: Signature::one_of(vec![integer, text], Volatility::Immutable),
-        }
-    }
-}
-
-impl Default for DistrictOfPincode {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
-impl ScalarUDFImpl for DistrictOfPincode {
-    fn name(&self) -> &str {
-        "district_of_pincode"
-    }
-
-    fn signature(&self) -> &Signature {
-        &self.signature
-    }
-
-    fn return_type(&self, _arg_types: &[DataType]) -> Result<DataType> {
-        Ok(DataType::Utf8)
-    }
-
-    fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
+        Signature::one_of(vec![integer, text], Volatility::Immutable)
+    };
+    return_type = DataType::Utf8;
+    fn invoke_with_args(args) {
         let table = DISTRICT_BY_PIN.as_slice();
         let name = |id: Option<DistrictId>| id.map(|id| district(id).name.as_str());
         match &args.args[0] {
@@ -173,12 +147,4 @@ impl ScalarUDFImpl for DistrictOfPincode {
             ),
         }
     }
-
-    fn documentation(&self) -> Option<&Documentation> {
-        self.doc()
-    }
 }
-
-/// The shared instance.
-pub static DISTRICT_OF_PINCODE: LazyLock<Arc<ScalarUDF>> =
-    LazyLock::new(|| Arc::new(ScalarUDF::new_from_impl(DistrictOfPincode::new())));

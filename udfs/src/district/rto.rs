@@ -1,14 +1,10 @@
 //! `district_of_rto(text)`: the current district of a Rajasthan registration office code.
 
-use std::sync::{Arc, LazyLock};
+use std::sync::LazyLock;
 
 use arrow::datatypes::DataType;
-use datafusion::common::Result;
-use datafusion::logical_expr::{
-    ColumnarValue, Documentation, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature,
-};
-use datafusion_macros::user_doc;
 
+use crate::function::police_function;
 use crate::kernel::{self, ToText};
 use crate::reference::rto_district;
 
@@ -43,15 +39,16 @@ pub fn rto_number(text: &str) -> Option<usize> {
     (digits > 0).then_some(number)
 }
 
-#[user_doc(
-    doc_section(label = "District Functions"),
-    description = "The current district of a Rajasthan registration office (RTO / DTO) code, \
+police_function! {
+    #[user_doc(
+        doc_section(label = "District Functions"),
+        description = "The current district of a Rajasthan registration office (RTO / DTO) code, \
 written with any case, spacing or separator (`RJ14`, `rj-14`, `RJ 14`, `RJ4`). Offices in \
 districts created in 2023 give the new district (`RJ40` Bhiwadi → Khairthal-Tijara). NULL for \
 codes of other states, full plates (use `plate_district`), and RJ54–RJ59, whose offices are not \
 known.",
-    syntax_example = "district_of_rto(code)",
-    sql_example = r#"```sql
+        syntax_example = "district_of_rto(code)",
+        sql_example = r#"```sql
 > SELECT district_of_rto('RJ14') AS a, district_of_rto('rj-32') AS b, district_of_rto('MH12') AS c;
 +--------+-----------------+------+
 | a      | b               | c    |
@@ -59,30 +56,16 @@ known.",
 | Jaipur | Kotputli-Behror | NULL |
 +--------+-----------------+------+
 ```"#,
-    argument(
-        name = "code",
-        description = "Registration office code such as `RJ14`."
-    )
-)]
-#[derive(Debug, PartialEq, Eq, Hash)]
-pub struct DistrictOfRto {
-    signature: Signature,
-}
-
-impl ScalarUDFImpl for DistrictOfRto {
-    fn name(&self) -> &str {
-        "district_of_rto"
-    }
-
-    fn signature(&self) -> &Signature {
-        &self.signature
-    }
-
-    fn return_type(&self, _arg_types: &[DataType]) -> Result<DataType> {
-        Ok(DataType::Utf8)
-    }
-
-    fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
+        argument(
+            name = "code",
+            description = "Registration office code such as `RJ14`."
+        )
+    )]
+    struct DistrictOfRto;
+    pub static DISTRICT_OF_RTO = "district_of_rto";
+    signature = kernel::one_text_argument();
+    return_type = DataType::Utf8;
+    fn invoke_with_args(args) {
         let table = &*DISTRICT_BY_NUMBER;
         kernel::evaluate(
             &mut ToText::new(|s, out| match rto_number(s).and_then(|n| table[n]) {
@@ -95,15 +78,4 @@ impl ScalarUDFImpl for DistrictOfRto {
             &args.args[0],
         )
     }
-
-    fn documentation(&self) -> Option<&Documentation> {
-        self.doc()
-    }
 }
-
-/// The shared instance.
-pub static DISTRICT_OF_RTO: LazyLock<Arc<ScalarUDF>> = LazyLock::new(|| {
-    Arc::new(ScalarUDF::new_from_impl(DistrictOfRto {
-        signature: kernel::one_text_argument(),
-    }))
-});

@@ -1,18 +1,13 @@
 //! `ipc_to_bns`, `bns_to_ipc`: one section translated through the correspondence table.
 
-use std::sync::{Arc, LazyLock};
-
 use arrow::array::StringBuilder;
-use arrow::datatypes::DataType;
 use datafusion::common::Result;
-use datafusion::logical_expr::{
-    ColumnarValue, Documentation, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature,
-};
-use datafusion_macros::user_doc;
+use datafusion::logical_expr::{ColumnarValue, ScalarFunctionArgs};
 
 use super::correspondence::{BNS_TO_IPC, IPC_TO_BNS, Lookup};
 use super::sections::{Act, SectionParser};
 use super::{ToTextList, text_list_type};
+use crate::function::police_function;
 use crate::kernel;
 
 /// Evaluates a translation: the text must name exactly one section, of `act` or of no act.
@@ -36,9 +31,10 @@ fn translate(args: &ScalarFunctionArgs, act: Act, lookup: &Lookup) -> Result<Col
     kernel::evaluate(&mut kernel, &args.args[0])
 }
 
-#[user_doc(
-    doc_section(label = "Law functions"),
-    description = "The Bharatiya Nyaya Sanhita 2023 provisions that replaced an Indian Penal \
+police_function! {
+    #[user_doc(
+        doc_section(label = "Law functions"),
+        description = "The Bharatiya Nyaya Sanhita 2023 provisions that replaced an Indian Penal \
 Code 1860 section, from the official correspondence table (`ref.ipc_bns`), as a list: \
 `ipc_to_bns('379')` → `[303(2)]`, `ipc_to_bns('376')` → `[64, 65(1)]`. Accepts one section \
 written as `379`, `IPC 379`, `u/s 379`, `sec. 379`, ` 498-A `, `498a`, `498 A`, `धारा 498ए भादसं`, \
@@ -47,8 +43,8 @@ does not list gives its section's own row). A \
 section number gives the provisions of the section and of all its sub-sections, in table \
 order. An empty list for an IPC section the table marks deleted (`377`, `124A`, `497`); NULL \
 for a section the table does not know, a text naming several sections, or one of another act.",
-    syntax_example = "ipc_to_bns(section)",
-    sql_example = r#"```sql
+        syntax_example = "ipc_to_bns(section)",
+        sql_example = r#"```sql
 > select ipc_to_bns('u/s 379 IPC');
 +---------------------------------+
 | ipc_to_bns(Utf8("u/s 379 IPC")) |
@@ -62,46 +58,21 @@ for a section the table does not know, a text naming several sections, or one of
 | 351(2), 351(3)                                      |
 +-----------------------------------------------------+
 ```"#,
-    argument(name = "section", description = "One IPC section, as text or integer.")
-)]
-#[derive(Debug, PartialEq, Eq, Hash)]
-pub struct IpcToBns {
-    signature: Signature,
-}
-
-impl Default for IpcToBns {
-    fn default() -> Self {
-        Self {
-            signature: kernel::one_text_argument(),
-        }
-    }
-}
-
-impl ScalarUDFImpl for IpcToBns {
-    fn name(&self) -> &str {
-        "ipc_to_bns"
-    }
-
-    fn signature(&self) -> &Signature {
-        &self.signature
-    }
-
-    fn return_type(&self, _arg_types: &[DataType]) -> Result<DataType> {
-        Ok(text_list_type())
-    }
-
-    fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
+        argument(name = "section", description = "One IPC section, as text or integer.")
+    )]
+    struct IpcToBns;
+    pub(super) static IPC_TO_BNS_UDF = "ipc_to_bns";
+    signature = kernel::one_text_argument();
+    return_type = text_list_type();
+    fn invoke_with_args(args) {
         translate(&args, Act::Ipc, &IPC_TO_BNS)
     }
-
-    fn documentation(&self) -> Option<&Documentation> {
-        self.doc()
-    }
 }
 
-#[user_doc(
-    doc_section(label = "Law functions"),
-    description = "The Indian Penal Code 1860 sections that a Bharatiya Nyaya Sanhita 2023 \
+police_function! {
+    #[user_doc(
+        doc_section(label = "Law functions"),
+        description = "The Indian Penal Code 1860 sections that a Bharatiya Nyaya Sanhita 2023 \
 provision replaced, from the official correspondence table (`ref.ipc_bns`), as a list: \
 `bns_to_ipc('303(2)')` → `[379]`, `bns_to_ipc('303')` → `[378, 379]`. Accepts one section \
 written as `303(2)`, `BNS 303(2)`, `u/s 303 (2)`, `303-2` (a sub-section the table lists), \
@@ -110,8 +81,8 @@ the IPC sections of the provision and of all its sub-sections, in table order; a
 the table does not list gives its section's own row. An empty list for a BNS provision that \
 is new (`111` organised crime, `304` snatching); NULL for one the table does not know, a text \
 naming several sections, or one of another act.",
-    syntax_example = "bns_to_ipc(section)",
-    sql_example = r#"```sql
+        syntax_example = "bns_to_ipc(section)",
+        sql_example = r#"```sql
 > select bns_to_ipc('BNS 303(2)');
 +--------------------------------+
 | bns_to_ipc(Utf8("BNS 303(2)")) |
@@ -119,47 +90,16 @@ naming several sections, or one of another act.",
 | [379]                          |
 +--------------------------------+
 ```"#,
-    argument(name = "section", description = "One BNS section, as text or integer.")
-)]
-#[derive(Debug, PartialEq, Eq, Hash)]
-pub struct BnsToIpc {
-    signature: Signature,
-}
-
-impl Default for BnsToIpc {
-    fn default() -> Self {
-        Self {
-            signature: kernel::one_text_argument(),
-        }
-    }
-}
-
-impl ScalarUDFImpl for BnsToIpc {
-    fn name(&self) -> &str {
-        "bns_to_ipc"
-    }
-
-    fn signature(&self) -> &Signature {
-        &self.signature
-    }
-
-    fn return_type(&self, _arg_types: &[DataType]) -> Result<DataType> {
-        Ok(text_list_type())
-    }
-
-    fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
+        argument(name = "section", description = "One BNS section, as text or integer.")
+    )]
+    struct BnsToIpc;
+    pub(super) static BNS_TO_IPC_UDF = "bns_to_ipc";
+    signature = kernel::one_text_argument();
+    return_type = text_list_type();
+    fn invoke_with_args(args) {
         translate(&args, Act::Bns, &BNS_TO_IPC)
     }
-
-    fn documentation(&self) -> Option<&Documentation> {
-        self.doc()
-    }
 }
-
-pub(super) static IPC_TO_BNS_UDF: LazyLock<Arc<ScalarUDF>> =
-    LazyLock::new(|| Arc::new(ScalarUDF::new_from_impl(IpcToBns::default())));
-pub(super) static BNS_TO_IPC_UDF: LazyLock<Arc<ScalarUDF>> =
-    LazyLock::new(|| Arc::new(ScalarUDF::new_from_impl(BnsToIpc::default())));
 
 #[cfg(test)]
 mod tests {

@@ -1,22 +1,16 @@
 //! `law_sections`: the section references in the free text of an FIR, as a list.
 
-use std::sync::{Arc, LazyLock};
-
 use arrow::array::StringBuilder;
-use arrow::datatypes::DataType;
-use datafusion::common::Result;
-use datafusion::logical_expr::{
-    ColumnarValue, Documentation, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature,
-};
-use datafusion_macros::user_doc;
 
 use super::sections::SectionParser;
 use super::{ToTextList, text_list_type};
+use crate::function::police_function;
 use crate::kernel;
 
-#[user_doc(
-    doc_section(label = "Law functions"),
-    description = "The section references in free text such as an FIR's sections column, as a \
+police_function! {
+    #[user_doc(
+        doc_section(label = "Law functions"),
+        description = "The section references in free text such as an FIR's sections column, as a \
 list of normalised references `<act> <section>` in order of appearance, without duplicates: \
 `IPC 379`, `BNS 303(2)`, `Arms Act 3/25`. Sections may come before or after their act \
 (`379, 411 IPC`, `IPC 379 r/w 34`, `u/s 303(2) BNS`), several acts may share one text \
@@ -35,8 +29,8 @@ Gambling Ordinance, `RPGO`); another act written as `... Act` keeps its own name
 digits or more (years, FIR and phone numbers) are not sections, and `123/2024` is a case \
 number. NULL for NULL, and NULL when nothing is recognisable (an empty or blank text, words \
 without sections): the list is never empty.",
-    syntax_example = "law_sections(text)",
-    sql_example = r#"```sql
+        syntax_example = "law_sections(text)",
+        sql_example = r#"```sql
 > select law_sections('302/34 IPC, 3/25 Arms Act');
 +-------------------------------------------------+
 | law_sections(Utf8("302/34 IPC, 3/25 Arms Act")) |
@@ -44,35 +38,13 @@ without sections): the list is never empty.",
 | [IPC 302, IPC 34, Arms Act 3/25]                |
 +-------------------------------------------------+
 ```"#,
-    argument(name = "text", description = "Free text naming sections and acts.")
-)]
-#[derive(Debug, PartialEq, Eq, Hash)]
-pub struct LawSections {
-    signature: Signature,
-}
-
-impl Default for LawSections {
-    fn default() -> Self {
-        Self {
-            signature: kernel::one_text_argument(),
-        }
-    }
-}
-
-impl ScalarUDFImpl for LawSections {
-    fn name(&self) -> &str {
-        "law_sections"
-    }
-
-    fn signature(&self) -> &Signature {
-        &self.signature
-    }
-
-    fn return_type(&self, _arg_types: &[DataType]) -> Result<DataType> {
-        Ok(text_list_type())
-    }
-
-    fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
+        argument(name = "text", description = "Free text naming sections and acts.")
+    )]
+    struct LawSections;
+    pub(super) static LAW_SECTIONS = "law_sections";
+    signature = kernel::one_text_argument();
+    return_type = text_list_type();
+    fn invoke_with_args(args) {
         let mut parser = SectionParser::new();
         let mut kernel = ToTextList(|value: &str, out: &mut StringBuilder| {
             // Nothing recognisable is unparseable: NULL, like NULL itself.
@@ -85,14 +57,7 @@ impl ScalarUDFImpl for LawSections {
         });
         kernel::evaluate(&mut kernel, &args.args[0])
     }
-
-    fn documentation(&self) -> Option<&Documentation> {
-        self.doc()
-    }
 }
-
-pub(super) static LAW_SECTIONS: LazyLock<Arc<ScalarUDF>> =
-    LazyLock::new(|| Arc::new(ScalarUDF::new_from_impl(LawSections::default())));
 
 #[cfg(test)]
 mod tests {

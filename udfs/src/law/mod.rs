@@ -23,9 +23,6 @@ mod ipc_bns;
 mod law_sections;
 pub mod sections;
 
-pub use ipc_bns::{BnsToIpc, IpcToBns};
-pub use law_sections::LawSections;
-
 /// Every function of this family.
 pub fn functions() -> Vec<Arc<ScalarUDF>> {
     vec![

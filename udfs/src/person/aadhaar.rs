@@ -3,16 +3,10 @@
 //! Spaces, no-break spaces and dashes are formatting (`2341 2341 2346`, `2341-2341-2346`);
 //! Devanagari digits are digits; any other character makes the value invalid.
 
-use std::sync::{Arc, LazyLock};
-
 use arrow::datatypes::DataType;
-use datafusion::common::Result;
-use datafusion::logical_expr::{
-    ColumnarValue, Documentation, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature,
-};
-use datafusion_macros::user_doc;
 
 use super::collect_digits;
+use crate::function::police_function;
 use crate::kernel::{self, ToBool, ToText};
 
 /// Verhoeff's multiplication table of the dihedral group D5.
@@ -82,13 +76,14 @@ pub fn aadhaar_is_valid(text: &str) -> bool {
         .is_some_and(|digits| matches!(digits[0], b'2'..=b'9') && verhoeff_is_valid(&digits))
 }
 
-#[user_doc(
-    doc_section(label = "Person and device functions"),
-    description = "True if the value is a valid Aadhaar number: 12 digits (spaces and dashes \
+police_function! {
+    #[user_doc(
+        doc_section(label = "Person and device functions"),
+        description = "True if the value is a valid Aadhaar number: 12 digits (spaces and dashes \
 allowed, ASCII or Devanagari), the first digit 2-9 and the last a correct Verhoeff check digit. \
 False for anything else; NULL for NULL.",
-    syntax_example = "aadhaar_is_valid(aadhaar)",
-    sql_example = r#"```sql
+        syntax_example = "aadhaar_is_valid(aadhaar)",
+        sql_example = r#"```sql
 > select aadhaar_is_valid('2341 2341 2346');
 +------------------------------------------+
 | aadhaar_is_valid(Utf8("2341 2341 2346")) |
@@ -96,53 +91,28 @@ False for anything else; NULL for NULL.",
 | true                                     |
 +------------------------------------------+
 ```"#,
-    argument(name = "aadhaar", description = "Aadhaar number as text or integer.")
-)]
-#[derive(Debug, PartialEq, Eq, Hash)]
-pub struct AadhaarIsValid {
-    signature: Signature,
-}
-
-impl Default for AadhaarIsValid {
-    fn default() -> Self {
-        Self {
-            signature: kernel::one_text_argument(),
-        }
-    }
-}
-
-impl ScalarUDFImpl for AadhaarIsValid {
-    fn name(&self) -> &str {
-        "aadhaar_is_valid"
-    }
-
-    fn signature(&self) -> &Signature {
-        &self.signature
-    }
-
-    fn return_type(&self, _arg_types: &[DataType]) -> Result<DataType> {
-        Ok(DataType::Boolean)
-    }
-
-    fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
+        argument(name = "aadhaar", description = "Aadhaar number as text or integer.")
+    )]
+    struct AadhaarIsValid;
+    pub(super) static AADHAAR_IS_VALID = "aadhaar_is_valid";
+    signature = kernel::one_text_argument();
+    return_type = DataType::Boolean;
+    fn invoke_with_args(args) {
         let mut kernel = ToBool(|value: &str| Some(aadhaar_is_valid(value)));
         kernel::evaluate_bool(&mut kernel, &args.args[0])
     }
-
-    fn documentation(&self) -> Option<&Documentation> {
-        self.doc()
-    }
 }
 
-#[user_doc(
-    doc_section(label = "Person and device functions"),
-    description = "An Aadhaar number masked for display: `XXXX XXXX ` and the last four digits. \
+police_function! {
+    #[user_doc(
+        doc_section(label = "Person and device functions"),
+        description = "An Aadhaar number masked for display: `XXXX XXXX ` and the last four digits. \
 Every value of exactly 12 digits (spaces and dashes allowed) is masked, even one whose check \
 digit or first digit is wrong: a mistyped Aadhaar number is still personal data, and the mask \
 never shows more than the last four digits. NULL for anything that is not 12 digits (use \
 `aadhaar_is_valid` to check the number).",
-    syntax_example = "aadhaar_mask(aadhaar)",
-    sql_example = r#"```sql
+        syntax_example = "aadhaar_mask(aadhaar)",
+        sql_example = r#"```sql
 > select aadhaar_mask('2341-2341-2346');
 +--------------------------------------+
 | aadhaar_mask(Utf8("2341-2341-2346")) |
@@ -150,35 +120,13 @@ never shows more than the last four digits. NULL for anything that is not 12 dig
 | XXXX XXXX 2346                       |
 +--------------------------------------+
 ```"#,
-    argument(name = "aadhaar", description = "Aadhaar number as text or integer.")
-)]
-#[derive(Debug, PartialEq, Eq, Hash)]
-pub struct AadhaarMask {
-    signature: Signature,
-}
-
-impl Default for AadhaarMask {
-    fn default() -> Self {
-        Self {
-            signature: kernel::one_text_argument(),
-        }
-    }
-}
-
-impl ScalarUDFImpl for AadhaarMask {
-    fn name(&self) -> &str {
-        "aadhaar_mask"
-    }
-
-    fn signature(&self) -> &Signature {
-        &self.signature
-    }
-
-    fn return_type(&self, _arg_types: &[DataType]) -> Result<DataType> {
-        Ok(DataType::Utf8)
-    }
-
-    fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
+        argument(name = "aadhaar", description = "Aadhaar number as text or integer.")
+    )]
+    struct AadhaarMask;
+    pub(super) static AADHAAR_MASK = "aadhaar_mask";
+    signature = kernel::one_text_argument();
+    return_type = DataType::Utf8;
+    fn invoke_with_args(args) {
         let mut kernel = ToText::new(
             |value: &str, out: &mut String| match aadhaar_digits(value) {
                 Some(digits) => {
@@ -192,16 +140,7 @@ impl ScalarUDFImpl for AadhaarMask {
         );
         kernel::evaluate(&mut kernel, &args.args[0])
     }
-
-    fn documentation(&self) -> Option<&Documentation> {
-        self.doc()
-    }
 }
-
-pub(super) static AADHAAR_IS_VALID: LazyLock<Arc<ScalarUDF>> =
-    LazyLock::new(|| Arc::new(ScalarUDF::new_from_impl(AadhaarIsValid::default())));
-pub(super) static AADHAAR_MASK: LazyLock<Arc<ScalarUDF>> =
-    LazyLock::new(|| Arc::new(ScalarUDF::new_from_impl(AadhaarMask::default())));
 
 #[cfg(test)]
 mod tests {

@@ -3,16 +3,10 @@
 //! Spaces, no-break spaces, dashes, slashes and dots are formatting (`49-015420-323751-8`,
 //! `490154/20/323751/8`); Devanagari digits are digits; any other character makes it invalid.
 
-use std::sync::{Arc, LazyLock};
-
 use arrow::datatypes::DataType;
-use datafusion::common::Result;
-use datafusion::logical_expr::{
-    ColumnarValue, Documentation, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature,
-};
-use datafusion_macros::user_doc;
 
 use super::collect_digits;
+use crate::function::police_function;
 use crate::kernel::{self, ToBool};
 
 /// What a doubled digit d contributes: 2d, minus 9 when 2d has two digits.
@@ -66,15 +60,16 @@ pub fn imei_is_valid(text: &str) -> bool {
     count == 15 && digits.iter().any(|&d| d != b'0') && luhn_is_valid(&digits)
 }
 
-#[user_doc(
-    doc_section(label = "Person and device functions"),
-    description = "True if the value is a valid IMEI: exactly 15 digits (spaces, dashes, \
+police_function! {
+    #[user_doc(
+        doc_section(label = "Person and device functions"),
+        description = "True if the value is a valid IMEI: exactly 15 digits (spaces, dashes, \
 slashes and dots allowed; ASCII or Devanagari) whose last digit is the Luhn check digit. False \
 for 14 digits (an IMEI without its check digit cannot be checked), for 16 digits (an IMEISV \
 carries a software version instead of a check digit), for the all-zero placeholder that some \
 systems write for an unknown handset, and for anything else; NULL for NULL.",
-    syntax_example = "imei_is_valid(imei)",
-    sql_example = r#"```sql
+        syntax_example = "imei_is_valid(imei)",
+        sql_example = r#"```sql
 > select imei_is_valid('49-015420-323751-8');
 +-------------------------------------------+
 | imei_is_valid(Utf8("49-015420-323751-8")) |
@@ -82,46 +77,17 @@ systems write for an unknown handset, and for anything else; NULL for NULL.",
 | true                                      |
 +-------------------------------------------+
 ```"#,
-    argument(name = "imei", description = "IMEI as text or integer.")
-)]
-#[derive(Debug, PartialEq, Eq, Hash)]
-pub struct ImeiIsValid {
-    signature: Signature,
-}
-
-impl Default for ImeiIsValid {
-    fn default() -> Self {
-        Self {
-            signature: kernel::one_text_argument(),
-        }
-    }
-}
-
-impl ScalarUDFImpl for ImeiIsValid {
-    fn name(&self) -> &str {
-        "imei_is_valid"
-    }
-
-    fn signature(&self) -> &Signature {
-        &self.signature
-    }
-
-    fn return_type(&self, _arg_types: &[DataType]) -> Result<DataType> {
-        Ok(DataType::Boolean)
-    }
-
-    fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
+        argument(name = "imei", description = "IMEI as text or integer.")
+    )]
+    struct ImeiIsValid;
+    pub(super) static IMEI_IS_VALID = "imei_is_valid";
+    signature = kernel::one_text_argument();
+    return_type = DataType::Boolean;
+    fn invoke_with_args(args) {
         let mut kernel = ToBool(|value: &str| Some(imei_is_valid(value)));
         kernel::evaluate_bool(&mut kernel, &args.args[0])
     }
-
-    fn documentation(&self) -> Option<&Documentation> {
-        self.doc()
-    }
 }
-
-pub(super) static IMEI_IS_VALID: LazyLock<Arc<ScalarUDF>> =
-    LazyLock::new(|| Arc::new(ScalarUDF::new_from_impl(ImeiIsValid::default())));
 
 #[cfg(test)]
 mod tests {

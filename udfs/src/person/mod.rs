@@ -13,12 +13,10 @@ mod imei;
 mod pan;
 mod phone;
 
-pub use aadhaar::{
-    AadhaarIsValid, AadhaarMask, aadhaar_is_valid, verhoeff_check_digit, verhoeff_is_valid,
-};
-pub use imei::{ImeiIsValid, imei_is_valid, luhn_check_digit, luhn_is_valid};
-pub use pan::{PanIsValid, pan_is_valid};
-pub use phone::{PhoneIsValid, PhoneMask, PhoneNormalize, parse_mobile};
+pub use aadhaar::{aadhaar_is_valid, verhoeff_check_digit, verhoeff_is_valid};
+pub use imei::{imei_is_valid, luhn_check_digit, luhn_is_valid};
+pub use pan::pan_is_valid;
+pub use phone::parse_mobile;
 
 /// Every function of this family.
 pub fn functions() -> Vec<Arc<ScalarUDF>> {

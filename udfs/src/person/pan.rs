@@ -1,14 +1,8 @@
 //! `pan_is_valid`: Permanent Account Number (`AAAAA9999A`).
 
-use std::sync::{Arc, LazyLock};
-
 use arrow::datatypes::DataType;
-use datafusion::common::Result;
-use datafusion::logical_expr::{
-    ColumnarValue, Documentation, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature,
-};
-use datafusion_macros::user_doc;
 
+use crate::function::police_function;
 use crate::kernel::{self, ToBool};
 
 /// True for a PAN: five letters, four digits, one letter, the fourth letter a holder type
@@ -29,15 +23,16 @@ pub fn pan_is_valid(text: &str) -> bool {
         )
 }
 
-#[user_doc(
-    doc_section(label = "Person and device functions"),
-    description = "True if the value has the form of a PAN (Permanent Account Number): five \
+police_function! {
+    #[user_doc(
+        doc_section(label = "Person and device functions"),
+        description = "True if the value has the form of a PAN (Permanent Account Number): five \
 letters, four digits, one letter, where the fourth letter is a holder type (P person, C company, \
 H Hindu undivided family, F firm, A association of persons, T trust, B body of individuals, \
 L local authority, J artificial juridical person, G government). Case and surrounding whitespace \
 are ignored; spaces inside the PAN are not. False for anything else; NULL for NULL.",
-    syntax_example = "pan_is_valid(pan)",
-    sql_example = r#"```sql
+        syntax_example = "pan_is_valid(pan)",
+        sql_example = r#"```sql
 > select pan_is_valid(' abcpe1234f ');
 +------------------------------------+
 | pan_is_valid(Utf8(" abcpe1234f ")) |
@@ -45,46 +40,17 @@ are ignored; spaces inside the PAN are not. False for anything else; NULL for NU
 | true                               |
 +------------------------------------+
 ```"#,
-    argument(name = "pan", description = "PAN as text.")
-)]
-#[derive(Debug, PartialEq, Eq, Hash)]
-pub struct PanIsValid {
-    signature: Signature,
-}
-
-impl Default for PanIsValid {
-    fn default() -> Self {
-        Self {
-            signature: kernel::one_text_argument(),
-        }
-    }
-}
-
-impl ScalarUDFImpl for PanIsValid {
-    fn name(&self) -> &str {
-        "pan_is_valid"
-    }
-
-    fn signature(&self) -> &Signature {
-        &self.signature
-    }
-
-    fn return_type(&self, _arg_types: &[DataType]) -> Result<DataType> {
-        Ok(DataType::Boolean)
-    }
-
-    fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
+        argument(name = "pan", description = "PAN as text.")
+    )]
+    struct PanIsValid;
+    pub(super) static PAN_IS_VALID = "pan_is_valid";
+    signature = kernel::one_text_argument();
+    return_type = DataType::Boolean;
+    fn invoke_with_args(args) {
         let mut kernel = ToBool(|value: &str| Some(pan_is_valid(value)));
         kernel::evaluate_bool(&mut kernel, &args.args[0])
     }
-
-    fn documentation(&self) -> Option<&Documentation> {
-        self.doc()
-    }
 }
-
-pub(super) static PAN_IS_VALID: LazyLock<Arc<ScalarUDF>> =
-    LazyLock::new(|| Arc::new(ScalarUDF::new_from_impl(PanIsValid::default())));
 
 #[cfg(test)]
 mod tests {

@@ -10,16 +10,10 @@
 //! nothing is guessed. Integer columns work too: the signature casts them to text first (and the
 //! `.0` of a whole number that arrived as a float, `9829012345.0`, is dropped).
 
-use std::sync::{Arc, LazyLock};
-
 use arrow::datatypes::DataType;
-use datafusion::common::Result;
-use datafusion::logical_expr::{
-    ColumnarValue, Documentation, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature,
-};
-use datafusion_macros::user_doc;
 
 use super::collect_digits;
+use crate::function::police_function;
 use crate::kernel::{self, ToBool, ToText};
 
 /// Labels written before a number, longest first where one begins another (ASCII letters are
@@ -136,17 +130,18 @@ fn write_normalized(national: &[u8; 10], out: &mut String) {
     out.push_str(std::str::from_utf8(national).unwrap_or_default());
 }
 
-#[user_doc(
-    doc_section(label = "Person and device functions"),
-    description = "Canonical form `+91NNNNNNNNNN` of an Indian mobile number written with any \
+police_function! {
+    #[user_doc(
+        doc_section(label = "Person and device functions"),
+        description = "Canonical form `+91NNNNNNNNNN` of an Indian mobile number written with any \
 spacing, dashes, dots or brackets, with or without the prefix `+91`, `0091`, `91` or `0` (also \
 `+91 0`, `0091 0`), in ASCII or Devanagari digits, after an optional label (`Mob: `, \
 `Mobile No. `, `Ph- `, `M: `, `Tel `, `Contact `, `मो. `, `मोबाइल नंबर `); integers (and \
 whole-number floats) are accepted. NULL if the value is not a valid Indian mobile number \
 (10 digits starting with 6-9): landlines, 9 or 11 digits, other letters or two numbers in one \
 value give NULL.",
-    syntax_example = "phone_normalize(phone)",
-    sql_example = r#"```sql
+        syntax_example = "phone_normalize(phone)",
+        sql_example = r#"```sql
 > select phone_normalize('098290-12345');
 +---------------------------------------+
 | phone_normalize(Utf8("098290-12345")) |
@@ -154,35 +149,13 @@ value give NULL.",
 | +919829012345                         |
 +---------------------------------------+
 ```"#,
-    argument(name = "phone", description = "Mobile number as text or integer.")
-)]
-#[derive(Debug, PartialEq, Eq, Hash)]
-pub struct PhoneNormalize {
-    signature: Signature,
-}
-
-impl Default for PhoneNormalize {
-    fn default() -> Self {
-        Self {
-            signature: kernel::one_text_argument(),
-        }
-    }
-}
-
-impl ScalarUDFImpl for PhoneNormalize {
-    fn name(&self) -> &str {
-        "phone_normalize"
-    }
-
-    fn signature(&self) -> &Signature {
-        &self.signature
-    }
-
-    fn return_type(&self, _arg_types: &[DataType]) -> Result<DataType> {
-        Ok(DataType::Utf8)
-    }
-
-    fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
+        argument(name = "phone", description = "Mobile number as text or integer.")
+    )]
+    struct PhoneNormalize;
+    pub(super) static PHONE_NORMALIZE = "phone_normalize";
+    signature = kernel::one_text_argument();
+    return_type = DataType::Utf8;
+    fn invoke_with_args(args) {
         let mut kernel = ToText::new(|value: &str, out: &mut String| match parse_mobile(value) {
             Some(national) => {
                 write_normalized(&national, out);
@@ -192,18 +165,15 @@ impl ScalarUDFImpl for PhoneNormalize {
         });
         kernel::evaluate(&mut kernel, &args.args[0])
     }
-
-    fn documentation(&self) -> Option<&Documentation> {
-        self.doc()
-    }
 }
 
-#[user_doc(
-    doc_section(label = "Person and device functions"),
-    description = "True if the value is a valid Indian mobile number in any of the forms \
+police_function! {
+    #[user_doc(
+        doc_section(label = "Person and device functions"),
+        description = "True if the value is a valid Indian mobile number in any of the forms \
 `phone_normalize` accepts, false otherwise; NULL for NULL.",
-    syntax_example = "phone_is_valid(phone)",
-    sql_example = r#"```sql
+        syntax_example = "phone_is_valid(phone)",
+        sql_example = r#"```sql
 > select phone_is_valid('+91 98290 12345');
 +-----------------------------------------+
 | phone_is_valid(Utf8("+91 98290 12345")) |
@@ -211,51 +181,26 @@ impl ScalarUDFImpl for PhoneNormalize {
 | true                                    |
 +-----------------------------------------+
 ```"#,
-    argument(name = "phone", description = "Mobile number as text or integer.")
-)]
-#[derive(Debug, PartialEq, Eq, Hash)]
-pub struct PhoneIsValid {
-    signature: Signature,
-}
-
-impl Default for PhoneIsValid {
-    fn default() -> Self {
-        Self {
-            signature: kernel::one_text_argument(),
-        }
-    }
-}
-
-impl ScalarUDFImpl for PhoneIsValid {
-    fn name(&self) -> &str {
-        "phone_is_valid"
-    }
-
-    fn signature(&self) -> &Signature {
-        &self.signature
-    }
-
-    fn return_type(&self, _arg_types: &[DataType]) -> Result<DataType> {
-        Ok(DataType::Boolean)
-    }
-
-    fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
+        argument(name = "phone", description = "Mobile number as text or integer.")
+    )]
+    struct PhoneIsValid;
+    pub(super) static PHONE_IS_VALID = "phone_is_valid";
+    signature = kernel::one_text_argument();
+    return_type = DataType::Boolean;
+    fn invoke_with_args(args) {
         let mut kernel = ToBool(|value: &str| Some(parse_mobile(value).is_some()));
         kernel::evaluate_bool(&mut kernel, &args.args[0])
     }
-
-    fn documentation(&self) -> Option<&Documentation> {
-        self.doc()
-    }
 }
 
-#[user_doc(
-    doc_section(label = "Person and device functions"),
-    description = "A valid Indian mobile number masked for display: `+91`, six `X` and the last \
+police_function! {
+    #[user_doc(
+        doc_section(label = "Person and device functions"),
+        description = "A valid Indian mobile number masked for display: `+91`, six `X` and the last \
 four digits (`+91XXXXXX2345`), always 13 characters. NULL if the value is not a valid mobile \
 number, so an unparseable value is never shown in any form.",
-    syntax_example = "phone_mask(phone)",
-    sql_example = r#"```sql
+        syntax_example = "phone_mask(phone)",
+        sql_example = r#"```sql
 > select phone_mask('9829012345');
 +--------------------------------+
 | phone_mask(Utf8("9829012345")) |
@@ -263,35 +208,13 @@ number, so an unparseable value is never shown in any form.",
 | +91XXXXXX2345                  |
 +--------------------------------+
 ```"#,
-    argument(name = "phone", description = "Mobile number as text or integer.")
-)]
-#[derive(Debug, PartialEq, Eq, Hash)]
-pub struct PhoneMask {
-    signature: Signature,
-}
-
-impl Default for PhoneMask {
-    fn default() -> Self {
-        Self {
-            signature: kernel::one_text_argument(),
-        }
-    }
-}
-
-impl ScalarUDFImpl for PhoneMask {
-    fn name(&self) -> &str {
-        "phone_mask"
-    }
-
-    fn signature(&self) -> &Signature {
-        &self.signature
-    }
-
-    fn return_type(&self, _arg_types: &[DataType]) -> Result<DataType> {
-        Ok(DataType::Utf8)
-    }
-
-    fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
+        argument(name = "phone", description = "Mobile number as text or integer.")
+    )]
+    struct PhoneMask;
+    pub(super) static PHONE_MASK = "phone_mask";
+    signature = kernel::one_text_argument();
+    return_type = DataType::Utf8;
+    fn invoke_with_args(args) {
         let mut kernel = ToText::new(|value: &str, out: &mut String| match parse_mobile(value) {
             Some(national) => {
                 out.push_str("+91XXXXXX");
@@ -302,21 +225,12 @@ impl ScalarUDFImpl for PhoneMask {
         });
         kernel::evaluate(&mut kernel, &args.args[0])
     }
-
-    fn documentation(&self) -> Option<&Documentation> {
-        self.doc()
-    }
 }
-
-pub(super) static PHONE_NORMALIZE: LazyLock<Arc<ScalarUDF>> =
-    LazyLock::new(|| Arc::new(ScalarUDF::new_from_impl(PhoneNormalize::default())));
-pub(super) static PHONE_IS_VALID: LazyLock<Arc<ScalarUDF>> =
-    LazyLock::new(|| Arc::new(ScalarUDF::new_from_impl(PhoneIsValid::default())));
-pub(super) static PHONE_MASK: LazyLock<Arc<ScalarUDF>> =
-    LazyLock::new(|| Arc::new(ScalarUDF::new_from_impl(PhoneMask::default())));
 
 #[cfg(test)]
 mod tests {
+    use std::sync::Arc;
+
     use super::*;
     use crate::person::test_support::{bools, texts};
     use arrow::array::{Array, AsArray, Int64Array};

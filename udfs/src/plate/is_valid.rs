@@ -1,27 +1,22 @@
 //! `plate_is_valid(text)`: whether a value is a plate of a known format.
 
-use std::sync::{Arc, LazyLock};
-
 use arrow::datatypes::DataType;
-use datafusion::common::Result;
-use datafusion::logical_expr::{
-    ColumnarValue, Documentation, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature,
-};
-use datafusion_macros::user_doc;
 
 use super::{OfPlate, Plate};
+use crate::function::police_function;
 use crate::kernel;
 
-#[user_doc(
-    doc_section(label = "Plate Functions"),
-    description = "Whether the value is a vehicle number plate of a known format (standard, \
+police_function! {
+    #[user_doc(
+        doc_section(label = "Plate Functions"),
+        description = "Whether the value is a vehicle number plate of a known format (standard, \
 Bharat series, temporary, old three-letter, defence, diplomatic) with a known state code, \
 formatting aside: true exactly where `plate_normalize` is not NULL. A Rajasthan plate needs a \
 known office, RJ01-RJ60 (`RJ99CA1234` is false); other states are not checked against a list. \
 Look-alike characters are not repaired (`plate_is_valid(plate_repair(x))` for that). False for \
 text that is not a plate, NULL only for NULL.",
-    syntax_example = "plate_is_valid(plate)",
-    sql_example = r#"```sql
+        syntax_example = "plate_is_valid(plate)",
+        sql_example = r#"```sql
 > SELECT plate_is_valid('RJ 14 CA 12') AS a, plate_is_valid('RI14CA0012') AS b, plate_is_valid('RJ14CO1234') AS c;
 +------+-------+-------+
 | a    | b     | c     |
@@ -29,47 +24,22 @@ text that is not a plate, NULL only for NULL.",
 | true | false | false |
 +------+-------+-------+
 ```"#,
-    argument(
-        name = "plate",
-        description = "Plate as written or read, in any format."
-    )
-)]
-#[derive(Debug, PartialEq, Eq, Hash)]
-pub struct PlateIsValid {
-    signature: Signature,
-}
-
-impl ScalarUDFImpl for PlateIsValid {
-    fn name(&self) -> &str {
-        "plate_is_valid"
-    }
-
-    fn signature(&self) -> &Signature {
-        &self.signature
-    }
-
-    fn return_type(&self, _arg_types: &[DataType]) -> Result<DataType> {
-        Ok(DataType::Boolean)
-    }
-
-    fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
+        argument(
+            name = "plate",
+            description = "Plate as written or read, in any format."
+        )
+    )]
+    struct PlateIsValid;
+    pub static PLATE_IS_VALID = "plate_is_valid";
+    signature = kernel::one_text_argument();
+    return_type = DataType::Boolean;
+    fn invoke_with_args(args) {
         kernel::evaluate_bool(
             &mut OfPlate::new(|plate: Option<&Plate>| plate.is_some()),
             &args.args[0],
         )
     }
-
-    fn documentation(&self) -> Option<&Documentation> {
-        self.doc()
-    }
 }
-
-/// The shared instance.
-pub static PLATE_IS_VALID: LazyLock<Arc<ScalarUDF>> = LazyLock::new(|| {
-    Arc::new(ScalarUDF::new_from_impl(PlateIsValid {
-        signature: kernel::one_text_argument(),
-    }))
-});
 
 #[cfg(test)]
 mod tests {

@@ -1,25 +1,20 @@
 //! `plate_kind(text)`: the format of a plate.
 
-use std::sync::{Arc, LazyLock};
-
 use arrow::datatypes::DataType;
-use datafusion::common::Result;
-use datafusion::logical_expr::{
-    ColumnarValue, Documentation, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature,
-};
-use datafusion_macros::user_doc;
 
 use super::{OfPlate, Plate};
+use crate::function::police_function;
 use crate::kernel;
 
-#[user_doc(
-    doc_section(label = "Plate Functions"),
-    description = "The format of a vehicle number plate: `standard` (`RJ14CA0012`), `bharat` \
+police_function! {
+    #[user_doc(
+        doc_section(label = "Plate Functions"),
+        description = "The format of a vehicle number plate: `standard` (`RJ14CA0012`), `bharat` \
 (`22BH1234AA`), `temporary` (`T0125RJ0042AB`), `old` (three-letter series, `RSB1234`), \
 `defence` (`15B123456K`) or `diplomatic` (`077CD0012`). Formatting aside, not repaired; NULL \
 if the value is not a plate.",
-    syntax_example = "plate_kind(plate)",
-    sql_example = r#"```sql
+        syntax_example = "plate_kind(plate)",
+        sql_example = r#"```sql
 > SELECT plate_kind('RJ14CA0012') AS a, plate_kind('22 BH 1234 AA') AS b, plate_kind('77 CD 12') AS c;
 +----------+--------+------------+
 | a        | b      | c          |
@@ -27,47 +22,22 @@ if the value is not a plate.",
 | standard | bharat | diplomatic |
 +----------+--------+------------+
 ```"#,
-    argument(
-        name = "plate",
-        description = "Plate as written or read, in any format."
-    )
-)]
-#[derive(Debug, PartialEq, Eq, Hash)]
-pub struct PlateKind {
-    signature: Signature,
-}
-
-impl ScalarUDFImpl for PlateKind {
-    fn name(&self) -> &str {
-        "plate_kind"
-    }
-
-    fn signature(&self) -> &Signature {
-        &self.signature
-    }
-
-    fn return_type(&self, _arg_types: &[DataType]) -> Result<DataType> {
-        Ok(DataType::Utf8)
-    }
-
-    fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
+        argument(
+            name = "plate",
+            description = "Plate as written or read, in any format."
+        )
+    )]
+    struct PlateKind;
+    pub static PLATE_KIND = "plate_kind";
+    signature = kernel::one_text_argument();
+    return_type = DataType::Utf8;
+    fn invoke_with_args(args) {
         kernel::evaluate_short(
             &mut OfPlate::new(|plate: &Plate| Some(plate.kind().text())),
             &args.args[0],
         )
     }
-
-    fn documentation(&self) -> Option<&Documentation> {
-        self.doc()
-    }
 }
-
-/// The shared instance.
-pub static PLATE_KIND: LazyLock<Arc<ScalarUDF>> = LazyLock::new(|| {
-    Arc::new(ScalarUDF::new_from_impl(PlateKind {
-        signature: kernel::one_text_argument(),
-    }))
-});
 
 #[cfg(test)]
 mod tests {

@@ -1,20 +1,15 @@
 //! `plate_match_key(text)`: a key equal for a plate and its noisy reads, for equi-joins.
 
-use std::sync::{Arc, LazyLock};
-
 use arrow::datatypes::DataType;
-use datafusion::common::Result;
-use datafusion::logical_expr::{
-    ColumnarValue, Documentation, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature,
-};
-use datafusion_macros::user_doc;
 
 use super::ocr;
+use crate::function::police_function;
 use crate::kernel::{self, ToText};
 
-#[user_doc(
-    doc_section(label = "Plate Functions"),
-    description = "A key that is the same for a plate and its typical noisy reads, so that \
+police_function! {
+    #[user_doc(
+        doc_section(label = "Plate Functions"),
+        description = "A key that is the same for a plate and its typical noisy reads, so that \
 ANPR reads join a register with a plain equi-join: `ON plate_match_key(a.plate) = \
 plate_match_key(b.plate)`. The value is read as the closest plate, like `plate_repair` but \
 also when two readings are as close, and preferring a full-width read (`RJ14ABA012` is read as \
@@ -27,8 +22,8 @@ it, through look-alikes (`RJ14CA0012`, `RJ14C40012`) or dropped padding (`RJ14C0
 `RJ14CA0012`: A/4 and the zeros). Where precision matters, confirm a joined pair by \
 `plate_repair` (or `plate_normalize`) equality, or by the confidence of the read. NULL if the \
 value cannot be read as a plate, including fragments and words (`RJ14`, `RJ14CA`, `TAXI`).",
-    syntax_example = "plate_match_key(plate)",
-    sql_example = r#"```sql
+        syntax_example = "plate_match_key(plate)",
+        sql_example = r#"```sql
 > SELECT plate_match_key('RJ14CA12') AS a, plate_match_key('RI14C4OO12') AS b;
 +----------+----------+
 | a        | b        |
@@ -36,44 +31,19 @@ value cannot be read as a plate, including fragments and words (`RJ14`, `RJ14CA`
 | R114C412 | R114C412 |
 +----------+----------+
 ```"#,
-    argument(
-        name = "plate",
-        description = "Plate as written or read, in any format."
-    )
-)]
-#[derive(Debug, PartialEq, Eq, Hash)]
-pub struct PlateMatchKey {
-    signature: Signature,
-}
-
-impl ScalarUDFImpl for PlateMatchKey {
-    fn name(&self) -> &str {
-        "plate_match_key"
-    }
-
-    fn signature(&self) -> &Signature {
-        &self.signature
-    }
-
-    fn return_type(&self, _arg_types: &[DataType]) -> Result<DataType> {
-        Ok(DataType::Utf8)
-    }
-
-    fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
+        argument(
+            name = "plate",
+            description = "Plate as written or read, in any format."
+        )
+    )]
+    struct PlateMatchKey;
+    pub static PLATE_MATCH_KEY = "plate_match_key";
+    signature = kernel::one_text_argument();
+    return_type = DataType::Utf8;
+    fn invoke_with_args(args) {
         kernel::evaluate(&mut ToText::new(ocr::write_match_key), &args.args[0])
     }
-
-    fn documentation(&self) -> Option<&Documentation> {
-        self.doc()
-    }
 }
-
-/// The shared instance.
-pub static PLATE_MATCH_KEY: LazyLock<Arc<ScalarUDF>> = LazyLock::new(|| {
-    Arc::new(ScalarUDF::new_from_impl(PlateMatchKey {
-        signature: kernel::one_text_argument(),
-    }))
-});
 
 #[cfg(test)]
 mod tests {

@@ -1,20 +1,15 @@
 //! `plate_normalize(text)`: the canonical form of a plate, formatting only.
 
-use std::sync::{Arc, LazyLock};
-
 use arrow::datatypes::DataType;
-use datafusion::common::Result;
-use datafusion::logical_expr::{
-    ColumnarValue, Documentation, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature,
-};
-use datafusion_macros::user_doc;
 
 use super::{OfPlate, Plate};
+use crate::function::police_function;
 use crate::kernel;
 
-#[user_doc(
-    doc_section(label = "Plate Functions"),
-    description = "The canonical form of a vehicle number plate: uppercase, no spaces or \
+police_function! {
+    #[user_doc(
+        doc_section(label = "Plate Functions"),
+        description = "The canonical form of a vehicle number plate: uppercase, no spaces or \
 separators (`- . / _`), Devanagari digits as ASCII, RTO part zero-padded to 2 digits (Delhi: \
 1-2 digits without padding, `DL3CAB1234`) and number to 4. Reads standard (`RJ14CA0012`), \
 Bharat series (`22BH1234AA`), temporary (`T0125RJ0042AB`), old three-letter (`RSB1234`), \
@@ -23,8 +18,8 @@ CT) keep their code. Formatting only: a look-alike character is not guessed (see
 `plate_repair`). NULL for anything that is not a plate, including a Rajasthan plate whose RTO \
 code is no Rajasthan office (RJ01-RJ60 are; `RJ99CA1234` is NULL, as `RJ00CA1234` is); plates \
 of other states are not checked against a list of offices.",
-    syntax_example = "plate_normalize(plate)",
-    sql_example = r#"```sql
+        syntax_example = "plate_normalize(plate)",
+        sql_example = r#"```sql
 > SELECT plate_normalize('rj-14-ca-12') AS a, plate_normalize('DL 3C AB 1234') AS b, plate_normalize('22 bh 1234 aa') AS c;
 +------------+------------+------------+
 | a          | b          | c          |
@@ -32,47 +27,22 @@ of other states are not checked against a list of offices.",
 | RJ14CA0012 | DL3CAB1234 | 22BH1234AA |
 +------------+------------+------------+
 ```"#,
-    argument(
-        name = "plate",
-        description = "Plate as written or read, in any format."
-    )
-)]
-#[derive(Debug, PartialEq, Eq, Hash)]
-pub struct PlateNormalize {
-    signature: Signature,
-}
-
-impl ScalarUDFImpl for PlateNormalize {
-    fn name(&self) -> &str {
-        "plate_normalize"
-    }
-
-    fn signature(&self) -> &Signature {
-        &self.signature
-    }
-
-    fn return_type(&self, _arg_types: &[DataType]) -> Result<DataType> {
-        Ok(DataType::Utf8)
-    }
-
-    fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
+        argument(
+            name = "plate",
+            description = "Plate as written or read, in any format."
+        )
+    )]
+    struct PlateNormalize;
+    pub static PLATE_NORMALIZE = "plate_normalize";
+    signature = kernel::one_text_argument();
+    return_type = DataType::Utf8;
+    fn invoke_with_args(args) {
         kernel::evaluate_short(
             &mut OfPlate::new(|plate: &Plate| Some(*plate)),
             &args.args[0],
         )
     }
-
-    fn documentation(&self) -> Option<&Documentation> {
-        self.doc()
-    }
 }
-
-/// The shared instance.
-pub static PLATE_NORMALIZE: LazyLock<Arc<ScalarUDF>> = LazyLock::new(|| {
-    Arc::new(ScalarUDF::new_from_impl(PlateNormalize {
-        signature: kernel::one_text_argument(),
-    }))
-});
 
 #[cfg(test)]
 mod tests {

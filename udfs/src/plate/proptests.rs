@@ -7,6 +7,7 @@ use proptest::test_runner::FileFailurePersistence;
 use super::ocr;
 use super::parse::{Kind, Plate};
 use crate::reference::STATE_CODES;
+use crate::rng::Rng;
 
 /// What a group of a generated plate holds, for rendering noise in the right places.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -164,33 +165,6 @@ fn plate() -> impl Strategy<Value = Generated> {
     ]
 }
 
-/// A small deterministic generator for rendering noise.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        // splitmix64
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    /// True with probability 1/n.
-    fn one_in(&mut self, n: u64) -> bool {
-        self.next().is_multiple_of(n)
-    }
-
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-
-    fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
-        items[self.below(items.len())]
-    }
-}
-
 const SEPARATORS: &[&str] = &[" ", "-", ".", "/", "_", "  ", " - ", "\u{a0}"];
 
 /// How a plate is written: `drop_padding` leaves out all zero padding of padded groups.
@@ -263,7 +237,7 @@ fn with_confusions(g: &Generated, rng: &mut Rng, count: usize) -> (Vec<(String, 
         if done == count {
             break;
         }
-        let gi = rng.below(groups.len());
+        let gi = rng.index(groups.len());
         // The RTO part after a state code read exactly is digits by position: it may be all
         // look-alike letters (`RJOA` for `RJ04`), as long as the state code stays exact.
         let standard = g.kind == Kind::Standard;
@@ -277,12 +251,12 @@ fn with_confusions(g: &Generated, rng: &mut Rng, count: usize) -> (Vec<(String, 
         }
         let (text, role) = &mut groups[gi];
         let mut chars: Vec<char> = text.chars().collect();
-        let ci = rng.below(chars.len());
+        let ci = rng.index(chars.len());
         let options = confusions(chars[ci], *role);
         if options.is_empty() {
             continue;
         }
-        chars[ci] = options[rng.below(options.len())];
+        chars[ci] = rng.pick(&options);
         let own_kind = |c: &char| match role {
             Role::Digits { .. } => c.is_ascii_digit(),
             _ => c.is_ascii_uppercase(),
@@ -332,7 +306,7 @@ proptest! {
     /// formatting: every function reads the plate itself.
     #[test]
     fn formatting_is_dropped(g in plate(), seed in any::<u64>(), drop_padding in any::<bool>(), ind in any::<bool>()) {
-        let mut rng = Rng(seed);
+        let mut rng = Rng::new(seed);
         let canonical = g.canonical();
         let written = render(&g.groups, &mut rng, drop_padding, ind);
         prop_assert_eq!(normalize(&canonical), Some(canonical.clone()));
@@ -356,7 +330,7 @@ proptest! {
     /// changed).
     #[test]
     fn ocr_confusions_key_back(g in plate(), seed in any::<u64>(), count in 1usize..=3) {
-        let mut rng = Rng(seed);
+        let mut rng = Rng::new(seed);
         let canonical = g.canonical();
         let (noisy_groups, differ) = with_confusions(&g, &mut rng, count);
         let read = render(&noisy_groups, &mut rng, false, false);
@@ -437,7 +411,7 @@ proptest! {
         edits in prop::collection::vec((any::<prop::sample::Index>(), prop::sample::select(EDIT_CHARS), 0u8..3), 0..3),
         text in "[A-Za-z0-9 ./_#\\-]{0,18}",
     ) {
-        let mut rng = Rng(seed);
+        let mut rng = Rng::new(seed);
         let mut written: Vec<char> = render(&g.groups, &mut rng, drop_padding, false).chars().collect();
         for (at, c, how) in edits {
             let at = at.index(written.len() + 1);

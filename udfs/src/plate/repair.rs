@@ -1,20 +1,15 @@
 //! `plate_repair(text)`: a plate with its OCR confusions repaired by position.
 
-use std::sync::{Arc, LazyLock};
-
 use arrow::datatypes::DataType;
-use datafusion::common::Result;
-use datafusion::logical_expr::{
-    ColumnarValue, Documentation, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature,
-};
-use datafusion_macros::user_doc;
 
 use super::ocr;
+use crate::function::police_function;
 use crate::kernel::{self, ToStr};
 
-#[user_doc(
-    doc_section(label = "Plate Functions"),
-    description = "Like `plate_normalize`, and also repairs characters an ANPR camera or OCR \
+police_function! {
+    #[user_doc(
+        doc_section(label = "Plate Functions"),
+        description = "Like `plate_normalize`, and also repairs characters an ANPR camera or OCR \
 confuses (O/0/D/Q, I/1/L/T/J, Z/2, S/5, B/8, G/6, A/4) by their position: a letter in a digit \
 slot becomes its digit (`MHI2` → `MH12`, `RI14CAl234` → `RJ14CA1234`), a digit in a letter slot \
 its letter, and a state code becomes the known code of the same look-alikes (`RI27` → `RJ27`). \
@@ -27,8 +22,8 @@ A number needs at least one real digit, and the beginning of a plate without its
 plate: `RJ14CA`, `MH12AB`, `RJ14` and `TAXI` give NULL. A value that already is a plate is \
 never changed into another one: then `plate_repair(x) = plate_normalize(x)`. Otherwise the \
 repair has the value's `plate_match_key`.",
-    syntax_example = "plate_repair(plate)",
-    sql_example = r#"```sql
+        syntax_example = "plate_repair(plate)",
+        sql_example = r#"```sql
 > SELECT plate_repair('RI27 CA 1234') AS a, plate_repair('MHI2AB1234') AS b, plate_repair('RJ14CA0O12') AS c;
 +------------+------------+------------+
 | a          | b          | c          |
@@ -36,44 +31,19 @@ repair has the value's `plate_match_key`.",
 | RJ27CA1234 | MH12AB1234 | RJ14CA0012 |
 +------------+------------+------------+
 ```"#,
-    argument(
-        name = "plate",
-        description = "Plate as written or read, in any format."
-    )
-)]
-#[derive(Debug, PartialEq, Eq, Hash)]
-pub struct PlateRepair {
-    signature: Signature,
-}
-
-impl ScalarUDFImpl for PlateRepair {
-    fn name(&self) -> &str {
-        "plate_repair"
-    }
-
-    fn signature(&self) -> &Signature {
-        &self.signature
-    }
-
-    fn return_type(&self, _arg_types: &[DataType]) -> Result<DataType> {
-        Ok(DataType::Utf8)
-    }
-
-    fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
+        argument(
+            name = "plate",
+            description = "Plate as written or read, in any format."
+        )
+    )]
+    struct PlateRepair;
+    pub static PLATE_REPAIR = "plate_repair";
+    signature = kernel::one_text_argument();
+    return_type = DataType::Utf8;
+    fn invoke_with_args(args) {
         kernel::evaluate(&mut ToStr(ocr::repair), &args.args[0])
     }
-
-    fn documentation(&self) -> Option<&Documentation> {
-        self.doc()
-    }
 }
-
-/// The shared instance.
-pub static PLATE_REPAIR: LazyLock<Arc<ScalarUDF>> = LazyLock::new(|| {
-    Arc::new(ScalarUDF::new_from_impl(PlateRepair {
-        signature: kernel::one_text_argument(),
-    }))
-});
 
 #[cfg(test)]
 mod tests {

@@ -1,25 +1,20 @@
 //! `plate_rto(text)` and `plate_district(text)`: the office that registered a plate.
 
-use std::sync::{Arc, LazyLock};
-
 use arrow::datatypes::DataType;
-use datafusion::common::Result;
-use datafusion::logical_expr::{
-    ColumnarValue, Documentation, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature,
-};
-use datafusion_macros::user_doc;
 
 use super::{OfPlate, Plate};
+use crate::function::police_function;
 use crate::kernel::{self, ToStr};
 
-#[user_doc(
-    doc_section(label = "Plate Functions"),
-    description = "The registration office (RTO) code of a standard plate: state code and RTO \
+police_function! {
+    #[user_doc(
+        doc_section(label = "Plate Functions"),
+        description = "The registration office (RTO) code of a standard plate: state code and RTO \
 part in canonical form (`RJ14`; Delhi without zero padding: `DL3`). NULL for other kinds of \
 plate and for values that are not plates, including Rajasthan codes that are no office (RJ01-RJ60 \
 are: `RJ99CA1234` gives NULL).",
-    syntax_example = "plate_rto(plate)",
-    sql_example = r#"```sql
+        syntax_example = "plate_rto(plate)",
+        sql_example = r#"```sql
 > SELECT plate_rto('rj 1 ca 12') AS a, plate_rto('DL 3C AB 1234') AS b, plate_rto('22BH1234AA') AS c;
 +------+-----+------+
 | a    | b   | c    |
@@ -27,46 +22,29 @@ are: `RJ99CA1234` gives NULL).",
 | RJ01 | DL3 | NULL |
 +------+-----+------+
 ```"#,
-    argument(
-        name = "plate",
-        description = "Plate as written or read, in any format."
-    )
-)]
-#[derive(Debug, PartialEq, Eq, Hash)]
-pub struct PlateRto {
-    signature: Signature,
-}
-
-impl ScalarUDFImpl for PlateRto {
-    fn name(&self) -> &str {
-        "plate_rto"
-    }
-
-    fn signature(&self) -> &Signature {
-        &self.signature
-    }
-
-    fn return_type(&self, _arg_types: &[DataType]) -> Result<DataType> {
-        Ok(DataType::Utf8)
-    }
-
-    fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
+        argument(
+            name = "plate",
+            description = "Plate as written or read, in any format."
+        )
+    )]
+    struct PlateRto;
+    pub static PLATE_RTO = "plate_rto";
+    signature = kernel::one_text_argument();
+    return_type = DataType::Utf8;
+    fn invoke_with_args(args) {
         kernel::evaluate_short(&mut OfPlate::new(Plate::rto_text), &args.args[0])
     }
-
-    fn documentation(&self) -> Option<&Documentation> {
-        self.doc()
-    }
 }
 
-#[user_doc(
-    doc_section(label = "Plate Functions"),
-    description = "The current district of the Rajasthan office that registered a standard \
+police_function! {
+    #[user_doc(
+        doc_section(label = "Plate Functions"),
+        description = "The current district of the Rajasthan office that registered a standard \
 plate (`RJ14...` → Jaipur, `RJ40...` Bhiwadi → Khairthal-Tijara), as in `ref.rto_codes`. NULL \
 for plates of other states, offices whose district is not known (RJ54-RJ59), other kinds of \
 plate and values that are not plates (a Rajasthan code outside RJ01-RJ60 is no plate).",
-    syntax_example = "plate_district(plate)",
-    sql_example = r#"```sql
+        syntax_example = "plate_district(plate)",
+        sql_example = r#"```sql
 > SELECT plate_district('RJ 14 CA 12') AS a, plate_district('rj-40-c-1') AS b, plate_district('MH12AB1234') AS c;
 +--------+------------------+------+
 | a      | b                | c    |
@@ -74,53 +52,22 @@ plate and values that are not plates (a Rajasthan code outside RJ01-RJ60 is no p
 | Jaipur | Khairthal-Tijara | NULL |
 +--------+------------------+------+
 ```"#,
-    argument(
-        name = "plate",
-        description = "Plate as written or read, in any format."
-    )
-)]
-#[derive(Debug, PartialEq, Eq, Hash)]
-pub struct PlateDistrict {
-    signature: Signature,
-}
-
-impl ScalarUDFImpl for PlateDistrict {
-    fn name(&self) -> &str {
-        "plate_district"
-    }
-
-    fn signature(&self) -> &Signature {
-        &self.signature
-    }
-
-    fn return_type(&self, _arg_types: &[DataType]) -> Result<DataType> {
-        Ok(DataType::Utf8)
-    }
-
-    fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
+        argument(
+            name = "plate",
+            description = "Plate as written or read, in any format."
+        )
+    )]
+    struct PlateDistrict;
+    pub static PLATE_DISTRICT = "plate_district";
+    signature = kernel::one_text_argument();
+    return_type = DataType::Utf8;
+    fn invoke_with_args(args) {
         kernel::evaluate(
             &mut ToStr(|s: &str| Plate::parse(s).and_then(|p| p.district())),
             &args.args[0],
         )
     }
-
-    fn documentation(&self) -> Option<&Documentation> {
-        self.doc()
-    }
 }
-
-/// The shared instances.
-pub static PLATE_RTO: LazyLock<Arc<ScalarUDF>> = LazyLock::new(|| {
-    Arc::new(ScalarUDF::new_from_impl(PlateRto {
-        signature: kernel::one_text_argument(),
-    }))
-});
-
-pub static PLATE_DISTRICT: LazyLock<Arc<ScalarUDF>> = LazyLock::new(|| {
-    Arc::new(ScalarUDF::new_from_impl(PlateDistrict {
-        signature: kernel::one_text_argument(),
-    }))
-});
 
 #[cfg(test)]
 mod tests {

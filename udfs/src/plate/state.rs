@@ -1,25 +1,20 @@
 //! `plate_state(text)` and `plate_state_name(text)`: the state or UT that issued a plate.
 
-use std::sync::{Arc, LazyLock};
-
 use arrow::datatypes::DataType;
-use datafusion::common::Result;
-use datafusion::logical_expr::{
-    ColumnarValue, Documentation, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature,
-};
-use datafusion_macros::user_doc;
 
 use super::{OfPlate, Plate};
+use crate::function::police_function;
 use crate::kernel::{self, ToStr};
 
-#[user_doc(
-    doc_section(label = "Plate Functions"),
-    description = "The state or UT code of a standard or temporary plate (`RJ`), from any \
+police_function! {
+    #[user_doc(
+        doc_section(label = "Plate Functions"),
+        description = "The state or UT code of a standard or temporary plate (`RJ`), from any \
 formatting (`plate_state('rj-14-ca-1234')` = `RJ`). Old codes are kept (`TS`, `OR`, `UA`, `DN`, \
 `CT`). NULL for Bharat series, old three-letter, defence and diplomatic plates, which carry no \
 state, and for values that are not plates (not repaired: `plate_state(plate_repair(x))`).",
-    syntax_example = "plate_state(plate)",
-    sql_example = r#"```sql
+        syntax_example = "plate_state(plate)",
+        sql_example = r#"```sql
 > SELECT plate_state('rj-14-ca-1234') AS a, plate_state('TS 09 EA 1234') AS b, plate_state('22BH1234AA') AS c;
 +----+----+------+
 | a  | b  | c    |
@@ -27,45 +22,28 @@ state, and for values that are not plates (not repaired: `plate_state(plate_repa
 | RJ | TS | NULL |
 +----+----+------+
 ```"#,
-    argument(
-        name = "plate",
-        description = "Plate as written or read, in any format."
-    )
-)]
-#[derive(Debug, PartialEq, Eq, Hash)]
-pub struct PlateState {
-    signature: Signature,
-}
-
-impl ScalarUDFImpl for PlateState {
-    fn name(&self) -> &str {
-        "plate_state"
-    }
-
-    fn signature(&self) -> &Signature {
-        &self.signature
-    }
-
-    fn return_type(&self, _arg_types: &[DataType]) -> Result<DataType> {
-        Ok(DataType::Utf8)
-    }
-
-    fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
+        argument(
+            name = "plate",
+            description = "Plate as written or read, in any format."
+        )
+    )]
+    struct PlateState;
+    pub static PLATE_STATE = "plate_state";
+    signature = kernel::one_text_argument();
+    return_type = DataType::Utf8;
+    fn invoke_with_args(args) {
         kernel::evaluate_short(&mut OfPlate::new(Plate::state_text), &args.args[0])
     }
-
-    fn documentation(&self) -> Option<&Documentation> {
-        self.doc()
-    }
 }
 
-#[user_doc(
-    doc_section(label = "Plate Functions"),
-    description = "The name of the state or UT that issued a standard or temporary plate \
+police_function! {
+    #[user_doc(
+        doc_section(label = "Plate Functions"),
+        description = "The name of the state or UT that issued a standard or temporary plate \
 (`Rajasthan`), from the plate's state code; an old code gives the state it belongs to (`TS` → \
 Telangana, `OR` → Odisha). NULL where `plate_state` is NULL.",
-    syntax_example = "plate_state_name(plate)",
-    sql_example = r#"```sql
+        syntax_example = "plate_state_name(plate)",
+        sql_example = r#"```sql
 > SELECT plate_state_name('rj-14-ca-1234') AS a, plate_state_name('OR 02 AB 1234') AS b;
 +-----------+--------+
 | a         | b      |
@@ -73,53 +51,22 @@ Telangana, `OR` → Odisha). NULL where `plate_state` is NULL.",
 | Rajasthan | Odisha |
 +-----------+--------+
 ```"#,
-    argument(
-        name = "plate",
-        description = "Plate as written or read, in any format."
-    )
-)]
-#[derive(Debug, PartialEq, Eq, Hash)]
-pub struct PlateStateName {
-    signature: Signature,
-}
-
-impl ScalarUDFImpl for PlateStateName {
-    fn name(&self) -> &str {
-        "plate_state_name"
-    }
-
-    fn signature(&self) -> &Signature {
-        &self.signature
-    }
-
-    fn return_type(&self, _arg_types: &[DataType]) -> Result<DataType> {
-        Ok(DataType::Utf8)
-    }
-
-    fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
+        argument(
+            name = "plate",
+            description = "Plate as written or read, in any format."
+        )
+    )]
+    struct PlateStateName;
+    pub static PLATE_STATE_NAME = "plate_state_name";
+    signature = kernel::one_text_argument();
+    return_type = DataType::Utf8;
+    fn invoke_with_args(args) {
         kernel::evaluate(
             &mut ToStr(|s: &str| Plate::parse(s).and_then(|p| p.state_name())),
             &args.args[0],
         )
     }
-
-    fn documentation(&self) -> Option<&Documentation> {
-        self.doc()
-    }
 }
-
-/// The shared instances.
-pub static PLATE_STATE: LazyLock<Arc<ScalarUDF>> = LazyLock::new(|| {
-    Arc::new(ScalarUDF::new_from_impl(PlateState {
-        signature: kernel::one_text_argument(),
-    }))
-});
-
-pub static PLATE_STATE_NAME: LazyLock<Arc<ScalarUDF>> = LazyLock::new(|| {
-    Arc::new(ScalarUDF::new_from_impl(PlateStateName {
-        signature: kernel::one_text_argument(),
-    }))
-});
 
 #[cfg(test)]
 mod tests {
