@@ -13,6 +13,8 @@ fi
 
 export JAANCH_MOTO_SERVER="$PWD/$venv/bin/moto_server"
 cargo test --locked "$@"
+# The binary the Rust tests ran: the Python tests compare its answers with the module's.
+export JAANCH_BIN="${CARGO_TARGET_DIR:-$PWD/target}/debug/jaanch"
 
 # Python bindings (python/): build the module into .venv with maturin, in cargo's target
 # directory (CARGO_TARGET_DIR applies), then run the Python tests and the example notebook.

@@ -10,7 +10,7 @@ use std::fmt;
 use std::sync::{Arc, RwLock, Weak};
 
 use async_trait::async_trait;
-use datafusion::arrow::datatypes::DataType;
+use datafusion::arrow::datatypes::{DataType, SchemaRef};
 use datafusion::catalog::{SchemaProvider, TableProvider};
 use datafusion::common::{DataFusionError, Result, plan_datafusion_err};
 use datafusion::datasource::file_format::FileFormat;
@@ -23,9 +23,12 @@ use datafusion::datasource::listing::{
 use datafusion::execution::cache::cache_manager::TableScopedPath;
 use datafusion::execution::session_state::SessionState;
 use datafusion::logical_expr::TableType;
+use futures::TryStreamExt;
+use object_store::ObjectMeta;
 use tokio::sync::OnceCell;
 
 use crate::config::{Format, PartitionType, TableConfig};
+use crate::error::{Error, Refusal, TableChange, TableError, TableProblem};
 
 /// A table of the lake config, with its provider built on first use.
 pub struct LakeTable {
@@ -64,9 +67,9 @@ impl LakeTable {
 
     async fn load(&self, state: &SessionState) -> Result<Arc<dyn TableProvider>> {
         let options = listing_options(&self.config)?;
-        let schema = match options.infer_schema(state, &self.url).await {
+        let schema = match self.infer_schema(state, &options).await {
             Ok(schema) => schema,
-            Err(error) => {
+            Err(problem) => {
                 // Forget the failed listing, so that files added to fix the table are seen by
                 // the next query rather than after the listing cache expires.
                 if let Some(cache) = state.runtime_env().cache_manager.get_list_files_cache() {
@@ -75,7 +78,11 @@ impl LakeTable {
                         path: self.url.prefix().clone(),
                     });
                 }
-                return Err(self.unreadable(error));
+                return Err(Error::Table(TableError {
+                    table: self.config.name.clone(),
+                    problem,
+                })
+                .into_datafusion());
             }
         };
         let config = ListingTableConfig::new(self.url.clone())
@@ -84,24 +91,44 @@ impl LakeTable {
         Ok(Arc::new(ListingTable::try_new(config)?))
     }
 
-    /// The error for a table whose files cannot be listed or read: it names the table and its
-    /// location, and keeps the cause on the same line.
-    fn unreadable(&self, error: DataFusionError) -> DataFusionError {
+    /// The schema of the table's files, as [`ListingOptions::infer_schema`] finds it, with a
+    /// location that holds no file of the table's format told apart from one that cannot be
+    /// read.
+    async fn infer_schema(
+        &self,
+        state: &SessionState,
+        options: &ListingOptions,
+    ) -> std::result::Result<SchemaRef, TableProblem> {
         let location = crate::error::display_url(&self.url);
-        let cause = crate::error::one_line(&error);
-        let message = if cause.starts_with("No files found") {
-            format!(
-                "table {}: no {} files at {location} (check `location` in the lake config)",
-                self.config.name,
-                self.config.file_extension()
-            )
-        } else {
-            format!(
-                "table {}: cannot read {location}: {cause}",
-                self.config.name
-            )
+        let unreadable = |cause: DataFusionError| TableProblem::Unreadable {
+            location: location.clone(),
+            cause: Box::new(cause),
         };
-        plan_datafusion_err!("{message}")
+        let store = state
+            .runtime_env()
+            .object_store(&self.url)
+            .map_err(unreadable)?;
+        let files: Vec<ObjectMeta> = self
+            .url
+            .list_all_files(state, store.as_ref(), &options.file_extension)
+            .await
+            .map_err(unreadable)?
+            .try_collect()
+            .await
+            .map_err(unreadable)?;
+        if files.is_empty() {
+            return Err(TableProblem::NoFiles {
+                extension: self.config.file_extension().to_string(),
+                location,
+            });
+        }
+        // Empty files have no schema to contribute, and some formats fail on them.
+        let files: Vec<ObjectMeta> = files.into_iter().filter(|f| f.size > 0).collect();
+        options
+            .format
+            .infer_schema(state, &store, &files)
+            .await
+            .map_err(unreadable)
     }
 }
 
@@ -221,19 +248,15 @@ impl SchemaProvider for LakeSchema {
         name: String,
         table: Arc<dyn TableProvider>,
     ) -> Result<Option<Arc<dyn TableProvider>>> {
-        if self.tables.contains_key(&name) {
-            return Err(plan_datafusion_err!(
-                "table {name} is defined in the lake config and cannot be replaced"
-            ));
+        if let Some(table) = self.tables.get(&name) {
+            return Err(config_table(table, "CREATE TABLE", TableChange::Replace));
         }
         Ok(self.registered.write().unwrap().insert(name, table))
     }
 
     fn deregister_table(&self, name: &str) -> Result<Option<Arc<dyn TableProvider>>> {
-        if self.tables.contains_key(name) {
-            return Err(plan_datafusion_err!(
-                "table {name} is defined in the lake config and cannot be dropped"
-            ));
+        if let Some(table) = self.tables.get(name) {
+            return Err(config_table(table, "DROP TABLE", TableChange::Drop));
         }
         Ok(self.registered.write().unwrap().remove(name))
     }
@@ -241,4 +264,16 @@ impl SchemaProvider for LakeSchema {
     fn table_exist(&self, name: &str) -> bool {
         self.tables.contains_key(name) || self.registered.read().unwrap().contains_key(name)
     }
+}
+
+/// The refusal to replace or drop a table of the lake config.
+fn config_table(table: &LakeTable, statement: &str, change: TableChange) -> DataFusionError {
+    Error::Refused {
+        statement: statement.to_string(),
+        reason: Refusal::ConfigTable {
+            table: table.config.name.clone(),
+            change,
+        },
+    }
+    .into_datafusion()
 }

@@ -17,23 +17,36 @@ pub const DEFAULT_FILE: &str = "lake.toml";
 /// The environment variable naming a lake file, used when there is no `./lake.toml`.
 pub const ENV_VAR: &str = "JAANCH_LAKE";
 
-/// A configuration error: one line that says which file, where, and what is wrong.
+/// A configuration error: one line that says which file, where, what is wrong and, when there
+/// is one, what to do about it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ConfigError {
     /// The file at fault, when the config came from a file.
     pub file: Option<PathBuf>,
     /// 1-based line, when the error points at one.
     pub line: Option<usize>,
+    /// 1-based column (in characters) on that line, when the error points at one.
+    pub column: Option<usize>,
+    /// What is wrong.
     pub message: String,
+    /// What to do about it.
+    pub hint: Option<String>,
 }
 
 impl ConfigError {
-    pub(crate) fn new(message: impl Into<String>) -> Self {
+    pub fn new(message: impl Into<String>) -> Self {
         Self {
             file: None,
             line: None,
+            column: None,
             message: message.into(),
+            hint: None,
         }
+    }
+
+    pub fn with_hint(mut self, hint: impl Into<String>) -> Self {
+        self.hint = Some(hint.into());
+        self
     }
 
     fn in_file(mut self, file: &Path) -> Self {
@@ -44,12 +57,22 @@ impl ConfigError {
 
 impl fmt::Display for ConfigError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match (&self.file, self.line) {
-            (Some(file), Some(line)) => write!(f, "{}:{line}: {}", file.display(), self.message),
-            (Some(file), None) => write!(f, "{}: {}", file.display(), self.message),
-            (None, Some(line)) => write!(f, "line {line}: {}", self.message),
-            (None, None) => f.write_str(&self.message),
+        let position = match (self.line, self.column) {
+            (Some(line), Some(column)) => format!("{line}:{column}"),
+            (Some(line), None) => line.to_string(),
+            _ => String::new(),
+        };
+        match (&self.file, position.is_empty()) {
+            (Some(file), false) => write!(f, "{}:{position}: ", file.display())?,
+            (Some(file), true) => write!(f, "{}: ", file.display())?,
+            (None, false) => write!(f, "line {position}: ")?,
+            (None, true) => {}
         }
+        f.write_str(&self.message)?;
+        if let Some(hint) = &self.hint {
+            write!(f, " ({hint})")?;
+        }
+        Ok(())
     }
 }
 
@@ -400,7 +423,11 @@ impl LakeConfig {
     /// Reads, parses, interpolates and validates a config file.
     pub fn load(path: &Path) -> Result<Self> {
         let text = std::fs::read_to_string(path).map_err(|e| {
-            ConfigError::new(format!("cannot read lake config: {}", io_reason(&e))).in_file(path)
+            ConfigError::new(format!(
+                "cannot read lake config: {}",
+                crate::error::io_reason(&e)
+            ))
+            .in_file(path)
         })?;
         let base_dir = path
             .parent()
@@ -431,12 +458,11 @@ impl LakeConfig {
         env: impl Fn(&str) -> Option<String>,
     ) -> Result<Self> {
         let mut config: LakeConfig = toml::from_str(text).map_err(|e| {
-            let line = e.span().map(|span| line_of(text, span.start));
-            let message = e.message().trim().replace('\n', " ");
+            let (line, column) = e.span().map(|span| position_of(text, span.start)).unzip();
             ConfigError {
-                file: None,
                 line,
-                message,
+                column,
+                ..ConfigError::new(e.message().trim().replace('\n', " "))
             }
         })?;
         config.base_dir = base_dir.to_path_buf();
@@ -586,23 +612,18 @@ fn interpolate(
     Ok(out)
 }
 
-fn line_of(text: &str, offset: usize) -> usize {
-    text[..offset.min(text.len())].matches('\n').count() + 1
-}
-
-/// The reason of an I/O error without the OS error code suffix.
-pub(crate) fn io_reason(error: &std::io::Error) -> String {
-    match error.kind() {
-        std::io::ErrorKind::NotFound => "file not found".into(),
-        std::io::ErrorKind::PermissionDenied => "permission denied".into(),
-        _ => {
-            let text = error.to_string();
-            match text.find(" (os error") {
-                Some(i) => text[..i].to_string(),
-                None => text,
-            }
-        }
+/// The 1-based line and column (in characters) of a byte offset.
+fn position_of(text: &str, offset: usize) -> (usize, usize) {
+    let mut offset = offset.min(text.len());
+    while !text.is_char_boundary(offset) {
+        offset -= 1;
     }
+    let before = &text[..offset];
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    (
+        before.matches('\n').count() + 1,
+        before[line_start..].chars().count() + 1,
+    )
 }
 
 /// Where the lake config comes from.
@@ -746,7 +767,7 @@ header = false
     fn unknown_key_names_key_and_line() {
         let message = error("name = \"x\"\nnmae = \"y\"\n");
         assert!(
-            message.starts_with("line 2: unknown field `nmae`"),
+            message.starts_with("line 2:1: unknown field `nmae`"),
             "{message}"
         );
         assert!(!message.contains('\n'));
@@ -758,7 +779,7 @@ header = false
     fn bad_format_names_the_value() {
         let message = error(&TABLE.replace("\"parquet\"", "\"parquett\""));
         assert!(
-            message.starts_with("line 4: unknown variant `parquett`"),
+            message.starts_with("line 4:10: unknown variant `parquett`"),
             "{message}"
         );
         assert!(message.contains("`csv`"), "{message}");
@@ -870,7 +891,7 @@ header = false
         assert_eq!(
             message,
             format!(
-                "{}:1: unknown field `bogus`, expected one of `name`, `read_only`, `reports`, `store`, `runtime`, `table`",
+                "{}:1:1: unknown field `bogus`, expected one of `name`, `read_only`, `reports`, `store`, `runtime`, `table`",
                 path.display()
             )
         );

@@ -1,7 +1,8 @@
 //! What the lake holds: tables, columns and functions, with their descriptions.
 //!
-//! Shared by the shell's `\dt`, `\d` and `\df` and by the Python bindings, so both show the same
-//! facts.
+//! What a session can see, behind [`Session::tables`], [`Session::describe`] and
+//! [`Session::functions`]: the shell's `\dt`, `\d` and `\df` and the Python bindings show the
+//! same facts.
 
 use std::sync::Arc;
 
@@ -10,7 +11,12 @@ use datafusion::common::TableReference;
 use datafusion::logical_expr::Documentation;
 
 use crate::error::{Error, Result};
-use crate::lake::{CATALOG, DEFAULT_SCHEMA, Lake, REF_SCHEMA, closest};
+use crate::lake::{CATALOG, DEFAULT_SCHEMA, REF_SCHEMA};
+use crate::names::closest;
+use crate::session::Session;
+
+/// The format of tables registered at run time (a notebook's data frames).
+pub const MEMORY: &str = "memory";
 
 /// A table a query can use.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -34,7 +40,8 @@ pub struct ColumnEntry {
 }
 
 /// Every table a query can use, sorted by name.
-pub fn tables(lake: &Lake) -> Vec<TableEntry> {
+pub(crate) fn tables(session: &Session) -> Vec<TableEntry> {
+    let lake = session.lake();
     let mut entries: Vec<TableEntry> = lake
         .tables()
         .map(|t| TableEntry {
@@ -44,13 +51,13 @@ pub fn tables(lake: &Lake) -> Vec<TableEntry> {
             description: t.config.description.clone(),
         })
         .collect();
-    for name in lake.table_names() {
+    for name in table_names(session) {
         if entries.iter().any(|e| e.name == name) {
             continue;
         }
         let is_ref = name.starts_with(&format!("{REF_SCHEMA}."));
         entries.push(TableEntry {
-            format: if is_ref { "reference" } else { "memory" }.to_string(),
+            format: if is_ref { "reference" } else { MEMORY }.to_string(),
             location: is_ref.then(|| "built in".to_string()),
             description: is_ref.then(|| reference_description(&name)).flatten(),
             name,
@@ -75,8 +82,8 @@ fn reference_description(name: &str) -> Option<String> {
 }
 
 /// Tables whose name matches `pattern`: `*` and `?` wildcards, else a substring; any case.
-pub fn matching_tables(lake: &Lake, pattern: Option<&str>) -> Vec<TableEntry> {
-    tables(lake)
+pub(crate) fn matching_tables(session: &Session, pattern: Option<&str>) -> Vec<TableEntry> {
+    tables(session)
         .into_iter()
         .filter(|t| pattern.is_none_or(|p| matches_pattern(p, &t.name)))
         .collect()
@@ -102,22 +109,25 @@ pub fn matches_pattern(pattern: &str, name: &str) -> bool {
 }
 
 /// A table's description and columns. Loads the table (lists its files) if it was not used yet.
-pub async fn describe(lake: &Lake, name: &str) -> Result<(TableEntry, Vec<ColumnEntry>)> {
-    let entry = tables(lake)
-        .into_iter()
-        .find(|t| t.name.eq_ignore_ascii_case(name))
-        .ok_or_else(|| {
-            let known: Vec<String> = tables(lake).into_iter().map(|t| t.name).collect();
-            let hint = closest(name, &known)
-                .map(|n| format!("did you mean {n}?"))
-                .unwrap_or_else(|| "\\dt lists the tables".to_string());
-            Error::Query(format!("table {name} not found ({hint})"))
-        })?;
+pub(crate) async fn describe(
+    session: &Session,
+    name: &str,
+) -> Result<(TableEntry, Vec<ColumnEntry>)> {
+    let tables = tables(session);
+    let Some(entry) = tables.iter().find(|t| t.name.eq_ignore_ascii_case(name)) else {
+        let known: Vec<String> = tables.into_iter().map(|t| t.name).collect();
+        return Err(Error::UnknownTable {
+            name: name.to_string(),
+            suggestion: closest(name, &known).map(str::to_string),
+        });
+    };
+    let entry = entry.clone();
     let reference = match entry.name.split_once('.') {
         Some((schema, table)) => TableReference::full(CATALOG, schema, table),
         None => TableReference::full(CATALOG, DEFAULT_SCHEMA, entry.name.as_str()),
     };
-    let provider = lake.context().table_provider(reference).await?;
+    let provider = session.ctx.table_provider(reference).await?;
+    let lake = session.lake();
     let config = lake
         .tables()
         .find(|t| t.config.name.eq_ignore_ascii_case(name));
@@ -163,12 +173,12 @@ impl FunctionEntry {
 }
 
 /// The police functions, or with a pattern every function whose name matches it.
-pub fn functions(lake: &Lake, pattern: Option<&str>) -> Vec<FunctionEntry> {
+pub(crate) fn functions(session: &Session, pattern: Option<&str>) -> Vec<FunctionEntry> {
     let police: Vec<String> = jaanch_udfs::functions()
         .iter()
         .map(|f| f.name().to_string())
         .collect();
-    let state = lake.context().state();
+    let state = session.ctx.state();
     let mut entries = Vec::new();
     for (name, udf) in state.scalar_functions() {
         let kind = if police.contains(name) {
@@ -203,6 +213,27 @@ pub fn functions(lake: &Lake, pattern: Option<&str>) -> Vec<FunctionEntry> {
     entries.sort_by(|a, b| a.name.cmp(&b.name).then(a.kind.cmp(b.kind)));
     entries.dedup_by(|a, b| a.name == b.name);
     entries
+}
+
+/// Every table name a query can use, schema-qualified (`cctns.fir`, `ref.districts`, ...).
+fn table_names(session: &Session) -> Vec<String> {
+    let mut names = Vec::new();
+    let Some(catalog) = session.ctx.catalog(CATALOG) else {
+        return names;
+    };
+    for schema in catalog.schema_names() {
+        if let Some(provider) = catalog.schema(&schema) {
+            for table in provider.table_names() {
+                names.push(if schema == DEFAULT_SCHEMA {
+                    table
+                } else {
+                    format!("{schema}.{table}")
+                });
+            }
+        }
+    }
+    names.sort();
+    names
 }
 
 /// Text columns as a record batch, for printing lists through the normal printer.

@@ -1,38 +1,180 @@
-//! Errors of the engine library, and their one-line rendering for users.
+//! The engine's errors: one typed enum, rendered as one line for users.
 //!
-//! DataFusion errors arrive wrapped (`External error: Arrow error: ...`, contexts, shared
-//! errors) and sometimes span several lines. Users see one line: what went wrong, where, and a
-//! hint when there is one.
+//! Front ends decide what an error means for them (an exit code, a Python exception class) by
+//! its variant, each in one place, never by its text. Every error displays as one line: what
+//! went wrong, where (a file and line, a table, a parameter), and a hint when there is one.
+//! DataFusion's own errors arrive wrapped (`External error: Arrow error: ...`, contexts, shared
+//! errors) and sometimes span several lines; [`one_line`] makes them one.
 
-use datafusion::common::DataFusionError;
+use std::fmt;
+use std::path::PathBuf;
+
+use datafusion::common::{DataFusionError, SchemaError};
 use datafusion::datasource::listing::ListingTableUrl;
 
-use crate::config::ConfigError;
+pub use crate::config::ConfigError;
+pub use crate::params::ParamError;
+pub use crate::reports::ReportError;
 
 /// An error from opening a lake or running a statement.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
-    /// The lake config is invalid, or cannot be found or read.
-    #[error("{0}")]
+    /// The lake config cannot be found, read or validated.
+    #[error(transparent)]
     Config(#[from] ConfigError),
-    /// A statement failed: parse, plan or execution error, already one line.
-    #[error("{0}")]
-    Query(String),
-    /// The statement is refused by the lake's policy (read-only).
-    #[error("{0}")]
-    Refused(String),
-    /// Writing results failed.
-    #[error("{context}: {source}")]
+    /// A statement or command names a table the session does not have.
+    #[error("table {name} not found ({})", hint(.suggestion, "\\dt or SHOW TABLES lists the tables"))]
+    UnknownTable {
+        /// The name as written (`schema.table`, or bare).
+        name: String,
+        /// The closest table the session has, when one is close enough to be a typo.
+        suggestion: Option<String>,
+    },
+    /// A statement names a column that its tables do not have.
+    #[error("column {name} not found ({})", hint(.suggestion, "\\d TABLE lists a table's columns"))]
+    UnknownColumn {
+        name: String,
+        suggestion: Option<String>,
+    },
+    /// A report or query parameter is missing, unknown or malformed.
+    #[error(transparent)]
+    Param(#[from] ParamError),
+    /// A saved report cannot be found, read or understood.
+    #[error(transparent)]
+    Report(#[from] ReportError),
+    /// A lake table's files cannot be listed or read.
+    #[error(transparent)]
+    Table(#[from] TableError),
+    /// Reading or writing a file (or standard input and output) failed.
+    #[error("{}", io_message(.op, .path.as_ref(), .source))]
     Io {
-        context: String,
+        op: IoOp,
+        /// The file; `None` for standard input or output.
+        path: Option<PathBuf>,
         #[source]
         source: std::io::Error,
     },
+    /// A result cannot be written where it was sent.
+    #[error("cannot write {}: {problem}", path.as_ref().map_or("output".to_string(), |p| p.display().to_string()))]
+    Output {
+        /// The file; `None` for standard output.
+        path: Option<PathBuf>,
+        problem: OutputProblem,
+    },
+    /// A statement failed to parse, plan or run.
+    #[error("{}", one_line(.0))]
+    Query(#[source] DataFusionError),
+    /// SQL text that cannot be split into statements: a string, quoted name or comment that
+    /// does not end.
+    #[error("syntax error: {message} at line {line}, column {column}")]
+    Syntax {
+        message: String,
+        line: usize,
+        column: usize,
+    },
+    /// Text that should hold one statement holds none or several.
+    #[error("expected one SQL statement, got {count}")]
+    NotOneStatement { count: usize },
+    /// The statement is refused by the lake's policy.
+    #[error("{}", refusal_message(.statement, .reason))]
+    Refused { statement: String, reason: Refusal },
+    /// The session's user may not do this. Raised by the access policy.
+    #[error("access denied: {0}")]
+    AccessDenied(String),
+    /// The statement was cancelled before it finished.
+    #[error("cancelled")]
+    Cancelled,
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// What an I/O error interrupted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IoOp {
+    Read,
+    Write,
+}
+
+/// Why a statement is refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Refusal {
+    /// The lake is read-only and the statement would write.
+    ReadOnly,
+    /// The statement would drop or replace a table of the lake config.
+    ConfigTable { table: String, change: TableChange },
+}
+
+/// Why a result cannot be written.
+#[derive(Debug, thiserror::Error)]
+pub enum OutputProblem {
+    /// The format cannot hold it (a type CSV has no text for, say).
+    #[error("{0}")]
+    Format(arrow::error::ArrowError),
+    /// A CSV file gathering results has a header of other columns.
+    #[error("it has other columns ({}) (\\o another file for this result)", .columns.join(","))]
+    OtherColumns { columns: Vec<String> },
+}
+
+/// What a refused statement would have done to a table of the lake config.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TableChange {
+    Drop,
+    Replace,
+}
+
+/// A lake table whose files cannot be listed or read.
+#[derive(Debug, thiserror::Error)]
+#[error("table {table}: {problem}")]
+pub struct TableError {
+    pub table: String,
+    pub problem: TableProblem,
+}
+
+#[derive(Debug)]
+pub enum TableProblem {
+    /// The location holds no file of the table's format.
+    NoFiles { extension: String, location: String },
+    /// Listing the location, or reading a file's schema, failed.
+    Unreadable {
+        location: String,
+        cause: Box<DataFusionError>,
+    },
+}
+
+impl fmt::Display for TableProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            TableProblem::NoFiles {
+                extension,
+                location,
+            } => write!(
+                f,
+                "no {extension} files at {location} (check `location` in the lake config)"
+            ),
+            TableProblem::Unreadable { location, cause } => {
+                write!(f, "cannot read {location}: {}", one_line(cause))
+            }
+        }
+    }
 }
 
 impl Error {
-    pub fn query(error: DataFusionError) -> Self {
-        Error::Query(one_line(&error))
+    /// An I/O error while reading `path`.
+    pub fn reading(path: impl Into<PathBuf>, source: std::io::Error) -> Error {
+        Error::Io {
+            op: IoOp::Read,
+            path: Some(path.into()),
+            source,
+        }
+    }
+
+    /// An I/O error while writing `path` (`None`: standard output).
+    pub fn writing(path: Option<PathBuf>, source: std::io::Error) -> Error {
+        Error::Io {
+            op: IoOp::Write,
+            path,
+            source,
+        }
     }
 
     /// Whether this error is a closed pipe on output (`jaanch sql ... | head`), which is not a
@@ -40,15 +182,100 @@ impl Error {
     pub fn is_broken_pipe(&self) -> bool {
         matches!(self, Error::Io { source, .. } if source.kind() == std::io::ErrorKind::BrokenPipe)
     }
-}
 
-impl From<DataFusionError> for Error {
-    fn from(error: DataFusionError) -> Self {
-        Error::query(error)
+    /// An error to hand through DataFusion (from a table provider, say) that comes out of it
+    /// as itself: see `From<DataFusionError>`.
+    pub fn into_datafusion(self) -> DataFusionError {
+        DataFusionError::External(Box::new(self))
     }
 }
 
-pub type Result<T, E = Error> = std::result::Result<T, E>;
+/// DataFusion's error, unless it carries one of ours (raised inside a table provider) or says
+/// something we know the type of: then that.
+impl From<DataFusionError> for Error {
+    fn from(error: DataFusionError) -> Self {
+        match innermost(&error) {
+            DataFusionError::External(inner) if inner.is::<Error>() => {
+                let DataFusionError::External(inner) = take_innermost(error) else {
+                    unreachable!("the innermost error was just seen to be External");
+                };
+                *inner.downcast::<Error>().expect("checked by `is`")
+            }
+            DataFusionError::SchemaError(schema_error, _) => match schema_error.as_ref() {
+                SchemaError::FieldNotFound {
+                    field,
+                    valid_fields,
+                } => {
+                    let known: Vec<String> = valid_fields.iter().map(|c| c.name.clone()).collect();
+                    Error::UnknownColumn {
+                        name: field.name.clone(),
+                        suggestion: crate::names::closest(&field.name, &known).map(str::to_string),
+                    }
+                }
+                _ => Error::Query(error),
+            },
+            _ => Error::Query(error),
+        }
+    }
+}
+
+impl From<arrow::error::ArrowError> for Error {
+    fn from(error: arrow::error::ArrowError) -> Self {
+        Error::from(DataFusionError::ArrowError(Box::new(error), None))
+    }
+}
+
+fn hint(suggestion: &Option<String>, otherwise: &str) -> String {
+    match suggestion {
+        Some(name) => format!("did you mean {name}?"),
+        None => otherwise.to_string(),
+    }
+}
+
+fn io_message(op: &IoOp, path: Option<&PathBuf>, source: &std::io::Error) -> String {
+    let target = match (op, path) {
+        (_, Some(path)) => path.display().to_string(),
+        (IoOp::Read, None) => "standard input".to_string(),
+        (IoOp::Write, None) => "output".to_string(),
+    };
+    let verb = match op {
+        IoOp::Read => "read",
+        IoOp::Write => "write",
+    };
+    format!("cannot {verb} {target}: {}", io_reason(source))
+}
+
+fn refusal_message(statement: &str, reason: &Refusal) -> String {
+    match reason {
+        Refusal::ReadOnly => format!(
+            "the lake is read-only: {statement} is not allowed (set read_only = false in the lake config to allow it)"
+        ),
+        Refusal::ConfigTable { table, change } => {
+            let done = match change {
+                TableChange::Drop => "dropped",
+                TableChange::Replace => "replaced",
+            };
+            format!(
+                "table {table} is defined in the lake config and cannot be {done} (remove it from the config instead)"
+            )
+        }
+    }
+}
+
+/// The reason of an I/O error without the OS error code suffix.
+pub fn io_reason(error: &std::io::Error) -> String {
+    match error.kind() {
+        std::io::ErrorKind::NotFound => "file not found".into(),
+        std::io::ErrorKind::PermissionDenied => "permission denied".into(),
+        _ => {
+            let text = error.to_string();
+            match text.find(" (os error") {
+                Some(i) => text[..i].to_string(),
+                None => text,
+            }
+        }
+    }
+}
 
 /// Renders a DataFusion error as one line without DataFusion's category prefixes where they
 /// add nothing for a user.
@@ -66,12 +293,12 @@ pub fn one_line(error: &DataFusionError) -> String {
             );
         }
         DataFusionError::ObjectStore(e) => object_store_message(e),
-        DataFusionError::IoError(e) => crate::config::io_reason(e),
+        DataFusionError::IoError(e) => io_reason(e),
         DataFusionError::SQL(e, _) => syntax_message(e),
+        DataFusionError::External(e) => e.to_string(),
         other => other.strip_backtrace(),
     };
-    let text = strip_prefixes(&text);
-    collapse_whitespace(text)
+    collapse_whitespace(strip_prefixes(&text))
 }
 
 /// The SQL parser's complaint, without the enum's debug form: `syntax error: Expected: an SQL
@@ -85,6 +312,15 @@ fn syntax_message(error: &datafusion::sql::sqlparser::parser::ParserError) -> St
                 .replace(", Column: ", ", column ")
         ),
         P::RecursionLimitExceeded => "syntax error: the statement is nested too deeply".to_string(),
+    }
+}
+
+/// A tokenizer error (an unterminated string or comment) as a syntax error at its real place.
+pub fn syntax_error(error: datafusion::sql::sqlparser::tokenizer::TokenizerError) -> Error {
+    Error::Syntax {
+        message: error.message,
+        line: error.location.line as usize,
+        column: error.location.column as usize,
     }
 }
 
@@ -103,6 +339,90 @@ fn innermost(error: &DataFusionError) -> &DataFusionError {
     }
 }
 
+/// [`innermost`], taking ownership. A shared error is cloned only down to an error of ours.
+fn take_innermost(error: DataFusionError) -> DataFusionError {
+    match error {
+        DataFusionError::Context(_, inner) | DataFusionError::Diagnostic(_, inner) => {
+            take_innermost(*inner)
+        }
+        DataFusionError::Shared(inner) => match std::sync::Arc::try_unwrap(inner) {
+            Ok(inner) => take_innermost(inner),
+            Err(shared) => match innermost(&shared) {
+                DataFusionError::External(e) => match e.downcast_ref::<Error>() {
+                    Some(ours) => DataFusionError::External(Box::new(ours.duplicate())),
+                    None => DataFusionError::Shared(shared),
+                },
+                _ => DataFusionError::Shared(shared),
+            },
+        },
+        DataFusionError::External(inner) => match inner.downcast::<DataFusionError>() {
+            Ok(df) => take_innermost(*df),
+            Err(inner) => DataFusionError::External(inner),
+        },
+        DataFusionError::Collection(errors) => match errors.into_iter().next() {
+            Some(first) => take_innermost(first),
+            None => DataFusionError::Collection(Vec::new()),
+        },
+        other => other,
+    }
+}
+
+impl Error {
+    /// A copy of an error shared between several failing tasks. Errors that own what cannot be
+    /// cloned (I/O errors, DataFusion's) keep their kind and message.
+    fn duplicate(&self) -> Error {
+        match self {
+            Error::Config(e) => Error::Config(e.clone()),
+            Error::UnknownTable { name, suggestion } => Error::UnknownTable {
+                name: name.clone(),
+                suggestion: suggestion.clone(),
+            },
+            Error::UnknownColumn { name, suggestion } => Error::UnknownColumn {
+                name: name.clone(),
+                suggestion: suggestion.clone(),
+            },
+            Error::Table(TableError { table, problem }) => Error::Table(TableError {
+                table: table.clone(),
+                problem: match problem {
+                    TableProblem::NoFiles {
+                        extension,
+                        location,
+                    } => TableProblem::NoFiles {
+                        extension: extension.clone(),
+                        location: location.clone(),
+                    },
+                    TableProblem::Unreadable { location, cause } => TableProblem::Unreadable {
+                        location: location.clone(),
+                        cause: Box::new(DataFusionError::Execution(one_line(cause))),
+                    },
+                },
+            }),
+            Error::Io { op, path, source } => Error::Io {
+                op: *op,
+                path: path.clone(),
+                source: std::io::Error::new(source.kind(), source.to_string()),
+            },
+            Error::Refused { statement, reason } => Error::Refused {
+                statement: statement.clone(),
+                reason: reason.clone(),
+            },
+            Error::AccessDenied(what) => Error::AccessDenied(what.clone()),
+            Error::Cancelled => Error::Cancelled,
+            Error::NotOneStatement { count } => Error::NotOneStatement { count: *count },
+            Error::Syntax {
+                message,
+                line,
+                column,
+            } => Error::Syntax {
+                message: message.clone(),
+                line: *line,
+                column: *column,
+            },
+            other => Error::Query(DataFusionError::Execution(other.to_string())),
+        }
+    }
+}
+
 /// Object store errors in a user's terms: which object, and whether it is missing or forbidden.
 fn object_store_message(error: &object_store::Error) -> String {
     use object_store::Error as E;
@@ -114,42 +434,49 @@ fn object_store_message(error: &object_store::Error) -> String {
         E::Unauthenticated { path, .. } => {
             format!("not authenticated for {path} (check the store's credentials)")
         }
+        other if cannot_connect(other) => {
+            "cannot connect to the object store (is the endpoint right and the server up?)"
+                .to_string()
+        }
         other => {
             let text = other.to_string();
-            let hint = if text.contains("InvalidAccessKeyId")
-                || text.contains("SignatureDoesNotMatch")
-                || text.contains("403")
-            {
-                " (check the store's access_key_id / secret_access_key)"
-            } else if text.contains("NoSuchBucket") {
-                " (the bucket does not exist: check the store's url)"
-            } else {
-                ""
-            };
-            format!("{}{hint}", summarize_store_error(&text))
+            match s3_error_code(&text) {
+                Some(code) => {
+                    let hint = match code {
+                        "InvalidAccessKeyId" | "SignatureDoesNotMatch" | "AccessDenied" => {
+                            " (check the store's access_key_id / secret_access_key)"
+                        }
+                        "NoSuchBucket" => " (the bucket does not exist: check the store's url)",
+                        _ => "",
+                    };
+                    format!("object store refused the request: {code}{hint}")
+                }
+                None => text,
+            }
         }
     }
 }
 
-/// The object store's own wording is a long chain ("Generic S3 error: Error performing list
-/// request: Received redirect ..."): keep the S3 error code and message when there is one.
-fn summarize_store_error(text: &str) -> String {
-    for code in [
-        "NoSuchBucket",
-        "InvalidAccessKeyId",
-        "SignatureDoesNotMatch",
-        "AccessDenied",
-        "NoSuchKey",
-    ] {
-        if text.contains(code) {
-            return format!("object store refused the request: {code}");
+/// Whether the store could not be reached at all: an HTTP connection error somewhere in the
+/// error's sources.
+fn cannot_connect(error: &object_store::Error) -> bool {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(error);
+    while let Some(current) = source {
+        if let Some(http) = current.downcast_ref::<object_store::client::HttpError>() {
+            return http.kind() == object_store::client::HttpErrorKind::Connect;
         }
+        source = current.source();
     }
-    if text.contains("Connection refused") || text.contains("error sending request") {
-        return "cannot connect to the object store (is the endpoint right and the server up?)"
-            .to_string();
-    }
-    text.to_string()
+    false
+}
+
+/// The S3 error code of a refused request. S3 states it only in the XML body of its answer,
+/// which the object store passes on as text: `<Code>NoSuchBucket</Code>`.
+fn s3_error_code(text: &str) -> Option<&str> {
+    let start = text.find("<Code>")? + "<Code>".len();
+    let length = text[start..].find("</Code>")?;
+    let code = &text[start..start + length];
+    (!code.is_empty() && code.bytes().all(|b| b.is_ascii_alphanumeric())).then_some(code)
 }
 
 fn strip_prefixes(mut text: &str) -> &str {
@@ -218,5 +545,53 @@ mod tests {
     fn multi_line_becomes_one_line() {
         let error: Result<(), DataFusionError> = plan_err!("first\n  second\n\nthird");
         assert_eq!(one_line(&error.unwrap_err()), "first second third");
+    }
+
+    #[test]
+    fn our_errors_come_back_out_of_datafusion() {
+        let refused = Error::Refused {
+            statement: "DROP TABLE".into(),
+            reason: Refusal::ReadOnly,
+        };
+        let wrapped = DataFusionError::Context(
+            "while planning".into(),
+            Box::new(DataFusionError::Shared(std::sync::Arc::new(
+                refused.into_datafusion(),
+            ))),
+        );
+        assert!(matches!(
+            Error::from(wrapped),
+            Error::Refused {
+                reason: Refusal::ReadOnly,
+                ..
+            }
+        ));
+    }
+
+    #[test]
+    fn unknown_columns_are_typed_with_a_suggestion() {
+        use datafusion::common::Column;
+        let error = DataFusionError::SchemaError(
+            Box::new(SchemaError::FieldNotFound {
+                field: Box::new(Column::from_name("fir_ld")),
+                valid_fields: vec![Column::from_name("fir_id"), Column::from_name("district")],
+            }),
+            Box::new(None),
+        );
+        let error = Error::from(error);
+        assert_eq!(
+            error.to_string(),
+            "column fir_ld not found (did you mean fir_id?)"
+        );
+    }
+
+    #[test]
+    fn s3_codes_are_read_from_the_answer() {
+        assert_eq!(
+            s3_error_code("Error: <Error><Code>NoSuchBucket</Code><Message>x</Message>"),
+            Some("NoSuchBucket")
+        );
+        assert_eq!(s3_error_code("no xml here"), None);
+        assert_eq!(s3_error_code("<Code></Code>"), None);
     }
 }

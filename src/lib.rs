@@ -1,23 +1,45 @@
 //! jaanch: a SQL query engine over a police data lake, built on Apache DataFusion.
 //!
-//! A [`Lake`] turns a `lake.toml` into a ready session: object stores, one schema per source with
-//! lazily listed tables, the police SQL functions and `ref` tables, memory limits and spilling,
-//! and a read-only policy. Every front end — the shell, `jaanch sql`, reports, Python — runs
-//! statements through [`exec`] and prints through [`output`].
+//! The way in is one: a [`Lake`] turns a `lake.toml` into object stores, one schema per source
+//! with lazily listed tables, the police SQL functions and `ref` tables, memory limits and
+//! spilling; [`Lake::session`] opens a [`Session`] for an [`Identity`]; the session runs
+//! statements ([`Session::sql`], [`Session::run`] for a script's, [`Session::report`] for a saved
+//! report) under the lake's policy and returns [`QueryResult`]s to stream, collect or print
+//! ([`output`]). Errors are one [`Error`] enum. Front ends — the command line (`cli/`), the
+//! Python bindings (`python/`) — are thin layers over this.
+//!
+//! ```no_run
+//! # async fn example() -> jaanch::Result<()> {
+//! let lake = jaanch::Lake::open("lake.toml")?;
+//! let session = lake.session(jaanch::Identity::local())?;
+//! let batches = session
+//!     .sql("SELECT district_canonical(district) AS district, count(*) FROM cctns.fir GROUP BY 1")
+//!     .await?
+//!     .collect()
+//!     .await?;
+//! # Ok(())
+//! # }
+//! ```
 
-pub mod catalog;
-pub mod cli;
+mod catalog;
 pub mod config;
-pub mod demo;
 pub mod describe;
 pub mod error;
-pub mod exec;
-pub mod lake;
+mod lake;
+mod names;
 pub mod output;
+pub mod params;
+mod policy;
 pub mod reports;
+mod result;
 pub mod script;
-pub mod storage;
+mod session;
+mod storage;
 
 pub use config::LakeConfig;
 pub use error::{Error, Result};
-pub use lake::Lake;
+pub use lake::{CATALOG, DEFAULT_SCHEMA, Lake, REF_SCHEMA};
+pub use names::closest;
+pub use params::Params;
+pub use result::{Outcome, QueryResult};
+pub use session::{Identity, Session};

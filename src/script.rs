@@ -1,176 +1,263 @@
-//! Splitting SQL text into statements, keeping where each starts.
+//! SQL text as the engine reads it: statements and where they start, whether input is complete,
+//! placeholders, and the words around a cursor.
 //!
-//! A statement ends at a `;` outside quotes and comments. Knowing each statement's line lets a
-//! script stop at the first failing statement and say where it is; knowing whether the text
-//! ends inside a statement lets the shell keep reading lines until it is complete.
+//! Everything here goes through sqlparser's tokenizer, the one DataFusion parses with, so the
+//! shell, scripts, reports and completion agree with the parser on what is a string, a comment,
+//! a quoted name or a `;`. Token positions are real positions in the text given (with
+//! [`Script::starting_at`], in the file it came from), so the parser's messages name the line a
+//! user can find.
 
-/// One statement of a script.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ScriptStatement<'a> {
-    /// The statement's text, without the terminating `;`.
-    pub text: &'a str,
-    /// 1-based line where the statement starts (its first non-blank, non-comment character).
+use datafusion::sql::sqlparser::dialect::{Dialect, GenericDialect};
+use datafusion::sql::sqlparser::tokenizer::{
+    Location, Token, TokenWithSpan, Tokenizer, TokenizerError, Whitespace,
+};
+
+/// SQL text split into statements.
+#[derive(Debug, Clone)]
+pub struct Script {
+    statements: Vec<ScriptStatement>,
+}
+
+/// One statement of a script: its tokens, without the `;` that ends it.
+#[derive(Debug, Clone)]
+pub struct ScriptStatement {
+    /// 1-based line where the statement starts (its first token that is not blank or a comment).
     pub line: usize,
+    pub(crate) tokens: Vec<TokenWithSpan>,
 }
 
-/// The result of scanning SQL text.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Split<'a> {
-    /// Complete statements (each was ended by `;`, or by the end of the text).
-    pub statements: Vec<ScriptStatement<'a>>,
-    /// Whether the text ends inside a statement (no `;` yet, or an open quote or comment).
-    pub incomplete: bool,
-}
-
-/// Splits `text` into statements. Text after the last `;` counts as a statement too, flagged
-/// by [`Split::incomplete`] so that the shell can wait for more input.
-pub fn split_statements(text: &str) -> Split<'_> {
-    #[derive(PartialEq)]
-    enum State {
-        Code,
-        Single,
-        Double,
-        LineComment,
-        BlockComment,
+impl Script {
+    /// Splits `text` into statements at each `;` outside strings, quoted names and comments.
+    /// Statements holding nothing but comments are left out.
+    pub fn parse(dialect: &dyn Dialect, text: &str) -> Result<Script, TokenizerError> {
+        Self::starting_at(dialect, text, 1)
     }
-    let bytes = text.as_bytes();
-    let mut statements = Vec::new();
-    let mut state = State::Code;
-    let mut start = 0;
-    let mut i = 0;
-    while i < bytes.len() {
-        let b = bytes[i];
-        let next = bytes.get(i + 1).copied();
-        match state {
-            State::Code => match b {
-                b'\'' => state = State::Single,
-                b'"' => state = State::Double,
-                b'-' if next == Some(b'-') => {
-                    state = State::LineComment;
-                    i += 1;
-                }
-                b'/' if next == Some(b'*') => {
-                    state = State::BlockComment;
-                    i += 1;
-                }
-                b';' => {
-                    push_statement(text, start, i, &mut statements);
-                    start = i + 1;
-                }
-                _ => {}
-            },
-            // A doubled quote inside a literal is an escaped quote: leaving and re-entering
-            // the literal at once handles it.
-            State::Single if b == b'\'' => state = State::Code,
-            State::Double if b == b'"' => state = State::Code,
-            State::LineComment if b == b'\n' => state = State::Code,
-            State::BlockComment if b == b'*' && next == Some(b'/') => {
-                state = State::Code;
-                i += 1;
+
+    /// As [`Script::parse`], for text that starts at `first_line` of a longer file: positions,
+    /// in statements and in errors, are counted from the start of that file.
+    pub fn starting_at(
+        dialect: &dyn Dialect,
+        text: &str,
+        first_line: usize,
+    ) -> Result<Script, TokenizerError> {
+        let shift = first_line.saturating_sub(1) as u64;
+        let tokens = tokenize(dialect, text).map_err(|mut error| {
+            error.location.line += shift;
+            error
+        })?;
+        let mut statements = Vec::new();
+        let mut current: Vec<TokenWithSpan> = Vec::new();
+        for mut token in tokens {
+            token.span.start.line += shift;
+            token.span.end.line += shift;
+            if token.token == Token::SemiColon {
+                push_statement(&mut statements, std::mem::take(&mut current));
+            } else {
+                current.push(token);
             }
-            _ => {}
         }
-        i += 1;
+        push_statement(&mut statements, current);
+        Ok(Script { statements })
     }
-    let trailing_has_code = first_code_offset(&text[start..]).is_some();
-    let incomplete = state != State::Code && state != State::LineComment || trailing_has_code;
-    if trailing_has_code {
-        push_statement(text, start, text.len(), &mut statements);
+
+    pub fn statements(&self) -> &[ScriptStatement] {
+        &self.statements
     }
-    Split {
-        statements,
-        incomplete,
+
+    pub fn into_statements(self) -> Vec<ScriptStatement> {
+        self.statements
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.statements.is_empty()
+    }
+
+    pub fn len(&self) -> usize {
+        self.statements.len()
     }
 }
 
-fn push_statement<'a>(
-    text: &'a str,
-    start: usize,
-    end: usize,
-    statements: &mut Vec<ScriptStatement<'a>>,
-) {
-    let chunk = &text[start..end];
-    if let Some(offset) = first_code_offset(chunk) {
-        let begin = start + offset;
+impl ScriptStatement {
+    /// The statement's tokens, whitespace and comments included.
+    pub fn tokens(&self) -> &[TokenWithSpan] {
+        &self.tokens
+    }
+}
+
+fn push_statement(statements: &mut Vec<ScriptStatement>, tokens: Vec<TokenWithSpan>) {
+    if let Some(first) = tokens.iter().find(|t| !is_blank(&t.token)) {
         statements.push(ScriptStatement {
-            text: text[begin..end].trim_end(),
-            line: text[..begin].matches('\n').count() + 1,
+            line: first.span.start.line as usize,
+            tokens,
         });
     }
 }
 
-/// Offset of the first character that is neither whitespace nor inside a comment.
-fn first_code_offset(chunk: &str) -> Option<usize> {
-    let bytes = chunk.as_bytes();
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b if b.is_ascii_whitespace() => i += 1,
-            b'-' if bytes.get(i + 1) == Some(&b'-') => {
-                i = chunk[i..].find('\n').map_or(bytes.len(), |n| i + n + 1);
-            }
-            b'/' if bytes.get(i + 1) == Some(&b'*') => {
-                i = chunk[i + 2..]
-                    .find("*/")
-                    .map_or(bytes.len(), |n| i + 2 + n + 2);
-            }
-            _ => return Some(i),
-        }
+fn tokenize(dialect: &dyn Dialect, text: &str) -> Result<Vec<TokenWithSpan>, TokenizerError> {
+    Tokenizer::new(dialect, text).tokenize_with_location()
+}
+
+/// Whether a token is whitespace or a comment.
+pub fn is_blank(token: &Token) -> bool {
+    matches!(token, Token::Whitespace(_))
+}
+
+/// Whether `text` is ready to run: it is blank, or its last token that is not blank or a comment
+/// is a `;`. Text that ends inside a string, a quoted name or a block comment is not complete.
+pub fn is_complete(dialect: &dyn Dialect, text: &str) -> bool {
+    match tokenize(dialect, text) {
+        // The tokenizer fails only on what it cannot end: an open quote or comment.
+        Err(_) => false,
+        Ok(tokens) => tokens
+            .iter()
+            .rev()
+            .find(|t| !is_blank(&t.token))
+            .is_none_or(|t| t.token == Token::SemiColon),
     }
-    None
+}
+
+/// The `$name` placeholders of `text`, with the 1-based line of each.
+pub fn placeholders(text: &str) -> Result<Vec<(usize, String)>, TokenizerError> {
+    Ok(tokenize(&GenericDialect {}, text)?
+        .into_iter()
+        .filter_map(|t| match t.token {
+            Token::Placeholder(name) => Some((
+                t.span.start.line as usize,
+                name.trim_start_matches(['$', '?', ':', '@']).to_string(),
+            )),
+            _ => None,
+        })
+        .collect())
+}
+
+/// What the text before a cursor ends in, for completion.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Cursor {
+    /// Inside a string literal or a quoted name (where file names are completed).
+    InQuotes,
+    /// Inside a comment: nothing to complete.
+    InComment,
+    /// Code: the tokens of the statement the cursor is in, up to the cursor.
+    Code(Vec<Token>),
+}
+
+/// Where a cursor at the end of `before` stands.
+pub fn cursor(dialect: &dyn Dialect, before: &str) -> Cursor {
+    let tokens = match tokenize(dialect, before) {
+        Ok(tokens) => tokens,
+        Err(_) => return open_construct(before),
+    };
+    // A block comment the tokenizer read is closed; a line comment is open until its line ends.
+    if let Some(Token::Whitespace(Whitespace::SingleLineComment { comment, .. })) =
+        tokens.last().map(|t| &t.token)
+        && !comment.ends_with('\n')
+    {
+        return Cursor::InComment;
+    }
+    let start = tokens
+        .iter()
+        .rposition(|t| t.token == Token::SemiColon)
+        .map_or(0, |i| i + 1);
+    Cursor::Code(tokens[start..].iter().map(|t| t.token.clone()).collect())
+}
+
+/// What the tokenizer could not end: a block comment, or else a quote.
+fn open_construct(before: &str) -> Cursor {
+    let last_open = before.rfind("/*");
+    let last_quote = before.rfind(['\'', '"']);
+    match (last_open, last_quote) {
+        (Some(comment), Some(quote)) if comment > quote => Cursor::InComment,
+        (Some(_), None) => Cursor::InComment,
+        _ => Cursor::InQuotes,
+    }
+}
+
+/// The 1-based line and column of a location, as shown to users.
+pub fn line_and_column(location: Location) -> (usize, usize) {
+    (location.line as usize, location.column as usize)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn texts(sql: &str) -> Vec<(&str, usize)> {
-        split_statements(sql)
-            .statements
+    const DIALECT: GenericDialect = GenericDialect {};
+
+    fn lines(sql: &str) -> Vec<(usize, usize)> {
+        Script::parse(&DIALECT, sql)
+            .unwrap()
+            .statements()
             .iter()
-            .map(|s| (s.text, s.line))
+            .map(|s| {
+                (
+                    s.line,
+                    s.tokens().iter().filter(|t| !is_blank(&t.token)).count(),
+                )
+            })
             .collect()
     }
 
     #[test]
     fn splits_on_semicolons_outside_quotes_and_comments() {
         let sql = "SELECT 'a;b', \"c;d\" -- e;f\n;\n/* g; h */ SELECT 2;";
-        assert_eq!(
-            texts(sql),
-            vec![("SELECT 'a;b', \"c;d\" -- e;f", 1), ("SELECT 2", 3)]
-        );
-        assert!(!split_statements(sql).incomplete);
+        assert_eq!(lines(sql), vec![(1, 4), (3, 2)]);
     }
 
     #[test]
     fn lines_point_at_statement_starts() {
         let sql = "-- header comment\nSELECT 1;\n\n\nSELECT\n  2;";
-        assert_eq!(texts(sql), vec![("SELECT 1", 2), ("SELECT\n  2", 5)]);
+        assert_eq!(lines(sql), vec![(2, 2), (5, 2)]);
+        let later = Script::starting_at(&DIALECT, "\nSELECT 1;", 10).unwrap();
+        assert_eq!(later.statements()[0].line, 11);
+        let error = Script::starting_at(&DIALECT, "SELECT\n'open", 10).unwrap_err();
+        assert_eq!(error.location.line, 11);
     }
 
     #[test]
     fn escaped_quotes_stay_inside_literals() {
-        assert_eq!(
-            texts("SELECT 'it''s; fine';"),
-            vec![("SELECT 'it''s; fine'", 1)]
-        );
-    }
-
-    #[test]
-    fn incomplete_input_is_detected() {
-        assert!(split_statements("SELECT 1").incomplete);
-        assert!(split_statements("SELECT 'abc;").incomplete);
-        assert!(split_statements("SELECT 1; /* open").incomplete);
-        assert!(!split_statements("SELECT 1; -- trailing comment").incomplete);
-        assert!(!split_statements("   \n  ").incomplete);
-        assert_eq!(
-            texts("SELECT 1; SELECT 2"),
-            vec![("SELECT 1", 1), ("SELECT 2", 1)]
-        );
+        assert_eq!(lines("SELECT 'it''s; fine';"), vec![(1, 2)]);
     }
 
     #[test]
     fn empty_statements_are_skipped() {
-        assert_eq!(texts(";;  ; -- nothing\n;"), Vec::<(&str, usize)>::new());
+        assert_eq!(lines(";;  ; -- nothing\n;"), Vec::<(usize, usize)>::new());
+        assert_eq!(lines("SELECT 1; SELECT 2"), vec![(1, 2), (1, 2)]);
+    }
+
+    #[test]
+    fn incomplete_input_is_detected() {
+        let complete = |sql| is_complete(&DIALECT, sql);
+        assert!(!complete("SELECT 1"));
+        assert!(!complete("SELECT 'abc;"));
+        assert!(!complete("SELECT 1; /* open"));
+        assert!(complete("SELECT 1; -- trailing comment"));
+        assert!(complete("SELECT 1;\n"));
+        assert!(complete("   \n  "));
+        assert!(!complete("SELECT 1; SELECT 2"));
+    }
+
+    #[test]
+    fn placeholders_outside_strings_and_comments() {
+        let sql = "SELECT $day, '$not' -- $nor\nFROM t\nWHERE d = $dya /* $no */";
+        assert_eq!(
+            placeholders(sql).unwrap(),
+            vec![(1, "day".to_string()), (3, "dya".to_string())]
+        );
+    }
+
+    #[test]
+    fn cursor_positions() {
+        assert_eq!(cursor(&DIALECT, "SELECT * FROM 'data/fi"), Cursor::InQuotes);
+        assert_eq!(cursor(&DIALECT, "SELECT 1 -- note"), Cursor::InComment);
+        assert_eq!(cursor(&DIALECT, "SELECT 1 /* note"), Cursor::InComment);
+        let Cursor::Code(tokens) = cursor(&DIALECT, "SELECT 1; SELECT pl") else {
+            panic!("code expected");
+        };
+        let words: Vec<String> = tokens
+            .iter()
+            .filter(|t| !is_blank(t))
+            .map(|t| t.to_string())
+            .collect();
+        assert_eq!(words, ["SELECT", "pl"]);
     }
 }

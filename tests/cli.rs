@@ -141,7 +141,7 @@ fn bad_config_is_one_line_naming_the_file_and_line() {
     let message = stderr(&output);
     assert!(
         message.starts_with(&format!(
-            "error: {}:3: unknown field `memory_limt`",
+            "error: {}:3:1: unknown field `memory_limt`",
             config.display()
         )),
         "{message}"

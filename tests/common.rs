@@ -8,6 +8,14 @@ use arrow::array::{ArrayRef, Int64Array, RecordBatch, StringArray};
 use parquet::arrow::ArrowWriter;
 use tempfile::TempDir;
 
+/// The repository's top folder (the tests belong to the command-line crate, in `cli/`).
+pub fn repository() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("cli/ is inside the repository")
+        .to_path_buf()
+}
+
 /// Writes `batch` as a Parquet file, creating parent folders.
 pub fn write_parquet(path: &Path, batch: &RecordBatch) {
     std::fs::create_dir_all(path.parent().unwrap()).unwrap();
@@ -109,8 +117,9 @@ format = "parquet"
         self.dir.path().join("lake.toml")
     }
 
-    pub fn open(&self) -> jaanch::Lake {
-        jaanch::Lake::open(self.config_path()).unwrap()
+    /// A session on the fixture's lake.
+    pub fn open(&self) -> jaanch::Session {
+        session(jaanch::Lake::open(self.config_path()).unwrap())
     }
 }
 
@@ -134,8 +143,13 @@ pub fn stderr(output: &Output) -> String {
     String::from_utf8(output.stderr.clone()).unwrap()
 }
 
-/// Runs a statement on a lake and collects the result as text rows.
-pub async fn query(lake: &jaanch::Lake, sql: &str) -> Vec<Vec<String>> {
+/// A session on `lake` for the user running the tests.
+pub fn session(lake: jaanch::Lake) -> jaanch::Session {
+    lake.session(jaanch::Identity::local()).unwrap()
+}
+
+/// Runs a statement in a session and collects the result as text rows.
+pub async fn query(lake: &jaanch::Session, sql: &str) -> Vec<Vec<String>> {
     let batches = lake.sql(sql).await.unwrap().collect().await.unwrap();
     text_rows(&batches)
 }

@@ -8,9 +8,9 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use jaanch::Lake;
-use jaanch::demo::{self, DemoOptions, DemoSummary, mess};
+use jaanch_demo::{self as demo, DemoOptions, DemoSummary, mess};
 
-use crate::common::{jaanch, query, stderr, stdout};
+use crate::common::{jaanch, query, session, stderr, stdout};
 
 fn generate(dir: &Path, scale: f64, seed: u64) -> DemoSummary {
     demo::generate(&DemoOptions {
@@ -300,10 +300,10 @@ async fn lake_toml_loads_and_every_table_answers() {
     let dir = tempfile::tempdir().unwrap();
     let summary = generate(dir.path(), 0.003, 1);
     assert_eq!(summary.lake_toml, dir.path().join("lake.toml"));
-    let lake = Lake::open(&summary.lake_toml).unwrap();
-    assert_eq!(lake.name(), "rajasthan-demo");
+    let opened = Lake::open(&summary.lake_toml).unwrap();
+    assert_eq!(opened.name(), "rajasthan-demo");
     assert_eq!(summary.tables.len(), demo::tables::ALL.len());
-    for table in lake.tables() {
+    for table in opened.tables() {
         let config = &table.config;
         assert!(
             config.description.as_deref().is_some_and(|d| d.len() > 20),
@@ -323,6 +323,7 @@ async fn lake_toml_loads_and_every_table_answers() {
             );
         }
     }
+    let lake = session(opened);
     for (name, rows) in &summary.tables {
         assert!(*rows > 0, "{name} is empty");
         let counted = query(&lake, &format!("SELECT count(*) FROM {name}")).await;
@@ -381,7 +382,7 @@ async fn lake_toml_loads_and_every_table_answers() {
 async fn mess_is_in_the_documented_proportions() {
     let dir = tempfile::tempdir().unwrap();
     let summary = generate(dir.path(), 0.01, 3);
-    let lake = Lake::open(&summary.lake_toml).unwrap();
+    let lake = session(Lake::open(&summary.lake_toml).unwrap());
 
     // Plates typed at the station: 60% in another style than canonical (an unpadded number
     // of 4 digits, or O/I typed where there is no 0/1, still looks canonical).
@@ -675,7 +676,7 @@ async fn mess_is_in_the_documented_proportions() {
 async fn planted_links_agree_with_the_ground_truth() {
     let dir = tempfile::tempdir().unwrap();
     let summary = generate(dir.path(), 0.02, 5);
-    let lake = Lake::open(&summary.lake_toml).unwrap();
+    let lake = session(Lake::open(&summary.lake_toml).unwrap());
 
     // Stolen vehicle sightings: the read exists as recorded, is of the stolen plate, after the
     // theft, of an unrecovered vehicle registered in VAHAN.

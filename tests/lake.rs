@@ -1,9 +1,9 @@
 //! A lake config turned into a session: tables, partitions, laziness, policy, runtime.
 
-use datafusion::physical_plan::{ExecutionPlan, collect, displayable};
-use jaanch::{Lake, LakeConfig};
+use datafusion::physical_plan::{ExecutionPlan, displayable};
+use jaanch::{Lake, LakeConfig, QueryResult, Session};
 
-use crate::common::{ANPR_DAYS, FixtureLake, query, write_file};
+use crate::common::{ANPR_DAYS, FixtureLake, query, session, write_file};
 
 /// Data files the physical plan will read, counted from its file groups.
 fn files_scanned(plan: &dyn ExecutionPlan) -> usize {
@@ -14,13 +14,8 @@ fn files_scanned(plan: &dyn ExecutionPlan) -> usize {
         .sum()
 }
 
-async fn physical_plan(lake: &Lake, sql: &str) -> std::sync::Arc<dyn ExecutionPlan> {
-    lake.sql(sql)
-        .await
-        .unwrap()
-        .create_physical_plan()
-        .await
-        .unwrap()
+async fn started(lake: &Session, sql: &str) -> QueryResult {
+    lake.sql(sql).await.unwrap()
 }
 
 #[tokio::test]
@@ -40,22 +35,22 @@ async fn partitioned_parquet_reads_all_days() {
 async fn filter_on_partition_reads_only_matching_files() {
     let fixture = FixtureLake::new();
     let lake = fixture.open();
-    let all = physical_plan(&lake, "SELECT * FROM abhay.anpr_reads").await;
+    let all = started(&lake, "SELECT * FROM abhay.anpr_reads").await;
     assert_eq!(
-        files_scanned(all.as_ref()),
+        files_scanned(all.plan().as_ref()),
         6,
         "two files per day, three days"
     );
 
     let sql = "SELECT read_id FROM abhay.anpr_reads WHERE dt = '2024-01-02'";
-    let one_day = physical_plan(&lake, sql).await;
+    let one_day = started(&lake, sql).await;
     assert_eq!(
-        files_scanned(one_day.as_ref()),
+        files_scanned(one_day.plan().as_ref()),
         2,
         "{}",
-        displayable(one_day.as_ref()).indent(true)
+        displayable(one_day.plan().as_ref()).indent(true)
     );
-    let batches = collect(one_day, lake.context().task_ctx()).await.unwrap();
+    let batches = one_day.collect().await.unwrap();
     let rows: usize = batches.iter().map(|b| b.num_rows()).sum();
     assert_eq!(rows, 7);
 }
@@ -77,8 +72,8 @@ async fn partitioned_csv_with_partition_filter() {
             vec!["3", "303(2) BNS", "Jodhpur"],
         ]
     );
-    let plan = physical_plan(&lake, "SELECT * FROM cctns.fir WHERE district = 'Jodhpur'").await;
-    assert_eq!(files_scanned(plan.as_ref()), 1);
+    let one = started(&lake, "SELECT * FROM cctns.fir WHERE district = 'Jodhpur'").await;
+    assert_eq!(files_scanned(one.plan().as_ref()), 1);
 }
 
 #[tokio::test]
@@ -249,12 +244,11 @@ async fn unknown_table_suggests_closest() {
 
 #[tokio::test]
 async fn police_functions_and_reference_tables_are_in_every_session() {
-    let lake = Lake::from_config(LakeConfig::empty("t")).unwrap();
-    let expected = jaanch_udfs::functions();
-    let state = lake.context().state();
-    for udf in &expected {
+    let lake = session(Lake::from_config(LakeConfig::empty("t")).unwrap());
+    let police: Vec<String> = lake.functions(None).into_iter().map(|f| f.name).collect();
+    for udf in jaanch_udfs::functions() {
         assert!(
-            state.scalar_functions().contains_key(udf.name()),
+            police.iter().any(|name| name == udf.name()),
             "{} is not registered",
             udf.name()
         );
@@ -310,7 +304,7 @@ async fn memory_limit_is_enforced() {
         .collect()
         .await
         .unwrap_err();
-    let message = jaanch::error::one_line(&error);
+    let message = error.to_string();
     assert!(message.starts_with("out of memory: "), "{message}");
     assert!(
         message.ends_with("(raise runtime.memory_limit in the lake config, or narrow the query)"),

@@ -7,11 +7,10 @@ use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::sync::OnceLock;
 
-use jaanch::Lake;
-use jaanch::demo::{DemoOptions, GENERATOR_VERSION};
-use jaanch::reports;
+use jaanch::{Lake, Session};
+use jaanch_demo::{DemoOptions, GENERATOR_VERSION};
 
-use crate::common::{jaanch, query, stderr, stdout, text_rows, write_file};
+use crate::common::{jaanch, query, session, stderr, stdout, text_rows, write_file};
 
 const SCALE: f64 = 0.02;
 const SEED: u64 = 7;
@@ -24,7 +23,7 @@ fn demo_lake() -> &'static Path {
         let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
             .join(format!("reports-demo-v{GENERATOR_VERSION}-{SCALE}-{SEED}"));
         if !dir.join("lake.toml").exists() {
-            jaanch::demo::generate(&DemoOptions {
+            jaanch_demo::generate(&DemoOptions {
                 scale: SCALE,
                 seed: SEED,
                 out: dir.clone(),
@@ -48,12 +47,8 @@ fn run(args: &[&str]) -> std::process::Output {
 
 #[test]
 fn every_bundled_report_runs_and_matches_its_snapshot() {
-    let lake = Lake::open(demo_lake()).unwrap();
-    let names: Vec<String> = reports::catalog(&lake)
-        .unwrap()
-        .into_iter()
-        .map(|r| r.name)
-        .collect();
+    let lake = session(Lake::open(demo_lake()).unwrap());
+    let names: Vec<String> = lake.reports().reports.into_iter().map(|r| r.name).collect();
     assert_eq!(names.len(), 8, "{names:?}");
     // A plate that was stolen and seen, written the way a constable might type it.
     let runtime = tokio::runtime::Runtime::new().unwrap();
@@ -89,17 +84,15 @@ fn every_bundled_report_runs_and_matches_its_snapshot() {
 
 /// A report's result as rows of text, through the library.
 async fn report_rows(
-    lake: &Lake,
+    lake: &Session,
     name: &str,
     params: &[(&str, &str)],
 ) -> (Vec<String>, Vec<Vec<String>>) {
-    let report = reports::find(lake, name).unwrap();
     let values: Vec<(String, String)> = params
         .iter()
         .map(|(k, v)| (k.to_string(), v.to_string()))
         .collect();
-    let plan = report.plan(lake, &values).await.unwrap();
-    let frame = lake.execute(plan).await.unwrap();
+    let frame = lake.report(name, &values).await.unwrap();
     let columns: Vec<String> = frame
         .schema()
         .fields()
@@ -132,7 +125,7 @@ fn assert_accurate(report: &str, recall: f64, precision: f64) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn stolen_vehicle_sightings_finds_the_planted_sightings() {
-    let lake = Lake::open(demo_lake()).unwrap();
+    let lake = session(Lake::open(demo_lake()).unwrap());
     let (from, to) = ("2025-07-01", "2025-12-31");
     let (columns, rows) = report_rows(
         &lake,
@@ -167,7 +160,7 @@ async fn stolen_vehicle_sightings_finds_the_planted_sightings() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn repeat_offenders_groups_the_planted_people() {
-    let lake = Lake::open(demo_lake()).unwrap();
+    let lake = session(Lake::open(demo_lake()).unwrap());
     let (columns, rows) = report_rows(&lake, "repeat_offenders", &[]).await;
     let person_of: HashMap<String, String> =
         query(&lake, "SELECT CAST(accused_id AS VARCHAR), CAST(person_id AS VARCHAR) FROM truth.repeat_offenders")
@@ -209,7 +202,7 @@ async fn repeat_offenders_groups_the_planted_people() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sim_identity_mismatch_finds_the_planted_sims() {
-    let lake = Lake::open(demo_lake()).unwrap();
+    let lake = session(Lake::open(demo_lake()).unwrap());
     let (columns, rows) = report_rows(&lake, "sim_identity_mismatch", &[]).await;
     let found: HashSet<String> = column(&columns, &rows, "msisdn")
         .into_iter()
@@ -234,7 +227,7 @@ async fn sim_identity_mismatch_finds_the_planted_sims() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn weapon_posts_link_the_planted_accused() {
-    let lake = Lake::open(demo_lake()).unwrap();
+    let lake = session(Lake::open(demo_lake()).unwrap());
     let (columns, rows) = report_rows(
         &lake,
         "weapon_posts",
@@ -261,7 +254,7 @@ fn parameter_errors_are_refused_before_the_query_runs() {
     let cases: [(&[&str], &str); 6] = [
         (
             &["run", "vehicle_history"],
-            "error: missing parameter plate (text) for report vehicle_history: add --param plate=VALUE\n",
+            "error: missing parameter plate (text) for report vehicle_history: give plate=VALUE\n",
         ),
         (
             &["run", "district_crime_summary", "--param", "distrct=Jaipur"],

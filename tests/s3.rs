@@ -7,11 +7,11 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use jaanch::{Lake, LakeConfig};
+use jaanch::{Lake, LakeConfig, Session};
 use object_store::ObjectStoreExt;
 use object_store::aws::AmazonS3Builder;
 
-use crate::common::{FixtureLake, query};
+use crate::common::{FixtureLake, query, session};
 
 const BUCKET: &str = "police-lake";
 
@@ -38,7 +38,7 @@ fn moto_server() -> PathBuf {
     if let Some(path) = std::env::var_os("JAANCH_MOTO_SERVER") {
         return path.into();
     }
-    let venv = Path::new(env!("CARGO_MANIFEST_DIR")).join(".venv/bin/moto_server");
+    let venv = crate::common::repository().join(".venv/bin/moto_server");
     if venv.exists() {
         return venv;
     }
@@ -183,7 +183,7 @@ impl Moto {
     }
 
     /// A lake config reading `location` through this server; the secret comes from `${VAR}`.
-    fn lake(&self, location: &str, secret: &str) -> Lake {
+    fn lake(&self, location: &str, secret: &str) -> Session {
         let text = format!(
             r#"
 [store.lake]
@@ -205,7 +205,7 @@ partitions = ["dt"]
         );
         let secret = secret.to_string();
         let env = move |name: &str| (name == "LAKE_SECRET").then(|| secret.clone());
-        Lake::from_config(LakeConfig::parse(&text, Path::new("/"), env).unwrap()).unwrap()
+        session(Lake::from_config(LakeConfig::parse(&text, Path::new("/"), env).unwrap()).unwrap())
     }
 }
 
@@ -234,9 +234,7 @@ async fn s3_lake_answers_like_local_files() {
         .sql("SELECT * FROM abhay.anpr_reads WHERE dt = '2024-01-03'")
         .await
         .unwrap()
-        .create_physical_plan()
-        .await
-        .unwrap();
+        .plan();
     let text = datafusion::physical_plan::displayable(plan.as_ref())
         .indent(true)
         .to_string();
@@ -271,8 +269,9 @@ async fn s3_errors_are_clear() {
         moto.access_key,
         moto.secret_key
     );
-    let lake =
-        Lake::from_config(LakeConfig::parse(&text, Path::new("/"), |_| None).unwrap()).unwrap();
+    let lake = session(
+        Lake::from_config(LakeConfig::parse(&text, Path::new("/"), |_| None).unwrap()).unwrap(),
+    );
     let error = lake
         .sql("SELECT count(*) FROM abhay.anpr_reads")
         .await

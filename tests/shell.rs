@@ -220,7 +220,7 @@ fn error_then_working_query() {
     );
     let output = shell.run("\\d nope.x");
     assert!(
-        output.contains("error: table nope.x not found (\\dt lists the tables)\r\n"),
+        output.contains("error: table nope.x not found (\\dt or SHOW TABLES lists the tables)\r\n"),
         "{output}"
     );
 
@@ -608,7 +608,7 @@ fn output_file_stays_valid_across_results() {
     assert_eq!(
         stderr(&output),
         format!(
-            "error: <stdin>:3: cannot write output: {}/two.csv has other columns (a): \\o another file for this result\n",
+            "error: <stdin>:3: cannot write {}/two.csv: it has other columns (a) (\\o another file for this result)\n",
             dir.display()
         )
     );

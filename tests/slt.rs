@@ -9,12 +9,13 @@ use arrow::array::{Array, RecordBatch};
 use arrow::datatypes::DataType;
 use arrow::util::display::{ArrayFormatter, FormatOptions};
 use futures::StreamExt;
-use jaanch::{Lake, LakeConfig};
+use jaanch::config::{Format, TableConfig};
+use jaanch::{Identity, Lake, LakeConfig, Session};
 use sqllogictest::{DBOutput, DefaultColumnType};
 
 /// A jaanch session speaking the sqllogictest protocol.
 struct JaanchDb {
-    lake: Lake,
+    lake: Session,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -29,10 +30,7 @@ impl sqllogictest::AsyncDB for JaanchDb {
     async fn run(&mut self, sql: &str) -> Result<DBOutput<DefaultColumnType>, SltError> {
         let error = |e: jaanch::Error| SltError(e.to_string());
         let frame = self.lake.sql(sql).await.map_err(error)?;
-        let mut stream = frame
-            .execute_stream()
-            .await
-            .map_err(|e| SltError(e.to_string()))?;
+        let mut stream = frame.stream().map_err(error)?;
         let schema = stream.schema();
         let mut batches = Vec::new();
         while let Some(batch) = stream.next().await {
@@ -109,7 +107,7 @@ fn rows(batches: &[RecordBatch]) -> Result<Vec<Vec<String>>, String> {
 }
 
 fn slt_files() -> Vec<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/slt");
+    let dir = crate::common::repository().join("tests/slt");
     let filter = std::env::var("JAANCH_SLT_FILTER").unwrap_or_default();
     let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
         .expect("tests/slt exists")
@@ -121,12 +119,28 @@ fn slt_files() -> Vec<PathBuf> {
     files
 }
 
-fn new_db() -> JaanchDb {
+/// The lake a file runs against. `policy*.slt` files get a lake whose config has a table
+/// (`cctns.fir`, from `tests/slt/data/`), read-only unless the file's name says `writable`; the
+/// others an empty writable lake.
+fn new_db(file: &Path) -> JaanchDb {
+    let name = file.file_name().unwrap().to_string_lossy();
     let mut config = LakeConfig::empty("slt");
-    config.read_only = false;
+    if name.starts_with("policy") {
+        let data = crate::common::repository().join("tests/slt/data");
+        config = config.with_base_dir(data).with_table(TableConfig::new(
+            "cctns.fir",
+            "fir.csv",
+            Format::Csv,
+        ));
+        config.read_only = !name.contains("writable");
+    } else {
+        config.read_only = false;
+    }
     config.runtime.target_partitions = Some(2);
     JaanchDb {
-        lake: Lake::from_config(config).expect("an empty lake opens"),
+        lake: Lake::from_config(config)
+            .and_then(|lake| lake.session(Identity::local()))
+            .expect("an empty lake opens"),
     }
 }
 
@@ -137,7 +151,7 @@ async fn slt() {
     assert!(!files.is_empty(), "no .slt files found");
     let mut failures = Vec::new();
     for file in &files {
-        let mut runner = sqllogictest::Runner::new(|| async { Ok(new_db()) });
+        let mut runner = sqllogictest::Runner::new(|| async { Ok(new_db(file)) });
         if complete {
             runner
                 .update_test_file(

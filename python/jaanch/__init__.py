@@ -11,11 +11,13 @@ A ``Result`` converts to pyarrow, pandas and Polars without copying, renders as 
 in notebooks, and exports the Arrow PyCapsule stream interface (``pyarrow.table(result)``,
 ``polars.DataFrame(result)``, DuckDB).
 
-Errors are ``jaanch.Error`` and its subclasses ``ConfigError``, ``QueryError`` and
-``ParameterError``, with the same one-line messages as the command line.
+Errors are ``jaanch.Error`` and its subclasses ``ConfigError``, ``QueryError`` (with
+``RefusedError`` for statements the lake's policy refuses), ``ParameterError`` and
+``AccessDeniedError``, with the same one-line messages as the command line.
 """
 
 from ._internal import (
+    AccessDeniedError,
     ColumnInfo,
     ConfigError,
     Error,
@@ -23,6 +25,7 @@ from ._internal import (
     Lake,
     ParameterError,
     QueryError,
+    RefusedError,
     ReportInfo,
     ReportParam,
     Result,
@@ -33,6 +36,7 @@ from ._internal import (
 )
 
 __all__ = [
+    "AccessDeniedError",
     "ColumnInfo",
     "ConfigError",
     "Error",
@@ -40,6 +44,7 @@ __all__ = [
     "Lake",
     "ParameterError",
     "QueryError",
+    "RefusedError",
     "ReportInfo",
     "ReportParam",
     "Result",

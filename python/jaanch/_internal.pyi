@@ -19,10 +19,18 @@ class ConfigError(Error):
     """The lake config cannot be found, read or validated."""
 
 class QueryError(Error):
-    """A statement failed to parse, plan or run, or the lake's policy refused it (read-only)."""
+    """A statement failed to parse, plan or run, names a table or column that does not exist, or
+    a saved report cannot be found or read."""
+
+class RefusedError(QueryError):
+    """The lake's policy refused the statement: the lake is read-only, or it would change a table
+    of the lake config."""
 
 class ParameterError(Error):
     """A query or report parameter is missing, unknown or of the wrong type."""
+
+class AccessDeniedError(Error):
+    """The lake's access policy does not let this user do it."""
 
 def connect(path: str | os.PathLike[str] | None = None) -> Lake:
     """Opens a lake: ``path`` (a lake.toml, or a folder holding one), else ./lake.toml, else

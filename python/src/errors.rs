@@ -1,5 +1,6 @@
 //! jaanch's errors as Python exceptions: `jaanch.Error` and its subclasses, each carrying the
-//! same one-line message the command line prints.
+//! same one-line message the command line prints. [`engine_error`] is the one place an engine
+//! error becomes a Python exception.
 
 use pyo3::create_exception;
 use pyo3::exceptions::PyException;
@@ -21,7 +22,15 @@ create_exception!(
     jaanch,
     QueryError,
     Error,
-    "A statement failed to parse, plan or run, or the lake's policy refused it (read-only)."
+    "A statement failed to parse, plan or run, names a table or column that does not exist, or \
+     a saved report cannot be found or read."
+);
+create_exception!(
+    jaanch,
+    RefusedError,
+    QueryError,
+    "The lake's policy refused the statement: the lake is read-only, or it would change a table \
+     of the lake config."
 );
 create_exception!(
     jaanch,
@@ -29,20 +38,38 @@ create_exception!(
     Error,
     "A query or report parameter is missing, unknown or of the wrong type."
 );
+create_exception!(
+    jaanch,
+    AccessDeniedError,
+    Error,
+    "The lake's access policy does not let this user do it."
+);
 
 /// An engine error as the matching Python exception.
 pub fn engine_error(error: jaanch::Error) -> PyErr {
+    use jaanch::Error as E;
     let message = error.to_string();
     match error {
-        jaanch::Error::Config(_) => ConfigError::new_err(message),
-        jaanch::Error::Query(_) | jaanch::Error::Refused(_) => QueryError::new_err(message),
-        jaanch::Error::Io { .. } => Error::new_err(message),
+        E::Config(_) => ConfigError::new_err(message),
+        E::Param(jaanch::params::ParamError::Missing {
+            report,
+            name,
+            param_type,
+        }) => ParameterError::new_err(format!(
+            "missing parameter {name} ({param_type}) for report {report}: pass {name}=VALUE"
+        )),
+        E::Param(_) => ParameterError::new_err(message),
+        E::Refused { .. } => RefusedError::new_err(message),
+        E::AccessDenied(_) => AccessDeniedError::new_err(message),
+        E::UnknownTable { .. }
+        | E::UnknownColumn { .. }
+        | E::Report(_)
+        | E::Table(_)
+        | E::Query(_)
+        | E::Syntax { .. }
+        | E::NotOneStatement { .. } => QueryError::new_err(message),
+        E::Io { .. } | E::Output { .. } | E::Cancelled => Error::new_err(message),
     }
-}
-
-/// A DataFusion error, in the engine's one-line wording.
-pub fn datafusion_error(error: datafusion::error::DataFusionError) -> PyErr {
-    engine_error(jaanch::Error::from(error))
 }
 
 pub fn parameter_error(message: impl Into<String>) -> PyErr {

@@ -1,80 +1,55 @@
 //! `jaanch.Lake`: a lake opened from Python.
 
 use std::path::PathBuf;
-use std::sync::Arc;
 
 use arrow::array::{RecordBatch, RecordBatchReader};
-use arrow::datatypes::SchemaRef;
 use arrow::ffi_stream::{ArrowArrayStreamReader, FFI_ArrowArrayStream};
-use datafusion::common::TableReference;
-use datafusion::datasource::MemTable;
-use datafusion::logical_expr::LogicalPlan;
-use datafusion::physical_plan::collect;
-use jaanch::Lake;
 use jaanch::config::{ConfigSource, DEFAULT_FILE, find_config};
-use jaanch::lake::DEFAULT_SCHEMA;
-use jaanch::{describe, reports};
+use jaanch::{Identity, Lake, QueryResult, Session};
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyCapsule, PyDict};
 
-use crate::errors::{QueryError, datafusion_error, engine_error, parameter_error};
+use crate::errors::engine_error;
 use crate::info::{ColumnInfo, FunctionInfo, ReportInfo, TableInfo};
-use crate::params::{Params, check_unbound, report_values};
+use crate::params::{params, report_values};
 use crate::result::PyQueryResult;
 use crate::runtime::{runtime, wait_for_future};
 
-/// A lake: its tables, the police functions and saved reports, ready for queries.
+/// A lake: its tables, the police functions and saved reports, ready for queries. Holds one
+/// session of the engine, for the user running Python.
 #[pyclass(frozen, name = "Lake", module = "jaanch")]
 pub struct PyLake {
-    lake: Lake,
+    session: Session,
 }
 
 impl PyLake {
     /// Opens `path` (a lake.toml or a folder holding one), else the lake the command line would
     /// open: `./lake.toml`, `$JAANCH_LAKE`, the demo lake.
     pub fn connect(py: Python<'_>, path: Option<PathBuf>) -> PyResult<PyLake> {
-        let lake = py
+        let session = py
             .detach(|| {
                 let _runtime = runtime().enter();
-                match path {
+                let lake = match path {
                     Some(path) if path.is_dir() => Lake::open(path.join(DEFAULT_FILE)),
                     Some(path) => Lake::open(path),
                     None => match find_config(None)? {
                         ConfigSource::File(path) => Lake::open(path),
-                        ConfigSource::Default => Lake::open(jaanch::demo::default_lake(false)?),
+                        ConfigSource::Default => Lake::open(jaanch_demo::default_lake(false)?),
                     },
-                }
+                }?;
+                lake.session(Identity::local())
             })
             .map_err(engine_error)?;
-        Ok(PyLake { lake })
+        Ok(PyLake { session })
     }
 }
 
-/// Runs a planned statement to its end and keeps its batches.
-async fn run(lake: &Lake, plan: LogicalPlan) -> PyResult<PyQueryResult> {
-    let collected = async {
-        let frame = lake.execute(plan).await?;
-        let task_ctx = Arc::new(frame.task_ctx());
-        let physical = frame.create_physical_plan().await?;
-        let schema: SchemaRef = physical.schema();
-        let batches = collect(physical, task_ctx).await?;
-        Ok::<_, jaanch::Error>((schema, batches))
-    };
-    let (schema, batches) = collected.await.map_err(engine_error)?;
-    Ok(PyQueryResult::new(schema, batches))
-}
-
-/// Parses SQL that must be one statement and plans it under the lake's policy.
-async fn plan_one(lake: &Lake, sql: &str, what: &str) -> PyResult<LogicalPlan> {
-    let mut statements = lake.parse(sql).map_err(engine_error)?;
-    if statements.len() != 1 {
-        return Err(QueryError::new_err(format!(
-            "{what} must hold one SQL statement, not {}",
-            statements.len()
-        )));
-    }
-    lake.plan(&statements.remove(0)).await.map_err(engine_error)
+/// Reads a started statement to its end and keeps its batches.
+async fn collect(result: jaanch::Result<QueryResult>) -> jaanch::Result<PyQueryResult> {
+    let result = result?;
+    let schema = result.schema();
+    Ok(PyQueryResult::new(schema, result.collect().await?))
 }
 
 /// Reads anything exporting an Arrow stream (pyarrow, pandas ≥ 2.2, Polars, DuckDB relations,
@@ -129,13 +104,13 @@ impl PyLake {
     /// The lake's name (from its config, else its folder's name).
     #[getter]
     fn name(&self) -> String {
-        self.lake.name().to_string()
+        self.session.lake().name().to_string()
     }
 
     /// Whether statements that write (CREATE, INSERT, DROP, COPY) are refused.
     #[getter]
     fn read_only(&self) -> bool {
-        self.lake.config().read_only
+        self.session.lake().config().read_only
     }
 
     /// Runs one SQL statement and returns its rows. `params` binds `$name` placeholders from a
@@ -147,19 +122,15 @@ impl PyLake {
         query: &str,
         params: Option<Bound<'_, PyAny>>,
     ) -> PyResult<PyQueryResult> {
-        let params = params.as_ref().map(Params::from_py).transpose()?;
-        let lake = &self.lake;
+        let params = params.as_ref().map(self::params).transpose()?;
+        let session = &self.session;
         wait_for_future(py, async move {
-            let plan = plan_one(lake, query, "the query").await?;
-            let plan = match params {
-                Some(params) => params.bind(plan)?,
-                None => {
-                    check_unbound(&plan)?;
-                    plan
-                }
-            };
-            run(lake, plan).await
+            match params {
+                Some(params) => collect(session.sql_with_params(query, params).await).await,
+                None => collect(session.sql(query).await).await,
+            }
         })?
+        .map_err(engine_error)
     }
 
     /// Runs a saved report (by name, or a path to a .sql file). Parameters are passed as
@@ -172,38 +143,27 @@ impl PyLake {
         params: Option<&Bound<'_, PyDict>>,
     ) -> PyResult<PyQueryResult> {
         let values = report_values(params)?;
-        let lake = &self.lake;
+        let session = &self.session;
         wait_for_future(py, async move {
-            let report = reports::find(lake, name).map_err(engine_error)?;
-            if let Some(missing) = report
-                .params
-                .iter()
-                .find(|p| p.is_required() && !values.iter().any(|(n, _)| *n == p.name))
-            {
-                return Err(parameter_error(format!(
-                    "missing parameter {} ({}) for report {}: pass {}=VALUE",
-                    missing.name, missing.param_type, report.name, missing.name
-                )));
-            }
-            let bound = report
-                .bind(lake, &values)
-                .await
-                .map_err(|e| parameter_error(e.to_string()))?;
-            let plan = plan_one(lake, &report.sql, &format!("report {}", report.name)).await?;
-            let plan = plan.with_param_values(bound).map_err(datafusion_error)?;
-            run(lake, plan).await
+            collect(session.report(name, &values).await).await
         })?
+        .map_err(engine_error)
     }
 
     /// The saved reports this lake can run: its own folder's and the bundled ones.
-    fn reports(&self) -> PyResult<Vec<ReportInfo>> {
-        let reports = reports::catalog(&self.lake).map_err(engine_error)?;
-        Ok(reports.iter().map(ReportInfo::from).collect())
+    fn reports(&self) -> Vec<ReportInfo> {
+        self.session
+            .reports()
+            .reports
+            .iter()
+            .map(ReportInfo::from)
+            .collect()
     }
 
     /// Every table a query can use: the lake's, `ref.*`, and registered ones.
     fn tables(&self) -> Vec<TableInfo> {
-        describe::tables(&self.lake)
+        self.session
+            .tables()
             .into_iter()
             .map(TableInfo::from)
             .collect()
@@ -211,16 +171,16 @@ impl PyLake {
 
     /// The columns of a table, with their types and descriptions.
     fn describe(&self, py: Python<'_>, table: &str) -> PyResult<Vec<ColumnInfo>> {
-        let lake = &self.lake;
         let (_, columns) =
-            wait_for_future(py, describe::describe(lake, table))?.map_err(engine_error)?;
+            wait_for_future(py, self.session.describe(table))?.map_err(engine_error)?;
         Ok(columns.into_iter().map(ColumnInfo::from).collect())
     }
 
     /// The police functions; with a pattern (`plate_*`, `date`), every function matching it.
     #[pyo3(signature = (pattern=None))]
     fn functions(&self, pattern: Option<&str>) -> Vec<FunctionInfo> {
-        describe::functions(&self.lake, pattern)
+        self.session
+            .functions(pattern)
             .into_iter()
             .map(FunctionInfo::from)
             .collect()
@@ -236,58 +196,28 @@ impl PyLake {
                 "cannot register {name:?}: the name must be a bare table name (no schema), e.g. \"watch_list\""
             )));
         }
-        let reference = TableReference::from(name);
-        let table_name = reference.table().to_string();
-        if self.lake.tables().any(|t| {
-            let (schema, table) = t.config.schema_and_table();
-            schema.eq_ignore_ascii_case(DEFAULT_SCHEMA) && table.eq_ignore_ascii_case(&table_name)
-        }) {
-            return Err(PyValueError::new_err(format!(
-                "cannot register {name}: a lake table has that name"
-            )));
-        }
         let reader = arrow_stream(data)?;
         let schema = reader.schema();
         let batches = reader
             .collect::<Result<Vec<RecordBatch>, _>>()
             .map_err(|e| PyValueError::new_err(format!("cannot read the data of {name}: {e}")))?;
-        let table = MemTable::try_new(schema, vec![batches]).map_err(datafusion_error)?;
-        let ctx = self.lake.context();
-        if ctx
-            .table_exist(reference.clone())
-            .map_err(datafusion_error)?
-        {
-            ctx.deregister_table(reference.clone())
-                .map_err(datafusion_error)?;
-        }
-        ctx.register_table(reference, Arc::new(table))
-            .map_err(datafusion_error)?;
-        Ok(())
+        self.session
+            .register(name, schema, batches)
+            .map_err(engine_error)
     }
 
     /// Removes a table made by `register`; lake tables cannot be removed.
     fn deregister(&self, name: &str) -> PyResult<()> {
-        let known = describe::tables(&self.lake)
-            .into_iter()
-            .find(|t| t.format == "memory" && t.name.eq_ignore_ascii_case(name));
-        let Some(table) = known else {
-            return Err(PyValueError::new_err(format!(
-                "no registered table named {name}"
-            )));
-        };
-        self.lake
-            .context()
-            .deregister_table(TableReference::from(table.name.as_str()))
-            .map_err(datafusion_error)?;
-        Ok(())
+        self.session.deregister(name).map_err(engine_error)
     }
 
     fn __repr__(&self) -> String {
+        let lake = self.session.lake();
         format!(
             "<jaanch.Lake {:?}: {} tables{}>",
-            self.lake.name(),
-            self.lake.tables().count(),
-            if self.lake.config().read_only {
+            lake.name(),
+            lake.tables().count(),
+            if lake.config().read_only {
                 ", read-only"
             } else {
                 ""

@@ -30,16 +30,16 @@ fn connect(py: Python<'_>, path: Option<PathBuf>) -> PyResult<lake::PyLake> {
 
 /// Generates a demo lake into `out` and returns the path of its `lake.toml`.
 #[pyfunction]
-#[pyo3(signature = (out, scale=jaanch::demo::DEFAULT_SCALE, seed=jaanch::demo::DEFAULT_SEED))]
+#[pyo3(signature = (out, scale=jaanch_demo::DEFAULT_SCALE, seed=jaanch_demo::DEFAULT_SEED))]
 fn demo(py: Python<'_>, out: PathBuf, scale: f64, seed: u64) -> PyResult<PathBuf> {
-    let options = jaanch::demo::DemoOptions {
+    let options = jaanch_demo::DemoOptions {
         scale,
         seed,
         out,
         progress: false,
     };
     let summary = py
-        .detach(|| jaanch::demo::generate(&options))
+        .detach(|| jaanch_demo::generate(&options))
         .map_err(engine_error)?;
     Ok(summary.lake_toml)
 }
@@ -52,6 +52,11 @@ fn _internal(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("ConfigError", py.get_type::<errors::ConfigError>())?;
     m.add("QueryError", py.get_type::<errors::QueryError>())?;
     m.add("ParameterError", py.get_type::<errors::ParameterError>())?;
+    m.add("RefusedError", py.get_type::<errors::RefusedError>())?;
+    m.add(
+        "AccessDeniedError",
+        py.get_type::<errors::AccessDeniedError>(),
+    )?;
     m.add_class::<lake::PyLake>()?;
     m.add_class::<result::PyQueryResult>()?;
     m.add_class::<info::TableInfo>()?;

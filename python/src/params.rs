@@ -1,148 +1,47 @@
-//! Python values as query parameters.
+//! Python values as query parameters: conversion only; the engine binds and checks them.
 //!
-//! `lake.sql(query, params)` binds values to `$name` (or `$1`, `$2`, ...) placeholders as typed
+//! `lake.sql(query, params)` gives values for `$name` (or `$1`, `$2`, ...) placeholders as typed
 //! values, never as SQL text, so a value holding quotes or SQL stays a value. Report parameters
 //! go through the report's own declared types instead (see [`report_value`]).
 
-use std::collections::{BTreeMap, BTreeSet};
-
 use chrono::{FixedOffset, NaiveDate};
-use datafusion::common::{ParamValues, ScalarValue};
-use datafusion::logical_expr::LogicalPlan;
+use datafusion::common::ScalarValue;
+use jaanch::Params;
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyBytes, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple};
 
 use crate::errors::parameter_error;
 
-/// Parameters as given to `Lake.sql`.
-pub enum Params {
-    /// `{"district": "Jaipur"}` for `$district`.
-    Named(BTreeMap<String, ScalarValue>),
-    /// `["Jaipur", 3]` for `$1`, `$2`.
-    Positional(Vec<ScalarValue>),
-}
-
-impl Params {
-    /// Reads `params`: a mapping of name → value, or a list / tuple of values.
-    pub fn from_py(params: &Bound<'_, PyAny>) -> PyResult<Params> {
-        if let Ok(dict) = params.cast::<PyDict>() {
-            let mut named = BTreeMap::new();
-            for (key, value) in dict.iter() {
-                let Ok(key) = key.extract::<String>() else {
-                    return Err(parameter_error(format!(
-                        "parameter names must be strings, not {}",
-                        type_name(&key)
-                    )));
-                };
-                let name = key.strip_prefix('$').unwrap_or(&key).to_string();
-                let value = scalar(&name, &value)?;
-                if named.insert(name.clone(), value).is_some() {
-                    return Err(parameter_error(format!("parameter {name} is given twice")));
-                }
-            }
-            return Ok(Params::Named(named));
+/// Reads `params`: a mapping of name → value (for `$name`), or a list / tuple of values (for
+/// `$1`, `$2`, ...).
+pub fn params(params: &Bound<'_, PyAny>) -> PyResult<Params> {
+    if let Ok(dict) = params.cast::<PyDict>() {
+        let mut named = Vec::with_capacity(dict.len());
+        for (key, value) in dict.iter() {
+            let Ok(key) = key.extract::<String>() else {
+                return Err(parameter_error(format!(
+                    "parameter names must be strings, not {}",
+                    type_name(&key)
+                )));
+            };
+            let name = key.strip_prefix('$').unwrap_or(&key).to_string();
+            let value = scalar(&name, &value)?;
+            named.push((name, value));
         }
-        if params.is_instance_of::<PyList>() || params.is_instance_of::<PyTuple>() {
-            let values = params
-                .try_iter()?
-                .enumerate()
-                .map(|(i, value)| scalar(&format!("${}", i + 1), &value?))
-                .collect::<PyResult<Vec<_>>>()?;
-            return Ok(Params::Positional(values));
-        }
-        Err(parameter_error(format!(
-            "params must be a dict of name → value (for $name) or a list of values (for $1, $2, ...), not {}",
-            type_name(params)
-        )))
+        return Ok(Params::Named(named));
     }
-
-    /// Binds the values to the plan's placeholders. Every placeholder needs a value and every
-    /// value a placeholder: a misspelt name is reported rather than silently unused.
-    pub fn bind(self, plan: LogicalPlan) -> PyResult<LogicalPlan> {
-        let placeholders: BTreeSet<String> = plan
-            .get_parameter_names()
-            .map_err(crate::errors::datafusion_error)?
-            .into_iter()
-            .collect();
-        let uses = || {
-            if placeholders.is_empty() {
-                "the query has no parameters".to_string()
-            } else {
-                let names: Vec<&str> = placeholders.iter().map(String::as_str).collect();
-                format!("the query uses {}", names.join(", "))
-            }
-        };
-        let values = match self {
-            Params::Named(named) => {
-                if let Some(missing) = placeholders.iter().find(|p| !named.contains_key(&p[1..])) {
-                    return Err(parameter_error(format!(
-                        "missing value for parameter {missing} ({}; given: {})",
-                        uses(),
-                        given(named.keys())
-                    )));
-                }
-                if let Some(unused) = named
-                    .keys()
-                    .find(|n| !placeholders.contains(&format!("${n}")))
-                {
-                    return Err(parameter_error(format!(
-                        "unknown parameter {unused}: {}",
-                        uses()
-                    )));
-                }
-                ParamValues::from(named.into_iter().collect::<Vec<_>>())
-            }
-            Params::Positional(values) => {
-                let wanted = placeholders
-                    .iter()
-                    .map(|p| p[1..].parse::<usize>().ok())
-                    .collect::<Option<Vec<usize>>>()
-                    .ok_or_else(|| {
-                        parameter_error(format!(
-                            "a list of values binds $1, $2, ...; {}: pass a dict instead",
-                            uses()
-                        ))
-                    })?;
-                let needed = wanted.iter().copied().max().unwrap_or(0);
-                if needed != values.len() {
-                    return Err(parameter_error(format!(
-                        "{} values given for {}",
-                        values.len(),
-                        uses()
-                    )));
-                }
-                ParamValues::from(values)
-            }
-        };
-        plan.with_param_values(values)
-            .map_err(crate::errors::datafusion_error)
+    if params.is_instance_of::<PyList>() || params.is_instance_of::<PyTuple>() {
+        let values = params
+            .try_iter()?
+            .enumerate()
+            .map(|(i, value)| scalar(&format!("${}", i + 1), &value?))
+            .collect::<PyResult<Vec<_>>>()?;
+        return Ok(Params::Positional(values));
     }
-}
-
-/// Refuses a query with placeholders but no values, before it runs into a less clear error.
-pub fn check_unbound(plan: &LogicalPlan) -> PyResult<()> {
-    let placeholders = plan
-        .get_parameter_names()
-        .map_err(crate::errors::datafusion_error)?;
-    let mut names: Vec<String> = placeholders.into_iter().collect();
-    names.sort();
-    match names.first() {
-        None => Ok(()),
-        Some(first) => Err(parameter_error(format!(
-            "the query uses {} but no params were given (pass params={{\"{}\": value}})",
-            names.join(", "),
-            first.trim_start_matches('$')
-        ))),
-    }
-}
-
-fn given<'a>(names: impl Iterator<Item = &'a String>) -> String {
-    let names: Vec<&str> = names.map(String::as_str).collect();
-    if names.is_empty() {
-        "none".to_string()
-    } else {
-        names.join(", ")
-    }
+    Err(parameter_error(format!(
+        "params must be a dict of name → value (for $name) or a list of values (for $1, $2, ...), not {}",
+        type_name(params)
+    )))
 }
 
 /// A Python value as a typed SQL value.

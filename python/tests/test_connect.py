@@ -71,7 +71,7 @@ def test_bad_config_names_file_line_and_key(tmp_path):
     with pytest.raises(jaanch.ConfigError) as error:
         jaanch.connect(toml)
     message = str(error.value)
-    assert message.startswith(f"{toml}:2: ")
+    assert message.startswith(f"{toml}:2:1: ")
     assert "favourite_colour" in message
     assert "\n" not in message
     assert isinstance(error.value, jaanch.Error)

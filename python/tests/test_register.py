@@ -65,8 +65,10 @@ def test_deregister(lake):
     lake.deregister("temp_table")
     with pytest.raises(jaanch.QueryError, match="temp_table not found"):
         lake.sql("SELECT * FROM temp_table")
-    with pytest.raises(ValueError, match="no registered table named cctns.fir"):
+    with pytest.raises(jaanch.RefusedError, match="table cctns.fir is defined in the lake config"):
         lake.deregister("cctns.fir")
+    with pytest.raises(jaanch.QueryError, match=r"table temp_tabel not found"):
+        lake.deregister("temp_tabel")
 
 
 def test_register_refuses_schema_names_and_non_tables(lake):

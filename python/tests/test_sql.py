@@ -136,7 +136,7 @@ def test_parameter_problems_are_parameter_errors(lake):
         lake.sql("SELECT $a AS a, $b AS b", params={"a": 1})
     with pytest.raises(jaanch.ParameterError, match=r"unknown parameter distrct: the query uses \$district"):
         lake.sql("SELECT $district AS d", params={"district": "Kota", "distrct": "Kota"})
-    with pytest.raises(jaanch.ParameterError, match=r"the query uses \$district but no params were given"):
+    with pytest.raises(jaanch.ParameterError, match=r"the query uses \$district but no values were given for them"):
         lake.sql("SELECT $district AS d")
     with pytest.raises(jaanch.ParameterError, match=r"parameter x: cannot bind a value of type list"):
         lake.sql("SELECT $x AS x", params={"x": [1, 2]})
@@ -174,15 +174,16 @@ def test_read_only_lake_refuses_writes(lake):
         ("DROP TABLE cctns.fir", "DROP TABLE"),
         ("COPY (SELECT 1) TO '/tmp/jaanch-python-test.csv'", "COPY"),
     ]:
-        with pytest.raises(jaanch.QueryError) as error:
+        with pytest.raises(jaanch.RefusedError) as error:
             lake.sql(statement)
+        assert isinstance(error.value, jaanch.QueryError)
         assert str(error.value).startswith(f"the lake is read-only: {kind} is not allowed")
 
 
 def test_one_statement_at_a_time(lake):
-    with pytest.raises(jaanch.QueryError, match="the query must hold one SQL statement, not 2"):
+    with pytest.raises(jaanch.QueryError, match="expected one SQL statement, got 2"):
         lake.sql("SELECT 1; SELECT 2")
-    with pytest.raises(jaanch.QueryError, match="not 0"):
+    with pytest.raises(jaanch.QueryError, match="got 0"):
         lake.sql("  ")
 
 
@@ -194,7 +195,7 @@ def test_writable_lake_runs_ddl(tmp_path):
     created = lake.sql("CREATE TABLE jaipur AS SELECT * FROM cctns.fir WHERE district = 'Jaipur'")
     assert len(created) <= 1
     assert rows(lake.sql("SELECT count(*) AS n FROM jaipur")) == [{"n": 1}]
-    with pytest.raises(jaanch.QueryError, match="defined in the lake config"):
+    with pytest.raises(jaanch.RefusedError, match="defined in the lake config"):
         lake.sql("DROP TABLE cctns.fir")
 
 

@@ -22,10 +22,11 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 
 use datafusion::common::ScalarValue;
-use datafusion::logical_expr::LogicalPlan;
 
 use crate::error::{Error, Result};
-use crate::lake::{Lake, closest};
+use crate::names::closest;
+use crate::params::ParamError;
+use crate::session::Session;
 
 pub use param::{ParamType, parse_value};
 
@@ -64,6 +65,37 @@ pub enum Origin {
     File(PathBuf),
 }
 
+/// A report that cannot be found or understood.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ReportError {
+    /// No report of that name in the lake's folder or among the bundled ones.
+    #[error("no report named {name} ({})", match suggestion {
+        Some(near) => format!("did you mean {near}?"),
+        None => "jaanch reports lists them".to_string(),
+    })]
+    NotFound {
+        name: String,
+        suggestion: Option<String>,
+    },
+    /// A line of the header that cannot be read, or SQL using an undeclared parameter.
+    #[error("{origin}:{line}: {message}")]
+    Invalid {
+        /// The file, or `bundled report NAME`.
+        origin: String,
+        line: usize,
+        message: String,
+    },
+    /// A header without SQL after it.
+    #[error("{origin}: the report has no SQL after its header")]
+    NoSql { origin: String },
+    /// SQL holding several statements (or none).
+    #[error("report {name} must hold one SQL statement, not {count}")]
+    NotOneStatement { name: String, count: usize },
+    /// The lake's report folder cannot be listed.
+    #[error("reports folder {}: {reason}", dir.display())]
+    Folder { dir: PathBuf, reason: String },
+}
+
 /// A parsed report.
 #[derive(Debug, Clone)]
 pub struct Report {
@@ -74,18 +106,23 @@ pub struct Report {
     /// `-- output:` hints, such as a default sort or a chart.
     pub output: Vec<String>,
     pub sql: String,
+    /// 1-based line of the file where the SQL starts, so that its errors name real lines.
+    pub sql_line: usize,
     pub origin: Origin,
 }
 
 impl Report {
-    /// Parses report text; `source` names it in errors (a path or `bundled:NAME`).
-    pub fn parse(name: &str, text: &str, origin: Origin) -> Result<Report> {
+    /// Parses report text; `origin` says where it comes from, for errors.
+    pub fn parse(name: &str, text: &str, origin: Origin) -> Result<Report, ReportError> {
         let source = match &origin {
             Origin::Bundled => format!("bundled report {name}"),
             Origin::File(path) => path.display().to_string(),
         };
-        let fail =
-            |line: usize, message: String| Error::Query(format!("{source}:{line}: {message}"));
+        let fail = |line: usize, message: String| ReportError::Invalid {
+            origin: source.clone(),
+            line,
+            message,
+        };
         let mut title = None;
         let mut description: Option<String> = None;
         let mut params: Vec<Param> = Vec::new();
@@ -131,19 +168,23 @@ impl Report {
                 _ => {}
             }
         }
-        let sql = text[body_start..].trim().to_string();
-        if sql.is_empty() {
-            return Err(Error::Query(format!(
-                "{source}: the report has no SQL after its header"
-            )));
+        let sql = text[body_start..].trim_end().to_string();
+        if sql.trim().is_empty() {
+            return Err(ReportError::NoSql { origin: source });
         }
-        let body_line = text[..body_start].matches('\n').count() + 1;
-        if let Some((line, used)) = placeholders(&sql)
+        let sql_line = text[..body_start].matches('\n').count() + 1;
+        let used = crate::script::placeholders(&sql).map_err(|e| {
+            fail(
+                sql_line + e.location.line as usize - 1,
+                format!("syntax error: {}", e.message),
+            )
+        })?;
+        if let Some((line, used)) = used
             .into_iter()
             .find(|(_, name)| !params.iter().any(|p| &p.name == name))
         {
             return Err(fail(
-                body_line + line,
+                sql_line + line - 1,
                 format!("${used} is used but not declared (add -- param: {used} TYPE)"),
             ));
         }
@@ -154,24 +195,23 @@ impl Report {
             params,
             output,
             sql,
+            sql_line,
             origin,
         })
     }
 
     /// Reads a report file; its name is the file name without `.sql`.
     pub fn load(path: &Path) -> Result<Report> {
-        let text = std::fs::read_to_string(path).map_err(|e| {
-            Error::Query(format!(
-                "{}: {}",
-                path.display(),
-                crate::config::io_reason(&e)
-            ))
-        })?;
+        let text = std::fs::read_to_string(path).map_err(|e| Error::reading(path, e))?;
         let name = path
             .file_stem()
             .map(|s| s.to_string_lossy().into_owned())
             .unwrap_or_default();
-        Report::parse(&name, &text, Origin::File(path.to_path_buf()))
+        Ok(Report::parse(
+            &name,
+            &text,
+            Origin::File(path.to_path_buf()),
+        )?)
     }
 
     /// Checks `values` (`name=value` pairs as typed by a user) against the declared parameters
@@ -179,118 +219,43 @@ impl Report {
     /// parameter is missing, unknown or malformed.
     pub async fn bind(
         &self,
-        lake: &Lake,
+        session: &Session,
         values: &[(String, String)],
     ) -> Result<Vec<(String, ScalarValue)>> {
         let declared: Vec<String> = self.params.iter().map(|p| p.name.clone()).collect();
         let mut given: BTreeMap<&str, &str> = BTreeMap::new();
         for (name, value) in values {
             if !declared.contains(name) {
-                let hint = match closest(name, &declared) {
-                    Some(near) => format!("did you mean {near}? "),
-                    None => String::new(),
-                };
-                let list = if declared.is_empty() {
-                    "it takes none".to_string()
-                } else {
-                    format!("it takes {}", declared.join(", "))
-                };
-                return Err(Error::Query(format!(
-                    "unknown parameter {name} for report {} ({hint}{list})",
-                    self.name
-                )));
+                return Err(ParamError::Unknown {
+                    report: self.name.clone(),
+                    name: name.clone(),
+                    suggestion: closest(name, &declared).map(str::to_string),
+                    declared,
+                }
+                .into());
             }
             if given.insert(name, value).is_some() {
-                return Err(Error::Query(format!("parameter {name} is given twice")));
+                return Err(ParamError::Twice { name: name.clone() }.into());
             }
         }
         let mut bound = Vec::with_capacity(self.params.len());
         for param in &self.params {
             let value = match (given.get(param.name.as_str()), &param.default) {
-                (Some(text), _) => parse_value(param, text).map_err(Error::Query)?,
-                (None, Some(default)) => param::evaluate_default(lake, param, default).await?,
+                (Some(text), _) => parse_value(param, text)?,
+                (None, Some(default)) => param::evaluate_default(session, param, default).await?,
                 (None, None) => {
-                    return Err(Error::Query(format!(
-                        "missing parameter {} ({}) for report {}: add --param {}=VALUE",
-                        param.name, param.param_type, self.name, param.name
-                    )));
+                    return Err(ParamError::Missing {
+                        report: self.name.clone(),
+                        name: param.name.clone(),
+                        param_type: param.param_type,
+                    }
+                    .into());
                 }
             };
             bound.push((param.name.clone(), value));
         }
         Ok(bound)
     }
-
-    /// Plans the report with its parameters bound.
-    pub async fn plan(&self, lake: &Lake, values: &[(String, String)]) -> Result<LogicalPlan> {
-        let bound = self.bind(lake, values).await?;
-        let mut statements = lake.parse(&self.sql)?;
-        if statements.len() != 1 {
-            return Err(Error::Query(format!(
-                "report {} must hold one SQL statement, not {}",
-                self.name,
-                statements.len()
-            )));
-        }
-        let plan = lake.plan(&statements.remove(0)).await?;
-        Ok(plan.with_param_values(bound)?)
-    }
-}
-
-/// The `$name` placeholders of `sql` outside string literals, quoted identifiers and
-/// comments, with the line (counted from 0) where each is.
-fn placeholders(sql: &str) -> Vec<(usize, String)> {
-    let bytes = sql.as_bytes();
-    let mut found = Vec::new();
-    let (mut i, mut line) = (0, 0);
-    while i < bytes.len() {
-        match bytes[i] {
-            b'\n' => line += 1,
-            quote @ (b'\'' | b'"') => {
-                i += 1;
-                while i < bytes.len() && bytes[i] != quote {
-                    line += usize::from(bytes[i] == b'\n');
-                    i += 1;
-                }
-            }
-            b'-' if bytes.get(i + 1) == Some(&b'-') => {
-                while i + 1 < bytes.len() && bytes[i + 1] != b'\n' {
-                    i += 1;
-                }
-            }
-            b'/' if bytes.get(i + 1) == Some(&b'*') => {
-                i += 2;
-                while i + 1 < bytes.len() && !(bytes[i] == b'*' && bytes[i + 1] == b'/') {
-                    line += usize::from(bytes[i] == b'\n');
-                    i += 1;
-                }
-                i += 1;
-            }
-            b'$' => {
-                let start = i + 1;
-                let mut end = start;
-                while end < bytes.len()
-                    && (bytes[end].is_ascii_alphanumeric() || bytes[end] == b'_')
-                {
-                    end += 1;
-                }
-                if end > start {
-                    found.push((line, sql[start..end].to_string()));
-                }
-                i = end;
-                continue;
-            }
-            _ => {}
-        }
-        i += 1;
-    }
-    found
-}
-
-/// The reports a lake can run: its own folder's, then the bundled ones not overridden.
-/// Report files that cannot be read are left out (see [`Catalog`]).
-pub fn catalog(lake: &Lake) -> Result<Vec<Report>> {
-    Ok(load_catalog(lake).reports)
 }
 
 /// The reports a lake can run, and the report files of its folder that cannot be used.
@@ -308,8 +273,8 @@ pub struct Problem {
     pub error: Error,
 }
 
-/// Loads the bundled reports and the lake's report folder; see [`Catalog`].
-pub fn load_catalog(lake: &Lake) -> Catalog {
+/// Loads the bundled reports and those of `dir` (the lake's report folder, if it has one).
+pub(crate) fn load_catalog(dir: Option<&Path>) -> Catalog {
     let mut reports: BTreeMap<String, Report> = BTreeMap::new();
     for (name, text) in bundled::REPORTS {
         // Bundled reports are parsed by the tests: a failure here is a build defect.
@@ -318,8 +283,8 @@ pub fn load_catalog(lake: &Lake) -> Catalog {
         }
     }
     let mut problems = Vec::new();
-    if let Some(dir) = reports_dir(lake) {
-        match std::fs::read_dir(&dir) {
+    if let Some(dir) = dir {
+        match std::fs::read_dir(dir) {
             Ok(entries) => {
                 let mut paths: Vec<PathBuf> = entries
                     .filter_map(|entry| entry.ok().map(|e| e.path()))
@@ -344,11 +309,11 @@ pub fn load_catalog(lake: &Lake) -> Catalog {
             }
             Err(e) => problems.push(Problem {
                 name: None,
-                error: Error::Query(format!(
-                    "reports folder {}: {}",
-                    dir.display(),
-                    crate::config::io_reason(&e)
-                )),
+                error: ReportError::Folder {
+                    dir: dir.to_path_buf(),
+                    reason: crate::error::io_reason(&e),
+                }
+                .into(),
             }),
         }
     }
@@ -358,26 +323,13 @@ pub fn load_catalog(lake: &Lake) -> Catalog {
     }
 }
 
-/// The lake's report folder: `reports` in its config (relative to the config file), else a
-/// `sql/` folder beside the config if there is one.
-pub fn reports_dir(lake: &Lake) -> Option<PathBuf> {
-    let config = lake.config();
-    match &config.reports {
-        Some(dir) => Some(config.resolve_path(dir)),
-        None => {
-            let default = config.base_dir.join("sql");
-            default.is_dir().then_some(default)
-        }
-    }
-}
-
-/// A report by name, or by path to a `.sql` file.
-pub fn find(lake: &Lake, name_or_path: &str) -> Result<Report> {
+/// A report by name (from `catalog`), or by path to a `.sql` file.
+pub(crate) fn find(catalog: Catalog, name_or_path: &str) -> Result<Report> {
     let path = Path::new(name_or_path);
     if name_or_path.ends_with(".sql") || name_or_path.contains(std::path::MAIN_SEPARATOR) {
         return Report::load(path);
     }
-    let Catalog { reports, problems } = load_catalog(lake);
+    let Catalog { reports, problems } = catalog;
     if let Some(report) = reports.iter().find(|r| r.name == name_or_path) {
         return Ok(report.clone());
     }
@@ -388,12 +340,11 @@ pub fn find(lake: &Lake, name_or_path: &str) -> Result<Report> {
         return Err(problem.error);
     }
     let names: Vec<String> = reports.iter().map(|r| r.name.clone()).collect();
-    let hint = closest(name_or_path, &names)
-        .map(|n| format!("did you mean {n}?"))
-        .unwrap_or_else(|| "jaanch reports lists them".to_string());
-    Err(Error::Query(format!(
-        "no report named {name_or_path} ({hint})"
-    )))
+    Err(ReportError::NotFound {
+        name: name_or_path.to_string(),
+        suggestion: closest(name_or_path, &names).map(str::to_string),
+    }
+    .into())
 }
 
 /// Splits `name=value` arguments.
@@ -406,7 +357,10 @@ pub fn parse_assignments(arguments: &[String]) -> Result<Vec<(String, String)>> 
                 .map(|(k, v)| (k.trim().to_string(), v.to_string()))
                 .filter(|(k, _)| !k.is_empty())
                 .ok_or_else(|| {
-                    Error::Query(format!("parameter {argument:?} must be written name=value"))
+                    ParamError::NotAnAssignment {
+                        argument: argument.clone(),
+                    }
+                    .into()
                 })
         })
         .collect()
@@ -433,6 +387,7 @@ mod tests {
         assert!(report.params[2].is_required());
         assert_eq!(report.output, vec!["sort seen_at desc"]);
         assert_eq!(report.sql, "SELECT $plate AS plate");
+        assert_eq!(report.sql_line, 9);
     }
 
     #[test]

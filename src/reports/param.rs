@@ -6,8 +6,9 @@ use arrow::datatypes::{DataType, TimeUnit};
 use datafusion::common::ScalarValue;
 
 use super::Param;
-use crate::error::{Error, Result};
-use crate::lake::Lake;
+use crate::error::Result;
+use crate::params::ParamError;
+use crate::session::Session;
 
 /// The types a report parameter can have.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -45,7 +46,7 @@ impl ParamType {
     }
 
     /// What a value of this type looks like, for error messages.
-    fn expected(self) -> &'static str {
+    pub fn described(self) -> &'static str {
         match self {
             ParamType::Text => "text",
             ParamType::Int => "a whole number",
@@ -104,16 +105,13 @@ pub fn parse_declaration(text: &str) -> std::result::Result<Param, String> {
     })
 }
 
-/// The typed value of `text` for `param`, or one line saying why it is not one.
-pub fn parse_value(param: &Param, text: &str) -> std::result::Result<ScalarValue, String> {
+/// The typed value of `text` for `param`, or why it is not one.
+pub fn parse_value(param: &Param, text: &str) -> std::result::Result<ScalarValue, ParamError> {
     let trimmed = text.trim();
-    let bad = || {
-        format!(
-            "parameter {}: {text:?} is not {} ({} expected)",
-            param.name,
-            param.param_type.expected(),
-            param.param_type
-        )
+    let bad = || ParamError::Malformed {
+        name: param.name.clone(),
+        given: text.to_string(),
+        expected: param.param_type,
     };
     Ok(match param.param_type {
         ParamType::Text => ScalarValue::Utf8(Some(text.to_string())),
@@ -163,7 +161,11 @@ fn days_since_epoch(date: chrono::NaiveDate) -> i32 {
 }
 
 /// Evaluates a default expression (`current_date - interval '7 days'`) to the parameter's type.
-pub async fn evaluate_default(lake: &Lake, param: &Param, default: &str) -> Result<ScalarValue> {
+pub async fn evaluate_default(
+    session: &Session,
+    param: &Param,
+    default: &str,
+) -> Result<ScalarValue> {
     if default.eq_ignore_ascii_case("null") {
         return Ok(ScalarValue::try_from(param.param_type.data_type())?);
     }
@@ -171,27 +173,22 @@ pub async fn evaluate_default(lake: &Lake, param: &Param, default: &str) -> Resu
         "SELECT CAST(({default}) AS {}) AS v",
         sql_type_name(param.param_type)
     );
-    let fail = |e: Error| {
-        Error::Query(format!(
-            "parameter {}: its default {default:?} cannot be evaluated: {e}",
-            param.name
-        ))
+    let fail = |reason: String| ParamError::BadDefault {
+        name: param.name.clone(),
+        default: default.to_string(),
+        reason,
     };
-    let batches = lake
-        .context()
-        .sql(&sql)
+    let batches = session
+        .evaluate(&sql)
         .await
-        .map_err(|e| fail(e.into()))?
-        .collect()
-        .await
-        .map_err(|e| fail(e.into()))?;
+        .map_err(|e| fail(e.to_string()))?;
     let batch = batches
         .iter()
         .find(|b| b.num_rows() > 0)
-        .ok_or_else(|| fail(Error::Query("no value".into())))?;
-    ScalarValue::try_from_array(batch.column(0), 0)
+        .ok_or_else(|| fail("no value".to_string()))?;
+    Ok(ScalarValue::try_from_array(batch.column(0), 0)
         .and_then(|v| v.cast_to(&param.param_type.data_type()))
-        .map_err(|e| fail(e.into()))
+        .map_err(|e| fail(crate::error::one_line(&e)))?)
 }
 
 fn sql_type_name(param_type: ParamType) -> &'static str {
@@ -231,7 +228,7 @@ mod tests {
             Ok(ScalarValue::Date32(Some(19905)))
         );
         assert_eq!(
-            parse_value(&from, "2019-13-45").unwrap_err(),
+            parse_value(&from, "2019-13-45").unwrap_err().to_string(),
             "parameter from: \"2019-13-45\" is not a date YYYY-MM-DD (date expected)"
         );
         let n = param("n int");

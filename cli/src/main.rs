@@ -1,0 +1,216 @@
+//! The `jaanch` command line: argument parsing, exit codes and the subcommands.
+//!
+//! Every command opens one session on the lake ([`open_session`]) and runs its statements
+//! through it; this crate only reads arguments and input and prints.
+//!
+//! Exit codes ([`exit_code`]): 0 success; 1 a query, config or other user error (one line on
+//! stderr); 2 a usage error; 130 a statement cancelled by Ctrl-C. A closed output pipe
+//! (`jaanch sql ... | head`) ends the program quietly with 0.
+
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use jaanch::config::{ConfigSource, find_config};
+use jaanch::output::OutputFormat;
+use jaanch::{Identity, Lake, Session};
+
+mod demo;
+mod listing;
+mod report;
+mod run;
+mod shell;
+mod sql;
+
+// mimalloc is markedly faster than the system allocator for DataFusion's many short-lived
+// allocations; DataFusion's own benchmarks use it too.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+/// jaanch — SQL over a police data lake.
+///
+/// With no command, opens the interactive shell on ./lake.toml, else $JAANCH_LAKE.
+#[derive(Debug, Parser)]
+#[command(name = "jaanch", version, about, long_about = None, max_term_width = 100)]
+struct Cli {
+    /// Lake config file [default: ./lake.toml, else $JAANCH_LAKE]
+    #[arg(long, global = true, value_name = "FILE")]
+    lake: Option<PathBuf>,
+
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Interactive SQL shell (the default)
+    Shell,
+    /// Run SQL statements and print their results
+    Sql(sql::SqlArgs),
+    /// Run a saved report with parameters
+    Run(report::RunArgs),
+    /// List saved reports: name, title, parameters
+    Reports {
+        /// Output format [default: a table at a terminal, else tsv]
+        #[arg(long, value_name = "FORMAT")]
+        format: Option<OutputFormat>,
+    },
+    /// Generate the demo lake: synthetic Rajasthan police data with planted links
+    Demo(demo::DemoArgs),
+}
+
+/// What can go wrong on the command line: the engine's errors, and the command line's own.
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    #[error(transparent)]
+    Engine(#[from] jaanch::Error),
+    /// The command was not given as it must be (exit code 2).
+    #[error("{0}")]
+    Usage(String),
+    /// A shell command that cannot be understood or carried out.
+    #[error("{0}")]
+    Shell(String),
+    /// An error in a script: which file (or `<stdin>`) and line.
+    #[error("{file}:{line}: {error}")]
+    Script {
+        file: String,
+        line: usize,
+        error: Box<CliError>,
+    },
+}
+
+impl CliError {
+    /// The error at `line` of `file`; a closed output pipe stays itself, so that it ends the
+    /// program quietly.
+    pub fn at(self, file: &str, line: usize) -> CliError {
+        if self.is_broken_pipe() {
+            return self;
+        }
+        CliError::Script {
+            file: file.to_string(),
+            line,
+            error: Box::new(self),
+        }
+    }
+
+    fn is_broken_pipe(&self) -> bool {
+        match self {
+            CliError::Engine(error) => error.is_broken_pipe(),
+            CliError::Script { error, .. } => error.is_broken_pipe(),
+            _ => false,
+        }
+    }
+}
+
+pub type Result<T, E = CliError> = std::result::Result<T, E>;
+
+/// The exit code of a failure: the one place errors become exit codes.
+fn exit_code(error: &CliError) -> ExitCode {
+    match error {
+        CliError::Usage(_) => ExitCode::from(2),
+        CliError::Shell(_) => ExitCode::FAILURE,
+        CliError::Script { error, .. } => exit_code(error),
+        CliError::Engine(error) => match error {
+            jaanch::Error::Cancelled => ExitCode::from(130),
+            jaanch::Error::Config(_)
+            | jaanch::Error::UnknownTable { .. }
+            | jaanch::Error::UnknownColumn { .. }
+            | jaanch::Error::Param(_)
+            | jaanch::Error::Report(_)
+            | jaanch::Error::Table(_)
+            | jaanch::Error::Io { .. }
+            | jaanch::Error::Output { .. }
+            | jaanch::Error::Query(_)
+            | jaanch::Error::Syntax { .. }
+            | jaanch::Error::NotOneStatement { .. }
+            | jaanch::Error::Refused { .. }
+            | jaanch::Error::AccessDenied(_) => ExitCode::FAILURE,
+        },
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) if error.is_broken_pipe() => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: {error}");
+            exit_code(&error)
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<()> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| CliError::Shell(format!("cannot start the runtime: {e}")))?;
+    match cli.command {
+        None | Some(Command::Shell) => {
+            let session = open_session(cli.lake.as_deref())?;
+            shell::run(&session, &runtime)
+        }
+        Some(Command::Sql(args)) => {
+            let format = output_format(args.format, args.output.as_deref())?;
+            let session = open_session(cli.lake.as_deref())?;
+            runtime.block_on(sql::run(&session, &args, format))
+        }
+        Some(Command::Run(args)) => {
+            let format = output_format(args.format, args.output.as_deref())?;
+            let session = open_session(cli.lake.as_deref())?;
+            runtime.block_on(report::run(&session, &args, format))
+        }
+        Some(Command::Reports { format }) => {
+            if let Some(format) = format.filter(|f| f.is_binary()) {
+                return Err(CliError::Usage(format!(
+                    "--format {format} writes binary data and cannot be printed: \
+                     `jaanch reports` prints text (table, csv, tsv, json, ndjson, markdown)"
+                )));
+            }
+            let session = open_session(cli.lake.as_deref())?;
+            report::list(&session, format)
+        }
+        Some(Command::Demo(args)) => demo::run(&args),
+    }
+}
+
+/// The output format: `--format`, else what `-o`'s extension implies, else a table. A binary
+/// format without `-o`, or an `-o` whose extension names no format, is a usage error.
+fn output_format(format: Option<OutputFormat>, output: Option<&Path>) -> Result<OutputFormat> {
+    let format = match (format, output) {
+        (Some(format), _) => format,
+        (None, None) => OutputFormat::Table,
+        (None, Some(path)) => OutputFormat::from_extension(path).ok_or_else(|| {
+            let known: Vec<String> = OutputFormat::EXTENSIONS
+                .iter()
+                .map(|(ext, _)| format!(".{ext}"))
+                .collect();
+            CliError::Usage(format!(
+                "cannot tell the format of {} from its name: use one of {} or give --format",
+                path.display(),
+                known.join(" ")
+            ))
+        })?,
+    };
+    if format.is_binary() && output.is_none() {
+        return Err(CliError::Usage(format!(
+            "--format {format} writes binary data and needs -o FILE"
+        )));
+    }
+    Ok(format)
+}
+
+/// Opens the lake from `--lake`, `./lake.toml` or `$JAANCH_LAKE` (with none of them, the demo
+/// lake in the user's data directory, generated on first use) and a session on it for the
+/// user of this process.
+fn open_session(explicit: Option<&Path>) -> Result<Session> {
+    let lake = match find_config(explicit).map_err(jaanch::Error::from)? {
+        ConfigSource::File(path) => Lake::open(path)?,
+        ConfigSource::Default => {
+            Lake::open(jaanch_demo::default_lake(std::io::stderr().is_terminal())?)?
+        }
+    };
+    Ok(lake.session(Identity::local())?)
+}

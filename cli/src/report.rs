@@ -1,0 +1,115 @@
+//! `jaanch reports` and `jaanch run`: list and run saved reports.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use jaanch::Session;
+use jaanch::output::{OutputFile, OutputFormat, PrintOptions};
+use jaanch::reports::{self, Origin, Report};
+
+use crate::run::{Printer, Sink};
+use crate::{Result, listing};
+
+#[derive(Debug, clap::Args)]
+pub struct RunArgs {
+    /// Report name (see `jaanch reports`) or path to a .sql file
+    #[arg(value_name = "REPORT")]
+    pub report: String,
+
+    /// A parameter value, NAME=VALUE (repeatable)
+    #[arg(short = 'p', long = "param", value_name = "NAME=VALUE")]
+    pub params: Vec<String>,
+
+    /// Output format [default: from -o's extension, else table]
+    #[arg(long, value_name = "FORMAT")]
+    pub format: Option<OutputFormat>,
+
+    /// Write the result to FILE instead of standard output
+    #[arg(short = 'o', long = "output", value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+/// Runs one report; parameters are checked before anything runs.
+pub async fn run(session: &Session, args: &RunArgs, format: OutputFormat) -> Result<()> {
+    let values = reports::parse_assignments(&args.params)?;
+    let result = session.report(&args.report, &values).await?;
+    let options = PrintOptions::new(format);
+    match &args.output {
+        Some(path) => {
+            let mut file = OutputFile::create(path)?;
+            Printer::new(options, Sink::Stream(&mut file))
+                .print(result)
+                .await?;
+            file.commit()?;
+        }
+        None => {
+            let mut stdout = std::io::BufWriter::new(std::io::stdout());
+            Printer::new(options, Sink::Stream(&mut stdout))
+                .print(result)
+                .await?;
+            stdout
+                .flush()
+                .map_err(|e| jaanch::Error::writing(None, e))?;
+        }
+    }
+    Ok(())
+}
+
+/// The report list as a table: name, title, parameters, where it comes from, and its output
+/// hints.
+pub fn table(reports: &[Report]) -> arrow::array::RecordBatch {
+    jaanch::describe::text_batch(&[
+        (
+            "report",
+            reports.iter().map(|r| Some(r.name.clone())).collect(),
+        ),
+        (
+            "title",
+            reports.iter().map(|r| Some(r.title.clone())).collect(),
+        ),
+        (
+            "parameters",
+            reports
+                .iter()
+                .map(|r| {
+                    Some(
+                        r.params
+                            .iter()
+                            .map(|p| p.to_string())
+                            .collect::<Vec<_>>()
+                            .join("; "),
+                    )
+                })
+                .collect(),
+        ),
+        (
+            "source",
+            reports
+                .iter()
+                .map(|r| {
+                    Some(match &r.origin {
+                        Origin::Bundled => "bundled".to_string(),
+                        Origin::File(path) => path.display().to_string(),
+                    })
+                })
+                .collect(),
+        ),
+        (
+            "output",
+            reports
+                .iter()
+                .map(|r| (!r.output.is_empty()).then(|| r.output.join("; ")))
+                .collect(),
+        ),
+    ])
+}
+
+/// `jaanch reports`: every report the lake can run.
+pub fn list(session: &Session, format: Option<OutputFormat>) -> Result<()> {
+    let catalog = session.reports();
+    for problem in &catalog.problems {
+        eprintln!("warning: {} (left out)", problem.error);
+    }
+    listing::print(&table(&catalog.reports), format, false)?;
+    Ok(())
+}

@@ -1,0 +1,88 @@
+//! Running statements and printing their results: the loop `jaanch sql`, `jaanch run` and the
+//! shell share.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+
+use datafusion::physical_plan::ExecutionPlan;
+use jaanch::output::{OutputFile, PrintOptions, ResultFile};
+use jaanch::script::Script;
+use jaanch::{Outcome, QueryResult, Session};
+
+use crate::{CliError, Result};
+
+/// Where a running statement's physical plan is published, so that a progress display can read
+/// its live metrics.
+pub type PlanSlot = Mutex<Option<Arc<dyn ExecutionPlan>>>;
+
+/// Where results go.
+pub enum Sink<'a> {
+    /// A stream: standard output, or one output file holding every result.
+    Stream(&'a mut (dyn Write + Send)),
+    /// A file gathering results, which stays valid after each (the shell's `\o`).
+    Document(&'a mut ResultFile),
+    /// A file each result replaces, appearing only when complete (Parquet under `\o`).
+    File(PathBuf),
+}
+
+/// Prints results: how, where, and who watches.
+pub struct Printer<'a> {
+    pub options: PrintOptions,
+    pub sink: Sink<'a>,
+    /// Told each started statement's plan, for a progress display.
+    pub progress: Option<&'a PlanSlot>,
+}
+
+impl Printer<'_> {
+    pub fn new(options: PrintOptions, sink: Sink<'_>) -> Printer<'_> {
+        Printer {
+            options,
+            sink,
+            progress: None,
+        }
+    }
+
+    /// Prints one result as its rows arrive.
+    pub async fn print(&mut self, result: QueryResult) -> jaanch::Result<Outcome> {
+        if let Some(slot) = self.progress {
+            *slot.lock().expect("plan slot lock") = Some(result.plan());
+        }
+        let options = &self.options;
+        match &mut self.sink {
+            Sink::Stream(out) => result.print(options, *out).await,
+            Sink::Document(file) => {
+                let printed = result.write(|schema| file.begin(schema)).await;
+                let ended = file.end();
+                let outcome = printed?;
+                ended?;
+                Ok(outcome)
+            }
+            Sink::File(path) => {
+                let mut file = OutputFile::create(path)?;
+                let outcome = result.print(options, &mut file).await?;
+                file.commit()?;
+                Ok(outcome)
+            }
+        }
+    }
+}
+
+/// Runs the statements of `script` in order, printing each result; stops at the first failure,
+/// naming `file` and the failing statement's line. `on_outcome` is told of each statement that
+/// ran.
+pub async fn run_script(
+    session: &Session,
+    script: &Script,
+    printer: &mut Printer<'_>,
+    file: &str,
+    mut on_outcome: impl FnMut(&Outcome),
+) -> Result<()> {
+    for statement in script.statements() {
+        let at = |error: jaanch::Error| CliError::from(error).at(file, statement.line);
+        let result = session.run(statement).await.map_err(at)?;
+        let outcome = printer.print(result).await.map_err(at)?;
+        on_outcome(&outcome);
+    }
+    Ok(())
+}

@@ -1,0 +1,639 @@
+//! The interactive shell: the analyst's daily tool.
+//!
+//! One loop serves the terminal and scripts: input is either a meta-command (a line starting
+//! with `\`) or SQL, and SQL runs through the session like every other front end's. At a
+//! terminal the editor completes names, keeps history in the user's data directory, shows a
+//! progress line for slow queries and lets Ctrl-C cancel them. From a pipe
+//! (`jaanch < script.sql`) there is no prompt or decoration, and the first error stops the
+//! script, naming its line.
+
+mod complete;
+mod meta;
+mod progress;
+
+use std::io::{IsTerminal, Read, Write};
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use jaanch::describe::{self, FunctionEntry};
+use jaanch::output::{OutputFormat, PrintOptions, ResultFile, Summary};
+use jaanch::{Outcome, QueryResult, Session, reports};
+use rustyline::error::ReadlineError;
+use rustyline::history::{FileHistory, History};
+use rustyline::{Config, Editor};
+use tokio::runtime::Runtime;
+
+use self::complete::ShellHelper;
+use self::meta::Meta;
+use crate::listing::{self, hidden_columns_note};
+use crate::run::{PlanSlot, Printer, Sink, run_script};
+use crate::{CliError, Result};
+
+/// Rows a table result shows at the terminal unless `\maxrows` says otherwise.
+const DEFAULT_MAX_ROWS: usize = 40;
+
+/// The name of standard input in errors.
+const STDIN: &str = "<stdin>";
+
+/// The name of what is typed at the terminal, in errors.
+const INPUT: &str = "<input>";
+
+/// What to do after a command.
+#[derive(Debug, PartialEq, Eq)]
+enum Flow {
+    Continue,
+    Quit,
+}
+
+/// Where results go: the terminal, or a file chosen with `\o`.
+enum Output {
+    Stdout,
+    /// Text results gather in the file, which stays valid.
+    Document(ResultFile),
+    /// Each binary result replaces the file.
+    Binary {
+        path: PathBuf,
+        format: OutputFormat,
+    },
+}
+
+pub struct Shell<'a> {
+    session: &'a Session,
+    runtime: &'a Runtime,
+    options: PrintOptions,
+    /// Show elapsed times: in the footer at a terminal, as a `Time:` line from a pipe.
+    timing: bool,
+    output: Output,
+    /// At a terminal: progress, Ctrl-C, footers, fitted tables.
+    interactive: bool,
+}
+
+/// Runs the shell: interactive at a terminal, a script when standard input is a pipe.
+pub fn run(session: &Session, runtime: &Runtime) -> Result<()> {
+    let interactive = std::io::stdin().is_terminal();
+    let mut shell = Shell::new(session, runtime, interactive);
+    if interactive {
+        return shell.interact();
+    }
+    let mut text = String::new();
+    std::io::stdin()
+        .read_to_string(&mut text)
+        .map_err(|source| jaanch::Error::Io {
+            op: jaanch::error::IoOp::Read,
+            path: None,
+            source,
+        })?;
+    shell.run_script(&text, STDIN)?;
+    Ok(())
+}
+
+/// Work for the shell to run: SQL text starting at a line of its source, or a saved report.
+enum Job<'s> {
+    Sql {
+        text: &'s str,
+        first_line: usize,
+        file: &'s str,
+    },
+    Report {
+        name: &'s str,
+        values: Vec<(String, String)>,
+    },
+}
+
+impl<'a> Shell<'a> {
+    fn new(session: &'a Session, runtime: &'a Runtime, interactive: bool) -> Self {
+        let mut options = PrintOptions::new(OutputFormat::Table);
+        if interactive {
+            options.max_rows = Some(DEFAULT_MAX_ROWS);
+        }
+        Self {
+            session,
+            runtime,
+            options,
+            timing: interactive,
+            output: Output::Stdout,
+            interactive,
+        }
+    }
+
+    fn interact(&mut self) -> Result<()> {
+        let editor_error = |e: ReadlineError| CliError::Shell(format!("cannot read input: {e}"));
+        let config = Config::builder()
+            .history_ignore_dups(true)
+            .map_err(editor_error)?
+            .history_ignore_space(true)
+            .auto_add_history(false)
+            .completion_type(rustyline::CompletionType::List)
+            .build();
+        let helper = ShellHelper::new(self.session, self.runtime.handle().clone());
+        let mut editor: Editor<ShellHelper, FileHistory> =
+            Editor::with_config(config).map_err(editor_error)?;
+        editor.set_helper(Some(helper));
+        let history = history_file();
+        if let Some(path) = &history {
+            // A missing or unreadable history is not worth stopping for.
+            let _ = editor.load_history(path);
+        }
+        let lake = self.session.lake();
+        println!(
+            "jaanch {} · lake {} · {} tables · \\? for help, \\q to quit",
+            env!("CARGO_PKG_VERSION"),
+            lake.name(),
+            lake.tables().count(),
+        );
+        let prompt = format!("{}> ", lake.name());
+        let continuation = continuation_prompt(&prompt);
+        // Lines of a statement still missing its `;`.
+        let mut pending = String::new();
+        loop {
+            let line = match editor.readline(if pending.is_empty() {
+                &prompt
+            } else {
+                &continuation
+            }) {
+                Ok(line) => line,
+                // Ctrl-C clears what is being typed, the lines before included.
+                Err(ReadlineError::Interrupted) => {
+                    pending.clear();
+                    set_pending(&mut editor, "");
+                    continue;
+                }
+                Err(ReadlineError::Eof) => break,
+                Err(e) => return Err(editor_error(e)),
+            };
+            let entry = if pending.is_empty() && line.trim_start().starts_with('\\') {
+                line.trim().to_string()
+            } else {
+                if pending.is_empty() && line.trim().is_empty() {
+                    continue;
+                }
+                pending.push_str(&line);
+                pending.push('\n');
+                if !self.session.is_complete(&pending) {
+                    set_pending(&mut editor, &pending);
+                    continue;
+                }
+                set_pending(&mut editor, "");
+                std::mem::take(&mut pending).trim().to_string()
+            };
+            remember(editor.history_mut(), &entry);
+            if let Some(path) = &history {
+                // Saved after every entry: a crash or a closed terminal loses nothing.
+                let _ = editor.history_mut().save(path);
+            }
+            match self.handle(&entry) {
+                Ok(Flow::Quit) => break,
+                Ok(Flow::Continue) => {}
+                Err(error) => eprintln!("error: {error}"),
+            }
+        }
+        Ok(())
+    }
+
+    /// One entry from the editor: a meta-command or complete SQL statements.
+    fn handle(&mut self, entry: &str) -> Result<Flow> {
+        if entry.starts_with('\\') {
+            return self.meta(meta::parse(entry)?);
+        }
+        let ran = self.run_job(Job::Sql {
+            text: entry,
+            first_line: 1,
+            file: INPUT,
+        });
+        match ran {
+            // The entry is on screen: its error needs no line of it.
+            Err(CliError::Script { file, error, .. }) if file == INPUT => Err(*error),
+            other => other.map(|()| Flow::Continue),
+        }
+    }
+
+    /// Runs a script's meta-commands and statements in order; stops at the first failure and
+    /// names `file` and the line.
+    fn run_script(&mut self, text: &str, file: &str) -> Result<Flow> {
+        let mut buffer = String::new();
+        let mut buffer_line = 1;
+        for (index, line) in text.lines().enumerate() {
+            let number = index + 1;
+            if buffer.trim().is_empty() && line.trim_start().starts_with('\\') {
+                buffer.clear();
+                let flow = meta::parse(line)
+                    .and_then(|meta| self.meta(meta))
+                    .map_err(|e| e.at(file, number))?;
+                if flow == Flow::Quit {
+                    return Ok(Flow::Quit);
+                }
+                continue;
+            }
+            if buffer.trim().is_empty() {
+                buffer.clear();
+                buffer_line = number;
+            }
+            buffer.push_str(line);
+            buffer.push('\n');
+            if self.session.is_complete(&buffer) {
+                let sql = std::mem::take(&mut buffer);
+                self.run_sql_of_script(&sql, buffer_line, file)?;
+            }
+        }
+        if !buffer.trim().is_empty() {
+            self.run_sql_of_script(&buffer, buffer_line, file)?;
+        }
+        Ok(Flow::Continue)
+    }
+
+    fn run_sql_of_script(&mut self, text: &str, first_line: usize, file: &str) -> Result<()> {
+        self.run_job(Job::Sql {
+            text,
+            first_line,
+            file,
+        })
+    }
+
+    /// Runs a job to the current output, with progress and cancellation at a terminal.
+    fn run_job(&mut self, job: Job<'_>) -> Result<()> {
+        let interactive = self.interactive;
+        let timing = self.timing;
+        let slot = Arc::new(PlanSlot::default());
+        let spinner = (interactive && std::io::stderr().is_terminal())
+            .then(|| progress::Spinner::start(self.runtime.handle(), Arc::clone(&slot)));
+        let mut options = self.options.clone();
+        if interactive && matches!(self.output, Output::Stdout) && std::io::stdout().is_terminal() {
+            options.max_width = listing::terminal_width();
+        }
+        let (sink, file) = match &mut self.output {
+            Output::Stdout => (None, None),
+            Output::Document(file) => (Some(Sink::Document(file)), None),
+            Output::Binary { path, format } => {
+                options.format = *format;
+                (Some(Sink::File(path.clone())), Some(path.clone()))
+            }
+        };
+        let file = file.or_else(|| match &sink {
+            Some(Sink::Document(document)) => Some(document.path().to_path_buf()),
+            _ => None,
+        });
+        let mut stdout = progress::ClearOnWrite::new(std::io::stdout(), spinner.as_ref());
+        let printer = Printer {
+            options,
+            sink: sink.unwrap_or(Sink::Stream(&mut stdout)),
+            progress: Some(&slot),
+        };
+        let footer = |outcome: &Outcome| {
+            if interactive {
+                print_footer(outcome, file.as_deref(), timing);
+            } else if timing {
+                println!("Time: {:.3} s", outcome.elapsed.as_secs_f64());
+            }
+        };
+        let session = self.session;
+        let result = self.runtime.block_on(cancellable(
+            run_statements(session, job, printer, footer),
+            interactive,
+        ));
+        if let Some(spinner) = spinner {
+            spinner.stop();
+        }
+        // A result cut short leaves the file complete all the same.
+        if let Output::Document(file) = &mut self.output {
+            file.end()?;
+        }
+        result
+    }
+
+    fn meta(&mut self, meta: Meta) -> Result<Flow> {
+        match meta {
+            Meta::Help => show(&meta::help()),
+            Meta::Quit => return Ok(Flow::Quit),
+            Meta::Describe(None) => self.list_tables(None)?,
+            Meta::Describe(Some(table)) => self.describe_table(&table)?,
+            Meta::Tables(pattern) => self.list_tables(pattern.as_deref())?,
+            Meta::Functions(pattern) => self.functions(pattern.as_deref())?,
+            Meta::Reports => {
+                let catalog = self.session.reports();
+                self.print_listing(&crate::report::table(&catalog.reports))?;
+            }
+            Meta::RunReport(arguments) => {
+                let values = reports::parse_assignments(&arguments[1..])?;
+                self.run_job(Job::Report {
+                    name: &arguments[0],
+                    values,
+                })?;
+            }
+            Meta::Include(path) => {
+                let text =
+                    std::fs::read_to_string(&path).map_err(|e| jaanch::Error::reading(&path, e))?;
+                return self.run_script(&text, &path);
+            }
+            Meta::Output(target) => self.set_output(target.as_deref())?,
+            Meta::Timing(setting) => {
+                self.timing = setting.unwrap_or(!self.timing);
+                self.say(&format!(
+                    "timing is {}",
+                    if self.timing { "on" } else { "off" }
+                ));
+            }
+            Meta::Format(format) => {
+                if format.is_binary() {
+                    return Err(CliError::Shell(format!(
+                        "{format} is binary and cannot go to the terminal: use \\o FILE.{format}"
+                    )));
+                }
+                self.options.format = format;
+                self.say(&format!("format is {format}"));
+            }
+            Meta::Expanded => {
+                self.options.expanded = !self.options.expanded;
+                let state = if self.options.expanded { "on" } else { "off" };
+                self.say(&format!("expanded output is {state}"));
+            }
+            Meta::MaxRows(limit) => {
+                self.options.max_rows = limit;
+                match limit {
+                    Some(n) => self.say(&format!("showing at most {n} rows")),
+                    None => self.say("showing all rows"),
+                }
+            }
+        }
+        Ok(Flow::Continue)
+    }
+
+    /// A confirmation of a setting: shown at the terminal, not in script output.
+    fn say(&self, text: &str) {
+        if self.interactive {
+            show(&format!("{text}\n"));
+        }
+    }
+
+    fn set_output(&mut self, target: Option<&str>) -> Result<()> {
+        let Some(target) = target else {
+            self.output = Output::Stdout;
+            self.say("results go to the terminal");
+            return Ok(());
+        };
+        let path = PathBuf::from(target);
+        let format = OutputFormat::from_extension(&path).unwrap_or(self.options.format);
+        // The file in use is closed before another one is started, or the same one emptied.
+        drop(std::mem::replace(&mut self.output, Output::Stdout));
+        self.output = if format.is_binary() {
+            Output::Binary { path, format }
+        } else {
+            Output::Document(ResultFile::create(path, format)?)
+        };
+        self.say(&format!("results go to {target} as {format}"));
+        Ok(())
+    }
+
+    /// Prints a small listing (tables, columns, functions): fitted to the terminal, or plain
+    /// when piped, unless `\format` chose a format.
+    fn print_listing(&self, batch: &arrow::array::RecordBatch) -> Result<()> {
+        let format = match self.options.format {
+            OutputFormat::Table => None,
+            other => Some(other),
+        };
+        let hidden = listing::print(batch, format, self.options.expanded)?;
+        if hidden > 0 {
+            show(&format!("{}\n", hidden_columns_note(hidden)));
+        }
+        Ok(())
+    }
+
+    fn list_tables(&self, pattern: Option<&str>) -> Result<()> {
+        let tables = self.session.matching_tables(pattern);
+        if tables.is_empty() {
+            show(&format!(
+                "no tables match {:?}\n",
+                pattern.unwrap_or_default()
+            ));
+            return Ok(());
+        }
+        self.print_listing(&describe::text_batch(&[
+            (
+                "table",
+                tables.iter().map(|t| Some(t.name.clone())).collect(),
+            ),
+            (
+                "format",
+                tables.iter().map(|t| Some(t.format.clone())).collect(),
+            ),
+            (
+                "location",
+                tables.iter().map(|t| t.location.clone()).collect(),
+            ),
+            (
+                "description",
+                tables.iter().map(|t| t.description.clone()).collect(),
+            ),
+        ]))
+    }
+
+    fn describe_table(&self, name: &str) -> Result<()> {
+        let (table, columns) = self.runtime.block_on(self.session.describe(name))?;
+        let mut heading = table.name.clone();
+        if let Some(description) = &table.description {
+            heading.push_str(&format!(" — {description}"));
+        }
+        match &table.location {
+            Some(location) => heading.push_str(&format!(" ({} at {location})", table.format)),
+            None => heading.push_str(&format!(" ({})", table.format)),
+        }
+        show(&format!("{heading}\n"));
+        self.print_listing(&describe::text_batch(&[
+            (
+                "column",
+                columns.iter().map(|c| Some(c.name.clone())).collect(),
+            ),
+            (
+                "type",
+                columns.iter().map(|c| Some(c.data_type.clone())).collect(),
+            ),
+            (
+                "nullable",
+                columns
+                    .iter()
+                    .map(|c| Some(if c.nullable { "yes" } else { "no" }.to_string()))
+                    .collect(),
+            ),
+            (
+                "description",
+                columns.iter().map(|c| c.description.clone()).collect(),
+            ),
+        ]))
+    }
+
+    fn functions(&self, pattern: Option<&str>) -> Result<()> {
+        let functions = self.session.functions(pattern);
+        if let Some(name) = pattern
+            && let Some(exact) = functions.iter().find(|f| f.name.eq_ignore_ascii_case(name))
+        {
+            show(&function_detail(exact));
+            return Ok(());
+        }
+        if functions.is_empty() {
+            show(&format!(
+                "no function matches {:?} (\\df lists the police functions, \\df * all)\n",
+                pattern.unwrap_or_default()
+            ));
+            return Ok(());
+        }
+        self.print_listing(&describe::text_batch(&[
+            (
+                "function",
+                functions.iter().map(|f| Some(f.name.clone())).collect(),
+            ),
+            (
+                "kind",
+                functions.iter().map(|f| Some(f.kind.to_string())).collect(),
+            ),
+            (
+                "description",
+                functions.iter().map(|f| Some(f.summary())).collect(),
+            ),
+        ]))
+    }
+}
+
+/// Runs a job's statements, printing each result; `on_outcome` is told of each.
+async fn run_statements(
+    session: &Session,
+    job: Job<'_>,
+    mut printer: Printer<'_>,
+    mut on_outcome: impl FnMut(&Outcome),
+) -> Result<()> {
+    match job {
+        Job::Sql {
+            text,
+            first_line,
+            file,
+        } => {
+            let script = session
+                .script_at(text, first_line)
+                .map_err(|e| located_syntax_error(e, file))?;
+            run_script(session, &script, &mut printer, file, on_outcome).await
+        }
+        Job::Report { name, values } => {
+            let result: QueryResult = session.report(name, &values).await?;
+            let outcome = printer.print(result).await?;
+            on_outcome(&outcome);
+            Ok(())
+        }
+    }
+}
+
+/// A script's syntax error, at its line of `file`.
+fn located_syntax_error(error: jaanch::Error, file: &str) -> CliError {
+    match &error {
+        jaanch::Error::Syntax { line, .. } => {
+            let line = *line;
+            CliError::from(error).at(file, line)
+        }
+        _ => error.into(),
+    }
+}
+
+/// Writes text to standard output; a closed pipe is not an error worth reporting here.
+fn show(text: &str) {
+    let mut stdout = std::io::stdout();
+    let _ = stdout.write_all(text.as_bytes());
+    let _ = stdout.flush();
+}
+
+/// `\df NAME`: description, syntax, arguments and example of one function.
+fn function_detail(function: &FunctionEntry) -> String {
+    let mut out = format!("{} ({} function)\n", function.name, function.kind);
+    let Some(doc) = &function.documentation else {
+        out.push_str("  (no documentation)\n");
+        return out;
+    };
+    out.push_str(&format!("\n  {}\n", doc.description.trim()));
+    out.push_str(&format!("\nSyntax:\n  {}\n", doc.syntax_example));
+    if let Some(arguments) = &doc.arguments {
+        out.push_str("\nArguments:\n");
+        for (name, description) in arguments {
+            out.push_str(&format!("  {name}: {description}\n"));
+        }
+    }
+    if let Some(example) = &doc.sql_example {
+        out.push_str("\nExample:\n");
+        for line in example
+            .lines()
+            .filter(|l| !l.trim_start().starts_with("```"))
+        {
+            out.push_str(&format!("  {line}\n"));
+        }
+    }
+    out
+}
+
+/// Runs `work`; at a terminal, Ctrl-C cancels it (dropping the future stops the query).
+async fn cancellable<F>(work: F, interactive: bool) -> Result<()>
+where
+    F: Future<Output = Result<()>>,
+{
+    if !interactive {
+        return work.await;
+    }
+    tokio::select! {
+        result = work => result,
+        _ = tokio::signal::ctrl_c() => Err(jaanch::Error::Cancelled.into()),
+    }
+}
+
+fn print_footer(outcome: &Outcome, file: Option<&std::path::Path>, timing: bool) {
+    let Some(Summary {
+        rows,
+        shown,
+        hidden_columns,
+    }) = outcome.summary
+    else {
+        return;
+    };
+    let mut line = format!("{rows} row{}", if rows == 1 { "" } else { "s" });
+    if shown < rows {
+        line.push_str(&format!(" ({shown} shown)"));
+    }
+    if hidden_columns > 0 {
+        line.push_str(&format!(" · {}", hidden_columns_note(hidden_columns)));
+    }
+    if let Some(path) = file {
+        line.push_str(&format!(" → {}", path.display()));
+    }
+    if timing {
+        line.push_str(&format!(" · {:.3} s", outcome.elapsed.as_secs_f64()));
+    }
+    show(&format!("{line}\n"));
+}
+
+/// The prompt of a statement's further lines: as wide as the first prompt, so that the lines
+/// stay aligned (`jaanch>` then `   ...>`).
+fn continuation_prompt(prompt: &str) -> String {
+    let dots = "...> ";
+    let pad = jaanch::output::display_width(prompt).saturating_sub(dots.len());
+    format!("{}{dots}", " ".repeat(pad))
+}
+
+/// Tells completion the earlier lines of the statement being typed, which name its tables.
+fn set_pending(editor: &mut Editor<ShellHelper, FileHistory>, pending: &str) {
+    if let Some(helper) = editor.helper_mut() {
+        helper.set_pending(pending);
+    }
+}
+
+/// Adds an entry to the history; an earlier copy of it is dropped, so that each entry is kept
+/// once, where it was last used.
+fn remember(history: &mut FileHistory, entry: &str) {
+    if history.iter().any(|e| e == entry) {
+        let kept: Vec<String> = history.iter().filter(|e| *e != entry).cloned().collect();
+        let _ = history.clear();
+        for e in kept {
+            let _ = history.add_owned(e);
+        }
+    }
+    let _ = history.add(entry);
+}
+
+/// History lives in the user's data directory, never in the working directory.
+fn history_file() -> Option<PathBuf> {
+    let dir = dirs::data_dir()?.join("jaanch");
+    std::fs::create_dir_all(&dir).ok()?;
+    Some(dir.join("history.txt"))
+}

@@ -1,0 +1,109 @@
+//! The ground truth: what the generator planted, read off the plan (and, for sightings, off
+//! the ANPR days that wrote the reads).
+
+use std::path::Path;
+
+use super::abhay::Sighting;
+use super::people::canonical_phone;
+use super::tables;
+use super::telecom;
+use super::world::{Author, PhoneShown, Sim, World};
+use super::write::TableFile;
+use jaanch::Error;
+
+fn file(root: &Path, spec: &tables::Spec) -> Result<TableFile, Error> {
+    TableFile::create(root.join(spec.location).join("part-0.parquet"), spec)
+}
+
+/// `truth.stolen_sightings`, in order of read id.
+pub fn stolen_sightings(root: &Path, sightings: &[Sighting]) -> Result<usize, Error> {
+    let mut out = file(root, &tables::TRUTH_STOLEN_SIGHTINGS)?;
+    for s in sightings {
+        out.i64(s.fir_id);
+        out.text(s.plate.as_str());
+        out.i64(s.read_id);
+        out.i64(s.camera_id);
+        out.timestamp(s.seen_at);
+        out.text(&s.plate_text);
+        out.end_row()?;
+    }
+    out.finish()
+}
+
+/// `truth.repeat_offenders`, by person.
+pub fn repeat_offenders(world: &World, root: &Path) -> Result<usize, Error> {
+    let mut out = file(root, &tables::TRUTH_REPEAT_OFFENDERS)?;
+    for (person, rows) in world.accused_rows_by_person().iter().enumerate() {
+        if rows.len() < 2 {
+            continue;
+        }
+        for &row in rows {
+            out.i64(person as i64);
+            out.i64(row as i64 + 1);
+            out.i64(world.accused[row as usize].fir as i64 + 1);
+            out.end_row()?;
+        }
+    }
+    out.finish()
+}
+
+/// `truth.accused_phones`, `truth.sim_identity_mismatch` and `truth.weapon_posts`: the links
+/// through accused persons' phones, for accused rows whose phone is written validly.
+pub fn phone_links(world: &World, root: &Path) -> Result<[usize; 3], Error> {
+    let mut posts_by_person = vec![0i64; world.accused_people.len()];
+    for post in &world.posts {
+        if let Author::Accused(p) = post.author {
+            posts_by_person[p as usize] += 1;
+        }
+    }
+    let mut phones = file(root, &tables::TRUTH_ACCUSED_PHONES)?;
+    let mut mismatches = file(root, &tables::TRUTH_SIM_IDENTITY_MISMATCH)?;
+    for (row, accused) in world.accused.iter().enumerate() {
+        if accused.phone != PhoneShown::Valid {
+            continue;
+        }
+        let person = &world.accused_people[accused.person as usize];
+        let posts = posts_by_person[accused.person as usize];
+        let in_subscribers = person.sim != Sim::None;
+        if !in_subscribers && posts == 0 {
+            continue;
+        }
+        let msisdn = canonical_phone(world.people.msisdn(accused.person as u64));
+        phones.i64(row as i64 + 1);
+        phones.i64(accused.person as i64);
+        phones.text(&msisdn);
+        phones.bool(in_subscribers);
+        phones.i64(posts);
+        phones.end_row()?;
+        if let Some(reason) = person.sim.mismatch() {
+            let (registered, _) = telecom::registered_to(world, accused.person);
+            mismatches.text(&msisdn);
+            mismatches.i64(row as i64 + 1);
+            mismatches.i64(accused.person as i64);
+            mismatches.text(reason);
+            mismatches.text(&registered.name());
+            mismatches.end_row()?;
+        }
+    }
+    let rows_by_person = world.accused_rows_by_person();
+    let mut weapons = file(root, &tables::TRUTH_WEAPON_POSTS)?;
+    for (i, post) in world.posts.iter().enumerate() {
+        let Author::Accused(p) = post.author else {
+            continue;
+        };
+        if !post.weapon {
+            continue;
+        }
+        let msisdn = canonical_phone(world.people.msisdn(p as u64));
+        for &row in &rows_by_person[p as usize] {
+            if world.accused[row as usize].phone == PhoneShown::Valid {
+                weapons.i64(i as i64 + 1);
+                weapons.text(&msisdn);
+                weapons.i64(p as i64);
+                weapons.i64(row as i64 + 1);
+                weapons.end_row()?;
+            }
+        }
+    }
+    Ok([phones.finish()?, mismatches.finish()?, weapons.finish()?])
+}

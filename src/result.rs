@@ -1,0 +1,132 @@
+//! A started statement's result: a stream of record batches to consume once, by collecting it,
+//! streaming it, or printing it in an output format.
+
+use std::io::Write;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use arrow::array::RecordBatch;
+use arrow::datatypes::SchemaRef;
+use datafusion::execution::TaskContext;
+use datafusion::physical_plan::{ExecutionPlan, SendableRecordBatchStream, execute_stream};
+use futures::StreamExt;
+
+use crate::error::Result;
+use crate::output::{self, PrintOptions, ResultWriter, Summary};
+
+/// The result of one statement, started but not yet read.
+#[derive(Debug)]
+pub struct QueryResult {
+    plan: Arc<dyn ExecutionPlan>,
+    task_ctx: Arc<TaskContext>,
+    started: Instant,
+}
+
+/// What one printed statement produced.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Outcome {
+    /// Rows printed and counted; `None` for statements without a result (`SET`, DDL).
+    pub summary: Option<Summary>,
+    /// From the start of planning to the last row written.
+    pub elapsed: Duration,
+}
+
+impl QueryResult {
+    pub(crate) fn new(
+        plan: Arc<dyn ExecutionPlan>,
+        task_ctx: Arc<TaskContext>,
+        started: Instant,
+    ) -> Self {
+        Self {
+            plan,
+            task_ctx,
+            started,
+        }
+    }
+
+    pub fn schema(&self) -> SchemaRef {
+        self.plan.schema()
+    }
+
+    /// Whether the statement returns rows (a query) rather than only taking effect (`SET`,
+    /// `CREATE TABLE`).
+    pub fn returns_rows(&self) -> bool {
+        !self.plan.schema().fields().is_empty()
+    }
+
+    /// The physical plan, whose live metrics tell how far the statement has got.
+    pub fn plan(&self) -> Arc<dyn ExecutionPlan> {
+        Arc::clone(&self.plan)
+    }
+
+    /// When the statement was given to the session.
+    pub fn started(&self) -> Instant {
+        self.started
+    }
+
+    /// The rows, as they are produced. Dropping the stream stops the statement.
+    pub fn stream(self) -> Result<SendableRecordBatchStream> {
+        Ok(execute_stream(self.plan, self.task_ctx)?)
+    }
+
+    /// Every row, held in memory.
+    pub async fn collect(self) -> Result<Vec<RecordBatch>> {
+        let mut stream = self.stream()?;
+        let mut batches = Vec::new();
+        while let Some(batch) = stream.next().await {
+            batches.push(batch?);
+        }
+        Ok(batches)
+    }
+
+    /// Prints the rows to `out` in `options.format` as they arrive.
+    pub async fn print(
+        self,
+        options: &PrintOptions,
+        out: &mut (dyn Write + Send),
+    ) -> Result<Outcome> {
+        let started = self.started;
+        let summary = match self.rows().await? {
+            Some(mut stream) => Some(output::print_stream(options, &mut stream, out).await?),
+            None => None,
+        };
+        Ok(Outcome {
+            summary,
+            elapsed: started.elapsed(),
+        })
+    }
+
+    /// Feeds the rows to `writer` (a file's, say) as they arrive; `begin` makes the writer for
+    /// the result's schema, if it has rows.
+    pub async fn write<'w>(
+        self,
+        begin: impl FnOnce(SchemaRef) -> Result<Box<dyn ResultWriter + 'w>>,
+    ) -> Result<Outcome> {
+        let started = self.started;
+        let summary = match self.rows().await? {
+            Some(mut stream) => {
+                let writer = begin(stream.schema())?;
+                Some(output::write_stream(&mut stream, writer).await?)
+            }
+            None => None,
+        };
+        Ok(Outcome {
+            summary,
+            elapsed: started.elapsed(),
+        })
+    }
+
+    /// The rows of a statement that returns rows; a statement without a result is run to its
+    /// end (DDL and `SET` take effect when planned; some, like `COPY`, when run).
+    async fn rows(self) -> Result<Option<SendableRecordBatchStream>> {
+        let returns_rows = self.returns_rows();
+        let mut stream = self.stream()?;
+        if returns_rows {
+            return Ok(Some(stream));
+        }
+        while let Some(batch) = stream.next().await {
+            batch?;
+        }
+        Ok(None)
+    }
+}

@@ -1,0 +1,399 @@
+//! A [`Session`]: the one door into the engine.
+//!
+//! Every statement of every front end — the shell, `jaanch sql` and `jaanch run`, the Python
+//! bindings, and the server and cluster to come — enters here: [`Session::sql`] for SQL text,
+//! [`Session::run`] for one statement of a [`Script`], [`Session::report`] for a saved report.
+//! Each is parsed with positions counted in the text it came from, planned, checked against the
+//! lake's policy ([`crate::policy`]) and started; what comes back is a [`QueryResult`] to
+//! stream, collect or print. A session is opened for an [`Identity`], so that a policy that
+//! depends on who asks applies in this one place. Nothing else builds a DataFusion session.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Instant;
+
+use arrow::array::RecordBatch;
+use arrow::datatypes::SchemaRef;
+use datafusion::catalog::{MemorySchemaProvider, SchemaProvider};
+use datafusion::common::{DataFusionError, TableReference};
+use datafusion::datasource::MemTable;
+use datafusion::execution::context::SessionContext;
+use datafusion::execution::session_state::SessionStateBuilder;
+use datafusion::logical_expr::LogicalPlan;
+use datafusion::prelude::SessionConfig;
+use datafusion::sql::parser::{DFParserBuilder, Statement};
+use datafusion::sql::sqlparser::ast::Statement as SqlStatement;
+use datafusion::sql::sqlparser::dialect::{Dialect, dialect_from_str};
+
+use crate::catalog::LakeSchema;
+use crate::describe::{self, ColumnEntry, FunctionEntry, TableEntry};
+use crate::error::{Error, Refusal, Result, TableChange, syntax_error};
+use crate::lake::{CATALOG, DEFAULT_SCHEMA, Lake, REF_SCHEMA, Shared};
+use crate::names::closest;
+use crate::params::{Params, check_unbound};
+use crate::policy::{self, display_reference};
+use crate::reports::{self, Catalog, Report};
+use crate::result::QueryResult;
+use crate::script::{self, Script, ScriptStatement};
+
+/// Who a session runs statements for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Identity {
+    user: String,
+}
+
+impl Identity {
+    /// A named user.
+    pub fn new(user: impl Into<String>) -> Identity {
+        Identity { user: user.into() }
+    }
+
+    /// The user of this process, by the operating system's account name.
+    pub fn local() -> Identity {
+        let user = ["USER", "LOGNAME", "USERNAME"]
+            .iter()
+            .find_map(|var| std::env::var(var).ok().filter(|v| !v.trim().is_empty()))
+            .unwrap_or_else(|| "local".to_string());
+        Identity::new(user)
+    }
+
+    pub fn user(&self) -> &str {
+        &self.user
+    }
+}
+
+/// A lake session for one identity: its catalog, functions and settings.
+pub struct Session {
+    shared: Arc<Shared>,
+    identity: Identity,
+    pub(crate) ctx: SessionContext,
+}
+
+impl std::fmt::Debug for Session {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Session")
+            .field("lake", &self.shared.config.display_name())
+            .field("identity", &self.identity)
+            .finish()
+    }
+}
+
+impl Session {
+    /// Builds the DataFusion session: the lake's schemas, `ref`, the police functions, and the
+    /// lake's runtime (shared memory pool, stores and listing cache).
+    pub(crate) fn open(shared: Arc<Shared>, identity: Identity) -> Result<Session> {
+        let state = SessionStateBuilder::new()
+            .with_config(session_config(&shared.config))
+            .with_runtime_env(Arc::clone(&shared.runtime))
+            .with_default_features()
+            .build();
+        let ctx = SessionContext::new_with_state(state);
+        for udf in jaanch_udfs::functions() {
+            ctx.register_udf(udf.as_ref().clone());
+        }
+        let mut schemas: BTreeMap<String, Vec<_>> = BTreeMap::new();
+        for table in &shared.tables {
+            let (schema, name) = table.config.schema_and_table();
+            schemas
+                .entry(schema.to_ascii_lowercase())
+                .or_default()
+                .push((name.to_ascii_lowercase(), Arc::clone(table)));
+        }
+        let catalog = ctx
+            .catalog(CATALOG)
+            .expect("the session creates its default catalog");
+        for (schema, tables) in schemas {
+            let provider = LakeSchema::new(tables, ctx.state_weak_ref());
+            catalog.register_schema(&schema, Arc::new(provider))?;
+        }
+        let reference = MemorySchemaProvider::new();
+        for (name, table) in &shared.reference {
+            reference.register_table(name.clone(), Arc::clone(table))?;
+        }
+        catalog.register_schema(REF_SCHEMA, Arc::new(reference))?;
+        Ok(Session {
+            shared,
+            identity,
+            ctx,
+        })
+    }
+
+    pub fn identity(&self) -> &Identity {
+        &self.identity
+    }
+
+    /// The lake this session is of.
+    pub fn lake(&self) -> Lake {
+        Lake::from_shared(Arc::clone(&self.shared))
+    }
+
+    /// The SQL dialect statements are parsed in (`SET datafusion.sql_parser.dialect` changes it).
+    pub fn dialect(&self) -> Result<Box<dyn Dialect>> {
+        let name = self
+            .ctx
+            .state()
+            .config()
+            .options()
+            .sql_parser
+            .dialect
+            .to_string();
+        dialect_from_str(&name).ok_or_else(|| {
+            Error::Query(DataFusionError::Configuration(format!(
+                "unsupported SQL dialect {name:?}"
+            )))
+        })
+    }
+
+    /// Splits SQL text into statements.
+    pub fn script(&self, text: &str) -> Result<Script> {
+        self.script_at(text, 1)
+    }
+
+    /// Splits SQL text that starts at `first_line` of a file into statements: errors and
+    /// statements name lines of that file.
+    pub fn script_at(&self, text: &str, first_line: usize) -> Result<Script> {
+        Script::starting_at(self.dialect()?.as_ref(), text, first_line).map_err(syntax_error)
+    }
+
+    /// Whether `text` ends where a statement does (see [`script::is_complete`]).
+    pub fn is_complete(&self, text: &str) -> bool {
+        match self.dialect() {
+            Ok(dialect) => script::is_complete(dialect.as_ref(), text),
+            Err(_) => true,
+        }
+    }
+
+    /// Plans and starts one SQL statement.
+    pub async fn sql(&self, text: &str) -> Result<QueryResult> {
+        let started = Instant::now();
+        let plan = self.plan(&self.one_statement(text)?).await?;
+        check_unbound(&plan)?;
+        self.execute(plan, started).await
+    }
+
+    /// Plans and starts one SQL statement with values for its placeholders.
+    pub async fn sql_with_params(&self, text: &str, params: Params) -> Result<QueryResult> {
+        let started = Instant::now();
+        let plan = self.plan(&self.one_statement(text)?).await?;
+        self.execute(params.bind(plan)?, started).await
+    }
+
+    /// Plans and starts one statement of a script.
+    pub async fn run(&self, statement: &ScriptStatement) -> Result<QueryResult> {
+        let started = Instant::now();
+        let plan = self.plan(statement).await?;
+        check_unbound(&plan)?;
+        self.execute(plan, started).await
+    }
+
+    /// Runs a saved report (by name, or a path to a `.sql` file) with `values` (`name=value`
+    /// pairs as a user typed them). Every parameter is checked before the query starts.
+    pub async fn report(&self, name: &str, values: &[(String, String)]) -> Result<QueryResult> {
+        let report = self.find_report(name)?;
+        self.run_report(&report, values).await
+    }
+
+    /// Runs a report already found (see [`Session::find_report`]).
+    pub async fn run_report(
+        &self,
+        report: &Report,
+        values: &[(String, String)],
+    ) -> Result<QueryResult> {
+        let started = Instant::now();
+        let bound = report.bind(self, values).await?;
+        let script = self.script_at(&report.sql, report.sql_line)?;
+        let [statement] = script.statements() else {
+            return Err(reports::ReportError::NotOneStatement {
+                name: report.name.clone(),
+                count: script.len(),
+            }
+            .into());
+        };
+        let plan = self.plan(statement).await?;
+        self.execute(plan.with_param_values(bound)?, started).await
+    }
+
+    /// The reports this session can run: the lake's folder's, then the bundled ones not
+    /// overridden, and the report files that cannot be used.
+    pub fn reports(&self) -> Catalog {
+        reports::load_catalog(self.shared.reports_dir().as_deref())
+    }
+
+    /// A report by name, or by path to a `.sql` file.
+    pub fn find_report(&self, name_or_path: &str) -> Result<Report> {
+        reports::find(self.reports(), name_or_path)
+    }
+
+    /// Every table a query can use, sorted by name.
+    pub fn tables(&self) -> Vec<TableEntry> {
+        describe::tables(self)
+    }
+
+    /// The tables whose name matches `pattern` (`*` and `?` wildcards, else a substring).
+    pub fn matching_tables(&self, pattern: Option<&str>) -> Vec<TableEntry> {
+        describe::matching_tables(self, pattern)
+    }
+
+    /// A table and its columns.
+    pub async fn describe(&self, table: &str) -> Result<(TableEntry, Vec<ColumnEntry>)> {
+        describe::describe(self, table).await
+    }
+
+    /// The police functions, or with a pattern every function whose name matches it.
+    pub fn functions(&self, pattern: Option<&str>) -> Vec<FunctionEntry> {
+        describe::functions(self, pattern)
+    }
+
+    /// Makes `batches` a table of this session, queryable by its bare `name` and joinable with
+    /// the lake's tables; a table registered before under that name is replaced. The lake's
+    /// files are not touched, so this works on a read-only lake.
+    pub fn register(&self, name: &str, schema: SchemaRef, batches: Vec<RecordBatch>) -> Result<()> {
+        let table = MemTable::try_new(schema, vec![batches])?;
+        let reference = TableReference::from(name);
+        if self.registered(name) {
+            self.ctx.deregister_table(reference.clone())?;
+        }
+        self.ctx.register_table(reference, Arc::new(table))?;
+        Ok(())
+    }
+
+    /// Removes a table made by [`Session::register`]; lake tables cannot be removed.
+    pub fn deregister(&self, name: &str) -> Result<()> {
+        if self.registered(name) {
+            self.ctx.deregister_table(TableReference::from(name))?;
+            return Ok(());
+        }
+        let tables = self.tables();
+        if let Some(lake_table) = tables
+            .iter()
+            .find(|t| t.format != describe::MEMORY && t.name.eq_ignore_ascii_case(name))
+        {
+            return Err(Error::Refused {
+                statement: "DROP TABLE".to_string(),
+                reason: Refusal::ConfigTable {
+                    table: lake_table.name.clone(),
+                    change: TableChange::Drop,
+                },
+            });
+        }
+        let known: Vec<String> = tables
+            .into_iter()
+            .filter(|t| t.format == describe::MEMORY)
+            .map(|t| t.name)
+            .collect();
+        Err(Error::UnknownTable {
+            name: name.to_string(),
+            suggestion: closest(name, &known).map(str::to_string),
+        })
+    }
+
+    fn registered(&self, name: &str) -> bool {
+        self.tables()
+            .iter()
+            .any(|t| t.format == describe::MEMORY && t.name.eq_ignore_ascii_case(name))
+    }
+
+    /// Evaluates a constant query (a report parameter's default) to its batches.
+    pub(crate) async fn evaluate(&self, sql: &str) -> Result<Vec<RecordBatch>> {
+        self.sql(sql).await?.collect().await
+    }
+
+    /// The one statement `text` must hold.
+    fn one_statement(&self, text: &str) -> Result<ScriptStatement> {
+        let script = self.script(text)?;
+        if script.len() != 1 {
+            return Err(Error::NotOneStatement {
+                count: script.len(),
+            });
+        }
+        Ok(script.into_statements().remove(0))
+    }
+
+    /// Parses and plans one statement under the lake's policy; an unknown table is named with
+    /// the closest one the session has.
+    async fn plan(&self, statement: &ScriptStatement) -> Result<LogicalPlan> {
+        let parsed = self.parse(statement)?;
+        let plan = match self.ctx.state().statement_to_plan(parsed.clone()).await {
+            Ok(plan) => plan,
+            Err(error) => return Err(self.explain_plan_error(&parsed, error)),
+        };
+        policy::check(&plan, self.shared.config.read_only, &self.shared.tables)?;
+        Ok(plan)
+    }
+
+    fn parse(&self, statement: &ScriptStatement) -> Result<Statement> {
+        let dialect = self.dialect()?;
+        let limit = self
+            .ctx
+            .state()
+            .config()
+            .options()
+            .sql_parser
+            .recursion_limit
+            .get();
+        let mut statements = DFParserBuilder::new(statement.tokens.clone())
+            .with_dialect(dialect.as_ref())
+            .with_recursion_limit(limit)
+            .build()?
+            .parse_statements()?;
+        // The tokens hold no `;`: the parser finds one statement or fails.
+        statements
+            .pop_front()
+            .ok_or(Error::NotOneStatement { count: 0 })
+    }
+
+    /// A planning error, or the table the statement reads that does not exist. Statements that
+    /// create a table are left alone: the table they name does not exist yet.
+    fn explain_plan_error(&self, statement: &Statement, error: DataFusionError) -> Error {
+        let error = Error::from(error);
+        let creates = match statement {
+            Statement::CreateExternalTable(_) => true,
+            Statement::Statement(s) => matches!(
+                **s,
+                SqlStatement::CreateTable(_) | SqlStatement::CreateView(_)
+            ),
+            _ => false,
+        };
+        if creates || !matches!(error, Error::Query(_)) {
+            return error;
+        }
+        let Ok(references) = self.ctx.state().resolve_table_references(statement) else {
+            return error;
+        };
+        let known: Vec<String> = self.tables().into_iter().map(|t| t.name).collect();
+        for reference in references {
+            if self.ctx.table_exist(reference.clone()).unwrap_or(false) {
+                continue;
+            }
+            let name = display_reference(&reference);
+            return Error::UnknownTable {
+                suggestion: closest(&name, &known).map(str::to_string),
+                name,
+            };
+        }
+        error
+    }
+
+    /// Starts a planned statement. DDL and `SET` take effect here.
+    async fn execute(&self, plan: LogicalPlan, started: Instant) -> Result<QueryResult> {
+        let frame = self.ctx.execute_logical_plan(plan).await?;
+        let task_ctx = Arc::new(frame.task_ctx());
+        let physical = frame.create_physical_plan().await?;
+        Ok(QueryResult::new(physical, task_ctx, started))
+    }
+}
+
+/// Session settings: every engine-wide choice lives here.
+fn session_config(config: &crate::config::LakeConfig) -> SessionConfig {
+    let mut session = SessionConfig::new()
+        .with_information_schema(true)
+        .with_create_default_catalog_and_schema(true)
+        .with_default_catalog_and_schema(CATALOG, DEFAULT_SCHEMA);
+    if let Some(partitions) = config.runtime.target_partitions {
+        session = session.with_target_partitions(partitions);
+    }
+    if let Some(batch_size) = config.runtime.batch_size {
+        session = session.with_batch_size(batch_size);
+    }
+    session
+}
