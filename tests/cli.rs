@@ -195,6 +195,23 @@ fn several_statements_run_in_order_and_script_errors_name_the_line() {
             script.display()
         )
     );
+
+    // Text that cannot be split into statements (a quote that never ends) runs nothing, and
+    // the error names where the quote opens.
+    write_file(
+        &script,
+        "SELECT 1 AS a;\n\nSELECT 'RJ14\n  FROM cctns.fir;\n",
+    );
+    let output = sql(&fixture, &["-f", script.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(stdout(&output), "");
+    assert_eq!(
+        stderr(&output),
+        format!(
+            "error: {}:3: syntax error: Unterminated string literal at line 3, column 8\n",
+            script.display()
+        )
+    );
 }
 
 #[test]

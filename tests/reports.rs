@@ -390,6 +390,26 @@ fn lake_reports_are_listed_and_override_bundled_ones() {
         listing.contains("stolen_vehicle_sightings,"),
         "bundled reports stay: {listing}"
     );
+    // Piped without a format, the listing is plain: a header, then one line per report, its
+    // fields tab-separated and never cut, however long.
+    let output = with_lake().arg("reports").output().unwrap();
+    let listing = stdout(&output);
+    let lines: Vec<&str> = listing.lines().collect();
+    assert_eq!(
+        lines[0], "report\ttitle\tparameters\tsource\toutput",
+        "{listing}"
+    );
+    assert_eq!(lines.len(), 1 + 9, "{listing}");
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with("night_calls\tNight calls\thour int = 22\t")),
+        "{listing}"
+    );
+    assert!(
+        !listing.contains('│') && !listing.contains('…'),
+        "{listing}"
+    );
     let output = with_lake()
         .args([
             "run",

@@ -664,3 +664,66 @@ fn closed_pipe_ends_the_shell_quietly() {
         assert!(output.status.success(), "{script}: {:?}", output.status);
     }
 }
+
+#[test]
+fn listings_fit_the_terminal() {
+    let fixture = FixtureLake::new();
+    let columns = 60;
+    let mut shell = ShellSession::start_with_width(&fixture, columns);
+    for command in ["\\dt", "\\df", "\\dr", "\\d abhay.anpr_reads"] {
+        let output = without_escapes(&shell.run(command));
+        let table: Vec<&str> = output
+            .split("\r\n")
+            .filter(|line| line.starts_with(['┌', '│', '╞', '├', '└']))
+            .collect();
+        assert!(table.len() > 3, "{command}: {output}");
+        for line in table {
+            assert!(
+                jaanch::output::display_width(line) <= columns as usize,
+                "{command}: wider than {columns}: {line}"
+            );
+        }
+    }
+}
+
+#[test]
+fn timing_and_listings_work_from_a_pipe() {
+    let fixture = FixtureLake::new();
+    let output = pipe_to_shell(
+        &fixture,
+        "\\format csv\nSELECT 1 AS a;\n\\timing on\nSELECT 2 AS b;\nSET datafusion.execution.batch_size = 100;\n",
+    );
+    assert_eq!(stderr(&output), "");
+    let text = stdout(&output);
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines[..4], ["a", "1", "b", "2"], "{text}");
+    // One Time: line per statement once timing is on, the SET included.
+    assert_eq!(lines.len(), 6, "{text}");
+    for line in &lines[4..] {
+        let seconds = line
+            .strip_prefix("Time: ")
+            .and_then(|rest| rest.strip_suffix(" s"))
+            .unwrap_or_else(|| panic!("not a time line: {line:?}\n{text}"));
+        assert!(seconds.parse::<f64>().is_ok(), "{line}");
+    }
+
+    // Listings are tab-separated, a line per entry, never cut.
+    let output = pipe_to_shell(&fixture, "\\dt anpr\n\\df plate_rto\n\\df plate_r*\n");
+    let text = stdout(&output);
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines[0], "table\tformat\tlocation\tdescription", "{text}");
+    assert!(
+        lines[1].starts_with("abhay.anpr_reads\tparquet\t")
+            && lines[1].ends_with("\tNumber-plate reads from ANPR cameras"),
+        "{text}"
+    );
+    assert!(lines.contains(&"plate_rto (police function)"), "{text}");
+    assert!(lines.contains(&"function\tkind\tdescription"), "{text}");
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with("plate_repair\tpolice\t")),
+        "{text}"
+    );
+    assert!(!text.contains('│') && !text.contains('…'), "{text}");
+}

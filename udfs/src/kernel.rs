@@ -687,14 +687,15 @@ impl<T: ArrowPrimitiveType, F: FnMut(&str) -> Option<T::Native>> Kernel for ToPr
 }
 
 /// The signature of a function of one text argument: strings of every encoding are taken as
-/// they are (dictionaries stay dictionaries), other types are cast to text first, so that a
-/// phone number or pincode stored as an integer works too.
+/// they are (dictionaries stay dictionaries), numbers are cast to text first, so that a phone
+/// number or pincode stored as an integer works too. Other types (lists, structs, dates) are
+/// refused when the statement is planned, naming the function and what it takes.
 pub(crate) fn one_text_argument() -> Signature {
     Signature::coercible(
         vec![
             Coercion::new_implicit(
                 TypeSignatureClass::Native(logical_string()),
-                vec![TypeSignatureClass::Any],
+                vec![TypeSignatureClass::Numeric],
                 NativeType::String,
             )
             .with_encoding_preservation(
