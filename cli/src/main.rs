@@ -202,6 +202,19 @@ fn output_format(format: Option<OutputFormat>, output: Option<&Path>) -> Result<
     Ok(format)
 }
 
+/// All of standard input, as text.
+fn read_stdin() -> Result<String> {
+    let mut text = String::new();
+    std::io::Read::read_to_string(&mut std::io::stdin(), &mut text).map_err(|source| {
+        jaanch::Error::Io {
+            op: jaanch::error::IoOp::Read,
+            path: None,
+            source,
+        }
+    })?;
+    Ok(text)
+}
+
 /// Opens the lake from `--lake`, `./lake.toml` or `$JAANCH_LAKE` (with none of them, the demo
 /// lake in the user's data directory, generated on first use) and a session on it for the
 /// user of this process.

@@ -1,6 +1,6 @@
 //! `jaanch sql`: run statements from the command line, a file or standard input.
 
-use std::io::{Read, Write};
+use std::io::Write;
 use std::path::PathBuf;
 
 use jaanch::Session;
@@ -44,15 +44,7 @@ pub async fn run(session: &Session, args: &SqlArgs, format: OutputFormat) -> Res
     let (sql, file) = match (&args.sql, &args.file) {
         (Some(sql), _) => (sql.clone(), COMMAND_LINE.to_string()),
         (None, Some(path)) if path.as_os_str() == "-" => {
-            let mut text = String::new();
-            std::io::stdin()
-                .read_to_string(&mut text)
-                .map_err(|e| jaanch::Error::Io {
-                    op: jaanch::error::IoOp::Read,
-                    path: None,
-                    source: e,
-                })?;
-            (text, "<stdin>".to_string())
+            (crate::read_stdin()?, "<stdin>".to_string())
         }
         (None, Some(path)) => {
             let text =

@@ -4,26 +4,13 @@
 
 use std::sync::LazyLock;
 
+use jaanch_udfs::plate::ocr::class_of;
+
 use super::mess;
 use super::rng::{Rng, Weighted};
 
 /// Letters a standard series uses (never `I` or `O`).
 const SERIES_LETTERS: &[u8; 24] = b"ABCDEFGHJKLMNPQRSTUVWXYZ";
-
-/// The look-alike class of a letter or digit, as ANPR confuses them: `O 0 D Q`, `I 1 L T J`,
-/// `Z 2`, `S 5`, `B 8`, `G 6`, `A 4`; any other character is a class of its own.
-pub fn class_of(c: u8) -> u8 {
-    match c {
-        b'O' | b'0' | b'D' | b'Q' => b'0',
-        b'I' | b'1' | b'L' | b'T' | b'J' => b'1',
-        b'Z' | b'2' => b'2',
-        b'S' | b'5' => b'5',
-        b'B' | b'8' => b'8',
-        b'G' | b'6' => b'6',
-        b'A' | b'4' => b'4',
-        _ => c,
-    }
-}
 
 /// Characters of the same class that OCR substitutes for `c` (most likely first).
 fn confusions(c: u8) -> &'static [u8] {

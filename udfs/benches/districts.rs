@@ -13,16 +13,19 @@
 //!
 //! Throughput is in rows. Run: `cargo bench -p jaanch-udfs --bench districts`.
 
+mod common;
+
 use std::hint::black_box;
 use std::sync::Arc;
 
 use arrow::array::{ArrayRef, Float64Array, StringArray, StringViewArray};
-use arrow::datatypes::{DataType, Field};
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use datafusion::common::ScalarValue;
 use datafusion::config::ConfigOptions;
-use datafusion::logical_expr::{ColumnarValue, ScalarFunctionArgs, ScalarUDF};
+use datafusion::logical_expr::ColumnarValue;
 use jaanch_udfs::rng::Rng;
+
+use common::{invoke, police_function};
 
 const ROWS: usize = 8192;
 
@@ -168,22 +171,9 @@ fn batch(kinds: impl Fn(&mut Rng) -> usize) -> Vec<String> {
         .collect()
 }
 
-fn invoke(udf: &ScalarUDF, array: &ArrayRef) -> ColumnarValue {
-    udf.invoke_with_args(ScalarFunctionArgs {
-        args: vec![ColumnarValue::Array(Arc::clone(array))],
-        arg_fields: vec![Arc::new(Field::new("a", array.data_type().clone(), true))],
-        number_rows: array.len(),
-        return_field: Arc::new(Field::new("r", DataType::Utf8, true)),
-        config_options: Arc::new(ConfigOptions::default()),
-    })
-    .unwrap()
-}
-
 fn district_canonical(c: &mut Criterion) {
-    let udf = jaanch_udfs::functions()
-        .into_iter()
-        .find(|f| f.name() == "district_canonical")
-        .expect("district_canonical is registered");
+    let udf = police_function("district_canonical");
+    let config = Arc::new(ConfigOptions::default());
     let inputs = [
         ("mix", batch(|rng| rng.index(100))),
         ("clean", batch(|_| 0)),
@@ -195,22 +185,20 @@ fn district_canonical(c: &mut Criterion) {
         let utf8: ArrayRef = Arc::new(StringArray::from_iter_values(values));
         let view: ArrayRef = Arc::new(StringViewArray::from_iter_values(values));
         // Built once, outside the measurement.
-        invoke(&udf, &utf8);
+        invoke(&udf, &utf8, &config);
         group.bench_function(format!("{name}/utf8"), |b| {
-            b.iter(|| black_box(invoke(&udf, black_box(&utf8))))
+            b.iter(|| black_box(invoke(&udf, black_box(&utf8), &config)))
         });
         group.bench_function(format!("{name}/utf8view"), |b| {
-            b.iter(|| black_box(invoke(&udf, black_box(&view))))
+            b.iter(|| black_box(invoke(&udf, black_box(&view), &config)))
         });
     }
     group.finish();
 }
 
 fn geo_distance_km(c: &mut Criterion) {
-    let udf = jaanch_udfs::functions()
-        .into_iter()
-        .find(|f| f.name() == "geo_distance_km")
-        .expect("geo_distance_km is registered");
+    let udf = police_function("geo_distance_km");
+    let config = Arc::new(ConfigOptions::default());
     let mut rng = Rng::new(0x6E0_D157);
     // Rajasthan spans about 23.0–30.2° N and 69.5–78.3° E.
     let mut coordinates = |lo: f64, span: f64| -> ArrayRef {
@@ -222,19 +210,7 @@ fn geo_distance_km(c: &mut Criterion) {
     let (lat2, lon2) = (coordinates(23.0, 7.2), coordinates(69.5, 8.8));
     let scalar = |v: f64| ColumnarValue::Scalar(ScalarValue::Float64(Some(v)));
     let column = |a: &ArrayRef| ColumnarValue::Array(Arc::clone(a));
-    let call = |args: Vec<ColumnarValue>| {
-        let arg_fields = (0..args.len())
-            .map(|i| Arc::new(Field::new(format!("a{i}"), DataType::Float64, true)))
-            .collect();
-        udf.invoke_with_args(ScalarFunctionArgs {
-            args,
-            arg_fields,
-            number_rows: ROWS,
-            return_field: Arc::new(Field::new("r", DataType::Float64, true)),
-            config_options: Arc::new(ConfigOptions::default()),
-        })
-        .unwrap()
-    };
+    let call = |args: Vec<ColumnarValue>| common::call(&udf, args, ROWS, &config);
     let mut group = c.benchmark_group("geo_distance_km");
     group.throughput(Throughput::Elements(ROWS as u64));
     group.bench_function("to_fixed_point", |b| {
@@ -260,5 +236,9 @@ fn geo_distance_km(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, district_canonical, geo_distance_km);
+criterion_group! {
+    name = benches;
+    config = common::criterion();
+    targets = district_canonical, geo_distance_km
+}
 criterion_main!(benches);

@@ -9,15 +9,17 @@
 //!
 //! Run: `cargo bench -p jaanch-udfs --bench people` (filter: `-- phone_normalize`).
 
+mod common;
+
 use std::hint::black_box;
 use std::sync::Arc;
 
 use arrow::array::{ArrayRef, StringArray, StringViewArray};
-use arrow::datatypes::Field;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use datafusion::config::ConfigOptions;
-use datafusion::logical_expr::{ColumnarValue, ScalarFunctionArgs, ScalarUDF};
 use jaanch_udfs::rng::Rng;
+
+use common::invoke;
 
 const ROWS: usize = 8192;
 
@@ -124,21 +126,9 @@ fn to_devanagari(text: String) -> String {
 /// Makes one messy value.
 type Generator = fn(&mut Rng) -> String;
 
-fn invoke(udf: &ScalarUDF, array: &ArrayRef) -> ColumnarValue {
-    let arg_type = array.data_type().clone();
-    let return_type = udf.return_type(std::slice::from_ref(&arg_type)).unwrap();
-    udf.invoke_with_args(ScalarFunctionArgs {
-        args: vec![ColumnarValue::Array(Arc::clone(array))],
-        arg_fields: vec![Arc::new(Field::new("p", arg_type, true))],
-        number_rows: array.len(),
-        return_field: Arc::new(Field::new("r", return_type, true)),
-        config_options: Arc::new(ConfigOptions::default()),
-    })
-    .unwrap()
-}
-
 fn bench_people(c: &mut Criterion) {
     let functions = jaanch_udfs::functions();
+    let config = Arc::new(ConfigOptions::default());
     let generators: [(&str, Generator); 5] = [
         ("phone_normalize", messy_phone),
         ("aadhaar_is_valid", messy_aadhaar),
@@ -163,7 +153,7 @@ fn bench_people(c: &mut Criterion) {
             let view: ArrayRef = Arc::new(StringViewArray::from_iter_values(&values));
             for (encoding, array) in [("Utf8", utf8), ("Utf8View", view)] {
                 group.bench_function(format!("{script}/{encoding}"), |b| {
-                    b.iter(|| black_box(invoke(udf, black_box(&array))))
+                    b.iter(|| black_box(invoke(udf, black_box(&array), &config)))
                 });
             }
         }
@@ -173,9 +163,7 @@ fn bench_people(c: &mut Criterion) {
 
 criterion_group! {
     name = benches;
-    config = Criterion::default()
-        .warm_up_time(std::time::Duration::from_millis(500))
-        .measurement_time(std::time::Duration::from_secs(2));
+    config = common::criterion();
     targets = bench_people
 }
 criterion_main!(benches);

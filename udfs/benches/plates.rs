@@ -7,16 +7,19 @@
 //!
 //! Run: `cargo bench -p jaanch-udfs --bench plates` (filter: `-- plate_normalize`).
 
+mod common;
+
 use std::hint::black_box;
 use std::sync::Arc;
 
 use arrow::array::{ArrayRef, StringArray, StringViewArray};
-use arrow::datatypes::{DataType, Field};
+use arrow::datatypes::DataType;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use datafusion::config::ConfigOptions;
-use datafusion::logical_expr::{ColumnarValue, ScalarFunctionArgs, ScalarUDF};
 use jaanch_udfs::plate::Plate;
 use jaanch_udfs::rng::Rng;
+
+use common::invoke;
 
 const ROWS: usize = 8192;
 
@@ -121,19 +124,6 @@ fn plates(seed: u64, devanagari: bool) -> Vec<String> {
         .collect()
 }
 
-fn invoke(udf: &ScalarUDF, array: &ArrayRef, config: &Arc<ConfigOptions>) -> ColumnarValue {
-    let arg_type = array.data_type().clone();
-    let return_type = udf.return_type(std::slice::from_ref(&arg_type)).unwrap();
-    udf.invoke_with_args(ScalarFunctionArgs {
-        args: vec![ColumnarValue::Array(Arc::clone(array))],
-        arg_fields: vec![Arc::new(Field::new("p", arg_type, true))],
-        number_rows: array.len(),
-        return_field: Arc::new(Field::new("r", return_type, true)),
-        config_options: Arc::clone(config),
-    })
-    .unwrap()
-}
-
 fn bench_plates(c: &mut Criterion) {
     let functions = jaanch_udfs::functions();
     let config = Arc::new(ConfigOptions::default());
@@ -175,9 +165,7 @@ fn bench_plates(c: &mut Criterion) {
 
 criterion_group! {
     name = benches;
-    config = Criterion::default()
-        .warm_up_time(std::time::Duration::from_millis(500))
-        .measurement_time(std::time::Duration::from_secs(2));
+    config = common::criterion();
     targets = bench_plates
 }
 criterion_main!(benches);

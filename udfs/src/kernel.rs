@@ -856,6 +856,22 @@ pub(crate) mod test_util {
     use datafusion::config::ConfigOptions;
     use datafusion::logical_expr::{ScalarFunctionArgs, ScalarUDF};
 
+    /// The text results of `udf` on `inputs` (checked to agree across encodings).
+    pub(crate) fn texts(udf: &ScalarUDF, inputs: &[Option<&str>]) -> Vec<Option<String>> {
+        use arrow::array::AsArray;
+        let out = run_all_encodings(udf, inputs);
+        let out = out.as_string::<i32>();
+        (0..out.len())
+            .map(|i| out.is_valid(i).then(|| out.value(i).to_string()))
+            .collect()
+    }
+
+    /// The boolean results of `udf` on `inputs` (checked to agree across encodings).
+    pub(crate) fn bools(udf: &ScalarUDF, inputs: &[Option<&str>]) -> Vec<Option<bool>> {
+        use arrow::array::AsArray;
+        run_all_encodings(udf, inputs).as_boolean().iter().collect()
+    }
+
     /// Calls `udf` on `inputs` as Utf8, LargeUtf8, Utf8View, a dictionary and one scalar per
     /// value; asserts that every encoding gives the same answer and returns it.
     pub(crate) fn run_all_encodings(udf: &ScalarUDF, inputs: &[Option<&str>]) -> ArrayRef {

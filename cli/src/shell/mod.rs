@@ -11,7 +11,7 @@ mod complete;
 mod meta;
 mod progress;
 
-use std::io::{IsTerminal, Read, Write};
+use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -75,15 +75,7 @@ pub fn run(session: &Session, runtime: &Runtime) -> Result<()> {
     if interactive {
         return shell.interact();
     }
-    let mut text = String::new();
-    std::io::stdin()
-        .read_to_string(&mut text)
-        .map_err(|source| jaanch::Error::Io {
-            op: jaanch::error::IoOp::Read,
-            path: None,
-            source,
-        })?;
-    shell.run_script(&text, STDIN)?;
+    shell.run_script(&crate::read_stdin()?, STDIN)?;
     Ok(())
 }
 

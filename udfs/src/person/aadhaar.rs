@@ -145,7 +145,7 @@ never shows more than the last four digits. NULL for anything that is not 12 dig
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::person::test_support::{bools, texts};
+    use crate::kernel::test_util::{bools, texts};
 
     #[test]
     fn check_digits_make_valid_numbers() {

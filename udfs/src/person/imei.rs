@@ -92,7 +92,7 @@ systems write for an unknown handset, and for anything else; NULL for NULL.",
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::person::test_support::bools;
+    use crate::kernel::test_util::bools;
 
     #[test]
     fn check_digits_make_valid_numbers() {

@@ -88,30 +88,6 @@ pub(crate) fn collect_digits<const N: usize>(
 }
 
 #[cfg(test)]
-pub(crate) mod test_support {
-    //! Results of a function over every encoding, as plain Rust values.
-
-    use arrow::array::{Array, AsArray};
-    use datafusion::logical_expr::ScalarUDF;
-
-    use crate::kernel::test_util::run_all_encodings;
-
-    /// The text results of `udf` on `inputs` (checked to agree across encodings).
-    pub fn texts(udf: &ScalarUDF, inputs: &[Option<&str>]) -> Vec<Option<String>> {
-        let out = run_all_encodings(udf, inputs);
-        let out = out.as_string::<i32>();
-        (0..out.len())
-            .map(|i| out.is_valid(i).then(|| out.value(i).to_string()))
-            .collect()
-    }
-
-    /// The boolean results of `udf` on `inputs` (checked to agree across encodings).
-    pub fn bools(udf: &ScalarUDF, inputs: &[Option<&str>]) -> Vec<Option<bool>> {
-        run_all_encodings(udf, inputs).as_boolean().iter().collect()
-    }
-}
-
-#[cfg(test)]
 mod tests {
     use super::*;
 

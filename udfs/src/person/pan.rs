@@ -55,7 +55,7 @@ are ignored; spaces inside the PAN are not. False for anything else; NULL for NU
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::person::test_support::bools;
+    use crate::kernel::test_util::bools;
 
     #[test]
     fn known_vectors() {

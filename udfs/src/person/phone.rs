@@ -232,7 +232,7 @@ mod tests {
     use std::sync::Arc;
 
     use super::*;
-    use crate::person::test_support::{bools, texts};
+    use crate::kernel::test_util::{bools, texts};
     use arrow::array::{Array, AsArray, Int64Array};
     use arrow::datatypes::Field;
     use datafusion::logical_expr::type_coercion::functions::fields_with_udf;

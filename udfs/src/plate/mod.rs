@@ -123,19 +123,9 @@ pub fn functions() -> Vec<Arc<ScalarUDF>> {
 
 #[cfg(test)]
 pub(crate) mod test_util {
-    use arrow::array::{Array, AsArray};
     use datafusion::logical_expr::ScalarUDF;
 
-    use crate::kernel::test_util::run_all_encodings;
-
-    /// The text results of `udf` over `inputs`, checked to agree over every encoding.
-    pub fn texts(udf: &ScalarUDF, inputs: &[Option<&str>]) -> Vec<Option<String>> {
-        let out = run_all_encodings(udf, inputs);
-        let out = out.as_string::<i32>();
-        (0..out.len())
-            .map(|i| out.is_valid(i).then(|| out.value(i).to_string()))
-            .collect()
-    }
+    pub(crate) use crate::kernel::test_util::texts;
 
     /// Asserts `udf(input) = expected` for each pair, over every encoding.
     pub fn check(udf: &ScalarUDF, cases: &[(Option<&str>, Option<&str>)]) {

@@ -72,9 +72,11 @@ static CLASS: [u8; 256] = {
 
 const ALPHABET: &[u8; 26] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ";
 
-/// The class of an uppercase letter or digit.
+/// The look-alike class of an uppercase letter or digit, as ANPR cameras confuse them:
+/// `O 0 D Q` are `0`, `I 1 L T J` are `1`, `Z 2`, `S 5`, `B 8`, `G 6` and `A 4` share a class
+/// named by the digit; any other byte is a class of its own.
 #[inline]
-pub(crate) fn class_of(c: u8) -> u8 {
+pub fn class_of(c: u8) -> u8 {
     CLASS[c as usize]
 }
 
