@@ -129,14 +129,7 @@ impl Session {
 
     /// The SQL dialect statements are parsed in (`SET datafusion.sql_parser.dialect` changes it).
     pub fn dialect(&self) -> Result<Box<dyn Dialect>> {
-        let name = self
-            .ctx
-            .state()
-            .config()
-            .options()
-            .sql_parser
-            .dialect
-            .to_string();
+        let (name, _) = self.parser_settings();
         dialect_from_str(&name).ok_or_else(|| {
             Error::Query(DataFusionError::Configuration(format!(
                 "unsupported SQL dialect {name:?}"
@@ -165,10 +158,7 @@ impl Session {
 
     /// Plans and starts one SQL statement.
     pub async fn sql(&self, text: &str) -> Result<QueryResult> {
-        let started = Instant::now();
-        let plan = self.plan(&self.one_statement(text)?).await?;
-        check_unbound(&plan)?;
-        self.execute(plan, started).await
+        self.run(&self.one_statement(text)?).await
     }
 
     /// Plans and starts one SQL statement with values for its placeholders.
@@ -321,16 +311,17 @@ impl Session {
         Ok(plan)
     }
 
+    /// The session's dialect name and parser recursion limit, read without copying its state.
+    fn parser_settings(&self) -> (String, usize) {
+        let state = self.ctx.state_ref();
+        let state = state.read();
+        let parser = &state.config().options().sql_parser;
+        (parser.dialect.to_string(), parser.recursion_limit.get())
+    }
+
     fn parse(&self, statement: &ScriptStatement) -> Result<Statement> {
         let dialect = self.dialect()?;
-        let limit = self
-            .ctx
-            .state()
-            .config()
-            .options()
-            .sql_parser
-            .recursion_limit
-            .get();
+        let (_, limit) = self.parser_settings();
         let mut statements = DFParserBuilder::new(statement.tokens.clone())
             .with_dialect(dialect.as_ref())
             .with_recursion_limit(limit)

@@ -252,22 +252,23 @@ impl<'a> Shell<'a> {
         if interactive && matches!(self.output, Output::Stdout) && std::io::stdout().is_terminal() {
             options.max_width = listing::terminal_width();
         }
-        let (sink, file) = match &mut self.output {
-            Output::Stdout => (None, None),
-            Output::Document(file) => (Some(Sink::Document(file)), None),
+        let file = match &self.output {
+            Output::Stdout => None,
+            Output::Document(document) => Some(document.path().to_path_buf()),
+            Output::Binary { path, .. } => Some(path.clone()),
+        };
+        let mut stdout = progress::ClearOnWrite::new(std::io::stdout(), spinner.as_ref());
+        let sink = match &mut self.output {
+            Output::Stdout => Sink::Stream(&mut stdout),
+            Output::Document(document) => Sink::Document(document),
             Output::Binary { path, format } => {
                 options.format = *format;
-                (Some(Sink::File(path.clone())), Some(path.clone()))
+                Sink::File(path.clone())
             }
         };
-        let file = file.or_else(|| match &sink {
-            Some(Sink::Document(document)) => Some(document.path().to_path_buf()),
-            _ => None,
-        });
-        let mut stdout = progress::ClearOnWrite::new(std::io::stdout(), spinner.as_ref());
         let printer = Printer {
             options,
-            sink: sink.unwrap_or(Sink::Stream(&mut stdout)),
+            sink,
             progress: Some(&slot),
         };
         let footer = |outcome: &Outcome| {
