@@ -27,6 +27,8 @@ use futures::TryStreamExt;
 use object_store::ObjectMeta;
 use tokio::sync::OnceCell;
 
+use crate::access::Grant;
+use crate::access::governed::GovernedTable;
 use crate::config::{Format, PartitionType, TableConfig};
 use crate::error::{Error, Refusal, TableChange, TableError, TableProblem};
 
@@ -180,6 +182,8 @@ pub struct LakeSchema {
     tables: BTreeMap<String, Arc<LakeTable>>,
     registered: RwLock<HashMap<String, Arc<dyn TableProvider>>>,
     state: Weak<parking_lot::RwLock<SessionState>>,
+    /// What the session's user may see, on a governed lake.
+    grant: Option<Arc<Grant>>,
 }
 
 impl fmt::Debug for LakeSchema {
@@ -191,15 +195,18 @@ impl fmt::Debug for LakeSchema {
 }
 
 impl LakeSchema {
-    /// `state` is the owning session's, used to list and infer tables on first use.
+    /// `state` is the owning session's, used to list and infer tables on first use. With a
+    /// `grant`, tables with row filters or masks are read through them.
     pub fn new(
         tables: impl IntoIterator<Item = (String, Arc<LakeTable>)>,
         state: Weak<parking_lot::RwLock<SessionState>>,
+        grant: Option<Arc<Grant>>,
     ) -> Self {
         Self {
             tables: tables.into_iter().collect(),
             registered: RwLock::default(),
             state,
+            grant,
         }
     }
 }
@@ -231,7 +238,20 @@ impl SchemaProvider for LakeSchema {
             .ok_or_else(|| plan_datafusion_err!("the lake's session has been closed"))?
             .read()
             .clone();
-        table.provider(&state).await.map(Some)
+        let raw = table.provider(&state).await?;
+        let policy = self.grant.as_ref().and_then(|grant| {
+            grant
+                .table_policy(&table.config.name)
+                .map(|policy| (grant, policy))
+        });
+        let Some((grant, policy)) = policy else {
+            return Ok(Some(raw));
+        };
+        // Compiled for every statement that names the table, so that a statement always runs
+        // under the policy as it is now.
+        let governed = GovernedTable::new(&table.config.name, raw, grant, &policy, &state)
+            .map_err(Error::into_datafusion)?;
+        Ok(Some(Arc::new(governed)))
     }
 
     /// Lake tables are base tables; answering this must not list their files.

@@ -11,6 +11,8 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
+use crate::access::{Access, AccessConfig};
+
 /// The file name looked up in the working directory when no `--lake` is given.
 pub const DEFAULT_FILE: &str = "lake.toml";
 
@@ -49,8 +51,9 @@ impl ConfigError {
         self
     }
 
+    /// The error in `file`, unless it already names the file it is in (an included one).
     fn in_file(mut self, file: &Path) -> Self {
-        self.file = Some(file.to_path_buf());
+        self.file.get_or_insert_with(|| file.to_path_buf());
         self
     }
 }
@@ -98,6 +101,12 @@ pub struct LakeConfig {
     pub runtime: RuntimeConfig,
     #[serde(default, rename = "table")]
     pub tables: Vec<TableConfig>,
+    /// Roles and users, as written (`[access]`): the lake is governed when there are some.
+    #[serde(default, rename = "access")]
+    access_config: Option<AccessConfig>,
+    /// The checked access config, from `[access]` or the file it names.
+    #[serde(skip)]
+    pub access: Option<Access>,
     /// The folder relative locations resolve against: the config file's folder.
     #[serde(skip)]
     pub base_dir: PathBuf,
@@ -442,6 +451,9 @@ impl LakeConfig {
         let base_dir = std::path::absolute(base_dir).unwrap_or_else(|_| base_dir.to_path_buf());
         let mut config = Self::parse(&text, &base_dir, |name| std::env::var(name).ok())
             .map_err(|e| e.in_file(path))?;
+        if let Some(access) = &mut config.access {
+            access.in_file(path);
+        }
         if config.name.is_none() {
             config.name = base_dir
                 .file_name()
@@ -457,17 +469,31 @@ impl LakeConfig {
         base_dir: &Path,
         env: impl Fn(&str) -> Option<String>,
     ) -> Result<Self> {
-        let mut config: LakeConfig = toml::from_str(text).map_err(|e| {
-            let (line, column) = e.span().map(|span| position_of(text, span.start)).unzip();
-            ConfigError {
-                line,
-                column,
-                ..ConfigError::new(e.message().trim().replace('\n', " "))
-            }
-        })?;
+        let mut config: LakeConfig = toml::from_str(text).map_err(|e| toml_error(text, &e))?;
         config.base_dir = base_dir.to_path_buf();
         config.interpolate(&env)?;
         config.validate()?;
+        if let Some(raw) = config.access_config.take() {
+            config.access = Some(match &raw.file {
+                Some(file) => {
+                    if !raw.roles.is_empty() || !raw.users.is_empty() {
+                        return Err(ConfigError::new(format!(
+                            "[access] names the file {file:?} and also has roles or users here: keep them in one place"
+                        )));
+                    }
+                    let path = config.resolve_path(file);
+                    let text = std::fs::read_to_string(&path).map_err(|e| {
+                        ConfigError::new(format!(
+                            "cannot read access config: {}",
+                            crate::error::io_reason(&e)
+                        ))
+                        .in_file(&path)
+                    })?;
+                    read_access(&text, Some(path))?
+                }
+                None => Access::new(raw, None, text.to_string())?,
+            });
+        }
         Ok(config)
     }
 
@@ -480,8 +506,17 @@ impl LakeConfig {
             stores: BTreeMap::new(),
             runtime: RuntimeConfig::default(),
             tables: Vec::new(),
+            access_config: None,
+            access: None,
             base_dir: std::env::current_dir().unwrap_or_default(),
         }
+    }
+
+    /// The lake governed by `access` (text of an access config: `[[role]]` and `[[user]]`
+    /// tables), for configs built in code.
+    pub fn with_access(mut self, text: &str) -> Result<Self> {
+        self.access = Some(read_access(text, None)?);
+        Ok(self)
     }
 
     pub fn with_table(mut self, table: TableConfig) -> Self {
@@ -612,8 +647,36 @@ fn interpolate(
     Ok(out)
 }
 
+/// An access config of its own file (or text): `[[role]]` and `[[user]]` at the top level.
+fn read_access(text: &str, file: Option<PathBuf>) -> Result<Access> {
+    let in_file = |e: ConfigError| match &file {
+        Some(path) => e.in_file(path),
+        None => e,
+    };
+    let config: AccessConfig = toml::from_str(text).map_err(|e| in_file(toml_error(text, &e)))?;
+    if config.file.is_some() {
+        return Err(in_file(ConfigError::new(
+            "an access config file cannot name another one (`file`)",
+        )));
+    }
+    Access::new(config, file, text.to_string())
+}
+
+/// A TOML error of `text` as one line at its place.
+fn toml_error(text: &str, error: &toml::de::Error) -> ConfigError {
+    let (line, column) = error
+        .span()
+        .map(|span| position_of(text, span.start))
+        .unzip();
+    ConfigError {
+        line,
+        column,
+        ..ConfigError::new(error.message().trim().replace('\n', " "))
+    }
+}
+
 /// The 1-based line and column (in characters) of a byte offset.
-fn position_of(text: &str, offset: usize) -> (usize, usize) {
+pub(crate) fn position_of(text: &str, offset: usize) -> (usize, usize) {
     let mut offset = offset.min(text.len());
     while !text.is_char_boundary(offset) {
         offset -= 1;
@@ -891,7 +954,7 @@ header = false
         assert_eq!(
             message,
             format!(
-                "{}:1:1: unknown field `bogus`, expected one of `name`, `read_only`, `reports`, `store`, `runtime`, `table`",
+                "{}:1:1: unknown field `bogus`, expected one of `name`, `read_only`, `reports`, `store`, `runtime`, `table`, `access`",
                 path.display()
             )
         );

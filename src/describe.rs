@@ -41,9 +41,9 @@ pub struct ColumnEntry {
 
 /// Every table a query can use, sorted by name.
 pub(crate) fn tables(session: &Session) -> Vec<TableEntry> {
-    let lake = session.lake();
-    let mut entries: Vec<TableEntry> = lake
-        .tables()
+    let mut entries: Vec<TableEntry> = session
+        .tables
+        .iter()
         .map(|t| TableEntry {
             name: t.config.name.to_ascii_lowercase(),
             format: t.config.format.to_string(),
@@ -127,9 +127,9 @@ pub(crate) async fn describe(
         None => TableReference::full(CATALOG, DEFAULT_SCHEMA, entry.name.as_str()),
     };
     let provider = session.ctx.table_provider(reference).await?;
-    let lake = session.lake();
-    let config = lake
-        .tables()
+    let config = session
+        .tables
+        .iter()
         .find(|t| t.config.name.eq_ignore_ascii_case(name));
     let columns = provider
         .schema()

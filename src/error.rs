@@ -102,6 +102,8 @@ pub enum Refusal {
     ReadOnly,
     /// The statement would drop or replace a table of the lake config.
     ConfigTable { table: String, change: TableChange },
+    /// The user's role may only query (a governed lake).
+    Governed { role: String },
 }
 
 /// Why a result cannot be written.
@@ -247,6 +249,9 @@ fn io_message(op: &IoOp, path: Option<&PathBuf>, source: &std::io::Error) -> Str
 
 fn refusal_message(statement: &str, reason: &Refusal) -> String {
     match reason {
+        Refusal::Governed { role } => {
+            format!("{statement} is not allowed: role {role} may only query the lake")
+        }
         Refusal::ReadOnly => format!(
             "the lake is read-only: {statement} is not allowed (set read_only = false in the lake config to allow it)"
         ),

@@ -21,6 +21,7 @@
 //! # }
 //! ```
 
+pub mod access;
 mod catalog;
 pub mod config;
 pub mod describe;

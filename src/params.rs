@@ -9,7 +9,7 @@
 use std::collections::BTreeSet;
 
 use datafusion::common::{ParamValues, ScalarValue};
-use datafusion::logical_expr::LogicalPlan;
+use datafusion::logical_expr::{LogicalPlan, Statement};
 
 use crate::error::{Error, Result};
 use crate::reports::ParamType;
@@ -123,7 +123,11 @@ fn placeholders(plan: &LogicalPlan) -> Result<Vec<String>> {
 }
 
 /// Refuses a plan with placeholders but no values, before it runs into a less clear error.
+/// `PREPARE` keeps its placeholders for `EXECUTE` to fill.
 pub(crate) fn check_unbound(plan: &LogicalPlan) -> Result<()> {
+    if let LogicalPlan::Statement(Statement::Prepare(_)) = plan {
+        return Ok(());
+    }
     let placeholders = placeholders(plan)?;
     if placeholders.is_empty() {
         Ok(())

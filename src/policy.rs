@@ -1,13 +1,16 @@
 //! What a session may run: the lake's policy, checked on every planned statement.
 //!
 //! A read-only lake (the default) refuses statements that create, change or delete anything;
-//! a writable one still refuses dropping a table of the lake config. The access policy of a
-//! governed lake joins these checks here, so that no front end can run around it.
+//! a writable one still refuses dropping a table of the lake config. A user of a governed lake
+//! may only query, whatever `read_only` says: statements that create or change anything, copy
+//! data out, or change the engine's settings could read around the access policy.
 
 use datafusion::common::TableReference;
+use datafusion::common::tree_node::TreeNode;
 use datafusion::execution::context::SQLOptions;
-use datafusion::logical_expr::{DdlStatement, LogicalPlan};
+use datafusion::logical_expr::{DdlStatement, LogicalPlan, Statement};
 
+use crate::access::Grant;
 use crate::catalog::LakeTable;
 use crate::error::{Error, Refusal, Result, TableChange};
 
@@ -15,8 +18,19 @@ use crate::error::{Error, Refusal, Result, TableChange};
 pub(crate) fn check(
     plan: &LogicalPlan,
     read_only: bool,
+    grant: Option<&Grant>,
     tables: &[std::sync::Arc<LakeTable>],
 ) -> Result<()> {
+    if let Some(grant) = grant
+        && plan.exists(|p| Ok(!is_query(p)))?
+    {
+        return Err(Error::Refused {
+            statement: statement_kind(plan),
+            reason: Refusal::Governed {
+                role: grant.role().to_string(),
+            },
+        });
+    }
     let writable = !read_only;
     let options = SQLOptions::new()
         .with_allow_ddl(writable)
@@ -56,6 +70,17 @@ pub(crate) fn check(
     }
 }
 
+/// Whether a plan node only reads: no DDL, DML, COPY or change of a setting.
+fn is_query(plan: &LogicalPlan) -> bool {
+    !matches!(
+        plan,
+        LogicalPlan::Ddl(_)
+            | LogicalPlan::Dml(_)
+            | LogicalPlan::Copy(_)
+            | LogicalPlan::Statement(Statement::SetVariable(_) | Statement::ResetVariable(_))
+    )
+}
+
 /// `schema.table` as a user would write it, without the catalog.
 pub(crate) fn display_reference(reference: &TableReference) -> String {
     match reference {
@@ -84,6 +109,8 @@ fn statement_kind(plan: &LogicalPlan) -> String {
         .to_string(),
         LogicalPlan::Dml(dml) => dml.op.to_string().to_uppercase(),
         LogicalPlan::Copy(_) => "COPY".to_string(),
+        LogicalPlan::Statement(Statement::SetVariable(_)) => "SET".to_string(),
+        LogicalPlan::Statement(Statement::ResetVariable(_)) => "RESET".to_string(),
         other => match other.inputs().first() {
             Some(input) => statement_kind(input),
             None => "this statement".to_string(),

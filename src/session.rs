@@ -25,7 +25,8 @@ use datafusion::sql::parser::{DFParserBuilder, Statement};
 use datafusion::sql::sqlparser::ast::Statement as SqlStatement;
 use datafusion::sql::sqlparser::dialect::{Dialect, dialect_from_str};
 
-use crate::catalog::LakeSchema;
+use crate::access::Grant;
+use crate::catalog::{LakeSchema, LakeTable};
 use crate::describe::{self, ColumnEntry, FunctionEntry, TableEntry};
 use crate::error::{Error, Refusal, Result, TableChange, syntax_error};
 use crate::lake::{CATALOG, DEFAULT_SCHEMA, Lake, REF_SCHEMA, Shared};
@@ -36,36 +37,57 @@ use crate::reports::{self, Catalog, Report};
 use crate::result::QueryResult;
 use crate::script::{self, Script, ScriptStatement};
 
-/// Who a session runs statements for.
+/// Who a session runs statements for, and why.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Identity {
     user: String,
+    purpose: Option<String>,
 }
+
+/// The environment variable naming the user of a local session.
+pub const USER_VAR: &str = "JAANCH_USER";
 
 impl Identity {
     /// A named user.
     pub fn new(user: impl Into<String>) -> Identity {
-        Identity { user: user.into() }
+        Identity {
+            user: user.into(),
+            purpose: None,
+        }
     }
 
-    /// The user of this process, by the operating system's account name.
+    /// The user of this process: `$JAANCH_USER`, else the operating system's account name.
     pub fn local() -> Identity {
-        let user = ["USER", "LOGNAME", "USERNAME"]
+        let user = [USER_VAR, "USER", "LOGNAME", "USERNAME"]
             .iter()
             .find_map(|var| std::env::var(var).ok().filter(|v| !v.trim().is_empty()))
             .unwrap_or_else(|| "local".to_string());
         Identity::new(user)
     }
 
+    /// The same user, stating why they look (an FIR or case number).
+    pub fn with_purpose(mut self, purpose: impl Into<String>) -> Identity {
+        self.purpose = Some(purpose.into()).filter(|p: &String| !p.trim().is_empty());
+        self
+    }
+
     pub fn user(&self) -> &str {
         &self.user
+    }
+
+    pub fn purpose(&self) -> Option<&str> {
+        self.purpose.as_deref()
     }
 }
 
 /// A lake session for one identity: its catalog, functions and settings.
 pub struct Session {
     shared: Arc<Shared>,
-    identity: Identity,
+    identity: parking_lot::RwLock<Identity>,
+    /// What the user may see, on a governed lake.
+    grant: Option<Arc<Grant>>,
+    /// The lake's tables this session can use (all of them, unless governed).
+    pub(crate) tables: Vec<Arc<LakeTable>>,
     pub(crate) ctx: SessionContext,
 }
 
@@ -73,7 +95,7 @@ impl std::fmt::Debug for Session {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Session")
             .field("lake", &self.shared.config.display_name())
-            .field("identity", &self.identity)
+            .field("identity", &*self.identity.read())
             .finish()
     }
 }
@@ -82,6 +104,24 @@ impl Session {
     /// Builds the DataFusion session: the lake's schemas, `ref`, the police functions, and the
     /// lake's runtime (shared memory pool, stores and listing cache).
     pub(crate) fn open(shared: Arc<Shared>, identity: Identity) -> Result<Session> {
+        let grant = match &shared.config.access {
+            None => None,
+            Some(access) => Some(Arc::new(access.grant(identity.user()).ok_or_else(
+                || {
+                    Error::AccessDenied(format!(
+                        "{} is not a user of this lake (give --user NAME or set {USER_VAR})",
+                        identity.user()
+                    ))
+                },
+            )?)),
+        };
+        let visible = |name: &str| grant.as_ref().is_none_or(|g| g.can_see(name));
+        let tables: Vec<Arc<LakeTable>> = shared
+            .tables
+            .iter()
+            .filter(|t| visible(&t.config.name))
+            .cloned()
+            .collect();
         let state = SessionStateBuilder::new()
             .with_config(session_config(&shared.config))
             .with_runtime_env(Arc::clone(&shared.runtime))
@@ -92,7 +132,7 @@ impl Session {
             ctx.register_udf(udf.as_ref().clone());
         }
         let mut schemas: BTreeMap<String, Vec<_>> = BTreeMap::new();
-        for table in &shared.tables {
+        for table in &tables {
             let (schema, name) = table.config.schema_and_table();
             schemas
                 .entry(schema.to_ascii_lowercase())
@@ -103,23 +143,39 @@ impl Session {
             .catalog(CATALOG)
             .expect("the session creates its default catalog");
         for (schema, tables) in schemas {
-            let provider = LakeSchema::new(tables, ctx.state_weak_ref());
+            let provider = LakeSchema::new(tables, ctx.state_weak_ref(), grant.clone());
             catalog.register_schema(&schema, Arc::new(provider))?;
         }
         let reference = MemorySchemaProvider::new();
         for (name, table) in &shared.reference {
-            reference.register_table(name.clone(), Arc::clone(table))?;
+            if visible(&format!("{REF_SCHEMA}.{name}")) {
+                reference.register_table(name.clone(), Arc::clone(table))?;
+            }
         }
         catalog.register_schema(REF_SCHEMA, Arc::new(reference))?;
         Ok(Session {
             shared,
-            identity,
+            identity: parking_lot::RwLock::new(identity),
+            grant,
+            tables,
             ctx,
         })
     }
 
-    pub fn identity(&self) -> &Identity {
-        &self.identity
+    /// Who the session runs statements for, and why.
+    pub fn identity(&self) -> Identity {
+        self.identity.read().clone()
+    }
+
+    /// States why the user looks, for the statements that follow (an FIR or case number).
+    pub fn set_purpose(&self, purpose: &str) {
+        let mut identity = self.identity.write();
+        *identity = identity.clone().with_purpose(purpose);
+    }
+
+    /// What the user may see, on a governed lake.
+    pub fn grant(&self) -> Option<&Grant> {
+        self.grant.as_deref()
     }
 
     /// The lake this session is of.
@@ -163,6 +219,7 @@ impl Session {
 
     /// Plans and starts one SQL statement with values for its placeholders.
     pub async fn sql_with_params(&self, text: &str, params: Params) -> Result<QueryResult> {
+        self.check_purpose()?;
         let started = Instant::now();
         let plan = self.plan(&self.one_statement(text)?).await?;
         self.execute(params.bind(plan)?, started).await
@@ -170,6 +227,7 @@ impl Session {
 
     /// Plans and starts one statement of a script.
     pub async fn run(&self, statement: &ScriptStatement) -> Result<QueryResult> {
+        self.check_purpose()?;
         let started = Instant::now();
         let plan = self.plan(statement).await?;
         check_unbound(&plan)?;
@@ -189,6 +247,7 @@ impl Session {
         report: &Report,
         values: &[(String, String)],
     ) -> Result<QueryResult> {
+        self.check_purpose()?;
         let started = Instant::now();
         let bound = report.bind(self, values).await?;
         let script = self.script_at(&report.sql, report.sql_line)?;
@@ -288,6 +347,19 @@ impl Session {
         self.sql(sql).await?.collect().await
     }
 
+    /// A role that requires a purpose runs nothing without one.
+    fn check_purpose(&self) -> Result<()> {
+        match &self.grant {
+            Some(grant) if grant.requires_purpose() && self.identity.read().purpose().is_none() => {
+                Err(Error::AccessDenied(format!(
+                    "role {} requires a purpose for every session: state it (--purpose \"FIR 123/2024 PS Kotwali\", \\purpose in the shell, purpose= in Python)",
+                    grant.role()
+                )))
+            }
+            _ => Ok(()),
+        }
+    }
+
     /// The one statement `text` must hold.
     fn one_statement(&self, text: &str) -> Result<ScriptStatement> {
         let script = self.script(text)?;
@@ -307,7 +379,12 @@ impl Session {
             Ok(plan) => plan,
             Err(error) => return Err(self.explain_plan_error(&parsed, error)),
         };
-        policy::check(&plan, self.shared.config.read_only, &self.shared.tables)?;
+        policy::check(
+            &plan,
+            self.shared.config.read_only,
+            self.grant.as_deref(),
+            &self.shared.tables,
+        )?;
         Ok(plan)
     }
 

@@ -1,6 +1,7 @@
 //! All integration tests, in one binary: every test binary links all of DataFusion, so one
 //! binary keeps builds fast. Each module covers one part of jaanch.
 
+mod access;
 mod cli;
 mod common;
 mod demo;

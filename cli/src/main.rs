@@ -38,6 +38,14 @@ struct Cli {
     #[arg(long, global = true, value_name = "FILE")]
     lake: Option<PathBuf>,
 
+    /// The user to run as, on a lake with access control [default: $JAANCH_USER]
+    #[arg(long, global = true, value_name = "NAME")]
+    user: Option<String>,
+
+    /// Why you look, for roles that require it: an FIR or case number
+    #[arg(long, global = true, value_name = "TEXT")]
+    purpose: Option<String>,
+
     #[command(subcommand)]
     command: Option<Command>,
 }
@@ -147,32 +155,45 @@ fn run(cli: Cli) -> Result<()> {
         .enable_all()
         .build()
         .map_err(|e| CliError::Shell(format!("cannot start the runtime: {e}")))?;
-    match cli.command {
+    let identity = || {
+        let identity = cli
+            .user
+            .as_deref()
+            .map(Identity::new)
+            .unwrap_or_else(Identity::local);
+        match &cli.purpose {
+            Some(purpose) => identity.with_purpose(purpose),
+            None => identity,
+        }
+    };
+    let open = || open_session(cli.lake.as_deref(), identity());
+    match &cli.command {
         None | Some(Command::Shell) => {
-            let session = open_session(cli.lake.as_deref())?;
+            let session = open()?;
             shell::run(&session, &runtime)
         }
         Some(Command::Sql(args)) => {
             let format = output_format(args.format, args.output.as_deref())?;
-            let session = open_session(cli.lake.as_deref())?;
-            runtime.block_on(sql::run(&session, &args, format))
+            let session = open()?;
+            runtime.block_on(sql::run(&session, args, format))
         }
         Some(Command::Run(args)) => {
             let format = output_format(args.format, args.output.as_deref())?;
-            let session = open_session(cli.lake.as_deref())?;
-            runtime.block_on(report::run(&session, &args, format))
+            let session = open()?;
+            runtime.block_on(report::run(&session, args, format))
         }
         Some(Command::Reports { format }) => {
+            let format = *format;
             if let Some(format) = format.filter(|f| f.is_binary()) {
                 return Err(CliError::Usage(format!(
                     "--format {format} writes binary data and cannot be printed: \
                      `jaanch reports` prints text (table, csv, tsv, json, ndjson, markdown)"
                 )));
             }
-            let session = open_session(cli.lake.as_deref())?;
+            let session = open()?;
             report::list(&session, format)
         }
-        Some(Command::Demo(args)) => demo::run(&args),
+        Some(Command::Demo(args)) => demo::run(args),
     }
 }
 
@@ -216,14 +237,14 @@ fn read_stdin() -> Result<String> {
 }
 
 /// Opens the lake from `--lake`, `./lake.toml` or `$JAANCH_LAKE` (with none of them, the demo
-/// lake in the user's data directory, generated on first use) and a session on it for the
-/// user of this process.
-fn open_session(explicit: Option<&Path>) -> Result<Session> {
+/// lake in the user's data directory, generated on first use) and a session on it for
+/// `identity`.
+fn open_session(explicit: Option<&Path>, identity: Identity) -> Result<Session> {
     let lake = match find_config(explicit).map_err(jaanch::Error::from)? {
         ConfigSource::File(path) => Lake::open(path)?,
         ConfigSource::Default => {
             Lake::open(jaanch_demo::default_lake(std::io::stderr().is_terminal())?)?
         }
     };
-    Ok(lake.session(Identity::local())?)
+    Ok(lake.session(identity)?)
 }

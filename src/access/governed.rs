@@ -1,0 +1,274 @@
+//! A table read through a role's row filters and masks.
+//!
+//! [`GovernedTable`] stands where the lake table would: its schema is the masked one, and it
+//! takes no filter or limit from the query. Its scan plans, on its own, the lake table's scan,
+//! the row filter and the masks, and wraps that plan in a [`GovernedExec`]: a leaf to the rest of
+//! the query. So no predicate of the query (nor a dynamic filter of a join or top-k, nor a
+//! limit) is pushed below the policy, nothing of the query runs on a hidden row (a division by
+//! zero on one would tell that it exists), statistics of the files are not reported (a count or
+//! a min/max answered from Parquet footers would count hidden rows), and EXPLAIN shows the
+//! governed scan but not the policy's expressions or the pruning below it.
+
+use std::fmt;
+use std::sync::Arc;
+
+use arrow::datatypes::{Schema, SchemaRef};
+use async_trait::async_trait;
+use datafusion::catalog::{Session, TableProvider};
+use datafusion::common::tree_node::{Transformed, TreeNode, TreeNodeRecursion};
+use datafusion::common::{DFSchema, Result, ScalarValue};
+use datafusion::datasource::provider_as_source;
+use datafusion::execution::TaskContext;
+use datafusion::execution::session_state::SessionState;
+use datafusion::logical_expr::{Expr, LogicalPlanBuilder, TableType, col};
+use datafusion::physical_expr::{EquivalenceProperties, PhysicalExpr};
+use datafusion::physical_plan::{
+    DisplayAs, DisplayFormatType, ExecutionPlan, ExecutionPlanProperties, PlanProperties,
+    SendableRecordBatchStream,
+};
+
+use super::{Grant, Rule, TablePolicy};
+use crate::error::Error;
+
+/// A lake table as a role may see it.
+#[derive(Debug)]
+pub(crate) struct GovernedTable {
+    /// `schema.table`.
+    name: String,
+    raw: Arc<dyn TableProvider>,
+    /// The row filter (all of the role's filters for the table, and-ed), over the raw columns.
+    filter: Option<Expr>,
+    /// One expression per column, over the raw columns: the column itself or its mask.
+    columns: Vec<Expr>,
+    schema: SchemaRef,
+}
+
+impl GovernedTable {
+    /// The table `raw` (named `name`) under `policy`. Filters and masks are compiled against
+    /// the table's columns here; a mistake in them is a config error naming its line.
+    pub(crate) fn new(
+        name: &str,
+        raw: Arc<dyn TableProvider>,
+        grant: &Grant,
+        policy: &TablePolicy,
+        state: &SessionState,
+    ) -> Result<GovernedTable, Error> {
+        let raw_schema = DFSchema::try_from(raw.schema().as_ref().clone())?;
+        let compile = |rule: &Rule, sql: &str| -> Result<Expr, Error> {
+            let expr = state
+                .create_logical_expr(&bind_attributes_as_placeholders(sql), &raw_schema)
+                .and_then(|expr| bind_attributes(expr, grant))
+                .map_err(|e| grant.rule_error(rule, crate::error::one_line(&e)))?;
+            Ok(expr)
+        };
+        let mut filter: Option<Expr> = None;
+        for rule in &policy.row_filters {
+            let expr = compile(rule, &rule.sql)?;
+            filter = Some(match filter {
+                Some(before) => before.and(expr),
+                None => expr,
+            });
+        }
+        let mut columns = Vec::with_capacity(raw_schema.fields().len());
+        for field in raw_schema.fields() {
+            let qualified = format!("{name}.{}", field.name());
+            let mask = policy
+                .masks
+                .iter()
+                .find(|(pattern, _)| super::glob(pattern, &qualified));
+            columns.push(match mask {
+                Some((_, rule)) => {
+                    let sql = if is_function_name(&rule.sql) {
+                        format!("{}(\"{}\")", rule.sql.trim(), field.name())
+                    } else {
+                        rule.sql.clone()
+                    };
+                    compile(rule, &sql)?.alias(field.name())
+                }
+                None => col(datafusion::common::Column::from_name(field.name())),
+            });
+        }
+        let plan = LogicalPlanBuilder::scan(name, provider_as_source(Arc::clone(&raw)), None)?
+            .project(columns.clone())?
+            .build()?;
+        let schema: Schema = plan.schema().as_arrow().clone();
+        Ok(GovernedTable {
+            name: name.to_string(),
+            raw,
+            filter,
+            columns,
+            schema: Arc::new(schema),
+        })
+    }
+}
+
+/// Whether a mask is a bare function name (`phone_mask`), applied to the column it masks.
+fn is_function_name(sql: &str) -> bool {
+    let sql = sql.trim();
+    sql.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
+        && sql.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+/// `${user.X}` as the placeholder `$user_X`, so that the attribute is bound as a value, never
+/// spliced into the SQL text.
+fn bind_attributes_as_placeholders(sql: &str) -> String {
+    let mut out = String::with_capacity(sql.len());
+    let mut rest = sql;
+    while let Some(start) = rest.find("${user.") {
+        out.push_str(&rest[..start]);
+        let after = &rest[start + "${user.".len()..];
+        let end = after.find('}').unwrap_or(after.len());
+        out.push_str("$user_");
+        out.push_str(&after[..end]);
+        rest = after.get(end + 1..).unwrap_or("");
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Replaces the `$user_X` placeholders with the user's attribute values, as text.
+fn bind_attributes(expr: Expr, grant: &Grant) -> Result<Expr> {
+    expr.transform(|expr| match &expr {
+        Expr::Placeholder(placeholder) => {
+            let name = placeholder.id.trim_start_matches('$');
+            let value = name
+                .strip_prefix("user_")
+                .and_then(|attribute| grant.attribute(attribute))
+                .ok_or_else(|| {
+                    datafusion::common::plan_datafusion_err!(
+                        "${name} is no attribute of user {}",
+                        grant.user()
+                    )
+                })?;
+            Ok(Transformed::yes(Expr::Literal(
+                ScalarValue::Utf8(Some(value.to_string())),
+                None,
+            )))
+        }
+        _ => Ok(Transformed::no(expr)),
+    })
+    .map(|t| t.data)
+}
+
+#[async_trait]
+impl TableProvider for GovernedTable {
+    fn schema(&self) -> SchemaRef {
+        Arc::clone(&self.schema)
+    }
+
+    fn table_type(&self) -> TableType {
+        TableType::Base
+    }
+
+    /// Plans the lake table's scan, the row filter and the masks on their own, and hands the
+    /// query an opaque leaf. The query's filters and limit are not taken: they run above.
+    async fn scan(
+        &self,
+        state: &dyn Session,
+        projection: Option<&Vec<usize>>,
+        _filters: &[Expr],
+        _limit: Option<usize>,
+    ) -> Result<Arc<dyn ExecutionPlan>> {
+        let mut plan =
+            LogicalPlanBuilder::scan(&self.name, provider_as_source(Arc::clone(&self.raw)), None)?;
+        if let Some(filter) = &self.filter {
+            plan = plan.filter(filter.clone())?;
+        }
+        let columns = match projection {
+            Some(indices) => indices.iter().map(|&i| self.columns[i].clone()).collect(),
+            None => self.columns.clone(),
+        };
+        let plan = plan.project(columns)?.build()?;
+        let inner = state.create_physical_plan(&plan).await?;
+        Ok(Arc::new(GovernedExec::new(&self.name, inner)))
+    }
+}
+
+/// The governed scan of a table, as the rest of a query sees it: a leaf with the plan of the
+/// policy inside. It takes no filter, limit or projection from above, reports no statistics
+/// and shows nothing of what it holds.
+#[derive(Debug)]
+pub(crate) struct GovernedExec {
+    table: String,
+    inner: Arc<dyn ExecutionPlan>,
+    properties: Arc<PlanProperties>,
+}
+
+impl GovernedExec {
+    fn new(table: &str, inner: Arc<dyn ExecutionPlan>) -> GovernedExec {
+        // Orderings and equivalences of the inner plan are not passed on: they could carry
+        // constants of the policy.
+        let properties = PlanProperties::new(
+            EquivalenceProperties::new(inner.schema()),
+            inner.output_partitioning().clone(),
+            inner.pipeline_behavior(),
+            inner.boundedness(),
+        );
+        GovernedExec {
+            table: table.to_string(),
+            inner,
+            properties: Arc::new(properties),
+        }
+    }
+}
+
+impl DisplayAs for GovernedExec {
+    fn fmt_as(&self, _format: DisplayFormatType, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "GovernedScan: {} (row filters and masks of the access policy)",
+            self.table
+        )
+    }
+}
+
+impl ExecutionPlan for GovernedExec {
+    fn name(&self) -> &'static str {
+        "GovernedScan"
+    }
+
+    fn properties(&self) -> &Arc<PlanProperties> {
+        &self.properties
+    }
+
+    fn children(&self) -> Vec<&Arc<dyn ExecutionPlan>> {
+        Vec::new()
+    }
+
+    fn apply_expressions(
+        &self,
+        _f: &mut dyn FnMut(&Arc<dyn PhysicalExpr>) -> Result<TreeNodeRecursion>,
+    ) -> Result<TreeNodeRecursion> {
+        Ok(TreeNodeRecursion::Continue)
+    }
+
+    fn with_new_children(
+        self: Arc<Self>,
+        _children: Vec<Arc<dyn ExecutionPlan>>,
+    ) -> Result<Arc<dyn ExecutionPlan>> {
+        Ok(self)
+    }
+
+    fn execute(
+        &self,
+        partition: usize,
+        context: Arc<TaskContext>,
+    ) -> Result<SendableRecordBatchStream> {
+        self.inner.execute(partition, context)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn attributes_become_placeholders_never_text() {
+        assert_eq!(
+            bind_attributes_as_placeholders("district = ${user.district} AND r = ${user.range}"),
+            "district = $user_district AND r = $user_range"
+        );
+        assert!(is_function_name(" phone_mask "));
+        assert!(!is_function_name("left(phone, 2)"));
+    }
+}
