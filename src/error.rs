@@ -84,6 +84,9 @@ pub enum Error {
     /// The statement was cancelled before it finished.
     #[error("cancelled")]
     Cancelled,
+    /// The audit log cannot be written: the statement fails rather than go unrecorded.
+    #[error(transparent)]
+    Audit(#[from] crate::audit::AuditError),
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -16,6 +16,7 @@ use datafusion::execution::cache::cache_manager::CacheManagerConfig;
 use datafusion::execution::memory_pool::{FairSpillPool, TrackConsumersPool};
 use datafusion::execution::runtime_env::{RuntimeEnv, RuntimeEnvBuilder};
 
+use crate::audit::{AUDIT_SCHEMA, AuditLog};
 use crate::catalog::LakeTable;
 use crate::config::{ConfigError, LakeConfig};
 use crate::error::Result;
@@ -46,6 +47,8 @@ pub(crate) struct Shared {
     pub(crate) tables: Vec<Arc<LakeTable>>,
     /// `ref.*`: built once from the police functions' embedded data.
     pub(crate) reference: Vec<(String, Arc<dyn TableProvider>)>,
+    /// The audit log of a governed lake that keeps one.
+    pub(crate) audit: Option<Arc<AuditLog>>,
 }
 
 impl std::fmt::Debug for Lake {
@@ -67,13 +70,24 @@ impl Lake {
     /// schemas inferred when a query first uses them.
     pub fn from_config(config: LakeConfig) -> Result<Lake> {
         config.validate()?;
+        let audit = match config
+            .access
+            .as_ref()
+            .and_then(|a| a.config().audit.as_ref())
+        {
+            Some(audit) => Some(Arc::new(AuditLog::open(audit, &config.base_dir)?)),
+            None => None,
+        };
         let runtime = runtime_env(&config)?;
         storage::register_stores(&config, &runtime)?;
         let mut tables = Vec::with_capacity(config.tables.len());
         for table in &config.tables {
             let url = storage::table_url(&config, table)?;
             let (schema, _) = table.schema_and_table();
-            if schema.eq_ignore_ascii_case(REF_SCHEMA) || schema == "information_schema" {
+            let reserved = schema.eq_ignore_ascii_case(REF_SCHEMA)
+                || schema == "information_schema"
+                || (audit.is_some() && schema.eq_ignore_ascii_case(AUDIT_SCHEMA));
+            if reserved {
                 return Err(ConfigError::new(format!(
                     "table {}: schema {schema:?} is reserved; choose another schema name",
                     table.name
@@ -93,6 +107,7 @@ impl Lake {
                 runtime,
                 tables,
                 reference,
+                audit,
             }),
         })
     }

@@ -22,6 +22,7 @@
 //! ```
 
 pub mod access;
+pub mod audit;
 mod catalog;
 pub mod config;
 pub mod describe;

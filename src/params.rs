@@ -137,6 +137,21 @@ pub(crate) fn check_unbound(plan: &LogicalPlan) -> Result<()> {
 }
 
 impl Params {
+    /// The values by placeholder (`district`, `1`), as text: what the audit log records.
+    pub(crate) fn describe(&self) -> std::collections::BTreeMap<String, String> {
+        match self {
+            Params::Named(named) => named
+                .iter()
+                .map(|(name, value)| (name.clone(), value.to_string()))
+                .collect(),
+            Params::Positional(values) => values
+                .iter()
+                .enumerate()
+                .map(|(i, value)| ((i + 1).to_string(), value.to_string()))
+                .collect(),
+        }
+    }
+
     /// Binds the values to the plan's placeholders. Every placeholder needs a value and every
     /// value a placeholder: a misspelt name is reported rather than silently unused.
     pub(crate) fn bind(self, plan: LogicalPlan) -> Result<LogicalPlan> {

@@ -11,6 +11,7 @@ use datafusion::execution::TaskContext;
 use datafusion::physical_plan::{ExecutionPlan, SendableRecordBatchStream, execute_stream};
 use futures::StreamExt;
 
+use crate::audit::Ticket;
 use crate::error::Result;
 use crate::output::{self, PrintOptions, ResultWriter, Summary};
 
@@ -20,6 +21,8 @@ pub struct QueryResult {
     plan: Arc<dyn ExecutionPlan>,
     task_ctx: Arc<TaskContext>,
     started: Instant,
+    /// The statement's audit record, written when its rows end (on a lake that keeps a log).
+    ticket: Option<Ticket>,
 }
 
 /// What one printed statement produced.
@@ -36,11 +39,13 @@ impl QueryResult {
         plan: Arc<dyn ExecutionPlan>,
         task_ctx: Arc<TaskContext>,
         started: Instant,
+        ticket: Option<Ticket>,
     ) -> Self {
         Self {
             plan,
             task_ctx,
             started,
+            ticket,
         }
     }
 
@@ -65,8 +70,14 @@ impl QueryResult {
     }
 
     /// The rows, as they are produced. Dropping the stream stops the statement.
-    pub fn stream(self) -> Result<SendableRecordBatchStream> {
-        Ok(execute_stream(self.plan, self.task_ctx)?)
+    pub fn stream(mut self) -> Result<SendableRecordBatchStream> {
+        let stream = execute_stream(Arc::clone(&self.plan), Arc::clone(&self.task_ctx));
+        match (stream, self.ticket.take()) {
+            (Ok(stream), None) => Ok(stream),
+            (Ok(stream), Some(ticket)) => Ok(ticket.watch(stream)),
+            (Err(error), None) => Err(error.into()),
+            (Err(error), Some(mut ticket)) => Err(ticket.close_with(error.into())),
+        }
     }
 
     /// Every row, held in memory.

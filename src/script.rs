@@ -82,6 +82,12 @@ impl ScriptStatement {
     pub fn tokens(&self) -> &[TokenWithSpan] {
         &self.tokens
     }
+
+    /// The statement's text as written, without the blank space around it.
+    pub fn text(&self) -> String {
+        let text: String = self.tokens.iter().map(|t| t.token.to_string()).collect();
+        text.trim().to_string()
+    }
 }
 
 fn push_statement(statements: &mut Vec<ScriptStatement>, tokens: Vec<TokenWithSpan>) {

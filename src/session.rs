@@ -15,6 +15,7 @@ use std::time::Instant;
 use arrow::array::RecordBatch;
 use arrow::datatypes::SchemaRef;
 use datafusion::catalog::{MemorySchemaProvider, SchemaProvider};
+use datafusion::common::tree_node::TreeNodeRecursion;
 use datafusion::common::{DataFusionError, TableReference};
 use datafusion::datasource::MemTable;
 use datafusion::execution::context::SessionContext;
@@ -26,6 +27,7 @@ use datafusion::sql::sqlparser::ast::Statement as SqlStatement;
 use datafusion::sql::sqlparser::dialect::{Dialect, dialect_from_str};
 
 use crate::access::Grant;
+use crate::audit::{self, Ticket};
 use crate::catalog::{LakeSchema, LakeTable};
 use crate::describe::{self, ColumnEntry, FunctionEntry, TableEntry};
 use crate::error::{Error, Refusal, Result, TableChange, syntax_error};
@@ -42,6 +44,7 @@ use crate::script::{self, Script, ScriptStatement};
 pub struct Identity {
     user: String,
     purpose: Option<String>,
+    client: String,
 }
 
 /// The environment variable naming the user of a local session.
@@ -53,6 +56,7 @@ impl Identity {
         Identity {
             user: user.into(),
             purpose: None,
+            client: "jaanch".to_string(),
         }
     }
 
@@ -71,8 +75,19 @@ impl Identity {
         self
     }
 
+    /// The same user, through `client`: the program statements come from, as the audit log
+    /// names it (`cli`, `shell`, `python`).
+    pub fn with_client(mut self, client: impl Into<String>) -> Identity {
+        self.client = client.into();
+        self
+    }
+
     pub fn user(&self) -> &str {
         &self.user
+    }
+
+    pub fn client(&self) -> &str {
+        &self.client
     }
 
     pub fn purpose(&self) -> Option<&str> {
@@ -106,14 +121,22 @@ impl Session {
     pub(crate) fn open(shared: Arc<Shared>, identity: Identity) -> Result<Session> {
         let grant = match &shared.config.access {
             None => None,
-            Some(access) => Some(Arc::new(access.grant(identity.user()).ok_or_else(
-                || {
-                    Error::AccessDenied(format!(
+            Some(access) => match access.grant(identity.user()) {
+                Some(grant) => Some(Arc::new(grant)),
+                None => {
+                    let error = Error::AccessDenied(format!(
                         "{} is not a user of this lake (give --user NAME or set {USER_VAR})",
                         identity.user()
-                    ))
-                },
-            )?)),
+                    ));
+                    if let Some(log) = &shared.audit {
+                        let mut entry = audit_entry(&identity, None);
+                        entry.outcome = audit::Outcome::Denied;
+                        entry.error = Some(error.to_string());
+                        log.append_session(&entry)?;
+                    }
+                    return Err(error);
+                }
+            },
         };
         let visible = |name: &str| grant.as_ref().is_none_or(|g| g.can_see(name));
         let tables: Vec<Arc<LakeTable>> = shared
@@ -153,6 +176,16 @@ impl Session {
             }
         }
         catalog.register_schema(REF_SCHEMA, Arc::new(reference))?;
+        if let Some(log) = &shared.audit
+            && visible(audit::AUDIT_TABLE)
+        {
+            let schema = MemorySchemaProvider::new();
+            schema.register_table(
+                "log".to_string(),
+                Arc::new(audit::AuditTable::new(log.dir().to_path_buf())),
+            )?;
+            catalog.register_schema(audit::AUDIT_SCHEMA, Arc::new(schema))?;
+        }
         Ok(Session {
             shared,
             identity: parking_lot::RwLock::new(identity),
@@ -219,19 +252,32 @@ impl Session {
 
     /// Plans and starts one SQL statement with values for its placeholders.
     pub async fn sql_with_params(&self, text: &str, params: Params) -> Result<QueryResult> {
-        self.check_purpose()?;
         let started = Instant::now();
-        let plan = self.plan(&self.one_statement(text)?).await?;
-        self.execute(params.bind(plan)?, started).await
+        let mut ticket = self.ticket(text.trim(), started);
+        if let Some(ticket) = &mut ticket {
+            ticket.set_params(None, params.describe());
+        }
+        let result = async {
+            self.check_purpose()?;
+            let plan = self.plan(&self.one_statement(text)?).await?;
+            self.execute(params.bind(plan)?, started, &mut ticket).await
+        }
+        .await;
+        settle(result, ticket)
     }
 
     /// Plans and starts one statement of a script.
     pub async fn run(&self, statement: &ScriptStatement) -> Result<QueryResult> {
-        self.check_purpose()?;
         let started = Instant::now();
-        let plan = self.plan(statement).await?;
-        check_unbound(&plan)?;
-        self.execute(plan, started).await
+        let mut ticket = self.ticket(&statement.text(), started);
+        let result = async {
+            self.check_purpose()?;
+            let plan = self.plan(statement).await?;
+            check_unbound(&plan)?;
+            self.execute(plan, started, &mut ticket).await
+        }
+        .await;
+        settle(result, ticket)
     }
 
     /// Runs a saved report (by name, or a path to a `.sql` file) with `values` (`name=value`
@@ -247,19 +293,28 @@ impl Session {
         report: &Report,
         values: &[(String, String)],
     ) -> Result<QueryResult> {
-        self.check_purpose()?;
         let started = Instant::now();
-        let bound = report.bind(self, values).await?;
-        let script = self.script_at(&report.sql, report.sql_line)?;
-        let [statement] = script.statements() else {
-            return Err(reports::ReportError::NotOneStatement {
-                name: report.name.clone(),
-                count: script.len(),
-            }
-            .into());
-        };
-        let plan = self.plan(statement).await?;
-        self.execute(plan.with_param_values(bound)?, started).await
+        let mut ticket = self.ticket(report.sql.trim(), started);
+        if let Some(ticket) = &mut ticket {
+            ticket.set_params(Some(&report.name), values.iter().cloned().collect());
+        }
+        let result = async {
+            self.check_purpose()?;
+            let bound = report.bind(self, values).await?;
+            let script = self.script_at(&report.sql, report.sql_line)?;
+            let [statement] = script.statements() else {
+                return Err(reports::ReportError::NotOneStatement {
+                    name: report.name.clone(),
+                    count: script.len(),
+                }
+                .into());
+            };
+            let plan = self.plan(statement).await?;
+            self.execute(plan.with_param_values(bound)?, started, &mut ticket)
+                .await
+        }
+        .await;
+        settle(result, ticket)
     }
 
     /// The reports this session can run: the lake's folder's, then the bundled ones not
@@ -342,9 +397,23 @@ impl Session {
             .any(|t| t.format == describe::MEMORY && t.name.eq_ignore_ascii_case(name))
     }
 
-    /// Evaluates a constant query (a report parameter's default) to its batches.
+    /// Evaluates a constant query (a report parameter's default) to its batches. It is part
+    /// of the statement that needs it, so it has no audit record of its own.
     pub(crate) async fn evaluate(&self, sql: &str) -> Result<Vec<RecordBatch>> {
-        self.sql(sql).await?.collect().await
+        let plan = self.plan(&self.one_statement(sql)?).await?;
+        check_unbound(&plan)?;
+        self.execute(plan, Instant::now(), &mut None)
+            .await?
+            .collect()
+            .await
+    }
+
+    /// The audit record of a statement about to run, on a lake that keeps a log.
+    fn ticket(&self, sql: &str, started: Instant) -> Option<Ticket> {
+        let log = self.shared.audit.as_ref()?;
+        let mut entry = audit_entry(&self.identity.read(), self.grant.as_deref());
+        entry.sql = Some(sql.to_string());
+        Some(Ticket::new(Arc::clone(log), entry, started))
     }
 
     /// A role that requires a purpose runs nothing without one.
@@ -442,13 +511,61 @@ impl Session {
         error
     }
 
-    /// Starts a planned statement. DDL and `SET` take effect here.
-    async fn execute(&self, plan: LogicalPlan, started: Instant) -> Result<QueryResult> {
+    /// Starts a planned statement. DDL and `SET` take effect here. The statement's audit
+    /// record, if it has one, goes with its result.
+    async fn execute(
+        &self,
+        plan: LogicalPlan,
+        started: Instant,
+        ticket: &mut Option<Ticket>,
+    ) -> Result<QueryResult> {
+        if let Some(ticket) = ticket {
+            ticket.set_tables(tables_read(&plan));
+        }
         let frame = self.ctx.execute_logical_plan(plan).await?;
         let task_ctx = Arc::new(frame.task_ctx());
         let physical = frame.create_physical_plan().await?;
-        Ok(QueryResult::new(physical, task_ctx, started))
+        Ok(QueryResult::new(physical, task_ctx, started, ticket.take()))
     }
+}
+
+/// A statement's result; a statement that failed before it started is recorded here.
+fn settle(result: Result<QueryResult>, ticket: Option<Ticket>) -> Result<QueryResult> {
+    match (result, ticket) {
+        (Err(error), Some(mut ticket)) => Err(ticket.close_with(error)),
+        (result, _) => result,
+    }
+}
+
+/// What the audit log says of every statement of a session.
+fn audit_entry(identity: &Identity, grant: Option<&Grant>) -> audit::Entry {
+    audit::Entry {
+        user: identity.user().to_string(),
+        role: grant.map(|g| g.role().to_string()),
+        purpose: identity.purpose().map(str::to_string),
+        client: identity.client().to_string(),
+        sql: None,
+        report: None,
+        params: BTreeMap::new(),
+        tables: Vec::new(),
+        rows: None,
+        duration_ms: 0.0,
+        outcome: audit::Outcome::Ok,
+        error: None,
+    }
+}
+
+/// The tables a plan scans, as `schema.table`, each once.
+fn tables_read(plan: &LogicalPlan) -> Vec<String> {
+    let mut tables = std::collections::BTreeSet::new();
+    let _ = plan.apply_with_subqueries(|node| {
+        if let LogicalPlan::TableScan(scan) = node {
+            let resolved = scan.table_name.clone().resolve(CATALOG, DEFAULT_SCHEMA);
+            tables.insert(format!("{}.{}", resolved.schema, resolved.table));
+        }
+        Ok(TreeNodeRecursion::Continue)
+    });
+    tables.into_iter().collect()
 }
 
 /// Session settings: every engine-wide choice lives here.

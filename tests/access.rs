@@ -15,8 +15,8 @@ use tempfile::TempDir;
 
 use crate::common::{jaanch, stderr, stdout, text_rows, write_file, write_parquet};
 
-struct GovernedLake {
-    dir: TempDir,
+pub(crate) struct GovernedLake {
+    pub(crate) dir: TempDir,
 }
 
 const ACCESS: &str = r#"
@@ -63,6 +63,11 @@ fn ints(values: &[i64]) -> ArrayRef {
 
 impl GovernedLake {
     fn new() -> GovernedLake {
+        GovernedLake::with_access("")
+    }
+
+    /// The fixture, with `more` added to its access config.
+    pub(crate) fn with_access(more: &str) -> GovernedLake {
         let dir = tempfile::tempdir().unwrap();
         let root = dir.path();
         let fir = RecordBatch::try_from_iter([
@@ -122,15 +127,16 @@ impl GovernedLake {
             ));
         }
         config.push_str(ACCESS);
+        config.push_str(more);
         write_file(&root.join("lake.toml"), &config);
         GovernedLake { dir }
     }
 
-    fn config_path(&self) -> PathBuf {
+    pub(crate) fn config_path(&self) -> PathBuf {
         self.dir.path().join("lake.toml")
     }
 
-    fn session(&self, user: &str) -> Session {
+    pub(crate) fn session(&self, user: &str) -> Session {
         Lake::open(self.config_path())
             .unwrap()
             .session(Identity::new(user))
@@ -138,7 +144,7 @@ impl GovernedLake {
     }
 }
 
-async fn rows(session: &Session, sql: &str) -> Vec<Vec<String>> {
+pub(crate) async fn rows(session: &Session, sql: &str) -> Vec<Vec<String>> {
     let batches = session
         .sql(sql)
         .await
@@ -149,7 +155,7 @@ async fn rows(session: &Session, sql: &str) -> Vec<Vec<String>> {
     text_rows(&batches)
 }
 
-async fn error(session: &Session, sql: &str) -> String {
+pub(crate) async fn error(session: &Session, sql: &str) -> String {
     match session.sql(sql).await {
         Err(error) => error.to_string(),
         Ok(result) => match result.collect().await {
@@ -159,7 +165,7 @@ async fn error(session: &Session, sql: &str) -> String {
     }
 }
 
-fn cells(rows: &[&[&str]]) -> Vec<Vec<String>> {
+pub(crate) fn cells(rows: &[&[&str]]) -> Vec<Vec<String>> {
     rows.iter()
         .map(|r| r.iter().map(|c| c.to_string()).collect())
         .collect()

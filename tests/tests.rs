@@ -2,6 +2,7 @@
 //! binary keeps builds fast. Each module covers one part of jaanch.
 
 mod access;
+mod audit;
 mod cli;
 mod common;
 mod demo;

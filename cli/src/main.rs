@@ -16,6 +16,7 @@ use jaanch::config::{ConfigSource, find_config};
 use jaanch::output::OutputFormat;
 use jaanch::{Identity, Lake, Session};
 
+mod audit;
 mod demo;
 mod listing;
 mod report;
@@ -66,6 +67,8 @@ enum Command {
     },
     /// Generate the demo lake: synthetic Rajasthan police data with planted links
     Demo(demo::DemoArgs),
+    /// The audit log of a governed lake: list records (the default), verify, keygen
+    Audit(audit::AuditArgs),
 }
 
 /// What can go wrong on the command line: the engine's errors, and the command line's own.
@@ -133,7 +136,8 @@ fn exit_code(error: &CliError) -> ExitCode {
             | jaanch::Error::Syntax { .. }
             | jaanch::Error::NotOneStatement { .. }
             | jaanch::Error::Refused { .. }
-            | jaanch::Error::AccessDenied(_) => ExitCode::FAILURE,
+            | jaanch::Error::AccessDenied(_)
+            | jaanch::Error::Audit(_) => ExitCode::FAILURE,
         },
     }
 }
@@ -155,12 +159,17 @@ fn run(cli: Cli) -> Result<()> {
         .enable_all()
         .build()
         .map_err(|e| CliError::Shell(format!("cannot start the runtime: {e}")))?;
+    let client = match &cli.command {
+        None | Some(Command::Shell) => "shell",
+        _ => "cli",
+    };
     let identity = || {
         let identity = cli
             .user
             .as_deref()
             .map(Identity::new)
-            .unwrap_or_else(Identity::local);
+            .unwrap_or_else(Identity::local)
+            .with_client(client);
         match &cli.purpose {
             Some(purpose) => identity.with_purpose(purpose),
             None => identity,
@@ -194,6 +203,16 @@ fn run(cli: Cli) -> Result<()> {
             report::list(&session, format)
         }
         Some(Command::Demo(args)) => demo::run(args),
+        Some(Command::Audit(args)) => match &args.command {
+            Some(audit::AuditCommand::Verify { public_key }) => {
+                audit::verify(cli.lake.as_deref(), public_key.as_deref())
+            }
+            Some(audit::AuditCommand::Keygen { file }) => audit::keygen(file),
+            None => {
+                let session = open()?;
+                runtime.block_on(audit::list(&session, &args.list))
+            }
+        },
     }
 }
 

@@ -36,6 +36,8 @@ pub struct AccessConfig {
     pub roles: Vec<RoleConfig>,
     #[serde(default, rename = "user")]
     pub users: Vec<UserConfig>,
+    /// The audit log every statement is written to.
+    pub audit: Option<crate::audit::AuditConfig>,
 }
 
 /// What a role may see.
