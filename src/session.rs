@@ -320,7 +320,32 @@ impl Session {
     /// The reports this session can run: the lake's folder's, then the bundled ones not
     /// overridden, and the report files that cannot be used.
     pub fn reports(&self) -> Catalog {
-        reports::load_catalog(self.shared.reports_dir().as_deref())
+        let mut catalog = reports::load_catalog(self.shared.reports_dir().as_deref());
+        if self.grant.is_some() {
+            // A governed user sees the reports it can run: one reading a table outside the
+            // grants does not exist for it, nor does a report file that cannot be read.
+            catalog.reports.retain(|report| self.reads_only_visible_tables(report));
+            catalog.problems.clear();
+        }
+        catalog
+    }
+
+    /// Whether every table `report` reads exists for this session.
+    fn reads_only_visible_tables(&self, report: &Report) -> bool {
+        let Ok(script) = self.script_at(&report.sql, report.sql_line) else {
+            return false;
+        };
+        script.statements().iter().all(|statement| {
+            let Ok(parsed) = self.parse(statement) else {
+                return false;
+            };
+            let Ok(references) = self.ctx.state().resolve_table_references(&parsed) else {
+                return false;
+            };
+            references
+                .into_iter()
+                .all(|reference| self.ctx.table_exist(reference).unwrap_or(false))
+        })
     }
 
     /// A report by name, or by path to a `.sql` file.

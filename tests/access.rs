@@ -629,3 +629,35 @@ fn the_command_line_runs_as_the_user_it_is_told() {
         .unwrap();
     assert_eq!(stdout(&output), "firs\n2\n", "{}", stderr(&output));
 }
+
+#[tokio::test]
+async fn reports_reading_hidden_tables_are_not_listed() {
+    let lake = GovernedLake::new();
+    write_file(
+        &lake.dir.path().join("sql/kota_firs.sql"),
+        "-- title: FIRs\nSELECT fir_id FROM cctns.fir\n",
+    );
+    write_file(
+        &lake.dir.path().join("sql/informants.sql"),
+        "-- title: Informants\nSELECT note FROM intel.notes JOIN cctns.fir ON true\n",
+    );
+    let names = |session: &Session| -> Vec<String> {
+        session
+            .reports()
+            .reports
+            .into_iter()
+            .map(|r| r.name)
+            .filter(|n| n == "kota_firs" || n == "informants")
+            .collect()
+    };
+    let kota = lake.session("si.kota01");
+    assert_eq!(names(&kota), ["kota_firs"]);
+    let hidden = kota.report("informants", &[]).await.unwrap_err().to_string();
+    let absent = kota.report("gossip", &[]).await.unwrap_err().to_string();
+    assert_eq!(hidden, "no report named informants (jaanch reports lists them)");
+    assert_eq!(hidden.replace("informants", "gossip"), absent);
+    // Bundled reports on tables the lake does not grant are hidden too.
+    assert!(kota.reports().reports.iter().all(|r| r.name != "dial112_response"));
+    let cyber = lake.session("cyber1");
+    assert!(names(&cyber).is_empty());
+}
