@@ -206,7 +206,8 @@ pub fn generate(options: &DemoOptions) -> Result<DemoSummary, Error> {
     let written = write_tables(&world, staging.path(), &bar).and_then(|tables| {
         let lake_toml = write::lake_toml(scale, options.seed, &tables::ALL);
         let path = staging.path().join("lake.toml");
-        std::fs::write(&path, lake_toml).map_err(|e| write::io_error(&path, e))?;
+        std::fs::write(&path, &lake_toml).map_err(|e| write::io_error(&path, e))?;
+        write::governed_lake(staging.path(), &lake_toml)?;
         Ok(tables)
     });
     // The bar goes before any error is printed; a failed lake's folder goes with `staging`.

@@ -275,6 +275,38 @@ pub fn lake_toml(scale: f64, seed: u64, specs: &[&Spec]) -> String {
 }
 
 /// A TOML basic string.
+/// The access config of the governed demo lake.
+pub const ACCESS_TOML: &str = include_str!("access.toml");
+
+/// `governed.toml`: the demo lake's tables under the access config `access.toml`.
+pub fn governed_toml(lake_toml: &str) -> String {
+    let body = lake_toml.replacen(
+        "name = \"rajasthan-demo\"",
+        "name = \"rajasthan-demo-governed\"",
+        1,
+    );
+    format!(
+        "{body}\n# Roles, users and the audit log: see access.toml.\n[access]\nfile = \"access.toml\"\n"
+    )
+}
+
+/// Writes the governed demo lake's files beside `lake.toml`: its config, its access config
+/// and the audit log's signing key.
+pub fn governed_lake(dir: &Path, lake_toml: &str) -> Result<(), Error> {
+    for (name, text) in [
+        ("governed.toml", governed_toml(lake_toml)),
+        ("access.toml", ACCESS_TOML.to_string()),
+    ] {
+        let path = dir.join(name);
+        std::fs::write(&path, text).map_err(|e| io_error(&path, e))?;
+    }
+    let keys = dir.join("keys");
+    std::fs::create_dir_all(&keys).map_err(|e| io_error(&keys, e))?;
+    jaanch::audit::generate_key(&keys.join("audit.key"))
+        .map_err(|e| Error::Config(jaanch::config::ConfigError::new(e.to_string())))?;
+    Ok(())
+}
+
 fn toml_string(text: &str) -> String {
     let mut out = String::with_capacity(text.len() + 2);
     out.push('"');
