@@ -324,7 +324,9 @@ impl Session {
         if self.grant.is_some() {
             // A governed user sees the reports it can run: one reading a table outside the
             // grants does not exist for it, nor does a report file that cannot be read.
-            catalog.reports.retain(|report| self.reads_only_visible_tables(report));
+            catalog
+                .reports
+                .retain(|report| self.reads_only_visible_tables(report));
             catalog.problems.clear();
         }
         catalog

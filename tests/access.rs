@@ -652,12 +652,24 @@ async fn reports_reading_hidden_tables_are_not_listed() {
     };
     let kota = lake.session("si.kota01");
     assert_eq!(names(&kota), ["kota_firs"]);
-    let hidden = kota.report("informants", &[]).await.unwrap_err().to_string();
+    let hidden = kota
+        .report("informants", &[])
+        .await
+        .unwrap_err()
+        .to_string();
     let absent = kota.report("gossip", &[]).await.unwrap_err().to_string();
-    assert_eq!(hidden, "no report named informants (jaanch reports lists them)");
+    assert_eq!(
+        hidden,
+        "no report named informants (jaanch reports lists them)"
+    );
     assert_eq!(hidden.replace("informants", "gossip"), absent);
     // Bundled reports on tables the lake does not grant are hidden too.
-    assert!(kota.reports().reports.iter().all(|r| r.name != "dial112_response"));
+    assert!(
+        kota.reports()
+            .reports
+            .iter()
+            .all(|r| r.name != "dial112_response")
+    );
     let cyber = lake.session("cyber1");
     assert!(names(&cyber).is_empty());
 }

@@ -1,0 +1,129 @@
+#!/usr/bin/env python3
+"""What access control costs: the bundled reports on the demo lake, governed vs not.
+
+Runs every bundled report with its default parameters through the release `jaanch` binary,
+once on the demo lake's plain `lake.toml` and once on a governed config of the same tables, in
+alternation, --runs times each, and prints the median wall time of each and their ratio.
+
+The governed side is as heavy as a district analyst's session, without shrinking the data: a
+role granted every table, with a row filter on each table that has a district column that
+keeps every row but evaluates the district lookup on each (`coalesce(district_canonical(
+district), '') <> '#'`, as a district filter would), phone numbers masked, and every statement
+written to the signed audit log with fsync. A report that groups by phone numbers gives fewer
+groups over masked ones, so its governed time is not only the policy's cost; those reports are
+marked.
+
+Usage (from the repository root):
+
+    python3 bench/access_overhead.py [--scale 1] [--runs 5] [--no-build]
+
+The demo lake is generated into target/bench-demo-scale{SCALE} on first use (release build).
+"""
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+TARGET = Path(os.environ.get("CARGO_TARGET_DIR", ROOT / "target"))
+BINARY = TARGET / "release" / "jaanch"
+DISTRICT_TABLES = [
+    "cctns.fir",
+    "cctns.accused",
+    "cctns.stolen_vehicles",
+    "abhay.cameras",
+    "abhay.dial112_calls",
+    "vahan.registrations",
+    "telecom.subscribers",
+    "portal.complaints",
+]
+# Reports whose results depend on phone numbers: masking changes their work, not only adds to it.
+PHONE_REPORTS = {"repeat_offenders", "sim_identity_mismatch"}
+
+ACCESS = """
+[audit]
+dir = "bench-audit"
+signing_key = "keys/audit.key"
+sign_every = 100
+
+[[role]]
+name = "all_districts"
+tables = ["cctns.*", "abhay.*", "vahan.*", "telecom.*", "portal.*", "social.*", "ref.*", "truth.*"]
+{filters}
+mask."*.phone" = "phone_mask"
+mask."*.mobile" = "phone_mask"
+mask."vahan.registrations.owner_phone" = "phone_mask"
+mask."abhay.dial112_calls.caller" = "phone_mask"
+
+[[user]]
+name = "bench"
+role = "all_districts"
+"""
+
+
+def run(args, **kwargs):
+    return subprocess.run(args, check=True, text=True, **kwargs)
+
+
+def prepare(scale: float) -> Path:
+    lake = TARGET / f"bench-demo-scale{scale:g}"
+    if not (lake / "lake.toml").exists():
+        run([BINARY, "demo", "--scale", str(scale), "--out", lake])
+    filters = "\n".join(
+        f'row_filter."{t}" = "coalesce(district_canonical(district), \'\') <> \'#\'"'
+        for t in DISTRICT_TABLES
+    )
+    (lake / "bench-access.toml").write_text(ACCESS.format(filters=filters))
+    governed = (lake / "governed.toml").read_text().replace(
+        'file = "access.toml"', 'file = "bench-access.toml"'
+    )
+    (lake / "bench-governed.toml").write_text(governed)
+    return lake
+
+
+def timed(args) -> float:
+    started = time.perf_counter()
+    run(args, stdout=subprocess.DEVNULL)
+    return time.perf_counter() - started
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scale", type=float, default=1.0)
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--no-build", action="store_true")
+    options = parser.parse_args()
+    if not options.no_build:
+        run(["cargo", "build", "--release", "--locked"], cwd=ROOT)
+    lake = prepare(options.scale)
+    listed = run(
+        [BINARY, "--lake", lake / "lake.toml", "reports", "--format", "tsv"],
+        capture_output=True,
+    ).stdout
+    names = [line.split("\t")[0] for line in listed.splitlines()[1:] if line]
+    plain = [BINARY, "--lake", lake / "lake.toml"]
+    governed = [BINARY, "--lake", lake / "bench-governed.toml", "--user", "bench"]
+    print(f"demo lake scale {options.scale:g}, {options.runs} runs each, median wall seconds")
+    print(f"{'report':28} {'plain':>8} {'governed':>9} {'ratio':>7}")
+    totals = [0.0, 0.0]
+    for name in names:
+        times = ([], [])
+        for _ in range(options.runs):
+            for side, command in enumerate((plain, governed)):
+                times[side].append(timed(command + ["run", name, "--format", "csv"]))
+        medians = [statistics.median(t) for t in times]
+        totals = [a + b for a, b in zip(totals, medians)]
+        mark = " (masked phones change its work)" if name in PHONE_REPORTS else ""
+        print(
+            f"{name:28} {medians[0]:8.3f} {medians[1]:9.3f} {medians[1] / medians[0]:7.3f}{mark}"
+        )
+    print(f"{'all reports':28} {totals[0]:8.3f} {totals[1]:9.3f} {totals[1] / totals[0]:7.3f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
