@@ -125,7 +125,7 @@ impl Session {
                 Some(grant) => Some(Arc::new(grant)),
                 None => {
                     let error = Error::AccessDenied(format!(
-                        "{} is not a user of this lake (give --user NAME or set {USER_VAR})",
+                        "{} is not a user of this lake (give --user NAME or set {USER_VAR}; user= in Python)",
                         identity.user()
                     ));
                     if let Some(log) = &shared.audit {

@@ -479,7 +479,7 @@ async fn sessions_need_a_known_user_and_sometimes_a_purpose() {
         .to_string();
     assert_eq!(
         refused,
-        "access denied: nobody is not a user of this lake (give --user NAME or set JAANCH_USER)"
+        "access denied: nobody is not a user of this lake (give --user NAME or set JAANCH_USER; user= in Python)"
     );
     let officer = lake.session("io.jaipur");
     let message = error(&officer, "SELECT count(*) FROM cctns.fir").await;
@@ -612,7 +612,9 @@ fn the_command_line_runs_as_the_user_it_is_told() {
     let message = stderr(&output);
     assert!(message.starts_with("error: access denied: "), "{message}");
     assert!(
-        message.ends_with(" is not a user of this lake (give --user NAME or set JAANCH_USER)\n"),
+        message.ends_with(
+            " is not a user of this lake (give --user NAME or set JAANCH_USER; user= in Python)\n"
+        ),
         "{message}"
     );
     let output = jaanch(lake.dir.path())

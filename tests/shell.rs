@@ -18,17 +18,24 @@ const COLUMNS: u16 = 120;
 struct ShellSession {
     session: PtySession,
     prompt: String,
+    /// The lines the shell printed before its first prompt.
+    banner: Vec<String>,
 }
 
 impl ShellSession {
     fn start(fixture: &FixtureLake) -> Self {
-        Self::start_with_width(fixture, COLUMNS)
+        Self::start_with(fixture, COLUMNS, &[])
     }
 
-    /// Starts the shell in a terminal `columns` wide: `stty` sets the size the shell reads.
     fn start_with_width(fixture: &FixtureLake, columns: u16) -> Self {
+        Self::start_with(fixture, columns, &[])
+    }
+
+    /// Starts the shell with `args` in a terminal `columns` wide: `stty` sets the size the
+    /// shell reads.
+    fn start_with(fixture: &FixtureLake, columns: u16, args: &[&str]) -> Self {
         let mut jaanch = jaanch(fixture.dir.path());
-        jaanch.arg("--lake").arg(fixture.config_path());
+        jaanch.arg("--lake").arg(fixture.config_path()).args(args);
         let mut command = Command::new("sh");
         command
             .arg("-c")
@@ -52,10 +59,20 @@ impl ShellSession {
             .to_string_lossy()
             .into_owned();
         let prompt = format!("{name}> ");
-        let mut shell = Self { session, prompt };
-        shell.expect("\\? for help");
+        let mut shell = Self {
+            session,
+            prompt,
+            banner: Vec::new(),
+        };
+        let mut banner = shell.expect("\\? for help");
+        banner.push_str("\\? for help");
         let prompt = shell.prompt.clone();
-        shell.expect(&prompt);
+        banner.push_str(&shell.expect(&prompt));
+        shell.banner = without_escapes(&banner)
+            .split("\r\n")
+            .map(|line| line.trim_end().to_string())
+            .filter(|line| !line.is_empty())
+            .collect();
         shell
     }
 
@@ -726,4 +743,166 @@ fn timing_and_listings_work_from_a_pipe() {
         "{text}"
     );
     assert!(!text.contains('│') && !text.contains('…'), "{text}");
+}
+
+/// Roles of a governed fixture lake: a case officer who sees one district's FIRs and must state
+/// a purpose, and an analyst granted the ANPR reads only.
+const ACCESS: &str = r#"
+
+[[access.role]]
+name = "case_officer"
+tables = ["cctns.*"]
+row_filter."cctns.fir" = "district = ${user.district}"
+require_purpose = true
+
+[[access.role]]
+name = "analyst"
+tables = ["abhay.*"]
+
+[[access.user]]
+name = "io.jaipur"
+role = "case_officer"
+district = "Jaipur"
+
+[[access.user]]
+name = "analyst1"
+role = "analyst"
+"#;
+
+/// The first line of the banner, for a lake of `tables` tables.
+fn banner_line(fixture: &FixtureLake, tables: &str) -> String {
+    let name = fixture.dir.path().file_name().unwrap().to_string_lossy();
+    format!(
+        "jaanch {} · lake {name} · {tables} · \\? for help, \\q to quit",
+        env!("CARGO_PKG_VERSION")
+    )
+}
+
+#[test]
+fn purpose_is_stated_in_the_shell_before_a_query_runs() {
+    let fixture = FixtureLake::with_config_extra(ACCESS);
+    let mut shell = ShellSession::start_with(&fixture, COLUMNS, &["--user", "io.jaipur"]);
+    assert_eq!(
+        shell.banner,
+        [
+            banner_line(&fixture, "2 tables"),
+            "user io.jaipur · role case_officer · no purpose stated: \\purpose TEXT before querying"
+                .to_string()
+        ]
+    );
+    let output = without_escapes(&shell.run("\\purpose"));
+    assert!(
+        output.contains(
+            "\r\nno purpose stated; role case_officer requires one before any query: \\purpose TEXT (an FIR or case number)\r\n"
+        ),
+        "{output}"
+    );
+    let query = "SELECT count(*) AS n FROM cctns.fir;";
+    let output = without_escapes(&shell.run(query));
+    assert!(
+        output.contains(
+            "\r\nerror: access denied: role case_officer requires a purpose for every session: state it \
+             (--purpose \"FIR 123/2024 PS Kotwali\", \\purpose in the shell, purpose= in Python)\r\n"
+        ),
+        "{output}"
+    );
+    assert!(!output.contains('│'), "{output}");
+    let output = without_escapes(&shell.run("\\purpose FIR 12/2024 PS Kotwali"));
+    assert!(
+        output.contains("\r\npurpose is FIR 12/2024 PS Kotwali\r\n"),
+        "{output}"
+    );
+    // Answered now, with the rows of the officer's district only (Jaipur has 2 of the 3).
+    let output = shell.run(query);
+    assert!(output.contains("│ 2 │"), "{output}");
+    assert!(output.contains("1 row"), "{output}");
+    let output = without_escapes(&shell.run("\\purpose"));
+    assert!(
+        output.contains("\r\npurpose is FIR 12/2024 PS Kotwali\r\n"),
+        "{output}"
+    );
+    let output = without_escapes(&shell.run("\\purpose ''"));
+    assert!(
+        output.contains("\r\nerror: \\purpose needs text: \\purpose FIR 123/2024 PS Kotwali (no TEXT shows the purpose stated)\r\n"),
+        "{output}"
+    );
+    // The purpose stated before stands.
+    let output = without_escapes(&shell.run("\\purpose"));
+    assert!(
+        output.contains("\r\npurpose is FIR 12/2024 PS Kotwali\r\n"),
+        "{output}"
+    );
+}
+
+#[test]
+fn banner_says_who_you_are_on_a_governed_lake() {
+    let fixture = FixtureLake::with_config_extra(ACCESS);
+    let shell = ShellSession::start_with(
+        &fixture,
+        COLUMNS,
+        &["--user", "io.jaipur", "--purpose", "FIR 1/2025 PS Sodala"],
+    );
+    assert_eq!(
+        shell.banner,
+        [
+            banner_line(&fixture, "2 tables"),
+            "user io.jaipur · role case_officer · purpose FIR 1/2025 PS Sodala".to_string()
+        ]
+    );
+    // The tables outside the grants are not counted: the analyst is granted one of three.
+    let shell = ShellSession::start_with(&fixture, COLUMNS, &["--user", "analyst1"]);
+    assert_eq!(
+        shell.banner,
+        [
+            banner_line(&fixture, "1 table"),
+            "user analyst1 · role analyst".to_string()
+        ]
+    );
+    // A lake without access control names no user.
+    let plain = FixtureLake::new();
+    let shell = ShellSession::start_with(&plain, COLUMNS, &["--user", "io.jaipur"]);
+    assert_eq!(shell.banner, [banner_line(&plain, "3 tables")]);
+}
+
+#[test]
+fn purpose_from_a_piped_script() {
+    let fixture = FixtureLake::with_config_extra(ACCESS);
+    let pipe = |script: &str| {
+        let mut child = jaanch(fixture.dir.path())
+            .args(["--user", "io.jaipur", "--lake"])
+            .arg(fixture.config_path())
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(script.as_bytes())
+            .unwrap();
+        child.wait_with_output().unwrap()
+    };
+    let query = "SELECT fir_id FROM cctns.fir ORDER BY fir_id;\n";
+    let output = pipe(&format!("\\format csv\n\\purpose\n{query}"));
+    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(
+        stdout(&output),
+        "no purpose stated; role case_officer requires one before any query: \\purpose TEXT (an FIR or case number)\n"
+    );
+    assert_eq!(
+        stderr(&output),
+        "error: <stdin>:3: access denied: role case_officer requires a purpose for every session: state it \
+         (--purpose \"FIR 123/2024 PS Kotwali\", \\purpose in the shell, purpose= in Python)\n"
+    );
+    // Setting it says nothing in a script's output; showing it does.
+    let output = pipe(&format!(
+        "\\format csv\n\\purpose 'FIR 12/2024 PS Kotwali'\n{query}\\purpose\n"
+    ));
+    assert_eq!(stderr(&output), "");
+    assert_eq!(
+        stdout(&output),
+        "fir_id\n1\n2\npurpose is FIR 12/2024 PS Kotwali\n"
+    );
 }

@@ -4,7 +4,8 @@
     lake = jaanch.connect()                       # ./lake.toml, $JAANCH_LAKE or the demo lake
     lake.sql("SELECT plate_normalize('rj 14 ca 12') AS plate").to_pandas()
 
-``connect`` opens a lake the way the ``jaanch`` command does. ``Lake.sql`` runs one statement
+``connect`` opens a lake the way the ``jaanch`` command does; on a lake with access control,
+``connect(path, user=..., purpose=...)`` names who looks and why. ``Lake.sql`` runs one statement
 and returns a ``Result``: the rows held in memory as Arrow record batches (queries run to their
 end when called, with the GIL released; Ctrl-C or the notebook's interrupt cancels them).
 A ``Result`` converts to pyarrow, pandas and Polars without copying, renders as an HTML table

@@ -23,18 +23,27 @@ class QueryError(Error):
     a saved report cannot be found or read."""
 
 class RefusedError(QueryError):
-    """The lake's policy refused the statement: the lake is read-only, or it would change a table
-    of the lake config."""
+    """The lake's policy refused the statement: the lake is read-only, it would change a table
+    of the lake config, or the user's role on a lake with access control may only query."""
 
 class ParameterError(Error):
     """A query or report parameter is missing, unknown or of the wrong type."""
 
 class AccessDeniedError(Error):
-    """The lake's access policy does not let this user do it."""
+    """The lake's access control does not let this user do it: the user is not in the lake's
+    access config, or the user's role requires a purpose and none is stated."""
 
-def connect(path: str | os.PathLike[str] | None = None) -> Lake:
+def connect(
+    path: str | os.PathLike[str] | None = None,
+    user: str | None = None,
+    purpose: str | None = None,
+) -> Lake:
     """Opens a lake: ``path`` (a lake.toml, or a folder holding one), else ./lake.toml, else
-    $JAANCH_LAKE, else the demo lake in the user's data directory (generated on first use)."""
+    $JAANCH_LAKE, else the demo lake in the user's data directory (generated on first use).
+
+    On a lake with access control the session is for ``user`` (else $JAANCH_USER, else the
+    account name), who must be in the lake's access config (else ``AccessDeniedError``), and
+    states ``purpose`` (an FIR or case number) for roles that require one."""
 
 def demo(
     out: str | os.PathLike[str], scale: float = 0.05, seed: int = 20240701
@@ -50,6 +59,21 @@ class Lake:
     def name(self) -> str: ...
     @property
     def read_only(self) -> bool: ...
+    @property
+    def user(self) -> str:
+        """The user the session runs statements for."""
+
+    @property
+    def purpose(self) -> str | None:
+        """Why the user looks, if stated (``connect(purpose=...)`` or ``set_purpose``)."""
+
+    @property
+    def role(self) -> str | None:
+        """The user's role on a lake with access control; ``None`` on a lake without."""
+
+    def set_purpose(self, purpose: str) -> None:
+        """States why the user looks (an FIR or case number), for the statements that follow."""
+
     def sql(
         self,
         query: str,

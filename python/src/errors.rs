@@ -29,8 +29,8 @@ create_exception!(
     jaanch,
     RefusedError,
     QueryError,
-    "The lake's policy refused the statement: the lake is read-only, or it would change a table \
-     of the lake config."
+    "The lake's policy refused the statement: the lake is read-only, it would change a table \
+     of the lake config, or the user's role on a lake with access control may only query."
 );
 create_exception!(
     jaanch,
@@ -42,7 +42,8 @@ create_exception!(
     jaanch,
     AccessDeniedError,
     Error,
-    "The lake's access policy does not let this user do it."
+    "The lake's access control does not let this user do it: the user is not in the lake's \
+     access config, or the user's role requires a purpose and none is stated."
 );
 
 /// An engine error as the matching Python exception.
@@ -68,7 +69,9 @@ pub fn engine_error(error: jaanch::Error) -> PyErr {
         | E::Query(_)
         | E::Syntax { .. }
         | E::NotOneStatement { .. } => QueryError::new_err(message),
-        E::Io { .. } | E::Output { .. } | E::Cancelled => Error::new_err(message),
+        // An audit log that cannot be written fails the statement: neither the statement's
+        // fault nor the config's.
+        E::Io { .. } | E::Output { .. } | E::Audit(_) | E::Cancelled => Error::new_err(message),
     }
 }
 

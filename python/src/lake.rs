@@ -17,7 +17,8 @@ use crate::result::PyQueryResult;
 use crate::runtime::{runtime, wait_for_future};
 
 /// A lake: its tables, the police functions and saved reports, ready for queries. Holds one
-/// session of the engine, for the user running Python.
+/// session of the engine, for one user: the one named to `connect`, else the user running
+/// Python (`$JAANCH_USER`, else the account name).
 #[pyclass(frozen, name = "Lake", module = "jaanch")]
 pub struct PyLake {
     session: Session,
@@ -25,8 +26,29 @@ pub struct PyLake {
 
 impl PyLake {
     /// Opens `path` (a lake.toml or a folder holding one), else the lake the command line would
-    /// open: `./lake.toml`, `$JAANCH_LAKE`, the demo lake.
-    pub fn connect(py: Python<'_>, path: Option<PathBuf>) -> PyResult<PyLake> {
+    /// open: `./lake.toml`, `$JAANCH_LAKE`, the demo lake; the session is for `user` (else the
+    /// local user) stating `purpose`.
+    pub fn connect(
+        py: Python<'_>,
+        path: Option<PathBuf>,
+        user: Option<String>,
+        purpose: Option<String>,
+    ) -> PyResult<PyLake> {
+        if let Some(user) = &user
+            && user.trim().is_empty()
+        {
+            return Err(PyValueError::new_err(
+                "user is empty: name a user of the lake's access config, e.g. user=\"si.kota01\", or leave it out for $JAANCH_USER",
+            ));
+        }
+        let purpose = purpose.map(|p| checked_purpose(&p)).transpose()?;
+        let identity = user
+            .map_or_else(Identity::local, Identity::new)
+            .with_client("python");
+        let identity = match purpose {
+            Some(purpose) => identity.with_purpose(purpose),
+            None => identity,
+        };
         let session = py
             .detach(|| {
                 let _runtime = runtime().enter();
@@ -38,11 +60,22 @@ impl PyLake {
                         ConfigSource::Default => Lake::open(jaanch_demo::default_lake(false)?),
                     },
                 }?;
-                lake.session(Identity::local())
+                lake.session(identity)
             })
             .map_err(engine_error)?;
         Ok(PyLake { session })
     }
+}
+
+/// A purpose as stated: blank text states none, which is a mistake rather than a choice.
+fn checked_purpose(purpose: &str) -> PyResult<String> {
+    let purpose = purpose.trim();
+    if purpose.is_empty() {
+        return Err(PyValueError::new_err(
+            "purpose is empty: state why you look, e.g. an FIR or case number (\"FIR 123/2024 PS Kotwali\")",
+        ));
+    }
+    Ok(purpose.to_string())
 }
 
 /// Reads a started statement to its end and keeps its batches.
@@ -111,6 +144,30 @@ impl PyLake {
     #[getter]
     fn read_only(&self) -> bool {
         self.session.lake().config().read_only
+    }
+
+    /// The user the lake's session runs statements for.
+    #[getter]
+    fn user(&self) -> String {
+        self.session.identity().user().to_string()
+    }
+
+    /// Why the user looks, if stated (`connect(purpose=...)` or `set_purpose`).
+    #[getter]
+    fn purpose(&self) -> Option<String> {
+        self.session.identity().purpose().map(str::to_string)
+    }
+
+    /// The user's role on a lake with access control; `None` on a lake without.
+    #[getter]
+    fn role(&self) -> Option<String> {
+        self.session.grant().map(|grant| grant.role().to_string())
+    }
+
+    /// States why the user looks (an FIR or case number), for the statements that follow.
+    fn set_purpose(&self, purpose: &str) -> PyResult<()> {
+        self.session.set_purpose(&checked_purpose(purpose)?);
+        Ok(())
     }
 
     /// Runs one SQL statement and returns its rows. `params` binds `$name` placeholders from a
@@ -213,10 +270,20 @@ impl PyLake {
 
     fn __repr__(&self) -> String {
         let lake = self.session.lake();
+        let grant = self.session.grant();
+        // The lake's tables this session sees: on a lake with access control, the granted ones.
+        let tables = lake
+            .tables()
+            .filter(|t| grant.is_none_or(|g| g.can_see(&t.config.name)))
+            .count();
+        let access = match grant {
+            Some(grant) => format!(", user {} (role {})", grant.user(), grant.role()),
+            None => String::new(),
+        };
         format!(
-            "<jaanch.Lake {:?}: {} tables{}>",
+            "<jaanch.Lake {:?}: {tables} table{}{}{access}>",
             lake.name(),
-            lake.tables().count(),
+            if tables == 1 { "" } else { "s" },
             if lake.config().read_only {
                 ", read-only"
             } else {

@@ -22,10 +22,17 @@ use errors::engine_error;
 
 /// Opens a lake: `path` (a `lake.toml`, or a folder holding one), else `./lake.toml`, else
 /// `$JAANCH_LAKE`, else the demo lake in the user's data directory (generated on first use).
+/// On a lake with access control the session is for `user` (else `$JAANCH_USER`, else the
+/// account name), stating `purpose` for roles that require one.
 #[pyfunction]
-#[pyo3(signature = (path=None))]
-fn connect(py: Python<'_>, path: Option<PathBuf>) -> PyResult<lake::PyLake> {
-    lake::PyLake::connect(py, path)
+#[pyo3(signature = (path=None, user=None, purpose=None))]
+fn connect(
+    py: Python<'_>,
+    path: Option<PathBuf>,
+    user: Option<String>,
+    purpose: Option<String>,
+) -> PyResult<lake::PyLake> {
+    lake::PyLake::connect(py, path, user, purpose)
 }
 
 /// Generates a demo lake into `out` and returns the path of its `lake.toml`.

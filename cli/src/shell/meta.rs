@@ -20,6 +20,8 @@ pub enum Meta {
     Format(OutputFormat),
     Expanded,
     MaxRows(Option<usize>),
+    /// `\purpose TEXT` states why the user looks; `\purpose` alone shows it.
+    Purpose(Option<String>),
 }
 
 /// One row of the command table.
@@ -123,6 +125,13 @@ pub const COMMANDS: &[MetaSpec] = &[
         help: "show at most N rows of a table result",
         completes: Completes::Nothing,
     },
+    MetaSpec {
+        name: "\\purpose",
+        args: "[TEXT]",
+        help: "state why you look (an FIR or case number); some roles run no query without one.\n\
+               No TEXT: show the purpose stated",
+        completes: Completes::Nothing,
+    },
 ];
 
 /// A meta-command that could not be parsed: one line, with a hint.
@@ -138,6 +147,9 @@ pub fn spec(name: &str) -> Option<&'static MetaSpec> {
 /// Parses a line starting with `\`.
 pub fn parse(line: &str) -> Result<Meta, CliError> {
     let line = line.trim().trim_end_matches(';').trim_end();
+    if let Some(text) = rest_of(line, "\\purpose") {
+        return purpose(text).map(Meta::Purpose);
+    }
     let mut words = split_words(line)?.into_iter();
     let name = words.next().unwrap_or_default();
     let name = name.as_str();
@@ -219,6 +231,37 @@ pub fn parse(line: &str) -> Result<Meta, CliError> {
             )));
         }
     })
+}
+
+/// What follows the command `name` on `line`, if the line is that command: the text as typed,
+/// for commands whose argument is free text rather than words.
+fn rest_of<'l>(line: &'l str, name: &str) -> Option<&'l str> {
+    let rest = line.strip_prefix(name)?;
+    (rest.is_empty() || rest.starts_with(char::is_whitespace)).then(|| rest.trim())
+}
+
+/// The argument of `\purpose`: free text, quotes around all of it optional. Nothing shows the
+/// purpose stated; quotes around nothing would state an empty one.
+fn purpose(text: &str) -> Result<Option<String>, CliError> {
+    if text.is_empty() {
+        return Ok(None);
+    }
+    let unquoted = ['\'', '"']
+        .iter()
+        .find_map(|&q| {
+            text.strip_prefix(q)
+                .and_then(|t| t.strip_suffix(q))
+                .filter(|t| !t.contains(q))
+        })
+        .unwrap_or(text)
+        .trim();
+    if unquoted.is_empty() {
+        return Err(error(
+            "\\purpose needs text: \\purpose FIR 123/2024 PS Kotwali (no TEXT shows the purpose stated)"
+                .into(),
+        ));
+    }
+    Ok(Some(unquoted.to_string()))
 }
 
 /// Splits a meta-command line into words at spaces; single or double quotes keep spaces in a
@@ -313,6 +356,36 @@ mod tests {
         assert_eq!(
             parse("\\r x plate='RJ14").unwrap_err().to_string(),
             "unterminated ' quote in \\r x plate='RJ14"
+        );
+    }
+
+    #[test]
+    fn purpose_is_the_rest_of_the_line() {
+        assert_eq!(parse("\\purpose").unwrap(), Meta::Purpose(None));
+        assert_eq!(parse("  \\purpose ; ").unwrap(), Meta::Purpose(None));
+        for (line, text) in [
+            ("\\purpose FIR 12/2024 PS Kotwali", "FIR 12/2024 PS Kotwali"),
+            ("\\purpose   FIR  12/2024  ", "FIR  12/2024"),
+            ("\\purpose 'FIR 12/2024';", "FIR 12/2024"),
+            ("\\purpose \"case 7\"", "case 7"),
+            // A quote inside the text is part of it, not the start of a word.
+            ("\\purpose complaint of O'Brien", "complaint of O'Brien"),
+            ("\\purpose 'a' and 'b'", "'a' and 'b'"),
+        ] {
+            assert_eq!(
+                parse(line).unwrap(),
+                Meta::Purpose(Some(text.into())),
+                "{line}"
+            );
+        }
+        assert_eq!(
+            parse("\\purpose ''").unwrap_err().to_string(),
+            "\\purpose needs text: \\purpose FIR 123/2024 PS Kotwali (no TEXT shows the purpose stated)"
+        );
+        // Another command that starts the same is not \purpose.
+        assert_eq!(
+            parse("\\purposes x").unwrap_err().to_string(),
+            "unknown command \\purposes (did you mean \\purpose? \\? lists the commands)"
         );
     }
 

@@ -127,12 +127,7 @@ impl<'a> Shell<'a> {
             let _ = editor.load_history(path);
         }
         let lake = self.session.lake();
-        println!(
-            "jaanch {} · lake {} · {} tables · \\? for help, \\q to quit",
-            env!("CARGO_PKG_VERSION"),
-            lake.name(),
-            lake.tables().count(),
-        );
+        show(&banner(self.session));
         let prompt = format!("{}> ", lake.name());
         let continuation = continuation_prompt(&prompt);
         // Lines of a statement still missing its `;`.
@@ -346,6 +341,11 @@ impl<'a> Shell<'a> {
                     None => self.say("showing all rows"),
                 }
             }
+            Meta::Purpose(Some(text)) => {
+                self.session.set_purpose(&text);
+                self.say(&format!("purpose is {text}"));
+            }
+            Meta::Purpose(None) => show(&format!("{}\n", purpose_status(self.session))),
         }
         Ok(Flow::Continue)
     }
@@ -482,6 +482,56 @@ impl<'a> Shell<'a> {
                 functions.iter().map(|f| Some(f.summary())).collect(),
             ),
         ]))
+    }
+}
+
+/// The first lines at the terminal: version, lake and the tables the session sees; on a lake
+/// with access control, who the session is for.
+fn banner(session: &Session) -> String {
+    let lake = session.lake();
+    let grant = session.grant();
+    // On a lake with access control, the tables outside the grants are not counted either.
+    let tables = lake
+        .tables()
+        .filter(|t| grant.is_none_or(|g| g.can_see(&t.config.name)))
+        .count();
+    let mut text = format!(
+        "jaanch {} · lake {} · {tables} table{} · \\? for help, \\q to quit\n",
+        env!("CARGO_PKG_VERSION"),
+        lake.name(),
+        if tables == 1 { "" } else { "s" },
+    );
+    if let Some(grant) = grant {
+        let identity = session.identity();
+        text.push_str(&format!("user {} · role {}", identity.user(), grant.role()));
+        match identity.purpose() {
+            Some(purpose) => text.push_str(&format!(" · purpose {purpose}")),
+            None if grant.requires_purpose() => {
+                text.push_str(" · no purpose stated: \\purpose TEXT before querying");
+            }
+            None => {}
+        }
+        text.push('\n');
+    }
+    text
+}
+
+/// What `\purpose` says without an argument: the purpose stated, or that none is, and whether
+/// the user's role requires one.
+fn purpose_status(session: &Session) -> String {
+    if let Some(purpose) = session.identity().purpose() {
+        return format!("purpose is {purpose}");
+    }
+    match session.grant() {
+        Some(grant) if grant.requires_purpose() => format!(
+            "no purpose stated; role {} requires one before any query: \\purpose TEXT (an FIR or case number)",
+            grant.role()
+        ),
+        Some(grant) => format!(
+            "no purpose stated (role {} does not require one)",
+            grant.role()
+        ),
+        None => "no purpose stated (none is required: the lake has no access control)".to_string(),
     }
 }
 
