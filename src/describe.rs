@@ -55,6 +55,20 @@ pub(crate) fn tables(session: &Session) -> Vec<TableEntry> {
         if entries.iter().any(|e| e.name == name) {
             continue;
         }
+        if name == crate::audit::AUDIT_TABLE
+            && let Some(log) = &session.shared().audit
+        {
+            entries.push(TableEntry {
+                name,
+                format: "audit log".to_string(),
+                location: Some(log.dir().display().to_string()),
+                description: Some(
+                    "Every statement on this lake, allowed or refused: who, why, what, outcome"
+                        .to_string(),
+                ),
+            });
+            continue;
+        }
         let is_ref = name.starts_with(&format!("{REF_SCHEMA}."));
         entries.push(TableEntry {
             format: if is_ref { "reference" } else { MEMORY }.to_string(),

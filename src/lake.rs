@@ -101,6 +101,22 @@ impl Lake {
             let table = MemTable::try_new(batch.schema(), vec![vec![batch]])?;
             reference.push((name.to_string(), Arc::new(table) as Arc<dyn TableProvider>));
         }
+        if let Some(access) = &config.access {
+            let mut names: Vec<String> = config
+                .tables
+                .iter()
+                .map(|t| t.name.to_ascii_lowercase())
+                .collect();
+            names.extend(
+                reference
+                    .iter()
+                    .map(|(name, _)| format!("{REF_SCHEMA}.{name}")),
+            );
+            if audit.is_some() {
+                names.push(crate::audit::AUDIT_TABLE.to_string());
+            }
+            access.check_tables(&names)?;
+        }
         Ok(Lake {
             shared: Arc::new(Shared {
                 config,

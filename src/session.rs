@@ -14,19 +14,20 @@ use std::time::Instant;
 
 use arrow::array::RecordBatch;
 use arrow::datatypes::SchemaRef;
-use datafusion::catalog::{MemorySchemaProvider, SchemaProvider};
+use datafusion::catalog::{MemorySchemaProvider, SchemaProvider, TableProvider};
 use datafusion::common::tree_node::TreeNodeRecursion;
 use datafusion::common::{DataFusionError, TableReference};
 use datafusion::datasource::MemTable;
 use datafusion::execution::context::SessionContext;
 use datafusion::execution::session_state::SessionStateBuilder;
-use datafusion::logical_expr::LogicalPlan;
+use datafusion::logical_expr::{LogicalPlan, Statement as LogicalStatement};
 use datafusion::prelude::SessionConfig;
 use datafusion::sql::parser::{DFParserBuilder, Statement};
 use datafusion::sql::sqlparser::ast::Statement as SqlStatement;
 use datafusion::sql::sqlparser::dialect::{Dialect, dialect_from_str};
 
 use crate::access::Grant;
+use crate::access::governed::GovernedTable;
 use crate::audit::{self, Ticket};
 use crate::catalog::{LakeSchema, LakeTable};
 use crate::describe::{self, ColumnEntry, FunctionEntry, TableEntry};
@@ -104,6 +105,8 @@ pub struct Session {
     /// The lake's tables this session can use (all of them, unless governed).
     pub(crate) tables: Vec<Arc<LakeTable>>,
     pub(crate) ctx: SessionContext,
+    /// The tables each prepared statement reads, by its name, for the audit log.
+    prepared: parking_lot::Mutex<std::collections::HashMap<String, Vec<String>>>,
 }
 
 impl std::fmt::Debug for Session {
@@ -169,10 +172,25 @@ impl Session {
             let provider = LakeSchema::new(tables, ctx.state_weak_ref(), grant.clone());
             catalog.register_schema(&schema, Arc::new(provider))?;
         }
+        // The built-in tables: `ref`, and the audit log. A role's rules apply to them as to
+        // the lake's tables.
+        let state = ctx.state();
+        let governed = |name: &str, table: Arc<dyn TableProvider>| -> Result<_> {
+            match grant
+                .as_ref()
+                .and_then(|g| Some((g, g.table_policy(name)?)))
+            {
+                Some((grant, policy)) => Ok(Arc::new(GovernedTable::new(
+                    name, table, grant, &policy, &state,
+                )?) as Arc<dyn TableProvider>),
+                None => Ok(table),
+            }
+        };
         let reference = MemorySchemaProvider::new();
         for (name, table) in &shared.reference {
-            if visible(&format!("{REF_SCHEMA}.{name}")) {
-                reference.register_table(name.clone(), Arc::clone(table))?;
+            let qualified = format!("{REF_SCHEMA}.{name}");
+            if visible(&qualified) {
+                reference.register_table(name.clone(), governed(&qualified, Arc::clone(table))?)?;
             }
         }
         catalog.register_schema(REF_SCHEMA, Arc::new(reference))?;
@@ -180,10 +198,8 @@ impl Session {
             && visible(audit::AUDIT_TABLE)
         {
             let schema = MemorySchemaProvider::new();
-            schema.register_table(
-                "log".to_string(),
-                Arc::new(audit::AuditTable::new(log.dir().to_path_buf())),
-            )?;
+            let table = Arc::new(audit::AuditTable::new(log.dir().to_path_buf()));
+            schema.register_table("log".to_string(), governed(audit::AUDIT_TABLE, table)?)?;
             catalog.register_schema(audit::AUDIT_SCHEMA, Arc::new(schema))?;
         }
         Ok(Session {
@@ -192,6 +208,7 @@ impl Session {
             grant,
             tables,
             ctx,
+            prepared: Default::default(),
         })
     }
 
@@ -204,6 +221,10 @@ impl Session {
     pub fn set_purpose(&self, purpose: &str) {
         let mut identity = self.identity.write();
         *identity = identity.clone().with_purpose(purpose);
+    }
+
+    pub(crate) fn shared(&self) -> &Shared {
+        &self.shared
     }
 
     /// What the user may see, on a governed lake.
@@ -232,8 +253,13 @@ impl Session {
     }
 
     /// Splits SQL text that starts at `first_line` of a file into statements: errors and
-    /// statements name lines of that file.
+    /// statements name lines of that file. Text that cannot be split is on the audit log.
     pub fn script_at(&self, text: &str, first_line: usize) -> Result<Script> {
+        self.split(text, first_line)
+            .map_err(|error| self.record_failure(text, None, &[], error))
+    }
+
+    fn split(&self, text: &str, first_line: usize) -> Result<Script> {
         Script::starting_at(self.dialect()?.as_ref(), text, first_line).map_err(syntax_error)
     }
 
@@ -247,7 +273,10 @@ impl Session {
 
     /// Plans and starts one SQL statement.
     pub async fn sql(&self, text: &str) -> Result<QueryResult> {
-        self.run(&self.one_statement(text)?).await
+        match self.one_statement(text) {
+            Ok(statement) => self.run(&statement).await,
+            Err(error) => Err(self.record_failure(text, None, &[], error)),
+        }
     }
 
     /// Plans and starts one SQL statement with values for its placeholders.
@@ -283,8 +312,10 @@ impl Session {
     /// Runs a saved report (by name, or a path to a `.sql` file) with `values` (`name=value`
     /// pairs as a user typed them). Every parameter is checked before the query starts.
     pub async fn report(&self, name: &str, values: &[(String, String)]) -> Result<QueryResult> {
-        let report = self.find_report(name)?;
-        self.run_report(&report, values).await
+        match self.find_report(name) {
+            Ok(report) => self.run_report(&report, values).await,
+            Err(error) => Err(self.record_failure("", Some(name), values, error)),
+        }
     }
 
     /// Runs a report already found (see [`Session::find_report`]).
@@ -300,8 +331,9 @@ impl Session {
         }
         let result = async {
             self.check_purpose()?;
+            self.check_report(report)?;
             let bound = report.bind(self, values).await?;
-            let script = self.script_at(&report.sql, report.sql_line)?;
+            let script = self.split(&report.sql, report.sql_line)?;
             let [statement] = script.statements() else {
                 return Err(reports::ReportError::NotOneStatement {
                     name: report.name.clone(),
@@ -334,7 +366,7 @@ impl Session {
 
     /// Whether every table `report` reads exists for this session.
     fn reads_only_visible_tables(&self, report: &Report) -> bool {
-        let Ok(script) = self.script_at(&report.sql, report.sql_line) else {
+        let Ok(script) = self.split(&report.sql, report.sql_line) else {
             return false;
         };
         script.statements().iter().all(|statement| {
@@ -435,11 +467,53 @@ impl Session {
             .await
     }
 
+    /// A governed user runs only the lake's reports it can see: not a report file given by
+    /// path, whose parameter defaults could run queries of their own.
+    fn check_report(&self, report: &Report) -> Result<()> {
+        let Some(grant) = &self.grant else {
+            return Ok(());
+        };
+        let listed = self
+            .reports()
+            .reports
+            .iter()
+            .any(|r| r.name == report.name && r.sql == report.sql && r.params == report.params);
+        if listed {
+            return Ok(());
+        }
+        Err(Error::Refused {
+            statement: format!("running the report file of {}", report.name),
+            reason: Refusal::Governed {
+                role: grant.role().to_string(),
+            },
+        })
+    }
+
+    /// Records a statement (or report) that failed before it could be planned, and returns its
+    /// error (or the audit log's, if the record cannot be written).
+    fn record_failure(
+        &self,
+        sql: &str,
+        report: Option<&str>,
+        values: &[(String, String)],
+        error: Error,
+    ) -> Error {
+        match self.ticket(sql.trim(), Instant::now()) {
+            Some(mut ticket) => {
+                if report.is_some() {
+                    ticket.set_params(report, values.iter().cloned().collect());
+                }
+                ticket.close_with(error)
+            }
+            None => error,
+        }
+    }
+
     /// The audit record of a statement about to run, on a lake that keeps a log.
     fn ticket(&self, sql: &str, started: Instant) -> Option<Ticket> {
         let log = self.shared.audit.as_ref()?;
         let mut entry = audit_entry(&self.identity.read(), self.grant.as_deref());
-        entry.sql = Some(sql.to_string());
+        entry.sql = (!sql.is_empty()).then(|| sql.to_string());
         Some(Ticket::new(Arc::clone(log), entry, started))
     }
 
@@ -547,7 +621,8 @@ impl Session {
         ticket: &mut Option<Ticket>,
     ) -> Result<QueryResult> {
         if let Some(ticket) = ticket {
-            ticket.set_tables(tables_read(&plan));
+            ticket.preflight()?;
+            ticket.set_tables(self.tables_read(&plan));
         }
         let frame = self.ctx.execute_logical_plan(plan).await?;
         let task_ctx = Arc::new(frame.task_ctx());
@@ -582,8 +657,27 @@ fn audit_entry(identity: &Identity, grant: Option<&Grant>) -> audit::Entry {
     }
 }
 
+impl Session {
+    /// The tables a statement reads: for `EXECUTE`, those of the statement prepared under its
+    /// name (remembered when it was prepared).
+    fn tables_read(&self, plan: &LogicalPlan) -> Vec<String> {
+        let mut prepared = self.prepared.lock();
+        match plan {
+            LogicalPlan::Statement(LogicalStatement::Execute(execute)) => {
+                prepared.get(&execute.name).cloned().unwrap_or_default()
+            }
+            LogicalPlan::Statement(LogicalStatement::Prepare(prepare)) => {
+                let tables = scanned_tables(plan);
+                prepared.insert(prepare.name.clone(), tables.clone());
+                tables
+            }
+            _ => scanned_tables(plan),
+        }
+    }
+}
+
 /// The tables a plan scans, as `schema.table`, each once.
-fn tables_read(plan: &LogicalPlan) -> Vec<String> {
+fn scanned_tables(plan: &LogicalPlan) -> Vec<String> {
     let mut tables = std::collections::BTreeSet::new();
     let _ = plan.apply_with_subqueries(|node| {
         if let LogicalPlan::TableScan(scan) = node {

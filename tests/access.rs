@@ -573,6 +573,61 @@ fn mistakes_in_the_access_config_name_their_line() {
         "{message}"
     );
     assert!(message.contains("distrct"), "{message}");
+
+    // A rule for a table the lake does not have protects nothing: refused when the config loads.
+    check(
+        config.replace(
+            "row_filter.\"cctns.accused\"",
+            "row_filter.\"cctns.acused\"",
+        ),
+        format!(
+            "{}:{}:29: role district_analyst: row_filter.cctns.acused: no table of the lake is cctns.acused (check the name: a rule that matches nothing protects nothing)",
+            path.display(),
+            line_of("row_filter.\"cctns.accused\"")
+        ),
+    );
+    // A mask naming one column that the table lacks is refused when the table is first read.
+    std::fs::write(
+        &path,
+        config.replace(
+            "mask.\"telecom.subscribers.aadhaar\"",
+            "mask.\"telecom.subscribers.adhaar\"",
+        ),
+    )
+    .unwrap();
+    let cyber = Lake::open(&path)
+        .unwrap()
+        .session(Identity::new("cyber1"))
+        .unwrap();
+    let message = runtime.block_on(error(&cyber, "SELECT aadhaar FROM telecom.subscribers"));
+    assert!(
+        message.ends_with(
+            "role cyber_cell: mask.telecom.subscribers.adhaar: table telecom.subscribers has no column adhaar"
+        ),
+        "{message}"
+    );
+}
+
+#[tokio::test]
+async fn rules_on_built_in_tables_apply_too() {
+    let lake = GovernedLake::with_access(
+        r#"
+[[access.role]]
+name = "ref_reader"
+tables = ["ref.districts"]
+row_filter."ref.districts" = "name = 'Kota'"
+mask."ref.districts.name_hi" = "'(hidden)'"
+
+[[access.user]]
+name = "reader"
+role = "ref_reader"
+"#,
+    );
+    let reader = lake.session("reader");
+    assert_eq!(
+        rows(&reader, "SELECT name, name_hi FROM ref.districts").await,
+        cells(&[&["Kota", "(hidden)"]])
+    );
 }
 
 #[test]

@@ -189,6 +189,12 @@ async fn only_roles_granted_the_log_can_read_it() {
         rows(&auditor, "SELECT count(*) > 0 FROM audit.log").await,
         cells(&[&["true"]])
     );
+    let listed: Vec<(String, String)> = auditor
+        .tables()
+        .into_iter()
+        .map(|t| (t.name, t.format))
+        .collect();
+    assert_eq!(listed, [("audit.log".to_string(), "audit log".to_string())]);
     // The auditor sees the log and nothing of the lake.
     let fir = error(&auditor, "SELECT * FROM cctns.fir").await;
     assert!(fir.starts_with("table cctns.fir not found"), "{fir}");
@@ -218,6 +224,75 @@ async fn a_log_that_cannot_be_written_stops_the_statement() {
     );
     let refused = error(&kota, "CREATE TABLE t AS SELECT 1").await;
     assert!(refused.contains("ends in a cut-off record"), "{refused}");
+    // A result of many batches is stopped before its first one.
+    let many = kota
+        .sql("SELECT value FROM generate_series(1, 100000)")
+        .await;
+    let message = many.unwrap_err().to_string();
+    assert!(message.contains("ends in a cut-off record"), "{message}");
+}
+
+#[tokio::test]
+async fn statements_that_fail_before_planning_are_recorded_too() {
+    let lake = audited_lake();
+    let kota = lake.session("si.kota01");
+    let two = error(&kota, "SELECT 1; SELECT fir_id FROM cctns.fir").await;
+    assert_eq!(two, "expected one SQL statement, got 2");
+    let open = kota.script("SELECT 'open").unwrap_err().to_string();
+    assert!(open.starts_with("syntax error: "), "{open}");
+    // A governed user runs the lake's reports, not report files given by path: a parameter
+    // default is a query of its own.
+    let file = lake.dir.path().join("peek.sql");
+    write_file(
+        &file,
+        "-- title: peek\n-- param: x text = (SELECT string_agg(phone, ';') FROM cctns.fir)\nSELECT $x AS v\n",
+    );
+    let peek = kota
+        .report(file.to_str().unwrap(), &[])
+        .await
+        .unwrap_err()
+        .to_string();
+    assert_eq!(
+        peek,
+        "running the report file of peek is not allowed: role district_analyst may only query the lake"
+    );
+    kota.sql("PREPARE p AS SELECT phone FROM cctns.fir")
+        .await
+        .unwrap()
+        .collect()
+        .await
+        .unwrap();
+    rows(&kota, "EXECUTE p").await;
+
+    let auditor = lake.session("aud1");
+    let records = rows(
+        &auditor,
+        "SELECT outcome, coalesce(sql, '-'), coalesce(report, '-'), array_to_string(tables, ','), coalesce(CAST(\"rows\" AS VARCHAR), '-') \
+         FROM audit.log WHERE kind = 'statement' ORDER BY seq",
+    )
+    .await;
+    assert_eq!(
+        records,
+        cells(&[
+            &[
+                "error",
+                "SELECT 1; SELECT fir_id FROM cctns.fir",
+                "-",
+                "",
+                "-"
+            ],
+            &["error", "SELECT 'open", "-", "", "-"],
+            &["refused", "SELECT $x AS v", "peek", "", "-"],
+            &[
+                "ok",
+                "PREPARE p AS SELECT phone FROM cctns.fir",
+                "-",
+                "cctns.fir",
+                "0"
+            ],
+            &["ok", "EXECUTE p", "-", "cctns.fir", "2"],
+        ])
+    );
 }
 
 #[test]
@@ -676,5 +751,50 @@ fn the_command_line_lists_verifies_and_makes_keys() {
         stderr(&again).contains("exists already"),
         "{}",
         stderr(&again)
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn a_statement_stopped_by_a_signal_is_recorded_as_cancelled() {
+    let lake = audited_lake();
+    let home = tempfile::tempdir().unwrap();
+    let mut child = jaanch(home.path())
+        .arg("--lake")
+        .arg(lake.config_path())
+        .args([
+            "--user",
+            "si.kota01",
+            "sql",
+            "SELECT count(*) FROM generate_series(1, 1000000000000)",
+        ])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // The statement has started once it has checked the log (which makes the lock file).
+    let lock = log_dir(&lake).join("audit.lock");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while !lock.exists() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the statement never started"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let killed = std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let output = child.wait_with_output().unwrap();
+    assert_eq!(output.status.code(), Some(130), "{}", stderr(&output));
+    assert_eq!(stderr(&output), "error: cancelled\n");
+    let lines = read_lines(&log_dir(&lake));
+    assert_eq!(lines.len(), 1, "{lines:?}");
+    assert!(
+        lines[0].text.contains("\"outcome\":\"cancelled\""),
+        "{}",
+        lines[0].text
     );
 }

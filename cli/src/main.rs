@@ -184,12 +184,12 @@ fn run(cli: Cli) -> Result<()> {
         Some(Command::Sql(args)) => {
             let format = output_format(args.format, args.output.as_deref())?;
             let session = open()?;
-            runtime.block_on(sql::run(&session, args, format))
+            runtime.block_on(interruptible(sql::run(&session, args, format)))
         }
         Some(Command::Run(args)) => {
             let format = output_format(args.format, args.output.as_deref())?;
             let session = open()?;
-            runtime.block_on(report::run(&session, args, format))
+            runtime.block_on(interruptible(report::run(&session, args, format)))
         }
         Some(Command::Reports { format }) => {
             let format = *format;
@@ -213,6 +213,32 @@ fn run(cli: Cli) -> Result<()> {
                 runtime.block_on(audit::list(&session, &args.list))
             }
         },
+    }
+}
+
+/// Runs `work` until Ctrl-C or a termination signal, which cancel it: dropping it stops the
+/// statement, leaves no half-written output file, and puts the statement on the audit log as
+/// cancelled.
+async fn interruptible<F>(work: F) -> Result<()>
+where
+    F: std::future::Future<Output = Result<()>>,
+{
+    #[cfg(unix)]
+    let terminated = async {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut terminate) => {
+                terminate.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminated = std::future::pending::<()>();
+    tokio::select! {
+        result = work => result,
+        _ = tokio::signal::ctrl_c() => Err(jaanch::Error::Cancelled.into()),
+        _ = terminated => Err(jaanch::Error::Cancelled.into()),
     }
 }
 

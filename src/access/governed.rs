@@ -88,6 +88,21 @@ impl GovernedTable {
                 None => col(datafusion::common::Column::from_name(field.name())),
             });
         }
+        // A mask naming one column exactly must find it: otherwise the column it meant to hide
+        // (misspelt, or renamed in the files) would be shown.
+        for (pattern, rule) in &policy.masks {
+            let exact = !pattern.contains(['*', '?']);
+            let found = raw_schema
+                .fields()
+                .iter()
+                .any(|f| super::glob(pattern, &format!("{name}.{}", f.name())));
+            if exact && !found {
+                let column = pattern.rsplit_once('.').map_or("", |(_, c)| c);
+                return Err(grant
+                    .rule_error(rule, format!("table {name} has no column {column}"))
+                    .into());
+            }
+        }
         let plan = LogicalPlanBuilder::scan(name, provider_as_source(Arc::clone(&raw)), None)?
             .project(columns.clone())?
             .build()?;

@@ -70,6 +70,35 @@ impl Access {
         }
     }
 
+    /// Every row filter and mask must name tables the lake has (`tables`: `schema.table`):
+    /// a rule for a misspelt table would leave the real one open.
+    pub(crate) fn check_tables(&self, tables: &[String]) -> Result<(), ConfigError> {
+        let matches_some =
+            |pattern: &str| pattern == "*" || tables.iter().any(|t| glob(pattern, t));
+        for role in &self.config.roles {
+            let rules = role
+                .row_filter
+                .iter()
+                .map(|(table, rule)| ("row_filter", table.as_str(), table.as_str(), rule))
+                .chain(role.mask.iter().map(|(column, rule)| {
+                    let table = column.rsplit_once('.').map_or("", |(t, _)| t);
+                    ("mask", column.as_str(), table, rule)
+                }));
+            for (kind, key, table, rule) in rules {
+                if !matches_some(table) {
+                    return Err(self.source.error(
+                        rule.span(),
+                        format!(
+                            "role {}: {kind}.{key}: no table of the lake is {table} (check the name: a rule that matches nothing protects nothing)",
+                            role.name.get_ref()
+                        ),
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+
     pub fn config(&self) -> &AccessConfig {
         &self.config
     }

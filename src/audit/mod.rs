@@ -229,15 +229,21 @@ impl AuditLog {
         self.append_kind(Kind::Session, entry)
     }
 
-    fn append_kind(&self, kind: Kind, entry: &Entry) -> Result<u64, AuditError> {
-        self.locked_append(kind, entry)
-            .map_err(|problem| AuditError {
-                dir: self.dir.clone(),
-                problem,
-            })
+    /// Checks, before a statement starts, that its record can be chained on: the log can be
+    /// locked and ends in a whole record. A log broken before a statement stops it before any
+    /// row is read.
+    pub(crate) fn check(&self) -> Result<(), AuditError> {
+        let problem = |problem| AuditError {
+            dir: self.dir.clone(),
+            problem,
+        };
+        let lock = self.lock().map_err(problem)?;
+        chain::tail(&self.dir).map_err(problem)?;
+        drop(lock);
+        Ok(())
     }
 
-    fn locked_append(&self, kind: Kind, entry: &Entry) -> Result<u64, String> {
+    fn lock(&self) -> Result<File, String> {
         let lock_path = self.dir.join(chain::LOCK_FILE);
         let lock = OpenOptions::new()
             .create(true)
@@ -247,6 +253,19 @@ impl AuditLog {
             .map_err(|e| format!("cannot open {}: {e}", lock_path.display()))?;
         lock.lock()
             .map_err(|e| format!("cannot lock {}: {e}", lock_path.display()))?;
+        Ok(lock)
+    }
+
+    fn append_kind(&self, kind: Kind, entry: &Entry) -> Result<u64, AuditError> {
+        self.locked_append(kind, entry)
+            .map_err(|problem| AuditError {
+                dir: self.dir.clone(),
+                problem,
+            })
+    }
+
+    fn locked_append(&self, kind: Kind, entry: &Entry) -> Result<u64, String> {
+        let lock = self.lock()?;
         let tail = chain::tail(&self.dir)?;
         let mut writer = Appender::new(self, tail);
         if writer.file_len >= self.rotate_size && writer.seq > 0 {

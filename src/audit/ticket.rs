@@ -34,6 +34,11 @@ impl Ticket {
         }
     }
 
+    /// Checks that the record will be writable, before the statement starts.
+    pub fn preflight(&self) -> Result<(), AuditError> {
+        self.log.check()
+    }
+
     /// The lake tables the statement reads.
     pub fn set_tables(&mut self, tables: Vec<String>) {
         self.entry.tables = tables;
