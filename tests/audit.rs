@@ -759,7 +759,7 @@ fn the_command_line_lists_verifies_and_makes_keys() {
 fn a_statement_stopped_by_a_signal_is_recorded_as_cancelled() {
     let lake = audited_lake();
     let home = tempfile::tempdir().unwrap();
-    let mut child = jaanch(home.path())
+    let child = jaanch(home.path())
         .arg("--lake")
         .arg(lake.config_path())
         .args([
