@@ -224,21 +224,25 @@ where
     F: std::future::Future<Output = Result<()>>,
 {
     #[cfg(unix)]
-    let terminated = async {
+    {
         use tokio::signal::unix::{SignalKind, signal};
-        match signal(SignalKind::terminate()) {
-            Ok(mut terminate) => {
-                terminate.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
+        // Registered before the work starts, so that a signal at any moment cancels it.
+        let (Ok(mut interrupt), Ok(mut terminate)) = (
+            signal(SignalKind::interrupt()),
+            signal(SignalKind::terminate()),
+        ) else {
+            return work.await;
+        };
+        tokio::select! {
+            result = work => result,
+            _ = interrupt.recv() => Err(jaanch::Error::Cancelled.into()),
+            _ = terminate.recv() => Err(jaanch::Error::Cancelled.into()),
         }
-    };
+    }
     #[cfg(not(unix))]
-    let terminated = std::future::pending::<()>();
     tokio::select! {
         result = work => result,
         _ = tokio::signal::ctrl_c() => Err(jaanch::Error::Cancelled.into()),
-        _ = terminated => Err(jaanch::Error::Cancelled.into()),
     }
 }
 

@@ -1,13 +1,18 @@
 //! A table read through a role's row filters and masks.
 //!
-//! [`GovernedTable`] stands where the lake table would: its schema is the masked one, and it
-//! takes no filter or limit from the query. Its scan plans, on its own, the lake table's scan,
-//! the row filter and the masks, and wraps that plan in a [`GovernedExec`]: a leaf to the rest of
-//! the query. So no predicate of the query (nor a dynamic filter of a join or top-k, nor a
-//! limit) is pushed below the policy, nothing of the query runs on a hidden row (a division by
-//! zero on one would tell that it exists), statistics of the files are not reported (a count or
-//! a min/max answered from Parquet footers would count hidden rows), and EXPLAIN shows the
-//! governed scan but not the policy's expressions or the pruning below it.
+//! [`GovernedTable`] stands where the lake table would: its schema is the masked one. Its scan
+//! plans, on its own, the lake table's scan, the row filter and the masks, and wraps that plan
+//! in a [`GovernedExec`]: a leaf to the rest of the query. So no dynamic filter of a join or
+//! top-k and no limit is pushed below the policy, statistics of the files are not reported (a
+//! count or a min/max answered from Parquet footers would count hidden rows), and EXPLAIN shows
+//! the governed scan but not the policy's expressions or the pruning below it.
+//!
+//! Of the query's own filters, the scan takes only those that read no masked column and cannot
+//! fail (comparisons of columns and literals, IN, BETWEEN, LIKE, IS NULL, AND / OR / NOT), to
+//! prune partitions and row groups; they run beside the row filter, and since they cannot fail,
+//! running them on a hidden row tells nothing. Anything else — a function, a cast of a column,
+//! arithmetic (a division by zero on a hidden row would tell that it exists) — runs above the
+//! governed scan, on the rows the user may see.
 
 use std::fmt;
 use std::sync::Arc;
@@ -20,7 +25,9 @@ use datafusion::common::{DFSchema, Result, ScalarValue};
 use datafusion::datasource::provider_as_source;
 use datafusion::execution::TaskContext;
 use datafusion::execution::session_state::SessionState;
-use datafusion::logical_expr::{Expr, LogicalPlanBuilder, TableType, col};
+use datafusion::logical_expr::{
+    Expr, LogicalPlanBuilder, Operator, TableProviderFilterPushDown, TableType, col,
+};
 use datafusion::physical_expr::{EquivalenceProperties, PhysicalExpr};
 use datafusion::physical_plan::{
     DisplayAs, DisplayFormatType, ExecutionPlan, ExecutionPlanProperties, PlanProperties,
@@ -117,6 +124,66 @@ impl GovernedTable {
     }
 }
 
+impl GovernedTable {
+    /// Whether `filter` reads only columns shown as they are and is built only of what cannot
+    /// fail: columns, literals, comparisons, AND / OR / NOT, IS [NOT] NULL, IN and BETWEEN over
+    /// those, and LIKE with a literal pattern. No function, cast of a column or arithmetic.
+    fn is_harmless(&self, filter: &Expr) -> bool {
+        let mut harmless = true;
+        let _ = filter.apply(|expr| {
+            let ok = match expr {
+                Expr::Column(column) => self.shows_unmasked(&column.name),
+                Expr::Literal(..)
+                | Expr::Not(_)
+                | Expr::IsNull(_)
+                | Expr::IsNotNull(_)
+                | Expr::IsTrue(_)
+                | Expr::IsFalse(_)
+                | Expr::IsNotTrue(_)
+                | Expr::IsNotFalse(_)
+                | Expr::IsUnknown(_)
+                | Expr::IsNotUnknown(_)
+                | Expr::Between(_)
+                | Expr::InList(_) => true,
+                Expr::BinaryExpr(binary) => matches!(
+                    binary.op,
+                    Operator::Eq
+                        | Operator::NotEq
+                        | Operator::Lt
+                        | Operator::LtEq
+                        | Operator::Gt
+                        | Operator::GtEq
+                        | Operator::And
+                        | Operator::Or
+                        | Operator::IsDistinctFrom
+                        | Operator::IsNotDistinctFrom
+                ),
+                Expr::Like(like) => {
+                    matches!(*like.pattern, Expr::Literal(..)) && like.escape_char.is_none()
+                }
+                Expr::Cast(cast) => matches!(*cast.expr, Expr::Literal(..)),
+                _ => false,
+            };
+            harmless &= ok;
+            Ok(if ok {
+                TreeNodeRecursion::Continue
+            } else {
+                TreeNodeRecursion::Stop
+            })
+        });
+        harmless
+    }
+
+    /// Whether the column named `name` is shown as stored (not masked).
+    fn shows_unmasked(&self, name: &str) -> bool {
+        self.schema
+            .index_of(name)
+            .ok()
+            .and_then(|i| self.columns.get(i))
+            .is_some_and(|expr| matches!(expr, Expr::Column(c) if c.name == name))
+    }
+}
+
 /// Whether a mask is a bare function name (`phone_mask`), applied to the column it masks.
 fn is_function_name(sql: &str) -> bool {
     let sql = sql.trim();
@@ -177,17 +244,42 @@ impl TableProvider for GovernedTable {
 
     /// Plans the lake table's scan, the row filter and the masks on their own, and hands the
     /// query an opaque leaf. The query's filters and limit are not taken: they run above.
+    /// A query's filter is taken (as inexact: the query still applies it above) only if it
+    /// reads no masked column and cannot fail on any row, so that running it beside the row
+    /// filter, on rows the user cannot see, tells nothing: it lets the files' partitions and
+    /// statistics prune what the query does not need.
+    fn supports_filters_pushdown(
+        &self,
+        filters: &[&Expr],
+    ) -> Result<Vec<TableProviderFilterPushDown>> {
+        Ok(filters
+            .iter()
+            .map(|filter| {
+                if self.is_harmless(filter) {
+                    TableProviderFilterPushDown::Inexact
+                } else {
+                    TableProviderFilterPushDown::Unsupported
+                }
+            })
+            .collect())
+    }
+
     async fn scan(
         &self,
         state: &dyn Session,
         projection: Option<&Vec<usize>>,
-        _filters: &[Expr],
+        filters: &[Expr],
         _limit: Option<usize>,
     ) -> Result<Arc<dyn ExecutionPlan>> {
         let mut plan =
             LogicalPlanBuilder::scan(&self.name, provider_as_source(Arc::clone(&self.raw)), None)?;
         if let Some(filter) = &self.filter {
             plan = plan.filter(filter.clone())?;
+        }
+        // Checked again here: only what `supports_filters_pushdown` accepted may pass.
+        let taken = filters.iter().filter(|f| self.is_harmless(f)).cloned();
+        if let Some(taken) = datafusion::logical_expr::utils::conjunction(taken) {
+            plan = plan.filter(taken)?;
         }
         let columns = match projection {
             Some(indices) => indices.iter().map(|&i| self.columns[i].clone()).collect(),
@@ -276,6 +368,52 @@ impl ExecutionPlan for GovernedExec {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_harmless_filters_on_shown_columns_are_taken() {
+        use arrow::datatypes::{DataType, Field};
+        use datafusion::datasource::empty::EmptyTable;
+        use datafusion::logical_expr::{cast, lit};
+        let schema = Arc::new(Schema::new(vec![
+            Field::new("district", DataType::Utf8, true),
+            Field::new("phone", DataType::Utf8, true),
+            Field::new("fir_id", DataType::Int64, true),
+        ]));
+        let table = GovernedTable {
+            name: "cctns.fir".into(),
+            raw: Arc::new(EmptyTable::new(Arc::clone(&schema))),
+            filter: None,
+            columns: vec![
+                col("district"),
+                Expr::ScalarFunction(datafusion::logical_expr::expr::ScalarFunction::new_udf(
+                    jaanch_udfs::functions()[0].clone(),
+                    vec![col("phone")],
+                ))
+                .alias("phone"),
+                col("fir_id"),
+            ],
+            schema,
+        };
+        let taken = |expr: Expr| table.is_harmless(&expr);
+        assert!(taken(col("district").eq(lit("Kota"))));
+        assert!(taken(
+            col("fir_id")
+                .between(lit(1), lit(9))
+                .or(col("district").is_null())
+        ));
+        assert!(taken(
+            col("district").in_list(vec![lit("Kota"), lit("Bundi")], false)
+        ));
+        assert!(taken(col("district").like(lit("K%"))));
+        // A masked column, arithmetic, a cast of a column, a function, a column pattern.
+        assert!(!taken(col("phone").eq(lit("9829012345"))));
+        assert!(!taken((lit(1) / col("fir_id")).eq(lit(1))));
+        assert!(!taken(cast(col("district"), DataType::Int64).eq(lit(1))));
+        assert!(!taken(col("district").like(col("district"))));
+        assert!(!taken(
+            datafusion::functions::string::expr_fn::upper(col("district")).eq(lit("KOTA"))
+        ));
+    }
 
     #[test]
     fn attributes_become_placeholders_never_text() {
