@@ -251,7 +251,7 @@ impl SchemaProvider for LakeSchema {
         // under the policy as it is now.
         let governed = GovernedTable::new(&table.config.name, raw, grant, &policy, &state)
             .map_err(Error::into_datafusion)?;
-        Ok(Some(Arc::new(governed)))
+        Ok(Some(governed.or_raw()))
     }
 
     /// Lake tables are base tables; answering this must not list their files.

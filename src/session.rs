@@ -180,9 +180,9 @@ impl Session {
                 .as_ref()
                 .and_then(|g| Some((g, g.table_policy(name)?)))
             {
-                Some((grant, policy)) => Ok(Arc::new(GovernedTable::new(
-                    name, table, grant, &policy, &state,
-                )?) as Arc<dyn TableProvider>),
+                Some((grant, policy)) => {
+                    Ok(GovernedTable::new(name, table, grant, &policy, &state)?.or_raw())
+                }
                 None => Ok(table),
             }
         };

@@ -400,6 +400,27 @@ async fn explain_shows_neither_the_policy_nor_what_is_below_it() {
         ] {
             assert!(!text.contains(hidden), "{sql} shows {hidden}:\n{text}");
         }
+        // A size for planning joins, never the table's row count (5 FIRs, 2 of them Kota's).
+        let sized = text
+            .lines()
+            .filter(|l| l.contains("GovernedScan") && l.contains("statistics="))
+            .count();
+        assert_eq!(sized > 0, sql.contains("VERBOSE"), "{sql}:\n{text}");
+        for line in text.lines().filter(|l| l.contains("statistics=")) {
+            if line.contains("GovernedScan") {
+                assert!(
+                    line.contains("statistics=[Rows=Inexact(") && !line.contains("Exact(5)"),
+                    "{line}"
+                );
+                let rows: usize = line
+                    .split("Rows=Inexact(")
+                    .nth(1)
+                    .and_then(|rest| rest.split(')').next())
+                    .and_then(|n| n.parse().ok())
+                    .unwrap();
+                assert!(rows.is_power_of_two(), "{line}");
+            }
+        }
     }
 }
 

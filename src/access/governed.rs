@@ -3,9 +3,11 @@
 //! [`GovernedTable`] stands where the lake table would: its schema is the masked one. Its scan
 //! plans, on its own, the lake table's scan, the row filter and the masks, and wraps that plan
 //! in a [`GovernedExec`]: a leaf to the rest of the query. So no dynamic filter of a join or
-//! top-k and no limit is pushed below the policy, statistics of the files are not reported (a
-//! count or a min/max answered from Parquet footers would count hidden rows), and EXPLAIN shows
-//! the governed scan but not the policy's expressions or the pruning below it.
+//! top-k and no limit is pushed below the policy, the files' statistics are not reported (a
+//! count or a min/max answered from Parquet footers would count hidden rows; only a coarse size
+//! for choosing join sides is), and EXPLAIN shows the governed scan but not the policy's
+//! expressions or the pruning below it. A table the role's rules do not touch (`*.phone` on a
+//! table without phones) is read as it is.
 //!
 //! Of the query's own filters, the scan takes only those that read no masked column and cannot
 //! fail (comparisons of columns and literals, IN, BETWEEN, LIKE, IS NULL, AND / OR / NOT), to
@@ -20,8 +22,9 @@ use std::sync::Arc;
 use arrow::datatypes::{Schema, SchemaRef};
 use async_trait::async_trait;
 use datafusion::catalog::{Session, TableProvider};
+use datafusion::common::stats::Precision;
 use datafusion::common::tree_node::{Transformed, TreeNode, TreeNodeRecursion};
-use datafusion::common::{DFSchema, Result, ScalarValue};
+use datafusion::common::{DFSchema, Result, ScalarValue, Statistics};
 use datafusion::datasource::provider_as_source;
 use datafusion::execution::TaskContext;
 use datafusion::execution::session_state::SessionState;
@@ -29,6 +32,7 @@ use datafusion::logical_expr::{
     Expr, LogicalPlanBuilder, Operator, TableProviderFilterPushDown, TableType, col,
 };
 use datafusion::physical_expr::{EquivalenceProperties, PhysicalExpr};
+use datafusion::physical_plan::statistics::{StatisticsArgs, StatisticsContext};
 use datafusion::physical_plan::{
     DisplayAs, DisplayFormatType, ExecutionPlan, ExecutionPlanProperties, PlanProperties,
     SendableRecordBatchStream,
@@ -181,6 +185,23 @@ impl GovernedTable {
             .ok()
             .and_then(|i| self.columns.get(i))
             .is_some_and(|expr| matches!(expr, Expr::Column(c) if c.name == name))
+    }
+}
+
+impl GovernedTable {
+    /// Whether the policy changes nothing of this table: no row filter, and no mask matched
+    /// one of its columns (`*.phone` on a table without phones). It is then read as it is.
+    pub(crate) fn changes_nothing(&self) -> bool {
+        self.filter.is_none() && self.columns.iter().all(|c| matches!(c, Expr::Column(_)))
+    }
+
+    /// The table as read: governed, or `raw` itself if the policy changes nothing of it.
+    pub(crate) fn or_raw(self) -> Arc<dyn TableProvider> {
+        if self.changes_nothing() {
+            Arc::clone(&self.raw)
+        } else {
+            Arc::new(self)
+        }
     }
 }
 
@@ -354,6 +375,29 @@ impl ExecutionPlan for GovernedExec {
         _children: Vec<Arc<dyn ExecutionPlan>>,
     ) -> Result<Arc<dyn ExecutionPlan>> {
         Ok(self)
+    }
+
+    /// Only a size for choosing join sides: the estimated rows and bytes, inexact and rounded
+    /// up to a power of two, never exact (an exact count would answer `count(*)` from the
+    /// files, hidden rows included) and without column statistics (their minimum and maximum
+    /// are raw values).
+    fn statistics_from_inputs(
+        &self,
+        _input_stats: &[Arc<Statistics>],
+        args: &StatisticsArgs,
+    ) -> Result<Arc<Statistics>> {
+        // The inner plan is no child: its statistics are computed here, to be coarsened.
+        let inner_args = StatisticsArgs::new().with_partition(args.partition());
+        let inner = StatisticsContext::default().compute(self.inner.as_ref(), &inner_args)?;
+        let coarse = |size: &Precision<usize>| match size.get_value() {
+            Some(&n) => Precision::Inexact(n.max(1).next_power_of_two()),
+            None => Precision::Absent,
+        };
+        Ok(Arc::new(Statistics {
+            num_rows: coarse(&inner.num_rows),
+            total_byte_size: coarse(&inner.total_byte_size),
+            column_statistics: Statistics::unknown_column(&self.schema()),
+        }))
     }
 
     fn execute(
