@@ -162,8 +162,12 @@ impl GovernedTable {
                         | Operator::IsDistinctFrom
                         | Operator::IsNotDistinctFrom
                 ),
+                // A pattern with an escape could be malformed, and fail on whatever row
+                // it first meets.
                 Expr::Like(like) => {
-                    matches!(*like.pattern, Expr::Literal(..)) && like.escape_char.is_none()
+                    like.escape_char.is_none()
+                        && matches!(&*like.pattern,
+                            Expr::Literal(value, _) if value.to_string().chars().all(|c| c != '\\'))
                 }
                 Expr::Cast(cast) => matches!(*cast.expr, Expr::Literal(..)),
                 _ => false,
@@ -454,6 +458,7 @@ mod tests {
         assert!(!taken((lit(1) / col("fir_id")).eq(lit(1))));
         assert!(!taken(cast(col("district"), DataType::Int64).eq(lit(1))));
         assert!(!taken(col("district").like(col("district"))));
+        assert!(!taken(col("district").like(lit("K\\"))));
         assert!(!taken(
             datafusion::functions::string::expr_fn::upper(col("district")).eq(lit("KOTA"))
         ));
