@@ -1,6 +1,7 @@
 """Long queries release the GIL, and Ctrl-C (or a notebook's interrupt) cancels them."""
 
 import _thread
+import signal
 import threading
 import time
 
@@ -13,7 +14,16 @@ ENDLESS = "SELECT sum(v % 7) AS s FROM generate_series(1, 1000000000000) AS t(v)
 SECONDS = "SELECT sum(v % 7) AS s FROM generate_series(1, {n}) AS t(v)"
 
 
-def test_ctrl_c_cancels_a_running_query(lake):
+@pytest.fixture
+def ctrl_c_raises():
+    """Python's own Ctrl-C handler, whatever the process inherited: a shell starts background
+    jobs with SIGINT ignored, and then `interrupt_main` would do nothing."""
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    signal.signal(signal.SIGINT, previous)
+
+
+def test_ctrl_c_cancels_a_running_query(lake, ctrl_c_raises):
     timer = threading.Timer(0.5, _thread.interrupt_main)
     started = time.monotonic()
     timer.start()
