@@ -28,7 +28,6 @@ use object_store::ObjectMeta;
 use tokio::sync::OnceCell;
 
 use crate::access::Grant;
-use crate::access::governed::GovernedTable;
 use crate::config::{Format, PartitionType, TableConfig};
 use crate::error::{Error, Refusal, TableChange, TableError, TableProblem};
 
@@ -239,19 +238,15 @@ impl SchemaProvider for LakeSchema {
             .read()
             .clone();
         let raw = table.provider(&state).await?;
-        let policy = self.grant.as_ref().and_then(|grant| {
-            grant
-                .table_policy(&table.config.name)
-                .map(|policy| (grant, policy))
-        });
-        let Some((grant, policy)) = policy else {
+        let Some(grant) = &self.grant else {
             return Ok(Some(raw));
         };
         // Compiled for every statement that names the table, so that a statement always runs
         // under the policy as it is now.
-        let governed = GovernedTable::new(&table.config.name, raw, grant, &policy, &state)
+        let governed = grant
+            .govern(&table.config.name, raw, &state)
             .map_err(Error::into_datafusion)?;
-        Ok(Some(governed.or_raw()))
+        Ok(Some(governed))
     }
 
     /// Lake tables are base tables; answering this must not list their files.

@@ -27,7 +27,6 @@ use datafusion::sql::sqlparser::ast::Statement as SqlStatement;
 use datafusion::sql::sqlparser::dialect::{Dialect, dialect_from_str};
 
 use crate::access::Grant;
-use crate::access::governed::GovernedTable;
 use crate::audit::{self, Ticket};
 use crate::catalog::{LakeSchema, LakeTable};
 use crate::describe::{self, ColumnEntry, FunctionEntry, TableEntry};
@@ -175,16 +174,9 @@ impl Session {
         // The built-in tables: `ref`, and the audit log. A role's rules apply to them as to
         // the lake's tables.
         let state = ctx.state();
-        let governed = |name: &str, table: Arc<dyn TableProvider>| -> Result<_> {
-            match grant
-                .as_ref()
-                .and_then(|g| Some((g, g.table_policy(name)?)))
-            {
-                Some((grant, policy)) => {
-                    Ok(GovernedTable::new(name, table, grant, &policy, &state)?.or_raw())
-                }
-                None => Ok(table),
-            }
+        let governed = |name: &str, table: Arc<dyn TableProvider>| match &grant {
+            Some(grant) => grant.govern(name, table, &state),
+            None => Ok(table),
         };
         let reference = MemorySchemaProvider::new();
         for (name, table) in &shared.reference {
@@ -370,16 +362,20 @@ impl Session {
             return false;
         };
         script.statements().iter().all(|statement| {
-            let Ok(parsed) = self.parse(statement) else {
-                return false;
-            };
-            let Ok(references) = self.ctx.state().resolve_table_references(&parsed) else {
-                return false;
-            };
+            self.parse(statement)
+                .is_ok_and(|parsed| matches!(self.unknown_table(&parsed), Some(None)))
+        })
+    }
+
+    /// The first table `statement` names that this session does not have (`Some(None)`: none),
+    /// or `None` if its table names cannot be resolved.
+    fn unknown_table(&self, statement: &Statement) -> Option<Option<TableReference>> {
+        let references = self.ctx.state().resolve_table_references(statement).ok()?;
+        Some(
             references
                 .into_iter()
-                .all(|reference| self.ctx.table_exist(reference).unwrap_or(false))
-        })
+                .find(|reference| !self.ctx.table_exist(reference.clone()).unwrap_or(false)),
+        )
     }
 
     /// A report by name, or by path to a `.sql` file.
@@ -595,21 +591,15 @@ impl Session {
         if creates || !matches!(error, Error::Query(_)) {
             return error;
         }
-        let Ok(references) = self.ctx.state().resolve_table_references(statement) else {
+        let Some(Some(reference)) = self.unknown_table(statement) else {
             return error;
         };
         let known: Vec<String> = self.tables().into_iter().map(|t| t.name).collect();
-        for reference in references {
-            if self.ctx.table_exist(reference.clone()).unwrap_or(false) {
-                continue;
-            }
-            let name = display_reference(&reference);
-            return Error::UnknownTable {
-                suggestion: closest(&name, &known).map(str::to_string),
-                name,
-            };
+        let name = display_reference(&reference);
+        Error::UnknownTable {
+            suggestion: closest(&name, &known).map(str::to_string),
+            name,
         }
-        error
     }
 
     /// Starts a planned statement. DDL and `SET` take effect here. The statement's audit

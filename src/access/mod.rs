@@ -158,6 +158,22 @@ impl Grant {
         self.role.tables.iter().any(|p| glob(p.get_ref(), table))
     }
 
+    /// The table `raw` (named `schema.table`) as this role reads it: through its row filters
+    /// and masks, or as it is if they touch nothing of it.
+    pub(crate) fn govern(
+        &self,
+        name: &str,
+        raw: Arc<dyn datafusion::catalog::TableProvider>,
+        state: &datafusion::execution::session_state::SessionState,
+    ) -> Result<Arc<dyn datafusion::catalog::TableProvider>, crate::error::Error> {
+        match self.table_policy(name) {
+            Some(policy) => {
+                Ok(governed::GovernedTable::new(name, raw, self, &policy, state)?.or_raw())
+            }
+            None => Ok(raw),
+        }
+    }
+
     /// The value of `${user.NAME}`.
     pub(crate) fn attribute(&self, name: &str) -> Option<&str> {
         self.user.attribute(name)
