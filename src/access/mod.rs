@@ -12,7 +12,7 @@
 //! - statements that write or could read around the policy are refused ([`crate::policy`]).
 
 mod config;
-pub(crate) mod governed;
+mod governed;
 
 use std::path::PathBuf;
 use std::sync::Arc;
