@@ -370,7 +370,12 @@ impl Session {
     /// The first table `statement` names that this session does not have (`Some(None)`: none),
     /// or `None` if its table names cannot be resolved.
     fn unknown_table(&self, statement: &Statement) -> Option<Option<TableReference>> {
-        let references = self.ctx.state().resolve_table_references(statement).ok()?;
+        let references = self
+            .ctx
+            .state_ref()
+            .read()
+            .resolve_table_references(statement)
+            .ok()?;
         Some(
             references
                 .into_iter()
@@ -380,7 +385,21 @@ impl Session {
 
     /// A report by name, or by path to a `.sql` file.
     pub fn find_report(&self, name_or_path: &str) -> Result<Report> {
+        if let Some(report) = self.runnable_report(name_or_path) {
+            return Ok(report);
+        }
+        // Not found, or not one this session may run (found here no more than one that does
+        // not exist), or a report file by path: the catalog says which, and suggests names.
         reports::find(self.reports(), name_or_path)
+    }
+
+    /// The lake's report named `name`, if this session may run it (a governed user: if it
+    /// reads only tables the session has). Only that report is read and checked: listing all
+    /// the reports a user may run would parse each.
+    fn runnable_report(&self, name: &str) -> Option<Report> {
+        reports::load_named(self.shared.reports_dir().as_deref(), name)?
+            .ok()
+            .filter(|report| self.grant.is_none() || self.reads_only_visible_tables(report))
     }
 
     /// Every table a query can use, sorted by name.
@@ -470,10 +489,8 @@ impl Session {
             return Ok(());
         };
         let listed = self
-            .reports()
-            .reports
-            .iter()
-            .any(|r| r.name == report.name && r.sql == report.sql && r.params == report.params);
+            .runnable_report(&report.name)
+            .is_some_and(|r| r.sql == report.sql && r.params == report.params);
         if listed {
             return Ok(());
         }

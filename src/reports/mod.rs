@@ -323,11 +323,31 @@ pub(crate) fn load_catalog(dir: Option<&Path>) -> Catalog {
     }
 }
 
+/// The report named `name` as [`load_catalog`] would list it, reading only that one: the
+/// lake folder's file of that name, else the bundled report; `None` if there is neither.
+pub(crate) fn load_named(dir: Option<&Path>, name: &str) -> Option<Result<Report>> {
+    if is_path(name) {
+        return None;
+    }
+    if let Some(dir) = dir {
+        let path = dir.join(format!("{name}.sql"));
+        if path.is_file() {
+            return Some(Report::load(&path));
+        }
+    }
+    let (name, text) = bundled::REPORTS.iter().find(|(n, _)| *n == name)?;
+    Some(Report::parse(name, text, Origin::Bundled).map_err(Into::into))
+}
+
+/// Whether a report is named by the path of its file rather than by its name.
+fn is_path(name_or_path: &str) -> bool {
+    name_or_path.ends_with(".sql") || name_or_path.contains(std::path::MAIN_SEPARATOR)
+}
+
 /// A report by name (from `catalog`), or by path to a `.sql` file.
 pub(crate) fn find(catalog: Catalog, name_or_path: &str) -> Result<Report> {
-    let path = Path::new(name_or_path);
-    if name_or_path.ends_with(".sql") || name_or_path.contains(std::path::MAIN_SEPARATOR) {
-        return Report::load(path);
+    if is_path(name_or_path) {
+        return Report::load(Path::new(name_or_path));
     }
     let Catalog { reports, problems } = catalog;
     if let Some(report) = reports.iter().find(|r| r.name == name_or_path) {
