@@ -477,11 +477,43 @@ impl Index {
 /// The index of every known spelling, built on first use.
 pub static INDEX: LazyLock<Index> = LazyLock::new(Index::build);
 
-/// Resolves district names, reusing its buffers from one value to the next.
-#[derive(Default)]
+/// How many names a thread remembers the answer for (about 1 MB).
+const MEMO_LIMIT: usize = 16 * 1024;
+
+/// Answers for names already resolved, by their text.
+type Memo = HashMap<Box<str>, Option<DistrictId>, BuildHasherDefault<KeyHasher>>;
+
+thread_local! {
+    /// The answers a thread's matchers found, kept from one batch to the next: a column of
+    /// district names repeats a few hundred spellings (typos included), and looking one up
+    /// again costs a hash of its bytes instead of folding it and measuring edit distances.
+    static MEMO: std::cell::RefCell<Memo> = std::cell::RefCell::default();
+}
+
+/// Resolves district names, reusing its buffers from one value to the next and the answers
+/// its thread found before.
 pub struct Matcher {
     key: Vec<u8>,
     chars: Vec<char>,
+    /// The thread's memo, held while the matcher lives (so that a lookup needs no
+    /// thread-local access) and given back when it is dropped.
+    memo: Memo,
+}
+
+impl Default for Matcher {
+    fn default() -> Self {
+        Matcher {
+            key: Vec::new(),
+            chars: Vec::new(),
+            memo: MEMO.take(),
+        }
+    }
+}
+
+impl Drop for Matcher {
+    fn drop(&mut self) {
+        MEMO.set(std::mem::take(&mut self.memo));
+    }
 }
 
 impl Matcher {
@@ -491,6 +523,19 @@ impl Matcher {
 
     /// The current district `text` names, if exactly one can be told.
     pub fn resolve(&mut self, text: &str) -> Option<DistrictId> {
+        if let Some(&known) = self.memo.get(text) {
+            return known;
+        }
+        let found = self.resolve_new(text);
+        // Names that do not repeat (a column of free text) start the memo afresh.
+        if self.memo.len() >= MEMO_LIMIT {
+            self.memo.clear();
+        }
+        self.memo.insert(text.into(), found);
+        found
+    }
+
+    fn resolve_new(&mut self, text: &str) -> Option<DistrictId> {
         let index = &*INDEX;
         if !normalise(text, &mut self.key) {
             return None;
@@ -652,6 +697,48 @@ mod tests {
         Matcher::new()
             .resolve(text)
             .map(|id| district(id).name.as_str())
+    }
+
+    #[test]
+    fn remembered_answers_are_the_answers() {
+        let names = [
+            "Jaipur",
+            "jaipur ",
+            "Jodpur",
+            "जिला जोधपुर",
+            "Raipur",
+            "Bhopal",
+            "Dudu",
+            "",
+            "Distt. Kota (Rural)",
+        ];
+        let fresh = |name: &str| {
+            // A thread of its own: a memo of its own, empty.
+            let name = name.to_string();
+            std::thread::spawn(move || Matcher::new().resolve(&name))
+                .join()
+                .unwrap()
+        };
+        let expected: Vec<_> = names.iter().map(|n| fresh(n)).collect();
+        // Past the memo's limit, names are still answered; the memo starts afresh.
+        let filler: Vec<String> = (0..MEMO_LIMIT + 10).map(|i| format!("x{i}")).collect();
+        for round in 0..2 {
+            let mut matcher = Matcher::new();
+            for (name, expected) in names.iter().zip(&expected) {
+                assert_eq!(
+                    matcher.resolve(name),
+                    *expected,
+                    "{name:?} in round {round}"
+                );
+            }
+            for name in &filler {
+                assert_eq!(matcher.resolve(name), None);
+            }
+            assert!(matcher.memo.len() <= MEMO_LIMIT);
+        }
+        // The next matcher of the thread starts with what the last one found.
+        let last = filler.last().unwrap().as_str();
+        assert!(Matcher::new().memo.contains_key(last));
     }
 
     #[test]
