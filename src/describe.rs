@@ -7,6 +7,7 @@
 use std::sync::Arc;
 
 use arrow::array::{ArrayRef, RecordBatch, StringArray};
+use arrow::datatypes::SchemaRef;
 use datafusion::common::TableReference;
 use datafusion::logical_expr::Documentation;
 
@@ -123,6 +124,24 @@ pub fn matches_pattern(pattern: &str, name: &str) -> bool {
 }
 
 /// A table's description and columns. Loads the table (lists its files) if it was not used yet.
+/// The full reference of a table named as [`TableEntry::name`] is.
+fn reference(name: &str) -> TableReference {
+    match name.split_once('.') {
+        Some((schema, table)) => TableReference::full(CATALOG, schema, table),
+        None => TableReference::full(CATALOG, DEFAULT_SCHEMA, name),
+    }
+}
+
+/// The schema of a table the session has (`entry` of [`tables`]), as the session reads it
+/// (masked columns as masked).
+pub(crate) async fn schema(session: &Session, entry: &TableEntry) -> Result<SchemaRef> {
+    Ok(session
+        .ctx
+        .table_provider(reference(&entry.name))
+        .await?
+        .schema())
+}
+
 pub(crate) async fn describe(
     session: &Session,
     name: &str,
@@ -136,11 +155,7 @@ pub(crate) async fn describe(
         });
     };
     let entry = entry.clone();
-    let reference = match entry.name.split_once('.') {
-        Some((schema, table)) => TableReference::full(CATALOG, schema, table),
-        None => TableReference::full(CATALOG, DEFAULT_SCHEMA, entry.name.as_str()),
-    };
-    let provider = session.ctx.table_provider(reference).await?;
+    let provider = session.ctx.table_provider(reference(&entry.name)).await?;
     let config = session
         .tables
         .iter()

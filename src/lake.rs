@@ -137,6 +137,12 @@ impl Lake {
         Session::open(Arc::clone(&self.shared), identity)
     }
 
+    /// Records on the audit log (if the lake keeps one) a session refused before it opened,
+    /// such as a failed login to the server; an error if the record cannot be written.
+    pub fn record_refused_session(&self, identity: &Identity, reason: &str) -> Result<()> {
+        crate::session::record_refused_session(&self.shared, identity, reason)
+    }
+
     pub fn name(&self) -> &str {
         self.shared.config.display_name()
     }

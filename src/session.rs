@@ -130,12 +130,7 @@ impl Session {
                         "{} is not a user of this lake (give --user NAME or set {USER_VAR}; user= in Python)",
                         identity.user()
                     ));
-                    if let Some(log) = &shared.audit {
-                        let mut entry = audit_entry(&identity, None);
-                        entry.outcome = audit::Outcome::Denied;
-                        entry.error = Some(error.to_string());
-                        log.append_session(&entry)?;
-                    }
+                    record_refused_session(&shared, &identity, &error.to_string())?;
                     return Err(error);
                 }
             },
@@ -417,6 +412,11 @@ impl Session {
         describe::describe(self, table).await
     }
 
+    /// The columns of a table of [`Session::tables`], as this session reads them.
+    pub async fn table_schema(&self, table: &TableEntry) -> Result<SchemaRef> {
+        describe::schema(self, table).await
+    }
+
     /// The police functions, or with a pattern every function whose name matches it.
     pub fn functions(&self, pattern: Option<&str>) -> Vec<FunctionEntry> {
         describe::functions(self, pattern)
@@ -644,6 +644,22 @@ fn settle(result: Result<QueryResult>, ticket: Option<Ticket>) -> Result<QueryRe
         (Err(error), Some(mut ticket)) => Err(ticket.close_with(error)),
         (result, _) => result,
     }
+}
+
+/// Records on the lake's audit log, if it keeps one, a session refused before any statement
+/// (an unknown user, a failed login), and why.
+pub(crate) fn record_refused_session(
+    shared: &Shared,
+    identity: &Identity,
+    reason: &str,
+) -> Result<()> {
+    if let Some(log) = &shared.audit {
+        let mut entry = audit_entry(identity, None);
+        entry.outcome = audit::Outcome::Denied;
+        entry.error = Some(reason.to_string());
+        log.append_session(&entry)?;
+    }
+    Ok(())
 }
 
 /// What the audit log says of every statement of a session.

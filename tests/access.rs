@@ -561,9 +561,21 @@ fn mistakes_in_the_access_config_name_their_line() {
     check(
         config.replace("district = \"Kota\"", "distict = \"Kota\""),
         format!(
-            "{}:{}:1: unknown field `distict`, expected one of `name`, `role`, `district`, `range`, `station`, `attributes`",
+            "{}:{}:1: unknown field `distict`, expected one of `name`, `role`, `district`, `range`, `station`, `password`, `attributes`",
             path.display(),
             line_of("district = \"Kota\"")
+        ),
+    );
+    // A password written as itself rather than as its hash.
+    check(
+        config.replace(
+            "district = \"Kota\"",
+            "district = \"Kota\"\npassword = \"kota123\"",
+        ),
+        format!(
+            "{}:{}:12: user si.kota01: password must be an argon2id hash ($argon2id$…), never the password itself (set it with `jaanch user passwd si.kota01`)",
+            path.display(),
+            line_of("district = \"Kota\"") + 1
         ),
     );
     // A column the table does not have is found when the table is first read.

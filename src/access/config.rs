@@ -70,6 +70,10 @@ pub struct UserConfig {
     pub district: Option<String>,
     pub range: Option<String>,
     pub station: Option<String>,
+    /// The user's password for the server (`jaanch serve`), as an argon2id hash in PHC form
+    /// (`$argon2id$v=19$m=…`), never the password itself: `jaanch user add` and `jaanch user
+    /// passwd` write it. A user without one cannot log in to the server.
+    pub password: Option<Spanned<String>>,
     /// Any other attributes, for filters that need them (`${user.unit}`).
     #[serde(default)]
     pub attributes: BTreeMap<String, String>,
@@ -176,6 +180,18 @@ impl AccessConfig {
                 return Err(at(
                     user.name.span(),
                     format!("user {} is defined twice", user.name.get_ref()),
+                ));
+            }
+            if let Some(password) = &user.password
+                && !password.get_ref().starts_with("$argon2id$")
+            {
+                return Err(at(
+                    password.span(),
+                    format!(
+                        "user {}: password must be an argon2id hash ($argon2id$…), never the password itself (set it with `jaanch user passwd {}`)",
+                        user.name.get_ref(),
+                        user.name.get_ref()
+                    ),
                 ));
             }
             let Some(role) = roles.get(user.role.get_ref().as_str()) else {

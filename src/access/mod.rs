@@ -103,6 +103,12 @@ impl Access {
         &self.config
     }
 
+    /// The file the config was read from: the lake config itself (`[access]` in it), or the
+    /// file its `[access] file = …` names.
+    pub fn file(&self) -> Option<&std::path::Path> {
+        self.source.file.as_deref()
+    }
+
     /// What `user` may see, if the config knows the user.
     pub fn grant(&self, user: &str) -> Option<Grant> {
         let user = self.config.user(user)?.clone();
