@@ -9,5 +9,6 @@ mod demo;
 mod lake;
 mod reports;
 mod s3;
+mod server;
 mod shell;
 mod slt;

@@ -21,8 +21,10 @@ mod demo;
 mod listing;
 mod report;
 mod run;
+mod serve;
 mod shell;
 mod sql;
+mod user;
 
 // mimalloc is markedly faster than the system allocator for DataFusion's many short-lived
 // allocations; DataFusion's own benchmarks use it too.
@@ -69,6 +71,10 @@ enum Command {
     Demo(demo::DemoArgs),
     /// The audit log of a governed lake: list records (the default), verify, keygen
     Audit(audit::AuditArgs),
+    /// Serve the lake to many users over Arrow Flight SQL (each in their governed session)
+    Serve(serve::ServeArgs),
+    /// Users of the server: add one, set a password (stored as an argon2id hash)
+    User(user::UserArgs),
 }
 
 /// What can go wrong on the command line: the engine's errors, and the command line's own.
@@ -82,6 +88,9 @@ pub enum CliError {
     /// A shell command that cannot be understood or carried out.
     #[error("{0}")]
     Shell(String),
+    /// The server cannot start, or failed.
+    #[error("{0}")]
+    Server(String),
     /// An error in a script: which file (or `<stdin>`) and line.
     #[error("{file}:{line}: {error}")]
     Script {
@@ -120,7 +129,7 @@ pub type Result<T, E = CliError> = std::result::Result<T, E>;
 fn exit_code(error: &CliError) -> ExitCode {
     match error {
         CliError::Usage(_) => ExitCode::from(2),
-        CliError::Shell(_) => ExitCode::FAILURE,
+        CliError::Shell(_) | CliError::Server(_) => ExitCode::FAILURE,
         CliError::Script { error, .. } => exit_code(error),
         CliError::Engine(error) => match error {
             jaanch::Error::Cancelled => ExitCode::from(130),
@@ -203,6 +212,16 @@ fn run(cli: Cli) -> Result<()> {
             report::list(&session, format)
         }
         Some(Command::Demo(args)) => demo::run(args),
+        Some(Command::Serve(args)) => serve::run(open_lake(cli.lake.as_deref())?, args, &runtime),
+        Some(Command::User(args)) => {
+            match find_config(cli.lake.as_deref()).map_err(jaanch::Error::from)? {
+                ConfigSource::File(path) => user::run(&path, args),
+                ConfigSource::Default => Err(CliError::Usage(
+                    "no lake config: give --lake FILE (the demo lake's governed.toml, or your own)"
+                        .to_string(),
+                )),
+            }
+        }
         Some(Command::Audit(args)) => match &args.command {
             Some(audit::AuditCommand::Verify { public_key }) => {
                 audit::verify(cli.lake.as_deref(), public_key.as_deref())
@@ -286,14 +305,17 @@ fn read_stdin() -> Result<String> {
 }
 
 /// Opens the lake from `--lake`, `./lake.toml` or `$JAANCH_LAKE` (with none of them, the demo
-/// lake in the user's data directory, generated on first use) and a session on it for
-/// `identity`.
-fn open_session(explicit: Option<&Path>, identity: Identity) -> Result<Session> {
-    let lake = match find_config(explicit).map_err(jaanch::Error::from)? {
+/// lake in the user's data directory, generated on first use).
+fn open_lake(explicit: Option<&Path>) -> Result<Lake> {
+    Ok(match find_config(explicit).map_err(jaanch::Error::from)? {
         ConfigSource::File(path) => Lake::open(path)?,
         ConfigSource::Default => {
             Lake::open(jaanch_demo::default_lake(std::io::stderr().is_terminal())?)?
         }
-    };
-    Ok(lake.session(identity)?)
+    })
+}
+
+/// Opens the lake (see [`open_lake`]) and a session on it for `identity`.
+fn open_session(explicit: Option<&Path>, identity: Identity) -> Result<Session> {
+    Ok(open_lake(explicit)?.session(identity)?)
 }

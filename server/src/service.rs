@@ -1,0 +1,617 @@
+//! The Flight SQL service: each request authenticated, then run in its user's session.
+//!
+//! A statement is planned (and checked against the user's rules, and audited if refused) when
+//! the client asks for its `FlightInfo`; its result waits under a random handle, which only
+//! its user can redeem, until the client fetches it with `DoGet`. A result not fetched within
+//! [`UNCLAIMED`] is dropped, and the audit log records it as cancelled. Metadata requests
+//! (catalogs, schemas, tables) answer from the user's session, so they list only the tables
+//! the user is granted, with their columns as the user sees them.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use arrow::array::RecordBatch;
+use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
+use arrow_flight::encode::FlightDataEncoderBuilder;
+use arrow_flight::error::FlightError;
+use arrow_flight::sql::metadata::{
+    SqlInfoData, SqlInfoDataBuilder, XdbcTypeInfo, XdbcTypeInfoData, XdbcTypeInfoDataBuilder,
+};
+use arrow_flight::sql::server::FlightSqlService;
+use arrow_flight::sql::{
+    CommandGetCatalogs, CommandGetDbSchemas, CommandGetPrimaryKeys, CommandGetSqlInfo,
+    CommandGetTableTypes, CommandGetTables, CommandGetXdbcTypeInfo, CommandStatementQuery,
+    Nullable, ProstMessageExt, Searchable, SqlInfo, SqlSupportedTransaction, TicketStatementQuery,
+    XdbcDataType,
+};
+use arrow_flight::{
+    FlightDescriptor, FlightEndpoint, FlightInfo, HandshakeRequest, HandshakeResponse, Ticket,
+};
+use futures::{Stream, TryStreamExt};
+use jaanch::{Error, Identity, Lake, QueryResult, Session};
+use parking_lot::Mutex;
+use prost::Message;
+use tonic::metadata::MetadataValue;
+use tonic::{Request, Response, Status, Streaming};
+
+use crate::auth::{self, Throttle, Tokens};
+use crate::{ServeError, ServeOptions};
+
+/// How long a planned statement's result waits to be fetched.
+const UNCLAIMED: Duration = Duration::from_secs(300);
+/// The request header a client states its purpose in (ASCII); `-bin` for any text.
+const PURPOSE: &str = "x-jaanch-purpose";
+const PURPOSE_BIN: &str = "x-jaanch-purpose-bin";
+/// The user of a single-user server's requests when they name none.
+const ANONYMOUS: &str = "anonymous";
+
+type BoxStream<T> = Pin<Box<dyn Stream<Item = Result<T, Status>> + Send + 'static>>;
+
+pub(crate) struct JaanchFlight {
+    lake: Lake,
+    tokens: Tokens,
+    throttle: Throttle,
+    /// Checked instead of a real hash for unknown users, so they take as long to refuse.
+    decoy: Arc<str>,
+    single_user: bool,
+    statements: Mutex<HashMap<Vec<u8>, Pending>>,
+    sql_info: SqlInfoData,
+    type_info: XdbcTypeInfoData,
+}
+
+/// A planned statement waiting for its user to fetch the result.
+struct Pending {
+    user: String,
+    result: QueryResult,
+    planned: Instant,
+}
+
+/// Who a request is from.
+struct Caller {
+    user: String,
+    address: Option<SocketAddr>,
+    purpose: Option<String>,
+}
+
+impl JaanchFlight {
+    pub(crate) fn new(lake: Lake, options: &ServeOptions) -> Result<JaanchFlight, ServeError> {
+        Ok(JaanchFlight {
+            lake,
+            tokens: Tokens::new(options.token_lifetime).map_err(ServeError::Refused)?,
+            throttle: Throttle::default(),
+            decoy: auth::decoy_hash().into(),
+            single_user: options.single_user,
+            statements: Mutex::default(),
+            sql_info: sql_info().map_err(|e| ServeError::Refused(e.to_string()))?,
+            type_info: type_info().map_err(|e| ServeError::Refused(e.to_string()))?,
+        })
+    }
+
+    /// The authenticated caller of a request: the user its bearer token names.
+    fn caller<T>(&self, request: &Request<T>) -> Result<Caller, Status> {
+        let metadata = request.metadata();
+        let purpose = metadata
+            .get_bin(PURPOSE_BIN)
+            .and_then(|v| v.to_bytes().ok())
+            .and_then(|b| String::from_utf8(b.to_vec()).ok())
+            .or_else(|| {
+                metadata
+                    .get(PURPOSE)
+                    .and_then(|v| v.to_str().ok())
+                    .map(str::to_string)
+            });
+        let token = metadata
+            .get("authorization")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| {
+                v.strip_prefix("Bearer ")
+                    .or_else(|| v.strip_prefix("bearer "))
+            });
+        let user = match (token, self.single_user) {
+            (Some(token), _) => self.tokens.check(token.trim()).map_err(|e| {
+                Status::unauthenticated(format!(
+                    "{e}: log in again (handshake with user name and password)"
+                ))
+            })?,
+            (None, true) => ANONYMOUS.to_string(),
+            (None, false) => {
+                return Err(Status::unauthenticated(
+                    "no bearer token: log in first (Flight handshake with HTTP Basic user name and password)",
+                ));
+            }
+        };
+        Ok(Caller {
+            user,
+            address: request.remote_addr(),
+            purpose,
+        })
+    }
+
+    /// The caller's session: the same door as every front end, so its rules apply.
+    fn session(&self, caller: &Caller) -> Result<Session, Status> {
+        let client = match caller.address {
+            Some(address) => format!("server {address}"),
+            None => "server".to_string(),
+        };
+        let mut identity = Identity::new(&caller.user).with_client(client);
+        if let Some(purpose) = &caller.purpose {
+            identity = identity.with_purpose(purpose);
+        }
+        self.lake.session(identity).map_err(status)
+    }
+
+    /// Keeps `result` for `user` under a fresh random handle.
+    fn park(&self, user: &str, result: QueryResult) -> Result<Vec<u8>, Status> {
+        let mut handle = vec![0u8; 16];
+        getrandom::fill(&mut handle)
+            .map_err(|e| Status::internal(format!("no randomness for a handle: {e}")))?;
+        let mut statements = self.statements.lock();
+        // Results never fetched are dropped (and recorded as cancelled).
+        statements.retain(|_, pending| pending.planned.elapsed() < UNCLAIMED);
+        statements.insert(
+            handle.clone(),
+            Pending {
+                user: user.to_string(),
+                result,
+                planned: Instant::now(),
+            },
+        );
+        Ok(handle)
+    }
+
+    /// The result waiting under `handle`, if it is `user`'s. Another user's handle is
+    /// answered as one that does not exist.
+    fn claim(&self, handle: &[u8], user: &str) -> Result<QueryResult, Status> {
+        let mut statements = self.statements.lock();
+        match statements.get(handle) {
+            Some(pending) if pending.user == user => Ok(statements
+                .remove(handle)
+                .expect("the handle was just found")
+                .result),
+            _ => Err(Status::not_found(
+                "no statement waits under this ticket: it was fetched already, expired unfetched, or never existed",
+            )),
+        }
+    }
+
+    async fn login(
+        &self,
+        user: &str,
+        password: String,
+        address: Option<SocketAddr>,
+    ) -> Result<(), Status> {
+        let ip = address.map(|a| a.ip());
+        if let Some(wait) = self.throttle.wait(user, ip) {
+            return Err(Status::resource_exhausted(format!(
+                "too many failed logins for this user or from this address: try again in {} s",
+                wait.as_secs() + 1
+            )));
+        }
+        let access = self.lake.config().access.as_ref();
+        let hash = access
+            .and_then(|a| a.config().user(user))
+            .and_then(|u| u.password.as_ref())
+            .map(|p| p.get_ref().clone());
+        let decoy = Arc::clone(&self.decoy);
+        let known = hash.is_some();
+        let matches = tokio::task::spawn_blocking(move || {
+            auth::password_matches(&password, hash.as_deref().unwrap_or(&decoy))
+        })
+        .await
+        .map_err(|e| Status::internal(format!("the password check failed: {e}")))?;
+        if known && matches {
+            self.throttle.succeeded(user, ip);
+            return Ok(());
+        }
+        self.throttle.failed(user, ip);
+        let client = address.map_or("server".to_string(), |a| format!("server {a}"));
+        let identity = Identity::new(user).with_client(client);
+        self.lake
+            .record_refused_session(&identity, "login failed: wrong user name or password")
+            .map_err(status)?;
+        Err(Status::unauthenticated("wrong user name or password"))
+    }
+
+    /// A FlightInfo whose one endpoint's ticket is `command` itself (metadata requests).
+    fn info_for(
+        &self,
+        command: impl ProstMessageExt,
+        schema: &Schema,
+        descriptor: FlightDescriptor,
+    ) -> Result<Response<FlightInfo>, Status> {
+        let ticket = Ticket::new(command.as_any().encode_to_vec());
+        let info = FlightInfo::new()
+            .try_with_schema(schema)
+            .map_err(|e| Status::internal(e.to_string()))?
+            .with_endpoint(FlightEndpoint::new().with_ticket(ticket))
+            .with_descriptor(descriptor);
+        Ok(Response::new(info))
+    }
+}
+
+/// The gRPC status of an engine error: the message is the one the shell would print.
+fn status(error: Error) -> Status {
+    let message = error.to_string();
+    match error {
+        Error::AccessDenied(_) | Error::Refused { .. } => Status::permission_denied(message),
+        Error::UnknownTable { .. }
+        | Error::UnknownColumn { .. }
+        | Error::Syntax { .. }
+        | Error::NotOneStatement { .. }
+        | Error::Param(_)
+        | Error::Report(_) => Status::invalid_argument(message),
+        Error::Query(ref e) if is_resources(e) => Status::resource_exhausted(message),
+        Error::Query(_) => Status::invalid_argument(message),
+        Error::Cancelled => Status::cancelled(message),
+        Error::Audit(_) => Status::unavailable(message),
+        // Where the lake's files are is the server's business, not its clients'.
+        Error::Table(_) | Error::Io { .. } | Error::Output { .. } | Error::Config(_) => {
+            eprintln!("jaanch serve: {message}");
+            Status::internal("the server cannot read the lake's data (its log says why)")
+        }
+    }
+}
+
+fn is_resources(error: &datafusion::error::DataFusionError) -> bool {
+    matches!(
+        error.find_root(),
+        datafusion::error::DataFusionError::ResourcesExhausted(_)
+    )
+}
+
+/// A stream of record batches as Flight data.
+fn flight_stream(
+    schema: SchemaRef,
+    batches: impl Stream<Item = Result<RecordBatch, FlightError>> + Send + 'static,
+) -> BoxStream<arrow_flight::FlightData> {
+    Box::pin(
+        FlightDataEncoderBuilder::new()
+            .with_schema(schema)
+            .build(batches)
+            .map_err(Status::from),
+    )
+}
+
+/// One batch as a Flight stream.
+fn one_batch(batch: Result<RecordBatch, FlightError>) -> BoxStream<arrow_flight::FlightData> {
+    match batch {
+        Ok(batch) => flight_stream(batch.schema(), futures::stream::once(async { Ok(batch) })),
+        Err(e) => Box::pin(futures::stream::once(async move { Err(Status::from(e)) })),
+    }
+}
+
+/// `schema.table` split; tables registered without a schema are in the default one.
+fn split_name(name: &str) -> (&str, &str) {
+    name.split_once('.')
+        .unwrap_or((jaanch::DEFAULT_SCHEMA, name))
+}
+
+#[tonic::async_trait]
+impl FlightSqlService for JaanchFlight {
+    type FlightService = JaanchFlight;
+
+    async fn do_handshake(
+        &self,
+        request: Request<Streaming<HandshakeRequest>>,
+    ) -> Result<Response<BoxStream<HandshakeResponse>>, Status> {
+        let address = request.remote_addr();
+        let header = request
+            .metadata()
+            .get("authorization")
+            .and_then(|v| v.to_str().ok());
+        let user = match (header.map(auth::parse_basic), self.single_user) {
+            (Some(Some((user, password))), false) => {
+                self.login(&user, password, address).await?;
+                user
+            }
+            (Some(Some((user, _))), true) if !user.is_empty() => user,
+            (None, true) => ANONYMOUS.to_string(),
+            (Some(None), _) => {
+                return Err(Status::invalid_argument(
+                    "the authorization header is not HTTP Basic (Basic base64(user:password))",
+                ));
+            }
+            _ => {
+                return Err(Status::unauthenticated(
+                    "log in with a user name and password (HTTP Basic at the handshake)",
+                ));
+            }
+        };
+        let token = self.tokens.issue(&user);
+        let bearer = MetadataValue::try_from(format!("Bearer {token}"))
+            .map_err(|e| Status::internal(e.to_string()))?;
+        let answer = HandshakeResponse {
+            protocol_version: 0,
+            payload: token.into_bytes().into(),
+        };
+        let mut response: Response<BoxStream<HandshakeResponse>> =
+            Response::new(Box::pin(futures::stream::iter([Ok(answer)])));
+        response.metadata_mut().insert("authorization", bearer);
+        Ok(response)
+    }
+
+    async fn get_flight_info_statement(
+        &self,
+        query: CommandStatementQuery,
+        request: Request<FlightDescriptor>,
+    ) -> Result<Response<FlightInfo>, Status> {
+        let caller = self.caller(&request)?;
+        let session = self.session(&caller)?;
+        let result = session.sql(&query.query).await.map_err(status)?;
+        let schema = result.schema();
+        let handle = self.park(&caller.user, result)?;
+        let ticket = TicketStatementQuery {
+            statement_handle: handle.into(),
+        };
+        let info = FlightInfo::new()
+            .try_with_schema(&schema)
+            .map_err(|e| Status::internal(e.to_string()))?
+            .with_endpoint(
+                FlightEndpoint::new().with_ticket(Ticket::new(ticket.as_any().encode_to_vec())),
+            )
+            .with_descriptor(request.into_inner());
+        Ok(Response::new(info))
+    }
+
+    async fn do_get_statement(
+        &self,
+        ticket: TicketStatementQuery,
+        request: Request<Ticket>,
+    ) -> Result<Response<BoxStream<arrow_flight::FlightData>>, Status> {
+        let caller = self.caller(&request)?;
+        let result = self.claim(&ticket.statement_handle, &caller.user)?;
+        let stream = result.stream().map_err(status)?;
+        let schema = stream.schema();
+        // Dropping the stream (a client that goes away) stops the statement.
+        let batches = stream.map_err(|e| FlightError::Tonic(Box::new(status(Error::from(e)))));
+        Ok(Response::new(flight_stream(schema, batches)))
+    }
+
+    async fn get_flight_info_catalogs(
+        &self,
+        query: CommandGetCatalogs,
+        request: Request<FlightDescriptor>,
+    ) -> Result<Response<FlightInfo>, Status> {
+        self.caller(&request)?;
+        let schema = query.into_builder().schema();
+        self.info_for(query, &schema, request.into_inner())
+    }
+
+    async fn do_get_catalogs(
+        &self,
+        query: CommandGetCatalogs,
+        request: Request<Ticket>,
+    ) -> Result<Response<BoxStream<arrow_flight::FlightData>>, Status> {
+        self.caller(&request)?;
+        let mut builder = query.into_builder();
+        builder.append(jaanch::CATALOG);
+        Ok(Response::new(one_batch(builder.build())))
+    }
+
+    async fn get_flight_info_schemas(
+        &self,
+        query: CommandGetDbSchemas,
+        request: Request<FlightDescriptor>,
+    ) -> Result<Response<FlightInfo>, Status> {
+        self.caller(&request)?;
+        let schema = query.clone().into_builder().schema();
+        self.info_for(query, &schema, request.into_inner())
+    }
+
+    async fn do_get_schemas(
+        &self,
+        query: CommandGetDbSchemas,
+        request: Request<Ticket>,
+    ) -> Result<Response<BoxStream<arrow_flight::FlightData>>, Status> {
+        let caller = self.caller(&request)?;
+        let session = self.session(&caller)?;
+        let mut schemas: Vec<String> = session
+            .tables()
+            .iter()
+            .map(|t| split_name(&t.name).0.to_string())
+            .collect();
+        schemas.sort();
+        schemas.dedup();
+        let mut builder = query.into_builder();
+        for schema in &schemas {
+            builder.append(jaanch::CATALOG, schema);
+        }
+        Ok(Response::new(one_batch(builder.build())))
+    }
+
+    async fn get_flight_info_tables(
+        &self,
+        query: CommandGetTables,
+        request: Request<FlightDescriptor>,
+    ) -> Result<Response<FlightInfo>, Status> {
+        self.caller(&request)?;
+        let schema = query.clone().into_builder().schema();
+        self.info_for(query, &schema, request.into_inner())
+    }
+
+    async fn do_get_tables(
+        &self,
+        query: CommandGetTables,
+        request: Request<Ticket>,
+    ) -> Result<Response<BoxStream<arrow_flight::FlightData>>, Status> {
+        let caller = self.caller(&request)?;
+        let session = self.session(&caller)?;
+        let include_schema = query.include_schema;
+        let mut builder = query.into_builder();
+        let empty = Schema::empty();
+        for table in session.tables() {
+            let (schema_name, table_name) = split_name(&table.name);
+            let columns = match include_schema {
+                true => session.table_schema(&table).await.map_err(status)?,
+                false => Arc::new(empty.clone()),
+            };
+            builder
+                .append(jaanch::CATALOG, schema_name, table_name, "TABLE", &columns)
+                .map_err(Status::from)?;
+        }
+        Ok(Response::new(one_batch(builder.build())))
+    }
+
+    async fn get_flight_info_table_types(
+        &self,
+        query: CommandGetTableTypes,
+        request: Request<FlightDescriptor>,
+    ) -> Result<Response<FlightInfo>, Status> {
+        self.caller(&request)?;
+        let schema = query.into_builder().schema();
+        self.info_for(query, &schema, request.into_inner())
+    }
+
+    async fn do_get_table_types(
+        &self,
+        query: CommandGetTableTypes,
+        request: Request<Ticket>,
+    ) -> Result<Response<BoxStream<arrow_flight::FlightData>>, Status> {
+        self.caller(&request)?;
+        let mut builder = query.into_builder();
+        builder.append("TABLE");
+        Ok(Response::new(one_batch(builder.build())))
+    }
+
+    async fn get_flight_info_sql_info(
+        &self,
+        query: CommandGetSqlInfo,
+        request: Request<FlightDescriptor>,
+    ) -> Result<Response<FlightInfo>, Status> {
+        self.caller(&request)?;
+        let schema = query.clone().into_builder(&self.sql_info).schema();
+        self.info_for(query, &schema, request.into_inner())
+    }
+
+    async fn do_get_sql_info(
+        &self,
+        query: CommandGetSqlInfo,
+        request: Request<Ticket>,
+    ) -> Result<Response<BoxStream<arrow_flight::FlightData>>, Status> {
+        self.caller(&request)?;
+        Ok(Response::new(one_batch(
+            query.into_builder(&self.sql_info).build(),
+        )))
+    }
+
+    async fn get_flight_info_xdbc_type_info(
+        &self,
+        query: CommandGetXdbcTypeInfo,
+        request: Request<FlightDescriptor>,
+    ) -> Result<Response<FlightInfo>, Status> {
+        self.caller(&request)?;
+        let schema = query.into_builder(&self.type_info).schema();
+        self.info_for(query, &schema, request.into_inner())
+    }
+
+    async fn do_get_xdbc_type_info(
+        &self,
+        query: CommandGetXdbcTypeInfo,
+        request: Request<Ticket>,
+    ) -> Result<Response<BoxStream<arrow_flight::FlightData>>, Status> {
+        self.caller(&request)?;
+        Ok(Response::new(one_batch(
+            query.into_builder(&self.type_info).build(),
+        )))
+    }
+
+    async fn get_flight_info_primary_keys(
+        &self,
+        query: CommandGetPrimaryKeys,
+        request: Request<FlightDescriptor>,
+    ) -> Result<Response<FlightInfo>, Status> {
+        self.caller(&request)?;
+        self.info_for(query, &primary_keys_schema(), request.into_inner())
+    }
+
+    /// Lake tables declare no primary keys: always empty.
+    async fn do_get_primary_keys(
+        &self,
+        _query: CommandGetPrimaryKeys,
+        request: Request<Ticket>,
+    ) -> Result<Response<BoxStream<arrow_flight::FlightData>>, Status> {
+        self.caller(&request)?;
+        let schema = Arc::new(primary_keys_schema());
+        let batch = RecordBatch::new_empty(schema);
+        Ok(Response::new(one_batch(Ok(batch))))
+    }
+
+    async fn register_sql_info(&self, _id: i32, _result: &SqlInfo) {}
+}
+
+/// The columns of a GetPrimaryKeys answer, as Flight SQL defines them.
+fn primary_keys_schema() -> Schema {
+    Schema::new(vec![
+        Field::new("catalog_name", DataType::Utf8, true),
+        Field::new("db_schema_name", DataType::Utf8, true),
+        Field::new("table_name", DataType::Utf8, false),
+        Field::new("column_name", DataType::Utf8, false),
+        Field::new("key_name", DataType::Utf8, true),
+        Field::new("key_sequence", DataType::Int32, false),
+    ])
+}
+
+/// What the server tells clients about itself.
+fn sql_info() -> Result<SqlInfoData, FlightError> {
+    let mut builder = SqlInfoDataBuilder::new();
+    builder.append(SqlInfo::FlightSqlServerName, "jaanch");
+    builder.append(SqlInfo::FlightSqlServerVersion, env!("CARGO_PKG_VERSION"));
+    builder.append(SqlInfo::FlightSqlServerArrowVersion, "59");
+    builder.append(SqlInfo::FlightSqlServerReadOnly, true);
+    builder.append(SqlInfo::FlightSqlServerSql, true);
+    builder.append(SqlInfo::FlightSqlServerSubstrait, false);
+    builder.append(
+        SqlInfo::FlightSqlServerTransaction,
+        SqlSupportedTransaction::None as i32,
+    );
+    builder.append(SqlInfo::FlightSqlServerCancel, true);
+    builder.append(SqlInfo::SqlIdentifierQuoteChar, "\"");
+    builder.build()
+}
+
+/// The SQL types a query can use, for JDBC / ODBC clients.
+fn type_info() -> Result<XdbcTypeInfoData, FlightError> {
+    let mut builder = XdbcTypeInfoDataBuilder::new();
+    let types = [
+        ("VARCHAR", XdbcDataType::XdbcVarchar, Some("'"), true),
+        ("BOOLEAN", XdbcDataType::XdbcBit, None, false),
+        ("INTEGER", XdbcDataType::XdbcInteger, None, false),
+        ("BIGINT", XdbcDataType::XdbcBigint, None, false),
+        ("DOUBLE", XdbcDataType::XdbcDouble, None, false),
+        ("DECIMAL", XdbcDataType::XdbcDecimal, None, false),
+        ("DATE", XdbcDataType::XdbcDate, Some("DATE '"), false),
+        (
+            "TIMESTAMP",
+            XdbcDataType::XdbcTimestamp,
+            Some("TIMESTAMP '"),
+            false,
+        ),
+    ];
+    for (name, data_type, prefix, case_sensitive) in types {
+        builder.append(XdbcTypeInfo {
+            type_name: name.to_string(),
+            data_type,
+            column_size: None,
+            literal_prefix: prefix.map(str::to_string),
+            literal_suffix: prefix.map(|_| "'".to_string()),
+            create_params: None,
+            nullable: Nullable::NullabilityNullable,
+            case_sensitive,
+            searchable: Searchable::Full,
+            unsigned_attribute: None,
+            fixed_prec_scale: false,
+            auto_increment: None,
+            local_type_name: Some(name.to_string()),
+            minimum_scale: None,
+            maximum_scale: None,
+            sql_data_type: data_type,
+            datetime_subcode: None,
+            num_prec_radix: None,
+            interval_precision: None,
+        });
+    }
+    builder.build()
+}

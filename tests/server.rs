@@ -1,0 +1,570 @@
+//! `jaanch serve`: the Flight SQL server, driven by arrow-flight's own Flight SQL client. Each
+//! test starts the server on 127.0.0.1 (any free port, read from its first line) and stops it.
+//! Every rule of the access fixture is tried again over the wire, and so are the ways around
+//! the login: no token, a forged or another server's token, someone else's ticket.
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Stdio};
+
+use arrow::array::RecordBatch;
+use arrow_flight::error::FlightError;
+use arrow_flight::flight_service_client::FlightServiceClient;
+use arrow_flight::sql::client::FlightSqlServiceClient;
+use arrow_flight::sql::{CommandGetDbSchemas, CommandGetTables};
+use arrow_flight::{HandshakeRequest, Ticket};
+use futures::TryStreamExt;
+use tonic::transport::Channel;
+use tonic::{Code, Status};
+
+use crate::access::GovernedLake;
+use crate::common::{jaanch, text_rows};
+
+/// The access fixture, with passwords for its users and an audit log.
+fn served_lake() -> GovernedLake {
+    let hash = |password: &str| jaanch_server::hash_password(password).unwrap();
+    let lake = GovernedLake::with_access(&format!(
+        r#"
+[access.audit]
+dir = "audit"
+signing_key = "keys/audit.key"
+
+[[access.user]]
+name = "srv.kota"
+role = "district_analyst"
+district = "Kota"
+password = "{}"
+
+[[access.user]]
+name = "srv.cyber"
+role = "cyber_cell"
+password = "{}"
+
+[[access.user]]
+name = "srv.officer"
+role = "case_officer"
+password = "{}"
+"#,
+        hash("kota-secret"),
+        hash("cyber:secret"),
+        hash("officer-secret"),
+    ));
+    let keys = lake.dir.path().join("keys");
+    std::fs::create_dir(&keys).unwrap();
+    jaanch::audit::generate_key(&keys.join("audit.key")).unwrap();
+    lake
+}
+
+/// A running `jaanch serve`, stopped when dropped.
+struct Server {
+    child: Child,
+    addr: String,
+}
+
+impl Server {
+    fn start(config: &Path, args: &[&str]) -> Server {
+        let mut child = jaanch(config.parent().unwrap())
+            .arg("--lake")
+            .arg(config)
+            .args(["serve", "--listen", "127.0.0.1:0"])
+            .args(args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let Some(addr) = line
+            .trim()
+            .rsplit_once("grpc://")
+            .map(|(_, a)| a.to_string())
+        else {
+            let output = child.wait_with_output().unwrap();
+            panic!(
+                "the server did not start: {line:?} {}",
+                String::from_utf8_lossy(&output.stderr)
+            );
+        };
+        Server { child, addr }
+    }
+
+    async fn channel(&self) -> Channel {
+        Channel::from_shared(format!("http://{}", self.addr))
+            .unwrap()
+            .connect()
+            .await
+            .unwrap()
+    }
+
+    async fn client(&self) -> FlightSqlServiceClient<Channel> {
+        FlightSqlServiceClient::new(self.channel().await)
+    }
+
+    async fn login(&self, user: &str, password: &str) -> FlightSqlServiceClient<Channel> {
+        let mut client = self.client().await;
+        client.handshake(user, password).await.unwrap();
+        client
+    }
+}
+
+/// A login by the raw Flight handshake (HTTP Basic): the bearer header, or the status.
+async fn handshake(server: &Server, user: &str, password: &str) -> Result<String, Status> {
+    use base64::Engine as _;
+    let mut raw = FlightServiceClient::new(server.channel().await);
+    let mut request = tonic::Request::new(futures::stream::iter([HandshakeRequest::default()]));
+    let basic = base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}"));
+    request
+        .metadata_mut()
+        .insert("authorization", format!("Basic {basic}").parse().unwrap());
+    let response = raw.handshake(request).await?;
+    let bearer = response.metadata().get("authorization").unwrap();
+    Ok(bearer.to_str().unwrap().to_string())
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn status(error: FlightError) -> Status {
+    match error {
+        FlightError::Tonic(status) => *status,
+        other => Status::unknown(other.to_string()),
+    }
+}
+
+async fn query(
+    client: &mut FlightSqlServiceClient<Channel>,
+    sql: &str,
+) -> Result<Vec<RecordBatch>, Status> {
+    let info = client
+        .execute(sql.to_string(), None)
+        .await
+        .map_err(status)?;
+    fetch(client, info.endpoint[0].ticket.clone().unwrap()).await
+}
+
+async fn fetch(
+    client: &mut FlightSqlServiceClient<Channel>,
+    ticket: Ticket,
+) -> Result<Vec<RecordBatch>, Status> {
+    let stream = client.do_get(ticket).await.map_err(status)?;
+    stream.try_collect().await.map_err(status)
+}
+
+async fn rows(client: &mut FlightSqlServiceClient<Channel>, sql: &str) -> Vec<Vec<String>> {
+    text_rows(&query(client, sql).await.unwrap())
+}
+
+async fn refusal(client: &mut FlightSqlServiceClient<Channel>, sql: &str) -> (Code, String) {
+    let status = query(client, sql).await.unwrap_err();
+    (status.code(), status.message().to_string())
+}
+
+#[test]
+fn refuses_to_serve_everything_to_everyone_or_in_clear() {
+    let plain = crate::common::FixtureLake::new();
+    let output = jaanch(plain.dir.path())
+        .arg("--lake")
+        .arg(plain.config_path())
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let message = crate::common::stderr(&output);
+    assert!(message.contains("has no [access] config"), "{message}");
+    assert!(message.contains("--single-user"), "{message}");
+
+    let lake = served_lake();
+    let output = jaanch(lake.dir.path())
+        .arg("--lake")
+        .arg(lake.config_path())
+        .args(["serve", "--listen", "0.0.0.0:0"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let message = crate::common::stderr(&output);
+    assert!(
+        message.contains("is not a loopback address and the server has no TLS"),
+        "{message}"
+    );
+    assert!(message.contains("--tls-cert"), "{message}");
+
+    let output = jaanch(lake.dir.path())
+        .arg("--lake")
+        .arg(lake.config_path())
+        .args(["serve", "--listen", "127.0.0.1:0", "--single-user"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    assert!(crate::common::stderr(&output).contains("--single-user is for lakes without one"));
+}
+
+#[tokio::test]
+async fn a_user_sees_over_the_wire_what_the_rules_let_them_see_locally() {
+    let lake = served_lake();
+    let server = Server::start(&lake.config_path(), &[]);
+    let mut kota = server.login("srv.kota", "kota-secret").await;
+    let sql = "SELECT fir_id, district, phone FROM cctns.fir ORDER BY fir_id";
+    let remote = rows(&mut kota, sql).await;
+    let local = crate::access::rows(&lake.session("srv.kota"), sql).await;
+    assert_eq!(remote, local);
+    assert_eq!(remote.len(), 2, "Kota's two FIRs: {remote:?}");
+    assert!(
+        remote
+            .iter()
+            .all(|r| r[1] == "Kota" && !r[2].contains("9829012345"))
+    );
+
+    // A masked column compared, grouped and joined on stays masked.
+    assert_eq!(
+        rows(
+            &mut kota,
+            "SELECT count(*) FROM cctns.fir WHERE phone = '9829012345'"
+        )
+        .await,
+        vec![vec!["0".to_string()]]
+    );
+    // Another district's rows, by any shape of query.
+    for sql in [
+        "SELECT count(*) FROM cctns.fir WHERE district = 'Jaipur'",
+        "SELECT count(*) FROM (SELECT * FROM cctns.fir UNION ALL SELECT * FROM cctns.fir) WHERE district <> 'Kota'",
+        "SELECT count(*) FROM cctns.accused a JOIN cctns.fir f USING (fir_id) WHERE a.district = 'Jaipur'",
+    ] {
+        assert_eq!(
+            rows(&mut kota, sql).await,
+            vec![vec!["0".to_string()]],
+            "{sql}"
+        );
+    }
+
+    // A table outside the grants does not exist, word for word as locally.
+    let (code, message) = refusal(&mut kota, "SELECT * FROM telecom.subscribers").await;
+    assert_eq!(code, Code::InvalidArgument);
+    let local = crate::access::error(
+        &lake.session("srv.kota"),
+        "SELECT * FROM telecom.subscribers",
+    )
+    .await;
+    assert_eq!(message, local);
+    assert!(!message.contains("aadhaar"), "{message}");
+
+    // Writes and paths are refused.
+    let (code, message) = refusal(&mut kota, "COPY (SELECT 1) TO '/tmp/x.csv'").await;
+    assert_eq!(code, Code::PermissionDenied, "{message}");
+    let (code, _) = refusal(&mut kota, "SELECT * FROM '/etc/passwd'").await;
+    assert_ne!(code, Code::Ok);
+
+    // The cyber cell sees Aadhaar numbers masked.
+    let mut cyber = server.login("srv.cyber", "cyber:secret").await;
+    let subscribers = rows(&mut cyber, "SELECT aadhaar FROM telecom.subscribers").await;
+    assert_eq!(subscribers.len(), 2);
+    assert!(
+        subscribers.iter().all(|r| !r[0].contains("234567890123")),
+        "{subscribers:?}"
+    );
+}
+
+#[tokio::test]
+async fn metadata_lists_only_the_granted_tables_with_masked_columns() {
+    let lake = served_lake();
+    let server = Server::start(&lake.config_path(), &[]);
+    let mut kota = server.login("srv.kota", "kota-secret").await;
+    let info = kota
+        .get_tables(CommandGetTables {
+            include_schema: true,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let batches = fetch(&mut kota, info.endpoint[0].ticket.clone().unwrap())
+        .await
+        .unwrap();
+    let tables: Vec<String> = text_rows(&batches)
+        .into_iter()
+        .map(|r| format!("{}.{}", r[1], r[2]))
+        .collect();
+    assert!(tables.contains(&"cctns.fir".to_string()), "{tables:?}");
+    assert!(tables.contains(&"ref.districts".to_string()), "{tables:?}");
+    for hidden in ["telecom.subscribers", "intel.notes"] {
+        assert!(!tables.contains(&hidden.to_string()), "{tables:?}");
+    }
+    let info = kota
+        .get_db_schemas(CommandGetDbSchemas::default())
+        .await
+        .unwrap();
+    let schemas = text_rows(
+        &fetch(&mut kota, info.endpoint[0].ticket.clone().unwrap())
+            .await
+            .unwrap(),
+    );
+    let names: Vec<&str> = schemas.iter().map(|r| r[1].as_str()).collect();
+    assert!(
+        names.contains(&"cctns") && !names.contains(&"intel") && !names.contains(&"telecom"),
+        "{names:?}"
+    );
+    let info = kota.get_catalogs().await.unwrap();
+    let catalogs = text_rows(
+        &fetch(&mut kota, info.endpoint[0].ticket.clone().unwrap())
+            .await
+            .unwrap(),
+    );
+    assert_eq!(catalogs, vec![vec![jaanch::CATALOG.to_string()]]);
+}
+
+#[tokio::test]
+async fn no_way_in_without_a_login_of_ones_own() {
+    let lake = served_lake();
+    let server = Server::start(&lake.config_path(), &[]);
+
+    // No token.
+    let mut anonymous = server.client().await;
+    let (code, message) = refusal(&mut anonymous, "SELECT 1").await;
+    assert_eq!(code, Code::Unauthenticated);
+    assert!(message.contains("log in first"), "{message}");
+
+    // Wrong password, unknown user: the same answer.
+    let wrong = handshake(&server, "srv.kota", "guess").await.unwrap_err();
+    let unknown = handshake(&server, "nobody", "guess").await.unwrap_err();
+    assert_eq!(wrong.code(), Code::Unauthenticated);
+    assert_eq!(
+        (wrong.code(), wrong.message()),
+        (unknown.code(), unknown.message())
+    );
+    // A user of the config without a password cannot log in.
+    let passwordless = handshake(&server, "si.kota01", "").await.unwrap_err();
+    assert_eq!(passwordless.code(), Code::Unauthenticated);
+    // Not HTTP Basic at all.
+    let mut raw = FlightServiceClient::new(server.channel().await);
+    let mut request = tonic::Request::new(futures::stream::iter([HandshakeRequest::default()]));
+    request
+        .metadata_mut()
+        .insert("authorization", "Basic !!!".parse().unwrap());
+    let garbled = raw.handshake(request).await.unwrap_err();
+    assert_eq!(garbled.code(), Code::InvalidArgument, "{garbled:?}");
+
+    // A token altered to name another user, or made up.
+    let mut kota = server.login("srv.kota", "kota-secret").await;
+    let token = kota.token().unwrap().clone();
+    let parts: Vec<&str> = token.split('.').collect();
+    let cyber_name = base64_url("srv.cyber");
+    for forged in [
+        format!("{}.{cyber_name}.{}.{}", parts[0], parts[2], parts[3]),
+        format!("{}.{}.{}.{}", parts[0], parts[1], u64::MAX, parts[3]),
+        "v1.c3J2LmN5YmVy.99999999999.AAAA".to_string(),
+        "not a token".to_string(),
+    ] {
+        let mut forger = server.client().await;
+        forger.set_token(forged.clone());
+        let (code, _) = refusal(&mut forger, "SELECT 1").await;
+        assert_eq!(code, Code::Unauthenticated, "{forged}");
+    }
+
+    // Another server's token.
+    let other_lake = served_lake();
+    let other = Server::start(&other_lake.config_path(), &[]);
+    let mut elsewhere = other.client().await;
+    elsewhere.set_token(token);
+    assert_eq!(
+        refusal(&mut elsewhere, "SELECT 1").await.0,
+        Code::Unauthenticated
+    );
+
+    // Someone else's ticket: the cyber cell plans, Kota tries to fetch it.
+    let mut cyber = server.login("srv.cyber", "cyber:secret").await;
+    let info = cyber
+        .execute("SELECT msisdn FROM telecom.subscribers".to_string(), None)
+        .await
+        .unwrap();
+    let ticket = info.endpoint[0].ticket.clone().unwrap();
+    let stolen = fetch(&mut kota, ticket.clone()).await.unwrap_err();
+    assert_eq!(stolen.code(), Code::NotFound, "{stolen:?}");
+    // Its owner still can, once.
+    assert_eq!(
+        text_rows(&fetch(&mut cyber, ticket.clone()).await.unwrap()).len(),
+        2
+    );
+    assert_eq!(
+        fetch(&mut cyber, ticket).await.unwrap_err().code(),
+        Code::NotFound
+    );
+
+    // Malformed tickets.
+    for bytes in [&b""[..], b"garbage", &[0xff; 64]] {
+        let answer = fetch(&mut kota, Ticket::new(bytes.to_vec()))
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(
+                answer.code(),
+                Code::InvalidArgument | Code::NotFound | Code::Unimplemented
+            ),
+            "{answer:?}"
+        );
+    }
+
+    // The server is still healthy.
+    assert_eq!(
+        rows(&mut kota, "SELECT 1").await,
+        vec![vec!["1".to_string()]]
+    );
+}
+
+fn base64_url(text: &str) -> String {
+    use base64::Engine as _;
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(text)
+}
+
+#[tokio::test]
+async fn repeated_failed_logins_are_slowed_and_audited() {
+    let lake = served_lake();
+    let server = Server::start(&lake.config_path(), &[]);
+    for _ in 0..4 {
+        let answer = handshake(&server, "srv.kota", "guess").await.unwrap_err();
+        assert_eq!(answer.code(), Code::Unauthenticated);
+    }
+    // Now even the right password must wait.
+    let answer = handshake(&server, "srv.kota", "kota-secret")
+        .await
+        .unwrap_err();
+    assert_eq!(answer.code(), Code::ResourceExhausted, "{answer:?}");
+    assert!(answer.message().contains("try again in"), "{answer:?}");
+
+    // Each failure is on the audit log, with the client's address.
+    let log = std::fs::read_to_string(lake.dir.path().join("audit/000001.jsonl")).unwrap();
+    let failures: Vec<&str> = log.lines().filter(|l| l.contains("login failed")).collect();
+    assert_eq!(failures.len(), 4, "{log}");
+    assert!(
+        failures
+            .iter()
+            .all(|l| l.contains("\"client\":\"server 127.0.0.1:")),
+        "{log}"
+    );
+}
+
+#[tokio::test]
+async fn statements_are_audited_with_the_client_and_purpose() {
+    let lake = served_lake();
+    let server = Server::start(&lake.config_path(), &[]);
+    // A role that requires a purpose runs nothing without one.
+    let mut officer = server.login("srv.officer", "officer-secret").await;
+    let (code, message) = refusal(&mut officer, "SELECT count(*) FROM cctns.fir").await;
+    assert_eq!(code, Code::PermissionDenied);
+    assert!(message.contains("requires a purpose"), "{message}");
+    officer.set_header("x-jaanch-purpose", "FIR 12/2025 PS Kotwali");
+    assert_eq!(
+        rows(&mut officer, "SELECT count(*) FROM cctns.fir").await,
+        vec![vec!["5".to_string()]]
+    );
+    let log = std::fs::read_to_string(lake.dir.path().join("audit/000001.jsonl")).unwrap();
+    let last = log.lines().last().unwrap();
+    assert!(last.contains("\"user\":\"srv.officer\""), "{last}");
+    assert!(
+        last.contains("\"purpose\":\"FIR 12/2025 PS Kotwali\""),
+        "{last}"
+    );
+    assert!(last.contains("\"client\":\"server 127.0.0.1:"), "{last}");
+    assert!(last.contains("\"rows\":1"), "{last}");
+}
+
+/// `jaanch user …` with `password` on standard input.
+fn user_command(lake: &GovernedLake, args: &[&str], password: &str) -> std::process::Output {
+    use std::io::Write;
+    let mut child = jaanch(lake.dir.path())
+        .arg("--lake")
+        .arg(lake.config_path())
+        .arg("user")
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    writeln!(child.stdin.take().unwrap(), "{password}").unwrap();
+    child.wait_with_output().unwrap()
+}
+
+#[tokio::test]
+async fn users_and_passwords_are_managed_as_hashes_in_the_config() {
+    let lake = served_lake();
+    let before = std::fs::read_to_string(lake.config_path()).unwrap();
+    let added = user_command(
+        &lake,
+        &[
+            "add",
+            "srv.jaipur",
+            "--role",
+            "district_analyst",
+            "--district",
+            "Jaipur",
+        ],
+        "jaipur-secret",
+    );
+    assert!(added.status.success(), "{}", crate::common::stderr(&added));
+    let config = std::fs::read_to_string(lake.config_path()).unwrap();
+    assert!(
+        !config.contains("jaipur-secret"),
+        "the password itself is never written"
+    );
+    assert!(config.contains("name = \"srv.jaipur\""), "{config}");
+    // The rest of the config is kept as it was written.
+    assert!(config.starts_with(before.trim_end()), "{config}");
+
+    // Refusals change nothing.
+    for (args, password, expected) in [
+        (
+            &["add", "srv.jaipur", "--role", "district_analyst"][..],
+            "long-enough",
+            "exists already",
+        ),
+        (&["passwd", "nobody"][..], "long-enough", "no user nobody"),
+        (
+            &["passwd", "srv.jaipur"][..],
+            "short",
+            "at least 8 characters",
+        ),
+        (
+            &["add", "x", "--role", "no_such_role"][..],
+            "long-enough",
+            "no role named no_such_role",
+        ),
+    ] {
+        let output = user_command(&lake, args, password);
+        assert!(!output.status.success());
+        let message = crate::common::stderr(&output);
+        assert!(message.contains(expected), "{args:?}: {message}");
+        assert_eq!(std::fs::read_to_string(lake.config_path()).unwrap(), config);
+    }
+
+    let server = Server::start(&lake.config_path(), &[]);
+    let mut jaipur = server.login("srv.jaipur", "jaipur-secret").await;
+    assert_eq!(
+        rows(&mut jaipur, "SELECT DISTINCT district FROM cctns.fir").await,
+        vec![vec!["Jaipur".to_string()]]
+    );
+    drop(server);
+
+    let changed = user_command(&lake, &["passwd", "srv.jaipur"], "new-jaipur-secret");
+    assert!(
+        changed.status.success(),
+        "{}",
+        crate::common::stderr(&changed)
+    );
+    let server = Server::start(&lake.config_path(), &[]);
+    assert_eq!(
+        handshake(&server, "srv.jaipur", "jaipur-secret")
+            .await
+            .unwrap_err()
+            .code(),
+        Code::Unauthenticated
+    );
+    assert!(
+        handshake(&server, "srv.jaipur", "new-jaipur-secret")
+            .await
+            .is_ok()
+    );
+}
