@@ -535,7 +535,7 @@ impl Session {
         match &self.grant {
             Some(grant) if grant.requires_purpose() && self.identity.read().purpose().is_none() => {
                 Err(Error::AccessDenied(format!(
-                    "role {} requires a purpose for every session: state it (--purpose \"FIR 123/2024 PS Kotwali\", \\purpose in the shell, purpose= in Python)",
+                    "role {} requires a purpose for every session: state it (--purpose \"FIR 123/2024 PS Kotwali\", \\purpose in the shell, purpose= in Python, the header x-jaanch-purpose on the server)",
                     grant.role()
                 )))
             }

@@ -802,7 +802,7 @@ fn purpose_is_stated_in_the_shell_before_a_query_runs() {
     assert!(
         output.contains(
             "\r\nerror: access denied: role case_officer requires a purpose for every session: state it \
-             (--purpose \"FIR 123/2024 PS Kotwali\", \\purpose in the shell, purpose= in Python)\r\n"
+             (--purpose \"FIR 123/2024 PS Kotwali\", \\purpose in the shell, purpose= in Python, the header x-jaanch-purpose on the server)\r\n"
         ),
         "{output}"
     );
@@ -894,7 +894,7 @@ fn purpose_from_a_piped_script() {
     assert_eq!(
         stderr(&output),
         "error: <stdin>:3: access denied: role case_officer requires a purpose for every session: state it \
-         (--purpose \"FIR 123/2024 PS Kotwali\", \\purpose in the shell, purpose= in Python)\n"
+         (--purpose \"FIR 123/2024 PS Kotwali\", \\purpose in the shell, purpose= in Python, the header x-jaanch-purpose on the server)\n"
     );
     // Setting it says nothing in a script's output; showing it does.
     let output = pipe(&format!(

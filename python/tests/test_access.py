@@ -70,10 +70,8 @@ PURPOSE = "FIR 12/2024 PS Kotwali"
 NOT_FOUND = "table {} not found (\\dt or SHOW TABLES lists the tables)"
 
 
-@pytest.fixture(scope="module")
-def governed(tmp_path_factory) -> Path:
-    """A lake with access control; returns its lake.toml."""
-    root = tmp_path_factory.mktemp("governed")
+def write_governed_lake(root: Path) -> Path:
+    """Writes the fixture lake into `root`; returns its lake.toml."""
     (root / "fir").mkdir()
     pq.write_table(FIR, root / "fir" / "part-0.parquet")
     (root / "notes").mkdir()
@@ -81,6 +79,12 @@ def governed(tmp_path_factory) -> Path:
     toml = root / "lake.toml"
     toml.write_text(LAKE_TOML, encoding="utf-8")
     return toml
+
+
+@pytest.fixture(scope="module")
+def governed(tmp_path_factory) -> Path:
+    """A lake with access control; returns its lake.toml."""
+    return write_governed_lake(tmp_path_factory.mktemp("governed"))
 
 
 def column(result: jaanch.Result, name: str) -> list:
@@ -112,7 +116,7 @@ def test_a_role_that_requires_a_purpose_runs_nothing_without_one(governed):
         lake.sql("SELECT count(*) AS n FROM cctns.fir")
     assert str(error.value) == (
         "access denied: role district_analyst requires a purpose for every session: state it "
-        '(--purpose "FIR 123/2024 PS Kotwali", \\purpose in the shell, purpose= in Python)'
+        '(--purpose "FIR 123/2024 PS Kotwali", \\purpose in the shell, purpose= in Python, the header x-jaanch-purpose on the server)'
     )
     # Nothing else answers either: a constant query, a parameterised one.
     with pytest.raises(jaanch.AccessDeniedError, match="requires a purpose"):

@@ -1,0 +1,158 @@
+"""`jaanch serve` from independent Flight SQL clients: pyarrow.flight (Flight SQL messages
+written by hand) and ADBC's Flight SQL driver. The server runs on 127.0.0.1 with a free port
+(read from its first line) and is stopped after the module.
+
+The lake is the access fixture of test_access.py; the users' passwords are set with
+`jaanch user passwd`, as an administrator would."""
+
+import os
+import subprocess
+
+import adbc_driver_flightsql
+import adbc_driver_flightsql.dbapi
+import adbc_driver_manager
+import pyarrow as pa
+import pyarrow.flight as flight
+import pytest
+
+from test_access import PURPOSE, write_governed_lake
+
+PASSWORDS = {"si.kota01": "kota-secret", "sp.range": "range:secret"}
+
+
+def jaanch_bin() -> str:
+    return os.environ["JAANCH_BIN"]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    """A served governed lake; yields the server's address (host:port)."""
+    config = write_governed_lake(tmp_path_factory.mktemp("served"))
+    for user, password in PASSWORDS.items():
+        subprocess.run(
+            [jaanch_bin(), "--lake", str(config), "user", "passwd", user],
+            input=password + "\n",
+            text=True,
+            check=True,
+            capture_output=True,
+        )
+    assert "kota-secret" not in config.read_text()
+    process = subprocess.Popen(
+        [jaanch_bin(), "--lake", str(config), "serve", "--listen", "127.0.0.1:0"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        line = process.stdout.readline()
+        assert "grpc://" in line, line + process.stderr.read()
+        yield line.strip().rsplit("grpc://", 1)[1]
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def varint(n: int) -> bytes:
+    out = bytearray()
+    while True:
+        byte = n & 0x7F
+        n >>= 7
+        out.append(byte | (0x80 if n else 0))
+        if not n:
+            return bytes(out)
+
+
+def field(number: int, data: bytes) -> bytes:
+    """A length-delimited protobuf field."""
+    return varint(number << 3 | 2) + varint(len(data)) + data
+
+
+def statement_query(sql: str) -> bytes:
+    """A Flight SQL CommandStatementQuery, packed in google.protobuf.Any."""
+    url = b"type.googleapis.com/arrow.flight.protocol.sql.CommandStatementQuery"
+    return field(1, url) + field(2, field(1, sql.encode()))
+
+
+def flight_query(address, user, password, sql, purpose=PURPOSE) -> pa.Table:
+    client = flight.FlightClient(f"grpc://{address}")
+    bearer = client.authenticate_basic_token(user, password)
+    headers = [bearer]
+    if purpose:
+        headers.append((b"x-jaanch-purpose", purpose.encode()))
+    options = flight.FlightCallOptions(headers=headers)
+    descriptor = flight.FlightDescriptor.for_command(statement_query(sql))
+    info = client.get_flight_info(descriptor, options)
+    return client.do_get(info.endpoints[0].ticket, options).read_all()
+
+
+def test_pyarrow_flight_sees_what_the_user_may_see(server):
+    kota = flight_query(
+        server, "si.kota01", PASSWORDS["si.kota01"], "SELECT fir_id, district, phone FROM cctns.fir ORDER BY fir_id"
+    )
+    assert kota.column("fir_id").to_pylist() == [1, 3]
+    assert set(kota.column("district").to_pylist()) == {"Kota"}
+    assert "9829012345" not in kota.column("phone").to_pylist()
+    everything = flight_query(server, "sp.range", PASSWORDS["sp.range"], "SELECT count(*) AS n FROM cctns.fir")
+    assert everything.column("n").to_pylist() == [5]
+
+
+def test_pyarrow_flight_refusals(server):
+    with pytest.raises(flight.FlightUnauthenticatedError, match="wrong user name or password"):
+        flight_query(server, "si.kota01", "guess", "SELECT 1")
+    # No purpose: the role requires one.
+    with pytest.raises(flight.FlightUnauthorizedError, match="header x-jaanch-purpose"):
+        flight_query(server, "si.kota01", PASSWORDS["si.kota01"], "SELECT 1", purpose=None)
+    # A hidden table is a table that does not exist.
+    # INVALID_ARGUMENT, which pyarrow raises as ArrowInvalid.
+    with pytest.raises(pa.ArrowInvalid, match=r"table intel\.notes not found"):
+        flight_query(server, "si.kota01", PASSWORDS["si.kota01"], "SELECT * FROM intel.notes")
+    # No token at all.
+    client = flight.FlightClient(f"grpc://{server}")
+    descriptor = flight.FlightDescriptor.for_command(statement_query("SELECT 1"))
+    with pytest.raises(flight.FlightUnauthenticatedError, match="log in first"):
+        client.get_flight_info(descriptor)
+
+
+def adbc_connect(server, user):
+    return adbc_driver_flightsql.dbapi.connect(
+        f"grpc://{server}",
+        # The lake is read-only and has no transactions.
+        autocommit=True,
+        db_kwargs={
+            adbc_driver_manager.DatabaseOptions.USERNAME.value: user,
+            adbc_driver_manager.DatabaseOptions.PASSWORD.value: PASSWORDS[user],
+            adbc_driver_flightsql.DatabaseOptions.RPC_CALL_HEADER_PREFIX.value
+            + "x-jaanch-purpose": PURPOSE,
+        },
+    )
+
+
+def test_adbc_queries_and_metadata(server):
+    with adbc_connect(server, "si.kota01") as connection:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT fir_id, phone FROM cctns.fir ORDER BY fir_id")
+            table = cursor.fetch_arrow_table()
+        assert table.column("fir_id").to_pylist() == [1, 3]
+        assert "9829012345" not in table.column("phone").to_pylist()
+        objects = connection.adbc_get_objects().read_all().to_pylist()
+        tables = {
+            f"{schema['db_schema_name']}.{table['table_name']}"
+            for catalog in objects
+            for schema in catalog["catalog_db_schemas"] or []
+            for table in schema["db_schema_tables"] or []
+        }
+        assert "cctns.fir" in tables
+        assert "intel.notes" not in tables
+        schema = connection.adbc_get_table_schema("fir", db_schema_filter="cctns")
+        assert schema.names == ["fir_id", "district", "phone"]
+
+
+def test_adbc_wrong_password_is_refused(server):
+    with pytest.raises(adbc_driver_manager.Error, match="wrong user name or password"):
+        adbc_driver_flightsql.dbapi.connect(
+            f"grpc://{server}",
+            db_kwargs={
+                adbc_driver_manager.DatabaseOptions.USERNAME.value: "sp.range",
+                adbc_driver_manager.DatabaseOptions.PASSWORD.value: "guess",
+            },
+        ).close()
