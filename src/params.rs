@@ -27,7 +27,9 @@ pub enum Params {
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum ParamError {
     /// A report's parameter without a default was given no value.
-    #[error("missing parameter {name} ({param_type}) for report {report}: give {name}=VALUE")]
+    #[error(
+        "missing parameter {name} ({param_type}) for report {report}: give -p {name}=VALUE (in the shell: \\r {report} {name}=VALUE)"
+    )]
     Missing {
         report: String,
         name: String,

@@ -254,7 +254,7 @@ fn parameter_errors_are_refused_before_the_query_runs() {
     let cases: [(&[&str], &str); 6] = [
         (
             &["run", "vehicle_history"],
-            "error: missing parameter plate (text) for report vehicle_history: give plate=VALUE\n",
+            "error: missing parameter plate (text) for report vehicle_history: give -p plate=VALUE (in the shell: \\r vehicle_history plate=VALUE)\n",
         ),
         (
             &["run", "district_crime_summary", "--param", "distrct=Jaipur"],
