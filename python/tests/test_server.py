@@ -5,8 +5,10 @@ written by hand) and ADBC's Flight SQL driver. The server runs on 127.0.0.1 with
 The lake is the access fixture of test_access.py; the users' passwords are set with
 `jaanch user passwd`, as an administrator would."""
 
+import contextlib
 import os
 import subprocess
+from pathlib import Path
 
 import adbc_driver_flightsql
 import adbc_driver_flightsql.dbapi
@@ -14,6 +16,7 @@ import adbc_driver_manager
 import pyarrow as pa
 import pyarrow.flight as flight
 import pytest
+import trustme
 
 from test_access import PURPOSE, write_governed_lake
 
@@ -25,8 +28,8 @@ def jaanch_bin() -> str:
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    """A served governed lake; yields the server's address (host:port)."""
+def served_lake(tmp_path_factory) -> Path:
+    """The access fixture with passwords set; returns its lake.toml."""
     config = write_governed_lake(tmp_path_factory.mktemp("served"))
     for user, password in PASSWORDS.items():
         subprocess.run(
@@ -37,19 +40,31 @@ def server(tmp_path_factory):
             capture_output=True,
         )
     assert "kota-secret" not in config.read_text()
+    return config
+
+
+@contextlib.contextmanager
+def serving(config: Path, *args: str):
+    """`jaanch serve` on 127.0.0.1, any free port; yields its address (host:port)."""
     process = subprocess.Popen(
-        [jaanch_bin(), "--lake", str(config), "serve", "--listen", "127.0.0.1:0"],
+        [jaanch_bin(), "--lake", str(config), "serve", "--listen", "127.0.0.1:0", *args],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
     )
     try:
         line = process.stdout.readline()
-        assert "grpc://" in line, line + process.stderr.read()
-        yield line.strip().rsplit("grpc://", 1)[1]
+        assert "://" in line, line + process.stderr.read()
+        yield line.strip().rsplit("://", 1)[1]
     finally:
         process.terminate()
         process.wait(timeout=30)
+
+
+@pytest.fixture(scope="module")
+def server(served_lake):
+    with serving(served_lake) as address:
+        yield address
 
 
 def varint(n: int) -> bytes:
@@ -156,3 +171,25 @@ def test_adbc_wrong_password_is_refused(server):
                 adbc_driver_manager.DatabaseOptions.PASSWORD.value: "guess",
             },
         ).close()
+
+
+def test_tls_with_a_certificate_the_test_makes(served_lake, tmp_path):
+    authority = trustme.CA()
+    certificate = authority.issue_cert("127.0.0.1", "localhost")
+    chain = tmp_path / "server.pem"
+    chain.write_bytes(b"".join(blob.bytes() for blob in certificate.cert_chain_pems))
+    key = tmp_path / "server.key"
+    certificate.private_key_pem.write_to_path(str(key))
+    with serving(served_lake, "--tls-cert", str(chain), "--tls-key", str(key)) as address:
+        client = flight.FlightClient(
+            f"grpc+tls://{address}", tls_root_certs=authority.cert_pem.bytes()
+        )
+        bearer = client.authenticate_basic_token("sp.range", PASSWORDS["sp.range"])
+        options = flight.FlightCallOptions(headers=[bearer])
+        descriptor = flight.FlightDescriptor.for_command(statement_query("SELECT count(*) AS n FROM cctns.fir"))
+        info = client.get_flight_info(descriptor, options)
+        assert client.do_get(info.endpoints[0].ticket, options).read_all().column("n").to_pylist() == [5]
+        # A client that does not trust the certificate gets nothing.
+        stranger = flight.FlightClient(f"grpc+tls://{address}")
+        with pytest.raises(flight.FlightError):
+            stranger.authenticate_basic_token("sp.range", PASSWORDS["sp.range"])
