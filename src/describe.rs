@@ -123,7 +123,6 @@ pub fn matches_pattern(pattern: &str, name: &str) -> bool {
     glob(pattern.as_bytes(), name.as_bytes())
 }
 
-/// A table's description and columns. Loads the table (lists its files) if it was not used yet.
 /// The full reference of a table named as [`TableEntry::name`] is.
 fn reference(name: &str) -> TableReference {
     match name.split_once('.') {
@@ -142,6 +141,7 @@ pub(crate) async fn schema(session: &Session, entry: &TableEntry) -> Result<Sche
         .schema())
 }
 
+/// A table's description and columns. Loads the table (lists its files) if it was not used yet.
 pub(crate) async fn describe(
     session: &Session,
     name: &str,

@@ -242,26 +242,40 @@ async fn interruptible<F>(work: F) -> Result<()>
 where
     F: std::future::Future<Output = Result<()>>,
 {
+    // Caught from here on, so that a signal at any moment of the work cancels it.
+    let stop = stop_signal();
+    tokio::select! {
+        result = work => result,
+        () = stop => Err(jaanch::Error::Cancelled.into()),
+    }
+}
+
+/// Completes at Ctrl-C or a termination signal (SIGTERM), caught from the call on: a signal
+/// that arrives before the returned future is first polled still completes it. Must be called
+/// inside the runtime. Where the signals cannot be caught, it never completes.
+pub(crate) fn stop_signal() -> impl std::future::Future<Output = ()> {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{SignalKind, signal};
-        // Registered before the work starts, so that a signal at any moment cancels it.
-        let (Ok(mut interrupt), Ok(mut terminate)) = (
+        let signals = (
             signal(SignalKind::interrupt()),
             signal(SignalKind::terminate()),
-        ) else {
-            return work.await;
-        };
-        tokio::select! {
-            result = work => result,
-            _ = interrupt.recv() => Err(jaanch::Error::Cancelled.into()),
-            _ = terminate.recv() => Err(jaanch::Error::Cancelled.into()),
+        );
+        async move {
+            let (Ok(mut interrupt), Ok(mut terminate)) = signals else {
+                return std::future::pending().await;
+            };
+            tokio::select! {
+                _ = interrupt.recv() => {}
+                _ = terminate.recv() => {}
+            }
         }
     }
     #[cfg(not(unix))]
-    tokio::select! {
-        result = work => result,
-        _ = tokio::signal::ctrl_c() => Err(jaanch::Error::Cancelled.into()),
+    async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
     }
 }
 

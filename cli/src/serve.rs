@@ -8,7 +8,7 @@ use std::time::Duration;
 use jaanch::Lake;
 use jaanch_server::{DEFAULT_PORT, ServeOptions, TlsFiles};
 
-use crate::{CliError, Result};
+use crate::{CliError, Result, stop_signal};
 
 #[derive(Debug, clap::Args)]
 pub struct ServeArgs {
@@ -57,27 +57,8 @@ pub fn run(lake: Lake, args: &ServeArgs, runtime: &tokio::runtime::Runtime) -> R
         let _ = std::io::stdout().flush();
     };
     runtime
-        .block_on(jaanch_server::serve(lake, options, ready, stopped()))
+        .block_on(async { jaanch_server::serve(lake, options, ready, stop_signal()).await })
         .map_err(|e| CliError::Server(e.to_string()))?;
     eprintln!("jaanch serve: stopped");
     Ok(())
-}
-
-/// Completes at Ctrl-C or SIGTERM.
-async fn stopped() {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{SignalKind, signal};
-        if let (Ok(mut interrupt), Ok(mut terminate)) = (
-            signal(SignalKind::interrupt()),
-            signal(SignalKind::terminate()),
-        ) {
-            tokio::select! {
-                _ = interrupt.recv() => {}
-                _ = terminate.recv() => {}
-            }
-            return;
-        }
-    }
-    let _ = tokio::signal::ctrl_c().await;
 }

@@ -132,11 +132,7 @@ impl JaanchFlight {
 
     /// The caller's session: the same door as every front end, so its rules apply.
     fn session(&self, caller: &Caller) -> Result<Session, Status> {
-        let client = match caller.address {
-            Some(address) => format!("server {address}"),
-            None => "server".to_string(),
-        };
-        let mut identity = Identity::new(&caller.user).with_client(client);
+        let mut identity = identity(&caller.user, caller.address);
         if let Some(purpose) = &caller.purpose {
             identity = identity.with_purpose(purpose);
         }
@@ -207,10 +203,11 @@ impl JaanchFlight {
             return Ok(());
         }
         self.throttle.failed(user, ip);
-        let client = address.map_or("server".to_string(), |a| format!("server {a}"));
-        let identity = Identity::new(user).with_client(client);
         self.lake
-            .record_refused_session(&identity, "login failed: wrong user name or password")
+            .record_refused_session(
+                &identity(user, address),
+                "login failed: wrong user name or password",
+            )
             .map_err(status)?;
         Err(Status::unauthenticated("wrong user name or password"))
     }
@@ -230,6 +227,15 @@ impl JaanchFlight {
             .with_descriptor(descriptor);
         Ok(Response::new(info))
     }
+}
+
+/// `user` as the audit log names a client of the server: `server 10.0.0.5:51234`.
+fn identity(user: &str, address: Option<SocketAddr>) -> Identity {
+    let client = match address {
+        Some(address) => format!("server {address}"),
+        None => "server".to_string(),
+    };
+    Identity::new(user).with_client(client)
 }
 
 /// The gRPC status of an engine error: the message is the one the shell would print.

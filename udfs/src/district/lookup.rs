@@ -505,14 +505,16 @@ impl Default for Matcher {
         Matcher {
             key: Vec::new(),
             chars: Vec::new(),
-            memo: MEMO.take(),
+            // Empty if the thread's memo is gone (a matcher made while the thread ends).
+            memo: MEMO.try_with(|memo| memo.take()).unwrap_or_default(),
         }
     }
 }
 
 impl Drop for Matcher {
     fn drop(&mut self) {
-        MEMO.set(std::mem::take(&mut self.memo));
+        let memo = std::mem::take(&mut self.memo);
+        let _ = MEMO.try_with(|kept| kept.replace(memo));
     }
 }
 
