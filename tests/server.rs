@@ -12,7 +12,7 @@ use arrow_flight::error::FlightError;
 use arrow_flight::flight_service_client::FlightServiceClient;
 use arrow_flight::sql::client::FlightSqlServiceClient;
 use arrow_flight::sql::{CommandGetDbSchemas, CommandGetTables};
-use arrow_flight::{HandshakeRequest, Ticket};
+use arrow_flight::{FlightInfo, HandshakeRequest, Ticket};
 use futures::TryStreamExt;
 use tonic::transport::Channel;
 use tonic::{Code, Status};
@@ -145,6 +145,14 @@ async fn query(
         .execute(sql.to_string(), None)
         .await
         .map_err(status)?;
+    fetch_info(client, info).await
+}
+
+/// The rows of the (one) endpoint of `info`.
+async fn fetch_info(
+    client: &mut FlightSqlServiceClient<Channel>,
+    info: FlightInfo,
+) -> Result<Vec<RecordBatch>, Status> {
     fetch(client, info.endpoint[0].ticket.clone().unwrap()).await
 }
 
@@ -281,9 +289,7 @@ async fn metadata_lists_only_the_granted_tables_with_masked_columns() {
         })
         .await
         .unwrap();
-    let batches = fetch(&mut kota, info.endpoint[0].ticket.clone().unwrap())
-        .await
-        .unwrap();
+    let batches = fetch_info(&mut kota, info).await.unwrap();
     let tables: Vec<String> = text_rows(&batches)
         .into_iter()
         .map(|r| format!("{}.{}", r[1], r[2]))
@@ -293,26 +299,41 @@ async fn metadata_lists_only_the_granted_tables_with_masked_columns() {
     for hidden in ["telecom.subscribers", "intel.notes"] {
         assert!(!tables.contains(&hidden.to_string()), "{tables:?}");
     }
+    // Each table's columns, as the user's session reads them (the masked phone included).
+    let fir = tables.iter().position(|t| t == "cctns.fir").unwrap();
+    let batch = arrow::compute::concat_batches(&batches[0].schema(), &batches).unwrap();
+    let encoded = batch
+        .column_by_name("table_schema")
+        .unwrap()
+        .as_any()
+        .downcast_ref::<arrow::array::BinaryArray>()
+        .unwrap()
+        .value(fir)
+        .to_vec();
+    let served =
+        arrow::datatypes::Schema::try_from(arrow_flight::IpcMessage(encoded.into())).unwrap();
+    let session = lake.session("srv.kota");
+    let entry = session
+        .tables()
+        .into_iter()
+        .find(|t| t.name == "cctns.fir")
+        .unwrap();
+    assert_eq!(
+        &served,
+        session.table_schema(&entry).await.unwrap().as_ref()
+    );
     let info = kota
         .get_db_schemas(CommandGetDbSchemas::default())
         .await
         .unwrap();
-    let schemas = text_rows(
-        &fetch(&mut kota, info.endpoint[0].ticket.clone().unwrap())
-            .await
-            .unwrap(),
-    );
+    let schemas = text_rows(&fetch_info(&mut kota, info).await.unwrap());
     let names: Vec<&str> = schemas.iter().map(|r| r[1].as_str()).collect();
     assert!(
         names.contains(&"cctns") && !names.contains(&"intel") && !names.contains(&"telecom"),
         "{names:?}"
     );
     let info = kota.get_catalogs().await.unwrap();
-    let catalogs = text_rows(
-        &fetch(&mut kota, info.endpoint[0].ticket.clone().unwrap())
-            .await
-            .unwrap(),
-    );
+    let catalogs = text_rows(&fetch_info(&mut kota, info).await.unwrap());
     assert_eq!(catalogs, vec![vec![jaanch::CATALOG.to_string()]]);
 }
 
