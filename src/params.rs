@@ -86,6 +86,22 @@ pub enum ParamError {
     /// Positional values for a query whose placeholders are not `$1`, `$2`, ...
     #[error("a list of values binds $1, $2, ...; {}: give values by name instead", uses(.placeholders))]
     NotPositional { placeholders: Vec<String> },
+    /// A statement using both `?` and `$1` / `$name` placeholders.
+    #[error(
+        "the statement mixes ? placeholders with {other}: use one kind (? or $1, $2, ... or $name)"
+    )]
+    Mixed { other: String },
+    /// A `CALL` argument that is not a value.
+    #[error("CALL {report}: parameter {name} takes a value ('text', 42, DATE '2024-06-30') or a placeholder, not {given}{}", hint.as_deref().unwrap_or(""))]
+    NotAValue {
+        report: String,
+        name: String,
+        given: String,
+        hint: Option<String>,
+    },
+    /// A `CALL` whose arguments do not fit the report.
+    #[error("CALL {report}: {message}")]
+    Call { report: String, message: String },
     /// Positional values that do not match the placeholders in number.
     #[error("{given} values given for {}", uses(.placeholders))]
     Count {

@@ -13,7 +13,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use arrow::array::RecordBatch;
-use arrow::datatypes::SchemaRef;
+use arrow::datatypes::{DataType, Field, FieldRef, SchemaRef};
 use datafusion::catalog::{MemorySchemaProvider, SchemaProvider, TableProvider};
 use datafusion::common::tree_node::TreeNodeRecursion;
 use datafusion::common::{DataFusionError, TableReference};
@@ -25,6 +25,7 @@ use datafusion::prelude::SessionConfig;
 use datafusion::sql::parser::{DFParserBuilder, Statement};
 use datafusion::sql::sqlparser::ast::Statement as SqlStatement;
 use datafusion::sql::sqlparser::dialect::{Dialect, dialect_from_str};
+use datafusion::sql::sqlparser::tokenizer::{Token, TokenWithSpan};
 
 use crate::access::Grant;
 use crate::audit::{self, Ticket};
@@ -33,7 +34,7 @@ use crate::describe::{self, ColumnEntry, FunctionEntry, TableEntry};
 use crate::error::{Error, Refusal, Result, TableChange, syntax_error};
 use crate::lake::{CATALOG, DEFAULT_SCHEMA, Lake, REF_SCHEMA, Shared};
 use crate::names::closest;
-use crate::params::{Params, check_unbound};
+use crate::params::{ParamError, Params, check_unbound};
 use crate::policy::{self, display_reference};
 use crate::reports::{self, Catalog, Report};
 use crate::result::QueryResult;
@@ -94,6 +95,10 @@ impl Identity {
         self.purpose.as_deref()
     }
 }
+
+mod call;
+
+pub use call::LIST_REPORTS;
 
 /// A lake session for one identity: its catalog, functions and settings.
 pub struct Session {
@@ -268,6 +273,11 @@ impl Session {
 
     /// Plans and starts one SQL statement with values for its placeholders.
     pub async fn sql_with_params(&self, text: &str, params: Params) -> Result<QueryResult> {
+        if let Ok(statement) = self.one_statement(text)
+            && call::is_call(&statement)
+        {
+            return self.call(&statement, Some(params)).await;
+        }
         let started = Instant::now();
         let mut ticket = self.ticket(text.trim(), started);
         if let Some(ticket) = &mut ticket {
@@ -284,6 +294,9 @@ impl Session {
 
     /// Plans and starts one statement of a script.
     pub async fn run(&self, statement: &ScriptStatement) -> Result<QueryResult> {
+        if call::is_call(statement) {
+            return self.call(statement, None).await;
+        }
         let started = Instant::now();
         let mut ticket = self.ticket(&statement.text(), started);
         let result = async {
@@ -294,6 +307,45 @@ impl Session {
         }
         .await;
         settle(result, ticket)
+    }
+
+    /// Plans one SQL statement without running it: the columns it returns and the values its
+    /// placeholders take, for a client that binds them later ([`Session::sql_with_params`]
+    /// runs it). The statement is checked against the session's rules as if it ran; a refusal
+    /// is on the audit log.
+    pub async fn prepare(&self, text: &str) -> Result<Prepared> {
+        let result = async {
+            self.check_purpose()?;
+            let statement = self.one_statement(text)?;
+            if call::is_call(&statement) {
+                return self.prepare_call(&statement).await;
+            }
+            let plan = self.plan(&statement).await?;
+            Ok(Prepared {
+                schema: Arc::clone(plan.schema().inner()),
+                parameters: parameter_fields(&plan)?,
+            })
+        }
+        .await;
+        result.map_err(|error| self.record_failure(text, None, &[], error))
+    }
+
+    async fn prepare_call(&self, statement: &ScriptStatement) -> Result<Prepared> {
+        let call = call::Call::from_statement(self.parse(statement)?)?;
+        if call.lists_reports() {
+            return Ok(Prepared {
+                schema: self.reports_batch().schema(),
+                parameters: Vec::new(),
+            });
+        }
+        let report = self.lake_report(&call.report)?;
+        self.check_report(&report)?;
+        let parameters = call.placeholders(&report)?;
+        let plan = self.plan_report(&report).await?;
+        Ok(Prepared {
+            schema: Arc::clone(plan.schema().inner()),
+            parameters,
+        })
     }
 
     /// Runs a saved report (by name, or a path to a `.sql` file) with `values` (`name=value`
@@ -320,20 +372,25 @@ impl Session {
             self.check_purpose()?;
             self.check_report(report)?;
             let bound = report.bind(self, values).await?;
-            let script = self.split(&report.sql, report.sql_line)?;
-            let [statement] = script.statements() else {
-                return Err(reports::ReportError::NotOneStatement {
-                    name: report.name.clone(),
-                    count: script.len(),
-                }
-                .into());
-            };
-            let plan = self.plan(statement).await?;
+            let plan = self.plan_report(report).await?;
             self.execute(plan.with_param_values(bound)?, started, &mut ticket)
                 .await
         }
         .await;
         settle(result, ticket)
+    }
+
+    /// Plans a report's one statement, its placeholders unbound.
+    async fn plan_report(&self, report: &Report) -> Result<LogicalPlan> {
+        let script = self.split(&report.sql, report.sql_line)?;
+        let [statement] = script.statements() else {
+            return Err(reports::ReportError::NotOneStatement {
+                name: report.name.clone(),
+                count: script.len(),
+            }
+            .into());
+        };
+        self.plan(statement).await
     }
 
     /// The reports this session can run: the lake's folder's, then the bundled ones not
@@ -582,7 +639,7 @@ impl Session {
     fn parse(&self, statement: &ScriptStatement) -> Result<Statement> {
         let dialect = self.dialect()?;
         let (_, limit) = self.parser_settings();
-        let mut statements = DFParserBuilder::new(statement.tokens.clone())
+        let mut statements = DFParserBuilder::new(number_placeholders(statement.tokens.clone())?)
             .with_dialect(dialect.as_ref())
             .with_recursion_limit(limit)
             .build()?
@@ -635,6 +692,51 @@ impl Session {
         let task_ctx = Arc::new(frame.task_ctx());
         let physical = frame.create_physical_plan().await?;
         Ok(QueryResult::new(physical, task_ctx, started, ticket.take()))
+    }
+}
+
+/// A statement planned but not run (see [`Session::prepare`]).
+#[derive(Debug, Clone)]
+pub struct Prepared {
+    /// The columns of its result.
+    pub schema: SchemaRef,
+    /// Its placeholders (`$1`, `$2`, ... in order, or `$name`s by name), each of the type the
+    /// statement gives it, or `Null` where it does not say.
+    pub parameters: Vec<Field>,
+}
+
+/// The placeholders of a plan as fields, positional ones in order.
+fn parameter_fields(plan: &LogicalPlan) -> Result<Vec<Field>> {
+    let mut fields: Vec<(String, Option<FieldRef>)> =
+        plan.get_parameter_fields()?.into_iter().collect();
+    fields.sort_by_key(|(name, _)| (name[1..].parse::<usize>().ok(), name.clone()));
+    Ok(fields
+        .into_iter()
+        .map(|(name, field)| {
+            let data_type = field.map_or(DataType::Null, |f| f.data_type().clone());
+            Field::new(name, data_type, true)
+        })
+        .collect())
+}
+
+/// `?` placeholders (JDBC's, ODBC's, ADBC's) numbered `$1`, `$2`, ... in the order they are
+/// written, which is the order their values come in. A statement mixing `?` with `$1` or
+/// `$name` is refused: which value goes where would be a guess.
+fn number_placeholders(mut tokens: Vec<TokenWithSpan>) -> Result<Vec<TokenWithSpan>> {
+    let (mut marks, mut others) = (0, None);
+    for token in &mut tokens {
+        if let Token::Placeholder(placeholder) = &mut token.token {
+            if placeholder == "?" {
+                marks += 1;
+                *placeholder = format!("${marks}");
+            } else {
+                others.get_or_insert_with(|| placeholder.clone());
+            }
+        }
+    }
+    match others {
+        Some(other) if marks > 0 => Err(ParamError::Mixed { other }.into()),
+        _ => Ok(tokens),
     }
 }
 

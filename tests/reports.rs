@@ -524,3 +524,187 @@ fn the_shell_lists_and_runs_reports() {
         "error: <stdin>:4: parameter min_firs: \"x\" is not a whole number (int expected)\n"
     );
 }
+
+/// `CALL report(...)` runs a report as a SQL statement, with the same answer and checks as
+/// `jaanch run`, its arguments taken as values of the declared types.
+#[test]
+fn a_report_is_a_sql_statement_too() {
+    let by_run = run(&[
+        "run",
+        "district_crime_summary",
+        "-p",
+        "district=Kota",
+        "-p",
+        "from=2025-07-01",
+        "--format",
+        "csv",
+    ]);
+    assert!(by_run.status.success(), "{}", stderr(&by_run));
+    assert!(stdout(&by_run).lines().count() > 2, "{}", stdout(&by_run));
+    for call in [
+        "CALL district_crime_summary(district => 'Kota', \"from\" => DATE '2025-07-01')",
+        "call District_Crime_Summary(DATE '2025-07-01', DATE '2025-12-31', 'Kota')",
+    ] {
+        let output = run(&["sql", call, "--format", "csv"]);
+        assert!(output.status.success(), "{call}: {}", stderr(&output));
+        assert_eq!(stdout(&output), stdout(&by_run), "{call}");
+    }
+    let listed = run(&["sql", "CALL reports()", "--format", "csv"]);
+    assert!(listed.status.success(), "{}", stderr(&listed));
+    let listed = stdout(&listed);
+    assert!(
+        listed.starts_with("report,title,parameters,description,call\n"),
+        "{listed}"
+    );
+    assert!(
+        listed.contains("CALL vehicle_history(plate => ?)"),
+        "{listed}"
+    );
+    assert_eq!(listed.lines().count(), 9, "{listed}");
+
+    let refusals = [
+        (
+            "CALL district_crime_summary(district => Kota)",
+            "error: CALL district_crime_summary: parameter district takes a value ('text', 42, DATE '2024-06-30') or a placeholder, not Kota (quote a text: 'Kota')\n",
+        ),
+        (
+            "CALL district_crime_summary(district => NULL)",
+            "error: CALL district_crime_summary: parameter district takes a value ('text', 42, DATE '2024-06-30') or a placeholder, not NULL (leave the parameter out to use its default)\n",
+        ),
+        (
+            "CALL district_crime_summary(district => (SELECT 'Kota'))",
+            "error: CALL district_crime_summary: parameter district takes a value ('text', 42, DATE '2024-06-30') or a placeholder, not (SELECT 'Kota')\n",
+        ),
+        (
+            "CALL district_crime_summary(distrct => 'Kota')",
+            "error: unknown parameter distrct for report district_crime_summary (did you mean district? it takes from, to, district)\n",
+        ),
+        (
+            "CALL repeat_offenders(2, 'Kota', 3)",
+            "error: CALL repeat_offenders: 3 values given, the report takes 2\n",
+        ),
+        (
+            "CALL repeat_offenders(min_firs => 2, 'Kota')",
+            "error: CALL repeat_offenders: a value without a name cannot follow one with a name\n",
+        ),
+        (
+            "CALL vehicle_history()",
+            "error: missing parameter plate (text) for report vehicle_history: give -p plate=VALUE (in the shell: \\r vehicle_history plate=VALUE)\n",
+        ),
+        (
+            "CALL \"/etc/passwd\"()",
+            "error: CALL /etc/passwd: CALL runs the lake's reports by name, not report files (CALL reports() lists them)\n",
+        ),
+        (
+            "CALL cctns.fir()",
+            "error: CALL cctns.fir: reports have one-part names (CALL reports() lists them)\n",
+        ),
+        (
+            "CALL vehicle_histry(plate => 'RJ14')",
+            "error: no report named vehicle_histry (did you mean vehicle_history?)\n",
+        ),
+    ];
+    for (sql, expected) in refusals {
+        let output = run(&["sql", sql]);
+        assert_eq!(output.status.code(), Some(1), "{sql}");
+        assert_eq!(stderr(&output), expected, "{sql}");
+        assert_eq!(stdout(&output), "", "{sql}");
+    }
+}
+
+/// A report called with `?` placeholders takes its values bound, parsed by the declared types,
+/// and a bound value holding SQL is one value.
+#[tokio::test]
+async fn a_report_call_takes_bound_values() {
+    use datafusion::common::ScalarValue;
+    use jaanch::params::Params;
+    let session = session(Lake::open(demo_lake()).unwrap());
+    let text = |v: &str| ScalarValue::Utf8(Some(v.to_string()));
+    let prepared = session
+        .prepare("CALL district_crime_summary(district => ?, \"from\" => ?)")
+        .await
+        .unwrap();
+    let parameters: Vec<String> = prepared
+        .parameters
+        .iter()
+        .map(|f| format!("{} {}", f.name(), f.data_type()))
+        .collect();
+    assert_eq!(parameters, ["$1 Utf8", "$2 Date32"]);
+    assert_eq!(prepared.schema.field(0).name(), "district");
+    let rows = |params| {
+        let session = &session;
+        async move {
+            let result = session
+                .sql_with_params(
+                    "CALL district_crime_summary(district => ?, \"from\" => ?)",
+                    params,
+                )
+                .await?;
+            Ok::<_, jaanch::Error>(crate::common::text_rows(&result.collect().await?))
+        }
+    };
+    let kota = rows(Params::Positional(vec![
+        text("Kota"),
+        ScalarValue::Date32(Some(20270)),
+    ]))
+    .await
+    .unwrap();
+    assert!(!kota.is_empty());
+    assert!(kota.iter().all(|row| row[0] == "Kota"), "{kota:?}");
+    let as_text = rows(Params::Positional(vec![text("Kota"), text("2025-07-01")]))
+        .await
+        .unwrap();
+    assert_eq!(as_text, kota, "a date given as text is parsed as a date");
+    let injected = rows(Params::Positional(vec![
+        text("Kota' OR '1'='1"),
+        text("2025-07-01"),
+    ]))
+    .await
+    .unwrap();
+    assert!(injected.is_empty(), "{injected:?}");
+    let unbound = rows(Params::Positional(vec![text("Kota")]))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        unbound.to_string(),
+        "CALL district_crime_summary: no value is bound to $2 (parameter from)"
+    );
+    let too_many = rows(Params::Positional(vec![
+        text("Kota"),
+        text("2025-07-01"),
+        text("x"),
+    ]))
+    .await
+    .unwrap_err();
+    assert_eq!(
+        too_many.to_string(),
+        "CALL district_crime_summary: 3 values bound, but the call has 2 placeholders"
+    );
+}
+
+/// JDBC-style `?` placeholders are `$1`, `$2`, ... in the order written.
+#[tokio::test]
+async fn question_mark_placeholders_bind_in_order() {
+    use datafusion::common::ScalarValue;
+    use jaanch::params::Params;
+    let session = session(Lake::open(demo_lake()).unwrap());
+    let sql = "SELECT ? AS a, ? || '?' AS b, '?' AS c -- ?";
+    let prepared = session.prepare(sql).await.unwrap();
+    assert_eq!(prepared.parameters.len(), 2);
+    let result = session
+        .sql_with_params(
+            sql,
+            Params::Positional(vec![ScalarValue::Int64(Some(1)), ScalarValue::from("x")]),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        crate::common::text_rows(&result.collect().await.unwrap()),
+        [["1", "x?", "?"]]
+    );
+    let mixed = session.prepare("SELECT ?, $1").await.unwrap_err();
+    assert_eq!(
+        mixed.to_string(),
+        "the statement mixes ? placeholders with $1: use one kind (? or $1, $2, ... or $name)"
+    );
+}
