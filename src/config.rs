@@ -13,6 +13,10 @@ use serde::Deserialize;
 
 use crate::access::{Access, AccessConfig};
 
+mod server;
+
+pub use server::{ServerConfig, ServerLimits, parse_duration};
+
 /// The file name looked up in the working directory when no `--lake` is given.
 pub const DEFAULT_FILE: &str = "lake.toml";
 
@@ -101,6 +105,9 @@ pub struct LakeConfig {
     pub runtime: RuntimeConfig,
     #[serde(default, rename = "table")]
     pub tables: Vec<TableConfig>,
+    /// Limits of `jaanch serve`.
+    #[serde(default)]
+    pub server: ServerConfig,
     /// Roles and users, as written (`[access]`): the lake is governed when there are some.
     #[serde(default, rename = "access")]
     access_config: Option<AccessConfig>,
@@ -405,15 +412,9 @@ impl StoreConfig {
 /// Units are powers of 1024 (as in datafusion-cli): K, M, G, T with optional `i` and `B`.
 pub fn parse_memory_size(text: &str) -> std::result::Result<usize, String> {
     let hint = "expected a size such as \"4GiB\", \"512MB\" or a number of bytes";
-    let trimmed = text.trim();
-    let split = trimmed
-        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-        .unwrap_or(trimmed.len());
-    let (number, unit) = trimmed.split_at(split);
-    let number: f64 = number
-        .parse()
-        .map_err(|_| format!("bad memory size {text:?}: {hint}"))?;
-    let power = match unit.trim().to_ascii_uppercase().as_str() {
+    let (number, unit) =
+        number_and_unit(text).ok_or_else(|| format!("bad memory size {text:?}: {hint}"))?;
+    let power = match unit.to_ascii_uppercase().as_str() {
         "" | "B" => 0,
         "K" | "KB" | "KIB" => 1,
         "M" | "MB" | "MIB" => 2,
@@ -426,6 +427,16 @@ pub fn parse_memory_size(text: &str) -> std::result::Result<usize, String> {
         return Err(format!("bad memory size {text:?}: must be at least 1 byte"));
     }
     Ok(bytes as usize)
+}
+
+/// `"4.5 GiB"` as `(4.5, "GiB")`; `None` without a number first.
+fn number_and_unit(text: &str) -> Option<(f64, &str)> {
+    let trimmed = text.trim();
+    let split = trimmed
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(trimmed.len());
+    let (number, unit) = trimmed.split_at(split);
+    Some((number.parse().ok()?, unit.trim()))
 }
 
 impl LakeConfig {
@@ -506,6 +517,7 @@ impl LakeConfig {
             stores: BTreeMap::new(),
             runtime: RuntimeConfig::default(),
             tables: Vec::new(),
+            server: ServerConfig::default(),
             access_config: None,
             access: None,
             base_dir: std::env::current_dir().unwrap_or_default(),
@@ -562,6 +574,7 @@ impl LakeConfig {
             store.validate(name)?;
         }
         self.memory_limit()?;
+        self.server.limits()?;
         if self.runtime.target_partitions == Some(0) {
             return Err(ConfigError::new(
                 "runtime.target_partitions must be at least 1",
@@ -610,6 +623,11 @@ impl LakeConfig {
         }
         expand_opt("runtime.memory_limit", &mut self.runtime.memory_limit)?;
         expand_opt("runtime.spill_dir", &mut self.runtime.spill_dir)?;
+        let server = &mut self.server;
+        expand_opt("server.statement_timeout", &mut server.statement_timeout)?;
+        expand_opt("server.query_memory", &mut server.query_memory)?;
+        expand_opt("server.max_result_bytes", &mut server.max_result_bytes)?;
+        expand_opt("server.shutdown_grace", &mut server.shutdown_grace)?;
         for table in &mut self.tables {
             let key = format!("table {}: location", table.name);
             expand(&key, &mut table.location)?;
@@ -954,7 +972,7 @@ header = false
         assert_eq!(
             message,
             format!(
-                "{}:1:1: unknown field `bogus`, expected one of `name`, `read_only`, `reports`, `store`, `runtime`, `table`, `access`",
+                "{}:1:1: unknown field `bogus`, expected one of `name`, `read_only`, `reports`, `store`, `runtime`, `table`, `server`, `access`",
                 path.display()
             )
         );

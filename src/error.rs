@@ -296,8 +296,12 @@ pub fn one_line(error: &DataFusionError) -> String {
                 .next()
                 .unwrap_or_default()
                 .trim_end_matches(':');
+            let limit = match first.contains("server.query_memory") {
+                true => "server.query_memory",
+                false => "runtime.memory_limit",
+            };
             return format!(
-                "out of memory: {first} (raise runtime.memory_limit in the lake config, or narrow the query)"
+                "out of memory: {first} (raise {limit} in the lake config, or narrow the query)"
             );
         }
         DataFusionError::ObjectStore(e) => object_store_message(e),

@@ -16,6 +16,8 @@ use datafusion::execution::cache::cache_manager::CacheManagerConfig;
 use datafusion::execution::memory_pool::{FairSpillPool, TrackConsumersPool};
 use datafusion::execution::runtime_env::{RuntimeEnv, RuntimeEnvBuilder};
 
+use crate::memory::SessionPool;
+
 use crate::audit::{AUDIT_SCHEMA, AuditLog};
 use crate::catalog::LakeTable;
 use crate::config::{ConfigError, LakeConfig};
@@ -134,7 +136,30 @@ impl Lake {
 
     /// Opens a session for `identity`: every statement of every front end runs in one.
     pub fn session(&self, identity: Identity) -> Result<Session> {
-        Session::open(Arc::clone(&self.shared), identity)
+        Session::open(
+            Arc::clone(&self.shared),
+            identity,
+            Arc::clone(&self.shared.runtime),
+        )
+    }
+
+    /// A session whose queries together may hold at most `memory` bytes of the lake's pool:
+    /// beyond it they spill where they can, and fail where they cannot. The server opens one
+    /// per query, so that one query cannot take every other user's memory.
+    pub fn session_with_memory(&self, identity: Identity, memory: usize) -> Result<Session> {
+        let shared = &self.shared.runtime;
+        let runtime = RuntimeEnv {
+            memory_pool: Arc::new(SessionPool::new(Arc::clone(&shared.memory_pool), memory)),
+            disk_manager: Arc::clone(&shared.disk_manager),
+            cache_manager: Arc::clone(&shared.cache_manager),
+            object_store_registry: Arc::clone(&shared.object_store_registry),
+        };
+        Session::open(Arc::clone(&self.shared), identity, Arc::new(runtime))
+    }
+
+    /// The bytes the lake's queries hold now in its memory pool, all sessions together.
+    pub fn memory_reserved(&self) -> usize {
+        self.shared.runtime.memory_pool.reserved()
     }
 
     /// Records on the audit log (if the lake keeps one) a session refused before it opened,

@@ -28,6 +28,7 @@ pub mod config;
 pub mod describe;
 pub mod error;
 mod lake;
+mod memory;
 mod names;
 pub mod output;
 pub mod params;

@@ -19,6 +19,7 @@ use datafusion::common::tree_node::TreeNodeRecursion;
 use datafusion::common::{DataFusionError, TableReference};
 use datafusion::datasource::MemTable;
 use datafusion::execution::context::SessionContext;
+use datafusion::execution::runtime_env::RuntimeEnv;
 use datafusion::execution::session_state::SessionStateBuilder;
 use datafusion::logical_expr::{LogicalPlan, Statement as LogicalStatement};
 use datafusion::prelude::SessionConfig;
@@ -125,7 +126,11 @@ impl std::fmt::Debug for Session {
 impl Session {
     /// Builds the DataFusion session: the lake's schemas, `ref`, the police functions, and the
     /// lake's runtime (shared memory pool, stores and listing cache).
-    pub(crate) fn open(shared: Arc<Shared>, identity: Identity) -> Result<Session> {
+    pub(crate) fn open(
+        shared: Arc<Shared>,
+        identity: Identity,
+        runtime: Arc<RuntimeEnv>,
+    ) -> Result<Session> {
         let grant = match &shared.config.access {
             None => None,
             Some(access) => match access.grant(identity.user()) {
@@ -149,7 +154,7 @@ impl Session {
             .collect();
         let state = SessionStateBuilder::new()
             .with_config(session_config(&shared.config))
-            .with_runtime_env(Arc::clone(&shared.runtime))
+            .with_runtime_env(runtime)
             .with_default_features()
             .build();
         let ctx = SessionContext::new_with_state(state);

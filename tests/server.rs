@@ -11,9 +11,10 @@ use arrow::array::RecordBatch;
 use arrow_flight::error::FlightError;
 use arrow_flight::flight_service_client::FlightServiceClient;
 use arrow_flight::sql::client::FlightSqlServiceClient;
-use arrow_flight::sql::{CommandGetDbSchemas, CommandGetTables};
+use arrow_flight::sql::{CommandGetDbSchemas, CommandGetTables, ProstMessageExt};
 use arrow_flight::{FlightInfo, HandshakeRequest, Ticket};
 use futures::TryStreamExt;
+use prost::Message;
 use tonic::transport::Channel;
 use tonic::{Code, Status};
 
@@ -22,9 +23,15 @@ use crate::common::{jaanch, text_rows};
 
 /// The access fixture, with passwords for its users and an audit log.
 fn served_lake() -> GovernedLake {
+    served_lake_with("")
+}
+
+/// [`served_lake`] with more config (`[server]` limits) after the access config.
+fn served_lake_with(more: &str) -> GovernedLake {
     let hash = |password: &str| jaanch_server::hash_password(password).unwrap();
-    let lake = GovernedLake::with_access(&format!(
-        r#"
+    let lake = GovernedLake::with_access(
+        &(format!(
+            r#"
 [access.audit]
 dir = "audit"
 signing_key = "keys/audit.key"
@@ -45,10 +52,11 @@ name = "srv.officer"
 role = "case_officer"
 password = "{}"
 "#,
-        hash("kota-secret"),
-        hash("cyber:secret"),
-        hash("officer-secret"),
-    ));
+            hash("kota-secret"),
+            hash("cyber:secret"),
+            hash("officer-secret"),
+        ) + more),
+    );
     let keys = lake.dir.path().join("keys");
     std::fs::create_dir(&keys).unwrap();
     jaanch::audit::generate_key(&keys.join("audit.key")).unwrap();
@@ -588,4 +596,417 @@ async fn users_and_passwords_are_managed_as_hashes_in_the_config() {
             .await
             .is_ok()
     );
+}
+
+/// A Flight action's answers, or its status.
+async fn action(
+    client: &mut FlightSqlServiceClient<Channel>,
+    kind: &str,
+    body: Vec<u8>,
+) -> Result<Vec<bytes::Bytes>, Status> {
+    let action = arrow_flight::Action {
+        r#type: kind.to_string(),
+        body: body.into(),
+    };
+    let results = client.do_action(action).await.map_err(status)?;
+    let results: Vec<arrow_flight::Result> = results.try_collect().await?;
+    Ok(results.into_iter().map(|r| r.body).collect())
+}
+
+/// The server's load (`jaanch.status`): queries running, waiting, slots taken, memory held.
+async fn load(client: &mut FlightSqlServiceClient<Channel>) -> serde_json::Value {
+    let answer = action(client, "jaanch.status", Vec::new()).await.unwrap();
+    serde_json::from_slice(&answer[0]).unwrap()
+}
+
+/// Waits (up to 10 s) until the server holds no query and no memory.
+async fn assert_idle(client: &mut FlightSqlServiceClient<Channel>) {
+    let mut last = serde_json::Value::Null;
+    for _ in 0..200 {
+        last = load(client).await;
+        if last["slots"] == 0 && last["running"] == 0 && last["memory_reserved"] == 0 {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("the server still holds queries or memory: {last}");
+}
+
+/// A query whose rows go on and on, started, and its first batch read.
+async fn endless_rows(
+    client: &mut FlightSqlServiceClient<Channel>,
+) -> (FlightInfo, arrow_flight::decode::FlightRecordBatchStream) {
+    let sql = "SELECT a.value, b.value FROM range(10) a, range(100000000) b";
+    let info = client.execute(sql.to_string(), None).await.unwrap();
+    let mut stream = client
+        .do_get(info.endpoint[0].ticket.clone().unwrap())
+        .await
+        .unwrap();
+    assert!(stream.try_next().await.unwrap().is_some());
+    (info, stream)
+}
+
+/// How a stream that must not end as if complete stops.
+async fn stopped(stream: &mut arrow_flight::decode::FlightRecordBatchStream) -> Status {
+    loop {
+        match stream.try_next().await {
+            Ok(Some(_)) => continue,
+            Ok(None) => panic!("a stopped query must not end as if complete"),
+            Err(error) => return status(error),
+        }
+    }
+}
+
+/// One row of text values, named `0`, `1`, ... as ADBC and JDBC bind them.
+fn values(values: &[&str]) -> RecordBatch {
+    RecordBatch::try_from_iter(values.iter().enumerate().map(|(i, v)| {
+        let array: arrow::array::ArrayRef =
+            std::sync::Arc::new(arrow::array::StringArray::from(vec![*v]));
+        (i.to_string(), array)
+    }))
+    .unwrap()
+}
+
+/// A report of the fixture lake, for calls over the wire.
+fn with_reports(lake: &GovernedLake) {
+    let dir = lake.dir.path().join("sql");
+    std::fs::create_dir(&dir).unwrap();
+    crate::common::write_file(
+        &dir.join("firs_of.sql"),
+        "-- title: FIRs of a district\n-- param: district text\n-- param: after int = 0\nSELECT fir_id, district FROM cctns.fir WHERE district = $district AND fir_id > $after ORDER BY fir_id\n",
+    );
+    crate::common::write_file(
+        &dir.join("subscriber_names.sql"),
+        "-- title: Subscribers\nSELECT name FROM telecom.subscribers\n",
+    );
+}
+
+#[tokio::test]
+async fn prepared_statements_bind_values_never_sql() {
+    let lake = served_lake();
+    with_reports(&lake);
+    let server = Server::start(&lake.config_path(), &[]);
+    let mut kota = server.login("srv.kota", "kota-secret").await;
+    let sql = "SELECT fir_id, district FROM cctns.fir WHERE district = ? ORDER BY fir_id";
+    let mut prepared = kota.prepare(sql.to_string(), None).await.unwrap();
+    let parameters = prepared.parameter_schema().unwrap().clone();
+    assert_eq!(parameters.fields().len(), 1);
+    // Text, as clients know it (the lake's columns are Utf8View inside).
+    assert_eq!(
+        parameters.field(0).data_type(),
+        &arrow::datatypes::DataType::Utf8
+    );
+    let columns: Vec<&String> = prepared
+        .dataset_schema()
+        .unwrap()
+        .fields()
+        .iter()
+        .map(|f| f.name())
+        .collect();
+    assert_eq!(columns, ["fir_id", "district"]);
+    // The same statement, values bound again and again; the row filter holds for each.
+    for (district, expected) in [
+        ("Kota", 2),
+        ("Jaipur", 0),
+        ("Kota' OR '1'='1", 0),
+        ("x'; DROP TABLE cctns.fir; --", 0),
+        ("Kota", 2),
+    ] {
+        prepared.set_parameters(values(&[district])).unwrap();
+        let info = prepared.execute().await.unwrap();
+        let found = text_rows(&fetch_info(&mut kota, info).await.unwrap());
+        assert_eq!(found.len(), expected, "{district}: {found:?}");
+    }
+    // A value that is not of the placeholder's type, or too many values.
+    let mut counting = kota
+        .prepare(
+            "SELECT count(*) FROM cctns.fir WHERE fir_id > ?".to_string(),
+            None,
+        )
+        .await
+        .unwrap();
+    counting.set_parameters(values(&["two"])).unwrap();
+    let wrong = status(counting.execute().await.unwrap_err());
+    assert_eq!(wrong.code(), Code::InvalidArgument, "{wrong:?}");
+    assert_eq!(
+        wrong.message(),
+        "parameter $1: two (Utf8) cannot be read as Int64"
+    );
+    counting.set_parameters(values(&["1", "2"])).unwrap();
+    let wrong = status(counting.execute().await.unwrap_err());
+    assert_eq!(
+        wrong.message(),
+        "2 parameter values were sent; the statement takes 1 ($1)"
+    );
+    counting.set_parameters(values(&["1"])).unwrap();
+    let info = counting.execute().await.unwrap();
+    assert_eq!(
+        text_rows(&fetch_info(&mut kota, info).await.unwrap()),
+        [["1"]],
+        "Kota's FIRs 1 and 3: one is after 1"
+    );
+
+    // Preparing is checked as running is: a hidden table does not exist.
+    let hidden = status(
+        kota.prepare(
+            "SELECT * FROM telecom.subscribers WHERE msisdn = ?".to_string(),
+            None,
+        )
+        .await
+        .unwrap_err(),
+    );
+    assert_eq!(hidden.code(), Code::InvalidArgument);
+    assert!(
+        hidden.message().contains("telecom.subscribers"),
+        "{hidden:?}"
+    );
+
+    // Another user's prepared statement does not exist for them.
+    let create = arrow_flight::sql::ActionCreatePreparedStatementRequest {
+        query: "SELECT district FROM cctns.fir".to_string(),
+        transaction_id: None,
+    };
+    let answer = action(
+        &mut kota,
+        "CreatePreparedStatement",
+        create.as_any().encode_to_vec(),
+    )
+    .await
+    .unwrap();
+    let created: arrow_flight::sql::ActionCreatePreparedStatementResult =
+        arrow_flight::sql::Any::decode(answer[0].clone())
+            .unwrap()
+            .unpack()
+            .unwrap()
+            .unwrap();
+    let command = arrow_flight::sql::CommandPreparedStatementQuery {
+        prepared_statement_handle: created.prepared_statement_handle.clone(),
+    };
+    let descriptor = arrow_flight::FlightDescriptor::new_cmd(command.as_any().encode_to_vec());
+    let mut cyber = server.login("srv.cyber", "cyber:secret").await;
+    let mut raw = FlightServiceClient::new(server.channel().await);
+    let mut request = tonic::Request::new(descriptor.clone());
+    request.metadata_mut().insert(
+        "authorization",
+        format!("Bearer {}", cyber.token().unwrap())
+            .parse()
+            .unwrap(),
+    );
+    let stolen = raw.get_flight_info(request).await.unwrap_err();
+    assert_eq!(stolen.code(), Code::NotFound, "{stolen:?}");
+    // Closed, it is gone for its owner too.
+    let close = arrow_flight::sql::ActionClosePreparedStatementRequest {
+        prepared_statement_handle: created.prepared_statement_handle,
+    };
+    action(
+        &mut kota,
+        "ClosePreparedStatement",
+        close.as_any().encode_to_vec(),
+    )
+    .await
+    .unwrap();
+    let mut request = tonic::Request::new(descriptor);
+    request.metadata_mut().insert(
+        "authorization",
+        format!("Bearer {}", kota.token().unwrap()).parse().unwrap(),
+    );
+    assert_eq!(
+        raw.get_flight_info(request).await.unwrap_err().code(),
+        Code::NotFound
+    );
+
+    // Reports: listed and called with typed values, bound or written; a report reading a
+    // table outside the grants does not exist.
+    let listed = rows(&mut kota, "CALL reports()").await;
+    let names: Vec<&str> = listed.iter().map(|r| r[0].as_str()).collect();
+    assert!(names.contains(&"firs_of"), "{names:?}");
+    assert!(!names.contains(&"subscriber_names"), "{names:?}");
+    assert_eq!(
+        rows(&mut kota, "CALL firs_of(district => 'Kota', after => 1)").await,
+        [["3", "Kota"]]
+    );
+    let mut report = kota
+        .prepare("CALL firs_of(?, ?)".to_string(), None)
+        .await
+        .unwrap();
+    let types: Vec<String> = report
+        .parameter_schema()
+        .unwrap()
+        .fields()
+        .iter()
+        .map(|f| f.data_type().to_string())
+        .collect();
+    assert_eq!(types, ["Utf8", "Int64"]);
+    report.set_parameters(values(&["Kota", "0"])).unwrap();
+    let info = report.execute().await.unwrap();
+    assert_eq!(
+        text_rows(&fetch_info(&mut kota, info).await.unwrap()),
+        [["1", "Kota"], ["3", "Kota"]]
+    );
+    report
+        .set_parameters(values(&["Jaipur' OR district = 'Kota", "0"]))
+        .unwrap();
+    let info = report.execute().await.unwrap();
+    assert!(
+        fetch_info(&mut kota, info)
+            .await
+            .unwrap()
+            .iter()
+            .all(|b| b.num_rows() == 0)
+    );
+    let (code, message) = refusal(&mut kota, "CALL subscriber_names()").await;
+    assert_eq!(code, Code::InvalidArgument);
+    assert!(
+        message.starts_with("no report named subscriber_names"),
+        "{message}"
+    );
+    assert_eq!(rows(&mut cyber, "CALL subscriber_names()").await.len(), 2);
+}
+
+#[tokio::test]
+async fn limits_hold_and_queries_can_be_cancelled() {
+    let lake = served_lake_with(
+        "\n[server]\nmax_queries_per_user = 2\nmax_result_rows = 3\nstatement_timeout = \"2s\"\n",
+    );
+    let server = Server::start(&lake.config_path(), &[]);
+    let mut kota = server.login("srv.kota", "kota-secret").await;
+    let first = kota.execute("SELECT 1".to_string(), None).await.unwrap();
+    let second = kota.execute("SELECT 2".to_string(), None).await.unwrap();
+    let (code, message) = refusal(&mut kota, "SELECT 3").await;
+    assert_eq!(code, Code::ResourceExhausted);
+    assert_eq!(
+        message,
+        "srv.kota has 2 queries running or waiting to be fetched (server.max_queries_per_user = 2): fetch, finish or cancel one first"
+    );
+    // Other users are not held up by Kota.
+    let mut cyber = server.login("srv.cyber", "cyber:secret").await;
+    assert_eq!(rows(&mut cyber, "SELECT 4").await, [["4"]]);
+    // Cancelling frees a place; another user cannot cancel Kota's query.
+    let cancel = arrow_flight::CancelFlightInfoRequest::new(first.clone()).encode_to_vec();
+    let foreign = action(&mut cyber, "CancelFlightInfo", cancel.clone())
+        .await
+        .unwrap_err();
+    assert_eq!(foreign.code(), Code::NotFound, "{foreign:?}");
+    let answer = action(&mut kota, "CancelFlightInfo", cancel).await.unwrap();
+    let result = arrow_flight::CancelFlightInfoResult::decode(answer[0].clone()).unwrap();
+    assert_eq!(result.status, arrow_flight::CancelStatus::Cancelled as i32);
+    let gone = fetch_info(&mut kota, first).await.unwrap_err();
+    assert_eq!(gone.code(), Code::NotFound);
+    assert_eq!(rows(&mut kota, "SELECT 3").await, [["3"]]);
+
+    // A result longer than allowed is cut off with the reason.
+    let (code, message) = refusal(
+        &mut cyber,
+        "SELECT * FROM (VALUES (1), (2), (3), (4), (5)) AS t(n)",
+    )
+    .await;
+    assert_eq!(code, Code::ResourceExhausted, "{message}");
+    assert!(message.contains("server.max_result_rows (3)"), "{message}");
+
+    // A statement running past its timeout is stopped.
+    let started = std::time::Instant::now();
+    let (code, message) = refusal(
+        &mut cyber,
+        "SELECT sum(a.value * b.value) FROM range(3000000) a, range(3000) b",
+    )
+    .await;
+    assert_eq!(code, Code::DeadlineExceeded, "{message}");
+    assert!(
+        message.contains("server.statement_timeout (2s)"),
+        "{message}"
+    );
+    assert!(started.elapsed() < std::time::Duration::from_secs(30));
+    // Planned and never fetched, until cancelled.
+    assert_eq!(load(&mut kota).await["waiting"], 1);
+    let cancel = arrow_flight::CancelFlightInfoRequest::new(second).encode_to_vec();
+    action(&mut kota, "CancelFlightInfo", cancel).await.unwrap();
+    assert_idle(&mut kota).await;
+}
+
+#[tokio::test]
+async fn clients_that_disconnect_leave_no_query_and_no_memory_behind() {
+    let lake =
+        served_lake_with("\n[server]\nmax_queries_per_user = 16\nquery_memory = \"16MiB\"\n");
+    let server = Server::start(&lake.config_path(), &[]);
+    let sorting = "SELECT value FROM range(2000000) ORDER BY value DESC";
+    for _ in 0..3 {
+        let mut clients = Vec::new();
+        for _ in 0..6 {
+            let mut client = server.login("srv.cyber", "cyber:secret").await;
+            let info = client.execute(sorting.to_string(), None).await.unwrap();
+            let mut stream = client
+                .do_get(info.endpoint[0].ticket.clone().unwrap())
+                .await
+                .unwrap();
+            // The sort is done and its rows held: then the client goes away.
+            assert!(stream.try_next().await.unwrap().is_some());
+            clients.push((client, stream));
+        }
+        // Some planned and never fetched.
+        let mut planner = server.login("srv.cyber", "cyber:secret").await;
+        planner.execute(sorting.to_string(), None).await.unwrap();
+        drop(planner);
+        drop(clients);
+    }
+    let mut cyber = server.login("srv.cyber", "cyber:secret").await;
+    // A streaming query cancelled by its client stops with CANCELLED.
+    let (info, mut stream) = endless_rows(&mut cyber).await;
+    let cancel = arrow_flight::CancelFlightInfoRequest::new(info).encode_to_vec();
+    action(&mut cyber, "CancelFlightInfo", cancel)
+        .await
+        .unwrap();
+    let stopped = stopped(&mut stream).await;
+    assert_eq!(stopped.code(), Code::Cancelled, "{stopped:?}");
+    drop(stream);
+    let mut watcher = server.login("srv.kota", "kota-secret").await;
+    // Queries planned but never fetched keep their place until they expire or are
+    // cancelled; the ones streaming are gone, with their memory.
+    let mut last = serde_json::Value::Null;
+    for _ in 0..200 {
+        last = load(&mut watcher).await;
+        if last["running"] == 0 && last["memory_reserved"] == 0 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(last["running"], 0, "{last}");
+    assert_eq!(last["memory_reserved"], 0, "{last}");
+    assert_eq!(last["waiting"], 3, "{last}");
+    // A grouping of 16 M rows into a million groups, far more than the query's memory, spills
+    // its way through.
+    let sorted = rows(
+        &mut watcher,
+        "SELECT count(*), sum(n) FROM (SELECT value * 7 % 1000003 AS v, count(*) AS n FROM range(16000000) GROUP BY v)",
+    )
+    .await;
+    assert_eq!(sorted, [["1000003", "16000000"]]);
+}
+
+#[tokio::test]
+async fn sigterm_stops_running_queries_within_the_grace_period() {
+    let lake = served_lake_with("\n[server]\nshutdown_grace = \"1s\"\n");
+    let mut server = Server::start(&lake.config_path(), &[]);
+    let mut cyber = server.login("srv.cyber", "cyber:secret").await;
+    let (_, mut stream) = endless_rows(&mut cyber).await;
+    let started = std::time::Instant::now();
+    let killed = std::process::Command::new("kill")
+        .args(["-TERM", &server.child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    // New queries are refused at once.
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    let refused = query(&mut cyber, "SELECT 1").await.unwrap_err();
+    assert_eq!(refused.code(), Code::Unavailable, "{refused:?}");
+    // The running one is stopped after the grace period, with the reason.
+    let stopped = stopped(&mut stream).await;
+    assert_eq!(stopped.code(), Code::Unavailable, "{stopped:?}");
+    let exited = server.child.wait().unwrap();
+    assert!(exited.success(), "{exited:?}");
+    assert!(started.elapsed() < std::time::Duration::from_secs(10));
+    // The audit log says the query was cancelled.
+    let log = std::fs::read_to_string(lake.dir.path().join("audit/000001.jsonl")).unwrap();
+    let last = log.lines().last().unwrap();
+    assert!(last.contains("range(100000000)"), "{last}");
+    assert!(last.contains("\"outcome\":\"cancelled\""), "{last}");
 }

@@ -13,16 +13,21 @@
 //! a lake without an `[access]` config unless `single_user` is set.
 
 mod auth;
+mod params;
+mod queries;
 mod service;
 
 use std::future::Future;
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
 use arrow_flight::flight_service_server::FlightServiceServer;
 use jaanch::Lake;
 use tonic::transport::{Identity, Server, ServerTlsConfig};
+
+use crate::queries::Queries;
 
 pub use auth::hash_password;
 
@@ -140,7 +145,8 @@ fn tls_config(files: &TlsFiles) -> Result<ServerTlsConfig, ServeError> {
 }
 
 /// Serves `lake` until `shutdown` completes; `ready` is told where the server listens once it
-/// does. On shutdown new requests are refused and running ones finish.
+/// does. On shutdown new queries are refused, and running ones finish within the lake's
+/// `server.shutdown_grace` or are stopped.
 pub async fn serve(
     lake: Lake,
     options: ServeOptions,
@@ -149,6 +155,7 @@ pub async fn serve(
 ) -> Result<(), ServeError> {
     check(&lake, &options)?;
     let service = service::JaanchFlight::new(lake, &options)?;
+    let queries = Arc::clone(&service.queries);
     let mut server = Server::builder();
     if let Some(files) = &options.tls {
         server = server
@@ -170,9 +177,48 @@ pub async fn serve(
         addr,
         tls: options.tls.is_some(),
     });
-    server
+    let (stopped, server_stopped) = tokio::sync::oneshot::channel();
+    let shutdown = async move {
+        shutdown.await;
+        drain(&queries).await;
+        let _ = stopped.send(());
+    };
+    let serving = server
         .add_service(FlightServiceServer::new(service))
-        .serve_with_incoming_shutdown(incoming, shutdown)
-        .await?;
+        .serve_with_incoming_shutdown(incoming, shutdown);
+    tokio::select! {
+        served = serving => served?,
+        // Queries are stopped by now; a client that keeps its connection open is not waited for.
+        _ = async {
+            let _ = server_stopped.await;
+            tokio::time::sleep(Duration::from_secs(2)).await;
+        } => {}
+    }
     Ok(())
+}
+
+/// On shutdown: no new queries; running ones may finish within `server.shutdown_grace`, then
+/// are stopped (the audit log records them as cancelled).
+async fn drain(queries: &Queries) {
+    queries.close();
+    let grace = queries.limits().shutdown_grace;
+    let load = queries.load();
+    if load.slots > 0 {
+        eprintln!(
+            "jaanch serve: stopping: {} queries may finish within {grace:?} (server.shutdown_grace)",
+            load.slots
+        );
+    }
+    let finished = async {
+        while queries.load().slots > 0 {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    };
+    if tokio::time::timeout(grace, finished).await.is_err() {
+        eprintln!(
+            "jaanch serve: stopping {} queries still running",
+            queries.load().slots
+        );
+        queries.stop_all();
+    }
 }

@@ -15,33 +15,44 @@ use std::time::{Duration, Instant};
 
 use arrow::array::RecordBatch;
 use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
+use arrow::error::ArrowError;
+use arrow::ipc::writer::IpcWriteOptions;
 use arrow_flight::encode::FlightDataEncoderBuilder;
 use arrow_flight::error::FlightError;
+use arrow_flight::flight_service_server::FlightService;
 use arrow_flight::sql::metadata::{
     SqlInfoData, SqlInfoDataBuilder, XdbcTypeInfo, XdbcTypeInfoData, XdbcTypeInfoDataBuilder,
 };
-use arrow_flight::sql::server::FlightSqlService;
+use arrow_flight::sql::server::{FlightSqlService, PeekableFlightDataStream};
 use arrow_flight::sql::{
+    ActionCancelQueryRequest, ActionCancelQueryResult, ActionClosePreparedStatementRequest,
+    ActionCreatePreparedStatementRequest, ActionCreatePreparedStatementResult, Any,
     CommandGetCatalogs, CommandGetDbSchemas, CommandGetPrimaryKeys, CommandGetSqlInfo,
-    CommandGetTableTypes, CommandGetTables, CommandGetXdbcTypeInfo, CommandStatementQuery,
-    Nullable, ProstMessageExt, Searchable, SqlInfo, SqlSupportedTransaction, TicketStatementQuery,
-    XdbcDataType,
+    CommandGetTableTypes, CommandGetTables, CommandGetXdbcTypeInfo, CommandPreparedStatementQuery,
+    CommandStatementQuery, DoPutPreparedStatementResult, Nullable, ProstMessageExt, Searchable,
+    SqlInfo, SqlSupportedTransaction, TicketStatementQuery, XdbcDataType,
 };
 use arrow_flight::{
-    FlightDescriptor, FlightEndpoint, FlightInfo, HandshakeRequest, HandshakeResponse, Ticket,
+    Action, CancelFlightInfoRequest, CancelFlightInfoResult, CancelStatus, FlightDescriptor,
+    FlightEndpoint, FlightInfo, HandshakeRequest, HandshakeResponse, IpcMessage, SchemaAsIpc,
+    Ticket,
 };
 use futures::{Stream, TryStreamExt};
-use jaanch::{Error, Identity, Lake, QueryResult, Session};
+use jaanch::{Error, Identity, Lake, Params, Session};
 use parking_lot::Mutex;
 use prost::Message;
 use tonic::metadata::MetadataValue;
 use tonic::{Request, Response, Status, Streaming};
 
 use crate::auth::{self, Throttle, Tokens};
+use crate::params;
+use crate::queries::{self, Handle, Queries};
 use crate::{ServeError, ServeOptions};
 
-/// How long a planned statement's result waits to be fetched.
-const UNCLAIMED: Duration = Duration::from_secs(300);
+/// Flight's action to cancel a query by its FlightInfo.
+const CANCEL_FLIGHT_INFO: &str = "CancelFlightInfo";
+/// The server's load: queries running and waiting, memory held (JSON).
+pub(crate) const STATUS: &str = "jaanch.status";
 /// The request header a client states its purpose in (ASCII); `-bin` for any text.
 const PURPOSE: &str = "x-jaanch-purpose";
 const PURPOSE_BIN: &str = "x-jaanch-purpose-bin";
@@ -57,17 +68,24 @@ pub(crate) struct JaanchFlight {
     /// Checked instead of a real hash for unknown users, so they take as long to refuse.
     decoy: Arc<str>,
     single_user: bool,
-    statements: Mutex<HashMap<Vec<u8>, Pending>>,
+    pub(crate) queries: Arc<Queries>,
+    prepared: Mutex<HashMap<Handle, PreparedStatement>>,
     sql_info: SqlInfoData,
     type_info: XdbcTypeInfoData,
 }
 
-/// A planned statement waiting for its user to fetch the result.
-struct Pending {
+/// A statement a client prepared, and the values it bound to its placeholders.
+struct PreparedStatement {
     user: String,
-    result: QueryResult,
-    planned: Instant,
+    sql: String,
+    parameters: Vec<Field>,
+    values: Option<Params>,
+    used: Instant,
 }
+
+/// How long a prepared statement lives unused, and how many one user may keep.
+const PREPARED_IDLE: Duration = Duration::from_secs(60 * 60);
+const PREPARED_PER_USER: usize = 256;
 
 /// Who a request is from.
 struct Caller {
@@ -78,13 +96,19 @@ struct Caller {
 
 impl JaanchFlight {
     pub(crate) fn new(lake: Lake, options: &ServeOptions) -> Result<JaanchFlight, ServeError> {
+        let limits = lake
+            .config()
+            .server
+            .limits()
+            .map_err(|e| ServeError::Refused(e.to_string()))?;
         Ok(JaanchFlight {
             lake,
             tokens: Tokens::new(options.token_lifetime).map_err(ServeError::Refused)?,
             throttle: Throttle::default(),
             decoy: auth::decoy_hash().into(),
             single_user: options.single_user,
-            statements: Mutex::default(),
+            queries: Queries::new(limits),
+            prepared: Mutex::default(),
             sql_info: sql_info().map_err(|e| ServeError::Refused(e.to_string()))?,
             type_info: type_info().map_err(|e| ServeError::Refused(e.to_string()))?,
         })
@@ -136,39 +160,92 @@ impl JaanchFlight {
         if let Some(purpose) = &caller.purpose {
             identity = identity.with_purpose(purpose);
         }
-        self.lake.session(identity).map_err(status)
+        match self.queries.limits().query_memory {
+            Some(memory) => self.lake.session_with_memory(identity, memory),
+            None => self.lake.session(identity),
+        }
+        .map_err(status)
     }
 
-    /// Keeps `result` for `user` under a fresh random handle.
-    fn park(&self, user: &str, result: QueryResult) -> Result<Vec<u8>, Status> {
-        let mut handle = vec![0u8; 16];
-        getrandom::fill(&mut handle)
-            .map_err(|e| Status::internal(format!("no randomness for a handle: {e}")))?;
-        let mut statements = self.statements.lock();
-        // Results never fetched are dropped (and recorded as cancelled).
-        statements.retain(|_, pending| pending.planned.elapsed() < UNCLAIMED);
-        statements.insert(
-            handle.clone(),
-            Pending {
-                user: user.to_string(),
-                result,
-                planned: Instant::now(),
-            },
-        );
-        Ok(handle)
+    /// Plans `sql` (with `values` for its placeholders) in the caller's session, within the
+    /// limits, and answers where its rows wait.
+    async fn start(
+        &self,
+        caller: &Caller,
+        sql: &str,
+        values: Option<Params>,
+        descriptor: FlightDescriptor,
+    ) -> Result<Response<FlightInfo>, Status> {
+        let slot = self.queries.admit(&caller.user)?;
+        let session = self.session(caller)?;
+        let planning = async {
+            match values {
+                Some(values) => session.sql_with_params(sql, values).await,
+                None => session.sql(sql).await,
+            }
+        };
+        let timeout = self.queries.limits().statement_timeout;
+        let result = match tokio::time::timeout(timeout, planning).await {
+            Ok(result) => result.map_err(status)?,
+            Err(_) => {
+                return Err(Status::deadline_exceeded(format!(
+                    "planning the query took longer than server.statement_timeout ({timeout:?})"
+                )));
+            }
+        };
+        let schema = result.schema();
+        let handle = self.queries.park(slot, result)?;
+        let ticket = TicketStatementQuery {
+            statement_handle: handle.into(),
+        };
+        let info = FlightInfo::new()
+            .try_with_schema(&schema)
+            .map_err(|e| Status::internal(e.to_string()))?
+            .with_endpoint(
+                FlightEndpoint::new().with_ticket(Ticket::new(ticket.as_any().encode_to_vec())),
+            )
+            .with_descriptor(descriptor);
+        Ok(Response::new(info))
     }
 
-    /// The result waiting under `handle`, if it is `user`'s. Another user's handle is
-    /// answered as one that does not exist.
-    fn claim(&self, handle: &[u8], user: &str) -> Result<QueryResult, Status> {
-        let mut statements = self.statements.lock();
-        match statements.get(handle) {
-            Some(pending) if pending.user == user => Ok(statements
-                .remove(handle)
-                .expect("the handle was just found")
-                .result),
+    /// Cancels the caller's query whose ticket is in `info`. A query that is not the caller's
+    /// is answered as one that does not exist.
+    fn cancel(&self, caller: &Caller, info: &FlightInfo) -> Result<(), Status> {
+        let mut cancelled = false;
+        for endpoint in &info.endpoint {
+            let Some(ticket) = &endpoint.ticket else {
+                continue;
+            };
+            let handle = Any::decode(ticket.ticket.clone())
+                .ok()
+                .and_then(|any| any.unpack::<TicketStatementQuery>().ok().flatten());
+            if let Some(handle) = handle {
+                cancelled |= self.queries.cancel(&handle.statement_handle, &caller.user);
+            }
+        }
+        match cancelled {
+            true => Ok(()),
+            false => Err(Status::not_found(
+                "no query of yours has this ticket: it finished, was cancelled, or never existed",
+            )),
+        }
+    }
+
+    /// The caller's prepared statement under `handle`, touched as used.
+    fn prepared<T>(
+        &self,
+        handle: &[u8],
+        caller: &Caller,
+        with: impl FnOnce(&mut PreparedStatement) -> T,
+    ) -> Result<T, Status> {
+        let mut prepared = self.prepared.lock();
+        match prepared.get_mut(handle) {
+            Some(statement) if statement.user == caller.user => {
+                statement.used = Instant::now();
+                Ok(with(statement))
+            }
             _ => Err(Status::not_found(
-                "no statement waits under this ticket: it was fetched already, expired unfetched, or never existed",
+                "no prepared statement has this handle: it was closed, expired unused, or never existed",
             )),
         }
     }
@@ -239,7 +316,7 @@ fn identity(user: &str, address: Option<SocketAddr>) -> Identity {
 }
 
 /// The gRPC status of an engine error: the message is the one the shell would print.
-fn status(error: Error) -> Status {
+pub(crate) fn status(error: Error) -> Status {
     let message = error.to_string();
     match error {
         Error::AccessDenied(_) | Error::Refused { .. } => Status::permission_denied(message),
@@ -345,21 +422,8 @@ impl FlightSqlService for JaanchFlight {
         request: Request<FlightDescriptor>,
     ) -> Result<Response<FlightInfo>, Status> {
         let caller = self.caller(&request)?;
-        let session = self.session(&caller)?;
-        let result = session.sql(&query.query).await.map_err(status)?;
-        let schema = result.schema();
-        let handle = self.park(&caller.user, result)?;
-        let ticket = TicketStatementQuery {
-            statement_handle: handle.into(),
-        };
-        let info = FlightInfo::new()
-            .try_with_schema(&schema)
-            .map_err(|e| Status::internal(e.to_string()))?
-            .with_endpoint(
-                FlightEndpoint::new().with_ticket(Ticket::new(ticket.as_any().encode_to_vec())),
-            )
-            .with_descriptor(request.into_inner());
-        Ok(Response::new(info))
+        self.start(&caller, &query.query, None, request.into_inner())
+            .await
     }
 
     async fn do_get_statement(
@@ -368,12 +432,177 @@ impl FlightSqlService for JaanchFlight {
         request: Request<Ticket>,
     ) -> Result<Response<BoxStream<arrow_flight::FlightData>>, Status> {
         let caller = self.caller(&request)?;
-        let result = self.claim(&ticket.statement_handle, &caller.user)?;
-        let stream = result.stream().map_err(status)?;
-        let schema = stream.schema();
-        // Dropping the stream (a client that goes away) stops the statement.
-        let batches = stream.map_err(|e| FlightError::Tonic(Box::new(status(Error::from(e)))));
+        let (result, slot, stopped) = self.queries.start(&ticket.statement_handle, &caller.user)?;
+        let rows = result.stream().map_err(status)?;
+        let schema = rows.schema();
+        // Dropping the stream (a client that goes away) stops the query.
+        let batches = queries::guarded(rows, slot, stopped);
         Ok(Response::new(flight_stream(schema, batches)))
+    }
+
+    async fn do_action_create_prepared_statement(
+        &self,
+        query: ActionCreatePreparedStatementRequest,
+        request: Request<Action>,
+    ) -> Result<ActionCreatePreparedStatementResult, Status> {
+        let caller = self.caller(&request)?;
+        let session = self.session(&caller)?;
+        let prepared = session.prepare(&query.query).await.map_err(status)?;
+        let schema_bytes = |schema: &Schema| -> Result<bytes::Bytes, Status> {
+            let IpcMessage(bytes) = SchemaAsIpc::new(schema, &IpcWriteOptions::default())
+                .try_into()
+                .map_err(|e: ArrowError| Status::internal(e.to_string()))?;
+            Ok(bytes)
+        };
+        let parameters = Schema::new(
+            prepared
+                .parameters
+                .iter()
+                .map(|p| p.clone().with_data_type(params::advertised(p.data_type())))
+                .collect::<Vec<_>>(),
+        );
+        let answer = ActionCreatePreparedStatementResult {
+            prepared_statement_handle: Default::default(),
+            dataset_schema: schema_bytes(&prepared.schema)?,
+            parameter_schema: schema_bytes(&parameters)?,
+        };
+        let handle = queries::random_handle()?;
+        let mut statements = self.prepared.lock();
+        statements.retain(|_, statement| statement.used.elapsed() < PREPARED_IDLE);
+        let mine = statements
+            .values()
+            .filter(|s| s.user == caller.user)
+            .count();
+        if mine >= PREPARED_PER_USER {
+            return Err(Status::resource_exhausted(format!(
+                "{} keeps {mine} prepared statements open: close some first",
+                caller.user
+            )));
+        }
+        statements.insert(
+            handle.clone(),
+            PreparedStatement {
+                user: caller.user,
+                sql: query.query,
+                parameters: prepared.parameters,
+                values: None,
+                used: Instant::now(),
+            },
+        );
+        Ok(ActionCreatePreparedStatementResult {
+            prepared_statement_handle: handle.into(),
+            ..answer
+        })
+    }
+
+    async fn do_put_prepared_statement_query(
+        &self,
+        query: CommandPreparedStatementQuery,
+        request: Request<PeekableFlightDataStream>,
+    ) -> Result<DoPutPreparedStatementResult, Status> {
+        let caller = self.caller(&request)?;
+        let parameters = self.prepared(&query.prepared_statement_handle, &caller, |s| {
+            s.parameters.clone()
+        })?;
+        let batches = params::read(request.into_inner()).await?;
+        let values = params::bind(&parameters, &batches)?;
+        self.prepared(&query.prepared_statement_handle, &caller, |s| {
+            s.values = Some(values);
+        })?;
+        Ok(DoPutPreparedStatementResult {
+            prepared_statement_handle: Some(query.prepared_statement_handle),
+        })
+    }
+
+    async fn get_flight_info_prepared_statement(
+        &self,
+        query: CommandPreparedStatementQuery,
+        request: Request<FlightDescriptor>,
+    ) -> Result<Response<FlightInfo>, Status> {
+        let caller = self.caller(&request)?;
+        let (sql, parameters, values) =
+            self.prepared(&query.prepared_statement_handle, &caller, |s| {
+                (s.sql.clone(), s.parameters.len(), s.values.clone())
+            })?;
+        let values = match (values, parameters) {
+            (Some(values), _) => Some(values),
+            (None, 0) => None,
+            (None, n) => {
+                return Err(Status::invalid_argument(format!(
+                    "the prepared statement takes {n} parameter values: bind them first"
+                )));
+            }
+        };
+        self.start(&caller, &sql, values, request.into_inner())
+            .await
+    }
+
+    async fn do_action_close_prepared_statement(
+        &self,
+        query: ActionClosePreparedStatementRequest,
+        request: Request<Action>,
+    ) -> Result<(), Status> {
+        let caller = self.caller(&request)?;
+        self.prepared(&query.prepared_statement_handle, &caller, |_| ())?;
+        self.prepared
+            .lock()
+            .remove(query.prepared_statement_handle.as_ref());
+        Ok(())
+    }
+
+    /// Flight SQL's own cancel (deprecated in favour of Flight's CancelFlightInfo, below).
+    async fn do_action_cancel_query(
+        &self,
+        query: ActionCancelQueryRequest,
+        request: Request<Action>,
+    ) -> Result<ActionCancelQueryResult, Status> {
+        let caller = self.caller(&request)?;
+        let info = FlightInfo::decode(query.info)
+            .map_err(|e| Status::invalid_argument(format!("not a FlightInfo: {e}")))?;
+        self.cancel(&caller, &info)?;
+        // The same numbers as CancelStatus: 1 is CANCEL_RESULT_CANCELLED.
+        Ok(ActionCancelQueryResult {
+            result: CancelStatus::Cancelled as i32,
+        })
+    }
+
+    /// Flight's `CancelFlightInfo`, and `jaanch.status` (the server's load, for its operators).
+    async fn do_action_fallback(
+        &self,
+        request: Request<Action>,
+    ) -> Result<Response<<Self as FlightService>::DoActionStream>, Status> {
+        let caller = self.caller(&request)?;
+        let action = request.into_inner();
+        let body = match action.r#type.as_str() {
+            CANCEL_FLIGHT_INFO => {
+                let request = CancelFlightInfoRequest::decode(action.body).map_err(|e| {
+                    Status::invalid_argument(format!("not a CancelFlightInfoRequest: {e}"))
+                })?;
+                let info = request.info.ok_or_else(|| {
+                    Status::invalid_argument("CancelFlightInfoRequest without a FlightInfo")
+                })?;
+                self.cancel(&caller, &info)?;
+                CancelFlightInfoResult::new(CancelStatus::Cancelled).encode_to_vec()
+            }
+            STATUS => {
+                let load = self.queries.load();
+                format!(
+                    "{{\"running\": {}, \"waiting\": {}, \"slots\": {}, \"memory_reserved\": {}}}",
+                    load.running,
+                    load.waiting,
+                    load.slots,
+                    self.lake.memory_reserved()
+                )
+                .into_bytes()
+            }
+            other => {
+                return Err(Status::invalid_argument(format!(
+                    "unknown action {other:?}: this server takes the Flight SQL actions, {CANCEL_FLIGHT_INFO} and {STATUS}"
+                )));
+            }
+        };
+        let result = arrow_flight::Result { body: body.into() };
+        Ok(Response::new(Box::pin(futures::stream::iter([Ok(result)]))))
     }
 
     async fn get_flight_info_catalogs(
