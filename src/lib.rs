@@ -45,4 +45,4 @@ pub use lake::{CATALOG, DEFAULT_SCHEMA, Lake, REF_SCHEMA};
 pub use names::closest;
 pub use params::Params;
 pub use result::{Outcome, QueryResult};
-pub use session::{Identity, LIST_REPORTS, Prepared, Session};
+pub use session::{Identity, LIST_REPORTS, Prepared, REPORT_PARAMETER, Session};

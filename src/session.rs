@@ -99,7 +99,7 @@ impl Identity {
 
 mod call;
 
-pub use call::LIST_REPORTS;
+pub use call::{LIST_REPORTS, REPORT_PARAMETER};
 
 /// A lake session for one identity: its catalog, functions and settings.
 pub struct Session {

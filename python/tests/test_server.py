@@ -40,6 +40,12 @@ def served_lake(tmp_path_factory) -> Path:
             capture_output=True,
         )
     assert "kota-secret" not in config.read_text()
+    (config.parent / "sql").mkdir()
+    (config.parent / "sql" / "firs_of.sql").write_text(
+        "-- title: FIRs of a district\n-- param: district text\n-- param: after int = 0\n"
+        "SELECT fir_id, district FROM cctns.fir WHERE district = $district AND fir_id > $after ORDER BY fir_id\n",
+        encoding="utf-8",
+    )
     return config
 
 
@@ -193,3 +199,36 @@ def test_tls_with_a_certificate_the_test_makes(served_lake, tmp_path):
         stranger = flight.FlightClient(f"grpc+tls://{address}")
         with pytest.raises(flight.FlightError):
             stranger.authenticate_basic_token("sp.range", PASSWORDS["sp.range"])
+
+
+def test_adbc_binds_parameters_as_values(server):
+    with adbc_connect(server, "si.kota01") as connection:
+        with connection.cursor() as cursor:
+            sql = "SELECT fir_id FROM cctns.fir WHERE district = ? AND fir_id >= ? ORDER BY fir_id"
+            cursor.execute(sql, ("Kota", 1))
+            assert [row[0] for row in cursor.fetchall()] == [1, 3]
+            # The row filter holds whatever is bound; a value is never SQL.
+            for district in ("Jaipur", "Kota' OR '1'='1", "x'); DROP TABLE cctns.fir; --"):
+                cursor.execute(sql, (district, 0))
+                assert cursor.fetchall() == [], district
+            # A value of the wrong type is refused with the reason.
+            with pytest.raises(adbc_driver_manager.Error, match=r"parameter \$2: .* cannot be read as Int64"):
+                cursor.execute(sql, ("Kota", "first"))
+            # The connection still works.
+            cursor.execute(sql, ("Kota", 2))
+            assert [row[0] for row in cursor.fetchall()] == [3]
+
+
+def test_adbc_calls_reports_with_typed_parameters(server):
+    with adbc_connect(server, "sp.range") as connection:
+        with connection.cursor() as cursor:
+            cursor.execute("CALL reports()")
+            reports = {row[0]: row for row in cursor.fetchall()}
+            assert reports["firs_of"][-1] == "CALL firs_of(district => ?)"
+            cursor.execute("CALL firs_of(district => ?, after => ?)", ("Jaipur", 2))
+            table = cursor.fetch_arrow_table()
+            assert table.column("fir_id").to_pylist() == [4, 5]
+            cursor.execute("CALL firs_of(?)", ("Kota' OR '1'='1",))
+            assert cursor.fetchall() == []
+            with pytest.raises(adbc_driver_manager.Error, match=r"parameter \$1 \(after\): soon \(Utf8\) cannot be read as Int64"):
+                cursor.execute("CALL firs_of(district => 'Kota', after => ?)", ("soon",))

@@ -123,10 +123,12 @@ fn cast(parameter: &Field, value: ScalarValue) -> Result<ScalarValue, Status> {
         return Ok(value);
     }
     value.cast_to(wanted).map_err(|_| {
+        let name = match parameter.metadata().get(jaanch::REPORT_PARAMETER) {
+            Some(report_parameter) => format!("{} ({report_parameter})", parameter.name()),
+            None => parameter.name().to_string(),
+        };
         Status::invalid_argument(format!(
-            "parameter {}: {} ({}) cannot be read as {wanted}",
-            parameter.name(),
-            value,
+            "parameter {name}: {value} ({}) cannot be read as {wanted}",
             value.data_type()
         ))
     })

@@ -31,6 +31,9 @@ use crate::script::ScriptStatement;
 /// `CALL reports()` lists the reports instead of running one.
 pub const LIST_REPORTS: &str = "reports";
 
+/// The metadata key naming the report parameter a `CALL` placeholder fills.
+pub const REPORT_PARAMETER: &str = "jaanch.report_parameter";
+
 /// A parsed `CALL`: the report's name and its arguments, by name or by position.
 pub(super) struct Call {
     pub(super) report: String,
@@ -172,7 +175,13 @@ impl Call {
                 None => report.params.get(position),
             };
             let data_type = param.map_or(DataType::Null, |p| p.param_type.data_type());
-            fields.push(Field::new(placeholder, data_type, true));
+            let field = Field::new(placeholder, data_type, true);
+            fields.push(match param {
+                Some(param) => field.with_metadata(
+                    [(REPORT_PARAMETER.to_string(), param.name.clone())].into(),
+                ),
+                None => field,
+            });
         }
         Ok(fields)
     }
