@@ -1010,3 +1010,109 @@ async fn sigterm_stops_running_queries_within_the_grace_period() {
     assert!(last.contains("range(100000000)"), "{last}");
     assert!(last.contains("\"outcome\":\"cancelled\""), "{last}");
 }
+
+#[tokio::test]
+async fn jaanchs_own_client_answers_as_a_session_would() {
+    use jaanch::Params;
+    use jaanch_server::client::{Client, ClientOptions};
+    let lake = served_lake();
+    with_reports(&lake);
+    let server = Server::start(&lake.config_path(), &[]);
+    let url = format!("grpc://{}", server.addr);
+    let login = |user: &str, password: &str| ClientOptions {
+        user: Some(user.to_string()),
+        password: Some(password.to_string()),
+        ..Default::default()
+    };
+    let mut kota = Client::connect(&url, login("srv.kota", "kota-secret"))
+        .await
+        .unwrap();
+    assert_eq!(kota.user(), "srv.kota");
+    let session = lake.session("srv.kota");
+    let sql = "SELECT fir_id, district, phone FROM cctns.fir WHERE fir_id >= $1 ORDER BY fir_id";
+    let (_, remote) = kota
+        .sql(sql, Some(&Params::Positional(vec![1i64.into()])))
+        .await
+        .unwrap();
+    let local = session
+        .sql_with_params(sql, Params::Positional(vec![1i64.into()]))
+        .await
+        .unwrap()
+        .collect()
+        .await
+        .unwrap();
+    assert_eq!(text_rows(&remote), text_rows(&local));
+    let named = Params::Named(vec![("d".to_string(), "Kota".into())]);
+    let (_, rows) = kota
+        .sql(
+            "SELECT count(*) FROM cctns.fir WHERE district = $d",
+            Some(&named),
+        )
+        .await
+        .unwrap();
+    assert_eq!(text_rows(&rows), [["2"]]);
+    let (schema, rows) = kota
+        .sql(
+            "CALL firs_of(?)",
+            Some(&Params::Positional(vec!["Kota".into()])),
+        )
+        .await
+        .unwrap();
+    assert_eq!(schema.field(0).name(), "fir_id");
+    assert_eq!(text_rows(&rows), [["1", "Kota"], ["3", "Kota"]]);
+
+    // The tables and their columns, as the user's session has them.
+    let tables = kota.tables().await.unwrap();
+    let names: Vec<&str> = tables.iter().map(|(n, _)| n.as_str()).collect();
+    assert!(names.contains(&"cctns.fir"), "{names:?}");
+    assert!(!names.contains(&"telecom.subscribers"), "{names:?}");
+    let fir = &tables.iter().find(|(n, _)| n == "cctns.fir").unwrap().1;
+    let entry = session
+        .tables()
+        .into_iter()
+        .find(|t| t.name == "cctns.fir")
+        .unwrap();
+    assert_eq!(fir, &session.table_schema(&entry).await.unwrap());
+
+    // Refusals carry the server's message and code.
+    let hidden = kota
+        .sql("SELECT * FROM telecom.subscribers", None)
+        .await
+        .unwrap_err();
+    assert_eq!(hidden.code, Code::InvalidArgument);
+    assert_eq!(
+        hidden.message,
+        crate::access::error(&session, "SELECT * FROM telecom.subscribers").await
+    );
+    let wrong = Client::connect(&url, login("srv.kota", "guess"))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        (wrong.code, wrong.message.as_str()),
+        (Code::Unauthenticated, "wrong user name or password")
+    );
+    let nowhere = Client::connect("grpc://127.0.0.1:1", login("srv.kota", "kota-secret"))
+        .await
+        .unwrap_err();
+    assert_eq!(nowhere.code, Code::Unavailable);
+    assert!(
+        nowhere
+            .message
+            .starts_with("cannot reach the server at grpc://127.0.0.1:1: "),
+        "{nowhere}"
+    );
+    let garbled = Client::connect("http://127.0.0.1:1", ClientOptions::default())
+        .await
+        .unwrap_err();
+    assert_eq!(
+        garbled.message,
+        "\"http://127.0.0.1:1\" is not a server address: write grpc://HOST:PORT or grpc+tls://HOST:PORT"
+    );
+
+    // Each statement with parameters closes what it prepared: more than a user may keep open.
+    for i in 0..300i64 {
+        kota.sql("SELECT $1 + 1", Some(&Params::Positional(vec![i.into()])))
+            .await
+            .unwrap();
+    }
+}

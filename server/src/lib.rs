@@ -13,6 +13,7 @@
 //! a lake without an `[access]` config unless `single_user` is set.
 
 mod auth;
+pub mod client;
 mod params;
 mod queries;
 mod service;

@@ -177,9 +177,9 @@ impl Call {
             let data_type = param.map_or(DataType::Null, |p| p.param_type.data_type());
             let field = Field::new(placeholder, data_type, true);
             fields.push(match param {
-                Some(param) => field.with_metadata(
-                    [(REPORT_PARAMETER.to_string(), param.name.clone())].into(),
-                ),
+                Some(param) => {
+                    field.with_metadata([(REPORT_PARAMETER.to_string(), param.name.clone())].into())
+                }
                 None => field,
             });
         }
