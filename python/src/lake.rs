@@ -13,6 +13,7 @@ use pyo3::types::{PyCapsule, PyDict};
 use crate::errors::engine_error;
 use crate::info::{ColumnInfo, FunctionInfo, ReportInfo, TableInfo};
 use crate::params::{params, report_values};
+use crate::remote::{self, Remote};
 use crate::result::PyQueryResult;
 use crate::runtime::{runtime, wait_for_future};
 
@@ -21,7 +22,15 @@ use crate::runtime::{runtime, wait_for_future};
 /// Python (`$JAANCH_USER`, else the account name).
 #[pyclass(frozen, name = "Lake", module = "jaanch")]
 pub struct PyLake {
-    session: Session,
+    door: Door,
+}
+
+/// Where the lake's statements run: in a session here, or in the user's session on a server.
+/// (One per `Lake` object: the size of the larger variant does not matter.)
+#[allow(clippy::large_enum_variant)]
+enum Door {
+    Local(Session),
+    Remote(Remote),
 }
 
 impl PyLake {
@@ -33,6 +42,8 @@ impl PyLake {
         path: Option<PathBuf>,
         user: Option<String>,
         purpose: Option<String>,
+        password: Option<String>,
+        tls_ca: Option<PathBuf>,
     ) -> PyResult<PyLake> {
         if let Some(user) = &user
             && user.trim().is_empty()
@@ -42,6 +53,17 @@ impl PyLake {
             ));
         }
         let purpose = purpose.map(|p| checked_purpose(&p)).transpose()?;
+        if let Some(url) = path.as_deref().filter(|p| remote::is_server(p)) {
+            let url = url.to_string_lossy();
+            let options = remote::options(user, password, purpose, tls_ca);
+            let door = Door::Remote(Remote::connect(py, &url, options)?);
+            return Ok(PyLake { door });
+        }
+        if password.is_some() || tls_ca.is_some() {
+            return Err(PyValueError::new_err(
+                "password and tls_ca are for a server (connect(\"grpc://host:port\", ...)); a local lake takes user and purpose only",
+            ));
+        }
         let identity = user
             .map_or_else(Identity::local, Identity::new)
             .with_client("python");
@@ -63,7 +85,20 @@ impl PyLake {
                 lake.session(identity)
             })
             .map_err(engine_error)?;
-        Ok(PyLake { session })
+        Ok(PyLake {
+            door: Door::Local(session),
+        })
+    }
+
+    /// The local session, or the refusal of what only a local lake does.
+    fn local(&self, what: &str) -> PyResult<&Session> {
+        match &self.door {
+            Door::Local(session) => Ok(session),
+            Door::Remote(remote) => Err(PyValueError::new_err(format!(
+                "{what} works on a local lake only: the server at {} keeps its own tables",
+                remote.address()
+            ))),
+        }
     }
 }
 
@@ -134,44 +169,65 @@ fn import_stream(data: &Bound<'_, PyAny>) -> PyResult<ArrowArrayStreamReader> {
 
 #[pymethods]
 impl PyLake {
-    /// The lake's name (from its config, else its folder's name).
+    /// The lake's name (from its config, else its folder's name); a server's address.
     #[getter]
     fn name(&self) -> String {
-        self.session.lake().name().to_string()
+        match &self.door {
+            Door::Local(session) => session.lake().name().to_string(),
+            Door::Remote(remote) => remote.address().to_string(),
+        }
     }
 
-    /// Whether statements that write (CREATE, INSERT, DROP, COPY) are refused.
+    /// Whether statements that write (CREATE, INSERT, DROP, COPY) are refused. A server's
+    /// lake always is.
     #[getter]
     fn read_only(&self) -> bool {
-        self.session.lake().config().read_only
+        match &self.door {
+            Door::Local(session) => session.lake().config().read_only,
+            Door::Remote(_) => true,
+        }
     }
 
     /// The user the lake's session runs statements for.
     #[getter]
     fn user(&self) -> String {
-        self.session.identity().user().to_string()
+        match &self.door {
+            Door::Local(session) => session.identity().user().to_string(),
+            Door::Remote(remote) => remote.user().to_string(),
+        }
     }
 
     /// Why the user looks, if stated (`connect(purpose=...)` or `set_purpose`).
     #[getter]
     fn purpose(&self) -> Option<String> {
-        self.session.identity().purpose().map(str::to_string)
+        match &self.door {
+            Door::Local(session) => session.identity().purpose().map(str::to_string),
+            Door::Remote(remote) => remote.purpose(),
+        }
     }
 
-    /// The user's role on a lake with access control; `None` on a lake without.
+    /// The user's role on a lake with access control; `None` on a lake without, and over a
+    /// server (which does not tell it).
     #[getter]
     fn role(&self) -> Option<String> {
-        self.session.grant().map(|grant| grant.role().to_string())
+        match &self.door {
+            Door::Local(session) => session.grant().map(|grant| grant.role().to_string()),
+            Door::Remote(_) => None,
+        }
     }
 
     /// States why the user looks (an FIR or case number), for the statements that follow.
-    fn set_purpose(&self, purpose: &str) -> PyResult<()> {
-        self.session.set_purpose(&checked_purpose(purpose)?);
+    fn set_purpose(&self, py: Python<'_>, purpose: &str) -> PyResult<()> {
+        let purpose = checked_purpose(purpose)?;
+        match &self.door {
+            Door::Local(session) => session.set_purpose(&purpose),
+            Door::Remote(remote) => remote.set_purpose(py, &purpose)?,
+        }
         Ok(())
     }
 
     /// Runs one SQL statement and returns its rows. `params` binds `$name` placeholders from a
-    /// dict, or `$1`, `$2`, ... from a list, as typed values (never as SQL text).
+    /// dict, or `$1`, `$2`, ... (or `?`s) from a list, as typed values (never as SQL text).
     #[pyo3(signature = (query, params=None))]
     fn sql(
         &self,
@@ -180,7 +236,10 @@ impl PyLake {
         params: Option<Bound<'_, PyAny>>,
     ) -> PyResult<PyQueryResult> {
         let params = params.as_ref().map(self::params).transpose()?;
-        let session = &self.session;
+        let session = match &self.door {
+            Door::Local(session) => session,
+            Door::Remote(remote) => return remote.sql(py, query, params),
+        };
         wait_for_future(py, async move {
             match params {
                 Some(params) => collect(session.sql_with_params(query, params).await).await,
@@ -190,8 +249,9 @@ impl PyLake {
         .map_err(engine_error)
     }
 
-    /// Runs a saved report (by name, or a path to a .sql file). Parameters are passed as
-    /// keywords and checked against the report's declared types; `None` means the default.
+    /// Runs a saved report (by name, or a path to a .sql file on a local lake). Parameters are
+    /// passed as keywords and checked against the report's declared types; `None` means the
+    /// default.
     #[pyo3(signature = (name, /, **params))]
     fn report(
         &self,
@@ -200,7 +260,10 @@ impl PyLake {
         params: Option<&Bound<'_, PyDict>>,
     ) -> PyResult<PyQueryResult> {
         let values = report_values(params)?;
-        let session = &self.session;
+        let session = match &self.door {
+            Door::Local(session) => session,
+            Door::Remote(remote) => return remote.report(py, name, values),
+        };
         wait_for_future(py, async move {
             collect(session.report(name, &values).await).await
         })?
@@ -208,46 +271,57 @@ impl PyLake {
     }
 
     /// The saved reports this lake can run: its own folder's and the bundled ones.
-    fn reports(&self) -> Vec<ReportInfo> {
-        self.session
-            .reports()
-            .reports
-            .iter()
-            .map(ReportInfo::from)
-            .collect()
+    fn reports(&self, py: Python<'_>) -> PyResult<Vec<ReportInfo>> {
+        match &self.door {
+            Door::Local(session) => Ok(session
+                .reports()
+                .reports
+                .iter()
+                .map(ReportInfo::from)
+                .collect()),
+            Door::Remote(remote) => remote.reports(py),
+        }
     }
 
     /// Every table a query can use: the lake's, `ref.*`, and registered ones.
-    fn tables(&self) -> Vec<TableInfo> {
-        self.session
-            .tables()
-            .into_iter()
-            .map(TableInfo::from)
-            .collect()
+    fn tables(&self, py: Python<'_>) -> PyResult<Vec<TableInfo>> {
+        match &self.door {
+            Door::Local(session) => Ok(session.tables().into_iter().map(TableInfo::from).collect()),
+            Door::Remote(remote) => remote.tables(py),
+        }
     }
 
     /// The columns of a table, with their types and descriptions.
     fn describe(&self, py: Python<'_>, table: &str) -> PyResult<Vec<ColumnInfo>> {
-        let (_, columns) =
-            wait_for_future(py, self.session.describe(table))?.map_err(engine_error)?;
+        let session = match &self.door {
+            Door::Local(session) => session,
+            Door::Remote(remote) => return remote.describe(py, table),
+        };
+        let (_, columns) = wait_for_future(py, session.describe(table))?.map_err(engine_error)?;
         Ok(columns.into_iter().map(ColumnInfo::from).collect())
     }
 
     /// The police functions; with a pattern (`plate_*`, `date`), every function matching it.
+    /// A server has the same functions as this version of jaanch.
     #[pyo3(signature = (pattern=None))]
-    fn functions(&self, pattern: Option<&str>) -> Vec<FunctionInfo> {
-        self.session
-            .functions(pattern)
-            .into_iter()
-            .map(FunctionInfo::from)
-            .collect()
+    fn functions(&self, pattern: Option<&str>) -> PyResult<Vec<FunctionInfo>> {
+        let listed = match &self.door {
+            Door::Local(session) => session.functions(pattern),
+            Door::Remote(_) => Lake::from_config(jaanch::LakeConfig::empty("functions"))
+                .and_then(|lake| lake.session(Identity::local()))
+                .map_err(engine_error)?
+                .functions(pattern),
+        };
+        Ok(listed.into_iter().map(FunctionInfo::from).collect())
     }
 
     /// Makes `data` (a pyarrow Table, pandas or Polars DataFrame, anything with
     /// `__arrow_c_stream__`) a table of this session, queryable by its bare `name` and joinable
     /// with the lake's tables. The data is held in memory; the lake's files are not touched, so
-    /// this works on a read-only lake. Registering a name again replaces the table.
+    /// this works on a read-only lake. Registering a name again replaces the table. A local
+    /// lake only.
     fn register(&self, name: &str, data: &Bound<'_, PyAny>) -> PyResult<()> {
+        let session = self.local("register")?;
         if name.trim().is_empty() || name.contains('.') {
             return Err(PyValueError::new_err(format!(
                 "cannot register {name:?}: the name must be a bare table name (no schema), e.g. \"watch_list\""
@@ -258,19 +332,31 @@ impl PyLake {
         let batches = reader
             .collect::<Result<Vec<RecordBatch>, _>>()
             .map_err(|e| PyValueError::new_err(format!("cannot read the data of {name}: {e}")))?;
-        self.session
+        session
             .register(name, schema, batches)
             .map_err(engine_error)
     }
 
     /// Removes a table made by `register`; lake tables cannot be removed.
     fn deregister(&self, name: &str) -> PyResult<()> {
-        self.session.deregister(name).map_err(engine_error)
+        self.local("deregister")?
+            .deregister(name)
+            .map_err(engine_error)
     }
 
     fn __repr__(&self) -> String {
-        let lake = self.session.lake();
-        let grant = self.session.grant();
+        let session = match &self.door {
+            Door::Local(session) => session,
+            Door::Remote(remote) => {
+                return format!(
+                    "<jaanch.Lake on server {}, user {}, read-only>",
+                    remote.address(),
+                    remote.user()
+                );
+            }
+        };
+        let lake = session.lake();
+        let grant = session.grant();
         // The lake's tables this session sees: on a lake with access control, the granted ones.
         let tables = lake
             .tables()

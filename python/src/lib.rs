@@ -15,6 +15,7 @@ mod html;
 mod info;
 mod lake;
 mod params;
+mod remote;
 mod result;
 mod runtime;
 
@@ -24,15 +25,22 @@ use errors::engine_error;
 /// `$JAANCH_LAKE`, else the demo lake in the user's data directory (generated on first use).
 /// On a lake with access control the session is for `user` (else `$JAANCH_USER`, else the
 /// account name), stating `purpose` for roles that require one.
+///
+/// `path` can instead be a server's address, `grpc://host:port` (or `grpc+tls://host:port`, with
+/// `tls_ca` the certificate of the authority that signed the server's): the lake is then the
+/// one `jaanch serve` serves, `user` logs in with `password`, and every statement runs in the
+/// user's session there.
 #[pyfunction]
-#[pyo3(signature = (path=None, user=None, purpose=None))]
+#[pyo3(signature = (path=None, user=None, purpose=None, password=None, tls_ca=None))]
 fn connect(
     py: Python<'_>,
     path: Option<PathBuf>,
     user: Option<String>,
     purpose: Option<String>,
+    password: Option<String>,
+    tls_ca: Option<PathBuf>,
 ) -> PyResult<lake::PyLake> {
-    lake::PyLake::connect(py, path, user, purpose)
+    lake::PyLake::connect(py, path, user, purpose, password, tls_ca)
 }
 
 /// Generates a demo lake into `out` and returns the path of its `lake.toml`.

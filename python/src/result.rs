@@ -7,7 +7,7 @@
 
 use std::sync::Arc;
 
-use arrow::array::{RecordBatch, RecordBatchIterator, RecordBatchReader};
+use arrow::array::{Array, RecordBatch, RecordBatchIterator, RecordBatchReader};
 use arrow::datatypes::SchemaRef;
 use arrow::ffi_stream::FFI_ArrowArrayStream;
 use jaanch::output::{OutputFormat, PrintOptions, write_batches};
@@ -39,6 +39,33 @@ impl PyQueryResult {
             batches,
             rows,
         }
+    }
+
+    /// Every value as text (`None` for NULL), row by row.
+    pub fn text_rows(&self) -> Vec<Vec<Option<String>>> {
+        let mut rows = Vec::with_capacity(self.rows);
+        for batch in &self.batches {
+            let columns: Vec<_> = batch
+                .columns()
+                .iter()
+                .map(|c| arrow::compute::cast(c, &arrow::datatypes::DataType::Utf8))
+                .collect();
+            for row in 0..batch.num_rows() {
+                rows.push(
+                    columns
+                        .iter()
+                        .map(|column| {
+                            let column = column.as_ref().ok()?;
+                            let text = column
+                                .as_any()
+                                .downcast_ref::<arrow::array::StringArray>()?;
+                            text.is_valid(row).then(|| text.value(row).to_string())
+                        })
+                        .collect(),
+                );
+            }
+        }
+        rows
     }
 
     /// The batches as a reader; the batches share their buffers with this result.

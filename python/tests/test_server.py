@@ -232,3 +232,44 @@ def test_adbc_calls_reports_with_typed_parameters(server):
             assert cursor.fetchall() == []
             with pytest.raises(adbc_driver_manager.Error, match=r"parameter \$1 \(after\): soon \(Utf8\) cannot be read as Int64"):
                 cursor.execute("CALL firs_of(district => 'Kota', after => ?)", ("soon",))
+
+
+def test_jaanch_connects_to_a_server_as_to_a_lake(served_lake, server):
+    import jaanch
+
+    remote = jaanch.connect(f"grpc://{server}", user="si.kota01", password=PASSWORDS["si.kota01"], purpose=PURPOSE)
+    local = jaanch.connect(served_lake, user="si.kota01", purpose=PURPOSE)
+    assert (remote.user, remote.purpose, remote.read_only) == ("si.kota01", PURPOSE, True)
+    assert remote.name == f"grpc://{server}"
+    sql = "SELECT fir_id, district, phone FROM cctns.fir WHERE fir_id >= ? ORDER BY fir_id"
+    assert remote.sql(sql, params=[1]).to_arrow().to_pylist() == local.sql(sql, params=[1]).to_arrow().to_pylist()
+    by_name = "SELECT count(*) AS n FROM cctns.fir WHERE district = $d"
+    assert remote.sql(by_name, params={"d": "Kota"}).to_pandas()["n"].tolist() == [2]
+    # Reports, with typed parameters given as Python values.
+    assert remote.report("firs_of", district="Kota", after=1).to_arrow().column("fir_id").to_pylist() == [3]
+    names = [r.name for r in remote.reports()]
+    assert "firs_of" in names
+    firs_of = next(r for r in remote.reports() if r.name == "firs_of")
+    assert [(p.name, p.type, p.required) for p in firs_of.params] == [("district", "text", True), ("after", "int", False)]
+    # Tables and columns as the user sees them; functions as this version has them.
+    tables = [t.name for t in remote.tables()]
+    assert "cctns.fir" in tables and "intel.notes" not in tables
+    assert [c.name for c in remote.describe("cctns.fir")] == ["fir_id", "district", "phone"]
+    assert any(f.name == "plate_normalize" for f in remote.functions("plate_*"))
+    # Refusals raise what a local lake raises, with the server's message.
+    with pytest.raises(jaanch.QueryError, match=r"table intel\.notes not found"):
+        remote.sql("SELECT * FROM intel.notes")
+    with pytest.raises(jaanch.RefusedError):
+        remote.sql("COPY (SELECT 1) TO '/tmp/x.csv'")
+    with pytest.raises(jaanch.ParameterError, match="parameter"):
+        remote.report("firs_of", district="Kota", after="soon")
+    with pytest.raises(ValueError, match="works on a local lake only"):
+        remote.register("watch_list", {"plate": ["RJ14CA0012"]})
+    with pytest.raises(jaanch.AccessDeniedError, match="wrong user name or password"):
+        jaanch.connect(f"grpc://{server}", user="si.kota01", password="guess")
+    with pytest.raises(jaanch.AccessDeniedError, match="requires a purpose"):
+        jaanch.connect(f"grpc://{server}", user="si.kota01", password=PASSWORDS["si.kota01"]).sql("SELECT 1")
+    with pytest.raises(jaanch.Error, match="cannot reach the server at grpc://127.0.0.1:1"):
+        jaanch.connect("grpc://127.0.0.1:1", user="si.kota01", password="x")
+    with pytest.raises(ValueError, match="password and tls_ca are for a server"):
+        jaanch.connect(served_lake, user="si.kota01", password="x")

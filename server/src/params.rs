@@ -124,8 +124,10 @@ fn cast(parameter: &Field, value: ScalarValue) -> Result<ScalarValue, Status> {
     }
     value.cast_to(wanted).map_err(|_| {
         let name = match parameter.metadata().get(jaanch::REPORT_PARAMETER) {
-            Some(report_parameter) => format!("{} ({report_parameter})", parameter.name()),
-            None => parameter.name().to_string(),
+            Some(report) if report != &parameter.name()[1..] => {
+                format!("{} ({report})", parameter.name())
+            }
+            _ => parameter.name().to_string(),
         };
         Status::invalid_argument(format!(
             "parameter {name}: {value} ({}) cannot be read as {wanted}",

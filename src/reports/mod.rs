@@ -28,7 +28,7 @@ use crate::names::closest;
 use crate::params::ParamError;
 use crate::session::Session;
 
-pub use param::{ParamType, parse_value};
+pub use param::{ParamType, parse_declaration, parse_value};
 
 /// A report's parameter as declared in its header.
 #[derive(Debug, Clone, PartialEq, Eq)]
