@@ -436,6 +436,35 @@ async fn no_way_in_without_a_login_of_ones_own() {
         );
     }
 
+    // Malformed descriptors: not a command, an unknown command, a path.
+    let token = kota.token().unwrap().clone();
+    for descriptor in [
+        arrow_flight::FlightDescriptor::new_cmd(b"garbage".to_vec()),
+        arrow_flight::FlightDescriptor::new_cmd(
+            arrow_flight::sql::Any {
+                type_url: "type.googleapis.com/arrow.flight.protocol.sql.CommandNoSuchThing"
+                    .to_string(),
+                value: b"\x0a\x03abc".to_vec().into(),
+            }
+            .encode_to_vec(),
+        ),
+        arrow_flight::FlightDescriptor::new_path(vec!["cctns".to_string(), "fir".to_string()]),
+    ] {
+        let mut raw = FlightServiceClient::new(server.channel().await);
+        let mut request = tonic::Request::new(descriptor.clone());
+        request
+            .metadata_mut()
+            .insert("authorization", format!("Bearer {token}").parse().unwrap());
+        let answer = raw.get_flight_info(request).await.unwrap_err();
+        assert!(
+            matches!(
+                answer.code(),
+                Code::InvalidArgument | Code::Unimplemented | Code::NotFound
+            ),
+            "{descriptor:?}: {answer:?}"
+        );
+    }
+
     // The server is still healthy.
     assert_eq!(
         rows(&mut kota, "SELECT 1").await,
