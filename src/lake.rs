@@ -13,10 +13,10 @@ use std::time::Duration;
 use datafusion::catalog::TableProvider;
 use datafusion::datasource::MemTable;
 use datafusion::execution::cache::cache_manager::CacheManagerConfig;
-use datafusion::execution::memory_pool::{FairSpillPool, TrackConsumersPool};
+use datafusion::execution::memory_pool::TrackConsumersPool;
 use datafusion::execution::runtime_env::{RuntimeEnv, RuntimeEnvBuilder};
 
-use crate::memory::SessionPool;
+use crate::memory::LimitPool;
 
 use crate::audit::{AUDIT_SCHEMA, AuditLog};
 use crate::catalog::LakeTable;
@@ -149,7 +149,7 @@ impl Lake {
     pub fn session_with_memory(&self, identity: Identity, memory: usize) -> Result<Session> {
         let shared = &self.shared.runtime;
         let runtime = RuntimeEnv {
-            memory_pool: Arc::new(SessionPool::new(Arc::clone(&shared.memory_pool), memory)),
+            memory_pool: Arc::new(LimitPool::session(Arc::clone(&shared.memory_pool), memory)),
             disk_manager: Arc::clone(&shared.disk_manager),
             cache_manager: Arc::clone(&shared.cache_manager),
             object_store_registry: Arc::clone(&shared.object_store_registry),
@@ -206,10 +206,10 @@ fn runtime_env(config: &LakeConfig) -> Result<Arc<RuntimeEnv>> {
     let mut builder = RuntimeEnvBuilder::new().with_cache_manager(cache);
     if let Some(limit) = config.memory_limit()? {
         // Fair spilling shares the limit among a query's sorts, joins and aggregations so one
-        // cannot starve the others; the tracking wrapper names the largest consumers when the
-        // limit is hit anyway.
+        // cannot starve the others (see `LimitPool`); the tracking wrapper names the largest
+        // consumers when the limit is hit anyway.
         builder = builder.with_memory_pool(Arc::new(TrackConsumersPool::new(
-            FairSpillPool::new(limit),
+            LimitPool::lake(limit),
             NonZeroUsize::new(5).expect("5 is not zero"),
         )));
     }

@@ -1,11 +1,12 @@
-//! A memory limit for one session's queries inside the lake's shared pool.
+//! Memory limits: the lake's, for all its queries together, and a session's, for one query of
+//! the server, inside the lake's.
 //!
-//! The lake's pool (`runtime.memory_limit`) bounds all sessions together; a server also needs
-//! to bound each query, so that one user's large sort cannot take the memory every other user
-//! is waiting for. [`SessionPool`] shares its own limit fairly among the session's sorts,
-//! joins and aggregations (as the lake's pool does among all of them) and asks the shared pool
-//! too, which still applies its limit. Operators that can spill treat either refusal alike:
-//! they spill to disk.
+//! A [`LimitPool`] shares its limit fairly among the sorts, joins and aggregations that can
+//! spill (DataFusion's fair spill pool), so that none starves the others; each spills to disk
+//! past its share. The lake's pool (`runtime.memory_limit`) bounds all sessions together; a
+//! server also bounds each query (`server.query_memory`), so that one user's large sort cannot
+//! take the memory every other user is waiting for: a session's pool asks the lake's too,
+//! which still applies its limit.
 
 use std::sync::Arc;
 
@@ -14,60 +15,90 @@ use datafusion::execution::memory_pool::{
     FairSpillPool, MemoryConsumer, MemoryLimit, MemoryPool, MemoryReservation, human_readable_size,
 };
 
-/// A share of a shared pool with a limit of its own.
+/// A limit shared fairly among its consumers, within a wider pool if there is one.
 #[derive(Debug)]
-pub(crate) struct SessionPool {
-    /// The session's own limit, shared fairly among its consumers.
+pub(crate) struct LimitPool {
     own: FairSpillPool,
     limit: usize,
-    shared: Arc<dyn MemoryPool>,
+    /// The lake's pool, for a session's.
+    shared: Option<Arc<dyn MemoryPool>>,
+    /// What the limit is, in the words of the config: `runtime.memory_limit`.
+    setting: &'static str,
+    /// Whose limit it is: "the lake's", "the query's".
+    whose: &'static str,
 }
 
-impl SessionPool {
-    pub(crate) fn new(shared: Arc<dyn MemoryPool>, limit: usize) -> SessionPool {
-        SessionPool {
+impl LimitPool {
+    /// The lake's pool: `runtime.memory_limit` for all queries together.
+    pub(crate) fn lake(limit: usize) -> LimitPool {
+        LimitPool {
             own: FairSpillPool::new(limit),
             limit,
-            shared,
+            shared: None,
+            setting: "runtime.memory_limit",
+            whose: "the lake's",
+        }
+    }
+
+    /// A session's pool inside the lake's: `server.query_memory` for each query of the server.
+    pub(crate) fn session(shared: Arc<dyn MemoryPool>, limit: usize) -> LimitPool {
+        LimitPool {
+            own: FairSpillPool::new(limit),
+            limit,
+            shared: Some(shared),
+            setting: "server.query_memory",
+            whose: "the query's",
         }
     }
 }
 
-impl std::fmt::Display for SessionPool {
+impl std::fmt::Display for LimitPool {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(
             f,
-            "session pool ({} of {}) in {}",
+            "{} of {} ({})",
             human_readable_size(self.own.reserved()),
             human_readable_size(self.limit),
-            self.shared
-        )
+            self.setting
+        )?;
+        match &self.shared {
+            Some(shared) => write!(f, " in {shared}"),
+            None => Ok(()),
+        }
     }
 }
 
-impl MemoryPool for SessionPool {
+impl MemoryPool for LimitPool {
     fn name(&self) -> &str {
-        "SessionPool"
+        "LimitPool"
     }
 
     fn register(&self, consumer: &MemoryConsumer) {
         self.own.register(consumer);
-        self.shared.register(consumer);
+        if let Some(shared) = &self.shared {
+            shared.register(consumer);
+        }
     }
 
     fn unregister(&self, consumer: &MemoryConsumer) {
         self.own.unregister(consumer);
-        self.shared.unregister(consumer);
+        if let Some(shared) = &self.shared {
+            shared.unregister(consumer);
+        }
     }
 
     fn grow(&self, reservation: &MemoryReservation, additional: usize) {
         self.own.grow(reservation, additional);
-        self.shared.grow(reservation, additional);
+        if let Some(shared) = &self.shared {
+            shared.grow(reservation, additional);
+        }
     }
 
     fn shrink(&self, reservation: &MemoryReservation, shrink: usize) {
         self.own.shrink(reservation, shrink);
-        self.shared.shrink(reservation, shrink);
+        if let Some(shared) = &self.shared {
+            shared.shrink(reservation, shrink);
+        }
     }
 
     fn try_grow(&self, reservation: &MemoryReservation, additional: usize) -> Result<()> {
@@ -77,7 +108,9 @@ impl MemoryPool for SessionPool {
         }
         if self.own.try_grow(reservation, additional).is_err() {
             return Err(DataFusionError::ResourcesExhausted(format!(
-                "the query's memory limit (server.query_memory) is reached: {} more wanted by {}, which holds {}; the query holds {} of {}",
+                "{} memory limit ({}) is reached: {} more wanted by {}, which holds {}; {} of {} in use",
+                self.whose,
+                self.setting,
                 human_readable_size(additional),
                 reservation.consumer().name(),
                 human_readable_size(reservation.size()),
@@ -85,7 +118,9 @@ impl MemoryPool for SessionPool {
                 human_readable_size(self.limit),
             )));
         }
-        if let Err(error) = self.shared.try_grow(reservation, additional) {
+        if let Some(shared) = &self.shared
+            && let Err(error) = shared.try_grow(reservation, additional)
+        {
             self.own.shrink(reservation, additional);
             return Err(error);
         }
@@ -97,8 +132,8 @@ impl MemoryPool for SessionPool {
     }
 
     fn memory_limit(&self) -> MemoryLimit {
-        match self.shared.memory_limit() {
-            MemoryLimit::Finite(shared) => MemoryLimit::Finite(shared.min(self.limit)),
+        match self.shared.as_ref().map(|shared| shared.memory_limit()) {
+            Some(MemoryLimit::Finite(shared)) => MemoryLimit::Finite(shared.min(self.limit)),
             _ => MemoryLimit::Finite(self.limit),
         }
     }
@@ -121,7 +156,7 @@ mod tests {
     #[test]
     fn a_session_stays_within_its_share_and_gives_it_back() {
         let shared: Arc<dyn MemoryPool> = Arc::new(GreedyMemoryPool::new(1000));
-        let pool: Arc<dyn MemoryPool> = Arc::new(SessionPool::new(Arc::clone(&shared), 100));
+        let pool: Arc<dyn MemoryPool> = Arc::new(LimitPool::session(Arc::clone(&shared), 100));
         let reservation = MemoryConsumer::new("sort").register(&pool);
         reservation.try_grow(60).unwrap();
         let error = reservation.try_grow(60).unwrap_err().to_string();
@@ -138,7 +173,7 @@ mod tests {
     #[test]
     fn spilling_consumers_share_the_limit_fairly() {
         let shared: Arc<dyn MemoryPool> = Arc::new(GreedyMemoryPool::new(1000));
-        let pool: Arc<dyn MemoryPool> = Arc::new(SessionPool::new(Arc::clone(&shared), 100));
+        let pool: Arc<dyn MemoryPool> = Arc::new(LimitPool::session(Arc::clone(&shared), 100));
         let first = MemoryConsumer::new("sort[0]")
             .with_can_spill(true)
             .register(&pool);
@@ -153,7 +188,7 @@ mod tests {
     #[test]
     fn repartitioning_is_counted_not_refused() {
         let shared: Arc<dyn MemoryPool> = Arc::new(GreedyMemoryPool::new(1000));
-        let pool: Arc<dyn MemoryPool> = Arc::new(SessionPool::new(Arc::clone(&shared), 100));
+        let pool: Arc<dyn MemoryPool> = Arc::new(LimitPool::session(Arc::clone(&shared), 100));
         let batches = MemoryConsumer::new("RepartitionExec[0]")
             .with_can_spill(true)
             .register(&pool);
@@ -164,9 +199,30 @@ mod tests {
     }
 
     #[test]
+    fn the_lake_limit_shares_fairly_and_grants_repartitioning() {
+        let pool: Arc<dyn MemoryPool> = Arc::new(LimitPool::lake(100));
+        let first = MemoryConsumer::new("sort[0]")
+            .with_can_spill(true)
+            .register(&pool);
+        let second = MemoryConsumer::new("sort[1]")
+            .with_can_spill(true)
+            .register(&pool);
+        let error = first.try_grow(60).unwrap_err().to_string();
+        assert!(
+            error.contains("the lake's memory limit (runtime.memory_limit) is reached"),
+            "{error}"
+        );
+        first.try_grow(50).unwrap();
+        second.try_grow(50).unwrap();
+        let batches = MemoryConsumer::new("RepartitionExec[1]").register(&pool);
+        batches.try_grow(30).unwrap();
+        assert_eq!(pool.reserved(), 130);
+    }
+
+    #[test]
     fn the_shared_limit_still_holds() {
         let shared: Arc<dyn MemoryPool> = Arc::new(GreedyMemoryPool::new(50));
-        let pool: Arc<dyn MemoryPool> = Arc::new(SessionPool::new(Arc::clone(&shared), 100));
+        let pool: Arc<dyn MemoryPool> = Arc::new(LimitPool::session(Arc::clone(&shared), 100));
         let reservation = MemoryConsumer::new("join").register(&pool);
         assert!(reservation.try_grow(60).is_err());
         assert_eq!((pool.reserved(), shared.reserved()), (0, 0));

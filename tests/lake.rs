@@ -311,3 +311,21 @@ async fn memory_limit_is_enforced() {
         "{message}"
     );
 }
+
+/// Under a memory limit, a grouping over two partitions whose repartitioning would spill
+/// finishes (in DataFusion 55 such a spill can wait forever: apache/datafusion#24883).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_grouping_under_a_small_memory_limit_finishes() {
+    let fixture = FixtureLake::with_config_extra(
+        "[runtime]\nmemory_limit = \"2MiB\"\nbatch_size = 64\ntarget_partitions = 2\n",
+    );
+    let lake = fixture.open();
+    let sql = "SELECT g, count(DISTINCT trace_id) AS n FROM (SELECT v % 13 AS g, md5(CAST(v % 337 AS VARCHAR)) AS trace_id FROM generate_series(1, 40000) AS s(v)) GROUP BY g";
+    for attempt in 0..5 {
+        let rows = tokio::time::timeout(std::time::Duration::from_secs(60), query(&lake, sql))
+            .await
+            .unwrap_or_else(|_| panic!("attempt {attempt} did not finish within 60 s"));
+        assert_eq!(rows.len(), 13);
+        assert!(rows.iter().all(|r| r[1] == "337"), "{rows:?}");
+    }
+}
