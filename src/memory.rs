@@ -170,16 +170,21 @@ mod tests {
         assert_eq!((pool.reserved(), shared.reserved()), (0, 0));
     }
 
+    /// Two consumers that can spill, as two partitions' sorts.
+    fn two_sorts(pool: &Arc<dyn MemoryPool>) -> (MemoryReservation, MemoryReservation) {
+        let sort = |name: &str| {
+            MemoryConsumer::new(name)
+                .with_can_spill(true)
+                .register(pool)
+        };
+        (sort("sort[0]"), sort("sort[1]"))
+    }
+
     #[test]
     fn spilling_consumers_share_the_limit_fairly() {
         let shared: Arc<dyn MemoryPool> = Arc::new(GreedyMemoryPool::new(1000));
         let pool: Arc<dyn MemoryPool> = Arc::new(LimitPool::session(Arc::clone(&shared), 100));
-        let first = MemoryConsumer::new("sort[0]")
-            .with_can_spill(true)
-            .register(&pool);
-        let second = MemoryConsumer::new("sort[1]")
-            .with_can_spill(true)
-            .register(&pool);
+        let (first, second) = two_sorts(&pool);
         assert!(first.try_grow(60).is_err(), "more than its half");
         first.try_grow(50).unwrap();
         second.try_grow(50).unwrap();
@@ -201,12 +206,7 @@ mod tests {
     #[test]
     fn the_lake_limit_shares_fairly_and_grants_repartitioning() {
         let pool: Arc<dyn MemoryPool> = Arc::new(LimitPool::lake(100));
-        let first = MemoryConsumer::new("sort[0]")
-            .with_can_spill(true)
-            .register(&pool);
-        let second = MemoryConsumer::new("sort[1]")
-            .with_can_spill(true)
-            .register(&pool);
+        let (first, second) = two_sorts(&pool);
         let error = first.try_grow(60).unwrap_err().to_string();
         assert!(
             error.contains("the lake's memory limit (runtime.memory_limit) is reached"),
