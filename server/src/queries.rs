@@ -26,7 +26,7 @@ use tonic::Status;
 pub(crate) type Handle = Vec<u8>;
 
 /// How long a planned query's rows wait to be fetched.
-pub(crate) const UNCLAIMED: Duration = Duration::from_secs(300);
+const UNCLAIMED: Duration = Duration::from_secs(300);
 
 /// A fresh random handle, for a query or a prepared statement.
 pub(crate) fn random_handle() -> Result<Handle, Status> {
@@ -46,6 +46,8 @@ pub(crate) enum Stop {
 /// The queries of the server, planned or streaming.
 pub(crate) struct Queries {
     limits: ServerLimits,
+    /// How long a planned query's rows wait to be fetched ([`UNCLAIMED`]).
+    unclaimed: Duration,
     state: Mutex<State>,
 }
 
@@ -85,8 +87,13 @@ pub(crate) struct Load {
 
 impl Queries {
     pub(crate) fn new(limits: ServerLimits) -> Arc<Queries> {
+        Self::with_unclaimed(limits, UNCLAIMED)
+    }
+
+    fn with_unclaimed(limits: ServerLimits, unclaimed: Duration) -> Arc<Queries> {
         Arc::new(Queries {
             limits,
+            unclaimed,
             state: Mutex::default(),
         })
     }
@@ -97,16 +104,15 @@ impl Queries {
 
     /// A slot for a new query of `user`, if the limits allow one.
     pub(crate) fn admit(self: &Arc<Self>, user: &str) -> Result<Slot, Status> {
+        // Results never fetched give their slots back. Each slot takes the lock to do so: they
+        // are dropped after it is released.
+        drop(self.take_unclaimed());
         let mut state = self.state.lock();
         if state.closed {
             return Err(Status::unavailable(
                 "the server is shutting down: it takes no new queries",
             ));
         }
-        // Results never fetched give their slots back.
-        state
-            .waiting
-            .retain(|_, waiting| waiting.planned.elapsed() < UNCLAIMED);
         let mine = state.per_user.get(user).copied().unwrap_or(0);
         if mine >= self.limits.max_queries_per_user {
             return Err(Status::resource_exhausted(format!(
@@ -140,7 +146,9 @@ impl Queries {
             slot,
             planned: Instant::now(),
         };
-        self.state.lock().waiting.insert(handle.clone(), waiting);
+        // Whatever the handle replaced (never, with 128 random bits) is dropped unlocked.
+        let replaced = self.state.lock().waiting.insert(handle.clone(), waiting);
+        drop(replaced);
         Ok(handle)
     }
 
@@ -189,6 +197,21 @@ impl Queries {
             }
             _ => false,
         }
+    }
+
+    /// The waiting queries whose rows were not fetched in time, taken out.
+    fn take_unclaimed(&self) -> Vec<Waiting> {
+        let mut state = self.state.lock();
+        let expired: Vec<Handle> = state
+            .waiting
+            .iter()
+            .filter(|(_, waiting)| waiting.planned.elapsed() >= self.unclaimed)
+            .map(|(handle, _)| handle.clone())
+            .collect();
+        expired
+            .iter()
+            .filter_map(|handle| state.waiting.remove(handle))
+            .collect()
     }
 
     /// Refuses new queries from now on.
@@ -342,5 +365,69 @@ async fn stop_of(stopped: &mut watch::Receiver<Option<Stop>>) -> Stop {
             // No one can stop the query any more: it runs to its end.
             return std::future::pending().await;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A started query of a lake without tables.
+    fn started(sql: &str) -> QueryResult {
+        let lake = jaanch::Lake::from_config(jaanch::LakeConfig::empty("queries")).unwrap();
+        let session = lake.session(jaanch::Identity::local()).unwrap();
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        runtime.block_on(session.sql(sql)).unwrap()
+    }
+
+    #[test]
+    fn unfetched_results_give_their_places_back() {
+        let limits = ServerLimits {
+            max_queries_per_user: 1,
+            ..ServerLimits::default()
+        };
+        let queries = Queries::with_unclaimed(limits, Duration::from_millis(1));
+        let slot = queries.admit("kota").unwrap();
+        queries.park(slot, started("SELECT 1")).unwrap();
+        std::thread::sleep(Duration::from_millis(5));
+        // Admitting drops the expired result (and its slot) without holding the lock twice.
+        let (done, finished) = std::sync::mpsc::channel();
+        let admitting = Arc::clone(&queries);
+        std::thread::spawn(move || {
+            let admitted = admitting.admit("kota").is_ok();
+            let _ = done.send(admitted);
+        });
+        let admitted = finished
+            .recv_timeout(Duration::from_secs(10))
+            .expect("admission must not wait on itself");
+        assert!(admitted, "the expired result's place is free again");
+        assert_eq!(queries.load().waiting, 0);
+    }
+
+    #[test]
+    fn a_user_at_the_limit_is_refused_others_are_not() {
+        let limits = ServerLimits {
+            max_queries_per_user: 1,
+            max_queries: 2,
+            ..ServerLimits::default()
+        };
+        let queries = Queries::new(limits);
+        let kota = queries.admit("kota").unwrap();
+        let refused = queries.admit("kota").err().unwrap();
+        assert_eq!(refused.code(), tonic::Code::ResourceExhausted);
+        let jaipur = queries.admit("jaipur").unwrap();
+        assert_eq!(
+            queries.admit("ajmer").err().unwrap().message(),
+            "the server runs 2 queries, its limit (server.max_queries): try again shortly"
+        );
+        drop((kota, jaipur));
+        assert_eq!(queries.load().slots, 0);
+        queries.close();
+        assert_eq!(
+            queries.admit("kota").err().unwrap().code(),
+            tonic::Code::Unavailable
+        );
     }
 }

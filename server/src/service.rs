@@ -3,7 +3,7 @@
 //! A statement is planned (and checked against the user's rules, and audited if refused) when
 //! the client asks for its `FlightInfo`; its result waits under a random handle, which only
 //! its user can redeem, until the client fetches it with `DoGet`. A result not fetched within
-//! [`UNCLAIMED`] is dropped, and the audit log records it as cancelled. Metadata requests
+//! five minutes is dropped, and the audit log records it as cancelled. Metadata requests
 //! (catalogs, schemas, tables) answer from the user's session, so they list only the tables
 //! the user is granted, with their columns as the user sees them.
 
