@@ -19,6 +19,7 @@ use datafusion::common::tree_node::TreeNodeRecursion;
 use datafusion::common::{DataFusionError, TableReference};
 use datafusion::datasource::MemTable;
 use datafusion::execution::context::SessionContext;
+use datafusion::execution::memory_pool::MemoryLimit;
 use datafusion::execution::runtime_env::RuntimeEnv;
 use datafusion::execution::session_state::SessionStateBuilder;
 use datafusion::logical_expr::{LogicalPlan, Statement as LogicalStatement};
@@ -153,7 +154,7 @@ impl Session {
             .cloned()
             .collect();
         let state = SessionStateBuilder::new()
-            .with_config(session_config(&shared.config))
+            .with_config(session_config(&shared.config, &runtime))
             .with_runtime_env(runtime)
             .with_default_features()
             .build();
@@ -820,7 +821,7 @@ fn scanned_tables(plan: &LogicalPlan) -> Vec<String> {
 }
 
 /// Session settings: every engine-wide choice lives here.
-fn session_config(config: &crate::config::LakeConfig) -> SessionConfig {
+fn session_config(config: &crate::config::LakeConfig, runtime: &RuntimeEnv) -> SessionConfig {
     let mut session = SessionConfig::new()
         .with_information_schema(true)
         .with_create_default_catalog_and_schema(true)
@@ -830,6 +831,13 @@ fn session_config(config: &crate::config::LakeConfig) -> SessionConfig {
     }
     if let Some(batch_size) = config.runtime.batch_size {
         session = session.with_batch_size(batch_size);
+    }
+    // A sort sets memory aside to merge what it spilled (10 MB by default): under a small limit
+    // that alone would fail the sort before it starts. An eighth of the limit is set aside.
+    if let MemoryLimit::Finite(limit) = runtime.memory_pool.memory_limit() {
+        let execution = &mut session.options_mut().execution;
+        execution.sort_spill_reservation_bytes =
+            execution.sort_spill_reservation_bytes.min(limit / 8);
     }
     session
 }

@@ -312,10 +312,10 @@ async fn memory_limit_is_enforced() {
     );
 }
 
-/// Under a memory limit, a grouping over two partitions whose repartitioning would spill
+/// Under a small memory limit, a grouping over two partitions whose repartitioning would spill
 /// finishes (in DataFusion 55 such a spill can wait forever: apache/datafusion#24883).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_grouping_under_a_small_memory_limit_finishes() {
+async fn groupings_and_sorts_under_a_small_memory_limit_finish() {
     let fixture = FixtureLake::with_config_extra(
         "[runtime]\nmemory_limit = \"2MiB\"\nbatch_size = 64\ntarget_partitions = 2\n",
     );
@@ -328,4 +328,12 @@ async fn a_grouping_under_a_small_memory_limit_finishes() {
         assert_eq!(rows.len(), 13);
         assert!(rows.iter().all(|r| r[1] == "337"), "{rows:?}");
     }
+    // A sort sets aside memory to merge what it spills, within the limit: 40 000 hashes
+    // (about 2.5 MB) sort through 2 MiB.
+    let sorted = query(
+        &lake,
+        "SELECT count(*), max(n) FROM (SELECT row_number() OVER (ORDER BY md5(CAST(v AS VARCHAR))) AS n FROM generate_series(1, 40000) AS s(v))",
+    )
+    .await;
+    assert_eq!(sorted, [["40000", "40000"]]);
 }
