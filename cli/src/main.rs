@@ -71,7 +71,8 @@ enum Command {
     Demo(demo::DemoArgs),
     /// The audit log of a governed lake: list records (the default), verify, keygen
     Audit(audit::AuditArgs),
-    /// Serve the lake to many users over Arrow Flight SQL (each in their governed session)
+    /// Serve the lake to many users over Arrow Flight SQL (each in their governed session;
+    /// limits in the lake config's [server])
     Serve(serve::ServeArgs),
     /// Users of the server: add one, set a password (stored as an argon2id hash)
     User(user::UserArgs),

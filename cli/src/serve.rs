@@ -51,14 +51,31 @@ pub fn run(lake: Lake, args: &ServeArgs, runtime: &tokio::runtime::Runtime) -> R
         token_lifetime: Duration::from_secs(args.token_minutes * 60),
     };
     let name = lake.name().to_string();
+    let limits = lake.config().server.limits().map_err(jaanch::Error::from)?;
     let ready = move |listening: jaanch_server::Listening| {
         // One line on stdout, so that scripts and tests can wait for it and read the port.
         println!("jaanch serve: lake {name} on {listening}");
         let _ = std::io::stdout().flush();
+        eprintln!("jaanch serve: {}", describe_limits(&limits));
     };
     runtime
         .block_on(async { jaanch_server::serve(lake, options, ready, stop_signal()).await })
         .map_err(|e| CliError::Server(e.to_string()))?;
     eprintln!("jaanch serve: stopped");
     Ok(())
+}
+
+/// The `[server]` limits in effect, in one line for the operator.
+fn describe_limits(limits: &jaanch::config::ServerLimits) -> String {
+    let or_none = |value: Option<String>| value.unwrap_or_else(|| "no".to_string());
+    format!(
+        "limits ([server]): {} queries per user, {} in all, timeout {:?}, {} memory per query, {} rows and {} bytes per result, {:?} to stop",
+        limits.max_queries_per_user,
+        limits.max_queries,
+        limits.statement_timeout,
+        or_none(limits.query_memory.map(|m| format!("{} MiB", m >> 20))),
+        or_none(limits.max_result_rows.map(|r| r.to_string())),
+        or_none(limits.max_result_bytes.map(|b| b.to_string())),
+        limits.shutdown_grace,
+    )
 }
