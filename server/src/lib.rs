@@ -10,7 +10,10 @@
 //!
 //! [`serve`] checks the [`ServeOptions`] before it listens: it listens on loopback unless told
 //! otherwise, refuses a non-loopback address without TLS unless `insecure` is set, and refuses
-//! a lake without an `[access]` config unless `single_user` is set.
+//! a lake without an `[access]` config unless `single_user` is set. The lake config's
+//! `[server]` sets the limits (queries per user and in all, statement timeout, memory per
+//! query, result size, how long a stop waits). [`client`] is jaanch's own client of the server,
+//! for its front ends.
 
 mod auth;
 pub mod client;

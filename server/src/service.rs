@@ -2,10 +2,14 @@
 //!
 //! A statement is planned (and checked against the user's rules, and audited if refused) when
 //! the client asks for its `FlightInfo`; its result waits under a random handle, which only
-//! its user can redeem, until the client fetches it with `DoGet`. A result not fetched within
-//! five minutes is dropped, and the audit log records it as cancelled. Metadata requests
-//! (catalogs, schemas, tables) answer from the user's session, so they list only the tables
-//! the user is granted, with their columns as the user sees them.
+//! its user can redeem, until the client fetches it with `DoGet` ([`crate::queries`] keeps the
+//! `[server]` limits and cancels). A result not fetched within five minutes is dropped, and the
+//! audit log records it as cancelled. A prepared statement keeps its text and the values last
+//! bound to it ([`crate::params`]); each execution plans the text again with the values, in
+//! the user's session, so the rules are checked every time. Saved reports are statements too
+//! (`CALL report(...)`, see `jaanch::Session`). Metadata requests (catalogs, schemas, tables)
+//! answer from the user's session, so they list only the tables the user is granted, with their
+//! columns as the user sees them.
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
