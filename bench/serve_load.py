@@ -6,8 +6,9 @@ district analysts (each with a password, a district and a purpose) and one State
 administrator. Each of --clients clients logs in with ADBC's Flight SQL driver and runs
 --queries operations in turn from a mix of what analysts do: ad-hoc aggregates, a prepared
 statement with a bound value, two saved reports by CALL, a page of rows, and the table listing.
-Prints throughput, latency percentiles and errors (which must be 0), and the server's peak
-resident memory.
+Prints one client's latency alone (the server's own cost per statement), then the load's
+throughput, latency percentiles and errors (which must be 0), and the server's peak resident
+memory.
 
 Then --storm clients (the same analysts) start a sort of their district's FIRs, read its first
 batch and disconnect; the server must be idle again (no query running, no memory held in its
@@ -115,6 +116,21 @@ def client(address: str, user: str, queries: int, offset: int, latencies: list, 
                 errors.append(f"{user} {kind}: {error}")
 
 
+def single_client(address: str) -> dict:
+    """The latency of one client alone: the server's own cost per statement."""
+    medians = {}
+    with connect(address, "load.00") as connection, connection.cursor() as cursor:
+        for sql in ("SELECT 1", "SELECT count(*) FROM cctns.fir"):
+            seconds = []
+            for _ in range(100):
+                started = time.perf_counter()
+                cursor.execute(sql)
+                cursor.fetchall()
+                seconds.append(time.perf_counter() - started)
+            medians[sql] = statistics.median(seconds)
+    return medians
+
+
 def peak_rss_mb(pid: int) -> float:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmHWM:"):
@@ -186,6 +202,7 @@ def main() -> int:
         if "://" not in line:
             raise SystemExit(f"the server did not start: {line}{server.stderr.read()}")
         address = line.strip().rsplit("://", 1)[1]
+        alone = single_client(address)
         latencies, errors = [], []
         threads = [
             threading.Thread(
@@ -206,6 +223,8 @@ def main() -> int:
             f"demo lake scale {options.scale:g}, {options.clients} clients x {options.queries} operations, "
             f"{binary.parent.name} build"
         )
+        for sql, seconds_alone in alone.items():
+            print(f"one client   {sql}: median {seconds_alone * 1000:.1f} ms of 100")
         print(f"operations   {len(latencies)} of {total} in {wall:.1f} s: {len(latencies) / wall:.1f} per second")
         print(
             f"latency      p50 {percentile(seconds, 50) * 1000:.0f} ms, "
