@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 
 use arrow::array::RecordBatch;
 use arrow::datatypes::SchemaRef;
+use datafusion::datasource::memory::MemorySourceConfig;
 use datafusion::execution::TaskContext;
 use datafusion::physical_plan::{ExecutionPlan, SendableRecordBatchStream, execute_stream};
 use futures::StreamExt;
@@ -47,6 +48,22 @@ impl QueryResult {
             started,
             ticket,
         }
+    }
+
+    /// A result already held: rows received from elsewhere (a server) since `started`, to
+    /// print or collect like any other.
+    pub fn from_batches(
+        schema: SchemaRef,
+        batches: Vec<RecordBatch>,
+        started: Instant,
+    ) -> Result<Self> {
+        let plan = MemorySourceConfig::try_new_exec(&[batches], schema, None)?;
+        Ok(Self::new(
+            plan,
+            Arc::new(TaskContext::default()),
+            started,
+            None,
+        ))
     }
 
     pub fn schema(&self) -> SchemaRef {

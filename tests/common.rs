@@ -175,3 +175,21 @@ pub fn text_rows(batches: &[RecordBatch]) -> Vec<Vec<String>> {
     }
     rows
 }
+
+/// Runs `command` with `input` on its standard input; its output.
+pub fn with_stdin(command: &mut Command, input: &str) -> std::process::Output {
+    use std::io::Write;
+    let mut child = command
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}

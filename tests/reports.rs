@@ -2,9 +2,7 @@
 //! demo lake's planted ground truth, and parameter checking.
 
 use std::collections::{HashMap, HashSet};
-use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::Stdio;
 use std::sync::OnceLock;
 
 use jaanch::{Lake, Session};
@@ -498,21 +496,10 @@ fn a_broken_report_file_costs_only_its_own_report() {
 #[test]
 fn the_shell_lists_and_runs_reports() {
     let home = demo_lake().parent().unwrap();
-    let mut child = jaanch(home)
-        .arg("--lake")
-        .arg(demo_lake())
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(b"\\format csv\n\\dr\n\\r repeat_offenders min_firs=5\n\\r repeat_offenders min_firs=x\n")
-        .unwrap();
-    let output = child.wait_with_output().unwrap();
+    let output = crate::common::with_stdin(
+        jaanch(home).arg("--lake").arg(demo_lake()),
+        "\\format csv\n\\dr\n\\r repeat_offenders min_firs=5\n\\r repeat_offenders min_firs=x\n",
+    );
     let text = stdout(&output);
     assert!(
         text.contains("vehicle_history,History of one vehicle,plate text,bundled"),

@@ -1145,3 +1145,73 @@ async fn jaanchs_own_client_answers_as_a_session_would() {
             .unwrap();
     }
 }
+
+/// `jaanch shell --server`: statements, meta-commands and reports on the server, in the user's
+/// session there; from a pipe, the first error stops the script and names its line.
+#[test]
+fn the_shell_runs_on_a_server() {
+    let lake = served_lake();
+    with_reports(&lake);
+    let server = Server::start(&lake.config_path(), &[]);
+    let url = format!("grpc://{}", server.addr);
+    let shell = |password: &str, script: &str| {
+        crate::common::with_stdin(
+            jaanch(lake.dir.path())
+                .args(["--user", "srv.kota", "shell", "--server", &url])
+                .env("JAANCH_PASSWORD", password),
+            script,
+        )
+    };
+    let output = shell(
+        "kota-secret",
+        "\\format csv\nSELECT fir_id, district FROM cctns.fir ORDER BY fir_id;\n\\dt cctns.*\n\\d cctns.fir\n\\dr\n\\r firs_of district=Kota after=1\nSELECT * FROM telecom.subscribers;\nSELECT 'not reached';\n",
+    );
+    let stdout = crate::common::stdout(&output);
+    let stderr = crate::common::stderr(&output);
+    assert_eq!(output.status.code(), Some(1), "{stdout}\n{stderr}");
+    assert!(
+        stdout.starts_with("fir_id,district\n1,Kota\n3,Kota\n"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("cctns.fir"), "{stdout}");
+    assert!(!stdout.contains("telecom.subscribers"), "{stdout}");
+    assert!(stdout.contains("fir_id,Int64"), "{stdout}");
+    assert!(stdout.contains("firs_of,FIRs of a district"), "{stdout}");
+    assert!(stdout.contains("fir_id,district\n3,Kota\n"), "{stdout}");
+    assert!(!stdout.contains("not reached"), "{stdout}");
+    assert_eq!(
+        stderr,
+        "error: <stdin>:7: table telecom.subscribers not found (\\dt or SHOW TABLES lists the tables)\n",
+        "{stdout}"
+    );
+    let refused = shell("guess", "SELECT 1;\n");
+    assert_eq!(refused.status.code(), Some(1));
+    assert_eq!(
+        crate::common::stderr(&refused),
+        "error: wrong user name or password\n"
+    );
+}
+
+/// At a terminal, the shell on a server completes the user's tables and their columns there.
+#[test]
+fn the_shell_on_a_server_completes_its_tables_and_columns() {
+    let lake = served_lake();
+    let server = Server::start(&lake.config_path(), &[]);
+    let mut command = jaanch(lake.dir.path());
+    command
+        .args(["--user", "srv.kota", "shell", "--server"])
+        .arg(format!("grpc://{}", server.addr))
+        .env("JAANCH_PASSWORD", "kota-secret");
+    let mut shell = crate::shell::ShellSession::spawn(&command, 100, "server> ".to_string());
+    shell.keys("SELECT count(*) AS n FROM cctns.f");
+    shell.keys("\t");
+    shell.expect("ir");
+    shell.keys(" WHERE distr");
+    shell.keys("\t");
+    shell.expect("ict");
+    let output = shell.run(" = 'Kota';");
+    assert!(output.contains("│ 2 │"), "{output}");
+    let output = shell.run("\\dt");
+    assert!(output.contains("cctns.fir"), "{output}");
+    assert!(!output.contains("telecom.subscribers"), "{output}");
+}

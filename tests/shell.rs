@@ -15,7 +15,7 @@ const TIMEOUT_MS: u64 = 30_000;
 /// Columns of the pseudo-terminal unless a test asks for another width.
 const COLUMNS: u16 = 120;
 
-struct ShellSession {
+pub(crate) struct ShellSession {
     session: PtySession,
     prompt: String,
     /// The lines the shell printed before its first prompt.
@@ -36,6 +36,19 @@ impl ShellSession {
     fn start_with(fixture: &FixtureLake, columns: u16, args: &[&str]) -> Self {
         let mut jaanch = jaanch(fixture.dir.path());
         jaanch.arg("--lake").arg(fixture.config_path()).args(args);
+        let name = fixture
+            .dir
+            .path()
+            .file_name()
+            .unwrap()
+            .to_string_lossy()
+            .into_owned();
+        Self::spawn(&jaanch, columns, format!("{name}> "))
+    }
+
+    /// Starts `jaanch` (a command line of the shell) in a terminal `columns` wide, and waits
+    /// for its banner and its first `prompt`.
+    pub(crate) fn spawn(jaanch: &Command, columns: u16, prompt: String) -> Self {
         let mut command = Command::new("sh");
         command
             .arg("-c")
@@ -51,14 +64,6 @@ impl ShellSession {
             };
         }
         let session = rexpect::session::spawn_command(command, Some(TIMEOUT_MS)).unwrap();
-        let name = fixture
-            .dir
-            .path()
-            .file_name()
-            .unwrap()
-            .to_string_lossy()
-            .into_owned();
-        let prompt = format!("{name}> ");
         let mut shell = Self {
             session,
             prompt,
@@ -78,7 +83,7 @@ impl ShellSession {
 
     /// Waits for `text` and returns what came before it. The session reads bytes as Latin-1
     /// characters; both sides are converted so that UTF-8 (table borders) compares right.
-    fn expect(&mut self, text: &str) -> String {
+    pub(crate) fn expect(&mut self, text: &str) -> String {
         let needle: String = text.bytes().map(char::from).collect();
         let before = self.session.exp_string(&needle).unwrap();
         let bytes: Vec<u8> = before.chars().map(|c| c as u8).collect();
@@ -86,13 +91,13 @@ impl ShellSession {
     }
 
     /// Sends keys without Enter.
-    fn keys(&mut self, keys: &str) {
+    pub(crate) fn keys(&mut self, keys: &str) {
         self.session.send(keys).unwrap();
         self.session.flush().unwrap();
     }
 
     /// Sends a line and waits for the next prompt; returns what was printed in between.
-    fn run(&mut self, line: &str) -> String {
+    pub(crate) fn run(&mut self, line: &str) -> String {
         self.session.send_line(line).unwrap();
         let prompt = self.prompt.clone();
         self.expect(&prompt)
@@ -344,23 +349,10 @@ fn history_survives_a_restart_without_duplicates() {
 #[test]
 fn piped_script_has_no_decoration_and_stops_at_the_first_error() {
     let fixture = FixtureLake::new();
-    let mut child = jaanch(fixture.dir.path())
-        .arg("--lake")
-        .arg(fixture.config_path())
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(
-            b"\\format csv\nSELECT 1 AS a;\n\nSELECT *\n  FROM cctns.nope;\nSELECT 2 AS b;\n",
-        )
-        .unwrap();
-    let output = child.wait_with_output().unwrap();
+    let output = pipe_to_shell(
+        &fixture,
+        "\\format csv\nSELECT 1 AS a;\n\nSELECT *\n  FROM cctns.nope;\nSELECT 2 AS b;\n",
+    );
     assert_eq!(stdout(&output), "a\n1\n");
     assert_eq!(output.status.code(), Some(1));
     assert_eq!(
@@ -554,21 +546,12 @@ fn wide_result_at_80_columns() {
 
 /// Runs a script through the shell's standard input.
 fn pipe_to_shell(fixture: &FixtureLake, script: &str) -> std::process::Output {
-    let mut child = jaanch(fixture.dir.path())
-        .arg("--lake")
-        .arg(fixture.config_path())
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(script.as_bytes())
-        .unwrap();
-    child.wait_with_output().unwrap()
+    crate::common::with_stdin(
+        jaanch(fixture.dir.path())
+            .arg("--lake")
+            .arg(fixture.config_path()),
+        script,
+    )
 }
 
 #[test]
@@ -868,21 +851,12 @@ fn banner_says_who_you_are_on_a_governed_lake() {
 fn purpose_from_a_piped_script() {
     let fixture = FixtureLake::with_config_extra(ACCESS);
     let pipe = |script: &str| {
-        let mut child = jaanch(fixture.dir.path())
-            .args(["--user", "io.jaipur", "--lake"])
-            .arg(fixture.config_path())
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        child
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(script.as_bytes())
-            .unwrap();
-        child.wait_with_output().unwrap()
+        crate::common::with_stdin(
+            jaanch(fixture.dir.path())
+                .args(["--user", "io.jaipur", "--lake"])
+                .arg(fixture.config_path()),
+            script,
+        )
     };
     let query = "SELECT fir_id FROM cctns.fir ORDER BY fir_id;\n";
     let output = pipe(&format!("\\format csv\n\\purpose\n{query}"));

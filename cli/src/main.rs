@@ -56,7 +56,7 @@ struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Interactive SQL shell (the default)
-    Shell,
+    Shell(ShellArgs),
     /// Run SQL statements and print their results
     Sql(sql::SqlArgs),
     /// Run a saved report with parameters
@@ -76,6 +76,17 @@ enum Command {
     Serve(serve::ServeArgs),
     /// Users of the server: add one, set a password (stored as an argon2id hash)
     User(user::UserArgs),
+}
+
+#[derive(Debug, Default, clap::Args)]
+struct ShellArgs {
+    /// Run on a jaanch server instead of a lake config: grpc://HOST:PORT or grpc+tls://HOST:PORT
+    /// (log in with --user; the password from $JAANCH_PASSWORD, else asked for)
+    #[arg(long, value_name = "URL")]
+    server: Option<String>,
+    /// The certificate (PEM) of the authority that signed the server's, for grpc+tls://
+    #[arg(long, value_name = "FILE", requires = "server")]
+    tls_ca: Option<PathBuf>,
 }
 
 /// What can go wrong on the command line: the engine's errors, and the command line's own.
@@ -170,7 +181,7 @@ fn run(cli: Cli) -> Result<()> {
         .build()
         .map_err(|e| CliError::Shell(format!("cannot start the runtime: {e}")))?;
     let client = match &cli.command {
-        None | Some(Command::Shell) => "shell",
+        None | Some(Command::Shell(_)) => "shell",
         _ => "cli",
     };
     let identity = || {
@@ -187,7 +198,31 @@ fn run(cli: Cli) -> Result<()> {
     };
     let open = || open_session(cli.lake.as_deref(), identity());
     match &cli.command {
-        None | Some(Command::Shell) => {
+        Some(Command::Shell(ShellArgs {
+            server: Some(url),
+            tls_ca,
+        })) => {
+            let password = match cli.user.as_deref() {
+                Some(user) => Some(match std::env::var("JAANCH_PASSWORD") {
+                    Ok(password) => password,
+                    Err(_) => rpassword::prompt_password(format!("password for {user}: "))
+                        .map_err(|e| CliError::Shell(format!("cannot read the password: {e}")))?,
+                }),
+                None => None,
+            };
+            let remote = runtime.block_on(shell::Remote::connect(
+                url,
+                cli.user.clone(),
+                password,
+                cli.purpose.clone(),
+                tls_ca.clone(),
+            ))?;
+            // Parsing, completion of functions and \df need a session: one of an empty lake.
+            let local = Lake::from_config(jaanch::LakeConfig::empty("server"))?
+                .session(Identity::local().with_client("shell"))?;
+            shell::run_remote(&remote, &local, &runtime)
+        }
+        None | Some(Command::Shell(_)) => {
             let session = open()?;
             shell::run(&session, &runtime)
         }

@@ -159,6 +159,13 @@ impl<'a> ShellHelper<'a> {
         }
     }
 
+    /// Tables known from elsewhere (a server), with their columns.
+    pub fn know_tables(&mut self, columns: HashMap<String, Vec<String>>) {
+        self.tables = columns.keys().cloned().collect();
+        self.tables.sort();
+        *self.columns.lock().expect("completion cache lock") = columns;
+    }
+
     pub fn set_pending(&mut self, pending: &str) {
         pending.clone_into(&mut self.pending);
     }

@@ -10,6 +10,9 @@
 mod complete;
 mod meta;
 mod progress;
+mod remote;
+
+pub use remote::Remote;
 
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
@@ -58,7 +61,10 @@ enum Output {
 }
 
 pub struct Shell<'a> {
+    /// Parses, completes and describes; runs the statements unless they go to a server.
     session: &'a Session,
+    /// The server statements and reports run on (`jaanch shell --server`).
+    remote: Option<&'a Remote>,
     runtime: &'a Runtime,
     options: PrintOptions,
     /// Show elapsed times: in the footer at a terminal, as a `Time:` line from a pipe.
@@ -70,8 +76,18 @@ pub struct Shell<'a> {
 
 /// Runs the shell: interactive at a terminal, a script when standard input is a pipe.
 pub fn run(session: &Session, runtime: &Runtime) -> Result<()> {
+    run_with(session, None, runtime)
+}
+
+/// Runs the shell on a server: `session` (of an empty lake) parses and completes here.
+pub fn run_remote(remote: &Remote, session: &Session, runtime: &Runtime) -> Result<()> {
+    run_with(session, Some(remote), runtime)
+}
+
+fn run_with(session: &Session, remote: Option<&Remote>, runtime: &Runtime) -> Result<()> {
     let interactive = std::io::stdin().is_terminal();
     let mut shell = Shell::new(session, runtime, interactive);
+    shell.remote = remote;
     if interactive {
         return shell.interact();
     }
@@ -100,6 +116,7 @@ impl<'a> Shell<'a> {
         }
         Self {
             session,
+            remote: None,
             runtime,
             options,
             timing: interactive,
@@ -117,7 +134,10 @@ impl<'a> Shell<'a> {
             .auto_add_history(false)
             .completion_type(rustyline::CompletionType::List)
             .build();
-        let helper = ShellHelper::new(self.session, self.runtime.handle().clone());
+        let mut helper = ShellHelper::new(self.session, self.runtime.handle().clone());
+        if let Some(remote) = self.remote {
+            helper.know_tables(remote.columns());
+        }
         let mut editor: Editor<ShellHelper, FileHistory> =
             Editor::with_config(config).map_err(editor_error)?;
         editor.set_helper(Some(helper));
@@ -126,9 +146,16 @@ impl<'a> Shell<'a> {
             // A missing or unreadable history is not worth stopping for.
             let _ = editor.load_history(path);
         }
-        let lake = self.session.lake();
-        show(&banner(self.session));
-        let prompt = format!("{}> ", lake.name());
+        let prompt = match self.remote {
+            Some(remote) => {
+                show(&remote_banner(remote));
+                "server> ".to_string()
+            }
+            None => {
+                show(&banner(self.session));
+                format!("{}> ", self.session.lake().name())
+            }
+        };
         let continuation = continuation_prompt(&prompt);
         // Lines of a statement still missing its `;`.
         let mut pending = String::new();
@@ -273,9 +300,9 @@ impl<'a> Shell<'a> {
                 println!("Time: {:.3} s", outcome.elapsed.as_secs_f64());
             }
         };
-        let session = self.session;
+        let (session, remote) = (self.session, self.remote);
         let result = self.runtime.block_on(cancellable(
-            run_statements(session, job, printer, footer),
+            run_statements(session, remote, job, printer, footer),
             interactive,
         ));
         if let Some(spinner) = spinner {
@@ -296,6 +323,12 @@ impl<'a> Shell<'a> {
             Meta::Describe(Some(table)) => self.describe_table(&table)?,
             Meta::Tables(pattern) => self.list_tables(pattern.as_deref())?,
             Meta::Functions(pattern) => self.functions(pattern.as_deref())?,
+            Meta::Reports if self.remote.is_some() => {
+                let remote = self.remote.expect("matched a remote");
+                for batch in self.runtime.block_on(remote.reports())? {
+                    self.print_listing(&batch)?;
+                }
+            }
             Meta::Reports => {
                 let catalog = self.session.reports();
                 self.print_listing(&crate::report::table(&catalog.reports))?;
@@ -342,10 +375,17 @@ impl<'a> Shell<'a> {
                 }
             }
             Meta::Purpose(Some(text)) => {
-                self.session.set_purpose(&text);
+                match self.remote {
+                    Some(remote) => self.runtime.block_on(remote.set_purpose(&text)),
+                    None => self.session.set_purpose(&text),
+                }
                 self.say(&format!("purpose is {text}"));
             }
-            Meta::Purpose(None) => show(&format!("{}\n", purpose_status(self.session))),
+            Meta::Purpose(None) => match self.remote.and_then(Remote::purpose) {
+                Some(purpose) => show(&format!("purpose is {purpose}\n")),
+                None if self.remote.is_some() => show("no purpose stated\n"),
+                None => show(&format!("{}\n", purpose_status(self.session))),
+            },
         }
         Ok(Flow::Continue)
     }
@@ -391,6 +431,13 @@ impl<'a> Shell<'a> {
     }
 
     fn list_tables(&self, pattern: Option<&str>) -> Result<()> {
+        if let Some(remote) = self.remote {
+            let tables = remote.matching_tables(pattern);
+            return self.print_listing(&describe::text_batch(&[(
+                "table",
+                tables.iter().map(|(name, _)| Some(name.clone())).collect(),
+            )]));
+        }
         let tables = self.session.matching_tables(pattern);
         if tables.is_empty() {
             show(&format!(
@@ -420,6 +467,35 @@ impl<'a> Shell<'a> {
     }
 
     fn describe_table(&self, name: &str) -> Result<()> {
+        if let Some(remote) = self.remote {
+            let Some((table, schema)) = remote.table(name) else {
+                return Err(CliError::Shell(format!(
+                    "table {name} not found (\\dt lists the tables you may read on the server)"
+                )));
+            };
+            show(&format!("{table} (on {})\n", remote.url));
+            let fields = schema.fields();
+            return self.print_listing(&describe::text_batch(&[
+                (
+                    "column",
+                    fields.iter().map(|f| Some(f.name().clone())).collect(),
+                ),
+                (
+                    "type",
+                    fields
+                        .iter()
+                        .map(|f| Some(f.data_type().to_string()))
+                        .collect(),
+                ),
+                (
+                    "nullable",
+                    fields
+                        .iter()
+                        .map(|f| Some(if f.is_nullable() { "yes" } else { "no" }.to_string()))
+                        .collect(),
+                ),
+            ]));
+        }
         let (table, columns) = self.runtime.block_on(self.session.describe(name))?;
         let mut heading = table.name.clone();
         if let Some(description) = &table.description {
@@ -516,6 +592,22 @@ fn banner(session: &Session) -> String {
     text
 }
 
+/// The first lines at the terminal, on a server.
+fn remote_banner(remote: &Remote) -> String {
+    let tables = remote.tables.len();
+    let mut text = format!(
+        "jaanch {} · server {} · user {} · {tables} table{} · \\? for help, \\q to quit\n",
+        env!("CARGO_PKG_VERSION"),
+        remote.url,
+        remote.user,
+        if tables == 1 { "" } else { "s" },
+    );
+    if let Some(purpose) = remote.purpose() {
+        text.push_str(&format!("purpose {purpose}\n"));
+    }
+    text
+}
+
 /// What `\purpose` says without an argument: the purpose stated, or that none is, and whether
 /// the user's role requires one.
 fn purpose_status(session: &Session) -> String {
@@ -538,22 +630,51 @@ fn purpose_status(session: &Session) -> String {
 /// Runs a job's statements, printing each result; `on_outcome` is told of each.
 async fn run_statements(
     session: &Session,
+    remote: Option<&Remote>,
     job: Job<'_>,
     mut printer: Printer<'_>,
     mut on_outcome: impl FnMut(&Outcome),
 ) -> Result<()> {
-    match job {
-        Job::Sql {
-            text,
-            first_line,
-            file,
-        } => {
+    match (job, remote) {
+        (
+            Job::Sql {
+                text,
+                first_line,
+                file,
+            },
+            Some(remote),
+        ) => {
+            let script = session
+                .script_at(text, first_line)
+                .map_err(|e| located_syntax_error(e, file))?;
+            for statement in script.statements() {
+                let at = |error: CliError| error.at(file, statement.line);
+                let result = remote.sql(&statement.text()).await.map_err(at)?;
+                let outcome = printer.print(result).await.map_err(|e| at(e.into()))?;
+                on_outcome(&outcome);
+            }
+            Ok(())
+        }
+        (
+            Job::Sql {
+                text,
+                first_line,
+                file,
+            },
+            None,
+        ) => {
             let script = session
                 .script_at(text, first_line)
                 .map_err(|e| located_syntax_error(e, file))?;
             run_script(session, &script, &mut printer, file, on_outcome).await
         }
-        Job::Report { name, values } => {
+        (Job::Report { name, values }, Some(remote)) => {
+            let result = remote.report(name, &values).await?;
+            let outcome = printer.print(result).await?;
+            on_outcome(&outcome);
+            Ok(())
+        }
+        (Job::Report { name, values }, None) => {
             let result: QueryResult = session.report(name, &values).await?;
             let outcome = printer.print(result).await?;
             on_outcome(&outcome);
