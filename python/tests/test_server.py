@@ -199,6 +199,17 @@ def test_tls_with_a_certificate_the_test_makes(served_lake, tmp_path):
         stranger = flight.FlightClient(f"grpc+tls://{address}")
         with pytest.raises(flight.FlightError):
             stranger.authenticate_basic_token("sp.range", PASSWORDS["sp.range"])
+        # jaanch's own client, trusting the authority.
+        import jaanch
+
+        authority_file = tmp_path / "ca.pem"
+        authority.cert_pem.write_to_path(str(authority_file))
+        lake = jaanch.connect(
+            f"grpc+tls://{address}", user="sp.range", password=PASSWORDS["sp.range"], tls_ca=authority_file
+        )
+        assert lake.sql("SELECT count(*) AS n FROM cctns.fir").to_arrow().column("n").to_pylist() == [5]
+        with pytest.raises(jaanch.Error, match="cannot reach the server"):
+            jaanch.connect(f"grpc+tls://{address}", user="sp.range", password=PASSWORDS["sp.range"])
 
 
 def test_adbc_binds_parameters_as_values(server):
