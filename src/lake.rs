@@ -16,12 +16,11 @@ use datafusion::execution::cache::cache_manager::CacheManagerConfig;
 use datafusion::execution::memory_pool::TrackConsumersPool;
 use datafusion::execution::runtime_env::{RuntimeEnv, RuntimeEnvBuilder};
 
-use crate::memory::LimitPool;
-
 use crate::audit::{AUDIT_SCHEMA, AuditLog};
 use crate::catalog::LakeTable;
 use crate::config::{ConfigError, LakeConfig};
 use crate::error::Result;
+use crate::memory::LimitPool;
 use crate::session::{Identity, Session};
 use crate::storage;
 

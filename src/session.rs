@@ -279,11 +279,12 @@ impl Session {
 
     /// Plans and starts one SQL statement with values for its placeholders.
     pub async fn sql_with_params(&self, text: &str, params: Params) -> Result<QueryResult> {
-        if let Ok(statement) = self.one_statement(text)
-            && call::is_call(&statement)
-        {
-            return self.call(&statement, Some(params)).await;
-        }
+        let statement = match self.one_statement(text) {
+            Ok(statement) if call::is_call(&statement) => {
+                return self.call(&statement, Some(params)).await;
+            }
+            statement => statement,
+        };
         let started = Instant::now();
         let mut ticket = self.ticket(text.trim(), started);
         if let Some(ticket) = &mut ticket {
@@ -291,7 +292,7 @@ impl Session {
         }
         let result = async {
             self.check_purpose()?;
-            let plan = self.plan(&self.one_statement(text)?).await?;
+            let plan = self.plan(&statement?).await?;
             self.execute(params.bind(plan)?, started, &mut ticket).await
         }
         .await;

@@ -5,7 +5,6 @@
 
 use std::path::PathBuf;
 
-use datafusion::common::ScalarValue;
 use jaanch::Params;
 use jaanch_server::client::{Client, ClientError, ClientOptions};
 use pyo3::prelude::*;
@@ -82,23 +81,22 @@ impl Remote {
         name: &str,
         values: Vec<(String, String)>,
     ) -> PyResult<PyQueryResult> {
-        let args: Vec<String> = values
-            .iter()
-            .map(|(param, _)| format!("{} => ${param}", quoted(param)))
-            .collect();
-        let call = format!("CALL {}({})", quoted(name), args.join(", "));
-        let params = Params::Named(
-            values
-                .into_iter()
-                .map(|(param, value)| (param, ScalarValue::Utf8(Some(value))))
-                .collect(),
-        );
-        self.sql(py, &call, Some(params))
+        let (schema, batches) = wait_for_future(py, async {
+            self.client.lock().await.report(name, &values).await
+        })?
+        .map_err(client_error)?;
+        Ok(PyQueryResult::new(schema, batches))
     }
 
     /// The reports the user may run, as `CALL reports()` lists them.
     pub fn reports(&self, py: Python<'_>) -> PyResult<Vec<ReportInfo>> {
-        let listed = self.sql(py, &format!("CALL {}()", jaanch::LIST_REPORTS), None)?;
+        let batches = wait_for_future(py, async { self.client.lock().await.reports().await })?
+            .map_err(client_error)?;
+        let schema = match batches.first() {
+            Some(batch) => batch.schema(),
+            None => return Ok(Vec::new()),
+        };
+        let listed = PyQueryResult::new(schema, batches);
         let mut reports = Vec::new();
         for row in listed.text_rows() {
             let [name, title, params, description, _call] = row.as_slice() else {
@@ -171,11 +169,6 @@ impl Remote {
             })
             .collect())
     }
-}
-
-/// `name` as a quoted SQL identifier.
-fn quoted(name: &str) -> String {
-    format!("\"{}\"", name.replace('"', "\"\""))
 }
 
 /// How to reach a server, from `connect`'s arguments.

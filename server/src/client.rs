@@ -203,6 +203,35 @@ impl Client {
         self.fetch(info).await
     }
 
+    /// Runs a saved report by `CALL`, its values bound by name as the text a user would type
+    /// (the server parses each by the parameter's declared type).
+    pub async fn report(
+        &mut self,
+        name: &str,
+        values: &[(String, String)],
+    ) -> Result<(SchemaRef, Vec<RecordBatch>), ClientError> {
+        let args: Vec<String> = values
+            .iter()
+            .map(|(param, _)| format!("{} => ${param}", quoted(param)))
+            .collect();
+        let call = format!("CALL {}({})", quoted(name), args.join(", "));
+        let params = Params::Named(
+            values
+                .iter()
+                .map(|(param, value)| (param.clone(), ScalarValue::from(value.as_str())))
+                .collect(),
+        );
+        self.sql(&call, Some(&params)).await
+    }
+
+    /// The reports the user may run there, as `CALL reports()` lists them.
+    pub async fn reports(&mut self) -> Result<Vec<RecordBatch>, ClientError> {
+        let (_, batches) = self
+            .sql(&format!("CALL {}()", jaanch::LIST_REPORTS), None)
+            .await?;
+        Ok(batches)
+    }
+
     /// A prepared statement's handle.
     async fn prepare(&mut self, sql: &str) -> Result<Bytes, ClientError> {
         let request = ActionCreatePreparedStatementRequest {
@@ -362,6 +391,11 @@ async fn login(
         .and_then(|v| v.strip_prefix("Bearer "))
         .map(str::to_string)
         .ok_or_else(|| ClientError::new(Code::Unauthenticated, "the server gave no token"))
+}
+
+/// `name` as a quoted SQL identifier.
+fn quoted(name: &str) -> String {
+    format!("\"{}\"", name.replace('"', "\"\""))
 }
 
 /// Parameter values as the one-row batch a prepared statement binds: a column per value,

@@ -202,14 +202,7 @@ impl JaanchFlight {
         let ticket = TicketStatementQuery {
             statement_handle: handle.into(),
         };
-        let info = FlightInfo::new()
-            .try_with_schema(&schema)
-            .map_err(|e| Status::internal(e.to_string()))?
-            .with_endpoint(
-                FlightEndpoint::new().with_ticket(Ticket::new(ticket.as_any().encode_to_vec())),
-            )
-            .with_descriptor(descriptor);
-        Ok(Response::new(info))
+        self.info_for(ticket, &schema, descriptor)
     }
 
     /// Cancels the caller's query whose ticket is in `info`. A query that is not the caller's
@@ -293,7 +286,8 @@ impl JaanchFlight {
         Err(Status::unauthenticated("wrong user name or password"))
     }
 
-    /// A FlightInfo whose one endpoint's ticket is `command` itself (metadata requests).
+    /// A FlightInfo whose one endpoint's ticket is `command` (a metadata request itself, or a
+    /// query's handle).
     fn info_for(
         &self,
         command: impl ProstMessageExt,

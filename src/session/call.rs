@@ -12,7 +12,6 @@ use std::time::Instant;
 
 use arrow::array::RecordBatch;
 use arrow::datatypes::{DataType, Field};
-use datafusion::common::ScalarValue;
 use datafusion::sql::parser::Statement;
 use datafusion::sql::sqlparser::ast::{
     Expr, FunctionArg, FunctionArgExpr, FunctionArguments, Statement as SqlStatement,
@@ -275,10 +274,10 @@ fn bound_text(
             ),
         ));
     }
-    Ok(match value {
-        ScalarValue::Utf8(Some(s)) | ScalarValue::LargeUtf8(Some(s)) => s.clone(),
-        ScalarValue::Utf8View(Some(s)) => s.clone(),
-        other => other.to_string(),
+    // Text exactly as bound; any other value as it displays (a date as 2024-06-30).
+    Ok(match value.try_as_str() {
+        Some(Some(text)) => text.to_string(),
+        _ => value.to_string(),
     })
 }
 

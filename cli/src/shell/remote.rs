@@ -68,23 +68,11 @@ impl Remote {
     /// Runs a report by `CALL`, its values bound as the text typed.
     pub async fn report(&self, name: &str, values: &[(String, String)]) -> Result<QueryResult> {
         let started = Instant::now();
-        let quoted = |name: &str| format!("\"{}\"", name.replace('"', "\"\""));
-        let args: Vec<String> = values
-            .iter()
-            .map(|(param, _)| format!("{} => ${param}", quoted(param)))
-            .collect();
-        let call = format!("CALL {}({})", quoted(name), args.join(", "));
-        let params = jaanch::Params::Named(
-            values
-                .iter()
-                .map(|(param, value)| (param.clone(), value.as_str().into()))
-                .collect(),
-        );
         let (schema, batches) = self
             .client
             .lock()
             .await
-            .sql(&call, Some(&params))
+            .report(name, values)
             .await
             .map_err(server_error)?;
         Ok(QueryResult::from_batches(schema, batches, started)?)
@@ -92,15 +80,12 @@ impl Remote {
 
     /// `CALL reports()`: the reports the user may run there.
     pub async fn reports(&self) -> Result<Vec<RecordBatch>> {
-        let call = format!("CALL {}()", jaanch::LIST_REPORTS);
-        let (_, batches) = self
-            .client
+        self.client
             .lock()
             .await
-            .sql(&call, None)
+            .reports()
             .await
-            .map_err(server_error)?;
-        Ok(batches)
+            .map_err(server_error)
     }
 
     pub async fn set_purpose(&self, purpose: &str) {
