@@ -240,6 +240,84 @@ async fn nothing_of_a_query_runs_on_a_hidden_row() {
     let ordered = "SELECT fir_id FROM cctns.fir \
         ORDER BY 1 / (CASE WHEN district = 'Jaipur' THEN 0 ELSE 1 END) LIMIT 1";
     assert_eq!(rows(&kota, ordered).await.len(), 1);
+    // The query's filters on shown columns run inside the governed scan (so that masks are
+    // computed only for the rows kept), but after the row filter: whatever the shape, a
+    // predicate that would fail on a Jaipur row never meets one.
+    let fails_on_jaipur = "1 / (CASE WHEN district = 'Jaipur' THEN 0 ELSE 1 END) = 1";
+    let cast_fails = "CAST(CASE WHEN district = 'Jaipur' THEN 'x' ELSE '1' END AS INT) = 1";
+    for (sql, expected) in [
+        (
+            format!("SELECT count(*) FROM cctns.fir WHERE {cast_fails}"),
+            "2",
+        ),
+        (
+            format!(
+                "SELECT count(*) FROM cctns.fir f WHERE {}",
+                fails_on_jaipur.replace("district", "f.district")
+            ),
+            "2",
+        ),
+        (
+            format!(
+                "SELECT count(*) FROM cctns.fir WHERE district_canonical(district) = 'Kota' \
+                 AND {fails_on_jaipur}"
+            ),
+            "2",
+        ),
+        // One conjunct on a masked column (above, on masked values), one on a shown one.
+        (
+            format!(
+                "SELECT count(*) FROM cctns.fir WHERE phone LIKE '%2345' AND {fails_on_jaipur}"
+            ),
+            "1",
+        ),
+        // A disjunction reading a masked column runs above as a whole.
+        (
+            format!("SELECT count(*) FROM cctns.fir WHERE phone = 'x' OR {fails_on_jaipur}"),
+            "2",
+        ),
+        (
+            format!(
+                "SELECT count(*) FROM cctns.accused a JOIN cctns.fir f \
+                 ON a.fir_id = f.fir_id AND {}",
+                fails_on_jaipur.replace("district", "f.district")
+            ),
+            "2",
+        ),
+        (
+            format!(
+                "SELECT count(*) FROM cctns.fir f WHERE EXISTS (SELECT 1 FROM cctns.accused a \
+                 WHERE a.fir_id = f.fir_id AND {})",
+                fails_on_jaipur.replace("district", "a.district")
+            ),
+            "2",
+        ),
+        (
+            format!(
+                "WITH k AS (SELECT * FROM cctns.fir WHERE {cast_fails}) \
+                 SELECT count(*) FROM k WHERE {fails_on_jaipur}"
+            ),
+            "2",
+        ),
+    ] {
+        assert_eq!(rows(&kota, &sql).await, cells(&[&[expected]]), "{sql}");
+    }
+    // A value bound to a placeholder is a literal by the time the filter reaches the scan.
+    let bound = kota
+        .sql_with_params(
+            "SELECT count(*) FROM cctns.fir \
+             WHERE 1 / (CASE WHEN district = $1 THEN 0 ELSE 1 END) = 1",
+            jaanch::Params::Positional(vec!["Jaipur".into()]),
+        )
+        .await
+        .unwrap()
+        .collect()
+        .await
+        .unwrap();
+    assert_eq!(text_rows(&bound), cells(&[&["2"]]));
+    // What fails on a row the user sees fails as it would above the scan.
+    let shown = error(&kota, "SELECT * FROM cctns.fir WHERE 1 / (fir_id - 1) = 1").await;
+    assert!(shown.contains("Divide by zero"), "{shown}");
 }
 
 #[tokio::test]
@@ -391,6 +469,11 @@ async fn explain_shows_neither_the_policy_nor_what_is_below_it() {
             .collect::<Vec<_>>()
             .join("\n");
         assert!(text.contains("GovernedScan: cctns.fir"), "{sql}:\n{text}");
+        // The query's own filter is shown where it runs, inside the governed scan.
+        assert!(
+            text.contains("GovernedScan: cctns.fir (row filters and masks of the access policy), filter=[fir_id > Int64(0)]"),
+            "{sql}:\n{text}"
+        );
         for hidden in [
             "Kota",
             "phone_mask",

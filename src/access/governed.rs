@@ -9,12 +9,15 @@
 //! expressions or the pruning below it. A table the role's rules do not touch (`*.phone` on a
 //! table without phones) is read as it is.
 //!
-//! Of the query's own filters, the scan takes only those that read no masked column and cannot
-//! fail (comparisons of columns and literals, IN, BETWEEN, LIKE, IS NULL, AND / OR / NOT), to
-//! prune partitions and row groups; they run beside the row filter, and since they cannot fail,
-//! running them on a hidden row tells nothing. Anything else — a function, a cast of a column,
-//! arithmetic (a division by zero on a hidden row would tell that it exists) — runs above the
-//! governed scan, on the rows the user may see.
+//! The scan takes the query's own filters that read no masked column, so that masks are computed
+//! only for the rows the query keeps (a lookup of one plate in a million registrations masks one
+//! owner's phone, not a million). Those that cannot fail (comparisons of columns and literals,
+//! IN, BETWEEN, LIKE, IS NULL, AND / OR / NOT) run beside the row filter, where they prune
+//! partitions and row groups: since they cannot fail, running them on a hidden row tells nothing.
+//! The others — a function, a cast of a column, arithmetic (a division by zero on a hidden row
+//! would tell that it exists) — run in a filter of their own on the row filter's output, before
+//! the masks: on the rows the user may see, with the values the user sees. A filter on a masked
+//! column runs above the governed scan, on the masked values.
 
 use std::fmt;
 use std::sync::Arc;
@@ -28,10 +31,13 @@ use datafusion::common::{DFSchema, Result, ScalarValue, Statistics};
 use datafusion::datasource::provider_as_source;
 use datafusion::execution::TaskContext;
 use datafusion::execution::session_state::SessionState;
+use datafusion::logical_expr::utils::conjunction;
 use datafusion::logical_expr::{
     Expr, LogicalPlanBuilder, Operator, TableProviderFilterPushDown, TableType, col,
 };
 use datafusion::physical_expr::{EquivalenceProperties, PhysicalExpr};
+use datafusion::physical_plan::filter::FilterExecBuilder;
+use datafusion::physical_plan::projection::ProjectionExec;
 use datafusion::physical_plan::statistics::{StatisticsArgs, StatisticsContext};
 use datafusion::physical_plan::{
     DisplayAs, DisplayFormatType, ExecutionPlan, ExecutionPlanProperties, PlanProperties,
@@ -182,6 +188,33 @@ impl GovernedTable {
         harmless
     }
 
+    /// Whether `filter` can run inside the governed scan, after the row filter and before the
+    /// masks: it reads only columns shown as they are, and nothing that needs more than the row
+    /// in hand (no subquery, placeholder or column of an outer query).
+    fn runs_before_masks(&self, filter: &Expr) -> bool {
+        let mut fits = true;
+        let _ = filter.apply(|expr| {
+            fits &= match expr {
+                Expr::Column(column) => self.shows_unmasked(&column.name),
+                Expr::ScalarSubquery(_)
+                | Expr::Exists(_)
+                | Expr::InSubquery(_)
+                | Expr::SetComparison(_)
+                | Expr::OuterReferenceColumn(..)
+                | Expr::Placeholder(_)
+                | Expr::AggregateFunction(_)
+                | Expr::WindowFunction(_) => false,
+                _ => true,
+            };
+            Ok(if fits {
+                TreeNodeRecursion::Continue
+            } else {
+                TreeNodeRecursion::Stop
+            })
+        });
+        fits && !filter.is_volatile()
+    }
+
     /// Whether the column named `name` is shown as stored (not masked).
     fn shows_unmasked(&self, name: &str) -> bool {
         self.schema
@@ -267,12 +300,9 @@ impl TableProvider for GovernedTable {
         TableType::Base
     }
 
-    /// Plans the lake table's scan, the row filter and the masks on their own, and hands the
-    /// query an opaque leaf. The query's filters and limit are not taken: they run above.
-    /// A query's filter is taken (as inexact: the query still applies it above) only if it
-    /// reads no masked column and cannot fail on any row, so that running it beside the row
-    /// filter, on rows the user cannot see, tells nothing: it lets the files' partitions and
-    /// statistics prune what the query does not need.
+    /// Plans the lake table's scan, the row filter, the query's filters on shown columns and
+    /// the masks on their own, and hands the query an opaque leaf. The query's limit is not
+    /// taken, nor its filters on masked columns: they run above, on what the leaf gives.
     fn supports_filters_pushdown(
         &self,
         filters: &[&Expr],
@@ -280,8 +310,8 @@ impl TableProvider for GovernedTable {
         Ok(filters
             .iter()
             .map(|filter| {
-                if self.is_harmless(filter) {
-                    TableProviderFilterPushDown::Inexact
+                if self.runs_before_masks(filter) {
+                    TableProviderFilterPushDown::Exact
                 } else {
                     TableProviderFilterPushDown::Unsupported
                 }
@@ -296,24 +326,78 @@ impl TableProvider for GovernedTable {
         filters: &[Expr],
         _limit: Option<usize>,
     ) -> Result<Arc<dyn ExecutionPlan>> {
+        // Checked again here: only what `supports_filters_pushdown` accepted may pass. The
+        // table's own columns are named without the query's qualifier (an alias, a catalog).
+        let (harmless, deferred): (Vec<Expr>, Vec<Expr>) = filters
+            .iter()
+            .filter(|f| self.runs_before_masks(f))
+            .map(|f| unqualified(f.clone()))
+            .collect::<Result<Vec<_>>>()?
+            .into_iter()
+            .partition(|f| self.is_harmless(f));
+        let outputs: Vec<&Expr> = match projection {
+            Some(indices) => indices.iter().map(|&i| &self.columns[i]).collect(),
+            None => self.columns.iter().collect(),
+        };
+        // The stored columns the masks, the shown columns and the deferred filters read.
+        let mut read = std::collections::HashSet::new();
+        for expr in outputs.iter().copied().chain(&deferred) {
+            read.extend(expr.column_refs().into_iter().map(|c| c.name.clone()));
+        }
+        let stored: Vec<Expr> = self
+            .raw
+            .schema()
+            .fields()
+            .iter()
+            .filter(|field| read.contains(field.name()))
+            .map(|field| col(datafusion::common::Column::from_name(field.name())))
+            .collect();
+
         let mut plan =
             LogicalPlanBuilder::scan(&self.name, provider_as_source(Arc::clone(&self.raw)), None)?;
         if let Some(filter) = &self.filter {
             plan = plan.filter(filter.clone())?;
         }
-        // Checked again here: only what `supports_filters_pushdown` accepted may pass.
-        let taken = filters.iter().filter(|f| self.is_harmless(f)).cloned();
-        if let Some(taken) = datafusion::logical_expr::utils::conjunction(taken) {
-            plan = plan.filter(taken)?;
+        if let Some(harmless) = conjunction(harmless.iter().cloned()) {
+            plan = plan.filter(harmless)?;
         }
-        let columns = match projection {
-            Some(indices) => indices.iter().map(|&i| self.columns[i].clone()).collect(),
-            None => self.columns.clone(),
-        };
-        let plan = plan.project(columns)?.build()?;
-        let inner = state.create_physical_plan(&plan).await?;
-        Ok(Arc::new(GovernedExec::new(&self.name, inner)))
+        let plan = plan.project(stored)?.build()?;
+        let mut inner = state.create_physical_plan(&plan).await?;
+        // Built here, below the optimiser's reach: these run only on the row filter's output.
+        if let Some(deferred) = conjunction(deferred.iter().cloned()) {
+            let predicate = state.create_physical_expr(deferred, plan.schema())?;
+            let filter = FilterExecBuilder::new(predicate, inner)
+                .with_batch_size(state.config().batch_size())
+                .build()?;
+            inner = Arc::new(filter);
+        }
+        let masked = outputs
+            .into_iter()
+            .map(|expr| {
+                let name = expr.schema_name().to_string();
+                let expr = state.create_physical_expr(expr.clone().unalias(), plan.schema())?;
+                Ok((expr, name))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let inner = Arc::new(ProjectionExec::try_new(masked, inner)?);
+        let query_filters = harmless.iter().chain(&deferred).map(ToString::to_string);
+        Ok(Arc::new(GovernedExec::new(
+            &self.name,
+            query_filters.collect(),
+            inner,
+        )))
     }
+}
+
+/// `expr` with its columns named without a table qualifier.
+fn unqualified(expr: Expr) -> Result<Expr> {
+    expr.transform(|expr| match expr {
+        Expr::Column(column) if column.relation.is_some() => Ok(Transformed::yes(col(
+            datafusion::common::Column::from_name(column.name),
+        ))),
+        other => Ok(Transformed::no(other)),
+    })
+    .map(|t| t.data)
 }
 
 /// The governed scan of a table, as the rest of a query sees it: a leaf with the plan of the
@@ -322,12 +406,14 @@ impl TableProvider for GovernedTable {
 #[derive(Debug)]
 pub(crate) struct GovernedExec {
     table: String,
+    /// The query's own filters it applies, as they are shown in EXPLAIN.
+    query_filters: Vec<String>,
     inner: Arc<dyn ExecutionPlan>,
     properties: Arc<PlanProperties>,
 }
 
 impl GovernedExec {
-    fn new(table: &str, inner: Arc<dyn ExecutionPlan>) -> GovernedExec {
+    fn new(table: &str, query_filters: Vec<String>, inner: Arc<dyn ExecutionPlan>) -> GovernedExec {
         // Orderings and equivalences of the inner plan are not passed on: they could carry
         // constants of the policy.
         let properties = PlanProperties::new(
@@ -338,6 +424,7 @@ impl GovernedExec {
         );
         GovernedExec {
             table: table.to_string(),
+            query_filters,
             inner,
             properties: Arc::new(properties),
         }
@@ -350,7 +437,12 @@ impl DisplayAs for GovernedExec {
             f,
             "GovernedScan: {} (row filters and masks of the access policy)",
             self.table
-        )
+        )?;
+        // The query's own filters: text the user wrote, nothing of the policy.
+        if !self.query_filters.is_empty() {
+            write!(f, ", filter=[{}]", self.query_filters.join(" AND "))?;
+        }
+        Ok(())
     }
 }
 
