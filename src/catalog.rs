@@ -125,11 +125,23 @@ impl LakeTable {
         }
         // Empty files have no schema to contribute, and some formats fail on them.
         let files: Vec<ObjectMeta> = files.into_iter().filter(|f| f.size > 0).collect();
-        options
-            .format
-            .infer_schema(state, &store, &files)
-            .await
-            .map_err(unreadable)
+        let cause = match options.format.infer_schema(state, &store, &files).await {
+            Ok(schema) => return Ok(schema),
+            Err(cause) => cause,
+        };
+        // Name the file that cannot be read (a truncated or corrupt one), not only its folder:
+        // read them one by one, which costs nothing until something is wrong.
+        for file in &files {
+            let one = std::slice::from_ref(file);
+            if let Err(cause) = options.format.infer_schema(state, &store, one).await {
+                let url = format!("{}{}", self.url.object_store().as_str(), file.location);
+                return Err(TableProblem::Unreadable {
+                    location: url.strip_prefix("file://").unwrap_or(&url).to_string(),
+                    cause: Box::new(cause),
+                });
+            }
+        }
+        Err(unreadable(cause))
     }
 }
 

@@ -247,7 +247,20 @@ fn io_message(op: &IoOp, path: Option<&PathBuf>, source: &std::io::Error) -> Str
         IoOp::Read => "read",
         IoOp::Write => "write",
     };
-    format!("cannot {verb} {target}: {}", io_reason(source))
+    // Writing into a folder that does not exist is "not found" too, which would blame the file.
+    let missing_dir = match (op, path) {
+        (IoOp::Write, Some(path)) if source.kind() == std::io::ErrorKind::NotFound => path
+            .parent()
+            .filter(|dir| !dir.as_os_str().is_empty() && !dir.is_dir()),
+        _ => None,
+    };
+    match missing_dir {
+        Some(dir) => format!(
+            "cannot {verb} {target}: folder {} does not exist (create it first)",
+            dir.display()
+        ),
+        None => format!("cannot {verb} {target}: {}", io_reason(source)),
+    }
 }
 
 fn refusal_message(statement: &str, reason: &Refusal) -> String {
@@ -291,17 +304,13 @@ pub fn one_line(error: &DataFusionError) -> String {
     let error = innermost(error);
     let text = match error {
         DataFusionError::ResourcesExhausted(detail) => {
-            let first = detail
-                .lines()
-                .next()
-                .unwrap_or_default()
-                .trim_end_matches(':');
-            let limit = match first.contains("server.query_memory") {
+            let limit = match detail.contains("server.query_memory") {
                 true => "server.query_memory",
                 false => "runtime.memory_limit",
             };
             return format!(
-                "out of memory: {first} (raise {limit} in the lake config, or narrow the query)"
+                "out of memory: {} (raise {limit} in the lake config, or narrow the query)",
+                memory_message(detail)
             );
         }
         DataFusionError::ObjectStore(e) => object_store_message(e),
@@ -311,6 +320,49 @@ pub fn one_line(error: &DataFusionError) -> String {
         other => other.strip_backtrace(),
     };
     collapse_whitespace(strip_prefixes(&text))
+}
+
+/// DataFusion's memory pool complaint in one line. Its pools say it over several lines (the
+/// largest consumers, then the failed request), which would be cut off at the first:
+/// `ExternalSorter[0] wanted 2.0 MB more, 1.0 MB left in the pool; largest users:
+/// ExternalSorter[1] 20.0 MB, SortPreservingMergeExec[0] 8.0 MB`.
+fn memory_message(detail: &str) -> String {
+    let failed = detail
+        .lines()
+        .find_map(|line| line.trim().strip_prefix("Error: "))
+        .or_else(|| detail.lines().next())
+        .unwrap_or_default();
+    // "Failed to allocate additional {A} for {who} with {held} already allocated for this
+    // reservation - {left} remain available for the total memory pool: {pool}"
+    let request = failed
+        .strip_prefix("Failed to allocate additional ")
+        .and_then(|rest| rest.split_once(" for "))
+        .and_then(|(wanted, rest)| {
+            let (who, rest) = rest.split_once(" with ")?;
+            let left = rest.split_once(" - ")?.1.split_once(" remain available")?.0;
+            Some(format!(
+                "{who} wanted {wanted} more, {left} left in the pool"
+            ))
+        });
+    let Some(request) = request else {
+        // jaanch's own limits say it in one line already.
+        return failed.trim_end_matches(':').to_string();
+    };
+    // "  {name}#{id}(can spill: {b}) consumed {size}, peak {peak},"
+    let users: Vec<String> = detail
+        .lines()
+        .filter_map(|line| {
+            let (who, rest) = line.trim().split_once("(can spill: ")?;
+            let name = who.rsplit_once('#').map_or(who, |(name, _)| name);
+            let size = rest.split_once(" consumed ")?.1.split(", peak").next()?;
+            Some(format!("{name} {size}"))
+        })
+        .collect();
+    if users.is_empty() {
+        request
+    } else {
+        format!("{request}; largest users: {}", users.join(", "))
+    }
 }
 
 /// The SQL parser's complaint, without the enum's debug form: `syntax error: Expected: an SQL
@@ -551,6 +603,44 @@ mod tests {
         assert_eq!(one_line(&wrapped), "table 'x' not found");
         let external = DataFusionError::External(Box::new(plan_datafusion_err!("deep")));
         assert_eq!(one_line(&external), "deep");
+    }
+
+    #[test]
+    fn memory_errors_say_all_in_one_line() {
+        let tracked = DataFusionError::ResourcesExhausted(
+            "Additional allocation failed for SortPreservingMergeExec[0] with top memory \
+             consumers (across reservations) as:
+  ExternalSorter[1]#12(can spill: true) consumed 20.0 MB, peak 22.0 MB,
+  SortPreservingMergeExec[0]#14(can spill: false) consumed 8.0 MB, peak 8.0 MB.
+Error: Failed to allocate additional 2.0 MB for SortPreservingMergeExec[0] with 8.0 MB \
+             already allocated for this reservation - 1.0 MB remain available for the total \
+             memory pool: greedy(used: 47.0 MB, pool_size: 48.0 MB)"
+                .into(),
+        );
+        assert_eq!(
+            one_line(&tracked),
+            "out of memory: SortPreservingMergeExec[0] wanted 2.0 MB more, 1.0 MB left in the \
+             pool; largest users: ExternalSorter[1] 20.0 MB, SortPreservingMergeExec[0] 8.0 MB \
+             (raise runtime.memory_limit in the lake config, or narrow the query)"
+        );
+        let plain = DataFusionError::ResourcesExhausted(
+            "Failed to allocate additional 1.0 B for r2 with 2000.0 B already allocated for \
+             this reservation - 0.0 B remain available for the total memory pool: \
+             fair(pool_size: 100.0 B)"
+                .into(),
+        );
+        assert_eq!(
+            one_line(&plain),
+            "out of memory: r2 wanted 1.0 B more, 0.0 B left in the pool (raise \
+             runtime.memory_limit in the lake config, or narrow the query)"
+        );
+        let ours = DataFusionError::ResourcesExhausted(
+            "the query's memory limit (server.query_memory = 16MiB) is reached: 1.0 MB more \
+             wanted by HashJoinInput, which holds 15.0 MB; 15.5 MB of 16.0 MB in use"
+                .into(),
+        );
+        assert!(one_line(&ours).starts_with("out of memory: the query's memory limit"));
+        assert!(one_line(&ours).contains("raise server.query_memory"));
     }
 
     #[test]

@@ -290,6 +290,24 @@ fn reports_refuse_binary_formats() {
 }
 
 #[test]
+fn output_into_a_missing_folder_names_the_folder() {
+    let fixture = FixtureLake::new();
+    let folder = fixture.dir.path().join("no-such-folder");
+    let target = folder.join("x.csv");
+    let output = sql(&fixture, &["SELECT 1", "-o", target.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(
+        stderr(&output),
+        format!(
+            "error: cannot write {}: folder {} does not exist (create it first)\n",
+            target.display(),
+            folder.display()
+        )
+    );
+    assert!(!folder.exists());
+}
+
+#[test]
 fn binary_format_without_output_file_is_one_line() {
     let fixture = FixtureLake::new();
     let output = sql(&fixture, &["SELECT 1", "--format", "parquet"]);

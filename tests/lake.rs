@@ -140,12 +140,40 @@ async fn unreadable_file_names_table_and_location() {
         .await
         .unwrap_err()
         .to_string();
+    // The file itself is named, among the good ones beside it.
+    let bad = fixture
+        .dir
+        .path()
+        .join("anpr_reads/dt=2024-01-04/bad.parquet");
     assert!(
-        error.starts_with("table abhay.anpr_reads: cannot read "),
+        error.starts_with(&format!(
+            "table abhay.anpr_reads: cannot read {}: ",
+            bad.display()
+        )),
         "{error}"
     );
-    assert!(error.contains("anpr_reads/"), "{error}");
     assert!(!error.contains('\n'), "{error}");
+    // A good file cut short (a copy interrupted) is named the same way.
+    let good = fixture
+        .dir
+        .path()
+        .join("anpr_reads/dt=2024-01-02/part-0.parquet");
+    let bytes = std::fs::read(&good).unwrap();
+    std::fs::remove_file(&bad).unwrap();
+    std::fs::write(&good, &bytes[..bytes.len() / 2]).unwrap();
+    let error = fixture
+        .open()
+        .sql("SELECT * FROM abhay.anpr_reads")
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(
+        error.starts_with(&format!(
+            "table abhay.anpr_reads: cannot read {}: ",
+            good.display()
+        )),
+        "{error}"
+    );
 }
 
 #[tokio::test]
