@@ -27,6 +27,8 @@ mod catalog;
 pub mod config;
 pub mod describe;
 pub mod error;
+#[cfg(test)]
+mod fuzz;
 mod lake;
 mod memory;
 mod names;

@@ -14,7 +14,7 @@
 //! checked before the query runs: a missing, unknown or malformed one is refused with one line
 //! naming it, the value and the expected type.
 
-mod bundled;
+pub(crate) mod bundled;
 mod param;
 
 use std::collections::BTreeMap;

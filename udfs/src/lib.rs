@@ -12,7 +12,10 @@ use datafusion::logical_expr::ScalarUDF;
 
 pub mod district;
 mod function;
+#[cfg(test)]
+mod fuzz;
 pub mod geo;
+pub mod hostile;
 mod kernel;
 pub mod law;
 pub mod person;

@@ -317,7 +317,11 @@ impl<'a> ShellHelper<'a> {
             return Ok((0, candidates(before, COMMANDS.iter().map(|c| c.name))));
         };
         let command = &before[..space];
-        let argument_start = before.rfind(char::is_whitespace).map_or(0, |i| i + 1);
+        // After the last space, which may be wider than a byte (a no-break space).
+        let argument_start = before
+            .char_indices()
+            .rfind(|(_, c)| c.is_whitespace())
+            .map_or(0, |(i, c)| i + c.len_utf8());
         let partial = &before[argument_start..];
         let first_argument = before[space..].trim_start().len() == partial.len();
         let Some(spec) = spec(command) else {
@@ -421,6 +425,22 @@ impl Helper for ShellHelper<'_> {}
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn meta_arguments_after_a_wide_space_complete() {
+        let runtime = tokio::runtime::Runtime::new().unwrap();
+        let lake = jaanch::Lake::from_config(jaanch::LakeConfig::empty("t")).unwrap();
+        let session = lake.session(jaanch::Identity::local()).unwrap();
+        let helper = ShellHelper::new(&session, runtime.handle().clone());
+        let history = rustyline::history::DefaultHistory::new();
+        // Found by the fuzzer: a no-break space (two bytes) before the word being completed.
+        let line = "\\format\u{a0}cs";
+        let (start, pairs) = helper
+            .complete(line, line.len(), &Context::new(&history))
+            .unwrap();
+        assert_eq!(&line[start..], "cs");
+        assert_eq!(pairs[0].replacement, "csv");
+    }
 
     #[test]
     fn candidates_match_prefix_ignoring_case() {

@@ -8,6 +8,8 @@
 //! script, naming its line.
 
 mod complete;
+#[cfg(test)]
+mod fuzz;
 mod meta;
 mod progress;
 mod remote;
