@@ -314,6 +314,10 @@ pub fn one_line(error: &DataFusionError) -> String {
             );
         }
         DataFusionError::ObjectStore(e) => object_store_message(e),
+        // A store's error passed up through the Parquet reader.
+        other if object_store_error(other).is_some() => {
+            object_store_message(object_store_error(other).expect("checked"))
+        }
         DataFusionError::IoError(e) => io_reason(e),
         DataFusionError::SQL(e, _) => syntax_message(e),
         DataFusionError::External(e) => e.to_string(),
@@ -499,8 +503,26 @@ fn object_store_message(error: &object_store::Error) -> String {
             format!("not authenticated for {path} (check the store's credentials)")
         }
         other if cannot_connect(other) => {
-            "cannot connect to the object store (is the endpoint right and the server up?)"
-                .to_string()
+            // The HTTP client names the URL it could not reach: the endpoint and the object.
+            let text = other.to_string();
+            // "Error performing GET {url} in 590ms, after 4 retries ..." or "... for url ({url})"
+            let url = text
+                .split_once("for url (")
+                .and_then(|(_, rest)| rest.split_once(')'))
+                .or_else(|| {
+                    let (_, rest) = text.split_once("Error performing ")?;
+                    rest.split_once(' ')?.1.split_once(' ')
+                })
+                .map(|(url, _)| url.replace("%3D", "="));
+            match url {
+                Some(url) => format!(
+                    "cannot connect to the object store for {url} (is the endpoint right and the server up?)"
+                ),
+                None => {
+                    "cannot connect to the object store (is the endpoint right and the server up?)"
+                        .to_string()
+                }
+            }
         }
         other => {
             let text = other.to_string();
@@ -519,6 +541,18 @@ fn object_store_message(error: &object_store::Error) -> String {
             }
         }
     }
+}
+
+/// The object store's error among the sources of `error`, if any.
+fn object_store_error(error: &DataFusionError) -> Option<&object_store::Error> {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(error);
+    while let Some(current) = source {
+        if let Some(store) = current.downcast_ref::<object_store::Error>() {
+            return Some(store);
+        }
+        source = current.source();
+    }
+    None
 }
 
 /// Whether the store could not be reached at all: an HTTP connection error somewhere in the

@@ -109,7 +109,7 @@ fn build_store(store: &StoreConfig, root: &Url) -> object_store::Result<Arc<dyn 
             if let Some(token) = &store.session_token {
                 builder = builder.with_token(token);
             }
-            Ok(Arc::new(builder.build()?))
+            Ok(Arc::new(builder.with_retry(retries()).build()?))
         }
         _ => Ok(Arc::new(
             HttpBuilder::new()
@@ -117,7 +117,20 @@ fn build_store(store: &StoreConfig, root: &Url) -> object_store::Result<Arc<dyn 
                 .with_client_options(
                     object_store::ClientOptions::new().with_allow_http(store.allow_http),
                 )
+                .with_retry(retries())
                 .build()?,
         )),
+    }
+}
+
+/// How requests to a store are retried: a few times, over seconds, not the object store's
+/// default of ten times over up to three minutes, so that a store that is down fails the query
+/// while the analyst is still waiting for it (connections time out after 5 s, requests after
+/// 30 s).
+fn retries() -> object_store::RetryConfig {
+    object_store::RetryConfig {
+        max_retries: 4,
+        retry_timeout: std::time::Duration::from_secs(30),
+        ..Default::default()
     }
 }

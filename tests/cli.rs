@@ -289,6 +289,52 @@ fn reports_refuse_binary_formats() {
     );
 }
 
+#[cfg(unix)]
+#[test]
+fn a_signal_while_writing_leaves_no_output_file() {
+    for signal in ["TERM", "INT"] {
+        let fixture = FixtureLake::new();
+        let target = fixture.dir.path().join("out.csv");
+        let child = jaanch(fixture.dir.path())
+            .arg("sql")
+            .arg("--lake")
+            .arg(fixture.config_path())
+            .arg("SELECT 1 AS a; SELECT count(*) FROM generate_series(1, 100000000000)")
+            .arg("-o")
+            .arg(&target)
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        // The result goes to a temporary file beside the target until the last statement ends.
+        let temporary = || {
+            std::fs::read_dir(fixture.dir.path())
+                .unwrap()
+                .filter_map(|e| e.ok())
+                .any(|e| e.file_name().to_string_lossy().starts_with(".jaanch-"))
+        };
+        let started = std::time::Instant::now();
+        while !temporary() {
+            assert!(
+                started.elapsed().as_secs() < 60,
+                "no temporary file appeared"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        let killed = std::process::Command::new("kill")
+            .arg(format!("-{signal}"))
+            .arg(child.id().to_string())
+            .status()
+            .unwrap();
+        assert!(killed.success());
+        let output = child.wait_with_output().unwrap();
+        assert_eq!(output.status.code(), Some(130), "SIG{signal}");
+        assert_eq!(stderr(&output), "error: cancelled\n", "SIG{signal}");
+        assert!(!target.exists(), "SIG{signal} left {}", target.display());
+        assert!(!temporary(), "SIG{signal} left the temporary file");
+    }
+}
+
 #[test]
 fn output_into_a_missing_folder_names_the_folder() {
     let fixture = FixtureLake::new();

@@ -177,6 +177,25 @@ async fn unreadable_file_names_table_and_location() {
 }
 
 #[tokio::test]
+async fn a_file_deleted_after_listing_is_named() {
+    let fixture = FixtureLake::new();
+    let lake = fixture.open();
+    let all = "SELECT count(*) FROM abhay.anpr_reads WHERE plate_text <> ''";
+    assert_eq!(query(&lake, all).await.len(), 1);
+    let gone = fixture
+        .dir
+        .path()
+        .join("anpr_reads/dt=2024-01-02/part-1.parquet");
+    std::fs::remove_file(&gone).unwrap();
+    let error = match lake.sql(all).await {
+        Err(error) => error.to_string(),
+        Ok(result) => result.collect().await.unwrap_err().to_string(),
+    };
+    assert!(error.contains(&gone.display().to_string()), "{error}");
+    assert!(!error.contains('\n'), "{error}");
+}
+
+#[tokio::test]
 async fn read_only_lake_refuses_writes() {
     let fixture = FixtureLake::new();
     let lake = fixture.open();

@@ -242,6 +242,39 @@ async fn s3_lake_answers_like_local_files() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_store_that_goes_down_fails_the_query_naming_the_object() {
+    let mut moto = Moto::start();
+    let fixture = FixtureLake::new();
+    moto.upload(&fixture.dir.path().join("anpr_reads"), "abhay/anpr_reads")
+        .await;
+    let s3 = moto.lake("s3://police-lake/abhay/anpr_reads/", &moto.secret_key);
+    // The table is listed and its schema read; then the server stops before its files are.
+    assert!(!query(&s3, QUERIES[1]).await.is_empty());
+    let _ = moto.child.kill();
+    let _ = moto.child.wait();
+    let started = Instant::now();
+    let error = match s3
+        .sql("SELECT count(*) FROM abhay.anpr_reads WHERE plate_text <> ''")
+        .await
+    {
+        Err(error) => error.to_string(),
+        Ok(result) => result.collect().await.unwrap_err().to_string(),
+    };
+    let object = format!(
+        "cannot connect to the object store for http://127.0.0.1:{}/police-lake/abhay/anpr_reads/dt=",
+        moto.port
+    );
+    assert!(error.starts_with(&object), "{error}");
+    assert!(
+        error.ends_with(".parquet (is the endpoint right and the server up?)"),
+        "{error}"
+    );
+    assert!(!error.contains('\n'), "{error}");
+    // A few quick retries, not the object store's default of minutes (a bound, not a timing).
+    assert!(started.elapsed() < Duration::from_secs(60), "{error}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn s3_errors_are_clear() {
     let moto = Moto::start();
     let fixture = FixtureLake::new();

@@ -318,6 +318,38 @@ fn output_to_file_expanded_and_format() {
 }
 
 #[test]
+fn two_shells_at_once_keep_both_histories() {
+    let fixture = FixtureLake::new();
+    let shells = [ShellSession::start(&fixture), ShellSession::start(&fixture)];
+    std::thread::scope(|scope| {
+        for (name, mut shell) in ["a", "b"].into_iter().zip(shells) {
+            scope.spawn(move || {
+                for i in 0..20 {
+                    shell.run(&format!("SELECT '{name}{i}' AS entry;"));
+                }
+                shell.session.send_line("\\q").unwrap();
+                shell.session.exp_eof().unwrap();
+            });
+        }
+    });
+    let history = fixture.dir.path().join("data/jaanch/history.txt");
+    let saved = std::fs::read_to_string(&history).unwrap();
+    let lines: Vec<&str> = saved.lines().collect();
+    assert_eq!(lines[0], "#V2", "{saved}");
+    for name in ["a", "b"] {
+        for i in 0..20 {
+            let entry = format!("SELECT '{name}{i}' AS entry;");
+            assert_eq!(
+                lines.iter().filter(|l| **l == entry).count(),
+                1,
+                "{entry} in {saved}"
+            );
+        }
+    }
+    assert_eq!(lines.len(), 1 + 40 + 1, "{saved}");
+}
+
+#[test]
 fn history_survives_a_restart_without_duplicates() {
     let fixture = FixtureLake::new();
     let mut shell = ShellSession::start(&fixture);

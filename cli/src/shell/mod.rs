@@ -17,7 +17,7 @@ mod remote;
 pub use remote::Remote;
 
 use std::io::{IsTerminal, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use jaanch::describe::{self, FunctionEntry};
@@ -140,6 +140,7 @@ impl<'a> Shell<'a> {
         if let Some(remote) = self.remote {
             helper.know_tables(remote.columns());
         }
+        let history_config = config.clone();
         let mut editor: Editor<ShellHelper, FileHistory> =
             Editor::with_config(config).map_err(editor_error)?;
         editor.set_helper(Some(helper));
@@ -195,7 +196,7 @@ impl<'a> Shell<'a> {
             remember(editor.history_mut(), &entry);
             if let Some(path) = &history {
                 // Saved after every entry: a crash or a closed terminal loses nothing.
-                let _ = editor.history_mut().save(path);
+                let _ = save_shared(path, &history_config, &entry);
             }
             match self.handle(&entry) {
                 Ok(Flow::Quit) => break,
@@ -795,6 +796,28 @@ fn remember(history: &mut FileHistory, entry: &str) {
         }
     }
     let _ = history.add(entry);
+}
+
+/// Adds `entry` to the history file every shell of the user shares: under a lock, to the file
+/// as the other shells left it, written whole to a temporary file and renamed over it. So two
+/// shells open at once keep both their entries (each saving its own list would drop the
+/// other's), and a shell starting meanwhile reads the old file or the new one, never half.
+/// `config` is the editor's (the history's length, duplicates).
+fn save_shared(path: &Path, config: &Config, entry: &str) -> rustyline::Result<()> {
+    let lock = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(path.with_extension("lock"))?;
+    lock.lock()?;
+    let mut shared = FileHistory::with_config(config);
+    // A missing or unreadable file starts afresh.
+    let _ = shared.load(path);
+    remember(&mut shared, entry);
+    let temporary = path.with_extension("tmp");
+    shared.save(&temporary)?;
+    std::fs::rename(&temporary, path)?;
+    Ok(())
 }
 
 /// History lives in the user's data directory, never in the working directory.
