@@ -16,7 +16,8 @@ governed time is not only the policy's cost; those reports are marked.
 
 Usage (from the repository root):
 
-    python3 bench/access_overhead.py [--scale 1] [--runs 5] [--no-build] [--profile release]
+    python3 bench/access_overhead.py [--scale 1] [--runs 5] [--filter column|canonical]
+                                     [--reports a,b] [--no-build] [--profile release]
 
 The demo lake is generated into target/bench-demo-scale{SCALE} on first use. `--profile
 profiling` measures a build without the whole-program link, which rebuilds in minutes while
@@ -24,15 +25,13 @@ code changes; published figures use the release build.
 """
 
 import argparse
-import os
 import statistics
 import subprocess
 import sys
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-TARGET = Path(os.environ.get("CARGO_TARGET_DIR", ROOT / "target"))
+from common import add_build_options, demo_lake, jaanch_binary
 DISTRICT_TABLES = [
     "cctns.fir",
     "cctns.accused",
@@ -83,9 +82,7 @@ FILTERS = {
 
 
 def prepare(binary: Path, scale: float, kind: str) -> Path:
-    lake = TARGET / f"bench-demo-scale{scale:g}"
-    if not (lake / "lake.toml").exists():
-        run([binary, "demo", "--scale", str(scale), "--out", lake])
+    lake = demo_lake(binary, scale)
     filters = "\n".join(f'row_filter."{t}" = "{FILTERS[kind]}"' for t in DISTRICT_TABLES)
     (lake / "bench-access.toml").write_text(ACCESS.format(filters=filters))
     governed = (lake / "governed.toml").read_text().replace(
@@ -105,24 +102,27 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scale", type=float, default=1.0)
     parser.add_argument("--runs", type=int, default=5)
-    parser.add_argument("--no-build", action="store_true")
     parser.add_argument(
         "--filter",
         choices=sorted(FILTERS),
         default="canonical",
         help="the kind of row filter (default: canonical, as the demo's district analysts)",
     )
-    parser.add_argument("--profile", default="release", help="cargo profile to build and run")
+    parser.add_argument(
+        "--reports",
+        help="comma-separated report names (default: every bundled report)",
+    )
+    add_build_options(parser)
     options = parser.parse_args()
-    if not options.no_build:
-        run(["cargo", "build", "--profile", options.profile, "--locked", "-p", "jaanch-cli"], cwd=ROOT)
-    binary = TARGET / options.profile / "jaanch"
+    binary = jaanch_binary(options)
     lake = prepare(binary, options.scale, options.filter)
     listed = run(
         [binary, "--lake", lake / "lake.toml", "reports", "--format", "tsv"],
         capture_output=True,
     ).stdout
     names = [line.split("\t")[0] for line in listed.splitlines()[1:] if line]
+    if options.reports:
+        names = [name for name in names if name in options.reports.split(",")]
     plain = [binary, "--lake", lake / "lake.toml"]
     governed = [binary, "--lake", lake / "bench-governed.toml", "--user", "bench"]
     print(

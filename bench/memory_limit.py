@@ -24,8 +24,7 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-TARGET = Path(os.environ.get("CARGO_TARGET_DIR", ROOT / "target"))
+from common import add_build_options, demo_lake, jaanch_binary
 
 QUERIES = {
     # The sort of the issue that asked for a limit that holds: every camera read, ordered.
@@ -54,19 +53,10 @@ def main() -> int:
     parser.add_argument("--scale", type=float, default=0.3)
     parser.add_argument("--limits", default="48,128,512", help="MiB, comma-separated")
     parser.add_argument("--queries", default=",".join(QUERIES))
-    parser.add_argument("--no-build", action="store_true")
-    parser.add_argument("--profile", default="release", help="cargo profile to build and run")
+    add_build_options(parser)
     options = parser.parse_args()
-    if not options.no_build:
-        subprocess.run(
-            ["cargo", "build", "--profile", options.profile, "--locked", "-p", "jaanch-cli"],
-            cwd=ROOT,
-            check=True,
-        )
-    binary = TARGET / options.profile / "jaanch"
-    lake = TARGET / f"bench-demo-scale{options.scale:g}"
-    if not (lake / "lake.toml").exists():
-        subprocess.run([binary, "demo", "--scale", str(options.scale), "--out", lake], check=True)
+    binary = jaanch_binary(options)
+    lake = demo_lake(binary, options.scale)
     base = (lake / "lake.toml").read_text()
     print(f"demo lake scale {options.scale:g}; peak resident MiB of `jaanch sql ... -o FILE`")
     print(f"{'limit MiB':>9} {'query':6} {'result':8} {'peak MiB':>9} {'seconds':>8}")

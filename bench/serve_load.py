@@ -26,7 +26,6 @@ config are written beside it (load-*.toml, load-audit/) and rewritten on every r
 
 import argparse
 import json
-import os
 import statistics
 import subprocess
 import sys
@@ -38,9 +37,8 @@ import adbc_driver_flightsql
 import adbc_driver_flightsql.dbapi
 import adbc_driver_manager
 import pyarrow.flight as flight
+from common import add_build_options, demo_lake, jaanch_binary
 
-ROOT = Path(__file__).resolve().parent.parent
-TARGET = Path(os.environ.get("CARGO_TARGET_DIR", ROOT / "target"))
 DISTRICTS = ["Jaipur", "Kota", "Ajmer", "Udaipur", "Jodhpur", "Bikaner", "Alwar", "Bharatpur"]
 PASSWORD = "load-test-password"
 PURPOSE = "FIR 12/2025 PS Kotwali"
@@ -65,9 +63,7 @@ def run(args, **kwargs):
 
 def prepare(binary: Path, scale: float, users: int) -> Path:
     """The governed demo lake with the load's users; returns its config."""
-    lake = TARGET / f"bench-demo-scale{scale:g}"
-    if not (lake / "lake.toml").exists():
-        run([binary, "demo", "--scale", str(scale), "--out", lake])
+    lake = demo_lake(binary, scale)
     roles = (lake / "access.toml").read_text()
     roles = roles[: roles.index("[[user]]")].replace('dir = "audit"', 'dir = "load-audit"')
     (lake / "load-access.toml").write_text(roles)
@@ -184,12 +180,9 @@ def main() -> int:
     parser.add_argument("--clients", type=int, default=16)
     parser.add_argument("--queries", type=int, default=50)
     parser.add_argument("--storm", type=int, default=32)
-    parser.add_argument("--no-build", action="store_true")
-    parser.add_argument("--profile", default="release", help="cargo profile to build and run")
+    add_build_options(parser)
     options = parser.parse_args()
-    if not options.no_build:
-        run(["cargo", "build", "--profile", options.profile, "--locked", "-p", "jaanch-cli"], cwd=ROOT)
-    binary = TARGET / ("debug" if options.profile == "dev" else options.profile) / "jaanch"
+    binary = jaanch_binary(options)
     config = prepare(binary, options.scale, options.clients)
     server = subprocess.Popen(
         [binary, "--lake", config, "serve", "--listen", "127.0.0.1:0"],

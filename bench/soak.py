@@ -19,12 +19,14 @@ target/bench-demo-scale{SCALE} on first use.
 
 import argparse
 import os
+import pty
 import subprocess
 import sys
+import tempfile
+import threading
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-TARGET = Path(os.environ.get("CARGO_TARGET_DIR", ROOT / "target"))
+from common import add_build_options, demo_lake, jaanch_binary
 
 STATEMENTS = [
     "SELECT district_canonical(district) AS d, count(*) AS firs FROM cctns.fir GROUP BY 1 ORDER BY 2 DESC LIMIT 5",
@@ -52,34 +54,63 @@ def statement(i: int, shell: bool) -> str:
 
 
 def soak_shell(binary: Path, lake: Path, options) -> list:
+    """The interactive shell in a terminal (a pseudo-terminal), as an analyst types into it;
+    its history goes to a scratch folder."""
+    scratch = tempfile.mkdtemp()
+    controller, terminal = pty.openpty()
+    env = dict(os.environ, HOME=scratch, XDG_DATA_HOME=scratch, TERM="dumb")
     process = subprocess.Popen(
         [binary, "--lake", lake / "lake.toml", "shell"],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-        bufsize=1,
+        stdin=terminal,
+        stdout=terminal,
+        stderr=terminal,
+        env=env,
+        close_fds=True,
     )
+    os.close(terminal)
+    # The shell's output is read all along, so that it never waits on a full terminal.
+    output = bytearray()
+    arrived = threading.Condition()
+
+    def drain() -> None:
+        while True:
+            try:
+                chunk = os.read(controller, 65536)
+            except OSError:
+                chunk = b""
+            with arrived:
+                if not chunk:
+                    output.extend(b"\0EOF")
+                    arrived.notify_all()
+                    return
+                output.extend(chunk)
+                arrived.notify_all()
+
+    threading.Thread(target=drain, daemon=True).start()
+
+    def read_until(marker: bytes) -> None:
+        with arrived:
+            if not arrived.wait_for(lambda: marker in output or b"\0EOF" in output, 120):
+                raise RuntimeError(f"the shell did not answer: {bytes(output[-300:])!r}")
+            if marker not in output:
+                raise RuntimeError(f"the shell ended: {bytes(output[-300:])!r}")
+            del output[: output.index(marker) + len(marker)]
+
+    def send(text: str) -> None:
+        os.write(controller, (text + "\n").encode())
+
     samples = []
-
-    def mark(n: int):
-        # A marker statement, read back, so that everything before it has run.
-        process.stdin.write(f"SELECT 'mark-{n}' AS m;\n")
-        process.stdin.flush()
-        for line in process.stdout:
-            if f"mark-{n}" in line and "SELECT" not in line:
-                return
-        raise RuntimeError("the shell ended early")
-
     for i in range(options.statements):
         text = statement(i, shell=True)
-        process.stdin.write(text + ("\n" if text.startswith("\\") else ";\n"))
+        send(text if text.startswith("\\") else text + ";")
         done = i + 1
         if done == options.warmup or done % options.every == 0:
-            mark(done)
+            # A marker, read back, so that everything before it has run.
+            send(f"SELECT 'mark' || '-{done}' AS m;")
+            read_until(f"mark-{done}".encode())
             samples.append((done, vm_rss_mib(process.pid)))
-    process.stdin.close()
-    process.wait()
+    send("\\q")
+    process.wait(timeout=60)
     return samples
 
 
@@ -131,19 +162,10 @@ def main() -> int:
     parser.add_argument("--statements", type=int, default=1000)
     parser.add_argument("--warmup", type=int, default=100)
     parser.add_argument("--every", type=int, default=100)
-    parser.add_argument("--no-build", action="store_true")
-    parser.add_argument("--profile", default="release", help="cargo profile to build and run")
+    add_build_options(parser)
     options = parser.parse_args()
-    if not options.no_build:
-        subprocess.run(
-            ["cargo", "build", "--profile", options.profile, "--locked", "-p", "jaanch-cli"],
-            cwd=ROOT,
-            check=True,
-        )
-    binary = TARGET / options.profile / "jaanch"
-    lake = TARGET / f"bench-demo-scale{options.scale:g}"
-    if not (lake / "lake.toml").exists():
-        subprocess.run([binary, "demo", "--scale", str(options.scale), "--out", lake], check=True)
+    binary = jaanch_binary(options)
+    lake = demo_lake(binary, options.scale)
     print(f"demo lake scale {options.scale:g}, {options.statements} statements per session")
     report("shell", soak_shell(binary, lake, options))
     try:

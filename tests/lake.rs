@@ -384,3 +384,19 @@ async fn groupings_and_sorts_under_a_small_memory_limit_finish() {
     .await;
     assert_eq!(sorted, [["40000", "40000"]]);
 }
+
+#[tokio::test]
+async fn a_sort_of_many_times_the_limit_spills_and_merges_its_partitions() {
+    let fixture = FixtureLake::with_config_extra(
+        "[runtime]\nmemory_limit = \"20MiB\"\nbatch_size = 1024\ntarget_partitions = 2\n",
+    );
+    let lake = fixture.open();
+    // About 30 MB of rows, sorted in two partitions that spill, then merged into one ordered
+    // result: the merge holds a batch of each partition, which it cannot spill, at a moment
+    // the sorts have taken the rest (it failed so, every time, before it was granted them).
+    let sql = "SELECT v, md5(CAST(v AS VARCHAR)) AS h, md5(CAST(v + 1 AS VARCHAR)) AS h2 \
+        FROM generate_series(1, 300000) AS s(v) ORDER BY h";
+    let rows = query(&lake, sql).await;
+    assert_eq!(rows.len(), 300_000);
+    assert!(rows.windows(2).all(|w| w[0][1] <= w[1][1]));
+}

@@ -31,6 +31,32 @@ mod user;
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+/// Makes mimalloc give freed memory back to the system at once, so that the process's resident
+/// memory follows what queries hold (which the lake's memory limit bounds) rather than the
+/// most they ever held. By default it commits its arenas eagerly on Linux and purges freed
+/// pages a second later: a scan of 30 MB of Parquet then peaked at 400 MB resident, against
+/// 90 MB with these settings, at the same speed (`bench/memory_limit.py`).
+///
+/// The options must be set before mimalloc reserves its first arena, that is before the first
+/// allocation: so this runs as a constructor of the executable, before Rust's runtime starts.
+#[cfg(target_os = "linux")]
+extern "C" fn allocator() {
+    // mimalloc 3's `mi_option_t` (mimalloc.h); the sys crate names only the older options.
+    const ARENA_EAGER_COMMIT: libmimalloc_sys::mi_option_t = 4;
+    const PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
+    // SAFETY: setting an option stores a value that later allocations read; nothing here
+    // allocates or needs Rust's runtime.
+    unsafe {
+        libmimalloc_sys::mi_option_set(ARENA_EAGER_COMMIT, 0);
+        libmimalloc_sys::mi_option_set(PURGE_DELAY, 0);
+    }
+}
+
+#[cfg(target_os = "linux")]
+#[used]
+#[unsafe(link_section = ".init_array")]
+static ALLOCATOR_OPTIONS: extern "C" fn() = allocator;
+
 /// jaanch — SQL over a police data lake.
 ///
 /// With no command, opens the interactive shell on ./lake.toml, else $JAANCH_LAKE.

@@ -1,0 +1,34 @@
+"""What the benchmark scripts share: building the `jaanch` binary and the demo lake."""
+
+import argparse
+import os
+import subprocess
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+TARGET = Path(os.environ.get("CARGO_TARGET_DIR", ROOT / "target"))
+
+
+def add_build_options(parser: argparse.ArgumentParser) -> None:
+    """--no-build and --profile, as every script takes them."""
+    parser.add_argument("--no-build", action="store_true", help="use the binary built before")
+    parser.add_argument("--profile", default="release", help="cargo profile to build and run")
+
+
+def jaanch_binary(options: argparse.Namespace) -> Path:
+    """The `jaanch` binary of the chosen profile, built first unless --no-build."""
+    if not options.no_build:
+        subprocess.run(
+            ["cargo", "build", "--profile", options.profile, "--locked", "-p", "jaanch-cli"],
+            cwd=ROOT,
+            check=True,
+        )
+    return TARGET / ("debug" if options.profile == "dev" else options.profile) / "jaanch"
+
+
+def demo_lake(binary: Path, scale: float) -> Path:
+    """The demo lake's folder at `scale`, generated into the target folder on first use."""
+    lake = TARGET / f"bench-demo-scale{scale:g}"
+    if not (lake / "lake.toml").exists():
+        subprocess.run([binary, "demo", "--scale", str(scale), "--out", lake], check=True)
+    return lake
