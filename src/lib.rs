@@ -26,6 +26,7 @@ pub mod audit;
 mod catalog;
 pub mod config;
 pub mod describe;
+mod diagnose;
 pub mod error;
 #[cfg(test)]
 mod fuzz;

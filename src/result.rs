@@ -9,6 +9,7 @@ use arrow::array::RecordBatch;
 use arrow::datatypes::SchemaRef;
 use datafusion::datasource::memory::MemorySourceConfig;
 use datafusion::execution::TaskContext;
+use datafusion::physical_plan::stream::RecordBatchStreamAdapter;
 use datafusion::physical_plan::{ExecutionPlan, SendableRecordBatchStream, execute_stream};
 use futures::StreamExt;
 
@@ -88,13 +89,33 @@ impl QueryResult {
 
     /// The rows, as they are produced. Dropping the stream stops the statement.
     pub fn stream(mut self) -> Result<SendableRecordBatchStream> {
-        let stream = execute_stream(Arc::clone(&self.plan), Arc::clone(&self.task_ctx));
+        let stream = execute_stream(Arc::clone(&self.plan), Arc::clone(&self.task_ctx))
+            .map(|stream| self.naming_corrupt_files(stream));
         match (stream, self.ticket.take()) {
             (Ok(stream), None) => Ok(stream),
             (Ok(stream), Some(ticket)) => Ok(ticket.watch(stream)),
             (Err(error), None) => Err(error.into()),
             (Err(error), Some(mut ticket)) => Err(ticket.close_with(error.into())),
         }
+    }
+
+    /// `stream` with a corrupt Parquet file's error naming the file (see [`crate::diagnose`]).
+    fn naming_corrupt_files(&self, stream: SendableRecordBatchStream) -> SendableRecordBatchStream {
+        let plan = Arc::clone(&self.plan);
+        let context = Arc::clone(&self.task_ctx);
+        let schema = stream.schema();
+        let named = stream.then(move |item| {
+            let (plan, context) = (Arc::clone(&plan), Arc::clone(&context));
+            async move {
+                match item {
+                    Err(error) if crate::diagnose::is_corrupt_parquet(&error) => {
+                        Err(crate::diagnose::name_the_file(error, &plan, &context).await)
+                    }
+                    other => other,
+                }
+            }
+        });
+        Box::pin(RecordBatchStreamAdapter::new(schema, named))
     }
 
     /// Every row, held in memory.

@@ -177,6 +177,63 @@ async fn unreadable_file_names_table_and_location() {
 }
 
 #[tokio::test]
+async fn a_file_corrupt_inside_is_named_when_read() {
+    use arrow::array::{RecordBatch, StringArray};
+    use parquet::arrow::ArrowWriter;
+    use parquet::basic::{Compression, ZstdLevel};
+    use parquet::file::properties::WriterProperties;
+    let fixture = FixtureLake::new();
+    // A good file beside a bad one; the bad one's footer is whole, so the table opens.
+    let folder = fixture.dir.path().join("notes");
+    let write = |name: &str| {
+        std::fs::create_dir_all(&folder).unwrap();
+        let texts: Vec<String> = (0..5000)
+            .map(|i| format!("note {i} of the case diary"))
+            .collect();
+        let batch = RecordBatch::try_from_iter([(
+            "text",
+            std::sync::Arc::new(StringArray::from(texts)) as arrow::array::ArrayRef,
+        )])
+        .unwrap();
+        let properties = WriterProperties::builder()
+            .set_compression(Compression::ZSTD(ZstdLevel::default()))
+            .set_dictionary_enabled(false)
+            .build();
+        let path = folder.join(name);
+        let file = std::fs::File::create(&path).unwrap();
+        let mut writer = ArrowWriter::try_new(file, batch.schema(), Some(properties)).unwrap();
+        writer.write(&batch).unwrap();
+        writer.close().unwrap();
+        path
+    };
+    write("a-good.parquet");
+    let bad = write("b-bad.parquet");
+    let mut bytes = std::fs::read(&bad).unwrap();
+    for i in (8..bytes.len() / 3).step_by(7) {
+        bytes[i] ^= 0x5a;
+    }
+    std::fs::write(&bad, bytes).unwrap();
+    let config = fixture.config_path();
+    let text = std::fs::read_to_string(&config).unwrap();
+    std::fs::write(
+        &config,
+        format!("{text}\n[[table]]\nname = \"cctns.notes\"\nlocation = \"notes/\"\nformat = \"parquet\"\n"),
+    )
+    .unwrap();
+    let lake = fixture.open();
+    let sql = "SELECT count(*) FROM cctns.notes WHERE text <> ''";
+    let error = match lake.sql(sql).await {
+        Err(error) => error.to_string(),
+        Ok(result) => result.collect().await.unwrap_err().to_string(),
+    };
+    assert!(
+        error.starts_with(&format!("cannot read {}: ", bad.display())),
+        "{error}"
+    );
+    assert!(!error.contains('\n'), "{error}");
+}
+
+#[tokio::test]
 async fn a_file_deleted_after_listing_is_named() {
     let fixture = FixtureLake::new();
     let lake = fixture.open();
