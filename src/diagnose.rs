@@ -1,21 +1,22 @@
-//! Which file a failed read came from. DataFusion's Parquet reader reports a corrupt page
-//! without naming its file; when a query fails so, the Parquet files its scans read are
-//! decoded one by one, within a time budget, and the first that fails is named in the error.
-//! Governed scans show no files (their plan is theirs alone), so nothing of them is named.
+//! Which file a failed read came from. DataFusion's readers report a corrupt Parquet page or a
+//! malformed CSV or JSON line without naming its file; when a query fails so, the files its
+//! scans read are decoded one by one, within a time budget, and the first that fails is named
+//! in the error. Governed scans show no files (their plan is theirs alone), so nothing of them
+//! is named.
 
+use std::ops::Range;
 use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
 use datafusion::common::DataFusionError;
 use datafusion::datasource::listing::PartitionedFile;
-use datafusion::datasource::physical_plan::FileScanConfig;
 use datafusion::datasource::physical_plan::parquet::{
     DefaultParquetFileReaderFactory, ParquetFileReaderFactory,
 };
+use datafusion::datasource::physical_plan::{FileGroup, FileScanConfig, FileScanConfigBuilder};
 use datafusion::datasource::source::DataSourceExec;
 use datafusion::execution::TaskContext;
-use datafusion::execution::object_store::ObjectStoreUrl;
 use datafusion::physical_plan::ExecutionPlan;
 use datafusion::physical_plan::metrics::ExecutionPlanMetricsSet;
 use futures::StreamExt;
@@ -25,38 +26,43 @@ use parquet::arrow::ParquetRecordBatchStreamBuilder;
 use parquet::arrow::arrow_reader::ArrowReaderOptions;
 use parquet::arrow::async_reader::AsyncFileReader;
 use parquet::file::metadata::ParquetMetaData;
-use std::ops::Range;
 
 /// How long the search for the file may take: a lake's table can have thousands of files.
 const BUDGET: Duration = Duration::from_secs(10);
 
-/// Whether `error` is a Parquet file that could not be decoded (rather than a store that could
-/// not be reached, or anything else).
-pub(crate) fn is_corrupt_parquet(error: &DataFusionError) -> bool {
-    let mut parquet = false;
+/// Whether `error` is a file that could not be decoded (rather than a store that could not be
+/// reached, or anything else).
+pub(crate) fn is_corrupt_file(error: &DataFusionError) -> bool {
+    let mut decoding = false;
     let mut source: Option<&(dyn std::error::Error + 'static)> = Some(error);
     while let Some(current) = source {
         if current.downcast_ref::<object_store::Error>().is_some() {
             return false;
         }
-        // The reader's errors arrive as Parquet's, or as Arrow's with Parquet's text.
-        parquet |= current
+        // The readers' errors arrive as Parquet's, or as Arrow's.
+        decoding |= current
             .downcast_ref::<parquet::errors::ParquetError>()
             .is_some()
-            || matches!(
-                current.downcast_ref::<arrow::error::ArrowError>(),
-                Some(arrow::error::ArrowError::ParquetError(_))
-            )
+            || current
+                .downcast_ref::<arrow::error::ArrowError>()
+                .is_some_and(is_decoding)
             || match current.downcast_ref::<DataFusionError>() {
                 Some(DataFusionError::ParquetError(_)) => true,
-                Some(DataFusionError::ArrowError(arrow, _)) => {
-                    matches!(**arrow, arrow::error::ArrowError::ParquetError(_))
-                }
+                Some(DataFusionError::ArrowError(arrow, _)) => is_decoding(arrow),
                 _ => false,
             };
         source = current.source();
     }
-    parquet
+    decoding
+}
+
+/// Whether Arrow's error is about a file's contents.
+fn is_decoding(error: &arrow::error::ArrowError) -> bool {
+    use arrow::error::ArrowError as E;
+    matches!(
+        error,
+        E::ParquetError(_) | E::CsvError(_) | E::JsonError(_) | E::ParseError(_)
+    )
 }
 
 /// `error` with the file it came from named, if one of the files `plan` scans fails to decode;
@@ -64,21 +70,19 @@ pub(crate) fn is_corrupt_parquet(error: &DataFusionError) -> bool {
 pub(crate) async fn name_the_file(
     error: DataFusionError,
     plan: &Arc<dyn ExecutionPlan>,
-    context: &TaskContext,
+    context: &Arc<TaskContext>,
 ) -> DataFusionError {
     match tokio::time::timeout(BUDGET, first_corrupt(plan, context)).await {
-        Ok(Some((file, cause))) => {
-            let mut why = cause.to_string();
+        Ok(Some((file, mut why))) => {
             // The layers the error passed through say nothing to a reader.
-            while let Some(rest) = [
+            const LAYERS: [&str; 5] = [
                 "Arrow: ",
+                "Arrow error: ",
                 "Parquet argument error: ",
                 "Parquet error: ",
                 "External: ",
-            ]
-            .iter()
-            .find_map(|prefix| why.strip_prefix(prefix))
-            {
+            ];
+            while let Some(rest) = LAYERS.iter().find_map(|layer| why.strip_prefix(layer)) {
                 why = rest.to_string();
             }
             DataFusionError::Execution(format!(
@@ -90,37 +94,51 @@ pub(crate) async fn name_the_file(
     }
 }
 
-/// The first Parquet file of `plan`'s scans that fails to decode, and why.
+/// The first file of `plan`'s scans that fails to decode, and why.
 async fn first_corrupt(
     plan: &Arc<dyn ExecutionPlan>,
-    context: &TaskContext,
-) -> Option<(String, parquet::errors::ParquetError)> {
-    for (store_url, files) in parquet_files(plan) {
-        let Ok(store) = context.runtime_env().object_store(&store_url) else {
+    context: &Arc<TaskContext>,
+) -> Option<(String, String)> {
+    for scan in scans(plan) {
+        let Ok(store) = context.runtime_env().object_store(&scan.object_store_url) else {
             continue;
         };
-        for file in files {
-            let location = file.object_meta.location.clone();
-            if let Err(cause) = decode(&store, file).await {
-                let url = format!("{}{location}", store_url.as_str());
+        let parquet = scan.file_source().file_type() == "parquet";
+        for file in scan.file_groups.iter().flat_map(|group| group.iter()) {
+            let failed = if parquet {
+                decode_parquet(&store, file.clone())
+                    .await
+                    .err()
+                    .map(|e| e.to_string())
+            } else {
+                decode_with(&scan, file.clone(), context)
+                    .await
+                    .err()
+                    .map(|e| e.to_string())
+            };
+            if let Some(why) = failed {
+                let url = format!(
+                    "{}{}",
+                    scan.object_store_url.as_str(),
+                    file.object_meta.location
+                );
                 let shown = url.strip_prefix("file://").unwrap_or(&url).to_string();
-                return Some((shown, cause));
+                return Some((shown, why));
             }
         }
     }
     None
 }
 
-/// Reads every row group of `file`, as DataFusion's scan would.
-async fn decode(
+/// Reads every row group of a Parquet `file`, every column (whatever the scan's filters).
+async fn decode_parquet(
     store: &Arc<dyn ObjectStore>,
     file: PartitionedFile,
 ) -> Result<(), parquet::errors::ParquetError> {
     let reader = DefaultParquetFileReaderFactory::new(Arc::clone(store))
         .create_reader(0, file, None, &ExecutionPlanMetricsSet::new())
         .map_err(|e| parquet::errors::ParquetError::External(Box::new(e)))?;
-    let reader = SendReader(reader);
-    let mut batches = ParquetRecordBatchStreamBuilder::new(reader)
+    let mut batches = ParquetRecordBatchStreamBuilder::new(SendReader(reader))
         .await?
         .build()?;
     while let Some(batch) = batches.next().await {
@@ -129,8 +147,26 @@ async fn decode(
     Ok(())
 }
 
-/// The Parquet files `plan`'s scans read, by store.
-fn parquet_files(plan: &Arc<dyn ExecutionPlan>) -> Vec<(ObjectStoreUrl, Vec<PartitionedFile>)> {
+/// Reads all of `file` with `scan`'s settings (a CSV file's delimiter, say).
+async fn decode_with(
+    scan: &FileScanConfig,
+    file: PartitionedFile,
+    context: &Arc<TaskContext>,
+) -> datafusion::common::Result<()> {
+    let one = FileScanConfigBuilder::from(scan.clone())
+        .with_file_groups(vec![FileGroup::new(vec![file])])
+        .with_limit(None)
+        .build();
+    let plan = DataSourceExec::from_data_source(one);
+    let mut batches = plan.execute(0, Arc::clone(context))?;
+    while let Some(batch) = batches.next().await {
+        batch?;
+    }
+    Ok(())
+}
+
+/// The file scans of `plan`.
+fn scans(plan: &Arc<dyn ExecutionPlan>) -> Vec<FileScanConfig> {
     let mut found = Vec::new();
     let mut pending = vec![Arc::clone(plan)];
     while let Some(node) = pending.pop() {
@@ -139,14 +175,7 @@ fn parquet_files(plan: &Arc<dyn ExecutionPlan>) -> Vec<(ObjectStoreUrl, Vec<Part
             .and_then(|exec| {
                 (exec.data_source().as_ref() as &dyn std::any::Any).downcast_ref::<FileScanConfig>()
             });
-        if let Some(scan) = scan.filter(|scan| scan.file_source().file_type() == "parquet") {
-            let files = scan
-                .file_groups
-                .iter()
-                .flat_map(|group| group.iter().cloned())
-                .collect();
-            found.push((scan.object_store_url.clone(), files));
-        }
+        found.extend(scan.cloned());
         pending.extend(node.children().into_iter().cloned());
     }
     found

@@ -99,7 +99,7 @@ impl QueryResult {
         }
     }
 
-    /// `stream` with a corrupt Parquet file's error naming the file (see [`crate::diagnose`]).
+    /// `stream` with a corrupt file's error naming the file (see [`crate::diagnose`]).
     fn naming_corrupt_files(&self, stream: SendableRecordBatchStream) -> SendableRecordBatchStream {
         let plan = Arc::clone(&self.plan);
         let context = Arc::clone(&self.task_ctx);
@@ -108,7 +108,7 @@ impl QueryResult {
             let (plan, context) = (Arc::clone(&plan), Arc::clone(&context));
             async move {
                 match item {
-                    Err(error) if crate::diagnose::is_corrupt_parquet(&error) => {
+                    Err(error) if crate::diagnose::is_corrupt_file(&error) => {
                         Err(crate::diagnose::name_the_file(error, &plan, &context).await)
                     }
                     other => other,
