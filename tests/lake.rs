@@ -222,10 +222,7 @@ async fn a_file_corrupt_inside_is_named_when_read() {
     .unwrap();
     let lake = fixture.open();
     let sql = "SELECT count(*) FROM cctns.notes WHERE text <> ''";
-    let error = match lake.sql(sql).await {
-        Err(error) => error.to_string(),
-        Ok(result) => result.collect().await.unwrap_err().to_string(),
-    };
+    let error = crate::access::error(&lake, sql).await;
     assert!(
         error.starts_with(&format!("cannot read {}: ", bad.display())),
         "{error}"
@@ -242,10 +239,7 @@ async fn a_file_corrupt_inside_is_named_when_read() {
     let bad = good.replacen("302 IPC", "302,IPC", 1);
     assert_eq!(bad.len(), good.len());
     write_file(&malformed, &bad);
-    let error = match lake.sql("SELECT * FROM cctns.fir").await {
-        Err(error) => error.to_string(),
-        Ok(result) => result.collect().await.unwrap_err().to_string(),
-    };
+    let error = crate::access::error(&lake, "SELECT * FROM cctns.fir").await;
     assert!(
         error.starts_with(&format!("cannot read {}: ", malformed.display())),
         "{error}"
@@ -264,10 +258,7 @@ async fn a_file_deleted_after_listing_is_named() {
         .path()
         .join("anpr_reads/dt=2024-01-02/part-1.parquet");
     std::fs::remove_file(&gone).unwrap();
-    let error = match lake.sql(all).await {
-        Err(error) => error.to_string(),
-        Ok(result) => result.collect().await.unwrap_err().to_string(),
-    };
+    let error = crate::access::error(&lake, all).await;
     assert!(error.contains(&gone.display().to_string()), "{error}");
     assert!(!error.contains('\n'), "{error}");
 }
