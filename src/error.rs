@@ -237,7 +237,42 @@ fn hint(suggestion: &Option<String>, otherwise: &str) -> String {
     }
 }
 
+/// An I/O error on a known file, carried through `std::io::Write` (whose errors have no path),
+/// so that the message names the file rather than "output".
+#[derive(Debug)]
+pub struct AtPath {
+    pub path: PathBuf,
+    pub source: std::io::Error,
+}
+
+impl AtPath {
+    /// `error` as an I/O error of the same kind that remembers `path`.
+    pub fn wrap(path: &std::path::Path, error: std::io::Error) -> std::io::Error {
+        if error.get_ref().is_some_and(|inner| inner.is::<AtPath>()) {
+            return error;
+        }
+        std::io::Error::new(
+            error.kind(),
+            AtPath {
+                path: path.to_path_buf(),
+                source: error,
+            },
+        )
+    }
+}
+
+impl fmt::Display for AtPath {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.path.display(), self.source)
+    }
+}
+
+impl std::error::Error for AtPath {}
+
 fn io_message(op: &IoOp, path: Option<&PathBuf>, source: &std::io::Error) -> String {
+    if let Some(at) = source.get_ref().and_then(|e| e.downcast_ref::<AtPath>()) {
+        return io_message(op, Some(&at.path), &at.source);
+    }
     let target = match (op, path) {
         (_, Some(path)) => path.display().to_string(),
         (IoOp::Read, None) => "standard input".to_string(),
@@ -288,6 +323,7 @@ pub fn io_reason(error: &std::io::Error) -> String {
     match error.kind() {
         std::io::ErrorKind::NotFound => "file not found".into(),
         std::io::ErrorKind::PermissionDenied => "permission denied".into(),
+        std::io::ErrorKind::StorageFull => "no space left on device (the disk is full)".into(),
         _ => {
             let text = error.to_string();
             match text.find(" (os error") {

@@ -335,6 +335,22 @@ fn a_signal_while_writing_leaves_no_output_file() {
     }
 }
 
+#[cfg(target_os = "linux")]
+#[test]
+fn a_full_disk_is_named_and_said() {
+    // /dev/full fails every write with "no space left on device".
+    let fixture = FixtureLake::new();
+    for format in ["csv", "parquet", "json"] {
+        let output = sql(&fixture, &[QUERY, "-o", "/dev/full", "--format", format]);
+        assert_eq!(output.status.code(), Some(1), "{format}");
+        assert_eq!(
+            stderr(&output),
+            "error: cannot write /dev/full: no space left on device (the disk is full)\n",
+            "{format}"
+        );
+    }
+}
+
 #[test]
 fn output_into_a_missing_folder_names_the_folder() {
     let fixture = FixtureLake::new();

@@ -85,19 +85,22 @@ impl OutputFile {
     }
 }
 
+/// Errors name the target: whoever writes through `Write` does not know it.
 impl Write for OutputFile {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        match &mut self.file {
+        let written = match &mut self.file {
             Staging::Staged(file) => file.write(buf),
             Staging::Direct(file) => file.write(buf),
-        }
+        };
+        written.map_err(|e| crate::error::AtPath::wrap(&self.target, e))
     }
 
     fn flush(&mut self) -> std::io::Result<()> {
-        match &mut self.file {
+        let flushed = match &mut self.file {
             Staging::Staged(file) => file.flush(),
             Staging::Direct(file) => file.flush(),
-        }
+        };
+        flushed.map_err(|e| crate::error::AtPath::wrap(&self.target, e))
     }
 }
 

@@ -26,7 +26,7 @@ use parquet::arrow::ArrowWriter;
 pub use file::{OutputFile, ResultFile};
 pub use text::{display_width, thousands};
 
-use crate::error::{Error, OutputProblem};
+use crate::error::{AtPath, Error, OutputProblem};
 use text::{CellText, expanded, markdown, table};
 
 /// How results are written.
@@ -284,7 +284,14 @@ impl WatchedWrite<'_> {
     fn watch<T>(&mut self, result: std::io::Result<T>) -> std::io::Result<T> {
         result.inspect_err(|e| {
             if self.error.is_none() {
-                self.error = Some(std::io::Error::new(e.kind(), e.to_string()));
+                // A copy (the writer keeps the original), with the file it names if any.
+                let copy = |e: &std::io::Error| std::io::Error::new(e.kind(), e.to_string());
+                self.error = Some(
+                    match e.get_ref().and_then(|inner| inner.downcast_ref::<AtPath>()) {
+                        Some(at) => AtPath::wrap(&at.path, copy(&at.source)),
+                        None => copy(e),
+                    },
+                );
             }
         })
     }
