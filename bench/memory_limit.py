@@ -11,7 +11,10 @@ process's own overhead: the binary, Parquet decoding buffers, batches in flight.
 Usage (from the repository root):
 
     python3 bench/memory_limit.py [--scale 0.3] [--limits 48,128,512] [--no-build]
-                                  [--profile release]
+                                  [--profile release] [--largest [--max-rows N]]
+
+With --largest, synthetic queries (a number and its hash, 1 million rows doubled up to
+--max-rows) find the largest sort, grouping and join that finish at each limit, and their peak.
 
 The demo lake is generated into target/bench-demo-scale{SCALE} on first use.
 """
@@ -39,6 +42,36 @@ QUERIES = {
 }
 
 
+# With --largest: synthetic rows (a number and its 32-character hash), N of them, doubled until
+# a query fails or --max-rows is passed.
+LARGEST = {
+    "sort": "SELECT v, md5(CAST(v AS VARCHAR)) AS h FROM generate_series(1, {n}) AS s(v) ORDER BY h",
+    "group": "SELECT md5(CAST(v AS VARCHAR)) AS h, count(*) AS n "
+    "FROM generate_series(1, {n}) AS s(v) GROUP BY h",
+    "join": "SELECT a.v, b.w FROM generate_series(1, {n}) AS a(v) "
+    "JOIN generate_series(1, {n}) AS b(w) ON md5(CAST(a.v AS VARCHAR)) = md5(CAST(b.w AS VARCHAR))",
+}
+
+
+def largest(binary: Path, config: Path, limit: str, options) -> None:
+    """The largest synthetic sort, grouping and join that finish at `limit`."""
+    for name in options.queries.split(","):
+        n, best = 1_000_000, None
+        while n <= options.max_rows:
+            code, peak, seconds, stderr = run_measured(
+                [binary, "--lake", config, "sql", LARGEST[name].format(n=n), "-o", "/dev/null",
+                 "--format", "csv"]
+            )
+            if code != 0:
+                print(f"{limit:>9} {name:6} {n:>11,} rows: fails ({stderr.strip()[:160]})")
+                break
+            best = (n, peak, seconds)
+            n *= 2
+        if best:
+            n, peak, seconds = best
+            print(f"{limit:>9} {name:6} {n:>11,} rows finish: peak {peak:.0f} MiB, {seconds:.1f} s")
+
+
 def run_measured(args: list) -> tuple:
     """Runs `args`; returns (exit code, peak resident MiB, seconds, stderr)."""
     started = time.perf_counter()
@@ -53,6 +86,12 @@ def main() -> int:
     parser.add_argument("--scale", type=float, default=0.3)
     parser.add_argument("--limits", default="48,128,512", help="MiB, comma-separated")
     parser.add_argument("--queries", default=",".join(QUERIES))
+    parser.add_argument(
+        "--largest",
+        action="store_true",
+        help="find the largest synthetic sort / grouping / join that finishes at each limit",
+    )
+    parser.add_argument("--max-rows", type=int, default=16_000_000)
     add_build_options(parser)
     options = parser.parse_args()
     binary = jaanch_binary(options)
@@ -66,6 +105,9 @@ def main() -> int:
             runtime = f'[runtime]\nmemory_limit = "{limit}MiB"\nspill_dir = "{scratch}/spill"\n'
             assert "[runtime]" not in base, "the demo config sets no runtime"
             config.write_text(base + "\n" + runtime)
+            if options.largest:
+                largest(binary, config, limit, options)
+                continue
             for name in options.queries.split(","):
                 out = Path(scratch) / f"{name}.csv"
                 code, peak, seconds, stderr = run_measured(

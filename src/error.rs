@@ -349,6 +349,12 @@ pub fn one_line(error: &DataFusionError) -> String {
                 memory_message(detail)
             );
         }
+        // While a query runs, only spilling writes to disk.
+        other if disk_full(other) => {
+            return "no space left on device for spilling: the disk of runtime.spill_dir is full \
+                    (free space there, point spill_dir at a bigger disk, or narrow the query)"
+                .to_string();
+        }
         DataFusionError::ObjectStore(e) => object_store_message(e),
         // A store's error passed up through the Parquet reader.
         other if object_store_error(other).is_some() => {
@@ -579,6 +585,25 @@ fn object_store_message(error: &object_store::Error) -> String {
     }
 }
 
+/// Whether a full disk is among the sources of `error`.
+fn disk_full(error: &DataFusionError) -> bool {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(error);
+    while let Some(current) = source {
+        let io =
+            current.downcast_ref::<std::io::Error>().or_else(|| {
+                match current.downcast_ref::<arrow::error::ArrowError>() {
+                    Some(arrow::error::ArrowError::IoError(_, io)) => Some(io),
+                    _ => None,
+                }
+            });
+        if io.is_some_and(|io| io.kind() == std::io::ErrorKind::StorageFull) {
+            return true;
+        }
+        source = current.source();
+    }
+    false
+}
+
 /// The object store's error among the sources of `error`, if any.
 fn object_store_error(error: &DataFusionError) -> Option<&object_store::Error> {
     let mut source: Option<&(dyn std::error::Error + 'static)> = Some(error);
@@ -711,6 +736,27 @@ Error: Failed to allocate additional 2.0 MB for SortPreservingMergeExec[0] with 
         );
         assert!(one_line(&ours).starts_with("out of memory: the query's memory limit"));
         assert!(one_line(&ours).contains("raise server.query_memory"));
+    }
+
+    #[test]
+    fn a_full_disk_while_spilling_says_where() {
+        let full = std::io::Error::from(std::io::ErrorKind::StorageFull);
+        for error in [
+            DataFusionError::IoError(std::io::Error::from(std::io::ErrorKind::StorageFull)),
+            DataFusionError::ArrowError(
+                Box::new(arrow::error::ArrowError::IoError("IO error".into(), full)),
+                None,
+            ),
+        ] {
+            let wrapped = DataFusionError::External(Box::new(error));
+            assert!(
+                one_line(&wrapped).starts_with(
+                    "no space left on device for spilling: the disk of runtime.spill_dir is full"
+                ),
+                "{}",
+                one_line(&wrapped)
+            );
+        }
     }
 
     #[test]
