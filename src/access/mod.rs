@@ -5,11 +5,11 @@
 //! - tables outside the role's grants do not exist for the session (its catalog has only the
 //!   granted ones, so `information_schema`, `\dt`, completion, DESCRIBE and the "did you mean"
 //!   of errors never name them);
-//! - a table with a row filter or masks is read through [`governed::GovernedTable`]: its rows
+//! - a table with a row filter or masks is read through `GovernedTable` (governed.rs): its rows
 //!   are filtered and its masked columns replaced inside an opaque scan, before any other part
 //!   of a query sees a row, so that predicates, joins, grouping and ordering see masked values
 //!   only and nothing of the query runs on a hidden row;
-//! - statements that write or could read around the policy are refused ([`crate::policy`]).
+//! - statements that write or could read around the policy are refused (`policy.rs`).
 
 mod config;
 mod governed;
