@@ -2,7 +2,7 @@
 //!
 //! The server is where the lake's access rules are enforced for real: analysts, notebooks and
 //! BI tools reach the lake over Flight SQL (gRPC) and never touch its files or its storage
-//! credentials. Every request is authenticated ([`auth`]: a login with HTTP Basic at the
+//! credentials. Every request is authenticated (`auth`: a login with HTTP Basic at the
 //! Flight handshake, answered with a signed bearer token that expires) and runs in a
 //! [`jaanch::Session`] of its user — the same one door as the shell and the Python bindings —
 //! so the user's grants, row filters, masks, purpose and the audit log apply to it exactly as
