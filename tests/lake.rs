@@ -248,6 +248,32 @@ async fn a_file_corrupt_inside_is_named_when_read() {
 }
 
 #[tokio::test]
+async fn a_statement_with_too_many_operators_is_refused_not_a_crash() {
+    // A chain of operators is a tree as deep as it is long: 20,000 of them overflowed the
+    // planner's stack and aborted the process. Up to the limit they plan, on a 2 MiB test
+    // thread of a debug build too.
+    let fixture = FixtureLake::new();
+    let lake = fixture.open();
+    let long = format!("SELECT 1{} AS one", "-0".repeat(LIMIT));
+    assert_eq!(query(&lake, &long).await, [["1"]]);
+    let ors: Vec<String> = (0..LIMIT / 2).map(|i| format!("fir_id = {i}")).collect();
+    let filter = format!("SELECT count(*) FROM cctns.fir WHERE {}", ors.join(" OR "));
+    assert_eq!(query(&lake, &filter).await, [["3"]]);
+    let too_long = format!("SELECT 1{}", "-0".repeat(20000));
+    let error = crate::access::error(&lake, &too_long).await;
+    assert_eq!(
+        error,
+        format!(
+            "syntax error: the statement has 20000 operators, more than the {LIMIT} one \
+             statement may have (for a long list of values use IN (...)) at line 1, column 1"
+        )
+    );
+}
+
+/// jaanch's limit on the operators of one statement.
+const LIMIT: usize = 400;
+
+#[tokio::test]
 async fn a_file_deleted_after_listing_is_named() {
     let fixture = FixtureLake::new();
     let lake = fixture.open();
