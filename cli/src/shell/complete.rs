@@ -378,7 +378,11 @@ impl Completer for ShellHelper<'_> {
         {
             let offset =
                 line_start + (line[line_start..].len() - line[line_start..].trim_start().len());
-            let (start, pairs) = self.complete_meta(&line[offset..], pos - offset, ctx)?;
+            // The cursor in the blank before the backslash: nothing to complete there.
+            let Some(within) = pos.checked_sub(offset) else {
+                return Ok((pos, Vec::new()));
+            };
+            let (start, pairs) = self.complete_meta(&line[offset..], within, ctx)?;
             return Ok((start + offset, pairs));
         }
         let dialect = match self.session.dialect() {
@@ -440,6 +444,10 @@ mod tests {
             .unwrap();
         assert_eq!(&line[start..], "cs");
         assert_eq!(pairs[0].replacement, "csv");
+        // Found by the fuzzer too: the cursor in the blank before a meta-command.
+        let line = "\t\\dt";
+        let (start, pairs) = helper.complete(line, 0, &Context::new(&history)).unwrap();
+        assert_eq!((start, pairs.len()), (0, 0));
     }
 
     #[test]
