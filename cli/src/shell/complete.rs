@@ -431,7 +431,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn meta_arguments_after_a_wide_space_complete() {
+    fn meta_completion_handles_what_the_fuzzer_found() {
         let runtime = tokio::runtime::Runtime::new().unwrap();
         let lake = jaanch::Lake::from_config(jaanch::LakeConfig::empty("t")).unwrap();
         let session = lake.session(jaanch::Identity::local()).unwrap();
