@@ -134,9 +134,11 @@ impl LakeTable {
         for file in &files {
             let one = std::slice::from_ref(file);
             if let Err(cause) = options.format.infer_schema(state, &store, one).await {
-                let url = format!("{}{}", self.url.object_store().as_str(), file.location);
                 return Err(TableProblem::Unreadable {
-                    location: url.strip_prefix("file://").unwrap_or(&url).to_string(),
+                    location: crate::error::display_object(
+                        &self.url.object_store(),
+                        &file.location,
+                    ),
                     cause: Box::new(cause),
                 });
             }

@@ -33,27 +33,22 @@ const BUDGET: Duration = Duration::from_secs(10);
 /// Whether `error` is a file that could not be decoded (rather than a store that could not be
 /// reached, or anything else).
 pub(crate) fn is_corrupt_file(error: &DataFusionError) -> bool {
-    let mut decoding = false;
-    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(error);
-    while let Some(current) = source {
-        if current.downcast_ref::<object_store::Error>().is_some() {
-            return false;
+    use crate::error::sources;
+    !sources(error).any(|e| e.is::<object_store::Error>())
+        && sources(error).any(is_a_decoding_error)
+}
+
+/// Whether `error` is a reader's: Parquet's, or Arrow's about a file's contents.
+fn is_a_decoding_error(error: &(dyn std::error::Error + 'static)) -> bool {
+    error.is::<parquet::errors::ParquetError>()
+        || error
+            .downcast_ref::<arrow::error::ArrowError>()
+            .is_some_and(is_decoding)
+        || match error.downcast_ref::<DataFusionError>() {
+            Some(DataFusionError::ParquetError(_)) => true,
+            Some(DataFusionError::ArrowError(arrow, _)) => is_decoding(arrow),
+            _ => false,
         }
-        // The readers' errors arrive as Parquet's, or as Arrow's.
-        decoding |= current
-            .downcast_ref::<parquet::errors::ParquetError>()
-            .is_some()
-            || current
-                .downcast_ref::<arrow::error::ArrowError>()
-                .is_some_and(is_decoding)
-            || match current.downcast_ref::<DataFusionError>() {
-                Some(DataFusionError::ParquetError(_)) => true,
-                Some(DataFusionError::ArrowError(arrow, _)) => is_decoding(arrow),
-                _ => false,
-            };
-        source = current.source();
-    }
-    decoding
 }
 
 /// Whether Arrow's error is about a file's contents.
@@ -117,12 +112,10 @@ async fn first_corrupt(
                     .map(|e| e.to_string())
             };
             if let Some(why) = failed {
-                let url = format!(
-                    "{}{}",
-                    scan.object_store_url.as_str(),
-                    file.object_meta.location
+                let shown = crate::error::display_object(
+                    &scan.object_store_url,
+                    &file.object_meta.location,
                 );
-                let shown = url.strip_prefix("file://").unwrap_or(&url).to_string();
                 return Some((shown, why));
             }
         }

@@ -11,6 +11,7 @@ use std::path::PathBuf;
 
 use datafusion::common::{DataFusionError, SchemaError};
 use datafusion::datasource::listing::ListingTableUrl;
+use datafusion::execution::object_store::ObjectStoreUrl;
 
 pub use crate::config::ConfigError;
 pub use crate::params::ParamError;
@@ -338,32 +339,29 @@ pub fn io_reason(error: &std::io::Error) -> String {
 /// add nothing for a user.
 pub fn one_line(error: &DataFusionError) -> String {
     let error = innermost(error);
-    let text = match error {
-        DataFusionError::ResourcesExhausted(detail) => {
-            let limit = match detail.contains("server.query_memory") {
-                true => "server.query_memory",
-                false => "runtime.memory_limit",
-            };
-            return format!(
-                "out of memory: {} (raise {limit} in the lake config, or narrow the query)",
-                memory_message(detail)
-            );
-        }
-        // While a query runs, only spilling writes to disk.
-        other if disk_full(other) => {
-            return "no space left on device for spilling: the disk of runtime.spill_dir is full \
-                    (free space there, point spill_dir at a bigger disk, or narrow the query)"
-                .to_string();
-        }
-        DataFusionError::ObjectStore(e) => object_store_message(e),
-        // A store's error passed up through the Parquet reader.
-        other if object_store_error(other).is_some() => {
-            object_store_message(object_store_error(other).expect("checked"))
-        }
-        DataFusionError::IoError(e) => io_reason(e),
-        DataFusionError::SQL(e, _) => syntax_message(e),
-        DataFusionError::External(e) => e.to_string(),
-        other => other.strip_backtrace(),
+    if let DataFusionError::ResourcesExhausted(detail) = error {
+        let limit = match detail.contains("server.query_memory") {
+            true => "server.query_memory",
+            false => "runtime.memory_limit",
+        };
+        return format!(
+            "out of memory: {} (raise {limit} in the lake config, or narrow the query)",
+            memory_message(detail)
+        );
+    }
+    // While a query runs, only spilling writes to disk.
+    if disk_full(error) {
+        return "no space left on device for spilling: the disk of runtime.spill_dir is full \
+                (free space there, point spill_dir at a bigger disk, or narrow the query)"
+            .to_string();
+    }
+    // The store's error, itself or passed up through the Parquet reader.
+    let text = match (object_store_error(error), error) {
+        (Some(store), _) => object_store_message(store),
+        (None, DataFusionError::IoError(e)) => io_reason(e),
+        (None, DataFusionError::SQL(e, _)) => syntax_message(e),
+        (None, DataFusionError::External(e)) => e.to_string(),
+        (None, other) => other.strip_backtrace(),
     };
     collapse_whitespace(strip_prefixes(&text))
 }
@@ -585,10 +583,16 @@ fn object_store_message(error: &object_store::Error) -> String {
     }
 }
 
+/// `error` and the errors it wraps, outermost first.
+pub fn sources<'e>(
+    error: &'e (dyn std::error::Error + 'static),
+) -> impl Iterator<Item = &'e (dyn std::error::Error + 'static)> {
+    std::iter::successors(Some(error), |current| current.source())
+}
+
 /// Whether a full disk is among the sources of `error`.
 fn disk_full(error: &DataFusionError) -> bool {
-    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(error);
-    while let Some(current) = source {
+    sources(error).any(|current| {
         let io =
             current.downcast_ref::<std::io::Error>().or_else(|| {
                 match current.downcast_ref::<arrow::error::ArrowError>() {
@@ -596,37 +600,21 @@ fn disk_full(error: &DataFusionError) -> bool {
                     _ => None,
                 }
             });
-        if io.is_some_and(|io| io.kind() == std::io::ErrorKind::StorageFull) {
-            return true;
-        }
-        source = current.source();
-    }
-    false
+        io.is_some_and(|io| io.kind() == std::io::ErrorKind::StorageFull)
+    })
 }
 
 /// The object store's error among the sources of `error`, if any.
 fn object_store_error(error: &DataFusionError) -> Option<&object_store::Error> {
-    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(error);
-    while let Some(current) = source {
-        if let Some(store) = current.downcast_ref::<object_store::Error>() {
-            return Some(store);
-        }
-        source = current.source();
-    }
-    None
+    sources(error).find_map(|current| current.downcast_ref::<object_store::Error>())
 }
 
 /// Whether the store could not be reached at all: an HTTP connection error somewhere in the
 /// error's sources.
 fn cannot_connect(error: &object_store::Error) -> bool {
-    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(error);
-    while let Some(current) = source {
-        if let Some(http) = current.downcast_ref::<object_store::client::HttpError>() {
-            return http.kind() == object_store::client::HttpErrorKind::Connect;
-        }
-        source = current.source();
-    }
-    false
+    sources(error)
+        .find_map(|current| current.downcast_ref::<object_store::client::HttpError>())
+        .is_some_and(|http| http.kind() == object_store::client::HttpErrorKind::Connect)
 }
 
 /// The S3 error code of a refused request. S3 states it only in the XML body of its answer,
@@ -679,11 +667,16 @@ fn collapse_whitespace(text: &str) -> String {
 
 /// A location for messages: local paths as paths, other URLs as they are.
 pub fn display_url(url: &ListingTableUrl) -> String {
-    let raw = url.as_str();
-    match raw.strip_prefix("file://") {
-        Some(path) => path.to_string(),
-        None => raw.to_string(),
-    }
+    local_path_or_url(url.as_str())
+}
+
+/// An object of a store, for messages: a local file as its path, other objects by URL.
+pub fn display_object(store: &ObjectStoreUrl, location: &object_store::path::Path) -> String {
+    local_path_or_url(&format!("{}{location}", store.as_str()))
+}
+
+fn local_path_or_url(url: &str) -> String {
+    url.strip_prefix("file://").unwrap_or(url).to_string()
 }
 
 #[cfg(test)]

@@ -426,9 +426,7 @@ fn parameter_batch(params: &Params) -> Result<RecordBatch, ClientError> {
 
 /// The innermost cause of a connection error: "Connection refused", not "transport error".
 fn source_of(error: &(dyn std::error::Error + 'static)) -> String {
-    let mut error = error;
-    while let Some(source) = error.source() {
-        error = source;
-    }
-    error.to_string()
+    jaanch::error::sources(error)
+        .last()
+        .map_or_else(String::new, ToString::to_string)
 }
