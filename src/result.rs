@@ -12,6 +12,7 @@ use datafusion::execution::TaskContext;
 use datafusion::physical_plan::stream::RecordBatchStreamAdapter;
 use datafusion::physical_plan::{ExecutionPlan, SendableRecordBatchStream, execute_stream};
 use futures::StreamExt;
+use futures::future::Either;
 
 use crate::audit::Ticket;
 use crate::error::Result;
@@ -104,16 +105,15 @@ impl QueryResult {
         let plan = Arc::clone(&self.plan);
         let context = Arc::clone(&self.task_ctx);
         let schema = stream.schema();
-        let named = stream.then(move |item| {
-            let (plan, context) = (Arc::clone(&plan), Arc::clone(&context));
-            async move {
-                match item {
-                    Err(error) if crate::diagnose::is_corrupt_file(&error) => {
-                        Err(crate::diagnose::name_the_file(error, &plan, &context).await)
-                    }
-                    other => other,
-                }
+        // Batches pass as they are; only a corrupt file's error waits for the search.
+        let named = stream.then(move |item| match item {
+            Err(error) if crate::diagnose::is_corrupt_file(&error) => {
+                let (plan, context) = (Arc::clone(&plan), Arc::clone(&context));
+                Either::Right(async move {
+                    Err(crate::diagnose::name_the_file(error, &plan, &context).await)
+                })
             }
+            other => Either::Left(futures::future::ready(other)),
         });
         Box::pin(RecordBatchStreamAdapter::new(schema, named))
     }
