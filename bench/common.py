@@ -32,3 +32,12 @@ def demo_lake(binary: Path, scale: float) -> Path:
     if not (lake / "lake.toml").exists():
         subprocess.run([binary, "demo", "--scale", str(scale), "--out", lake], check=True)
     return lake
+
+
+def proc_status_mib(pid: int, key: str) -> float:
+    """A memory figure of a running process from /proc (`VmRSS`: resident now, `VmHWM`: its
+    peak), in MiB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith(f"{key}:"):
+            return int(line.split()[1]) / 1024
+    raise RuntimeError(f"no {key} for process {pid}")

@@ -37,7 +37,7 @@ import adbc_driver_flightsql
 import adbc_driver_flightsql.dbapi
 import adbc_driver_manager
 import pyarrow.flight as flight
-from common import add_build_options, demo_lake, jaanch_binary
+from common import add_build_options, demo_lake, jaanch_binary, proc_status_mib
 
 DISTRICTS = ["Jaipur", "Kota", "Ajmer", "Udaipur", "Jodhpur", "Bikaner", "Alwar", "Bharatpur"]
 PASSWORD = "load-test-password"
@@ -125,13 +125,6 @@ def single_client(address: str) -> dict:
                 seconds.append(time.perf_counter() - started)
             medians[sql] = statistics.median(seconds)
     return medians
-
-
-def peak_rss_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
 
 
 def server_load(address: str) -> dict:
@@ -233,12 +226,12 @@ def main() -> int:
         print(f"errors       {len(errors)}")
         for error in errors[:5]:
             print(f"  {error}")
-        print(f"peak RSS     {peak_rss_mb(server.pid):.0f} MB")
+        print(f"peak RSS     {proc_status_mib(server.pid, 'VmHWM'):.0f} MB")
         if options.storm:
             idle = storm(address, options.storm, options.clients)
             print(
                 f"disconnects  {options.storm} clients left mid-sort: idle (no query, 0 bytes held) after {idle:.2f} s; "
-                f"peak RSS {peak_rss_mb(server.pid):.0f} MB"
+                f"peak RSS {proc_status_mib(server.pid, 'VmHWM'):.0f} MB"
             )
         return 1 if errors else 0
     finally:

@@ -26,7 +26,7 @@ import tempfile
 import threading
 from pathlib import Path
 
-from common import add_build_options, demo_lake, jaanch_binary
+from common import add_build_options, demo_lake, jaanch_binary, proc_status_mib
 
 STATEMENTS = [
     "SELECT district_canonical(district) AS d, count(*) AS firs FROM cctns.fir GROUP BY 1 ORDER BY 2 DESC LIMIT 5",
@@ -39,13 +39,6 @@ STATEMENTS = [
     "SELECT year, count(*) FROM cctns.fir GROUP BY year ORDER BY year",
 ]
 SHELL_ONLY = ["\\dt", "\\r district_crime_summary"]
-
-
-def vm_rss_mib(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    raise RuntimeError("no VmRSS")
 
 
 def statement(i: int, shell: bool) -> str:
@@ -108,7 +101,7 @@ def soak_shell(binary: Path, lake: Path, options) -> list:
             # A marker, read back, so that everything before it has run.
             send(f"SELECT 'mark' || '-{done}' AS m;")
             read_until(f"mark-{done}".encode())
-            samples.append((done, vm_rss_mib(process.pid)))
+            samples.append((done, proc_status_mib(process.pid, "VmRSS")))
     send("\\q")
     process.wait(timeout=60)
     return samples

@@ -253,13 +253,11 @@ async fn a_store_that_goes_down_fails_the_query_naming_the_object() {
     let _ = moto.child.kill();
     let _ = moto.child.wait();
     let started = Instant::now();
-    let error = match s3
-        .sql("SELECT count(*) FROM abhay.anpr_reads WHERE plate_text <> ''")
-        .await
-    {
-        Err(error) => error.to_string(),
-        Ok(result) => result.collect().await.unwrap_err().to_string(),
-    };
+    let error = crate::access::error(
+        &s3,
+        "SELECT count(*) FROM abhay.anpr_reads WHERE plate_text <> ''",
+    )
+    .await;
     let object = format!(
         "cannot connect to the object store for http://127.0.0.1:{}/police-lake/abhay/anpr_reads/dt=",
         moto.port

@@ -24,9 +24,8 @@ const ARGUMENT_TYPES: &[DataType] = &[
     DataType::Float64,
 ];
 
-/// One column of up to 8 hostile values of `data_type` (a fifth of them NULL).
-fn column(rng: &mut Rng, data_type: &DataType) -> ArrayRef {
-    let rows = rng.below(9) as usize;
+/// One column of `rows` hostile values of `data_type` (a fifth of them NULL).
+fn column(rng: &mut Rng, data_type: &DataType, rows: usize) -> ArrayRef {
     match data_type {
         DataType::Int64 => Arc::new(Int64Array::from_iter((0..rows).map(|_| {
             (!rng.one_in(5)).then(|| match rng.below(4) {
@@ -82,29 +81,27 @@ fn call(
     datafusion::common::Result<ColumnarValue>,
     usize,
 ) {
-    let mut rows = None;
-    let mut all_scalar = true;
+    // Up to 8 rows, the same for every argument; the first argument a scalar if asked.
+    let rows = rng.below(9) as usize;
+    let scalar = scalar_first && rows > 0;
     let mut shown = Vec::new();
     let mut args = Vec::new();
     for (i, field) in coerced.iter().enumerate() {
-        let mut values = column(rng, given);
-        if let Some(rows) = rows {
-            // Every column of a batch has the same rows.
-            while values.len() != rows {
-                values = column(rng, given);
-            }
-        }
-        rows = Some(values.len());
-        let values = cast(&values, field.data_type()).expect("coercion is castable");
+        let values =
+            cast(&column(rng, given, rows), field.data_type()).expect("coercion is castable");
         shown.push(format!("{values:?}"));
-        args.push(if i == 0 && scalar_first && !values.is_empty() {
+        args.push(if i == 0 && scalar {
             ColumnarValue::Scalar(ScalarValue::try_from_array(&values, 0).unwrap())
         } else {
-            all_scalar = false;
             ColumnarValue::Array(values)
         });
     }
-    let rows = if all_scalar { 1 } else { rows.unwrap_or(0) };
+    // A call of scalars only is one row.
+    let rows = if scalar && coerced.len() == 1 {
+        1
+    } else {
+        rows
+    };
     let arg_fields: Vec<FieldRef> = coerced.to_vec();
     let result = udf
         .return_field_from_args(datafusion::logical_expr::ReturnFieldArgs {
