@@ -388,10 +388,8 @@ fn memory_message(detail: &str) -> String {
                 "{who} wanted {wanted} more, {left} left in the pool"
             ))
         });
-    let Some(request) = request else {
-        // jaanch's own limits say it in one line already.
-        return failed.trim_end_matches(':').to_string();
-    };
+    // jaanch's own limits say who wanted what in their own words.
+    let request = request.unwrap_or_else(|| failed.trim_end_matches(':').to_string());
     // "  {name}#{id}(can spill: {b}) consumed {size}, peak {peak},"
     let users: Vec<String> = detail
         .lines()
@@ -729,6 +727,21 @@ Error: Failed to allocate additional 2.0 MB for SortPreservingMergeExec[0] with 
         );
         assert!(one_line(&ours).starts_with("out of memory: the query's memory limit"));
         assert!(one_line(&ours).contains("raise server.query_memory"));
+        let ours_tracked = DataFusionError::ResourcesExhausted(
+            "Additional allocation failed for ExternalSorterMerge[0] with top memory consumers \
+             (across reservations) as:
+  ExternalSorterMerge[1]#4(can spill: false) consumed 19.2 MB, peak 19.2 MB.
+Error: the lake's memory limit (runtime.memory_limit) is reached: 896.0 KB more wanted by \
+             ExternalSorterMerge[0], which holds 0.0 B; 30.5 MB of 24.0 MB in use"
+                .into(),
+        );
+        assert_eq!(
+            one_line(&ours_tracked),
+            "out of memory: the lake's memory limit (runtime.memory_limit) is reached: 896.0 KB \
+             more wanted by ExternalSorterMerge[0], which holds 0.0 B; 30.5 MB of 24.0 MB in \
+             use; largest users: ExternalSorterMerge[1] 19.2 MB (raise runtime.memory_limit in \
+             the lake config, or narrow the query)"
+        );
     }
 
     #[test]

@@ -9,6 +9,7 @@
 //! which still applies its limit.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use datafusion::common::{DataFusionError, Result};
 use datafusion::execution::memory_pool::{
@@ -26,6 +27,8 @@ pub(crate) struct LimitPool {
     setting: &'static str,
     /// Whose limit it is: "the lake's", "the query's".
     whose: &'static str,
+    /// The sorts registered now, each with memory to merge its sorted runs.
+    merges: AtomicUsize,
 }
 
 impl LimitPool {
@@ -37,6 +40,7 @@ impl LimitPool {
             shared: None,
             setting: "runtime.memory_limit",
             whose: "the lake's",
+            merges: AtomicUsize::new(0),
         }
     }
 
@@ -48,7 +52,25 @@ impl LimitPool {
             shared: Some(shared),
             setting: "server.query_memory",
             whose: "the query's",
+            merges: AtomicUsize::new(0),
         }
+    }
+
+    /// The most a sort's merge may hold, if `reservation` is one: half the limit shared among
+    /// the sorts registered now, and never less than a sixteenth of the limit, which holds the
+    /// headroom each sort sets aside for merging (`sort_spill_reservation_bytes`, see
+    /// `session_config`).
+    ///
+    /// A sort that spilled merges its files in passes, each reading as many files as the pool
+    /// has memory for, a batch or two each, which cannot spill. Unbounded, the first partition
+    /// to finish sorting took all the pool had for its merge, and the partition still sorting
+    /// failed for want of a few hundred kilobytes (a 2 M-row sort at 48 MiB did). Held to its
+    /// share, a merge reads fewer files per pass and takes another pass.
+    fn merge_share(&self, reservation: &MemoryReservation) -> Option<usize> {
+        is_merge(reservation.consumer()).then(|| {
+            let merges = self.merges.load(Ordering::Relaxed).max(1);
+            (self.limit / (2 * merges)).max(self.limit / 16)
+        })
     }
 }
 
@@ -74,6 +96,9 @@ impl MemoryPool for LimitPool {
     }
 
     fn register(&self, consumer: &MemoryConsumer) {
+        if is_merge(consumer) {
+            self.merges.fetch_add(1, Ordering::Relaxed);
+        }
         self.own.register(consumer);
         if let Some(shared) = &self.shared {
             shared.register(consumer);
@@ -81,6 +106,9 @@ impl MemoryPool for LimitPool {
     }
 
     fn unregister(&self, consumer: &MemoryConsumer) {
+        if is_merge(consumer) {
+            self.merges.fetch_sub(1, Ordering::Relaxed);
+        }
         self.own.unregister(consumer);
         if let Some(shared) = &self.shared {
             shared.unregister(consumer);
@@ -106,7 +134,10 @@ impl MemoryPool for LimitPool {
             self.grow(reservation, additional);
             return Ok(());
         }
-        if self.own.try_grow(reservation, additional).is_err() {
+        let past_share = self
+            .merge_share(reservation)
+            .is_some_and(|share| reservation.size() + additional > share);
+        if past_share || self.own.try_grow(reservation, additional).is_err() {
             return Err(DataFusionError::ResourcesExhausted(format!(
                 "{} memory limit ({}) is reached: {} more wanted by {}, which holds {}; {} of {} in use",
                 self.whose,
@@ -154,6 +185,12 @@ impl MemoryPool for LimitPool {
 fn must_not_spill(reservation: &MemoryReservation) -> bool {
     let name = reservation.consumer().name();
     name.starts_with("RepartitionExec") || name.starts_with("SortPreservingMergeExec")
+}
+
+/// Whether `consumer` holds what a sort needs to merge its sorted runs (DataFusion names it
+/// `ExternalSorterMerge[partition]`, one per partition of each sort).
+fn is_merge(consumer: &MemoryConsumer) -> bool {
+    consumer.name().starts_with("ExternalSorterMerge")
 }
 
 #[cfg(test)]
@@ -234,5 +271,28 @@ mod tests {
         let reservation = MemoryConsumer::new("join").register(&pool);
         assert!(reservation.try_grow(60).is_err());
         assert_eq!((pool.reserved(), shared.reserved()), (0, 0));
+    }
+
+    #[test]
+    fn a_merge_takes_its_share_not_the_pool() {
+        let pool: Arc<dyn MemoryPool> = Arc::new(LimitPool::lake(160));
+        let merge = |partition| {
+            MemoryConsumer::new(format!("ExternalSorterMerge[{partition}]")).register(&pool)
+        };
+        let first = merge(0);
+        first.try_grow(80).unwrap();
+        assert!(first.try_grow(1).is_err(), "half the limit with one sort");
+        let second = merge(1);
+        assert!(first.try_grow(1).is_err());
+        second.try_grow(40).unwrap();
+        assert!(second.try_grow(1).is_err(), "a quarter each with two");
+        let others: Vec<_> = (2..20).map(merge).collect();
+        let last = others.last().unwrap();
+        last.try_grow(10).unwrap();
+        assert!(last.try_grow(1).is_err(), "never less than a sixteenth");
+        drop(others);
+        drop(second);
+        first.shrink(80);
+        first.try_grow(80).unwrap();
     }
 }

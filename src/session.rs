@@ -835,11 +835,12 @@ fn session_config(config: &crate::config::LakeConfig, runtime: &RuntimeEnv) -> S
         session = session.with_batch_size(batch_size);
     }
     // A sort sets memory aside to merge what it spilled (10 MB by default): under a small limit
-    // that alone would fail the sort before it starts. An eighth of the limit is set aside.
+    // that alone would fail the sort before it starts. A sixteenth of the limit is set aside,
+    // which a sort's share of the pool for merging always holds (`LimitPool::merge_share`).
     if let MemoryLimit::Finite(limit) = runtime.memory_pool.memory_limit() {
         let execution = &mut session.options_mut().execution;
         execution.sort_spill_reservation_bytes =
-            execution.sort_spill_reservation_bytes.min(limit / 8);
+            execution.sort_spill_reservation_bytes.min(limit / 16);
     }
     session
 }

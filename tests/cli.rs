@@ -1,7 +1,7 @@
 //! The `jaanch` binary: formats, output files, exit codes and error lines.
 
 use std::io::{BufRead, BufReader};
-use std::process::Stdio;
+use std::process::{Command, Stdio};
 
 use crate::common::{FixtureLake, jaanch, stderr, stdout, write_file};
 
@@ -349,6 +349,68 @@ fn a_full_disk_is_named_and_said() {
             "{format}"
         );
     }
+}
+
+#[test]
+fn a_spill_disk_that_fills_up_is_said_and_left_clean() {
+    // A 2 MiB disk for spilling, mounted in a mount namespace of the jaanch process alone, and
+    // a sort of some 30 MB under a 16 MiB limit: the spill files cannot fit.
+    let fixture = FixtureLake::with_config_extra(
+        "[runtime]\nmemory_limit = \"16MiB\"\nspill_dir = \"spill\"\n",
+    );
+    let spill = fixture.dir.path().join("spill");
+    std::fs::create_dir(&spill).unwrap();
+    let script = r#"mount -t tmpfs -o size=2m jaanch-spill "$1" || exit 99
+shift
+"$@"
+status=$?
+echo "left in spill_dir: $(find "$SPILL" -mindepth 1 -type f | wc -l) files"
+exit $status"#;
+    let jaanch_command = jaanch(fixture.dir.path());
+    let output = Command::new("unshare")
+        .args([
+            "--user",
+            "--map-root-user",
+            "--mount",
+            "sh",
+            "-c",
+            script,
+            "sh",
+        ])
+        .arg(&spill)
+        .arg(jaanch_command.get_program())
+        .args(["sql", "--lake"])
+        .arg(fixture.config_path())
+        .args([
+            "SELECT v, md5(CAST(v AS VARCHAR)) AS h FROM generate_series(1, 400000) AS s(v) \
+             ORDER BY h",
+            "-o",
+            "/dev/null",
+            "--format",
+            "csv",
+        ])
+        .env("SPILL", &spill)
+        .envs(
+            jaanch_command
+                .get_envs()
+                .filter_map(|(key, value)| Some((key, value?))),
+        )
+        .env_remove("JAANCH_LAKE")
+        .output()
+        .expect("unshare (util-linux) runs");
+    assert_ne!(
+        output.status.code(),
+        Some(99),
+        "tmpfs mounted: {}",
+        stderr(&output)
+    );
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    assert_eq!(
+        stderr(&output),
+        "error: no space left on device for spilling: the disk of runtime.spill_dir is full \
+         (free space there, point spill_dir at a bigger disk, or narrow the query)\n"
+    );
+    assert_eq!(stdout(&output), "left in spill_dir: 0 files\n");
 }
 
 #[test]

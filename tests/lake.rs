@@ -494,3 +494,19 @@ async fn a_sort_of_many_times_the_limit_spills_and_merges_its_partitions() {
     assert_eq!(rows.len(), 300_000);
     assert!(rows.windows(2).all(|w| w[0][1] <= w[1][1]));
 }
+
+#[tokio::test]
+async fn one_partition_merging_its_spill_files_leaves_memory_for_the_other() {
+    let fixture = FixtureLake::with_config_extra(
+        "[runtime]\nmemory_limit = \"24MiB\"\ntarget_partitions = 2\n",
+    );
+    let lake = fixture.open();
+    // Each partition spills tens of sorted runs. The first to finish merges them while the
+    // other still sorts: given every file at once, the merge took the whole pool and the other
+    // sort failed for want of a few hundred kilobytes.
+    let sql = "SELECT v, md5(CAST(v AS VARCHAR)) AS h FROM generate_series(1, 1000000) AS s(v) \
+        ORDER BY h";
+    let rows = query(&lake, sql).await;
+    assert_eq!(rows.len(), 1_000_000);
+    assert!(rows.windows(2).all(|w| w[0][1] <= w[1][1]));
+}
