@@ -6,6 +6,7 @@
 -- param: to date = DATE '2025-12-31'
 -- param: district text = null
 -- output: sort p90_seconds desc
+-- output: chart bar district p90_seconds by category
 WITH calls AS (
     SELECT coalesce(district_canonical(district), '(unknown)') AS district,
            category,

@@ -6,6 +6,7 @@
 -- param: to date = DATE '2025-12-31'
 -- param: district text = null
 -- output: sort district, firs desc
+-- output: chart bar district firs by category
 WITH bounds AS (
     SELECT $from AS start_day,
            $to + INTERVAL '1 day' AS end_day,

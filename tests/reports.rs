@@ -44,6 +44,50 @@ fn run(args: &[&str]) -> std::process::Output {
 }
 
 #[test]
+fn charts_are_drawn_when_asked_at_two_widths() {
+    let lake = session(Lake::open(demo_lake()).unwrap());
+    let charted: Vec<String> = lake
+        .reports()
+        .reports
+        .into_iter()
+        .filter(|r| r.chart().is_some())
+        .map(|r| r.name)
+        .collect();
+    assert_eq!(
+        charted,
+        [
+            "dial112_response",
+            "district_crime_summary",
+            "ipc_bns_transition"
+        ]
+    );
+    for name in &charted {
+        // Piped, the rows come alone.
+        let plain = run(&["run", name, "--format", "csv"]);
+        assert!(!stdout(&plain).contains('█'), "{name}");
+        for width in ["60", "100"] {
+            let home = demo_lake().parent().unwrap();
+            let output = jaanch(home)
+                .env("COLUMNS", width)
+                .arg("--lake")
+                .arg(demo_lake())
+                .args(["run", name, "--format", "csv", "--chart"])
+                .output()
+                .unwrap();
+            assert!(output.status.success(), "{name}: {}", stderr(&output));
+            let text = stdout(&output);
+            let chart = text
+                .split_once("\n\n")
+                .expect("a blank line, then the chart")
+                .1;
+            let widest = chart.lines().map(jaanch::output::display_width).max();
+            assert!(widest <= width.parse().ok(), "{name} at {width}: {chart}");
+            insta::assert_snapshot!(format!("chart_{name}_{width}"), chart);
+        }
+    }
+}
+
+#[test]
 fn every_bundled_report_runs_and_matches_its_snapshot() {
     let lake = session(Lake::open(demo_lake()).unwrap());
     let names: Vec<String> = lake.reports().reports.into_iter().map(|r| r.name).collect();

@@ -1,11 +1,12 @@
 //! `jaanch reports` and `jaanch run`: list and run saved reports.
 
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 
-use jaanch::Session;
+use jaanch::output::chart::ChartData;
 use jaanch::output::{OutputFile, OutputFormat, PrintOptions};
 use jaanch::reports::{self, Origin, Report};
+use jaanch::{QueryResult, Session};
 
 use crate::run::{Printer, Sink};
 use crate::{Result, listing};
@@ -27,6 +28,11 @@ pub struct RunArgs {
     /// Write the result to FILE instead of standard output
     #[arg(short = 'o', long = "output", value_name = "FILE")]
     pub output: Option<PathBuf>,
+
+    /// Draw the report's chart under its rows even when standard output is not a terminal
+    /// (at a terminal a table's chart is drawn anyway)
+    #[arg(long, conflicts_with = "output")]
+    pub chart: bool,
 }
 
 /// Runs one report; parameters are checked before anything runs.
@@ -43,10 +49,40 @@ pub async fn run(session: &Session, args: &RunArgs, format: OutputFormat) -> Res
             file.commit()?;
         }
         None => {
+            let terminal = std::io::stdout().is_terminal();
+            let chart = session
+                .find_report(&args.report)
+                .ok()
+                .and_then(|report| report.chart())
+                .filter(|_| args.chart || (terminal && format == OutputFormat::Table));
             let mut stdout = std::io::BufWriter::new(std::io::stdout());
-            Printer::new(options, Sink::Stream(&mut stdout))
-                .print(result)
-                .await?;
+            match chart {
+                None => {
+                    Printer::new(options, Sink::Stream(&mut stdout))
+                        .print(result)
+                        .await?;
+                }
+                Some(chart) => {
+                    // The rows are printed, then drawn.
+                    let (schema, started) = (result.schema(), result.started());
+                    let batches = result.collect().await?;
+                    let rows = QueryResult::from_batches(schema, batches.clone(), started)?;
+                    Printer::new(options, Sink::Stream(&mut stdout))
+                        .print(rows)
+                        .await?;
+                    let width = chart_width();
+                    let drawn = match ChartData::from_batches(&chart, &batches) {
+                        Ok(data) => format!("\n{}", data.terminal(width)),
+                        Err(problem) => {
+                            eprintln!("warning: chart not drawn: {problem}");
+                            String::new()
+                        }
+                    };
+                    stdout
+                        .write_all(drawn.as_bytes())
+                        .map_err(|e| jaanch::Error::writing(None, e))?;
+                }
+            }
             stdout
                 .flush()
                 .map_err(|e| jaanch::Error::writing(None, e))?;
@@ -112,4 +148,13 @@ pub fn list(session: &Session, format: Option<OutputFormat>) -> Result<()> {
     }
     listing::print(&table(&catalog.reports), format, false)?;
     Ok(())
+}
+
+/// Columns a chart may take: the terminal's, else `$COLUMNS`, else 80.
+fn chart_width() -> usize {
+    listing::terminal_width()
+        .map(usize::from)
+        .or_else(|| std::env::var("COLUMNS").ok()?.parse().ok())
+        .unwrap_or(80)
+        .max(20)
 }

@@ -6,6 +6,7 @@
 //! size their columns, and keep at most `max_rows` of them. Files are sinks of their own
 //! ([`file`]): one result that appears only when complete, or many gathered in one document.
 
+pub mod chart;
 mod file;
 mod text;
 

@@ -191,7 +191,7 @@ fn single_line(text: &str) -> std::borrow::Cow<'_, str> {
 }
 
 /// `text` on one line, cut with an ellipsis to at most `limit` terminal columns.
-fn truncate(text: &str, limit: usize) -> String {
+pub(super) fn truncate(text: &str, limit: usize) -> String {
     let text = single_line(text);
     if display_width(&text) <= limit {
         return text.into_owned();

@@ -112,6 +112,13 @@ pub struct Report {
 }
 
 impl Report {
+    /// The chart its `-- output: chart …` hint asks for, if any.
+    pub fn chart(&self) -> Option<crate::output::chart::ChartSpec> {
+        self.output
+            .iter()
+            .find_map(|hint| crate::output::chart::ChartSpec::parse(hint)?.ok())
+    }
+
     /// Parses report text; `origin` says where it comes from, for errors.
     pub fn parse(name: &str, text: &str, origin: Origin) -> Result<Report, ReportError> {
         let source = match &origin {
@@ -164,7 +171,12 @@ impl Report {
                     }
                     params.push(param);
                 }
-                "output" => output.push(value.to_string()),
+                "output" => {
+                    if let Some(Err(message)) = crate::output::chart::ChartSpec::parse(value) {
+                        return Err(fail(number, message));
+                    }
+                    output.push(value.to_string())
+                }
                 _ => {}
             }
         }
@@ -406,8 +418,26 @@ mod tests {
         );
         assert!(report.params[2].is_required());
         assert_eq!(report.output, vec!["sort seen_at desc"]);
+        assert_eq!(report.chart(), None);
         assert_eq!(report.sql, "SELECT $plate AS plate");
         assert_eq!(report.sql_line, 9);
+    }
+
+    #[test]
+    fn a_chart_hint_is_read_and_a_bad_one_names_its_line() {
+        let text = "-- output: sort firs desc\n-- output: chart bar district firs\nSELECT 1";
+        let report = Report::parse("t", text, Origin::Bundled).unwrap();
+        assert_eq!(report.chart().unwrap().y, "firs");
+        let error = Report::parse(
+            "t",
+            "-- title: x\n-- output: chart pie district firs\nSELECT 1",
+            Origin::Bundled,
+        )
+        .unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "bundled report t:2: unknown chart kind `pie` (write `chart bar|line X Y [by SERIES]`)"
+        );
     }
 
     #[test]
