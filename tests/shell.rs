@@ -912,3 +912,26 @@ fn purpose_from_a_piped_script() {
         "fir_id\n1\n2\npurpose is FIR 12/2024 PS Kotwali\n"
     );
 }
+
+#[test]
+fn a_report_run_in_the_shell_draws_its_chart_under_a_table() {
+    let fixture = FixtureLake::new();
+    crate::common::write_file(
+        &fixture.dir.path().join("sql/by_district.sql"),
+        "-- title: FIRs by district\n-- output: chart bar district firs\n\
+         SELECT * FROM (VALUES ('Jaipur', 4), ('जोधपुर', 2)) AS t(district, firs)\n",
+    );
+    let output = pipe_to_shell(&fixture, "\\r by_district\n\\format csv\n\\r by_district\n");
+    assert!(
+        output.status.success(),
+        "{}",
+        crate::common::stderr(&output)
+    );
+    let text = stdout(&output);
+    assert!(text.contains("firs by district\n"), "{text}");
+    assert_eq!(text.matches("Jaipur ████").count(), 1, "{text}");
+    assert!(
+        text.ends_with("district,firs\nJaipur,4\nजोधपुर,2\n"),
+        "{text}"
+    );
+}

@@ -3,12 +3,11 @@
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 
-use jaanch::output::chart::ChartData;
+use jaanch::Session;
 use jaanch::output::{OutputFile, OutputFormat, PrintOptions};
 use jaanch::reports::{self, Origin, Report};
-use jaanch::{QueryResult, Session};
 
-use crate::run::{Printer, Sink};
+use crate::run::{Printer, Sink, chart_width};
 use crate::{Result, listing};
 
 #[derive(Debug, clap::Args)]
@@ -56,33 +55,9 @@ pub async fn run(session: &Session, args: &RunArgs, format: OutputFormat) -> Res
                 .and_then(|report| report.chart())
                 .filter(|_| args.chart || (terminal && format == OutputFormat::Table));
             let mut stdout = std::io::BufWriter::new(std::io::stdout());
-            match chart {
-                None => {
-                    Printer::new(options, Sink::Stream(&mut stdout))
-                        .print(result)
-                        .await?;
-                }
-                Some(chart) => {
-                    // The rows are printed, then drawn.
-                    let (schema, started) = (result.schema(), result.started());
-                    let batches = result.collect().await?;
-                    let rows = QueryResult::from_batches(schema, batches.clone(), started)?;
-                    Printer::new(options, Sink::Stream(&mut stdout))
-                        .print(rows)
-                        .await?;
-                    let width = chart_width();
-                    let drawn = match ChartData::from_batches(&chart, &batches) {
-                        Ok(data) => format!("\n{}", data.terminal(width)),
-                        Err(problem) => {
-                            eprintln!("warning: chart not drawn: {problem}");
-                            String::new()
-                        }
-                    };
-                    stdout
-                        .write_all(drawn.as_bytes())
-                        .map_err(|e| jaanch::Error::writing(None, e))?;
-                }
-            }
+            Printer::new(options, Sink::Stream(&mut stdout))
+                .print_charted(result, chart.as_ref(), chart_width())
+                .await?;
             stdout
                 .flush()
                 .map_err(|e| jaanch::Error::writing(None, e))?;
@@ -148,13 +123,4 @@ pub fn list(session: &Session, format: Option<OutputFormat>) -> Result<()> {
     }
     listing::print(&table(&catalog.reports), format, false)?;
     Ok(())
-}
-
-/// Columns a chart may take: the terminal's, else `$COLUMNS`, else 80.
-fn chart_width() -> usize {
-    listing::terminal_width()
-        .map(usize::from)
-        .or_else(|| std::env::var("COLUMNS").ok()?.parse().ok())
-        .unwrap_or(80)
-        .max(20)
 }

@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
 use datafusion::physical_plan::ExecutionPlan;
+use jaanch::output::chart::{ChartData, ChartSpec};
 use jaanch::output::{OutputFile, PrintOptions, ResultFile};
 use jaanch::script::Script;
 use jaanch::{Outcome, QueryResult, Session};
@@ -66,6 +67,48 @@ impl Printer<'_> {
             }
         }
     }
+}
+
+impl Printer<'_> {
+    /// Prints one result, then draws `chart` under it from the same rows when the result goes
+    /// to a stream (a terminal, a pipe); into files only the rows go. A chart naming a column
+    /// the result lacks is a warning, not a failure.
+    pub async fn print_charted(
+        &mut self,
+        result: QueryResult,
+        chart: Option<&ChartSpec>,
+        width: usize,
+    ) -> jaanch::Result<Outcome> {
+        let (Some(chart), Sink::Stream(_)) = (chart, &self.sink) else {
+            return self.print(result).await;
+        };
+        let (schema, started) = (result.schema(), result.started());
+        let batches = result.collect().await?;
+        let outcome = self
+            .print(QueryResult::from_batches(schema, batches.clone(), started)?)
+            .await?;
+        let drawn = match ChartData::from_batches(chart, &batches) {
+            Ok(data) => format!("\n{}", data.terminal(width)),
+            Err(problem) => {
+                eprintln!("warning: chart not drawn: {problem}");
+                return Ok(outcome);
+            }
+        };
+        if let Sink::Stream(out) = &mut self.sink {
+            out.write_all(drawn.as_bytes())
+                .map_err(|e| jaanch::Error::writing(None, e))?;
+        }
+        Ok(outcome)
+    }
+}
+
+/// Columns a chart may take: the terminal's, else `$COLUMNS`, else 80.
+pub fn chart_width() -> usize {
+    crate::listing::terminal_width()
+        .map(usize::from)
+        .or_else(|| std::env::var("COLUMNS").ok()?.parse().ok())
+        .unwrap_or(80)
+        .max(20)
 }
 
 /// Runs the statements of `script` in order, printing each result; stops at the first failure,

@@ -679,7 +679,15 @@ async fn run_statements(
         }
         (Job::Report { name, values }, None) => {
             let result: QueryResult = session.report(name, &values).await?;
-            let outcome = printer.print(result).await?;
+            // A table on the screen gets the report's chart under it.
+            let chart = session
+                .find_report(name)
+                .ok()
+                .and_then(|report| report.chart())
+                .filter(|_| printer.options.format == OutputFormat::Table);
+            let outcome = printer
+                .print_charted(result, chart.as_ref(), crate::run::chart_width())
+                .await?;
             on_outcome(&outcome);
             Ok(())
         }
