@@ -358,10 +358,21 @@ impl Session {
     /// Runs a saved report (by name, or a path to a `.sql` file) with `values` (`name=value`
     /// pairs as a user typed them). Every parameter is checked before the query starts.
     pub async fn report(&self, name: &str, values: &[(String, String)]) -> Result<QueryResult> {
-        match self.find_report(name) {
-            Ok(report) => self.run_report(&report, values).await,
-            Err(error) => Err(self.record_failure("", Some(name), values, error)),
-        }
+        Ok(self.report_and_header(name, values).await?.1)
+    }
+
+    /// Runs a report as [`Session::report`] does, and gives the report too: its header's
+    /// output hints say how to show the result (a chart).
+    pub async fn report_and_header(
+        &self,
+        name: &str,
+        values: &[(String, String)],
+    ) -> Result<(Report, QueryResult)> {
+        let report = self
+            .find_report(name)
+            .map_err(|error| self.record_failure("", Some(name), values, error))?;
+        let result = self.run_report(&report, values).await?;
+        Ok((report, result))
     }
 
     /// Runs a report already found (see [`Session::find_report`]).

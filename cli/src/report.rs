@@ -37,7 +37,7 @@ pub struct RunArgs {
 /// Runs one report; parameters are checked before anything runs.
 pub async fn run(session: &Session, args: &RunArgs, format: OutputFormat) -> Result<()> {
     let values = reports::parse_assignments(&args.params)?;
-    let result = session.report(&args.report, &values).await?;
+    let (report, result) = session.report_and_header(&args.report, &values).await?;
     let options = PrintOptions::new(format);
     match &args.output {
         Some(path) => {
@@ -49,10 +49,8 @@ pub async fn run(session: &Session, args: &RunArgs, format: OutputFormat) -> Res
         }
         None => {
             let terminal = std::io::stdout().is_terminal();
-            let chart = session
-                .find_report(&args.report)
-                .ok()
-                .and_then(|report| report.chart())
+            let chart = report
+                .chart()
                 .filter(|_| args.chart || (terminal && format == OutputFormat::Table));
             let mut stdout = std::io::BufWriter::new(std::io::stdout());
             Printer::new(options, Sink::Stream(&mut stdout))

@@ -10,6 +10,7 @@
 //! Labels are measured in terminal columns (Devanagari's combining marks take none), so bars
 //! and lines start in one column whatever the script.
 
+use std::collections::HashMap;
 use std::fmt::Write as _;
 
 use arrow::array::{Array, Float64Array, RecordBatch};
@@ -226,28 +227,25 @@ impl ChartData {
     }
 
     fn lines(&self, width: usize) -> String {
-        // The steps along the line, in the order they first appear.
+        // The steps along the line, numbered in the order they first appear.
         let mut steps: Vec<&str> = Vec::new();
+        let mut step_of: HashMap<&str, usize> = HashMap::new();
         for (x, _, _) in &self.points {
-            if !steps.contains(&x.as_str()) {
+            step_of.entry(x).or_insert_with(|| {
                 steps.push(x);
-            }
+                steps.len() - 1
+            });
         }
         // The lines, largest total first.
         let mut lines: Vec<(&str, Vec<Option<f64>>, f64)> = Vec::new();
+        let mut line_of: HashMap<&str, usize> = HashMap::new();
         for (x, series, value) in &self.points {
             let name = series.as_deref().unwrap_or(&self.spec.y);
-            let step = steps
-                .iter()
-                .position(|s| s == x)
-                .expect("every x is a step");
-            let index = match lines.iter().position(|(n, _, _)| *n == name) {
-                Some(index) => index,
-                None => {
-                    lines.push((name, vec![None; steps.len()], 0.0));
-                    lines.len() - 1
-                }
-            };
+            let step = step_of[x.as_str()];
+            let index = *line_of.entry(name).or_insert_with(|| {
+                lines.push((name, vec![None; steps.len()], 0.0));
+                lines.len() - 1
+            });
             let line = &mut lines[index];
             line.1[step] = Some(line.1[step].unwrap_or(0.0) + value);
             line.2 += value;

@@ -22,7 +22,7 @@ use std::sync::Arc;
 
 use jaanch::describe::{self, FunctionEntry};
 use jaanch::output::{OutputFormat, PrintOptions, ResultFile, Summary};
-use jaanch::{Outcome, QueryResult, Session, reports};
+use jaanch::{Outcome, Session, reports};
 use rustyline::error::ReadlineError;
 use rustyline::history::{FileHistory, History};
 use rustyline::{Config, Editor};
@@ -678,12 +678,10 @@ async fn run_statements(
             Ok(())
         }
         (Job::Report { name, values }, None) => {
-            let result: QueryResult = session.report(name, &values).await?;
+            let (report, result) = session.report_and_header(name, &values).await?;
             // A table on the screen gets the report's chart under it.
-            let chart = session
-                .find_report(name)
-                .ok()
-                .and_then(|report| report.chart())
+            let chart = report
+                .chart()
                 .filter(|_| printer.options.format == OutputFormat::Table);
             let outcome = printer
                 .print_charted(result, chart.as_ref(), crate::run::chart_width())
