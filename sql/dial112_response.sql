@@ -7,6 +7,7 @@
 -- param: district text = null
 -- output: sort p90_seconds desc
 -- output: chart bar district p90_seconds by category
+-- output: map district p90_seconds max
 WITH calls AS (
     SELECT coalesce(district_canonical(district), '(unknown)') AS district,
            category,

@@ -7,6 +7,7 @@
 -- param: district text = null
 -- output: sort district, firs desc
 -- output: chart bar district firs by category
+-- output: map district firs sum
 WITH bounds AS (
     SELECT $from AS start_day,
            $to + INTERVAL '1 day' AS end_day,

@@ -7,6 +7,7 @@
 -- param: to date = (SELECT CAST(max(dt) AS DATE) FROM abhay.anpr_reads)
 -- param: district text = null
 -- output: sort seen_at desc
+-- output: map camera_district
 WITH stolen AS (
     SELECT fir_id,
            plate AS plate_as_entered,

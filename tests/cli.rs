@@ -455,7 +455,7 @@ fn output_file_with_unknown_extension_needs_a_format() {
         stderr(&output),
         format!(
             "error: cannot tell the format of {} from its name: use one of .csv .tsv .tab \
-             .json .ndjson .jsonl .md .markdown .parquet .pq .txt or give --format\n",
+             .json .ndjson .jsonl .md .markdown .parquet .pq .txt .html .htm or give --format\n",
             target.display()
         )
     );

@@ -556,6 +556,151 @@ fn the_shell_lists_and_runs_reports() {
     );
 }
 
+/// `jaanch run --html`: one page with the report's provenance, chart and map, the same as
+/// `-o FILE.html`; a hostile parameter value appears as text.
+#[test]
+fn a_report_page_is_written_with_its_chart_map_and_provenance() {
+    let dir = tempfile::tempdir().unwrap();
+    let page = dir.path().join("summary.html");
+    let output = run(&[
+        "run",
+        "district_crime_summary",
+        "-p",
+        "from=2025-10-01",
+        "--html",
+        page.to_str().unwrap(),
+    ]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert_eq!(stdout(&output), "");
+    let html = std::fs::read_to_string(&page).unwrap();
+    assert!(html.starts_with("<!DOCTYPE html>"), "{html}");
+    assert!(html.contains("<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'sha256-"));
+    assert!(
+        html.contains("<title>FIRs by district and category, against the previous period</title>")
+    );
+    assert!(html.contains("<dt>Report</dt><dd>district_crime_summary</dd>"));
+    assert!(
+        html.contains("<th scope=\"row\">from</th><td>2025-10-01</td>"),
+        "{html}"
+    );
+    assert!(html.contains("<th scope=\"row\">to</th><td>DATE &#39;2025-12-31&#39; (default)</td>"));
+    assert!(
+        html.contains("<h2>Firs by district and category</h2>"),
+        "{html}"
+    );
+    assert!(html.contains("<h2>Sum of firs by district</h2>"), "{html}");
+    assert!(html.contains("<circle class=\"district has-value\" data-district=\"Jaipur\""));
+    assert!(!html.contains("<script"), "{html}");
+    let rows = html.matches("<tr><td>").count();
+    assert!(rows > 10, "{rows} rows");
+    assert!(
+        html.contains(&format!("<dd>{rows} rows × 6 columns</dd>")),
+        "{html}"
+    );
+
+    // -o picks HTML by the extension; --html and -o together are refused.
+    let by_name = dir.path().join("same.htm");
+    let output = run(&[
+        "run",
+        "district_crime_summary",
+        "-o",
+        by_name.to_str().unwrap(),
+    ]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let same = std::fs::read_to_string(&by_name).unwrap();
+    assert_eq!(
+        same.matches("class=\"bar\"").count(),
+        html.matches("class=\"bar\"").count()
+    );
+    let both = run(&[
+        "run",
+        "district_crime_summary",
+        "--html",
+        "a.html",
+        "-o",
+        "b.html",
+    ]);
+    assert_eq!(both.status.code(), Some(2), "{}", stderr(&both));
+    assert!(stderr(&both).contains("--html"), "{}", stderr(&both));
+
+    let hostile = "\"><img src=x onerror=alert(1)>";
+    let page = dir.path().join("hostile.html");
+    let output = run(&[
+        "run",
+        "weapon_posts",
+        "-p",
+        &format!("district={hostile}"),
+        "--html",
+        page.to_str().unwrap(),
+    ]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let html = std::fs::read_to_string(&page).unwrap();
+    assert!(!html.contains("<img"), "{html}");
+    assert!(
+        html.contains("<td>&quot;&gt;&lt;img src=x onerror=alert(1)&gt;</td>"),
+        "{html}"
+    );
+}
+
+/// `jaanch sql` writes a query's page with its SQL; a page's file appears only when complete.
+#[test]
+fn a_query_page_names_its_sql_and_a_failed_query_leaves_no_page() {
+    let dir = tempfile::tempdir().unwrap();
+    let page = dir.path().join("q.html");
+    let sql = "SELECT district_canonical(district) AS district, count(*) AS firs \
+               FROM cctns.fir WHERE district <> '<b>x</b>' GROUP BY 1";
+    let output = run(&["sql", sql, "-o", page.to_str().unwrap()]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let html = std::fs::read_to_string(&page).unwrap();
+    assert!(html.contains("<title>Query result</title>"));
+    assert!(
+        html.contains("WHERE district &lt;&gt; &#39;&lt;b&gt;x&lt;/b&gt;&#39;"),
+        "{html}"
+    );
+    // No chart without a hint; a map by the district column's rows.
+    assert!(!html.contains("class=\"bar\""));
+    assert!(html.contains("<h2>Rows by district</h2>"), "{html}");
+
+    let failed = dir.path().join("failed.html");
+    let output = run(&[
+        "sql",
+        "SELECT 1/0 AS n FROM cctns.fir",
+        "-o",
+        failed.to_str().unwrap(),
+    ]);
+    assert!(!output.status.success());
+    assert!(!failed.exists());
+    let leftovers: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .filter(|name| name.to_string_lossy().starts_with(".jaanch-"))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+}
+
+/// In the shell, `\o page.html` makes each result the page: a report's with its chart.
+#[test]
+fn the_shell_writes_each_result_to_an_html_page() {
+    let dir = tempfile::tempdir().unwrap();
+    let page = dir.path().join("page.html");
+    let home = demo_lake().parent().unwrap();
+    let script = format!("\\o {}\n\\r district_crime_summary\n", page.display());
+    let output = crate::common::with_stdin(jaanch(home).arg("--lake").arg(demo_lake()), &script);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let html = std::fs::read_to_string(&page).unwrap();
+    assert!(
+        html.contains("<dt>Report</dt><dd>district_crime_summary</dd>"),
+        "{html}"
+    );
+    assert!(html.contains("class=\"bar\""));
+    let script = format!("\\o {}\nSELECT 1 AS a;\nSELECT 2 AS b;\n", page.display());
+    let output = crate::common::with_stdin(jaanch(home).arg("--lake").arg(demo_lake()), &script);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let html = std::fs::read_to_string(&page).unwrap();
+    assert_eq!(html.matches("<!DOCTYPE html>").count(), 1);
+    assert!(html.contains("<pre>SELECT 2 AS b</pre>"), "{html}");
+}
+
 /// `CALL report(...)` runs a report as a SQL statement, with the same answer and checks as
 /// `jaanch run`, its arguments taken as values of the declared types.
 #[test]

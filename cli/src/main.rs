@@ -258,6 +258,12 @@ fn run(cli: Cli) -> Result<()> {
             runtime.block_on(interruptible(sql::run(&session, args, format)))
         }
         Some(Command::Run(args)) => {
+            let mut args = args.clone();
+            if let Some(page) = args.html.take() {
+                args.output = Some(page);
+                args.format = Some(OutputFormat::Html);
+            }
+            let args = &args;
             let format = output_format(args.format, args.output.as_deref())?;
             let session = open()?;
             runtime.block_on(interruptible(report::run(&session, args, format)))

@@ -2,15 +2,17 @@
 
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use jaanch::Session;
+use jaanch::output::html::Page;
 use jaanch::output::{OutputFile, OutputFormat, PrintOptions};
 use jaanch::reports::{self, Origin, Report};
 
 use crate::run::{Printer, Sink, chart_width};
 use crate::{Result, listing};
 
-#[derive(Debug, clap::Args)]
+#[derive(Debug, Clone, clap::Args)]
 pub struct RunArgs {
     /// Report name (see `jaanch reports`) or path to a .sql file
     #[arg(value_name = "REPORT")]
@@ -28,6 +30,11 @@ pub struct RunArgs {
     #[arg(short = 'o', long = "output", value_name = "FILE")]
     pub output: Option<PathBuf>,
 
+    /// Write the result as a self-contained HTML page (chart, district map, rows) to FILE;
+    /// the same as `-o FILE --format html`
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["output", "format"])]
+    pub html: Option<PathBuf>,
+
     /// Draw the report's chart under its rows even when standard output is not a terminal
     /// (at a terminal a table's chart is drawn anyway)
     #[arg(long, conflicts_with = "output")]
@@ -38,7 +45,10 @@ pub struct RunArgs {
 pub async fn run(session: &Session, args: &RunArgs, format: OutputFormat) -> Result<()> {
     let values = reports::parse_assignments(&args.params)?;
     let (report, result) = session.report_and_header(&args.report, &values).await?;
-    let options = PrintOptions::new(format);
+    let options = PrintOptions {
+        page: Some(Arc::new(Page::for_report(&report, &values).about(session))),
+        ..PrintOptions::new(format)
+    };
     match &args.output {
         Some(path) => {
             let mut file = OutputFile::create(path)?;

@@ -7,7 +7,8 @@ use std::sync::{Arc, Mutex};
 
 use datafusion::physical_plan::ExecutionPlan;
 use jaanch::output::chart::{ChartData, ChartSpec};
-use jaanch::output::{OutputFile, PrintOptions, ResultFile};
+use jaanch::output::html::Page;
+use jaanch::output::{OutputFile, OutputFormat, PrintOptions, ResultFile};
 use jaanch::script::Script;
 use jaanch::{Outcome, QueryResult, Session};
 
@@ -23,7 +24,8 @@ pub enum Sink<'a> {
     Stream(&'a mut (dyn Write + Send)),
     /// A file gathering results, which stays valid after each (the shell's `\o`).
     Document(&'a mut ResultFile),
-    /// A file each result replaces, appearing only when complete (Parquet under `\o`).
+    /// A file each result replaces, appearing only when complete (Parquet and HTML under
+    /// `\o`).
     File(PathBuf),
 }
 
@@ -102,6 +104,16 @@ impl Printer<'_> {
     }
 }
 
+impl Printer<'_> {
+    /// Says what the next result is, for a format that tells (an HTML page's title, SQL and
+    /// provenance); other formats do not ask.
+    pub fn describe(&mut self, page: impl FnOnce() -> Page) {
+        if self.options.format == OutputFormat::Html {
+            self.options.page = Some(Arc::new(page()));
+        }
+    }
+}
+
 /// Columns a chart may take: the terminal's, else `$COLUMNS`, else 80.
 pub fn chart_width() -> usize {
     crate::listing::terminal_width()
@@ -123,6 +135,7 @@ pub async fn run_script(
 ) -> Result<()> {
     for statement in script.statements() {
         let at = |error: jaanch::Error| CliError::from(error).at(file, statement.line);
+        printer.describe(|| Page::for_query(&statement.text()).about(session));
         let result = session.run(statement).await.map_err(at)?;
         let outcome = printer.print(result).await.map_err(at)?;
         on_outcome(&outcome);

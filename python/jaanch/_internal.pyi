@@ -115,6 +115,11 @@ class Result:
     def to_polars(self) -> Any:
         """A ``polars.DataFrame``."""
 
+    def to_html(self) -> str:
+        """One self-contained HTML page: title, parameters, provenance, a report's chart as
+        SVG, a map of the districts when there is a district column, and the first 1,000 rows.
+        It loads nothing and runs no script."""
+
     def __arrow_c_stream__(self, requested_schema: object | None = None) -> object: ...
     def __len__(self) -> int: ...
     def _repr_html_(self) -> str: ...
@@ -158,4 +163,5 @@ class ReportInfo:
     description: str | None
     params: list[ReportParam]
     origin: str
+    output: list[str]
     def to_dict(self) -> dict[str, Any]: ...

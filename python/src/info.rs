@@ -251,6 +251,8 @@ pub struct ReportInfo {
     pub params: Vec<ReportParam>,
     /// `bundled`, or the path of the report's file.
     pub origin: String,
+    /// Its `-- output:` hints: a default sort, a chart, a map.
+    pub output: Vec<String>,
 }
 
 impl From<&Report> for ReportInfo {
@@ -264,6 +266,7 @@ impl From<&Report> for ReportInfo {
                 jaanch::reports::Origin::Bundled => "bundled".to_string(),
                 jaanch::reports::Origin::File(path) => path.display().to_string(),
             },
+            output: report.output.clone(),
         }
     }
 }
@@ -285,6 +288,7 @@ impl ReportInfo {
             .collect();
         dict.set_item("params", params.join(", "))?;
         dict.set_item("origin", &self.origin)?;
+        dict.set_item("output", &self.output)?;
         Ok(dict)
     }
 

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use arrow::array::{RecordBatch, RecordBatchReader};
 use arrow::ffi_stream::{ArrowArrayStreamReader, FFI_ArrowArrayStream};
 use jaanch::config::{ConfigSource, DEFAULT_FILE, find_config};
+use jaanch::output::html::Page;
 use jaanch::{Identity, Lake, QueryResult, Session};
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
@@ -238,15 +239,19 @@ impl PyLake {
         let params = params.as_ref().map(self::params).transpose()?;
         let session = match &self.door {
             Door::Local(session) => session,
-            Door::Remote(remote) => return remote.sql(py, query, params),
+            Door::Remote(remote) => {
+                let result = remote.sql(py, query, params)?;
+                return Ok(result.with_page(Page::for_query(query)));
+            }
         };
-        wait_for_future(py, async move {
+        let result = wait_for_future(py, async move {
             match params {
                 Some(params) => collect(session.sql_with_params(query, params).await).await,
                 None => collect(session.sql(query).await).await,
             }
         })?
-        .map_err(engine_error)
+        .map_err(engine_error)?;
+        Ok(result.with_page(Page::for_query(query).about(session)))
     }
 
     /// Runs a saved report (by name, or a path to a .sql file on a local lake). Parameters are
@@ -262,10 +267,20 @@ impl PyLake {
         let values = report_values(params)?;
         let session = match &self.door {
             Door::Local(session) => session,
-            Door::Remote(remote) => return remote.report(py, name, values),
+            Door::Remote(remote) => {
+                let page = Page {
+                    title: name.to_string(),
+                    report: Some(name.to_string()),
+                    params: values.clone(),
+                    ..Page::default()
+                };
+                return Ok(remote.report(py, name, values)?.with_page(page));
+            }
         };
         wait_for_future(py, async move {
-            collect(session.report(name, &values).await).await
+            let (report, result) = session.report_and_header(name, &values).await?;
+            let page = Page::for_report(&report, &values).about(session);
+            Ok(collect(Ok(result)).await?.with_page(page))
         })?
         .map_err(engine_error)
     }

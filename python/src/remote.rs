@@ -117,6 +117,8 @@ impl Remote {
                 description: description.clone(),
                 params,
                 origin: format!("server {}", self.address),
+                // The server's list does not carry them.
+                output: Vec::new(),
             });
         }
         Ok(reports)

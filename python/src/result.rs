@@ -10,6 +10,7 @@ use std::sync::Arc;
 use arrow::array::{Array, RecordBatch, RecordBatchIterator, RecordBatchReader};
 use arrow::datatypes::SchemaRef;
 use arrow::ffi_stream::FFI_ArrowArrayStream;
+use jaanch::output::html::Page;
 use jaanch::output::{OutputFormat, PrintOptions, write_batches};
 use pyo3::prelude::*;
 use pyo3::types::{PyCapsule, PyDict};
@@ -28,6 +29,9 @@ pub struct PyQueryResult {
     schema: SchemaRef,
     batches: Vec<RecordBatch>,
     rows: usize,
+    /// What an HTML page of the result says about it: the query or report, its parameters,
+    /// the lake, and for a report its chart and map.
+    page: Arc<Page>,
 }
 
 impl PyQueryResult {
@@ -38,7 +42,14 @@ impl PyQueryResult {
             schema,
             batches,
             rows,
+            page: Arc::new(Page::default()),
         }
+    }
+
+    /// The result described by `page`, for its HTML.
+    pub fn with_page(mut self, page: Page) -> Self {
+        self.page = Arc::new(page);
+        self
     }
 
     /// Every value as text (`None` for NULL), row by row.
@@ -175,9 +186,32 @@ impl PyQueryResult {
         Ok(text)
     }
 
-    /// A bounded HTML table for notebooks: the first rows and the row count.
+    /// The result as one self-contained HTML page: title, parameters, provenance, a report's
+    /// chart as SVG, a map of the districts when there is a district column, and the rows
+    /// (the first 1,000; the chart and map use all). It loads nothing and runs no script.
+    fn to_html(&self) -> PyResult<String> {
+        let options = PrintOptions {
+            page: Some(Arc::clone(&self.page)),
+            ..PrintOptions::new(OutputFormat::Html)
+        };
+        let mut page = Vec::new();
+        write_batches(&options, Arc::clone(&self.schema), &self.batches, &mut page)
+            .map_err(|e| Error::new_err(e.to_string()))?;
+        String::from_utf8(page).map_err(|e| Error::new_err(e.to_string()))
+    }
+
+    /// For notebooks: a report's page (chart, map and its first rows), or a query's first
+    /// rows as a table with the row count.
     fn _repr_html_(&self) -> PyResult<String> {
-        html::render(&self.schema, &self.batches, self.rows)
-            .map_err(|e| Error::new_err(e.to_string()))
+        let shown = match self.page.report {
+            Some(_) => jaanch::output::html::fragment(
+                &self.page,
+                Arc::clone(&self.schema),
+                &self.batches,
+                html::MAX_ROWS,
+            ),
+            None => html::render(&self.schema, &self.batches, self.rows),
+        };
+        shown.map_err(|e| Error::new_err(e.to_string()))
     }
 }

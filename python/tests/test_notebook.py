@@ -54,8 +54,12 @@ def test_example_notebook_runs(notebook, demo_lake_path, kernel_name, monkeypatc
         if o.output_type == "execute_result" and "text/html" in o.get("data", {})
     ]
     jaanch_tables = [h for h in html if 'class="jaanch-result"' in h]
-    assert len(jaanch_tables) >= 4
-    assert all("rows" in h or "row ×" in h for h in jaanch_tables)
+    # A report shows as its page: provenance, chart and district map, then its first rows.
+    report_pages = [h for h in html if '<article class="jaanch">' in h]
+    assert len(jaanch_tables) >= 3
+    assert len(report_pages) >= 1
+    assert all("rows" in h or "row ×" in h for h in jaanch_tables + report_pages)
+    assert all("<dt>Report</dt>" in h and "<svg class=\"chart\"" in h for h in report_pages)
     if notebook == "jaanch_tour.ipynb":
         watch_cell = next(c for c in code_cells if "sightings = lake.sql" in c.source)
         sightings = watch_cell.outputs[-1]["data"]["text/html"]

@@ -89,68 +89,127 @@ impl ChartData {
     /// The chart's points from a result's batches; an error names a column the result lacks,
     /// or a value column that holds no numbers.
     pub fn from_batches(spec: &ChartSpec, batches: &[RecordBatch]) -> Result<ChartData, String> {
-        let mut points = Vec::new();
-        let mut skipped = 0;
-        let options = FormatOptions::default().with_null("NULL");
+        let mut data = ChartData::empty(spec);
         for batch in batches {
-            let column = |name: &str| {
-                let schema = batch.schema();
-                let index = schema
-                    .fields()
-                    .iter()
-                    .position(|f| f.name().eq_ignore_ascii_case(name))
-                    .ok_or_else(|| {
-                        let names: Vec<&str> =
-                            schema.fields().iter().map(|f| f.name().as_str()).collect();
-                        format!(
-                            "the chart's column `{name}` is not in the result (its columns: {})",
-                            names.join(", ")
-                        )
-                    })?;
-                Ok::<_, String>(batch.column(index).clone())
-            };
-            let x = column(&spec.x)?;
-            let y = column(&spec.y)?;
-            let series = spec.series.as_deref().map(column).transpose()?;
-            let not_numbers = || {
-                format!(
-                    "the chart's value column `{}` holds {}, not numbers",
-                    spec.y,
-                    y.data_type()
-                )
-            };
-            if !y.data_type().is_numeric() {
-                return Err(not_numbers());
-            }
-            let values = cast(&y, &DataType::Float64).map_err(|_| not_numbers())?;
-            let values = values
-                .as_any()
-                .downcast_ref::<Float64Array>()
-                .expect("cast to Float64 gives a Float64Array");
-            let x_text =
-                ArrayFormatter::try_new(x.as_ref(), &options).map_err(|e| e.to_string())?;
-            let series_text = series
-                .as_ref()
-                .map(|s| ArrayFormatter::try_new(s.as_ref(), &options))
-                .transpose()
-                .map_err(|e| e.to_string())?;
-            for row in 0..batch.num_rows() {
-                if values.is_null(row) || !values.value(row).is_finite() {
-                    skipped += 1;
-                    continue;
-                }
-                points.push((
-                    x_text.value(row).to_string(),
-                    series_text.as_ref().map(|s| s.value(row).to_string()),
-                    values.value(row),
-                ));
-            }
+            data.add(batch)?;
         }
-        Ok(ChartData {
+        Ok(data)
+    }
+
+    /// A chart with no points yet, to [`add`](Self::add) batches to as they arrive.
+    pub fn empty(spec: &ChartSpec) -> ChartData {
+        ChartData {
             spec: spec.clone(),
-            points,
-            skipped,
-        })
+            points: Vec::new(),
+            skipped: 0,
+        }
+    }
+
+    /// Adds one batch's points.
+    pub fn add(&mut self, batch: &RecordBatch) -> Result<(), String> {
+        let spec = &self.spec;
+        let options = FormatOptions::default().with_null("NULL");
+        let column = |name: &str| {
+            let schema = batch.schema();
+            let index = schema
+                .fields()
+                .iter()
+                .position(|f| f.name().eq_ignore_ascii_case(name))
+                .ok_or_else(|| {
+                    let names: Vec<&str> =
+                        schema.fields().iter().map(|f| f.name().as_str()).collect();
+                    format!(
+                        "the chart's column `{name}` is not in the result (its columns: {})",
+                        names.join(", ")
+                    )
+                })?;
+            Ok::<_, String>(batch.column(index).clone())
+        };
+        let x = column(&spec.x)?;
+        let y = column(&spec.y)?;
+        let series = spec.series.as_deref().map(column).transpose()?;
+        let not_numbers = || {
+            format!(
+                "the chart's value column `{}` holds {}, not numbers",
+                spec.y,
+                y.data_type()
+            )
+        };
+        if !y.data_type().is_numeric() {
+            return Err(not_numbers());
+        }
+        let values = cast(&y, &DataType::Float64).map_err(|_| not_numbers())?;
+        let values = values
+            .as_any()
+            .downcast_ref::<Float64Array>()
+            .expect("cast to Float64 gives a Float64Array");
+        let x_text = ArrayFormatter::try_new(x.as_ref(), &options).map_err(|e| e.to_string())?;
+        let series_text = series
+            .as_ref()
+            .map(|s| ArrayFormatter::try_new(s.as_ref(), &options))
+            .transpose()
+            .map_err(|e| e.to_string())?;
+        for row in 0..batch.num_rows() {
+            if values.is_null(row) || !values.value(row).is_finite() {
+                self.skipped += 1;
+                continue;
+            }
+            self.points.push((
+                x_text.value(row).to_string(),
+                series_text.as_ref().map(|s| s.value(row).to_string()),
+                values.value(row),
+            ));
+        }
+        Ok(())
+    }
+
+    /// The points of a line chart as lines over shared steps: the steps in the order they
+    /// first appear, the lines largest total first (at most [`MAX_LINES`]), and how many
+    /// smaller lines were left out.
+    pub fn lines_over_steps(&self) -> (Vec<&str>, Vec<Line<'_>>, usize) {
+        let mut steps: Vec<&str> = Vec::new();
+        let mut step_of: HashMap<&str, usize> = HashMap::new();
+        for (x, _, _) in &self.points {
+            step_of.entry(x).or_insert_with(|| {
+                steps.push(x);
+                steps.len() - 1
+            });
+        }
+        let mut lines: Vec<Line> = Vec::new();
+        let mut line_of: HashMap<&str, usize> = HashMap::new();
+        for (x, series, value) in &self.points {
+            let name = series.as_deref().unwrap_or(&self.spec.y);
+            let step = step_of[x.as_str()];
+            let index = *line_of.entry(name).or_insert_with(|| {
+                lines.push(Line {
+                    name,
+                    values: vec![None; steps.len()],
+                    total: 0.0,
+                });
+                lines.len() - 1
+            });
+            let line = &mut lines[index];
+            line.values[step] = Some(line.values[step].unwrap_or(0.0) + value);
+            line.total += value;
+        }
+        lines.sort_by(|a, b| b.total.total_cmp(&a.total));
+        let hidden = lines.len().saturating_sub(MAX_LINES);
+        lines.truncate(MAX_LINES);
+        (steps, lines, hidden)
+    }
+
+    /// The smallest and largest value of `lines` (0 and 0 when there is none).
+    pub fn range(lines: &[Line]) -> (f64, f64) {
+        let (low, high) = lines
+            .iter()
+            .flat_map(|line| line.values.iter().flatten())
+            .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| {
+                (lo.min(*v), hi.max(*v))
+            });
+        match low.is_finite() {
+            true => (low, high),
+            false => (0.0, 0.0),
+        }
     }
 
     /// The chart in `width` terminal columns, each line ending in a newline.
@@ -227,46 +286,16 @@ impl ChartData {
     }
 
     fn lines(&self, width: usize) -> String {
-        // The steps along the line, numbered in the order they first appear.
-        let mut steps: Vec<&str> = Vec::new();
-        let mut step_of: HashMap<&str, usize> = HashMap::new();
-        for (x, _, _) in &self.points {
-            step_of.entry(x).or_insert_with(|| {
-                steps.push(x);
-                steps.len() - 1
-            });
-        }
-        // The lines, largest total first.
-        let mut lines: Vec<(&str, Vec<Option<f64>>, f64)> = Vec::new();
-        let mut line_of: HashMap<&str, usize> = HashMap::new();
-        for (x, series, value) in &self.points {
-            let name = series.as_deref().unwrap_or(&self.spec.y);
-            let step = step_of[x.as_str()];
-            let index = *line_of.entry(name).or_insert_with(|| {
-                lines.push((name, vec![None; steps.len()], 0.0));
-                lines.len() - 1
-            });
-            let line = &mut lines[index];
-            line.1[step] = Some(line.1[step].unwrap_or(0.0) + value);
-            line.2 += value;
-        }
-        lines.sort_by(|a, b| b.2.total_cmp(&a.2));
-        let hidden = lines.len().saturating_sub(MAX_LINES);
-        lines.truncate(MAX_LINES);
-        let (low, high) = lines
-            .iter()
-            .flat_map(|(_, values, _)| values.iter().flatten())
-            .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| {
-                (lo.min(*v), hi.max(*v))
-            });
+        let (steps, lines, hidden) = self.lines_over_steps();
+        let (low, high) = Self::range(&lines);
         let label_width = lines
             .iter()
-            .map(|(name, _, _)| display_width(name))
+            .map(|line| display_width(line.name))
             .max()
             .unwrap_or(0)
             .min(width / 3)
             .max(1);
-        let totals: Vec<String> = lines.iter().map(|(_, _, total)| number(*total)).collect();
+        let totals: Vec<String> = lines.iter().map(|line| number(line.total)).collect();
         let total_width = totals.iter().map(|t| t.len()).max().unwrap_or(0);
         let area = width.saturating_sub(label_width + total_width + 3).max(10);
         let mut out = format!(
@@ -275,10 +304,10 @@ impl ChartData {
             self.spec.x,
             steps.first().copied().unwrap_or(""),
             steps.last().copied().unwrap_or(""),
-            number(if low.is_finite() { low } else { 0.0 }),
-            number(if high.is_finite() { high } else { 0.0 }),
+            number(low),
+            number(high),
         );
-        for ((name, values, _), total) in lines.iter().zip(&totals) {
+        for (Line { name, values, .. }, total) in lines.iter().zip(&totals) {
             let label = truncate(name, label_width);
             let pad = label_width - display_width(&label);
             // Few steps are widened, up to four columns each, to be read at a glance.
@@ -302,10 +331,18 @@ impl ChartData {
     }
 }
 
+/// One line of a line chart: its name, its value at each step, and its sum.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Line<'a> {
+    pub name: &'a str,
+    pub values: Vec<Option<f64>>,
+    pub total: f64,
+}
+
 /// The most bars drawn; the rest are counted.
 const MAX_BARS: usize = 40;
 /// The most lines drawn, the largest; the rest are counted.
-const MAX_LINES: usize = 15;
+pub const MAX_LINES: usize = 15;
 
 /// A bar `eighths` eighths of a column long: full blocks and one partial block.
 fn bar(eighths: usize) -> String {
@@ -353,10 +390,15 @@ fn squeeze(values: &[Option<f64>], width: usize) -> Vec<Option<f64>> {
 
 /// A value as a person reads it: whole numbers with thousands separators, others to two
 /// places.
-fn number(value: f64) -> String {
+pub(super) fn number(value: f64) -> String {
+    let sign = if value < 0.0 { "-" } else { "" };
     if value.fract() == 0.0 && value.abs() < 1e15 {
-        let sign = if value < 0.0 { "-" } else { "" };
         format!("{sign}{}", super::thousands(value.abs() as usize))
+    } else if value.abs() < 1e15 {
+        let text = format!("{:.2}", value.abs());
+        let (whole, fraction) = text.split_once('.').expect("two places");
+        let whole: usize = whole.parse().expect("digits");
+        format!("{sign}{}.{fraction}", super::thousands(whole))
     } else {
         format!("{value:.2}")
     }

@@ -8,6 +8,9 @@
 
 pub mod chart;
 mod file;
+pub mod html;
+pub mod map;
+mod svg;
 mod text;
 
 use std::fmt;
@@ -45,10 +48,12 @@ pub enum OutputFormat {
     Markdown,
     /// Apache Parquet; needs an output file.
     Parquet,
+    /// A self-contained HTML page: provenance, chart, district map and rows.
+    Html,
 }
 
 impl OutputFormat {
-    pub const ALL: [OutputFormat; 7] = [
+    pub const ALL: [OutputFormat; 8] = [
         OutputFormat::Table,
         OutputFormat::Csv,
         OutputFormat::Tsv,
@@ -56,6 +61,7 @@ impl OutputFormat {
         OutputFormat::Ndjson,
         OutputFormat::Markdown,
         OutputFormat::Parquet,
+        OutputFormat::Html,
     ];
 
     pub fn name(self) -> &'static str {
@@ -67,11 +73,12 @@ impl OutputFormat {
             OutputFormat::Ndjson => "ndjson",
             OutputFormat::Markdown => "markdown",
             OutputFormat::Parquet => "parquet",
+            OutputFormat::Html => "html",
         }
     }
 
     /// File extensions and the formats they imply (`hits.csv` → CSV).
-    pub const EXTENSIONS: [(&'static str, OutputFormat); 11] = [
+    pub const EXTENSIONS: [(&'static str, OutputFormat); 13] = [
         ("csv", OutputFormat::Csv),
         ("tsv", OutputFormat::Tsv),
         ("tab", OutputFormat::Tsv),
@@ -83,6 +90,8 @@ impl OutputFormat {
         ("parquet", OutputFormat::Parquet),
         ("pq", OutputFormat::Parquet),
         ("txt", OutputFormat::Table),
+        ("html", OutputFormat::Html),
+        ("htm", OutputFormat::Html),
     ];
 
     /// The format a file name's extension implies, if it is one of [`Self::EXTENSIONS`].
@@ -97,6 +106,13 @@ impl OutputFormat {
     /// Whether the format is binary and so cannot go to a terminal.
     pub fn is_binary(self) -> bool {
         self == OutputFormat::Parquet
+    }
+
+    /// Whether a file of this format holds one result, so that a file gathering results
+    /// (`\o`) is replaced by each instead: a Parquet file cannot grow, and an HTML page is
+    /// one result's.
+    pub fn holds_one_result(self) -> bool {
+        matches!(self, OutputFormat::Parquet | OutputFormat::Html)
     }
 }
 
@@ -139,6 +155,8 @@ pub struct PrintOptions {
     pub max_width: Option<u16>,
     /// Show rows vertically, one `column | value` block per row.
     pub expanded: bool,
+    /// What an HTML page says about its result (title, parameters, chart, map).
+    pub page: Option<Arc<html::Page>>,
 }
 
 impl PrintOptions {
@@ -148,6 +166,7 @@ impl PrintOptions {
             max_rows: None,
             max_width: None,
             expanded: false,
+            page: None,
         }
     }
 }
@@ -204,6 +223,7 @@ pub fn result_writer<'a, W: Write + Send + 'a>(
                 .map_err(|e| ArrowError::ExternalError(Box::new(e)))?,
             rows: 0,
         }),
+        OutputFormat::Html => Box::new(html::HtmlOut::new(options, schema, out)),
         OutputFormat::Table | OutputFormat::Markdown => Box::new(Buffered {
             options: options.clone(),
             schema,
@@ -698,7 +718,7 @@ mod tests {
         let error = "xml".parse::<OutputFormat>().unwrap_err();
         assert_eq!(
             error,
-            "unknown format \"xml\" (expected one of table, csv, tsv, json, ndjson, markdown, parquet)"
+            "unknown format \"xml\" (expected one of table, csv, tsv, json, ndjson, markdown, parquet, html)"
         );
         assert_eq!(
             OutputFormat::from_extension(std::path::Path::new("hits.PARQUET")),

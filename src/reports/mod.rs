@@ -119,6 +119,13 @@ impl Report {
             .find_map(|hint| crate::output::chart::ChartSpec::parse(hint)?.ok())
     }
 
+    /// The map its `-- output: map …` hint asks for, if any.
+    pub fn map(&self) -> Option<crate::output::map::MapSpec> {
+        self.output
+            .iter()
+            .find_map(|hint| crate::output::map::MapSpec::parse(hint)?.ok())
+    }
+
     /// Parses report text; `origin` says where it comes from, for errors.
     pub fn parse(name: &str, text: &str, origin: Origin) -> Result<Report, ReportError> {
         let source = match &origin {
@@ -172,7 +179,10 @@ impl Report {
                     params.push(param);
                 }
                 "output" => {
-                    if let Some(Err(message)) = crate::output::chart::ChartSpec::parse(value) {
+                    use crate::output::{chart::ChartSpec, map::MapSpec};
+                    if let (Some(Err(message)), _) | (_, Some(Err(message))) =
+                        (ChartSpec::parse(value), MapSpec::parse(value))
+                    {
                         return Err(fail(number, message));
                     }
                     output.push(value.to_string())
@@ -437,6 +447,24 @@ mod tests {
         assert_eq!(
             error.to_string(),
             "bundled report t:2: unknown chart kind `pie` (write `chart bar|line X Y [by SERIES]`)"
+        );
+    }
+
+    #[test]
+    fn a_map_hint_is_read_and_a_bad_one_names_its_line() {
+        let text = "-- output: map camera_district\nSELECT 1";
+        let report = Report::parse("t", text, Origin::Bundled).unwrap();
+        assert_eq!(report.map().unwrap().district, "camera_district");
+        let error = Report::parse(
+            "t",
+            "-- title: x\n-- output: chart bar d n\n-- output: map d n median\nSELECT 1",
+            Origin::Bundled,
+        )
+        .unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "bundled report t:3: unknown way `median` to combine a district's values \
+             (write `map DISTRICT [VALUE [sum|max|min|avg]]`)"
         );
     }
 

@@ -98,7 +98,8 @@ pub const COMMANDS: &[MetaSpec] = &[
         args: "[FILE]",
         help: "send results to FILE (format from its extension, else \\format), or back to the\n\
                terminal; each result is added to FILE, which stays valid: CSV keeps one header\n\
-               (other columns are refused), JSON one array; Parquet holds the last result",
+               (other columns are refused), JSON one array; Parquet and HTML (a page with\n\
+               a report's chart and district map) hold the last result",
         completes: Completes::Files,
     },
     MetaSpec {
@@ -405,7 +406,7 @@ mod tests {
         );
         assert_eq!(
             parse("\\format xml").unwrap_err().to_string(),
-            "unknown format \"xml\" (expected one of table, csv, tsv, json, ndjson, markdown, parquet)"
+            "unknown format \"xml\" (expected one of table, csv, tsv, json, ndjson, markdown, parquet, html)"
         );
         assert_eq!(
             parse("\\maxrows many").unwrap_err().to_string(),

@@ -21,6 +21,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use jaanch::describe::{self, FunctionEntry};
+use jaanch::output::html::Page;
 use jaanch::output::{OutputFormat, PrintOptions, ResultFile, Summary};
 use jaanch::{Outcome, Session, reports};
 use rustyline::error::ReadlineError;
@@ -55,8 +56,8 @@ enum Output {
     Stdout,
     /// Text results gather in the file, which stays valid.
     Document(ResultFile),
-    /// Each binary result replaces the file.
-    Binary {
+    /// Each result replaces the file: Parquet and HTML hold one result.
+    EachResult {
         path: PathBuf,
         format: OutputFormat,
     },
@@ -280,13 +281,13 @@ impl<'a> Shell<'a> {
         let file = match &self.output {
             Output::Stdout => None,
             Output::Document(document) => Some(document.path().to_path_buf()),
-            Output::Binary { path, .. } => Some(path.clone()),
+            Output::EachResult { path, .. } => Some(path.clone()),
         };
         let mut stdout = progress::ClearOnWrite::new(std::io::stdout(), spinner.as_ref());
         let sink = match &mut self.output {
             Output::Stdout => Sink::Stream(&mut stdout),
             Output::Document(document) => Sink::Document(document),
-            Output::Binary { path, format } => {
+            Output::EachResult { path, format } => {
                 options.format = *format;
                 Sink::File(path.clone())
             }
@@ -410,8 +411,8 @@ impl<'a> Shell<'a> {
         let format = OutputFormat::from_extension(&path).unwrap_or(self.options.format);
         // The file in use is closed before another one is started, or the same one emptied.
         drop(std::mem::replace(&mut self.output, Output::Stdout));
-        self.output = if format.is_binary() {
-            Output::Binary { path, format }
+        self.output = if format.holds_one_result() {
+            Output::EachResult { path, format }
         } else {
             Output::Document(ResultFile::create(path, format)?)
         };
@@ -652,7 +653,9 @@ async fn run_statements(
                 .map_err(|e| located_syntax_error(e, file))?;
             for statement in script.statements() {
                 let at = |error: CliError| error.at(file, statement.line);
-                let result = remote.sql(&statement.text()).await.map_err(at)?;
+                let text = statement.text();
+                printer.describe(|| Page::for_query(&text));
+                let result = remote.sql(&text).await.map_err(at)?;
                 let outcome = printer.print(result).await.map_err(|e| at(e.into()))?;
                 on_outcome(&outcome);
             }
@@ -672,6 +675,12 @@ async fn run_statements(
             run_script(session, &script, &mut printer, file, on_outcome).await
         }
         (Job::Report { name, values }, Some(remote)) => {
+            printer.describe(|| Page {
+                title: name.to_string(),
+                report: Some(name.to_string()),
+                params: values.clone(),
+                ..Page::default()
+            });
             let result = remote.report(name, &values).await?;
             let outcome = printer.print(result).await?;
             on_outcome(&outcome);
@@ -679,6 +688,7 @@ async fn run_statements(
         }
         (Job::Report { name, values }, None) => {
             let (report, result) = session.report_and_header(name, &values).await?;
+            printer.describe(|| Page::for_report(&report, &values).about(session));
             // A table on the screen gets the report's chart under it.
             let chart = report
                 .chart()

@@ -1,0 +1,467 @@
+//! One result as a self-contained HTML page: title and description, parameters, provenance,
+//! the chart as inline SVG, a map of the districts when the result has a district column, and
+//! the rows.
+//!
+//! The page works offline and asks for nothing: no scripts, no fonts, no images from
+//! anywhere. A Content-Security-Policy allows only its own style sheet (by its hash), so even
+//! a value that slipped through unescaped could neither run nor fetch. Every value is
+//! escaped. The page prints on A4.
+
+use std::fmt::Write as _;
+use std::io::Write;
+use std::sync::{Arc, LazyLock};
+
+use arrow::array::{Array, RecordBatch};
+use arrow::datatypes::SchemaRef;
+use arrow::error::ArrowError;
+use arrow::util::display::{ArrayFormatter, FormatOptions};
+use base64::Engine as _;
+use sha2::{Digest, Sha256};
+
+use super::chart::{ChartData, ChartSpec};
+use super::map::{MapData, MapSpec};
+use super::{PrintOptions, ResultWriter, Summary, svg, thousands};
+use crate::reports::Report;
+
+/// Rows a page shows unless `max_rows` says otherwise; the chart and map use every row.
+pub const DEFAULT_ROWS: usize = 1000;
+
+/// What a page says besides the rows: where they come from and how to draw them.
+#[derive(Debug, Clone, Default)]
+pub struct Page {
+    pub title: String,
+    pub description: Option<String>,
+    /// The report's name; `None` for a query.
+    pub report: Option<String>,
+    /// Parameters as given, or as defaulted.
+    pub params: Vec<(String, String)>,
+    /// The SQL that made the result.
+    pub sql: Option<String>,
+    /// Provenance: (what, value), such as ("Lake", "demo").
+    pub facts: Vec<(String, String)>,
+    pub chart: Option<ChartSpec>,
+    /// The map a hint asks for; without one, a district column is looked for.
+    pub map: Option<MapSpec>,
+}
+
+impl Page {
+    /// The page of a report run with `values` (the parameters given; the rest default).
+    pub fn for_report(report: &Report, values: &[(String, String)]) -> Page {
+        let params = report
+            .params
+            .iter()
+            .map(|param| {
+                let given = values
+                    .iter()
+                    .find(|(name, _)| name.eq_ignore_ascii_case(&param.name));
+                let value = match (given, &param.default) {
+                    (Some((_, value)), _) => value.clone(),
+                    (None, Some(default)) => format!("{default} (default)"),
+                    (None, None) => "NULL".to_string(),
+                };
+                (param.name.clone(), value)
+            })
+            .collect();
+        Page {
+            title: report.title.clone(),
+            description: report.description.clone(),
+            report: Some(report.name.clone()),
+            params,
+            sql: Some(report.sql.clone()),
+            facts: Vec::new(),
+            chart: report.chart(),
+            map: report.map(),
+        }
+    }
+
+    /// The page of one query.
+    pub fn for_query(sql: &str) -> Page {
+        Page {
+            title: "Query result".to_string(),
+            sql: Some(sql.trim().to_string()),
+            ..Page::default()
+        }
+    }
+
+    /// The page with the session's lake, user and purpose among its facts.
+    pub fn about(mut self, session: &crate::Session) -> Page {
+        let identity = session.identity();
+        self.facts
+            .push(("Lake".into(), session.lake().name().into()));
+        self.facts.push(("User".into(), identity.user().into()));
+        if let Some(purpose) = identity.purpose() {
+            self.facts.push(("Purpose".into(), purpose.into()));
+        }
+        self
+    }
+}
+
+/// Text made safe inside HTML elements and attribute values (quoted with `"`).
+pub fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Writes a page as the rows arrive: the rows to show are kept, the chart's and map's values
+/// gathered from every row.
+pub(super) struct HtmlOut<W: Write> {
+    page: Arc<Page>,
+    schema: SchemaRef,
+    max_rows: usize,
+    batches: Vec<RecordBatch>,
+    rows: usize,
+    chart: Option<Result<ChartData, String>>,
+    map: Option<Result<MapData, String>>,
+    started: String,
+    out: W,
+}
+
+impl<W: Write> HtmlOut<W> {
+    pub(super) fn new(options: &PrintOptions, schema: SchemaRef, out: W) -> Self {
+        let page = options.page.clone().unwrap_or_default();
+        let chart = page.chart.as_ref().map(|spec| Ok(ChartData::empty(spec)));
+        let map = page
+            .map
+            .clone()
+            .or_else(|| MapSpec::guess(&schema, page.chart.as_ref()))
+            .map(|spec| Ok(MapData::empty(&spec)));
+        HtmlOut {
+            page,
+            schema,
+            max_rows: options.max_rows.unwrap_or(DEFAULT_ROWS),
+            batches: Vec::new(),
+            rows: 0,
+            chart,
+            map,
+            started: now(),
+            out,
+        }
+    }
+}
+
+impl<W: Write> ResultWriter for HtmlOut<W> {
+    fn write_batch(&mut self, batch: &RecordBatch) -> Result<(), ArrowError> {
+        let room = self.max_rows.saturating_sub(self.rows);
+        if room > 0 && batch.num_rows() > 0 {
+            self.batches
+                .push(batch.slice(0, batch.num_rows().min(room)));
+        }
+        self.rows += batch.num_rows();
+        if let Some(Ok(chart)) = &mut self.chart
+            && let Err(problem) = chart.add(batch)
+        {
+            self.chart = Some(Err(problem));
+        }
+        if let Some(Ok(map)) = &mut self.map
+            && let Err(problem) = map.add(batch)
+        {
+            self.map = Some(Err(problem));
+        }
+        Ok(())
+    }
+
+    fn finish(mut self: Box<Self>) -> Result<Summary, ArrowError> {
+        let shown = self.rows.min(self.max_rows);
+        let body = self.article(shown)?;
+        let document = document(&self.page.title, &body);
+        self.out.write_all(document.as_bytes())?;
+        self.out.flush()?;
+        Ok(Summary {
+            rows: self.rows,
+            shown,
+            hidden_columns: 0,
+        })
+    }
+}
+
+impl<W: Write> HtmlOut<W> {
+    fn article(&self, shown: usize) -> Result<String, ArrowError> {
+        let page = &self.page;
+        let mut html = String::from("<article class=\"jaanch\">\n<header>\n");
+        let _ = writeln!(html, "<h1>{}</h1>", escape(&page.title));
+        if let Some(description) = &page.description {
+            let _ = writeln!(html, "<p class=\"description\">{}</p>", escape(description));
+        }
+        html.push_str("</header>\n");
+        html.push_str(&self.provenance());
+        match &self.chart {
+            Some(Ok(chart)) if !chart.points.is_empty() => {
+                let drawing = svg::chart(chart);
+                let _ = writeln!(
+                    html,
+                    "<section class=\"chart\">\n<h2>{}</h2>",
+                    escape(&capitalised(&drawing.title))
+                );
+                html.push_str(&drawing.svg);
+                html.push('\n');
+                html.push_str(&legend(&drawing.legend));
+                html.push_str(&notes(&drawing.notes));
+                html.push_str("</section>\n");
+            }
+            Some(Ok(_)) => {}
+            Some(Err(problem)) => {
+                let _ = writeln!(
+                    html,
+                    "<section class=\"chart\">\n<h2>Chart</h2>\n<p class=\"note\">Chart not drawn: {}.</p>\n</section>",
+                    escape(problem)
+                );
+            }
+            None => {}
+        }
+        match &self.map {
+            Some(Ok(map)) if self.rows > 0 => {
+                let _ = writeln!(
+                    html,
+                    "<section class=\"map\">\n<h2>{} by district</h2>\n{}",
+                    escape(&capitalised(&map.spec.to_string())),
+                    map.svg()
+                );
+                let mut notes_ = map.notes();
+                notes_.push(
+                    "Each district is drawn at its headquarters; boundaries are not drawn."
+                        .to_string(),
+                );
+                html.push_str(&notes(&notes_));
+                html.push_str("</section>\n");
+            }
+            Some(Err(problem)) => {
+                let _ = writeln!(
+                    html,
+                    "<section class=\"map\">\n<h2>By district</h2>\n<p class=\"note\">Map not drawn: {}.</p>\n</section>",
+                    escape(problem)
+                );
+            }
+            _ => {}
+        }
+        html.push_str(&self.table(shown)?);
+        if let Some(sql) = &page.sql {
+            let _ = writeln!(
+                html,
+                "<section class=\"sql\">\n<h2>SQL</h2>\n<pre>{}</pre>\n</section>",
+                escape(sql)
+            );
+        }
+        let _ = writeln!(
+            html,
+            "<footer>Made by jaanch {} from the lake's data as it was when the query ran.</footer>\n</article>",
+            env!("CARGO_PKG_VERSION")
+        );
+        Ok(html)
+    }
+
+    fn provenance(&self) -> String {
+        let page = &self.page;
+        let mut html = String::from("<section class=\"provenance\">\n<dl>\n");
+        let mut fact = |what: &str, value: &str| {
+            let _ = writeln!(html, "<dt>{}</dt><dd>{}</dd>", escape(what), escape(value));
+        };
+        if let Some(report) = &page.report {
+            fact("Report", report);
+        }
+        for (what, value) in &page.facts {
+            fact(what, value);
+        }
+        fact("Run at", &self.started);
+        let columns = self.schema.fields().len();
+        fact(
+            "Rows",
+            &format!(
+                "{} {} × {columns} {}",
+                thousands(self.rows),
+                if self.rows == 1 { "row" } else { "rows" },
+                if columns == 1 { "column" } else { "columns" }
+            ),
+        );
+        if !page.params.is_empty() {
+            html.push_str("<dt>Parameters</dt><dd><table class=\"params\">\n");
+            for (name, value) in &page.params {
+                let _ = writeln!(
+                    html,
+                    "<tr><th scope=\"row\">{}</th><td>{}</td></tr>",
+                    escape(name),
+                    escape(value)
+                );
+            }
+            html.push_str("</table></dd>\n");
+        }
+        html.push_str("</dl>\n</section>\n");
+        html
+    }
+
+    fn table(&self, shown: usize) -> Result<String, ArrowError> {
+        let mut html = String::from(
+            "<section class=\"rows\">\n<h2>Rows</h2>\n<div class=\"scroll\"><table class=\"result\">\n<thead><tr>",
+        );
+        let numeric: Vec<bool> = self
+            .schema
+            .fields()
+            .iter()
+            .map(|f| f.data_type().is_numeric())
+            .collect();
+        for field in self.schema.fields() {
+            let _ = write!(
+                html,
+                "<th scope=\"col\" title=\"{}\">{}</th>",
+                escape(&field.data_type().to_string()),
+                escape(field.name())
+            );
+        }
+        html.push_str("</tr></thead>\n<tbody>\n");
+        let options = FormatOptions::default().with_display_error(true);
+        for batch in &self.batches {
+            let formatters = batch
+                .columns()
+                .iter()
+                .map(|column| ArrayFormatter::try_new(column.as_ref(), &options))
+                .collect::<Result<Vec<_>, _>>()?;
+            let nulls: Vec<_> = batch.columns().iter().map(|c| c.logical_nulls()).collect();
+            for row in 0..batch.num_rows() {
+                html.push_str("<tr>");
+                for ((nulls, formatter), numeric) in nulls.iter().zip(&formatters).zip(&numeric) {
+                    let class = if *numeric { " class=\"num\"" } else { "" };
+                    if nulls.as_ref().is_some_and(|n| n.is_null(row)) {
+                        let _ = write!(html, "<td{class}><span class=\"null\">NULL</span></td>");
+                    } else {
+                        let text = formatter.value(row).to_string();
+                        let _ = write!(html, "<td{class}>{}</td>", escape(&text));
+                    }
+                }
+                html.push_str("</tr>\n");
+            }
+        }
+        html.push_str("</tbody>\n</table></div>\n");
+        if shown < self.rows {
+            let _ = writeln!(
+                html,
+                "<p class=\"note\">The first {} of {} rows are shown; the chart and map use every row.</p>",
+                thousands(shown),
+                thousands(self.rows)
+            );
+        }
+        html.push_str("</section>\n");
+        Ok(html)
+    }
+}
+
+fn capitalised(text: &str) -> String {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
+fn legend(keys: &[svg::Key]) -> String {
+    if keys.is_empty() {
+        return String::new();
+    }
+    let mut html = String::from("<ul class=\"legend\">");
+    for key in keys {
+        let dash = if key.dashed {
+            " stroke-dasharray=\"4 2\""
+        } else {
+            ""
+        };
+        let _ = write!(
+            html,
+            "<li><svg width=\"18\" height=\"10\" viewBox=\"0 0 18 10\" aria-hidden=\"true\"><line x1=\"0\" y1=\"5\" x2=\"18\" y2=\"5\" stroke=\"{}\" stroke-width=\"6\"{dash}/></svg> {}</li>",
+            key.colour,
+            escape(&key.name)
+        );
+    }
+    html.push_str("</ul>\n");
+    html
+}
+
+fn notes(notes: &[String]) -> String {
+    notes
+        .iter()
+        .map(|note| format!("<p class=\"note\">{}</p>\n", escape(note)))
+        .collect()
+}
+
+/// The style sheet: screen and A4 print.
+pub const CSS: &str = "\
+.jaanch{font-family:system-ui,'Noto Sans','Noto Sans Devanagari',sans-serif;color:#111;max-width:60rem;margin:1.5rem auto;padding:0 1rem;line-height:1.4}
+.jaanch h1{font-size:1.5rem;margin:0 0 .4rem}
+.jaanch h2{font-size:1.1rem;margin:1.4rem 0 .5rem;border-bottom:1px solid #ccc}
+.jaanch .description{margin:0 0 1rem;color:#333}
+.jaanch dl{display:grid;grid-template-columns:max-content 1fr;gap:.2rem 1rem;margin:0}
+.jaanch dt{font-weight:600}
+.jaanch dd{margin:0}
+.jaanch table{border-collapse:collapse;font-size:.85rem}
+.jaanch th,.jaanch td{border:1px solid #ccc;padding:.2rem .45rem;text-align:left;vertical-align:top}
+.jaanch thead th{background:#f0f0f0}
+.jaanch td.num{text-align:right;font-variant-numeric:tabular-nums}
+.jaanch .params th{background:none;font-weight:normal;font-family:monospace}
+.jaanch .null{color:#888;font-style:italic}
+.jaanch .scroll{overflow-x:auto}
+.jaanch svg.chart,.jaanch svg.map{width:100%;height:auto;display:block}
+.jaanch svg.map{max-width:40rem}
+.jaanch .legend{list-style:none;padding:0;margin:.4rem 0;display:flex;flex-wrap:wrap;gap:.3rem 1rem;font-size:.85rem}
+.jaanch .note{color:#555;font-size:.85rem;margin:.3rem 0}
+.jaanch pre{background:#f6f6f6;padding:.6rem;overflow-x:auto;font-size:.8rem;white-space:pre-wrap}
+.jaanch footer{margin-top:1.5rem;color:#666;font-size:.8rem}
+@page{size:A4;margin:14mm}
+@media print{.jaanch{max-width:none;margin:0;padding:0}.jaanch .scroll{overflow:visible}.jaanch table.result{font-size:.7rem}.jaanch td,.jaanch th{overflow-wrap:anywhere}.jaanch section.chart,.jaanch section.map{break-inside:avoid}.jaanch tr{break-inside:avoid}.jaanch svg.map{max-height:230mm}}
+";
+
+/// The page's Content-Security-Policy: nothing may load or run; only [`CSS`] applies.
+pub static CONTENT_SECURITY_POLICY: LazyLock<String> = LazyLock::new(|| {
+    let hash = base64::engine::general_purpose::STANDARD.encode(Sha256::digest(CSS.as_bytes()));
+    format!("default-src 'none'; style-src 'sha256-{hash}'; base-uri 'none'; form-action 'none'")
+});
+
+/// A whole HTML document around `body`.
+fn document(title: &str, body: &str) -> String {
+    format!(
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
+         <meta http-equiv=\"Content-Security-Policy\" content=\"{}\">\n\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
+         <meta name=\"generator\" content=\"jaanch {}\">\n<title>{}</title>\n<style>{CSS}</style>\n</head>\n<body>\n{body}</body>\n</html>\n",
+        *CONTENT_SECURITY_POLICY,
+        env!("CARGO_PKG_VERSION"),
+        escape(title)
+    )
+}
+
+/// The page's article without the document around it, for a notebook cell: its styles come
+/// with it, scoped to the article.
+pub fn fragment(
+    page: &Arc<Page>,
+    schema: SchemaRef,
+    batches: &[RecordBatch],
+    max_rows: usize,
+) -> Result<String, ArrowError> {
+    let options = PrintOptions {
+        max_rows: Some(max_rows),
+        page: Some(Arc::clone(page)),
+        ..PrintOptions::new(super::OutputFormat::Html)
+    };
+    let mut writer = HtmlOut::new(&options, schema, Vec::new());
+    for batch in batches {
+        writer.write_batch(batch)?;
+    }
+    let shown = writer.rows.min(writer.max_rows);
+    Ok(format!("<style>{CSS}</style>\n{}", writer.article(shown)?))
+}
+
+/// The current time for a page: RFC 3339 in UTC, to the second.
+fn now() -> String {
+    let since_epoch = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
+    chrono::DateTime::from_timestamp(since_epoch.as_secs() as i64, 0)
+        .unwrap_or_default()
+        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
