@@ -729,7 +729,7 @@ fn a_report_is_a_sql_statement_too() {
     assert!(listed.status.success(), "{}", stderr(&listed));
     let listed = stdout(&listed);
     assert!(
-        listed.starts_with("report,title,parameters,description,call\n"),
+        listed.starts_with("report,title,parameters,description,output,call\n"),
         "{listed}"
     );
     assert!(

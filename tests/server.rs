@@ -702,7 +702,8 @@ fn with_reports(lake: &GovernedLake) {
     std::fs::create_dir(&dir).unwrap();
     crate::common::write_file(
         &dir.join("firs_of.sql"),
-        "-- title: FIRs of a district\n-- param: district text\n-- param: after int = 0\nSELECT fir_id, district FROM cctns.fir WHERE district = $district AND fir_id > $after ORDER BY fir_id\n",
+        "-- title: FIRs of a district\n-- param: district text\n-- param: after int = 0\n\
+         -- output: chart bar fir_id fir_id\n-- output: map district\nSELECT fir_id, district FROM cctns.fir WHERE district = $district AND fir_id > $after ORDER BY fir_id\n",
     );
     crate::common::write_file(
         &dir.join("subscriber_names.sql"),
@@ -1184,6 +1185,36 @@ fn the_shell_runs_on_a_server() {
         "error: <stdin>:7: table telecom.subscribers not found (\\dt or SHOW TABLES lists the tables)\n",
         "{stdout}"
     );
+    // A report's hints come from the server: its chart is drawn under a table, and its page
+    // has the chart and the map.
+    let page = lake.dir.path().join("firs.html");
+    let output = shell(
+        "kota-secret",
+        &format!(
+            "\\r firs_of district=Kota\n\\o {}\n\\r firs_of district=Kota\n",
+            page.display()
+        ),
+    );
+    let stdout = crate::common::stdout(&output);
+    assert!(
+        output.status.success(),
+        "{}",
+        crate::common::stderr(&output)
+    );
+    assert!(stdout.contains("fir_id by fir_id\n"), "{stdout}");
+    assert!(stdout.contains("█"), "{stdout}");
+    let html = std::fs::read_to_string(&page).unwrap();
+    assert_eq!(html.matches("<rect class=\"bar\"").count(), 2, "{html}");
+    assert_eq!(
+        html.matches("class=\"district has-value\"").count(),
+        1,
+        "{html}"
+    );
+    assert!(
+        html.contains("<th scope=\"row\">district</th><td>Kota</td>"),
+        "{html}"
+    );
+
     let refused = shell("guess", "SELECT 1;\n");
     assert_eq!(refused.status.code(), Some(1));
     assert_eq!(

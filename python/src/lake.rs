@@ -5,7 +5,9 @@ use std::path::PathBuf;
 use arrow::array::{RecordBatch, RecordBatchReader};
 use arrow::ffi_stream::{ArrowArrayStreamReader, FFI_ArrowArrayStream};
 use jaanch::config::{ConfigSource, DEFAULT_FILE, find_config};
+use jaanch::output::chart::ChartSpec;
 use jaanch::output::html::Page;
+use jaanch::output::map::MapSpec;
 use jaanch::{Identity, Lake, QueryResult, Session};
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
@@ -268,10 +270,16 @@ impl PyLake {
         let session = match &self.door {
             Door::Local(session) => session,
             Door::Remote(remote) => {
+                // The server's list of reports gives the title and the hints to draw by.
+                let listed = remote.reports(py)?.into_iter().find(|r| r.name == name);
+                let hints = listed.as_ref().map_or(&[][..], |r| &r.output[..]);
                 let page = Page {
-                    title: name.to_string(),
+                    title: listed.as_ref().map_or(name, |r| &r.title).to_string(),
+                    description: listed.as_ref().and_then(|r| r.description.clone()),
                     report: Some(name.to_string()),
                     params: values.clone(),
+                    chart: hints.iter().find_map(|hint| ChartSpec::parse(hint)?.ok()),
+                    map: hints.iter().find_map(|hint| MapSpec::parse(hint)?.ok()),
                     ..Page::default()
                 };
                 return Ok(remote.report(py, name, values)?.with_page(page));

@@ -99,7 +99,7 @@ impl Remote {
         let listed = PyQueryResult::new(schema, batches);
         let mut reports = Vec::new();
         for row in listed.text_rows() {
-            let [name, title, params, description, _call] = row.as_slice() else {
+            let [name, title, params, description, output, _call] = row.as_slice() else {
                 return Err(Error::new_err(
                     "the server's list of reports cannot be read",
                 ));
@@ -117,8 +117,11 @@ impl Remote {
                 description: description.clone(),
                 params,
                 origin: format!("server {}", self.address),
-                // The server's list does not carry them.
-                output: Vec::new(),
+                output: output
+                    .iter()
+                    .flat_map(|hints| hints.split("; "))
+                    .map(str::to_string)
+                    .collect(),
             });
         }
         Ok(reports)

@@ -43,6 +43,7 @@ def served_lake(tmp_path_factory) -> Path:
     (config.parent / "sql").mkdir()
     (config.parent / "sql" / "firs_of.sql").write_text(
         "-- title: FIRs of a district\n-- param: district text\n-- param: after int = 0\n"
+        "-- output: chart bar fir_id fir_id\n-- output: map district\n"
         "SELECT fir_id, district FROM cctns.fir WHERE district = $district AND fir_id > $after ORDER BY fir_id\n",
         encoding="utf-8",
     )
@@ -262,6 +263,10 @@ def test_jaanch_connects_to_a_server_as_to_a_lake(served_lake, server):
     assert "firs_of" in names
     firs_of = next(r for r in remote.reports() if r.name == "firs_of")
     assert [(p.name, p.type, p.required) for p in firs_of.params] == [("district", "text", True), ("after", "int", False)]
+    # Its hints come over the wire, so its page has its chart and map.
+    assert firs_of.output == ["chart bar fir_id fir_id", "map district"]
+    page = remote.report("firs_of", district="Kota").to_html()
+    assert page.count('<rect class="bar"') == 2 and page.count('class="district has-value"') == 1
     # Tables and columns as the user sees them; functions as this version has them.
     tables = [t.name for t in remote.tables()]
     assert "cctns.fir" in tables and "intel.notes" not in tables

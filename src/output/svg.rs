@@ -330,19 +330,24 @@ fn svg(height: f64, title: &str, body: &str) -> String {
     )
 }
 
-/// About `count` round tick values from at or below `low` to at or above `high`.
+/// Round values from at or below `low` to at or above `high`, a round step apart (1, 2, 2.5
+/// or 5 times a power of ten), the step giving the number of intervals nearest `count`.
 pub fn ticks(low: f64, high: f64, count: usize) -> Vec<f64> {
     // Equal ends, or no values at all (infinite or NaN ends).
     if high.partial_cmp(&low) != Some(std::cmp::Ordering::Greater) || !(high - low).is_finite() {
         return vec![low, low + 1.0];
     }
-    let rough = (high - low) / count.max(1) as f64;
-    let magnitude = 10f64.powf(rough.log10().floor());
-    let step = [1.0, 2.0, 2.5, 5.0, 10.0]
+    let intervals = |step: f64| (high / step).ceil() - (low / step).floor();
+    let magnitude = 10f64.powf(((high - low) / count.max(1) as f64).log10().floor());
+    let step = [0.1, 1.0, 10.0]
         .into_iter()
-        .map(|m| m * magnitude)
-        .find(|step| *step >= rough)
-        .unwrap_or(10.0 * magnitude);
+        .flat_map(|scale| [1.0, 2.0, 2.5, 5.0].map(|m| m * scale * magnitude))
+        .min_by(|a, b| {
+            let off = |step: f64| (intervals(step) - count as f64).abs();
+            // Nearest the count; of two as near, the one with fewer intervals.
+            off(*a).total_cmp(&off(*b)).then(b.total_cmp(a))
+        })
+        .expect("candidates are never empty");
     let first = (low / step).floor() as i64;
     let last = (high / step).ceil() as i64;
     (first..=last).map(|i| i as f64 * step).collect()
@@ -463,6 +468,10 @@ mod tests {
             vec![0.0, 20.0, 40.0, 60.0, 80.0, 100.0]
         );
         assert_eq!(ticks(0.0, 0.9, 4), vec![0.0, 0.25, 0.5, 0.75, 1.0]);
+        assert_eq!(
+            ticks(3.0, 30.0, 5),
+            vec![0.0, 5.0, 10.0, 15.0, 20.0, 25.0, 30.0]
+        );
         assert_eq!(ticks(3.0, 3.0, 5), vec![3.0, 4.0]);
     }
 }

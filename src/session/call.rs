@@ -338,6 +338,11 @@ impl Session {
             ("title", column(|r| Some(r.title.clone()))),
             ("parameters", column(|r| Some(params_text(r)))),
             ("description", column(|r| r.description.clone())),
+            // Hints for whoever shows the result (a chart, a map), `; ` between them.
+            (
+                "output",
+                column(|r| (!r.output.is_empty()).then(|| r.output.join("; "))),
+            ),
             ("call", column(|r| Some(example_call(r)))),
         ])
     }

@@ -21,7 +21,9 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use jaanch::describe::{self, FunctionEntry};
+use jaanch::output::chart::ChartSpec;
 use jaanch::output::html::Page;
+use jaanch::output::map::MapSpec;
 use jaanch::output::{OutputFormat, PrintOptions, ResultFile, Summary};
 use jaanch::{Outcome, Session, reports};
 use rustyline::error::ReadlineError;
@@ -675,14 +677,22 @@ async fn run_statements(
             run_script(session, &script, &mut printer, file, on_outcome).await
         }
         (Job::Report { name, values }, Some(remote)) => {
+            // The server lists each report's hints; its chart is drawn here, as for a local one.
+            let hints = remote.report_hints(name).await?;
+            let chart = hints.iter().find_map(|hint| ChartSpec::parse(hint)?.ok());
             printer.describe(|| Page {
                 title: name.to_string(),
                 report: Some(name.to_string()),
                 params: values.clone(),
+                chart: chart.clone(),
+                map: hints.iter().find_map(|hint| MapSpec::parse(hint)?.ok()),
                 ..Page::default()
             });
             let result = remote.report(name, &values).await?;
-            let outcome = printer.print(result).await?;
+            let chart = chart.filter(|_| printer.options.format == OutputFormat::Table);
+            let outcome = printer
+                .print_charted(result, chart.as_ref(), crate::run::chart_width())
+                .await?;
             on_outcome(&outcome);
             Ok(())
         }

@@ -5,8 +5,8 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 use std::time::Instant;
 
-use arrow::array::RecordBatch;
-use arrow::datatypes::SchemaRef;
+use arrow::array::{Array, RecordBatch, StringArray};
+use arrow::datatypes::{DataType, SchemaRef};
 use jaanch::QueryResult;
 use jaanch_server::client::{Client, ClientError, ClientOptions};
 
@@ -86,6 +86,28 @@ impl Remote {
             .reports()
             .await
             .map_err(server_error)
+    }
+
+    /// The `-- output:` hints of the report `name` there (a chart, a map), as `CALL reports()`
+    /// lists them; none if it lists no such report.
+    pub async fn report_hints(&self, name: &str) -> Result<Vec<String>> {
+        let mut hints = Vec::new();
+        for batch in self.reports().await? {
+            let column = |wanted: &str| {
+                let index = batch.schema().index_of(wanted).ok()?;
+                let text = arrow::compute::cast(batch.column(index), &DataType::Utf8).ok()?;
+                Some(text.as_any().downcast_ref::<StringArray>()?.clone())
+            };
+            let (Some(names), Some(output)) = (column("report"), column("output")) else {
+                continue;
+            };
+            for row in 0..batch.num_rows() {
+                if names.is_valid(row) && names.value(row) == name && output.is_valid(row) {
+                    hints.extend(output.value(row).split("; ").map(str::to_string));
+                }
+            }
+        }
+        Ok(hints)
     }
 
     pub async fn set_purpose(&self, purpose: &str) {
