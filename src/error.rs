@@ -119,6 +119,12 @@ pub enum OutputProblem {
     /// A CSV file gathering results has a header of other columns.
     #[error("it has other columns ({}) (\\o another file for this result)", .columns.join(","))]
     OtherColumns { columns: Vec<String> },
+    /// An HTML page already holds a result, and another came.
+    #[error(
+        "an HTML page holds one result and this statement gives a second \
+         (write each query to a page of its own)"
+    )]
+    SecondPage,
 }
 
 /// What a refused statement would have done to a table of the lake config.

@@ -661,6 +661,30 @@ fn a_query_page_names_its_sql_and_a_failed_query_leaves_no_page() {
     assert!(!html.contains("class=\"bar\""));
     assert!(html.contains("<h2>Rows by district</h2>"), "{html}");
 
+    // One page holds one result: a second is refused and no page is left; a statement without
+    // rows (SET) is no result.
+    let two = dir.path().join("two.html");
+    let output = run(&[
+        "sql",
+        "SELECT 1 AS a; SELECT 2 AS b",
+        "-o",
+        two.to_str().unwrap(),
+    ]);
+    assert_eq!(
+        stderr(&output),
+        "error: cannot write output: an HTML page holds one result and this statement \
+         gives a second (write each query to a page of its own)\n"
+    );
+    assert!(!two.exists());
+    let sql = "SET datafusion.execution.batch_size = 1000; SELECT 1 AS a";
+    let output = run(&["sql", sql, "-o", two.to_str().unwrap()]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(
+        std::fs::read_to_string(&two)
+            .unwrap()
+            .contains("<pre>SELECT 1 AS a</pre>")
+    );
+
     let failed = dir.path().join("failed.html");
     let output = run(&[
         "sql",

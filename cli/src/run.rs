@@ -35,6 +35,8 @@ pub struct Printer<'a> {
     pub sink: Sink<'a>,
     /// Told each started statement's plan, for a progress display.
     pub progress: Option<&'a PlanSlot>,
+    /// Results with rows printed so far.
+    pub printed: usize,
 }
 
 impl Printer<'_> {
@@ -43,11 +45,25 @@ impl Printer<'_> {
             options,
             sink,
             progress: None,
+            printed: 0,
         }
     }
 
     /// Prints one result as its rows arrive.
     pub async fn print(&mut self, result: QueryResult) -> jaanch::Result<Outcome> {
+        if result.returns_rows() {
+            // A stream takes one HTML page; a file under `\o` is replaced by each.
+            if self.printed > 0
+                && self.options.format == OutputFormat::Html
+                && matches!(self.sink, Sink::Stream(_))
+            {
+                return Err(jaanch::Error::Output {
+                    path: None,
+                    problem: jaanch::error::OutputProblem::SecondPage,
+                });
+            }
+            self.printed += 1;
+        }
         if let Some(slot) = self.progress {
             *slot.lock().expect("plan slot lock") = Some(result.plan());
         }

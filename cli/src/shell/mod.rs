@@ -295,9 +295,8 @@ impl<'a> Shell<'a> {
             }
         };
         let printer = Printer {
-            options,
-            sink,
             progress: Some(&slot),
+            ..Printer::new(options, sink)
         };
         let footer = |outcome: &Outcome| {
             if interactive {
