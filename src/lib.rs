@@ -49,3 +49,14 @@ pub use names::closest;
 pub use params::Params;
 pub use result::{Outcome, QueryResult};
 pub use session::{Identity, LIST_REPORTS, Prepared, REPORT_PARAMETER, Session};
+
+/// The current time in RFC 3339, UTC, to `precision` (`2026-12-04T20:08:14Z`): as the audit log
+/// and HTML pages write it.
+pub(crate) fn utc_now(precision: chrono::SecondsFormat) -> String {
+    let since_epoch = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
+    chrono::DateTime::from_timestamp_millis(since_epoch.as_millis() as i64)
+        .unwrap_or_default()
+        .to_rfc3339_opts(precision, true)
+}

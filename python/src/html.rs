@@ -7,7 +7,7 @@ use arrow::datatypes::Schema;
 use arrow::error::ArrowError;
 use arrow::util::display::{ArrayFormatter, FormatOptions};
 use jaanch::output::html::escape;
-pub use jaanch::output::thousands;
+use jaanch::output::shape;
 
 /// Rows shown in a notebook; the rest are counted in the footer.
 pub const MAX_ROWS: usize = 20;
@@ -58,13 +58,7 @@ pub fn render(schema: &Schema, batches: &[RecordBatch], rows: usize) -> Result<S
         shown += take;
     }
     html.push_str("</tbody>\n</table>\n");
-    let columns = schema.fields().len();
-    let mut footer = format!(
-        "{} {} × {columns} {}",
-        thousands(rows),
-        if rows == 1 { "row" } else { "rows" },
-        if columns == 1 { "column" } else { "columns" }
-    );
+    let mut footer = shape(rows, schema.fields().len());
     if shown < rows {
         write!(footer, " (first {shown} shown)").expect("writing to a String");
     }

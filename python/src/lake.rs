@@ -5,9 +5,7 @@ use std::path::PathBuf;
 use arrow::array::{RecordBatch, RecordBatchReader};
 use arrow::ffi_stream::{ArrowArrayStreamReader, FFI_ArrowArrayStream};
 use jaanch::config::{ConfigSource, DEFAULT_FILE, find_config};
-use jaanch::output::chart::ChartSpec;
 use jaanch::output::html::Page;
-use jaanch::output::map::MapSpec;
 use jaanch::{Identity, Lake, QueryResult, Session};
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
@@ -273,15 +271,11 @@ impl PyLake {
                 // The server's list of reports gives the title and the hints to draw by.
                 let listed = remote.reports(py)?.into_iter().find(|r| r.name == name);
                 let hints = listed.as_ref().map_or(&[][..], |r| &r.output[..]);
-                let page = Page {
-                    title: listed.as_ref().map_or(name, |r| &r.title).to_string(),
-                    description: listed.as_ref().and_then(|r| r.description.clone()),
-                    report: Some(name.to_string()),
-                    params: values.clone(),
-                    chart: hints.iter().find_map(|hint| ChartSpec::parse(hint)?.ok()),
-                    map: hints.iter().find_map(|hint| MapSpec::parse(hint)?.ok()),
-                    ..Page::default()
-                };
+                let mut page = Page::for_listed_report(name, &values, hints);
+                if let Some(listed) = listed {
+                    page.title = listed.title;
+                    page.description = listed.description;
+                }
                 return Ok(remote.report(py, name, values)?.with_page(page));
             }
         };

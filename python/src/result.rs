@@ -11,7 +11,7 @@ use arrow::array::{Array, RecordBatch, RecordBatchIterator, RecordBatchReader};
 use arrow::datatypes::SchemaRef;
 use arrow::ffi_stream::FFI_ArrowArrayStream;
 use jaanch::output::html::Page;
-use jaanch::output::{OutputFormat, PrintOptions, write_batches};
+use jaanch::output::{OutputFormat, PrintOptions, shape, write_batches};
 use pyo3::prelude::*;
 use pyo3::types::{PyCapsule, PyDict};
 
@@ -156,12 +156,7 @@ impl PyQueryResult {
 
     fn __repr__(&self) -> PyResult<String> {
         let columns = self.schema.fields().len();
-        let mut text = format!(
-            "<jaanch.Result: {} {} × {columns} {}",
-            html::thousands(self.rows),
-            if self.rows == 1 { "row" } else { "rows" },
-            if columns == 1 { "column" } else { "columns" }
-        );
+        let mut text = format!("<jaanch.Result: {}", shape(self.rows, columns));
         if self.rows > REPR_ROWS {
             text.push_str(&format!(", first {REPR_ROWS} shown"));
         }

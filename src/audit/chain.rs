@@ -101,12 +101,7 @@ fn seal(seq: u64, unsealed: String) -> Line {
 
 /// The current time, as the log writes it: RFC 3339 in UTC, to the millisecond.
 fn now() -> String {
-    let since_epoch = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap_or_default();
-    chrono::DateTime::from_timestamp_millis(since_epoch.as_millis() as i64)
-        .unwrap_or_default()
-        .to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+    crate::utc_now(chrono::SecondsFormat::Millis)
 }
 
 #[derive(Serialize)]

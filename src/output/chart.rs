@@ -13,7 +13,9 @@
 use std::collections::HashMap;
 use std::fmt::Write as _;
 
-use arrow::array::{Array, Float64Array, RecordBatch};
+use std::sync::Arc;
+
+use arrow::array::{Array, ArrayRef, Float64Array, RecordBatch};
 use arrow::compute::cast;
 use arrow::datatypes::DataType;
 use arrow::util::display::{ArrayFormatter, FormatOptions};
@@ -39,6 +41,11 @@ pub enum ChartKind {
 }
 
 impl ChartSpec {
+    /// The chart the first readable chart hint among `hints` asks for.
+    pub fn from_hints(hints: &[String]) -> Option<ChartSpec> {
+        hints.iter().find_map(|hint| ChartSpec::parse(hint)?.ok())
+    }
+
     /// Reads an `-- output:` hint: `None` if it is not a chart hint, an error (what is wrong,
     /// and the form) if it is one that cannot be read.
     pub fn parse(hint: &str) -> Option<Result<ChartSpec, String>> {
@@ -109,40 +116,13 @@ impl ChartData {
     pub fn add(&mut self, batch: &RecordBatch) -> Result<(), String> {
         let spec = &self.spec;
         let options = FormatOptions::default().with_null("NULL");
-        let column = |name: &str| {
-            let schema = batch.schema();
-            let index = schema
-                .fields()
-                .iter()
-                .position(|f| f.name().eq_ignore_ascii_case(name))
-                .ok_or_else(|| {
-                    let names: Vec<&str> =
-                        schema.fields().iter().map(|f| f.name().as_str()).collect();
-                    format!(
-                        "the chart's column `{name}` is not in the result (its columns: {})",
-                        names.join(", ")
-                    )
-                })?;
-            Ok::<_, String>(batch.column(index).clone())
-        };
-        let x = column(&spec.x)?;
-        let y = column(&spec.y)?;
-        let series = spec.series.as_deref().map(column).transpose()?;
-        let not_numbers = || {
-            format!(
-                "the chart's value column `{}` holds {}, not numbers",
-                spec.y,
-                y.data_type()
-            )
-        };
-        if !y.data_type().is_numeric() {
-            return Err(not_numbers());
-        }
-        let values = cast(&y, &DataType::Float64).map_err(|_| not_numbers())?;
-        let values = values
-            .as_any()
-            .downcast_ref::<Float64Array>()
-            .expect("cast to Float64 gives a Float64Array");
+        let x = column_of(batch, &spec.x, "chart")?;
+        let series = spec
+            .series
+            .as_deref()
+            .map(|name| column_of(batch, name, "chart"))
+            .transpose()?;
+        let values = numbers_of(batch, &spec.y, "chart")?;
         let x_text = ArrayFormatter::try_new(x.as_ref(), &options).map_err(|e| e.to_string())?;
         let series_text = series
             .as_ref()
@@ -219,13 +199,10 @@ impl ChartData {
             ChartKind::Line => self.lines(width),
         };
         if self.skipped > 0 {
-            let rows = match self.skipped {
-                1 => "1 row".to_string(),
-                n => format!("{} rows", super::thousands(n)),
-            };
             let _ = writeln!(
                 out,
-                "({rows} without a number in {} not drawn)",
+                "({} without a number in {} not drawn)",
+                super::rows_text(self.skipped),
                 self.spec.y
             );
         }
@@ -329,6 +306,48 @@ impl ChartData {
         }
         out
     }
+}
+
+/// The column `name` of `batch` (its case ignored); an error says `whose` column is missing
+/// (the chart's, the map's) and lists those there are.
+pub(super) fn column_of(batch: &RecordBatch, name: &str, whose: &str) -> Result<ArrayRef, String> {
+    let schema = batch.schema();
+    let index = schema
+        .fields()
+        .iter()
+        .position(|f| f.name().eq_ignore_ascii_case(name))
+        .ok_or_else(|| {
+            let names: Vec<&str> = schema.fields().iter().map(|f| f.name().as_str()).collect();
+            format!(
+                "the {whose}'s column `{name}` is not in the result (its columns: {})",
+                names.join(", ")
+            )
+        })?;
+    Ok(Arc::clone(batch.column(index)))
+}
+
+/// The column `name` of `batch` as numbers; an error if it holds no numbers.
+pub(super) fn numbers_of(
+    batch: &RecordBatch,
+    name: &str,
+    whose: &str,
+) -> Result<Float64Array, String> {
+    let column = column_of(batch, name, whose)?;
+    let not_numbers = || {
+        format!(
+            "the {whose}'s value column `{name}` holds {}, not numbers",
+            column.data_type()
+        )
+    };
+    if !column.data_type().is_numeric() {
+        return Err(not_numbers());
+    }
+    let values = cast(&column, &DataType::Float64).map_err(|_| not_numbers())?;
+    Ok(values
+        .as_any()
+        .downcast_ref::<Float64Array>()
+        .expect("cast to Float64 gives a Float64Array")
+        .clone())
 }
 
 /// One line of a line chart: its name, its value at each step, and its sum.

@@ -11,16 +11,16 @@ use std::fmt::Write as _;
 use std::io::Write;
 use std::sync::{Arc, LazyLock};
 
-use arrow::array::{Array, RecordBatch};
+use arrow::array::RecordBatch;
 use arrow::datatypes::SchemaRef;
 use arrow::error::ArrowError;
-use arrow::util::display::{ArrayFormatter, FormatOptions};
 use base64::Engine as _;
 use sha2::{Digest, Sha256};
 
 use super::chart::{ChartData, ChartSpec};
 use super::map::{MapData, MapSpec};
-use super::{PrintOptions, ResultWriter, Summary, svg, thousands};
+use super::text::CellText;
+use super::{FirstRows, PrintOptions, ResultWriter, Summary, shape, svg, thousands};
 use crate::reports::Report;
 
 /// Rows a page shows unless `max_rows` says otherwise; the chart and map use every row.
@@ -74,6 +74,19 @@ impl Page {
         }
     }
 
+    /// The page of a report known by its name and hints alone (a server's, as
+    /// `CALL reports()` lists it), run with `values`.
+    pub fn for_listed_report(name: &str, values: &[(String, String)], hints: &[String]) -> Page {
+        Page {
+            title: name.to_string(),
+            report: Some(name.to_string()),
+            params: values.to_vec(),
+            chart: ChartSpec::from_hints(hints),
+            map: MapSpec::from_hints(hints),
+            ..Page::default()
+        }
+    }
+
     /// The page of one query.
     pub fn for_query(sql: &str) -> Page {
         Page {
@@ -117,9 +130,7 @@ pub fn escape(text: &str) -> String {
 pub(super) struct HtmlOut<W: Write> {
     page: Arc<Page>,
     schema: SchemaRef,
-    max_rows: usize,
-    batches: Vec<RecordBatch>,
-    rows: usize,
+    kept: FirstRows,
     chart: Option<Result<ChartData, String>>,
     map: Option<Result<MapData, String>>,
     started: String,
@@ -138,12 +149,10 @@ impl<W: Write> HtmlOut<W> {
         HtmlOut {
             page,
             schema,
-            max_rows: options.max_rows.unwrap_or(DEFAULT_ROWS),
-            batches: Vec::new(),
-            rows: 0,
+            kept: FirstRows::new(Some(options.max_rows.unwrap_or(DEFAULT_ROWS))),
             chart,
             map,
-            started: now(),
+            started: crate::utc_now(chrono::SecondsFormat::Secs),
             out,
         }
     }
@@ -151,12 +160,7 @@ impl<W: Write> HtmlOut<W> {
 
 impl<W: Write> ResultWriter for HtmlOut<W> {
     fn write_batch(&mut self, batch: &RecordBatch) -> Result<(), ArrowError> {
-        let room = self.max_rows.saturating_sub(self.rows);
-        if room > 0 && batch.num_rows() > 0 {
-            self.batches
-                .push(batch.slice(0, batch.num_rows().min(room)));
-        }
-        self.rows += batch.num_rows();
+        self.kept.push(batch);
         if let Some(Ok(chart)) = &mut self.chart
             && let Err(problem) = chart.add(batch)
         {
@@ -171,21 +175,19 @@ impl<W: Write> ResultWriter for HtmlOut<W> {
     }
 
     fn finish(mut self: Box<Self>) -> Result<Summary, ArrowError> {
-        let shown = self.rows.min(self.max_rows);
-        let body = self.article(shown)?;
-        let document = document(&self.page.title, &body);
+        let document = document(&self.page.title, &self.article()?);
         self.out.write_all(document.as_bytes())?;
         self.out.flush()?;
         Ok(Summary {
-            rows: self.rows,
-            shown,
+            rows: self.kept.rows,
+            shown: self.kept.shown(),
             hidden_columns: 0,
         })
     }
 }
 
 impl<W: Write> HtmlOut<W> {
-    fn article(&self, shown: usize) -> Result<String, ArrowError> {
+    fn article(&self) -> Result<String, ArrowError> {
         let page = &self.page;
         let mut html = String::from("<article class=\"jaanch\">\n<header>\n");
         let _ = writeln!(html, "<h1>{}</h1>", escape(&page.title));
@@ -219,7 +221,7 @@ impl<W: Write> HtmlOut<W> {
             None => {}
         }
         match &self.map {
-            Some(Ok(map)) if self.rows > 0 => {
+            Some(Ok(map)) if self.kept.rows > 0 => {
                 let _ = writeln!(
                     html,
                     "<section class=\"map\">\n<h2>{} by district</h2>\n{}",
@@ -243,7 +245,7 @@ impl<W: Write> HtmlOut<W> {
             }
             _ => {}
         }
-        html.push_str(&self.table(shown)?);
+        html.push_str(&self.table()?);
         if let Some(sql) = &page.sql {
             let _ = writeln!(
                 html,
@@ -272,16 +274,7 @@ impl<W: Write> HtmlOut<W> {
             fact(what, value);
         }
         fact("Run at", &self.started);
-        let columns = self.schema.fields().len();
-        fact(
-            "Rows",
-            &format!(
-                "{} {} × {columns} {}",
-                thousands(self.rows),
-                if self.rows == 1 { "row" } else { "rows" },
-                if columns == 1 { "column" } else { "columns" }
-            ),
-        );
+        fact("Rows", &shape(self.kept.rows, self.schema.fields().len()));
         if !page.params.is_empty() {
             html.push_str("<dt>Parameters</dt><dd><table class=\"params\">\n");
             for (name, value) in &page.params {
@@ -298,16 +291,10 @@ impl<W: Write> HtmlOut<W> {
         html
     }
 
-    fn table(&self, shown: usize) -> Result<String, ArrowError> {
+    fn table(&self) -> Result<String, ArrowError> {
         let mut html = String::from(
             "<section class=\"rows\">\n<h2>Rows</h2>\n<div class=\"scroll\"><table class=\"result\">\n<thead><tr>",
         );
-        let numeric: Vec<bool> = self
-            .schema
-            .fields()
-            .iter()
-            .map(|f| f.data_type().is_numeric())
-            .collect();
         for field in self.schema.fields() {
             let _ = write!(
                 html,
@@ -317,35 +304,30 @@ impl<W: Write> HtmlOut<W> {
             );
         }
         html.push_str("</tr></thead>\n<tbody>\n");
-        let options = FormatOptions::default().with_display_error(true);
-        for batch in &self.batches {
-            let formatters = batch
-                .columns()
-                .iter()
-                .map(|column| ArrayFormatter::try_new(column.as_ref(), &options))
-                .collect::<Result<Vec<_>, _>>()?;
-            let nulls: Vec<_> = batch.columns().iter().map(|c| c.logical_nulls()).collect();
-            for row in 0..batch.num_rows() {
-                html.push_str("<tr>");
-                for ((nulls, formatter), numeric) in nulls.iter().zip(&formatters).zip(&numeric) {
-                    let class = if *numeric { " class=\"num\"" } else { "" };
-                    if nulls.as_ref().is_some_and(|n| n.is_null(row)) {
+        let cells = CellText::new(&self.schema, &self.kept.batches)?;
+        for row in &cells.rows {
+            html.push_str("<tr>");
+            for (cell, numeric) in row.iter().zip(&cells.numeric) {
+                let class = if *numeric { " class=\"num\"" } else { "" };
+                match cell {
+                    Some(text) => {
+                        let _ = write!(html, "<td{class}>{}</td>", escape(text));
+                    }
+                    None => {
                         let _ = write!(html, "<td{class}><span class=\"null\">NULL</span></td>");
-                    } else {
-                        let text = formatter.value(row).to_string();
-                        let _ = write!(html, "<td{class}>{}</td>", escape(&text));
                     }
                 }
-                html.push_str("</tr>\n");
             }
+            html.push_str("</tr>\n");
         }
         html.push_str("</tbody>\n</table></div>\n");
-        if shown < self.rows {
+        let shown = self.kept.shown();
+        if shown < self.kept.rows {
             let _ = writeln!(
                 html,
                 "<p class=\"note\">The first {} of {} rows are shown; the chart and map use every row.</p>",
                 thousands(shown),
-                thousands(self.rows)
+                thousands(self.kept.rows)
             );
         }
         html.push_str("</section>\n");
@@ -452,16 +434,5 @@ pub fn fragment(
     for batch in batches {
         writer.write_batch(batch)?;
     }
-    let shown = writer.rows.min(writer.max_rows);
-    Ok(format!("<style>{CSS}</style>\n{}", writer.article(shown)?))
-}
-
-/// The current time for a page: RFC 3339 in UTC, to the second.
-fn now() -> String {
-    let since_epoch = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap_or_default();
-    chrono::DateTime::from_timestamp(since_epoch.as_secs() as i64, 0)
-        .unwrap_or_default()
-        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+    Ok(format!("<style>{CSS}</style>\n{}", writer.article()?))
 }

@@ -17,13 +17,12 @@
 use std::collections::HashMap;
 use std::fmt::{self, Write as _};
 
-use arrow::array::{Array, Float64Array, RecordBatch};
-use arrow::compute::cast;
+use arrow::array::{Array, RecordBatch};
 use arrow::datatypes::{DataType, Schema};
 use arrow::util::display::{ArrayFormatter, FormatOptions};
 use jaanch_udfs::district::lookup::{CURRENT, DistrictId, Matcher};
 
-use super::chart::{ChartSpec, number};
+use super::chart::{ChartSpec, column_of, number, numbers_of};
 use super::html::escape;
 
 /// What a map shows: which column names the district, and what is coloured.
@@ -73,6 +72,11 @@ impl fmt::Display for MapSpec {
 }
 
 impl MapSpec {
+    /// The map the first readable map hint among `hints` asks for.
+    pub fn from_hints(hints: &[String]) -> Option<MapSpec> {
+        hints.iter().find_map(|hint| MapSpec::parse(hint)?.ok())
+    }
+
     /// Reads an `-- output:` hint: `None` if it is not a map hint, an error (what is wrong,
     /// and the form) if it is one that cannot be read.
     pub fn parse(hint: &str) -> Option<Result<MapSpec, String>> {
@@ -183,32 +187,14 @@ impl MapData {
     /// Adds one batch's rows; an error names a column the result lacks or a value column
     /// without numbers.
     pub fn add(&mut self, batch: &RecordBatch) -> Result<(), String> {
-        let schema = batch.schema();
-        let column = |name: &str| {
-            schema
-                .fields()
-                .iter()
-                .position(|f| f.name().eq_ignore_ascii_case(name))
-                .map(|i| batch.column(i).clone())
-                .ok_or_else(|| format!("the map's column `{name}` is not in the result"))
-        };
-        let districts = column(&self.spec.district)?;
-        let values = match &self.spec.value {
-            Some(name) => {
-                let values = column(name)?;
-                if !values.data_type().is_numeric() {
-                    return Err(format!(
-                        "the map's value column `{name}` holds {}, not numbers",
-                        values.data_type()
-                    ));
-                }
-                Some(cast(&values, &DataType::Float64).map_err(|e| e.to_string())?)
-            }
-            None => None,
-        };
-        let values = values
-            .as_ref()
-            .map(|v| v.as_any().downcast_ref::<Float64Array>().expect("Float64"));
+        let districts = column_of(batch, &self.spec.district, "map")?;
+        let values = self
+            .spec
+            .value
+            .as_deref()
+            .map(|name| numbers_of(batch, name, "map"))
+            .transpose()?;
+        let values = values.as_ref();
         let options = FormatOptions::default();
         let names =
             ArrayFormatter::try_new(districts.as_ref(), &options).map_err(|e| e.to_string())?;
@@ -295,10 +281,7 @@ impl MapData {
         if self.no_value > 0 {
             notes.push(format!(
                 "{} without a number in {} left out.",
-                match self.no_value {
-                    1 => "1 row".to_string(),
-                    n => format!("{} rows", super::thousands(n)),
-                },
+                super::rows_text(self.no_value),
                 self.spec.value.as_deref().unwrap_or("")
             ));
         }

@@ -28,7 +28,7 @@ use futures::StreamExt;
 use parquet::arrow::ArrowWriter;
 
 pub use file::{OutputFile, ResultFile};
-pub use text::{display_width, thousands};
+pub use text::{display_width, rows_text, shape, thousands};
 
 use crate::error::{AtPath, Error, OutputProblem};
 use text::{CellText, expanded, markdown, table};
@@ -225,10 +225,9 @@ pub fn result_writer<'a, W: Write + Send + 'a>(
         }),
         OutputFormat::Html => Box::new(html::HtmlOut::new(options, schema, out)),
         OutputFormat::Table | OutputFormat::Markdown => Box::new(Buffered {
+            kept: FirstRows::new(options.max_rows),
             options: options.clone(),
             schema,
-            batches: Vec::new(),
-            rows: 0,
             out,
         }),
     })
@@ -482,39 +481,55 @@ impl<W: Write + Send> ResultWriter for ParquetOut<W> {
     }
 }
 
-/// Table and Markdown: keep the rows to show, count the rest.
-struct Buffered<W: Write> {
-    options: PrintOptions,
-    schema: SchemaRef,
+/// The first rows of a result, up to a limit, and how many rows it had in all: what the
+/// formats that show rows to people keep.
+struct FirstRows {
+    max: usize,
     batches: Vec<RecordBatch>,
     rows: usize,
-    out: W,
 }
 
-impl<W: Write> Buffered<W> {
-    fn shown(&self) -> usize {
-        self.options
-            .max_rows
-            .map_or(self.rows, |max| self.rows.min(max))
+impl FirstRows {
+    /// Keeps at most `max` rows (all without a limit).
+    fn new(max: Option<usize>) -> Self {
+        Self {
+            max: max.unwrap_or(usize::MAX),
+            batches: Vec::new(),
+            rows: 0,
+        }
     }
-}
 
-impl<W: Write> ResultWriter for Buffered<W> {
-    fn write_batch(&mut self, batch: &RecordBatch) -> Result<(), ArrowError> {
-        let room = self
-            .options
-            .max_rows
-            .map_or(usize::MAX, |max| max.saturating_sub(self.rows));
+    fn push(&mut self, batch: &RecordBatch) {
+        let room = self.max.saturating_sub(self.rows);
         if room > 0 && batch.num_rows() > 0 {
             self.batches
                 .push(batch.slice(0, batch.num_rows().min(room)));
         }
         self.rows += batch.num_rows();
+    }
+
+    /// Rows kept to show.
+    fn shown(&self) -> usize {
+        self.rows.min(self.max)
+    }
+}
+
+/// Table and Markdown: keep the rows to show, count the rest.
+struct Buffered<W: Write> {
+    options: PrintOptions,
+    schema: SchemaRef,
+    kept: FirstRows,
+    out: W,
+}
+
+impl<W: Write> ResultWriter for Buffered<W> {
+    fn write_batch(&mut self, batch: &RecordBatch) -> Result<(), ArrowError> {
+        self.kept.push(batch);
         Ok(())
     }
 
     fn finish(mut self: Box<Self>) -> Result<Summary, ArrowError> {
-        let cells = CellText::new(&self.schema, &self.batches)?;
+        let cells = CellText::new(&self.schema, &self.kept.batches)?;
         let (text, hidden_columns) = match (self.options.format, self.options.expanded) {
             (OutputFormat::Markdown, _) => (markdown(&cells), 0),
             (_, true) => (expanded(&cells), 0),
@@ -523,8 +538,8 @@ impl<W: Write> ResultWriter for Buffered<W> {
         self.out.write_all(text.as_bytes())?;
         self.out.flush()?;
         Ok(Summary {
-            rows: self.rows,
-            shown: self.shown(),
+            rows: self.kept.rows,
+            shown: self.kept.shown(),
             hidden_columns,
         })
     }

@@ -14,6 +14,7 @@ use std::fmt::Write as _;
 
 use super::chart::{ChartData, ChartKind, number};
 use super::html::escape;
+use super::rows_text;
 use super::text::{display_width, truncate};
 
 /// The drawing's width in SVG units; pages scale it to their column.
@@ -57,18 +58,11 @@ pub fn chart(data: &ChartData) -> Drawing {
     if data.skipped > 0 {
         drawing.notes.push(format!(
             "{} without a number in {} not drawn.",
-            rows(data.skipped),
+            rows_text(data.skipped),
             data.spec.y
         ));
     }
     drawing
-}
-
-fn rows(n: usize) -> String {
-    match n {
-        1 => "1 row".to_string(),
-        n => format!("{} rows", super::thousands(n)),
-    }
 }
 
 /// One horizontal bar per point, in the result's order; with a series, bars of one label are
@@ -193,7 +187,7 @@ fn bars(data: &ChartData) -> Drawing {
         drawing.notes.push(format!(
             "The first {} bars are drawn; {} more are not.",
             shown.len(),
-            rows(data.points.len() - shown.len())
+            rows_text(data.points.len() - shown.len())
         ));
     }
     drawing

@@ -9,8 +9,9 @@ use comfy_table::{Cell, CellAlignment, ContentArrangement, Table, presets};
 /// The text of every shown cell, with NULL marked, and which columns are numeric.
 pub(super) struct CellText {
     headers: Vec<String>,
-    numeric: Vec<bool>,
-    rows: Vec<Vec<Option<String>>>,
+    pub(super) numeric: Vec<bool>,
+    /// Each row's cells; `None` for NULL.
+    pub(super) rows: Vec<Vec<Option<String>>>,
 }
 
 impl CellText {
@@ -227,6 +228,23 @@ pub fn thousands(n: usize) -> String {
     out
 }
 
+/// `1 row`, `1,234 rows`.
+pub fn rows_text(n: usize) -> String {
+    match n {
+        1 => "1 row".to_string(),
+        n => format!("{} rows", thousands(n)),
+    }
+}
+
+/// A result's shape as people read it: `1,234 rows × 1 column`.
+pub fn shape(rows: usize, columns: usize) -> String {
+    let columns = match columns {
+        1 => "1 column".to_string(),
+        n => format!("{n} columns"),
+    };
+    format!("{} × {columns}", rows_text(rows))
+}
+
 /// Terminal columns taken by `text` (combining marks, as in Devanagari, take none), measured
 /// as the table layout measures it.
 pub fn display_width(text: &str) -> usize {
@@ -308,6 +326,9 @@ mod tests {
         assert_eq!(thousands(1000), "1,000");
         assert_eq!(thousands(8_652_301), "8,652,301");
         assert_eq!(thousands(12_345_678), "12,345,678");
+        assert_eq!(rows_text(1), "1 row");
+        assert_eq!(shape(12_345, 1), "12,345 rows × 1 column");
+        assert_eq!(shape(0, 6), "0 rows × 6 columns");
     }
 
     #[test]

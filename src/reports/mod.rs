@@ -114,16 +114,12 @@ pub struct Report {
 impl Report {
     /// The chart its `-- output: chart …` hint asks for, if any.
     pub fn chart(&self) -> Option<crate::output::chart::ChartSpec> {
-        self.output
-            .iter()
-            .find_map(|hint| crate::output::chart::ChartSpec::parse(hint)?.ok())
+        crate::output::chart::ChartSpec::from_hints(&self.output)
     }
 
     /// The map its `-- output: map …` hint asks for, if any.
     pub fn map(&self) -> Option<crate::output::map::MapSpec> {
-        self.output
-            .iter()
-            .find_map(|hint| crate::output::map::MapSpec::parse(hint)?.ok())
+        crate::output::map::MapSpec::from_hints(&self.output)
     }
 
     /// Parses report text; `origin` says where it comes from, for errors.

@@ -23,7 +23,6 @@ use std::sync::Arc;
 use jaanch::describe::{self, FunctionEntry};
 use jaanch::output::chart::ChartSpec;
 use jaanch::output::html::Page;
-use jaanch::output::map::MapSpec;
 use jaanch::output::{OutputFormat, PrintOptions, ResultFile, Summary};
 use jaanch::{Outcome, Session, reports};
 use rustyline::error::ReadlineError;
@@ -678,17 +677,10 @@ async fn run_statements(
         (Job::Report { name, values }, Some(remote)) => {
             // The server lists each report's hints; its chart is drawn here, as for a local one.
             let hints = remote.report_hints(name).await?;
-            let chart = hints.iter().find_map(|hint| ChartSpec::parse(hint)?.ok());
-            printer.describe(|| Page {
-                title: name.to_string(),
-                report: Some(name.to_string()),
-                params: values.clone(),
-                chart: chart.clone(),
-                map: hints.iter().find_map(|hint| MapSpec::parse(hint)?.ok()),
-                ..Page::default()
-            });
+            printer.describe(|| Page::for_listed_report(name, &values, &hints));
             let result = remote.report(name, &values).await?;
-            let chart = chart.filter(|_| printer.options.format == OutputFormat::Table);
+            let chart = ChartSpec::from_hints(&hints)
+                .filter(|_| printer.options.format == OutputFormat::Table);
             let outcome = printer
                 .print_charted(result, chart.as_ref(), crate::run::chart_width())
                 .await?;
