@@ -29,7 +29,9 @@ use tokio::sync::OnceCell;
 
 use crate::access::Grant;
 use crate::config::{Format, PartitionType, TableConfig};
+use crate::delta::{DeltaSource, Pin, split_pinned};
 use crate::error::{Error, Refusal, TableChange, TableError, TableProblem};
+use crate::provenance::{TableRead, Traced};
 
 /// A table of the lake config, with its provider built on first use.
 pub struct LakeTable {
@@ -37,6 +39,8 @@ pub struct LakeTable {
     /// Where the table's files are, resolved against the config file's folder.
     pub url: ListingTableUrl,
     provider: OnceCell<Arc<dyn TableProvider>>,
+    /// A Delta table's log and loaded versions.
+    delta: Option<DeltaSource>,
 }
 
 impl fmt::Debug for LakeTable {
@@ -50,20 +54,70 @@ impl fmt::Debug for LakeTable {
 }
 
 impl LakeTable {
+    /// A table of the config; `config` is validated (a Delta pin in it reads).
     pub fn new(config: TableConfig, url: ListingTableUrl) -> Self {
+        let delta = (config.format == Format::Delta).then(|| {
+            let pin = config.delta_pin().ok().flatten();
+            DeltaSource::new(config.name.clone(), url.clone(), pin)
+        });
         Self {
             config,
             url,
             provider: OnceCell::new(),
+            delta,
         }
     }
 
-    /// The table's provider, listing its files and inferring its schema the first time.
+    /// The Delta log of a `format = "delta"` table.
+    pub fn delta(&self) -> Option<&DeltaSource> {
+        self.delta.as_ref()
+    }
+
+    /// The table's provider, listing its files and inferring its schema the first time; a
+    /// Delta table at its latest version (or the one the config pins).
     pub async fn provider(&self, state: &SessionState) -> Result<Arc<dyn TableProvider>> {
-        self.provider
-            .get_or_try_init(|| self.load(state))
-            .await
-            .cloned()
+        Ok(self.read(state, None).await?.0)
+    }
+
+    /// The table's provider as `pin` asks (Delta tables only), traced: scans note what they
+    /// read in the statement's [`crate::provenance::ReadLog`].
+    pub async fn read(
+        &self,
+        state: &SessionState,
+        pin: Option<Pin>,
+    ) -> Result<(Arc<dyn TableProvider>, TableRead)> {
+        let mut read = TableRead {
+            table: self.config.name.clone(),
+            version: None,
+            files: 0,
+            files_in_table: None,
+        };
+        let provider = match &self.delta {
+            Some(delta) => {
+                let snapshot = delta
+                    .snapshot(state, pin)
+                    .await
+                    .map_err(|problem| self.error(problem))?;
+                read.version = Some((snapshot.version, snapshot.committed_at));
+                read.files_in_table = Some(snapshot.files);
+                Arc::clone(&snapshot.provider)
+            }
+            None => self
+                .provider
+                .get_or_try_init(|| self.load(state))
+                .await?
+                .clone(),
+        };
+        let traced = Arc::new(Traced::new(provider, read.clone()));
+        Ok((traced, read))
+    }
+
+    fn error(&self, problem: TableProblem) -> DataFusionError {
+        Error::Table(TableError {
+            table: self.config.name.clone(),
+            problem,
+        })
+        .into_datafusion()
     }
 
     async fn load(&self, state: &SessionState) -> Result<Arc<dyn TableProvider>> {
@@ -79,11 +133,7 @@ impl LakeTable {
                         path: self.url.prefix().clone(),
                     });
                 }
-                return Err(Error::Table(TableError {
-                    table: self.config.name.clone(),
-                    problem,
-                })
-                .into_datafusion());
+                return Err(self.error(problem));
             }
         };
         let config = ListingTableConfig::new(self.url.clone())
@@ -151,7 +201,8 @@ impl LakeTable {
 pub fn listing_options(table: &TableConfig) -> Result<ListingOptions> {
     let bad = |e: crate::config::ConfigError| DataFusionError::Configuration(e.to_string());
     let format: Arc<dyn FileFormat> = match table.format {
-        Format::Parquet => Arc::new(ParquetFormat::default()),
+        // A Delta table's Parquet files as a folder of Parquet (its log is not read).
+        Format::Parquet | Format::Delta => Arc::new(ParquetFormat::default()),
         Format::Ndjson => Arc::new(JsonFormat::default()),
         Format::Csv => {
             let mut csv = CsvFormat::default().with_has_header(table.header.unwrap_or(true));
@@ -197,6 +248,8 @@ pub struct LakeSchema {
     state: Weak<parking_lot::RwLock<SessionState>>,
     /// What the session's user may see, on a governed lake.
     grant: Option<Arc<Grant>>,
+    /// The moment the session reads Delta tables as of (`--as-of`, `\asof`).
+    as_of: Arc<parking_lot::RwLock<Option<Pin>>>,
 }
 
 impl fmt::Debug for LakeSchema {
@@ -214,14 +267,46 @@ impl LakeSchema {
         tables: impl IntoIterator<Item = (String, Arc<LakeTable>)>,
         state: Weak<parking_lot::RwLock<SessionState>>,
         grant: Option<Arc<Grant>>,
+        as_of: Arc<parking_lot::RwLock<Option<Pin>>>,
     ) -> Self {
         Self {
             tables: tables.into_iter().collect(),
             registered: RwLock::default(),
             state,
             grant,
+            as_of,
         }
     }
+
+    /// The lake table a name refers to, and the version it pins: `fir@v3` (as `as_of(...)` in
+    /// SQL writes it) is version 3 of `fir`, which only a Delta table has.
+    fn pinned(&self, name: &str) -> Result<Option<(&Arc<LakeTable>, Option<Pin>)>> {
+        let Some((base, pin)) = split_pinned(name) else {
+            let session_pin = *self.as_of.read();
+            return Ok(self.tables.get(name).map(|table| {
+                // The session's moment applies to the tables that have versions.
+                let pin = session_pin.filter(|_| table.delta().is_some());
+                (table, pin)
+            }));
+        };
+        let Some(table) = self.tables.get(base) else {
+            return Ok(None);
+        };
+        let pin =
+            pin.map_err(|problem| plan_datafusion_err!("table {}: {problem}", table.config.name))?;
+        if table.delta().is_none() {
+            return Err(self::not_versioned(table));
+        }
+        Ok(Some((table, Some(pin))))
+    }
+}
+
+/// The refusal to read a table without versions as of a version or moment.
+fn not_versioned(table: &LakeTable) -> DataFusionError {
+    table.error(TableProblem::NoVersion(format!(
+        "a {} table has no versions; only Delta tables (format = \"delta\") can be read as of a version or a moment",
+        table.config.format
+    )))
 }
 
 #[async_trait]
@@ -242,7 +327,7 @@ impl SchemaProvider for LakeSchema {
         if let Some(table) = self.registered.read().unwrap().get(name) {
             return Ok(Some(Arc::clone(table)));
         }
-        let Some(table) = self.tables.get(name) else {
+        let Some((table, pin)) = self.pinned(name)? else {
             return Ok(None);
         };
         let state = self
@@ -251,7 +336,7 @@ impl SchemaProvider for LakeSchema {
             .ok_or_else(|| plan_datafusion_err!("the lake's session has been closed"))?
             .read()
             .clone();
-        let raw = table.provider(&state).await?;
+        let (raw, _) = table.read(&state, pin).await?;
         let Some(grant) = &self.grant else {
             return Ok(Some(raw));
         };
@@ -265,7 +350,8 @@ impl SchemaProvider for LakeSchema {
 
     /// Lake tables are base tables; answering this must not list their files.
     async fn table_type(&self, name: &str) -> Result<Option<TableType>> {
-        if self.tables.contains_key(name) {
+        let base = split_pinned(name).map_or(name, |(base, _)| base);
+        if self.tables.contains_key(base) {
             return Ok(Some(TableType::Base));
         }
         let registered = self.registered.read().unwrap();
@@ -280,6 +366,11 @@ impl SchemaProvider for LakeSchema {
         if let Some(table) = self.tables.get(&name) {
             return Err(config_table(table, "CREATE TABLE", TableChange::Replace));
         }
+        if name.contains('@') {
+            return Err(plan_datafusion_err!(
+                "table name {name:?}: `@` is kept for versions of Delta tables (fir@v3); choose another name"
+            ));
+        }
         Ok(self.registered.write().unwrap().insert(name, table))
     }
 
@@ -291,7 +382,8 @@ impl SchemaProvider for LakeSchema {
     }
 
     fn table_exist(&self, name: &str) -> bool {
-        self.tables.contains_key(name) || self.registered.read().unwrap().contains_key(name)
+        let base = split_pinned(name).map_or(name, |(base, _)| base);
+        self.tables.contains_key(base) || self.registered.read().unwrap().contains_key(name)
     }
 }
 

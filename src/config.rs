@@ -183,6 +183,11 @@ pub struct TableConfig {
     pub escape: Option<String>,
     /// CSV: lines starting with this character are skipped.
     pub comment: Option<String>,
+    /// Delta: read this version of the table instead of its latest.
+    pub version: Option<u64>,
+    /// Delta: read the table as it was at this moment (`2024-06-30T23:59:59+05:30`; a date is
+    /// the end of that day, IST).
+    pub as_of: Option<String>,
 }
 
 /// File format of a table.
@@ -193,12 +198,14 @@ pub enum Format {
     Csv,
     #[serde(alias = "json", alias = "jsonl")]
     Ndjson,
+    /// A Delta Lake table: Parquet files and a transaction log (`_delta_log/`) of versions.
+    Delta,
 }
 
 impl Format {
     pub fn default_extension(self) -> &'static str {
         match self {
-            Format::Parquet => ".parquet",
+            Format::Parquet | Format::Delta => ".parquet",
             Format::Csv => ".csv",
             Format::Ndjson => ".json",
         }
@@ -211,6 +218,7 @@ impl fmt::Display for Format {
             Format::Parquet => "parquet",
             Format::Csv => "csv",
             Format::Ndjson => "ndjson",
+            Format::Delta => "delta",
         })
     }
 }
@@ -247,6 +255,8 @@ impl TableConfig {
             quote: None,
             escape: None,
             comment: None,
+            version: None,
+            as_of: None,
         }
     }
 
@@ -333,7 +343,51 @@ impl TableConfig {
         self.csv_byte("quote", &self.quote)?;
         self.csv_byte("escape", &self.escape)?;
         self.csv_byte("comment", &self.comment)?;
+        self.delta_pin()?;
         Ok(())
+    }
+
+    /// The version or moment a Delta table is pinned to by `version` / `as_of`.
+    pub fn delta_pin(&self) -> Result<Option<crate::delta::Pin>> {
+        use crate::delta::Pin;
+        if self.format != Format::Delta {
+            if let Some(key) = [
+                ("version", self.version.is_some()),
+                ("as_of", self.as_of.is_some()),
+            ]
+            .iter()
+            .find_map(|(key, set)| set.then_some(key))
+            {
+                return Err(self.error(format!(
+                    "`{key}` applies only to format = \"delta\" (a {} table has no versions)",
+                    self.format
+                )));
+            }
+            return Ok(None);
+        }
+        if !self.partitions.is_empty() || self.extension.is_some() {
+            let key = if self.extension.is_some() {
+                "extension"
+            } else {
+                "partitions"
+            };
+            return Err(self.error(format!(
+                "`{key}` does not apply to format = \"delta\": the table's log lists its files and partitions"
+            )));
+        }
+        match (self.version, &self.as_of) {
+            (Some(_), Some(_)) => Err(self.error("give `version` or `as_of`, not both")),
+            (Some(version), None) => Ok(Some(Pin::Version(version))),
+            (None, Some(moment)) => {
+                match Pin::parse(moment) {
+                    Ok(Pin::At(at)) => Ok(Some(Pin::At(at))),
+                    Ok(Pin::Version(_)) => Err(self
+                        .error("`as_of` is a moment; give a version as `version = N`".to_string())),
+                    Err(problem) => Err(self.error(format!("as_of: {problem}"))),
+                }
+            }
+            (None, None) => Ok(None),
+        }
     }
 }
 

@@ -151,6 +151,10 @@ pub enum TableProblem {
         location: String,
         cause: Box<DataFusionError>,
     },
+    /// A `format = "delta"` location without a transaction log.
+    NoDeltaLog { location: String },
+    /// The version or moment asked for is not in the table's history; the message says what is.
+    NoVersion(String),
 }
 
 impl fmt::Display for TableProblem {
@@ -166,6 +170,11 @@ impl fmt::Display for TableProblem {
             TableProblem::Unreadable { location, cause } => {
                 write!(f, "cannot read {location}: {}", one_line(cause))
             }
+            TableProblem::NoDeltaLog { location } => write!(
+                f,
+                "no Delta transaction log at {location}/_delta_log (is it a Delta table? check `location` and `format` in the lake config)"
+            ),
+            TableProblem::NoVersion(message) => f.write_str(message),
         }
     }
 }
@@ -507,6 +516,10 @@ impl Error {
                         location: location.clone(),
                         cause: Box::new(DataFusionError::Execution(one_line(cause))),
                     },
+                    TableProblem::NoDeltaLog { location } => TableProblem::NoDeltaLog {
+                        location: location.clone(),
+                    },
+                    TableProblem::NoVersion(message) => TableProblem::NoVersion(message.clone()),
                 },
             }),
             Error::Io { op, path, source } => Error::Io {

@@ -17,6 +17,7 @@ use futures::future::Either;
 use crate::audit::Ticket;
 use crate::error::Result;
 use crate::output::{self, PrintOptions, ResultWriter, Summary};
+use crate::provenance::TableRead;
 
 /// The result of one statement, started but not yet read.
 #[derive(Debug)]
@@ -26,6 +27,8 @@ pub struct QueryResult {
     started: Instant,
     /// The statement's audit record, written when its rows end (on a lake that keeps a log).
     ticket: Option<Ticket>,
+    /// The lake tables the statement reads, their versions and files.
+    reads: Vec<TableRead>,
 }
 
 /// What one printed statement produced.
@@ -49,7 +52,20 @@ impl QueryResult {
             task_ctx,
             started,
             ticket,
+            reads: Vec::new(),
         }
+    }
+
+    /// The result with what the statement reads (see [`QueryResult::reads`]).
+    pub fn with_reads(mut self, reads: Vec<TableRead>) -> Self {
+        self.reads = reads;
+        self
+    }
+
+    /// The lake tables the statement reads: each one's Delta version (and when it was
+    /// committed) and the files its scans read, so that a figure can be traced to its data.
+    pub fn reads(&self) -> &[TableRead] {
+        &self.reads
     }
 
     /// A result already held: rows received from elsewhere (a server) since `started`, to

@@ -17,6 +17,7 @@ use arrow::datatypes::{DataType, Field, FieldRef, SchemaRef};
 use datafusion::catalog::{MemorySchemaProvider, SchemaProvider, TableProvider};
 use datafusion::common::tree_node::TreeNodeRecursion;
 use datafusion::common::{DataFusionError, TableReference};
+use datafusion::dataframe::DataFrame;
 use datafusion::datasource::MemTable;
 use datafusion::execution::context::SessionContext;
 use datafusion::execution::memory_pool::MemoryLimit;
@@ -32,12 +33,14 @@ use datafusion::sql::sqlparser::tokenizer::{Token, TokenWithSpan};
 use crate::access::Grant;
 use crate::audit::{self, Ticket};
 use crate::catalog::{LakeSchema, LakeTable};
+use crate::delta::{Pin, split_pinned};
 use crate::describe::{self, ColumnEntry, FunctionEntry, TableEntry};
 use crate::error::{Error, Refusal, Result, TableChange, syntax_error};
 use crate::lake::{CATALOG, DEFAULT_SCHEMA, Lake, REF_SCHEMA, Shared};
 use crate::names::closest;
 use crate::params::{ParamError, Params, check_unbound};
 use crate::policy::{self, display_reference};
+use crate::provenance::ReadLog;
 use crate::reports::{self, Catalog, Report};
 use crate::result::QueryResult;
 use crate::script::{self, Script, ScriptStatement};
@@ -98,6 +101,7 @@ impl Identity {
     }
 }
 
+mod as_of;
 mod call;
 
 pub use call::{LIST_REPORTS, REPORT_PARAMETER};
@@ -113,6 +117,8 @@ pub struct Session {
     pub(crate) ctx: SessionContext,
     /// The tables each prepared statement reads, by its name, for the audit log.
     prepared: parking_lot::Mutex<std::collections::HashMap<String, Vec<String>>>,
+    /// The moment (or version) Delta tables are read as of, for every statement.
+    as_of: Arc<parking_lot::RwLock<Option<Pin>>>,
 }
 
 impl std::fmt::Debug for Session {
@@ -173,8 +179,14 @@ impl Session {
         let catalog = ctx
             .catalog(CATALOG)
             .expect("the session creates its default catalog");
+        let as_of = Arc::new(parking_lot::RwLock::new(None));
         for (schema, tables) in schemas {
-            let provider = LakeSchema::new(tables, ctx.state_weak_ref(), grant.clone());
+            let provider = LakeSchema::new(
+                tables,
+                ctx.state_weak_ref(),
+                grant.clone(),
+                Arc::clone(&as_of),
+            );
             catalog.register_schema(&schema, Arc::new(provider))?;
         }
         // The built-in tables: `ref`, and the audit log. A role's rules apply to them as to
@@ -207,7 +219,92 @@ impl Session {
             tables,
             ctx,
             prepared: Default::default(),
+            as_of,
         })
+    }
+
+    /// Reads every Delta table as of `pin` (a moment, or a version, which every table must
+    /// have) in the statements that follow; `None` reads their latest versions again. A table
+    /// pinned in SQL (`as_of(...)`) keeps its own pin; tables without versions are read as
+    /// they are.
+    pub fn set_as_of(&self, pin: Option<Pin>) {
+        *self.as_of.write() = pin;
+    }
+
+    /// The moment (or version) the session reads Delta tables as of, if set.
+    pub fn as_of(&self) -> Option<Pin> {
+        *self.as_of.read()
+    }
+
+    /// The versions of a Delta table the session can see, newest first (at most `limit`): when
+    /// each was committed, by what operation, with rows and files added and removed.
+    pub async fn history(&self, table: &str, limit: Option<usize>) -> Result<RecordBatch> {
+        let (lake_table, delta) = self.delta_table(table)?;
+        if let Some(grant) = &self.grant
+            && grant.table_policy(&lake_table.config.name).is_some()
+        {
+            return Err(Error::Refused {
+                statement: format!("the history of {}", lake_table.config.name),
+                reason: Refusal::Governed {
+                    role: grant.role().to_string(),
+                },
+            });
+        }
+        let state = self.ctx.state();
+        let history = delta.history(&state, limit).await.map_err(|problem| {
+            Error::Table(crate::error::TableError {
+                table: lake_table.config.name.clone(),
+                problem,
+            })
+        })?;
+        Ok(crate::delta::history_batch(&history))
+    }
+
+    /// A Delta table's latest version and when it was committed (`None`: not a Delta table).
+    pub async fn latest_version(
+        &self,
+        table: &str,
+    ) -> Result<Option<(u64, chrono::DateTime<chrono::Utc>)>> {
+        let Some(lake_table) = self.lake_table(table) else {
+            return Ok(None);
+        };
+        let Some(delta) = lake_table.delta() else {
+            return Ok(None);
+        };
+        let latest = delta.latest(&self.ctx.state()).await.map_err(|problem| {
+            Error::Table(crate::error::TableError {
+                table: lake_table.config.name.clone(),
+                problem,
+            })
+        })?;
+        Ok(Some(latest))
+    }
+
+    fn lake_table(&self, name: &str) -> Option<&Arc<LakeTable>> {
+        self.tables
+            .iter()
+            .find(|t| t.config.name.eq_ignore_ascii_case(name))
+    }
+
+    /// The lake table `name` names, which must be a Delta table.
+    fn delta_table(&self, name: &str) -> Result<(&LakeTable, &crate::delta::DeltaSource)> {
+        let Some(table) = self.lake_table(name) else {
+            let known: Vec<String> = self.tables.iter().map(|t| t.config.name.clone()).collect();
+            return Err(Error::UnknownTable {
+                name: name.to_string(),
+                suggestion: closest(name, &known).map(str::to_string),
+            });
+        };
+        match table.delta() {
+            Some(delta) => Ok((table, delta)),
+            None => Err(Error::Table(crate::error::TableError {
+                table: table.config.name.clone(),
+                problem: crate::error::TableProblem::NoVersion(format!(
+                    "a {} table has no history; only Delta tables (format = \"delta\") have versions",
+                    table.config.format
+                )),
+            })),
+        }
     }
 
     /// Who the session runs statements for, and why.
@@ -632,7 +729,8 @@ impl Session {
     /// Parses and plans one statement under the lake's policy; an unknown table is named with
     /// the closest one the session has.
     async fn plan(&self, statement: &ScriptStatement) -> Result<LogicalPlan> {
-        let parsed = self.parse(statement)?;
+        let mut parsed = self.parse(statement)?;
+        as_of::rewrite(&mut parsed)?;
         let plan = match self.ctx.state().statement_to_plan(parsed.clone()).await {
             Ok(plan) => plan,
             Err(error) => return Err(self.explain_plan_error(&parsed, error)),
@@ -708,9 +806,18 @@ impl Session {
             ticket.set_tables(self.tables_read(&plan));
         }
         let frame = self.ctx.execute_logical_plan(plan).await?;
+        // The scans of this statement note what they read here (see `provenance`).
+        let (mut state, plan) = frame.into_parts();
+        let log = Arc::new(ReadLog::default());
+        state.config_mut().set_extension(Arc::clone(&log));
+        let frame = DataFrame::new(state, plan);
         let task_ctx = Arc::new(frame.task_ctx());
         let physical = frame.create_physical_plan().await?;
-        Ok(QueryResult::new(physical, task_ctx, started, ticket.take()))
+        let reads = log.take();
+        if let Some(ticket) = ticket {
+            ticket.set_versions(&reads);
+        }
+        Ok(QueryResult::new(physical, task_ctx, started, ticket.take()).with_reads(reads))
     }
 }
 
@@ -794,6 +901,7 @@ fn audit_entry(identity: &Identity, grant: Option<&Grant>) -> audit::Entry {
         report: None,
         params: BTreeMap::new(),
         tables: Vec::new(),
+        versions: BTreeMap::new(),
         rows: None,
         duration_ms: 0.0,
         outcome: audit::Outcome::Ok,
@@ -826,7 +934,9 @@ fn scanned_tables(plan: &LogicalPlan) -> Vec<String> {
     let _ = plan.apply_with_subqueries(|node| {
         if let LogicalPlan::TableScan(scan) = node {
             let resolved = scan.table_name.clone().resolve(CATALOG, DEFAULT_SCHEMA);
-            tables.insert(format!("{}.{}", resolved.schema, resolved.table));
+            // A pinned version (`fir@v3`) is the table's: its version is recorded apart.
+            let table = split_pinned(&resolved.table).map_or(&*resolved.table, |(t, _)| t);
+            tables.insert(format!("{}.{table}", resolved.schema));
         }
         Ok(TreeNodeRecursion::Continue)
     });

@@ -182,26 +182,23 @@ impl Moto {
         }
     }
 
+    /// The `[store.lake]` of a lake config reading the bucket through this server, with
+    /// `secret` as the secret key's value (text, or `${VAR}`).
+    fn store(&self, secret: &str) -> String {
+        format!(
+            "[store.lake]\nurl = \"s3://{BUCKET}\"\nendpoint = \"{}\"\nregion = \"us-east-1\"\n\
+             access_key_id = \"{}\"\nsecret_access_key = \"{secret}\"\nallow_http = true\n",
+            self.endpoint(),
+            self.access_key
+        )
+    }
+
     /// A lake config reading `location` through this server; the secret comes from `${VAR}`.
     fn lake(&self, location: &str, secret: &str) -> Session {
         let text = format!(
-            r#"
-[store.lake]
-url = "s3://{BUCKET}"
-endpoint = "{}"
-region = "us-east-1"
-access_key_id = "{}"
-secret_access_key = "${{LAKE_SECRET}}"
-allow_http = true
-
-[[table]]
-name = "abhay.anpr_reads"
-location = "{location}"
-format = "parquet"
-partitions = ["dt"]
-"#,
-            self.endpoint(),
-            self.access_key
+            "{}\n[[table]]\nname = \"abhay.anpr_reads\"\nlocation = \"{location}\"\n\
+             format = \"parquet\"\npartitions = [\"dt\"]\n",
+            self.store("${LAKE_SECRET}")
         );
         let secret = secret.to_string();
         let env = move |name: &str| (name == "LAKE_SECRET").then(|| secret.clone());
@@ -323,5 +320,53 @@ async fn s3_errors_are_clear() {
     assert_eq!(
         error,
         "table a.b: no store is configured for s3://unconfigured (add a [store.NAME] with url = \"s3://unconfigured\")"
+    );
+}
+
+/// A Delta table on S3 reads like its local copy at every version: by number, and by moment
+/// (the commits carry their own times, so an upload that changes file times keeps them).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn delta_tables_on_s3_travel_in_time_like_local_ones() {
+    let moto = Moto::start();
+    let local_lake = crate::reports::demo_lake();
+    let fir = local_lake.parent().unwrap().join("cctns/fir");
+    moto.upload(&fir, "cctns/fir").await;
+    let text = format!(
+        "{}\n[[table]]\nname = \"cctns.fir\"\nlocation = \"s3://{BUCKET}/cctns/fir/\"\nformat = \"delta\"\n",
+        moto.store(&moto.secret_key)
+    );
+    let s3 = session(
+        Lake::from_config(LakeConfig::parse(&text, Path::new("/"), |_| None).unwrap()).unwrap(),
+    );
+    let local = session(Lake::open(local_lake).unwrap());
+    for sql in [
+        "SELECT count(*), count(DISTINCT status), max(registered_at) FROM cctns.fir",
+        "SELECT status, count(*) FROM as_of(cctns.fir, 3) GROUP BY 1 ORDER BY 1",
+        "SELECT count(*) FROM as_of(cctns.fir, '2025-12-13')",
+        "SELECT year, count(*) FROM as_of(cctns.fir, '2025-12-20T10:00:00Z') WHERE year >= 2024 GROUP BY 1 ORDER BY 1",
+        "CALL history('cctns.fir')",
+    ] {
+        let expected = query(&local, sql).await;
+        assert!(!expected.is_empty(), "{sql}");
+        assert_eq!(query(&s3, sql).await, expected, "{sql}");
+    }
+    let result = s3
+        .sql("SELECT count(*) FROM as_of(cctns.fir, 2) WHERE year = 2025")
+        .await
+        .unwrap();
+    let read = result.reads()[0].clone();
+    assert_eq!(
+        (read.table.as_str(), read.version.map(|v| v.0)),
+        ("cctns.fir", Some(2))
+    );
+    result.collect().await.unwrap();
+    let error = s3
+        .sql("SELECT count(*) FROM as_of(cctns.fir, '2020-01-01')")
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(
+        error.contains("no version as of 2020-01-01T23:59:59.999+05:30"),
+        "{error}"
     );
 }

@@ -5,6 +5,7 @@ mod access;
 mod audit;
 mod cli;
 mod common;
+mod delta;
 mod demo;
 mod lake;
 mod reports;

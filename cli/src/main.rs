@@ -75,6 +75,11 @@ struct Cli {
     #[arg(long, global = true, value_name = "TEXT")]
     purpose: Option<String>,
 
+    /// Read every Delta table as it was at this moment: 2024-06-30 (the end of that day, IST),
+    /// 2024-06-30 18:00 (IST), an RFC 3339 time, or a version (v12)
+    #[arg(long = "as-of", global = true, value_name = "MOMENT", value_parser = parse_pin)]
+    as_of: Option<jaanch::delta::Pin>,
+
     #[command(subcommand)]
     command: Option<Command>,
 }
@@ -222,7 +227,11 @@ fn run(cli: Cli) -> Result<()> {
             None => identity,
         }
     };
-    let open = || open_session(cli.lake.as_deref(), identity());
+    let open = || {
+        let session = open_session(cli.lake.as_deref(), identity())?;
+        session.set_as_of(cli.as_of);
+        Ok::<_, CliError>(session)
+    };
     match &cli.command {
         Some(Command::Shell(ShellArgs {
             server: Some(url),
@@ -398,6 +407,11 @@ fn open_lake(explicit: Option<&Path>) -> Result<Lake> {
 }
 
 /// Opens the lake (see [`open_lake`]) and a session on it for `identity`.
+/// `--as-of`'s value.
+fn parse_pin(text: &str) -> Result<jaanch::delta::Pin, String> {
+    jaanch::delta::Pin::parse(text)
+}
+
 fn open_session(explicit: Option<&Path>, identity: Identity) -> Result<Session> {
     Ok(open_lake(explicit)?.session(identity)?)
 }

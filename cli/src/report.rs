@@ -39,6 +39,11 @@ pub struct RunArgs {
     /// (at a terminal a table's chart is drawn anyway)
     #[arg(long, conflicts_with = "output")]
     pub chart: bool,
+
+    /// Say which tables the report read: each Delta table's version and the files read (on
+    /// standard error; a JSON result carries them as `tables_read`; an HTML page always does)
+    #[arg(long)]
+    pub provenance: bool,
 }
 
 /// Runs one report; parameters are checked before anything runs.
@@ -52,9 +57,9 @@ pub async fn run(session: &Session, args: &RunArgs, format: OutputFormat) -> Res
     match &args.output {
         Some(path) => {
             let mut file = OutputFile::create(path)?;
-            Printer::new(options, Sink::Stream(&mut file))
-                .print(result)
-                .await?;
+            let mut printer = Printer::new(options, Sink::Stream(&mut file));
+            printer.provenance = args.provenance;
+            printer.print(result).await?;
             file.commit()?;
         }
         None => {
@@ -63,7 +68,9 @@ pub async fn run(session: &Session, args: &RunArgs, format: OutputFormat) -> Res
                 .chart()
                 .filter(|_| args.chart || (terminal && format == OutputFormat::Table));
             let mut stdout = std::io::BufWriter::new(std::io::stdout());
-            Printer::new(options, Sink::Stream(&mut stdout))
+            let mut printer = Printer::new(options, Sink::Stream(&mut stdout));
+            printer.provenance = args.provenance;
+            printer
                 .print_charted(result, chart.as_ref(), chart_width())
                 .await?;
             stdout

@@ -9,6 +9,7 @@ use datafusion::physical_plan::ExecutionPlan;
 use jaanch::output::chart::{ChartData, ChartSpec};
 use jaanch::output::html::Page;
 use jaanch::output::{OutputFile, OutputFormat, PrintOptions, ResultFile};
+use jaanch::provenance::TableRead;
 use jaanch::script::Script;
 use jaanch::{Outcome, QueryResult, Session};
 
@@ -37,6 +38,9 @@ pub struct Printer<'a> {
     pub progress: Option<&'a PlanSlot>,
     /// Results with rows printed so far.
     pub printed: usize,
+    /// Whether to say which tables (and Delta versions) each result read: on standard error,
+    /// and in a JSON document.
+    pub provenance: bool,
 }
 
 impl Printer<'_> {
@@ -46,6 +50,7 @@ impl Printer<'_> {
             sink,
             progress: None,
             printed: 0,
+            provenance: false,
         }
     }
 
@@ -67,7 +72,8 @@ impl Printer<'_> {
         if let Some(slot) = self.progress {
             *slot.lock().expect("plan slot lock") = Some(result.plan());
         }
-        let options = &self.options;
+        let reads = result.reads().to_vec();
+        let options = &self.with_provenance(&reads);
         match &mut self.sink {
             Sink::Stream(out) => result.print(options, *out).await,
             Sink::Document(file) => {
@@ -84,6 +90,30 @@ impl Printer<'_> {
                 Ok(outcome)
             }
         }
+        .inspect(|_| {
+            if self.provenance {
+                for read in &reads {
+                    eprintln!("read {read}");
+                }
+            }
+        })
+    }
+
+    /// The print options for a result that read `reads`: a page lists them among its facts;
+    /// with `--provenance`, a JSON document carries them beside its rows.
+    fn with_provenance(&self, reads: &[TableRead]) -> PrintOptions {
+        let mut options = self.options.clone();
+        if let Some(page) = &options.page {
+            options.page = Some(Arc::new(page.as_ref().clone().with_reads(reads)));
+        }
+        if self.provenance && options.format == OutputFormat::Json {
+            let reads: Vec<_> = reads.iter().map(TableRead::to_json).collect();
+            options.json_envelope = Some(format!(
+                "\"tables_read\":{}",
+                serde_json::Value::Array(reads)
+            ));
+        }
+        options
     }
 }
 
@@ -101,9 +131,10 @@ impl Printer<'_> {
             return self.print(result).await;
         };
         let (schema, started) = (result.schema(), result.started());
+        let reads = result.reads().to_vec();
         let batches = result.collect().await?;
         let outcome = self
-            .print(QueryResult::from_batches(schema, batches.clone(), started)?)
+            .print(QueryResult::from_batches(schema, batches.clone(), started)?.with_reads(reads))
             .await?;
         let drawn = match ChartData::from_batches(chart, &batches) {
             Ok(data) => format!("\n{}", data.terminal(width)),

@@ -35,6 +35,11 @@ pub struct SqlArgs {
     /// Show at most N rows in table and markdown output
     #[arg(long, value_name = "N")]
     pub maxrows: Option<usize>,
+
+    /// Say which tables each statement read: each Delta table's version and the files read
+    /// (on standard error; a JSON result carries them as `tables_read`)
+    #[arg(long)]
+    pub provenance: bool,
 }
 
 /// The name of SQL given on the command line, in errors that need a line number.
@@ -64,6 +69,7 @@ pub async fn run(session: &Session, args: &SqlArgs, format: OutputFormat) -> Res
         Some(path) => {
             let mut out = OutputFile::create(path)?;
             let mut printer = Printer::new(options, Sink::Stream(&mut out));
+            printer.provenance = args.provenance;
             let result = run_script(session, &script, &mut printer, &file, |_| {}).await;
             if result.is_ok() {
                 out.commit()?;
@@ -73,6 +79,7 @@ pub async fn run(session: &Session, args: &SqlArgs, format: OutputFormat) -> Res
         None => {
             let mut stdout = std::io::BufWriter::new(std::io::stdout());
             let mut printer = Printer::new(options, Sink::Stream(&mut stdout));
+            printer.provenance = args.provenance;
             let result = run_script(session, &script, &mut printer, &file, |_| {}).await;
             stdout
                 .flush()

@@ -12,9 +12,9 @@
 //!
 //! | table | rows | files |
 //! |---|---|---|
-//! | `cctns.fir` | 200k | `year=YYYY/` (partitioned by year of registration: queries are by period; district names are too messy to partition on) |
+//! | `cctns.fir` | 200k | a Delta table (see [`delta`]), partitioned by `year` of registration (queries are by period; district names are too messy to partition on) |
 //! | `cctns.accused` | ≈300k (1.5 per FIR) | one |
-//! | `cctns.stolen_vehicles` | ≈20k (one per vehicle-theft FIR) | one |
+//! | `cctns.stolen_vehicles` | ≈20k (one per vehicle-theft FIR) | a Delta table |
 //! | `vahan.registrations` | 1M | 250k rows each |
 //! | `abhay.cameras` | 2k | one |
 //! | `abhay.anpr_reads` | 5M | `dt=YYYY-MM-DD/`: the last 730 × scale days of 2025 (7 to 730), so a day holds ≈6.8k reads at any scale |
@@ -67,6 +67,12 @@
 //! - **Weapon posts**: 25% of accused persons' posts show a weapon (1% of other posts do):
 //!   `truth.weapon_posts (post_id, msisdn, person_id, accused_id)`.
 //!
+//! - **History**: `cctns.fir` and `cctns.stolen_vehicles` are Delta tables whose log tells how
+//!   they changed in December 2025 (daily appends, late status changes and recoveries), so a
+//!   report as of a date has its own answer: `truth.delta_versions (table_name, version,
+//!   committed_at, operation, rows)` and `truth.corrections (table_name, fir_id, column_name,
+//!   old_value, new_value, version, committed_at)`; see [`delta`].
+//!
 //! # Determinism
 //!
 //! The same seed and scale give byte-identical files: the generator has its own PRNG
@@ -89,6 +95,7 @@ use jaanch::config::ConfigError;
 mod abhay;
 mod calendar;
 mod cctns;
+pub mod delta;
 mod geo;
 mod law;
 pub mod mess;
@@ -114,7 +121,7 @@ pub const DEFAULT_SEED: u64 = 20_240_701;
 /// The largest scale accepted (about 420 million rows).
 pub const MAX_SCALE: f64 = 50.0;
 /// Bumped whenever the generator's output changes, so the default lake is regenerated.
-pub const GENERATOR_VERSION: u32 = 1;
+pub const GENERATOR_VERSION: u32 = 2;
 
 /// What to generate, and where.
 #[derive(Debug, Clone)]
@@ -466,6 +473,11 @@ fn write_tables(
     add(tables::TRUTH_ACCUSED_PHONES.name, phones);
     add(tables::TRUTH_SIM_IDENTITY_MISMATCH.name, mismatches);
     add(tables::TRUTH_WEAPON_POSTS.name, weapons);
+    bar.set_message("history");
+    let history = delta::write(root)?;
+    let [versions, corrections] = truth::delta_history(root, &history)?;
+    add(tables::TRUTH_DELTA_VERSIONS.name, versions);
+    add(tables::TRUTH_CORRECTIONS.name, corrections);
     Ok(rows_by_table)
 }
 

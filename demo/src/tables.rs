@@ -514,8 +514,55 @@ person, one row per post and accused row (score on post_id).",
     ],
 };
 
+pub const TRUTH_DELTA_VERSIONS: Spec = Spec {
+    name: "truth.delta_versions",
+    location: "truth/delta_versions/",
+    partition: None,
+    description: "Ground truth of the Delta tables' history: every version of cctns.fir and \
+cctns.stolen_vehicles, when it was committed, by what operation, and the rows the table held \
+after it. Version 0 is 30 Nov 2025 23:59 IST; December adds a version per day (23:30) and \
+corrections on Saturdays and the 31st (23:45).",
+    columns: &[
+        col("table_name", Text, "cctns.fir or cctns.stolen_vehicles"),
+        col("version", Int64, "The table's version"),
+        col(
+            "committed_at",
+            Timestamp,
+            "When it was committed (local time)",
+        ),
+        col(
+            "operation",
+            Text,
+            "CREATE TABLE AS SELECT, WRITE (a day's append) or UPDATE (corrections)",
+        ),
+        col("rows", Int64, "Rows in the table at this version"),
+    ],
+};
+
+pub const TRUTH_CORRECTIONS: Spec = Spec {
+    name: "truth.corrections",
+    location: "truth/corrections/",
+    partition: None,
+    description: "Ground truth of the corrections in the Delta tables' history: FIRs that were \
+\"Under Investigation\" until a later status was entered, and stolen vehicles recorded \
+recovered after the fact. Read as of a moment before `committed_at`, the row has `old_value`.",
+    columns: &[
+        col("table_name", Text, "cctns.fir or cctns.stolen_vehicles"),
+        col("fir_id", Int64, "The FIR (of the vehicle theft)"),
+        col("column_name", Text, "status or recovered_on"),
+        opt("old_value", Text, "The value before (NULL: not recovered)"),
+        col("new_value", Text, "The value entered"),
+        col("version", Int64, "The version that entered it"),
+        col(
+            "committed_at",
+            Timestamp,
+            "When it was entered (local time)",
+        ),
+    ],
+};
+
 /// Every table, in the order of `lake.toml`.
-pub const ALL: [&Spec; 15] = [
+pub const ALL: [&Spec; 17] = [
     &FIR,
     &ACCUSED,
     &STOLEN_VEHICLES,
@@ -531,4 +578,6 @@ pub const ALL: [&Spec; 15] = [
     &TRUTH_ACCUSED_PHONES,
     &TRUTH_SIM_IDENTITY_MISMATCH,
     &TRUTH_WEAPON_POSTS,
+    &TRUTH_DELTA_VERSIONS,
+    &TRUTH_CORRECTIONS,
 ];

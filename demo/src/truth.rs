@@ -4,6 +4,7 @@
 use std::path::Path;
 
 use super::abhay::Sighting;
+use super::delta;
 use super::people::canonical_phone;
 use super::tables;
 use super::telecom;
@@ -28,6 +29,34 @@ pub fn stolen_sightings(root: &Path, sightings: &[Sighting]) -> Result<usize, Er
         out.end_row()?;
     }
     out.finish()
+}
+
+/// `truth.delta_versions` and `truth.corrections`: the history of the Delta tables.
+pub fn delta_history(root: &Path, history: &delta::History) -> Result<[usize; 2], Error> {
+    let mut versions = file(root, &tables::TRUTH_DELTA_VERSIONS)?;
+    for v in &history.versions {
+        versions.text(v.table);
+        versions.i64(v.version);
+        versions.timestamp(v.committed_at);
+        versions.text(v.operation);
+        versions.i64(v.rows);
+        versions.end_row()?;
+    }
+    let mut corrections = file(root, &tables::TRUTH_CORRECTIONS)?;
+    for c in &history.corrections {
+        corrections.text(c.table);
+        corrections.i64(c.fir_id);
+        corrections.text(c.column);
+        match &c.old {
+            Some(old) => corrections.text(old),
+            None => corrections.null(),
+        }
+        corrections.text(&c.new);
+        corrections.i64(c.version);
+        corrections.timestamp(c.committed_at);
+        corrections.end_row()?;
+    }
+    Ok([versions.finish()?, corrections.finish()?])
 }
 
 /// `truth.repeat_offenders`, by person.

@@ -248,8 +248,13 @@ pub fn lake_toml(scale: f64, seed: u64, specs: &[&Spec]) -> String {
         out.push_str("\n[[table]]\n");
         out.push_str(&format!("name = {}\n", toml_string(spec.name)));
         out.push_str(&format!("location = {}\n", toml_string(spec.location)));
-        out.push_str("format = \"parquet\"\n");
-        if let Some(partition) = spec.partition {
+        let delta = super::delta::DELTA_TABLES.contains(&spec.name);
+        out.push_str(if delta {
+            "format = \"delta\"\n"
+        } else {
+            "format = \"parquet\"\n"
+        });
+        if let Some(partition) = spec.partition.filter(|_| !delta) {
             out.push_str(&format!(
                 "partitions = [{}]\n",
                 toml_string(partition.config)

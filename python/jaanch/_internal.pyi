@@ -37,13 +37,19 @@ def connect(
     path: str | os.PathLike[str] | None = None,
     user: str | None = None,
     purpose: str | None = None,
+    password: str | None = None,
+    tls_ca: str | os.PathLike[str] | None = None,
+    as_of: str | None = None,
 ) -> Lake:
     """Opens a lake: ``path`` (a lake.toml, or a folder holding one), else ./lake.toml, else
     $JAANCH_LAKE, else the demo lake in the user's data directory (generated on first use).
 
     On a lake with access control the session is for ``user`` (else $JAANCH_USER, else the
     account name), who must be in the lake's access config (else ``AccessDeniedError``), and
-    states ``purpose`` (an FIR or case number) for roles that require one."""
+    states ``purpose`` (an FIR or case number) for roles that require one.
+
+    ``as_of`` reads every Delta table as it was at a moment (``"2024-06-30"``, the end of that
+    day in IST; ``"2024-06-30 18:00"``; an RFC 3339 time) or version (``"v12"``)."""
 
 def demo(
     out: str | os.PathLike[str], scale: float = 0.05, seed: int = 20240701
@@ -73,6 +79,17 @@ class Lake:
 
     def set_purpose(self, purpose: str) -> None:
         """States why the user looks (an FIR or case number), for the statements that follow."""
+
+    @property
+    def as_of(self) -> str | None:
+        """The moment (or version) Delta tables are read as of; ``None`` for the latest."""
+
+    def set_as_of(self, moment: str | None) -> None:
+        """Reads every Delta table as it was at ``moment`` (``"2024-06-30"``, ``"v12"``) in the
+        statements that follow; ``None`` reads the latest versions again."""
+
+    def history(self, table: str, limit: int | None = None) -> Result:
+        """The versions of a Delta table, newest first: time, operation, rows and files."""
 
     def sql(
         self,
@@ -108,6 +125,12 @@ class Result:
     def columns(self) -> list[str]: ...
     @property
     def num_rows(self) -> int: ...
+    @property
+    def reads(self) -> list[dict[str, Any]]:
+        """The lake tables the statement read: ``table``, the Delta ``version`` and its
+        ``committed_at`` (``None`` for tables without versions), ``files`` read after pruning,
+        ``files_in_table``."""
+
     def to_arrow(self) -> pyarrow.Table: ...
     def to_pandas(self, **kwargs: Any) -> Any:
         """A ``pandas.DataFrame``; keyword arguments go to ``pyarrow.Table.to_pandas``."""

@@ -114,11 +114,12 @@ fn checked_purpose(purpose: &str) -> PyResult<String> {
     Ok(purpose.to_string())
 }
 
-/// Reads a started statement to its end and keeps its batches.
+/// Reads a started statement to its end and keeps its batches, and what it read.
 async fn collect(result: jaanch::Result<QueryResult>) -> jaanch::Result<PyQueryResult> {
     let result = result?;
     let schema = result.schema();
-    Ok(PyQueryResult::new(schema, result.collect().await?))
+    let reads = result.reads().to_vec();
+    Ok(PyQueryResult::new(schema, result.collect().await?).with_reads(reads))
 }
 
 /// Reads anything exporting an Arrow stream (pyarrow, pandas ≥ 2.2, Polars, DuckDB relations,
@@ -225,6 +226,53 @@ impl PyLake {
             Door::Remote(remote) => remote.set_purpose(py, &purpose)?,
         }
         Ok(())
+    }
+
+    /// Reads every Delta table as it was at a moment (`"2024-06-30"` is the end of that day in
+    /// IST; `"2024-06-30 18:00"`; `"2024-06-30T18:00:00+05:30"`) or at a version (`"v12"`), in
+    /// the statements that follow; `None` reads their latest versions again. `as_of(...)` in
+    /// SQL pins one table in one statement.
+    #[pyo3(signature = (moment))]
+    pub fn set_as_of(&self, py: Python<'_>, moment: Option<&str>) -> PyResult<()> {
+        let pin = moment
+            .map(jaanch::delta::Pin::parse)
+            .transpose()
+            .map_err(|problem| PyValueError::new_err(format!("as_of: {problem}")))?;
+        match &self.door {
+            Door::Local(session) => session.set_as_of(pin),
+            Door::Remote(remote) => remote.set_as_of(py, pin.map(|p| p.suffix()).as_deref())?,
+        }
+        Ok(())
+    }
+
+    /// The moment (or version) Delta tables are read as of, as the lake shows it
+    /// (`2024-06-30T23:59:59.999+05:30`, `version 12`); `None` for their latest versions.
+    #[getter]
+    fn as_of(&self) -> Option<String> {
+        match &self.door {
+            Door::Local(session) => session.as_of().map(|pin| pin.to_string()),
+            // Sent as the pin's own text; shown as the lake shows it.
+            Door::Remote(remote) => remote
+                .as_of()
+                .map(|text| jaanch::delta::Pin::parse(&text).map_or(text, |pin| pin.to_string())),
+        }
+    }
+
+    /// The versions of a Delta table, newest first (at most `limit`): when each was
+    /// committed, by what operation, the rows and files it held, added and removed.
+    #[pyo3(signature = (table, limit=None))]
+    fn history(
+        &self,
+        py: Python<'_>,
+        table: &str,
+        limit: Option<usize>,
+    ) -> PyResult<PyQueryResult> {
+        let quoted = table.replace('\'', "''");
+        let sql = match limit {
+            Some(limit) => format!("CALL history('{quoted}', {limit})"),
+            None => format!("CALL history('{quoted}')"),
+        };
+        self.sql(py, &sql, None)
     }
 
     /// Runs one SQL statement and returns its rows. `params` binds `$name` placeholders from a

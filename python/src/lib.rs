@@ -30,8 +30,11 @@ use errors::engine_error;
 /// `tls_ca` the certificate of the authority that signed the server's): the lake is then the
 /// one `jaanch serve` serves, `user` logs in with `password`, and every statement runs in the
 /// user's session there.
+///
+/// `as_of` reads every Delta table as it was at a moment (`"2024-06-30"`, the end of that day
+/// in IST; `"2024-06-30 18:00"`; an RFC 3339 time) or at a version (`"v12"`); see `set_as_of`.
 #[pyfunction]
-#[pyo3(signature = (path=None, user=None, purpose=None, password=None, tls_ca=None))]
+#[pyo3(signature = (path=None, user=None, purpose=None, password=None, tls_ca=None, as_of=None))]
 fn connect(
     py: Python<'_>,
     path: Option<PathBuf>,
@@ -39,8 +42,13 @@ fn connect(
     purpose: Option<String>,
     password: Option<String>,
     tls_ca: Option<PathBuf>,
+    as_of: Option<String>,
 ) -> PyResult<lake::PyLake> {
-    lake::PyLake::connect(py, path, user, purpose, password, tls_ca)
+    let lake = lake::PyLake::connect(py, path, user, purpose, password, tls_ca)?;
+    if let Some(as_of) = as_of {
+        lake.set_as_of(py, Some(&as_of))?;
+    }
+    Ok(lake)
 }
 
 /// Generates a demo lake into `out` and returns the path of its `lake.toml`.

@@ -61,6 +61,16 @@ impl Remote {
         Ok(())
     }
 
+    pub fn set_as_of(&self, py: Python<'_>, as_of: Option<&str>) -> PyResult<()> {
+        wait_for_future(py, async {
+            self.client.lock().await.set_as_of(as_of);
+        })
+    }
+
+    pub fn as_of(&self) -> Option<String> {
+        self.client.try_lock().ok()?.as_of().map(str::to_string)
+    }
+
     pub fn sql(
         &self,
         py: Python<'_>,

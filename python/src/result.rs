@@ -12,6 +12,7 @@ use arrow::datatypes::SchemaRef;
 use arrow::ffi_stream::FFI_ArrowArrayStream;
 use jaanch::output::html::Page;
 use jaanch::output::{OutputFormat, PrintOptions, shape, write_batches};
+use jaanch::provenance::TableRead;
 use pyo3::prelude::*;
 use pyo3::types::{PyCapsule, PyDict};
 
@@ -32,6 +33,8 @@ pub struct PyQueryResult {
     /// What an HTML page of the result says about it: the query or report, its parameters,
     /// the lake, and for a report its chart and map.
     page: Arc<Page>,
+    /// The lake tables the statement read, with their Delta versions and files.
+    reads: Vec<TableRead>,
 }
 
 impl PyQueryResult {
@@ -43,12 +46,19 @@ impl PyQueryResult {
             batches,
             rows,
             page: Arc::new(Page::default()),
+            reads: Vec::new(),
         }
     }
 
-    /// The result described by `page`, for its HTML.
+    /// The result with what its statement read (see `reads`).
+    pub fn with_reads(mut self, reads: Vec<TableRead>) -> Self {
+        self.reads = reads;
+        self
+    }
+
+    /// The result described by `page` (with the tables read among its facts), for its HTML.
     pub fn with_page(mut self, page: Page) -> Self {
-        self.page = Arc::new(page);
+        self.page = Arc::new(page.with_reads(&self.reads));
         self
     }
 
@@ -148,6 +158,29 @@ impl PyQueryResult {
     #[getter]
     fn num_rows(&self) -> usize {
         self.rows
+    }
+
+    /// The lake tables the statement read, so that a figure can be traced to its data: one
+    /// dict per table, `{"table", "version", "committed_at", "files", "files_in_table"}`, where
+    /// `version` is the Delta version read (`None` for a table without versions) and `files`
+    /// the files read after pruning. Empty for results from a server.
+    #[getter]
+    fn reads<'py>(&self, py: Python<'py>) -> PyResult<Vec<Bound<'py, PyDict>>> {
+        self.reads
+            .iter()
+            .map(|read| {
+                let dict = PyDict::new(py);
+                dict.set_item("table", &read.table)?;
+                dict.set_item("version", read.version.map(|(v, _)| v))?;
+                dict.set_item(
+                    "committed_at",
+                    read.version.map(|(_, at)| jaanch::delta::show_moment(&at)),
+                )?;
+                dict.set_item("files", read.files)?;
+                dict.set_item("files_in_table", read.files_in_table)?;
+                Ok(dict)
+            })
+            .collect()
     }
 
     fn __len__(&self) -> usize {

@@ -30,7 +30,7 @@ def test_every_bundled_report_gives_the_same_rows_through_the_command_line(
 ):
     lake = jaanch.connect(demo_lake_path)
     bundled = [r for r in lake.reports() if r.origin == "bundled"]
-    assert len(bundled) == 8, [r.name for r in bundled]
+    assert len(bundled) == 9, [r.name for r in bundled]
     # The one required parameter: a plate that is in the lake.
     plate = lake.sql("SELECT plate FROM cctns.stolen_vehicles ORDER BY fir_id LIMIT 1")
     values = {"plate": plate.to_arrow().column("plate")[0].as_py()}

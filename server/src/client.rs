@@ -90,6 +90,8 @@ pub struct Client {
     address: String,
     user: String,
     purpose: Option<String>,
+    /// The moment Delta tables are read as of (the header `x-jaanch-as-of`).
+    as_of: Option<String>,
 }
 
 impl std::fmt::Debug for Client {
@@ -120,6 +122,7 @@ impl Client {
         let mut endpoint = Endpoint::from_shared(format!("{scheme}://{address}"))
             .map_err(|e| ClientError::new(Code::InvalidArgument, format!("{url}: {e}")))?;
         if tls {
+            crate::install_crypto();
             let mut config = ClientTlsConfig::new();
             if let Some(path) = &options.tls_ca {
                 let pem = std::fs::read(path).map_err(|e| {
@@ -164,6 +167,7 @@ impl Client {
             address: url.to_string(),
             user,
             purpose: options.purpose,
+            as_of: None,
         })
     }
 
@@ -173,6 +177,19 @@ impl Client {
 
     pub fn address(&self) -> &str {
         &self.address
+    }
+
+    /// Reads Delta tables as of a moment or version (`2024-06-30`, `v12`) in the statements
+    /// that follow; `None` reads their latest versions.
+    pub fn set_as_of(&mut self, as_of: Option<&str>) {
+        self.flight
+            .set_header(crate::service::AS_OF, as_of.unwrap_or("latest"));
+        self.as_of = as_of.map(str::to_string);
+    }
+
+    /// The moment Delta tables are read as of, if set.
+    pub fn as_of(&self) -> Option<&str> {
+        self.as_of.as_deref()
     }
 
     /// States why the user looks, for the statements that follow.
@@ -304,6 +321,11 @@ impl Client {
             && let Ok(value) = purpose.parse()
         {
             metadata.insert("x-jaanch-purpose", value);
+        }
+        if let Some(as_of) = &self.as_of
+            && let Ok(value) = as_of.parse()
+        {
+            metadata.insert(crate::service::AS_OF, value);
         }
         request
     }

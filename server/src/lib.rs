@@ -148,6 +148,14 @@ fn tls_config(files: &TlsFiles) -> Result<ServerTlsConfig, ServeError> {
     Ok(ServerTlsConfig::new().identity(Identity::from_pem(cert, key)))
 }
 
+/// Makes ring, which the server and its client are built with, the process's TLS provider.
+/// rustls picks a provider by itself only when one is compiled in, and deltalake's HTTP client
+/// brings aws-lc-rs as well; without a choice, the first TLS handshake would fail.
+pub fn install_crypto() {
+    // An error means a provider is already installed, which is all that is needed.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}
+
 /// Serves `lake` until `shutdown` completes; `ready` is told where the server listens once it
 /// does. On shutdown new queries are refused, and running ones finish within the lake's
 /// `server.shutdown_grace` or are stopped.
@@ -162,6 +170,7 @@ pub async fn serve(
     let queries = Arc::clone(&service.queries);
     let mut server = Server::builder();
     if let Some(files) = &options.tls {
+        install_crypto();
         server = server
             .tls_config(tls_config(files)?)
             .map_err(|e| ServeError::Tls(e.to_string()))?;

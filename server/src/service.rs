@@ -60,6 +60,9 @@ pub(crate) const STATUS: &str = "jaanch.status";
 /// The request header a client states its purpose in (ASCII); `-bin` for any text.
 const PURPOSE: &str = "x-jaanch-purpose";
 const PURPOSE_BIN: &str = "x-jaanch-purpose-bin";
+/// The request header naming the moment (or version) Delta tables are read as of; `latest`
+/// or no header reads their latest versions.
+pub(crate) const AS_OF: &str = "x-jaanch-as-of";
 /// The user of a single-user server's requests when they name none.
 const ANONYMOUS: &str = "anonymous";
 
@@ -96,6 +99,7 @@ struct Caller {
     user: String,
     address: Option<SocketAddr>,
     purpose: Option<String>,
+    as_of: Option<jaanch::delta::Pin>,
 }
 
 impl JaanchFlight {
@@ -131,6 +135,18 @@ impl JaanchFlight {
                     .and_then(|v| v.to_str().ok())
                     .map(str::to_string)
             });
+        let as_of = match metadata.get(AS_OF).map(|v| v.to_str()) {
+            None => None,
+            Some(Ok(text)) if text.trim().eq_ignore_ascii_case("latest") => None,
+            Some(Ok(text)) => Some(jaanch::delta::Pin::parse(text).map_err(|problem| {
+                Status::invalid_argument(format!("header {AS_OF}: {problem}"))
+            })?),
+            Some(Err(_)) => {
+                return Err(Status::invalid_argument(format!(
+                    "header {AS_OF}: not ASCII text"
+                )));
+            }
+        };
         let token = metadata
             .get("authorization")
             .and_then(|v| v.to_str().ok())
@@ -155,6 +171,7 @@ impl JaanchFlight {
             user,
             address: request.remote_addr(),
             purpose,
+            as_of,
         })
     }
 
@@ -164,11 +181,13 @@ impl JaanchFlight {
         if let Some(purpose) = &caller.purpose {
             identity = identity.with_purpose(purpose);
         }
-        match self.queries.limits().query_memory {
+        let session = match self.queries.limits().query_memory {
             Some(memory) => self.lake.session_with_memory(identity, memory),
             None => self.lake.session(identity),
         }
-        .map_err(status)
+        .map_err(status)?;
+        session.set_as_of(caller.as_of);
+        Ok(session)
     }
 
     /// Plans `sql` (with `values` for its placeholders) in the caller's session, within the

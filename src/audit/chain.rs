@@ -244,6 +244,8 @@ pub struct Stored {
     pub params: BTreeMap<String, String>,
     #[serde(default)]
     pub tables: Vec<String>,
+    #[serde(default)]
+    pub versions: BTreeMap<String, u64>,
     pub rows: Option<u64>,
     pub duration_ms: Option<f64>,
     pub outcome: Option<String>,
@@ -366,6 +368,7 @@ mod tests {
             report: None,
             params: BTreeMap::new(),
             tables: vec!["cctns.fir".into()],
+            versions: BTreeMap::from([("cctns.fir".into(), 14)]),
             rows: Some(3),
             duration_ms: 1.5,
             outcome: super::super::Outcome::Ok,

@@ -130,6 +130,10 @@ pub struct Entry {
     pub params: BTreeMap<String, String>,
     /// Lake tables the statement read (`schema.table`).
     pub tables: Vec<String>,
+    /// The version read of each Delta table among them (`schema.table` or `schema.table@v3`
+    /// when one statement reads two versions of a table).
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub versions: BTreeMap<String, u64>,
     /// Rows returned, for a statement that ran to its end.
     pub rows: Option<u64>,
     pub duration_ms: f64,

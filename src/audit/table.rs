@@ -41,6 +41,7 @@ static SCHEMA: LazyLock<SchemaRef> = LazyLock::new(|| {
             DataType::List(Arc::new(Field::new_list_field(DataType::Utf8, true))),
             true,
         ),
+        text("versions"),
         Field::new("rows", DataType::UInt64, true),
         Field::new("duration_ms", DataType::Float64, true),
         text("outcome"),
@@ -95,6 +96,7 @@ struct Rows {
     report: StringBuilder,
     params: StringBuilder,
     tables: ListBuilder<StringBuilder>,
+    versions: StringBuilder,
     rows: UInt64Builder,
     duration_ms: Float64Builder,
     outcome: StringBuilder,
@@ -129,6 +131,10 @@ impl Rows {
             self.tables.values().append_value(table);
         }
         self.tables.append(true);
+        self.versions.append_option(
+            (!record.versions.is_empty())
+                .then(|| serde_json::to_string(&record.versions).unwrap_or_default()),
+        );
         self.rows.append_option(record.rows);
         self.duration_ms.append_option(record.duration_ms);
         self.outcome.append_option(record.outcome.as_deref());
@@ -153,6 +159,7 @@ impl Rows {
             Arc::new(self.report.finish()),
             Arc::new(self.params.finish()),
             Arc::new(self.tables.finish()),
+            Arc::new(self.versions.finish()),
             Arc::new(self.rows.finish()),
             Arc::new(self.duration_ms.finish()),
             Arc::new(self.outcome.finish()),

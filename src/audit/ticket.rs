@@ -44,6 +44,23 @@ impl Ticket {
         self.entry.tables = tables;
     }
 
+    /// The Delta versions the statement reads (see [`crate::provenance`]).
+    pub fn set_versions(&mut self, reads: &[crate::provenance::TableRead]) {
+        let versioned: Vec<_> = reads
+            .iter()
+            .filter_map(|r| Some((&r.table, r.version?.0)))
+            .collect();
+        for &(table, version) in &versioned {
+            let twice = versioned.iter().filter(|(t, _)| *t == table).count() > 1;
+            let key = if twice {
+                format!("{table}@v{version}")
+            } else {
+                table.clone()
+            };
+            self.entry.versions.insert(key, version);
+        }
+    }
+
     /// The report the statement is, and its parameters as given.
     pub fn set_params(&mut self, report: Option<&str>, params: BTreeMap<String, String>) {
         self.entry.report = report.map(str::to_string);

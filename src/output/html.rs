@@ -105,6 +105,18 @@ impl Page {
         if let Some(purpose) = identity.purpose() {
             self.facts.push(("Purpose".into(), purpose.into()));
         }
+        if let Some(pin) = session.as_of() {
+            self.facts.push(("As of".into(), pin.to_string()));
+        }
+        self
+    }
+
+    /// The page with the tables its result read among its facts: each one's version and
+    /// files, so that a figure can be traced to its data.
+    pub fn with_reads(mut self, reads: &[crate::provenance::TableRead]) -> Page {
+        for read in reads {
+            self.facts.push(("Read".into(), read.to_string()));
+        }
         self
     }
 }

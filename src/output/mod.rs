@@ -157,6 +157,9 @@ pub struct PrintOptions {
     pub expanded: bool,
     /// What an HTML page says about its result (title, parameters, chart, map).
     pub page: Option<Arc<html::Page>>,
+    /// JSON members written before the rows, which then become the member `rows` of one
+    /// object (`"tables_read": [...]`): provenance carried in the JSON output.
+    pub json_envelope: Option<String>,
 }
 
 impl PrintOptions {
@@ -167,6 +170,7 @@ impl PrintOptions {
             max_width: None,
             expanded: false,
             page: None,
+            json_envelope: None,
         }
     }
 }
@@ -210,10 +214,20 @@ pub fn result_writer<'a, W: Write + Send + 'a>(
     Ok(match options.format {
         OutputFormat::Csv => Box::new(CsvOut::new(schema, out, b',', true)?),
         OutputFormat::Tsv => Box::new(CsvOut::new(schema, out, b'\t', true)?),
-        OutputFormat::Json => Box::new(JsonOut::new(
-            json_writer::<_, arrow::json::writer::JsonArray>(out),
-            true,
-        )),
+        OutputFormat::Json => match &options.json_envelope {
+            Some(members) => {
+                let mut out = out;
+                write!(out, "{{{members},\"rows\":")?;
+                let mut json =
+                    JsonOut::new(json_writer::<_, arrow::json::writer::JsonArray>(out), true);
+                json.suffix = "}";
+                Box::new(json)
+            }
+            None => Box::new(JsonOut::new(
+                json_writer::<_, arrow::json::writer::JsonArray>(out),
+                true,
+            )),
+        },
         OutputFormat::Ndjson => Box::new(JsonOut::new(
             json_writer::<_, arrow::json::writer::LineDelimited>(out),
             false,
@@ -404,6 +418,8 @@ struct JsonOut<W: Write, F: arrow::json::writer::JsonFormat> {
     rows: usize,
     /// A JSON array ends with a newline, like every other format's output.
     newline_at_end: bool,
+    /// Closes an envelope around the rows.
+    suffix: &'static str,
 }
 
 impl<W: Write, F: arrow::json::writer::JsonFormat> JsonOut<W, F> {
@@ -412,6 +428,7 @@ impl<W: Write, F: arrow::json::writer::JsonFormat> JsonOut<W, F> {
             writer,
             rows: 0,
             newline_at_end,
+            suffix: "",
         }
     }
 }
@@ -450,6 +467,7 @@ impl<W: Write, F: arrow::json::writer::JsonFormat> ResultWriter for JsonOut<W, F
     fn finish(mut self: Box<Self>) -> Result<Summary, ArrowError> {
         self.writer.finish()?;
         let mut out = self.writer.into_inner();
+        out.write_all(self.suffix.as_bytes())?;
         if self.newline_at_end {
             out.write_all(b"\n")?;
         }

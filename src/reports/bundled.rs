@@ -9,6 +9,7 @@ macro_rules! bundled {
 }
 
 pub const REPORTS: &[(&str, &str)] = bundled![
+    "case_pendency",
     "dial112_response",
     "district_crime_summary",
     "ipc_bns_transition",

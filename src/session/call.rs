@@ -30,6 +30,9 @@ use crate::script::ScriptStatement;
 /// `CALL reports()` lists the reports instead of running one.
 pub const LIST_REPORTS: &str = "reports";
 
+/// `CALL history('schema.table' [, N])` lists a Delta table's versions.
+pub const HISTORY: &str = "history";
+
 /// The metadata key naming the report parameter a `CALL` placeholder fills.
 pub const REPORT_PARAMETER: &str = "jaanch.report_parameter";
 
@@ -96,6 +99,46 @@ impl Call {
     /// Whether the call lists the reports.
     pub(super) fn lists_reports(&self) -> bool {
         self.report == LIST_REPORTS && self.args.is_empty()
+    }
+
+    /// The table and number of versions of `CALL history('schema.table' [, N])`, if it is one.
+    fn history(&self) -> Option<Result<(String, Option<usize>)>> {
+        if self.report != HISTORY {
+            return None;
+        }
+        let usage = || {
+            shape(
+                HISTORY,
+                "write CALL history('schema.table') or CALL history('schema.table', 20)",
+            )
+        };
+        let table = match self.args.first() {
+            Some((None, Expr::Value(value))) => match &value.value {
+                Value::SingleQuotedString(name) => name.clone(),
+                _ => return Some(Err(usage())),
+            },
+            Some((None, Expr::CompoundIdentifier(idents))) => idents
+                .iter()
+                .map(|i| i.value.clone())
+                .collect::<Vec<_>>()
+                .join("."),
+            _ => return Some(Err(usage())),
+        };
+        let limit = match self.args.get(1) {
+            None => None,
+            Some((None, Expr::Value(value))) => match &value.value {
+                Value::Number(n, _) => match n.parse() {
+                    Ok(n) => Some(n),
+                    Err(_) => return Some(Err(usage())),
+                },
+                _ => return Some(Err(usage())),
+            },
+            Some(_) => return Some(Err(usage())),
+        };
+        if self.args.len() > 2 {
+            return Some(Err(usage()));
+        }
+        Some(Ok((table, limit)))
     }
 
     /// Each argument's name and the value's text; positional arguments take the report's
@@ -295,6 +338,21 @@ impl Session {
         };
         if call.lists_reports() {
             return self.list_reports(&text).await;
+        }
+        if let Some(history) = call.history() {
+            let started = Instant::now();
+            let mut ticket = self.ticket(&text, started);
+            let result = async {
+                let (table, limit) = history?;
+                let batch = self.history(&table, limit).await?;
+                if let Some(ticket) = &mut ticket {
+                    ticket.set_tables(vec![table.to_ascii_lowercase()]);
+                }
+                let plan = self.ctx.read_batch(batch)?.into_unoptimized_plan();
+                self.execute(plan, started, &mut ticket).await
+            }
+            .await;
+            return super::settle(result, ticket);
         }
         let report = match self.lake_report(&call.report) {
             Ok(report) => report,

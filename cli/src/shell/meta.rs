@@ -22,6 +22,19 @@ pub enum Meta {
     MaxRows(Option<usize>),
     /// `\purpose TEXT` states why the user looks; `\purpose` alone shows it.
     Purpose(Option<String>),
+    /// `\asof MOMENT` reads Delta tables as of a moment or version; `\asof off` reads the
+    /// latest again; `\asof` alone shows the setting.
+    AsOf(Option<AsOf>),
+    /// `\history TABLE [N]` lists a Delta table's versions.
+    History(String, Option<usize>),
+}
+
+/// The argument of `\asof`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AsOf {
+    Latest,
+    /// As typed (the session parses it).
+    Pin(String),
 }
 
 /// One row of the command table.
@@ -127,6 +140,20 @@ pub const COMMANDS: &[MetaSpec] = &[
         completes: Completes::Nothing,
     },
     MetaSpec {
+        name: "\\asof",
+        args: "[MOMENT|VERSION|off]",
+        help: "read Delta tables as they were: 2024-06-30 (end of that day, IST), 2024-06-30 18:00,\n\
+               an RFC 3339 time, or v12; off reads the latest versions again. No argument: show it",
+        completes: Completes::Nothing,
+    },
+    MetaSpec {
+        name: "\\history",
+        args: "TABLE [N]",
+        help: "list a Delta table's versions, newest first: time, operation, rows and files\n\
+               added and removed (N: the latest N)",
+        completes: Completes::Tables,
+    },
+    MetaSpec {
         name: "\\purpose",
         args: "[TEXT]",
         help: "state why you look (an FIR or case number); some roles run no query without one.\n\
@@ -150,6 +177,14 @@ pub fn parse(line: &str) -> Result<Meta, CliError> {
     let line = line.trim().trim_end_matches(';').trim_end();
     if let Some(text) = rest_of(line, "\\purpose") {
         return purpose(text).map(Meta::Purpose);
+    }
+    if let Some(text) = rest_of(line, "\\asof") {
+        let text = text.trim_matches(['\'', '"']).trim();
+        return Ok(Meta::AsOf(match text {
+            "" => None,
+            "off" | "latest" => Some(AsOf::Latest),
+            moment => Some(AsOf::Pin(moment.to_string())),
+        }));
     }
     let mut words = split_words(line)?.into_iter();
     let name = words.next().unwrap_or_default();
@@ -198,6 +233,23 @@ pub fn parse(line: &str) -> Result<Meta, CliError> {
         }
         "\\i" => Meta::Include(required("FILE")?),
         "\\o" => Meta::Output(one("[FILE]")?),
+        "\\history" => match rest.as_slice() {
+            [table] => Meta::History(table.clone(), None),
+            [table, n] => Meta::History(
+                table.clone(),
+                Some(n.parse().map_err(|_| {
+                    error(format!(
+                        "\\history TABLE [N]: N is a number of versions, not {n:?}"
+                    ))
+                })?),
+            ),
+            _ => {
+                return Err(error(
+                    "\\history needs a table: \\history TABLE [N] (\\dt lists the tables; format delta has versions)"
+                        .into(),
+                ));
+            }
+        },
         "\\timing" => Meta::Timing(match one("[on|off]")?.as_deref() {
             None => None,
             Some("on") => Some(true),
@@ -424,7 +476,7 @@ mod tests {
                 command.name
             );
             let example = match command.name {
-                "\\i" | "\\maxrows" | "\\r" => format!("{} x", command.name),
+                "\\i" | "\\maxrows" | "\\r" | "\\history" => format!("{} x", command.name),
                 "\\format" => format!("{} csv", command.name),
                 _ => command.name.to_string(),
             };

@@ -385,6 +385,16 @@ impl<'a> Shell<'a> {
                 }
                 self.say(&format!("purpose is {text}"));
             }
+            Meta::AsOf(setting) => self.as_of(setting)?,
+            Meta::History(table, limit) => {
+                let limit = limit.map(|n| format!(", {n}")).unwrap_or_default();
+                let text = format!("CALL history('{}'{limit})", table.replace('\'', "''"));
+                self.run_job(Job::Sql {
+                    text: &text,
+                    first_line: 1,
+                    file: "\\history",
+                })?;
+            }
             Meta::Purpose(None) => match self.remote.and_then(Remote::purpose) {
                 Some(purpose) => show(&format!("purpose is {purpose}\n")),
                 None if self.remote.is_some() => show("no purpose stated\n"),
@@ -392,6 +402,40 @@ impl<'a> Shell<'a> {
             },
         }
         Ok(Flow::Continue)
+    }
+
+    /// `\asof`: reads Delta tables as of a moment or version, or the latest again; without an
+    /// argument, says which.
+    fn as_of(&mut self, setting: Option<meta::AsOf>) -> Result<()> {
+        let pin = match setting {
+            None => {
+                let current = match self.remote {
+                    Some(remote) => remote.as_of(),
+                    None => self.session.as_of().map(|p| p.to_string()),
+                };
+                match current {
+                    Some(pin) => show(&format!("Delta tables are read as of {pin}\n")),
+                    None => show("Delta tables are read at their latest versions\n"),
+                }
+                return Ok(());
+            }
+            Some(meta::AsOf::Latest) => None,
+            Some(meta::AsOf::Pin(text)) => Some(
+                jaanch::delta::Pin::parse(&text)
+                    .map_err(|problem| CliError::Shell(format!("\\asof: {problem}")))?,
+            ),
+        };
+        match self.remote {
+            Some(remote) => self
+                .runtime
+                .block_on(remote.set_as_of(pin.map(|p| p.suffix()).as_deref())),
+            None => self.session.set_as_of(pin),
+        }
+        match pin {
+            Some(pin) => self.say(&format!("Delta tables are read as of {pin}")),
+            None => self.say("Delta tables are read at their latest versions"),
+        }
+        Ok(())
     }
 
     /// A confirmation of a setting: shown at the terminal, not in script output.
@@ -450,7 +494,25 @@ impl<'a> Shell<'a> {
             ));
             return Ok(());
         }
-        self.print_listing(&describe::text_batch(&[
+        // A Delta table's current version, read from its log (a problem is shown, not fatal).
+        let versions: Vec<Option<String>> = tables
+            .iter()
+            .map(|t| {
+                if t.format != "delta" {
+                    return None;
+                }
+                Some(
+                    match self.runtime.block_on(self.session.latest_version(&t.name)) {
+                        Ok(Some((version, at))) => {
+                            format!("v{version} ({})", jaanch::delta::show_moment(&at))
+                        }
+                        Ok(None) => String::new(),
+                        Err(error) => format!("unreadable: {error}"),
+                    },
+                )
+            })
+            .collect();
+        let mut columns = vec![
             (
                 "table",
                 tables.iter().map(|t| Some(t.name.clone())).collect(),
@@ -459,15 +521,19 @@ impl<'a> Shell<'a> {
                 "format",
                 tables.iter().map(|t| Some(t.format.clone())).collect(),
             ),
-            (
-                "location",
-                tables.iter().map(|t| t.location.clone()).collect(),
-            ),
-            (
-                "description",
-                tables.iter().map(|t| t.description.clone()).collect(),
-            ),
-        ]))
+        ];
+        if versions.iter().any(Option::is_some) {
+            columns.push(("version", versions));
+        }
+        columns.push((
+            "location",
+            tables.iter().map(|t| t.location.clone()).collect(),
+        ));
+        columns.push((
+            "description",
+            tables.iter().map(|t| t.description.clone()).collect(),
+        ));
+        self.print_listing(&describe::text_batch(&columns))
     }
 
     fn describe_table(&self, name: &str) -> Result<()> {

@@ -115,6 +115,17 @@ impl Remote {
         *self.purpose.lock().expect("purpose lock") = Some(purpose.to_string());
     }
 
+    /// Reads Delta tables on the server as of a moment or version (`None`: the latest).
+    pub async fn set_as_of(&self, as_of: Option<&str>) {
+        self.client.lock().await.set_as_of(as_of);
+    }
+
+    /// The moment Delta tables are read as of, if set, as the lake shows it.
+    pub fn as_of(&self) -> Option<String> {
+        let text = self.client.try_lock().ok()?.as_of()?.to_string();
+        Some(jaanch::delta::Pin::parse(&text).map_or(text, |pin| pin.to_string()))
+    }
+
     pub fn purpose(&self) -> Option<String> {
         self.purpose.lock().expect("purpose lock").clone()
     }
