@@ -1215,6 +1215,23 @@ fn the_shell_runs_on_a_server() {
         "{html}"
     );
 
+    // The moment Delta tables are read as of goes with every statement (x-jaanch-as-of); this
+    // server's tables are Parquet, read as they are, and cannot be pinned in SQL.
+    let output = shell(
+        "kota-secret",
+        "\\asof 2025-12-01\n\\asof\n\\format csv\nSELECT count(*) AS n FROM cctns.fir;\nSELECT count(*) FROM as_of(cctns.fir, 1);\n",
+    );
+    let stdout = crate::common::stdout(&output);
+    assert!(
+        stdout.starts_with("Delta tables are read as of 2025-12-01T23:59:59.999+05:30\nn\n2\n"),
+        "{stdout}"
+    );
+    assert!(
+        crate::common::stderr(&output).contains("table cctns.fir: a parquet table has no versions"),
+        "{}",
+        crate::common::stderr(&output)
+    );
+
     let refused = shell("guess", "SELECT 1;\n");
     assert_eq!(refused.status.code(), Some(1));
     assert_eq!(

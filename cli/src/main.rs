@@ -252,6 +252,9 @@ fn run(cli: Cli) -> Result<()> {
                 cli.purpose.clone(),
                 tls_ca.clone(),
             ))?;
+            if let Some(pin) = cli.as_of {
+                runtime.block_on(remote.set_as_of(Some(&pin.suffix())));
+            }
             // Parsing, completion of functions and \df need a session: one of an empty lake.
             let local = Lake::from_config(jaanch::LakeConfig::empty("server"))?
                 .session(Identity::local().with_client("shell"))?;

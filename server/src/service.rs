@@ -347,6 +347,12 @@ pub(crate) fn status(error: Error) -> Status {
         Error::Query(_) => Status::invalid_argument(message),
         Error::Cancelled => Status::cancelled(message),
         Error::Audit(_) => Status::unavailable(message),
+        // A version or moment the table does not have: the client's mistake, and the message
+        // names no location.
+        Error::Table(jaanch::error::TableError {
+            problem: jaanch::error::TableProblem::NoVersion(_),
+            ..
+        }) => Status::invalid_argument(message),
         // Where the lake's files are is the server's business, not its clients'.
         Error::Table(_) | Error::Io { .. } | Error::Output { .. } | Error::Config(_) => {
             eprintln!("jaanch serve: {message}");

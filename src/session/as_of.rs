@@ -240,6 +240,51 @@ mod tests {
     }
 
     #[test]
+    fn the_dialects_own_clauses_pin_too() {
+        use datafusion::sql::parser::DFParserBuilder;
+        use datafusion::sql::sqlparser::dialect::{BigQueryDialect, DatabricksDialect};
+        let parse = |sql: &str, dialect: &dyn datafusion::sql::sqlparser::dialect::Dialect| {
+            let mut statement = DFParserBuilder::new(sql)
+                .with_dialect(dialect)
+                .build()
+                .unwrap()
+                .parse_statements()
+                .unwrap()
+                .pop_front()
+                .unwrap();
+            rewrite(&mut statement).map(|_| statement.to_string())
+        };
+        let databricks = DatabricksDialect {};
+        assert_eq!(
+            parse("SELECT * FROM cctns.fir VERSION AS OF 3", &databricks).unwrap(),
+            r#"SELECT * FROM cctns."fir@v3" fir"#
+        );
+        assert_eq!(
+            parse(
+                "SELECT * FROM cctns.fir TIMESTAMP AS OF '2024-06-30' f",
+                &databricks
+            )
+            .unwrap(),
+            r#"SELECT * FROM cctns."fir@2024-06-30T18:29:59.999Z" f"#
+        );
+        let error = parse("SELECT * FROM cctns.fir TIMESTAMP AS OF 'v3'", &databricks);
+        assert!(
+            error
+                .unwrap_err()
+                .to_string()
+                .contains("TIMESTAMP AS OF takes a moment")
+        );
+        assert_eq!(
+            parse(
+                "SELECT * FROM cctns.fir FOR SYSTEM_TIME AS OF '2024-06-30T10:00:00Z'",
+                &BigQueryDialect {}
+            )
+            .unwrap(),
+            r#"SELECT * FROM cctns."fir@2024-06-30T10:00:00Z" fir"#
+        );
+    }
+
+    #[test]
     fn other_functions_and_tables_are_left_alone() {
         let sql = "SELECT * FROM generate_series(1, 3), cctns.fir";
         assert_eq!(rewritten(sql).unwrap(), sql);
