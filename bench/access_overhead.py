@@ -19,7 +19,7 @@ Usage (from the repository root):
     python3 bench/access_overhead.py [--scale 1] [--runs 5] [--filter column|canonical]
                                      [--reports a,b] [--no-build] [--profile release]
 
-The demo lake is generated into target/bench-demo-scale{SCALE} on first use. `--profile
+The demo lake is generated into target/bench-demo-v{GENERATOR_VERSION}-scale{SCALE} on first use. `--profile
 profiling` measures a build without the whole-program link, which rebuilds in minutes while
 code changes; published figures use the release build.
 """

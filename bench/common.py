@@ -2,6 +2,7 @@
 
 import argparse
 import os
+import re
 import subprocess
 from pathlib import Path
 
@@ -26,9 +27,19 @@ def jaanch_binary(options: argparse.Namespace) -> Path:
     return TARGET / ("debug" if options.profile == "dev" else options.profile) / "jaanch"
 
 
+def generator_version() -> str:
+    """The demo generator's GENERATOR_VERSION, so that a lake of an older generator is not
+    reused after the generator changes."""
+    text = (ROOT / "demo" / "src" / "lib.rs").read_text(encoding="utf-8")
+    match = re.search(r"pub const GENERATOR_VERSION: u32 = (\d+);", text)
+    if match is None:
+        raise SystemExit("demo/src/lib.rs: GENERATOR_VERSION not found")
+    return match.group(1)
+
+
 def demo_lake(binary: Path, scale: float) -> Path:
     """The demo lake's folder at `scale`, generated into the target folder on first use."""
-    lake = TARGET / f"bench-demo-scale{scale:g}"
+    lake = TARGET / f"bench-demo-v{generator_version()}-scale{scale:g}"
     if not (lake / "lake.toml").exists():
         subprocess.run([binary, "demo", "--scale", str(scale), "--out", lake], check=True)
     return lake

@@ -16,7 +16,7 @@ Usage (from the repository root):
 With --largest, synthetic queries (a number and its hash, 1 million rows doubled up to
 --max-rows) find the largest sort, grouping and join that finish at each limit, and their peak.
 
-The demo lake is generated into target/bench-demo-scale{SCALE} on first use.
+The demo lake is generated into target/bench-demo-v{GENERATOR_VERSION}-scale{SCALE} on first use.
 """
 
 import argparse

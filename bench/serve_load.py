@@ -20,7 +20,7 @@ Usage (from the repository root):
                                 [--no-build] [--profile release]
 
 Needs adbc-driver-flightsql and pyarrow (scripts/test-requirements.txt). The demo lake is
-generated into target/bench-demo-scale{SCALE} on first use; the load's users, audit log and
+generated into target/bench-demo-v{GENERATOR_VERSION}-scale{SCALE} on first use; the load's users, audit log and
 config are written beside it (load-*.toml, load-audit/) and rewritten on every run.
 """
 

@@ -14,7 +14,7 @@ Usage (from the repository root):
 
 The Python part needs the module built into the environment running this script (`maturin
 develop`; it is skipped with a note if `import jaanch` fails). The demo lake is generated into
-target/bench-demo-scale{SCALE} on first use.
+target/bench-demo-v{GENERATOR_VERSION}-scale{SCALE} on first use.
 """
 
 import argparse
