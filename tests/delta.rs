@@ -625,3 +625,111 @@ async fn a_governed_user_reads_old_versions_under_the_same_rules() {
     assert_eq!(versions["cctns.fir@v0"], 0, "{versions}");
     assert!(versions.as_object().unwrap().len() == 2, "{versions}");
 }
+
+/// A table written by deltalake's own writer (appends and a delete, partitioned, no in-commit
+/// timestamps: commit times are the commit files' times, set here to three past months).
+#[tokio::test]
+async fn a_table_written_by_another_engine_reads_by_version_time_and_history() {
+    use std::sync::Arc;
+
+    use arrow::array::{ArrayRef, Int64Array, RecordBatch, StringArray};
+
+    let dir = tempfile::tempdir().unwrap();
+    let location = dir.path().join("firs");
+    std::fs::create_dir_all(&location).unwrap();
+    let url = url::Url::from_directory_path(&location).unwrap();
+    let batch = |ids: &[i64], district: &str| {
+        RecordBatch::try_from_iter(vec![
+            (
+                "fir_id",
+                Arc::new(Int64Array::from(ids.to_vec())) as ArrayRef,
+            ),
+            (
+                "district",
+                Arc::new(StringArray::from(vec![district; ids.len()])),
+            ),
+        ])
+        .unwrap()
+    };
+    let table = deltalake::DeltaTable::try_from_url(url).await.unwrap();
+    let table = table
+        .write(vec![batch(&[1, 2, 3], "Kota")])
+        .with_partition_columns(["district"])
+        .await
+        .unwrap();
+    let table = table.write(vec![batch(&[4, 5], "Ajmer")]).await.unwrap();
+    let (_table, _) = table.delete().with_predicate("fir_id = 2").await.unwrap();
+    for (version, month) in [(0, 1), (1, 2), (2, 3)] {
+        let commit = location.join(format!("_delta_log/{version:020}.json"));
+        let at = chrono::NaiveDate::from_ymd_opt(2024, month, 1)
+            .unwrap()
+            .and_hms_opt(0, 0, 0)
+            .unwrap()
+            .and_utc();
+        std::fs::File::options()
+            .write(true)
+            .open(&commit)
+            .unwrap()
+            .set_modified(
+                std::time::UNIX_EPOCH + std::time::Duration::from_secs(at.timestamp() as u64),
+            )
+            .unwrap();
+    }
+    let config = dir.path().join("lake.toml");
+    std::fs::write(
+        &config,
+        "[[table]]\nname = \"other.firs\"\nlocation = \"firs\"\nformat = \"delta\"\n",
+    )
+    .unwrap();
+    let lake = session(Lake::open(&config).unwrap());
+    for (pin, expected) in [
+        ("0", "3"),
+        ("1", "5"),
+        ("2", "4"),
+        ("'2024-01-15'", "3"),
+        ("'2024-02-01T05:30:00+05:30'", "5"),
+        ("'2024-03-01T05:29:59+05:30'", "5"),
+        ("'2025-01-01'", "4"),
+    ] {
+        let rows = query(
+            &lake,
+            &format!("SELECT count(*) FROM as_of(other.firs, {pin})"),
+        )
+        .await;
+        assert_eq!(rows[0][0], expected, "as of {pin}");
+    }
+    let kota = query(
+        &lake,
+        "SELECT count(*) FROM as_of(other.firs, 2) WHERE district = 'Kota'",
+    )
+    .await;
+    assert_eq!(kota[0][0], "2");
+    let error = lake
+        .sql("SELECT count(*) FROM as_of(other.firs, '2023-12-31')")
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(
+        error.contains("its first version (0) was committed at 2024-01-01T05:30:00+05:30"),
+        "{error}"
+    );
+    // Newest first: version, committed_at, operation, rows, rows_added, rows_removed, ...
+    let history = query(&lake, "CALL history('other.firs')").await;
+    let summary: Vec<(&str, &str, &str)> = history
+        .iter()
+        .map(|row| (row[0].as_str(), row[2].as_str(), row[3].as_str()))
+        .collect();
+    assert_eq!(
+        summary,
+        [
+            ("2", "DELETE", "4"),
+            ("1", "WRITE", "5"),
+            ("0", "WRITE", "3")
+        ],
+        "{history:?}"
+    );
+    assert!(
+        history[0][1].starts_with("2024-03-01T05:30:00"),
+        "{history:?}"
+    );
+}
