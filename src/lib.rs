@@ -43,6 +43,7 @@ mod result;
 pub mod script;
 mod session;
 mod storage;
+mod yielding;
 
 pub use config::LakeConfig;
 pub use error::{Error, Result};

@@ -163,6 +163,7 @@ impl Session {
             .with_config(session_config(&shared.config, &runtime))
             .with_runtime_env(runtime)
             .with_default_features()
+            .with_physical_optimizer_rule(Arc::new(crate::yielding::YieldingJoins))
             .build();
         let ctx = SessionContext::new_with_state(state);
         for udf in jaanch_udfs::functions() {
