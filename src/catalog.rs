@@ -108,7 +108,7 @@ impl LakeTable {
                 .await?
                 .clone(),
         };
-        let traced = Arc::new(Traced::new(provider, read.clone()));
+        let traced = Arc::new(Traced::new(provider, read.clone(), self.url.clone()));
         Ok((traced, read))
     }
 

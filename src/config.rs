@@ -13,8 +13,10 @@ use serde::Deserialize;
 
 use crate::access::{Access, AccessConfig};
 
+mod cluster;
 mod server;
 
+pub use cluster::ClusterConfig;
 pub use server::{ServerConfig, ServerLimits, parse_duration};
 
 /// The file name looked up in the working directory when no `--lake` is given.
@@ -108,6 +110,9 @@ pub struct LakeConfig {
     /// Limits of `jaanch serve`.
     #[serde(default)]
     pub server: ServerConfig,
+    /// The Ballista cluster statements run on, if any.
+    #[serde(default)]
+    pub cluster: ClusterConfig,
     /// Roles and users, as written (`[access]`): the lake is governed when there are some.
     #[serde(default, rename = "access")]
     access_config: Option<AccessConfig>,
@@ -572,6 +577,7 @@ impl LakeConfig {
             runtime: RuntimeConfig::default(),
             tables: Vec::new(),
             server: ServerConfig::default(),
+            cluster: ClusterConfig::default(),
             access_config: None,
             access: None,
             base_dir: std::env::current_dir().unwrap_or_default(),
@@ -629,6 +635,7 @@ impl LakeConfig {
         }
         self.memory_limit()?;
         self.server.limits()?;
+        self.cluster.validate()?;
         if self.runtime.target_partitions == Some(0) {
             return Err(ConfigError::new(
                 "runtime.target_partitions must be at least 1",

@@ -18,6 +18,7 @@ use datafusion::execution::runtime_env::{RuntimeEnv, RuntimeEnvBuilder};
 
 use crate::audit::{AUDIT_SCHEMA, AuditLog};
 use crate::catalog::LakeTable;
+use crate::cluster::Cluster;
 use crate::config::{ConfigError, LakeConfig};
 use crate::error::Result;
 use crate::memory::LimitPool;
@@ -50,6 +51,8 @@ pub(crate) struct Shared {
     pub(crate) reference: Vec<(String, Arc<dyn TableProvider>)>,
     /// The audit log of a governed lake that keeps one.
     pub(crate) audit: Option<Arc<AuditLog>>,
+    /// The cluster sessions opened from now on run their statements on, if any.
+    pub(crate) cluster: parking_lot::RwLock<Option<Cluster>>,
 }
 
 impl std::fmt::Debug for Lake {
@@ -118,6 +121,7 @@ impl Lake {
             }
             access.check_tables(&names)?;
         }
+        let cluster = parking_lot::RwLock::new(config.cluster.scheduler()?);
         Ok(Lake {
             shared: Arc::new(Shared {
                 config,
@@ -125,12 +129,30 @@ impl Lake {
                 tables,
                 reference,
                 audit,
+                cluster,
             }),
         })
     }
 
     pub(crate) fn from_shared(shared: Arc<Shared>) -> Lake {
         Lake { shared }
+    }
+
+    /// Runs the statements of sessions opened from now on on `cluster` (`None`: in this
+    /// process), whatever the config's `[cluster] scheduler` says.
+    pub fn set_cluster(&self, cluster: Option<Cluster>) {
+        *self.shared.cluster.write() = cluster;
+    }
+
+    /// The cluster new sessions run their statements on, if any.
+    pub fn cluster(&self) -> Option<Cluster> {
+        self.shared.cluster.read().clone()
+    }
+
+    /// The lake's object stores, memory pool and spill settings: what a cluster's scheduler
+    /// and executors need to read its tables.
+    pub fn runtime(&self) -> Arc<RuntimeEnv> {
+        Arc::clone(&self.shared.runtime)
     }
 
     /// Opens a session for `identity`: every statement of every front end runs in one.

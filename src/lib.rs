@@ -24,6 +24,7 @@
 pub mod access;
 pub mod audit;
 mod catalog;
+pub mod cluster;
 pub mod config;
 pub mod delta;
 pub mod describe;

@@ -15,6 +15,7 @@ use datafusion::arrow::datatypes::SchemaRef;
 use datafusion::catalog::{ScanArgs, ScanResult, Session, TableProvider};
 use datafusion::common::tree_node::{TreeNode, TreeNodeRecursion};
 use datafusion::common::{Constraints, Result, Statistics};
+use datafusion::datasource::listing::ListingTableUrl;
 use datafusion::datasource::physical_plan::FileScanConfig;
 use datafusion::datasource::source::DataSourceExec;
 use datafusion::logical_expr::{Expr, LogicalPlan, TableProviderFilterPushDown, TableType};
@@ -95,12 +96,24 @@ impl ReadLog {
 pub struct Traced {
     inner: Arc<dyn TableProvider>,
     read: TableRead,
+    /// Where the table is.
+    url: ListingTableUrl,
 }
 
 impl Traced {
     /// `read` says what is read; its `files` are counted by each scan.
-    pub fn new(inner: Arc<dyn TableProvider>, read: TableRead) -> Traced {
-        Traced { inner, read }
+    pub fn new(inner: Arc<dyn TableProvider>, read: TableRead, url: ListingTableUrl) -> Traced {
+        Traced { inner, read, url }
+    }
+
+    /// The table's provider.
+    pub fn inner(&self) -> &Arc<dyn TableProvider> {
+        &self.inner
+    }
+
+    /// Where a Delta table is, and the version read; `None` for tables without versions.
+    pub fn delta_version(&self) -> Option<(&ListingTableUrl, u64)> {
+        self.read.version.map(|(version, _)| (&self.url, version))
     }
 
     fn note(&self, session: &dyn Session, plan: &Arc<dyn ExecutionPlan>) {

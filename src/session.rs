@@ -17,7 +17,6 @@ use arrow::datatypes::{DataType, Field, FieldRef, SchemaRef};
 use datafusion::catalog::{MemorySchemaProvider, SchemaProvider, TableProvider};
 use datafusion::common::tree_node::TreeNodeRecursion;
 use datafusion::common::{DataFusionError, TableReference};
-use datafusion::dataframe::DataFrame;
 use datafusion::datasource::MemTable;
 use datafusion::execution::context::SessionContext;
 use datafusion::execution::memory_pool::MemoryLimit;
@@ -33,6 +32,7 @@ use datafusion::sql::sqlparser::tokenizer::{Token, TokenWithSpan};
 use crate::access::Grant;
 use crate::audit::{self, Ticket};
 use crate::catalog::{LakeSchema, LakeTable};
+use crate::cluster::Cluster;
 use crate::delta::{Pin, split_pinned};
 use crate::describe::{self, ColumnEntry, FunctionEntry, TableEntry};
 use crate::error::{Error, Refusal, Result, TableChange, syntax_error};
@@ -119,6 +119,8 @@ pub struct Session {
     prepared: parking_lot::Mutex<std::collections::HashMap<String, Vec<String>>>,
     /// The moment (or version) Delta tables are read as of, for every statement.
     as_of: Arc<parking_lot::RwLock<Option<Pin>>>,
+    /// The cluster statements run on, if any.
+    cluster: Option<Cluster>,
 }
 
 impl std::fmt::Debug for Session {
@@ -159,8 +161,17 @@ impl Session {
             .filter(|t| visible(&t.config.name))
             .cloned()
             .collect();
-        let state = SessionStateBuilder::new()
-            .with_config(session_config(&shared.config, &runtime))
+        let cluster = shared.cluster.read().clone();
+        let mut config = session_config(&shared.config, &runtime);
+        let mut builder = SessionStateBuilder::new();
+        if cluster.is_some() {
+            config = crate::cluster::session_config(config);
+            // Ballista's rewrite of NOT IN subqueries, which its joins need.
+            builder = builder
+                .with_optimizer_rules(ballista_core::optimizer::ballista_default_optimizer_rules());
+        }
+        let state = builder
+            .with_config(config)
             .with_runtime_env(runtime)
             .with_default_features()
             .with_physical_optimizer_rule(Arc::new(crate::yielding::YieldingJoins))
@@ -221,6 +232,7 @@ impl Session {
             ctx,
             prepared: Default::default(),
             as_of,
+            cluster,
         })
     }
 
@@ -306,6 +318,11 @@ impl Session {
                 )),
             })),
         }
+    }
+
+    /// The Ballista cluster statements that read lake tables run on; `None`: this process.
+    pub fn cluster(&self) -> Option<&Cluster> {
+        self.cluster.as_ref()
     }
 
     /// Who the session runs statements for, and why.
@@ -811,9 +828,21 @@ impl Session {
         let (mut state, plan) = frame.into_parts();
         let log = Arc::new(ReadLog::default());
         state.config_mut().set_extension(Arc::clone(&log));
-        let frame = DataFrame::new(state, plan);
-        let task_ctx = Arc::new(frame.task_ctx());
-        let physical = frame.create_physical_plan().await?;
+        let task_ctx = Arc::new(datafusion::execution::TaskContext::from(&state));
+        // Planned here even for a cluster: the plan is checked and its reads traced as they
+        // would be locally, and a statement the cluster cannot run runs here.
+        let plan = state.optimize(&plan)?;
+        let mut physical = state
+            .query_planner()
+            .create_physical_plan(&plan, &state)
+            .await?;
+        if let Some(remote) = self
+            .cluster
+            .as_ref()
+            .and_then(|cluster| cluster.distribute(&plan, &state))
+        {
+            physical = remote;
+        }
         let reads = log.take();
         if let Some(ticket) = ticket {
             ticket.set_versions(&reads);

@@ -2,7 +2,7 @@
 //! free loopback port with authentication enforced, so that wrong keys are really refused.
 
 use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
+use std::net::TcpStream;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -11,7 +11,7 @@ use jaanch::{Lake, LakeConfig, Session};
 use object_store::ObjectStoreExt;
 use object_store::aws::AmazonS3Builder;
 
-use crate::common::{FixtureLake, query, session};
+use crate::common::{FixtureLake, free_port, query, session};
 
 const BUCKET: &str = "police-lake";
 
@@ -53,14 +53,6 @@ fn moto_server() -> PathBuf {
              or `pip install 'moto[server]'`"
         )
     })
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 /// One plain HTTP/1.1 request to the server; returns the response body.
@@ -368,5 +360,50 @@ async fn delta_tables_on_s3_travel_in_time_like_local_ones() {
     assert!(
         error.contains("no version as of 2020-01-01T23:59:59.999+05:30"),
         "{error}"
+    );
+}
+
+/// A cluster's processes read a table's files themselves: started with a lake config that does
+/// not reach the table's store, an executor makes the statement fail with one line that names
+/// the location and says what to do — never an empty or partial answer.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cluster_that_cannot_reach_a_table_says_where() {
+    let moto = Moto::start();
+    let fixture = FixtureLake::new();
+    moto.upload(&fixture.dir.path().join("anpr_reads"), "abhay/anpr_reads")
+        .await;
+    let config = fixture.dir.path().join("s3.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "{}\n[[table]]\nname = \"abhay.anpr_reads\"\nlocation = \"s3://{BUCKET}/abhay/anpr_reads/\"\n\
+             format = \"parquet\"\npartitions = [\"dt\"]\n",
+            moto.store(&moto.secret_key)
+        ),
+    )
+    .unwrap();
+    let sql = QUERIES[0];
+    let lake = Lake::open(&config).unwrap();
+    let expected = query(&session(Lake::open(&config).unwrap()), sql).await;
+
+    // Every process with the store: the cluster answers as this machine does.
+    let cluster = crate::cluster::TestCluster::start(&config, 1);
+    lake.set_cluster(Some(cluster.cluster.clone()));
+    assert_eq!(query(&session(lake.clone()), sql).await, expected);
+    drop(cluster);
+
+    // An executor started with the fixture's own config, which has no store for the bucket.
+    let plain = fixture.dir.path().join("lake.toml");
+    let cluster = crate::cluster::TestCluster::start_with(&config, &plain, 1);
+    lake.set_cluster(Some(cluster.cluster.clone()));
+    let error = crate::access::error(&session(lake), sql).await;
+    assert_eq!(
+        error,
+        format!(
+            "the cluster {} cannot reach s3://{BUCKET}/: a table must be on S3-compatible storage \
+             or a path every executor sees, and the scheduler and every executor must be started \
+             with a lake config whose [store] reaches it",
+            cluster.cluster
+        )
     );
 }

@@ -22,7 +22,7 @@ use crate::access::GovernedLake;
 use crate::common::{jaanch, text_rows};
 
 /// The access fixture, with passwords for its users and an audit log.
-fn served_lake() -> GovernedLake {
+pub(crate) fn served_lake() -> GovernedLake {
     served_lake_with("")
 }
 
@@ -64,13 +64,13 @@ password = "{}"
 }
 
 /// A running `jaanch serve`, stopped when dropped.
-struct Server {
+pub(crate) struct Server {
     child: Child,
     addr: String,
 }
 
 impl Server {
-    fn start(config: &Path, args: &[&str]) -> Server {
+    pub(crate) fn start(config: &Path, args: &[&str]) -> Server {
         let mut child = jaanch(config.parent().unwrap())
             .arg("--lake")
             .arg(config)
@@ -110,7 +110,11 @@ impl Server {
         FlightSqlServiceClient::new(self.channel().await)
     }
 
-    async fn login(&self, user: &str, password: &str) -> FlightSqlServiceClient<Channel> {
+    pub(crate) async fn login(
+        &self,
+        user: &str,
+        password: &str,
+    ) -> FlightSqlServiceClient<Channel> {
         let mut client = self.client().await;
         client.handshake(user, password).await.unwrap();
         client
@@ -172,11 +176,17 @@ async fn fetch(
     stream.try_collect().await.map_err(status)
 }
 
-async fn rows(client: &mut FlightSqlServiceClient<Channel>, sql: &str) -> Vec<Vec<String>> {
+pub(crate) async fn rows(
+    client: &mut FlightSqlServiceClient<Channel>,
+    sql: &str,
+) -> Vec<Vec<String>> {
     text_rows(&query(client, sql).await.unwrap())
 }
 
-async fn refusal(client: &mut FlightSqlServiceClient<Channel>, sql: &str) -> (Code, String) {
+pub(crate) async fn refusal(
+    client: &mut FlightSqlServiceClient<Channel>,
+    sql: &str,
+) -> (Code, String) {
     let status = query(client, sql).await.unwrap_err();
     (status.code(), status.message().to_string())
 }

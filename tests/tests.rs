@@ -4,6 +4,7 @@
 mod access;
 mod audit;
 mod cli;
+mod cluster;
 mod common;
 mod delta;
 mod demo;

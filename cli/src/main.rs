@@ -1,6 +1,6 @@
 //! The `jaanch` command line: argument parsing, exit codes and the subcommands.
 //!
-//! Every command opens one session on the lake ([`open_session`]) and runs its statements
+//! Every command opens one session on the lake ([`open_lake`]) and runs its statements
 //! through it; this crate only reads arguments and input and prints.
 //!
 //! Exit codes ([`exit_code`]): 0 success; 1 a query, config or other user error (one line on
@@ -14,9 +14,10 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 use jaanch::config::{ConfigSource, find_config};
 use jaanch::output::OutputFormat;
-use jaanch::{Identity, Lake, Session};
+use jaanch::{Identity, Lake};
 
 mod audit;
+mod cluster;
 mod demo;
 mod listing;
 mod report;
@@ -80,6 +81,11 @@ struct Cli {
     #[arg(long = "as-of", global = true, value_name = "MOMENT", value_parser = parse_pin)]
     as_of: Option<jaanch::delta::Pin>,
 
+    /// Run statements on a Ballista cluster: its scheduler, df://HOST:PORT [default: the lake
+    /// config's [cluster] scheduler; `local` runs them in this process]
+    #[arg(long, global = true, value_name = "URL", value_parser = parse_cluster)]
+    cluster: Option<ClusterChoice>,
+
     #[command(subcommand)]
     command: Option<Command>,
 }
@@ -107,6 +113,22 @@ enum Command {
     Serve(serve::ServeArgs),
     /// Users of the server: add one, set a password (stored as an argon2id hash)
     User(user::UserArgs),
+    /// Run a process of a Ballista cluster that knows the lake: a scheduler or an executor
+    Cluster(cluster::ClusterArgs),
+}
+
+/// `--cluster`: a scheduler, or `local`.
+#[derive(Debug, Clone)]
+enum ClusterChoice {
+    Local,
+    Scheduler(jaanch::cluster::Cluster),
+}
+
+fn parse_cluster(text: &str) -> Result<ClusterChoice, String> {
+    if text.trim().eq_ignore_ascii_case("local") {
+        return Ok(ClusterChoice::Local);
+    }
+    text.parse().map(ClusterChoice::Scheduler)
 }
 
 #[derive(Debug, Default, clap::Args)]
@@ -227,8 +249,17 @@ fn run(cli: Cli) -> Result<()> {
             None => identity,
         }
     };
+    let lake = || {
+        let lake = open_lake(cli.lake.as_deref())?;
+        match &cli.cluster {
+            Some(ClusterChoice::Local) => lake.set_cluster(None),
+            Some(ClusterChoice::Scheduler(cluster)) => lake.set_cluster(Some(cluster.clone())),
+            None => {}
+        }
+        Ok::<_, CliError>(lake)
+    };
     let open = || {
-        let session = open_session(cli.lake.as_deref(), identity())?;
+        let session = lake()?.session(identity())?;
         session.set_as_of(cli.as_of);
         Ok::<_, CliError>(session)
     };
@@ -292,7 +323,10 @@ fn run(cli: Cli) -> Result<()> {
             report::list(&session, format)
         }
         Some(Command::Demo(args)) => demo::run(args),
-        Some(Command::Serve(args)) => serve::run(open_lake(cli.lake.as_deref())?, args, &runtime),
+        Some(Command::Serve(args)) => serve::run(lake()?, args, &runtime),
+        Some(Command::Cluster(args)) => {
+            cluster::run(open_lake(cli.lake.as_deref())?, args, &runtime)
+        }
         Some(Command::User(args)) => {
             match find_config(cli.lake.as_deref()).map_err(jaanch::Error::from)? {
                 ConfigSource::File(path) => user::run(&path, args),
@@ -409,12 +443,7 @@ fn open_lake(explicit: Option<&Path>) -> Result<Lake> {
     })
 }
 
-/// Opens the lake (see [`open_lake`]) and a session on it for `identity`.
 /// `--as-of`'s value.
 fn parse_pin(text: &str) -> Result<jaanch::delta::Pin, String> {
     jaanch::delta::Pin::parse(text)
-}
-
-fn open_session(explicit: Option<&Path>, identity: Identity) -> Result<Session> {
-    Ok(open_lake(explicit)?.session(identity)?)
 }

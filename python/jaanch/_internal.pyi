@@ -40,6 +40,7 @@ def connect(
     password: str | None = None,
     tls_ca: str | os.PathLike[str] | None = None,
     as_of: str | None = None,
+    cluster: str | None = None,
 ) -> Lake:
     """Opens a lake: ``path`` (a lake.toml, or a folder holding one), else ./lake.toml, else
     $JAANCH_LAKE, else the demo lake in the user's data directory (generated on first use).
@@ -49,7 +50,11 @@ def connect(
     states ``purpose`` (an FIR or case number) for roles that require one.
 
     ``as_of`` reads every Delta table as it was at a moment (``"2024-06-30"``, the end of that
-    day in IST; ``"2024-06-30 18:00"``; an RFC 3339 time) or version (``"v12"``)."""
+    day in IST; ``"2024-06-30 18:00"``; an RFC 3339 time) or version (``"v12"``).
+
+    ``cluster`` runs the statements on a Ballista cluster of jaanch processes: its scheduler,
+    ``"df://host:port"`` (``"local"`` runs them in this process whatever the lake config's
+    ``[cluster]`` says)."""
 
 def demo(
     out: str | os.PathLike[str], scale: float = 0.05, seed: int = 20240701

@@ -45,7 +45,16 @@ impl PyLake {
         purpose: Option<String>,
         password: Option<String>,
         tls_ca: Option<PathBuf>,
+        cluster: Option<String>,
     ) -> PyResult<PyLake> {
+        let cluster = match cluster.as_deref().map(str::trim) {
+            None => None,
+            Some(text) if text.eq_ignore_ascii_case("local") => Some(None),
+            Some(text) => Some(Some(
+                text.parse::<jaanch::cluster::Cluster>()
+                    .map_err(PyValueError::new_err)?,
+            )),
+        };
         if let Some(user) = &user
             && user.trim().is_empty()
         {
@@ -56,6 +65,11 @@ impl PyLake {
         let purpose = purpose.map(|p| checked_purpose(&p)).transpose()?;
         if let Some(url) = path.as_deref().filter(|p| remote::is_server(p)) {
             let url = url.to_string_lossy();
+            if cluster.is_some() {
+                return Err(PyValueError::new_err(
+                    "cluster is for a local lake: a server runs its statements where its own config says",
+                ));
+            }
             let options = remote::options(user, password, purpose, tls_ca);
             let door = Door::Remote(Remote::connect(py, &url, options)?);
             return Ok(PyLake { door });
@@ -83,6 +97,9 @@ impl PyLake {
                         ConfigSource::Default => Lake::open(jaanch_demo::default_lake(false)?),
                     },
                 }?;
+                if let Some(cluster) = cluster {
+                    lake.set_cluster(cluster);
+                }
                 lake.session(identity)
             })
             .map_err(engine_error)?;

@@ -33,8 +33,14 @@ use errors::engine_error;
 ///
 /// `as_of` reads every Delta table as it was at a moment (`"2024-06-30"`, the end of that day
 /// in IST; `"2024-06-30 18:00"`; an RFC 3339 time) or at a version (`"v12"`); see `set_as_of`.
+///
+/// `cluster` runs the statements on a Ballista cluster of jaanch processes, its scheduler given
+/// as `"df://host:port"` (`"local"`: in this process, whatever the lake config's `[cluster]`
+/// says).
 #[pyfunction]
-#[pyo3(signature = (path=None, user=None, purpose=None, password=None, tls_ca=None, as_of=None))]
+#[pyo3(signature = (path=None, user=None, purpose=None, password=None, tls_ca=None, as_of=None, cluster=None))]
+// One argument per keyword of the Python function.
+#[allow(clippy::too_many_arguments)]
 fn connect(
     py: Python<'_>,
     path: Option<PathBuf>,
@@ -43,8 +49,9 @@ fn connect(
     password: Option<String>,
     tls_ca: Option<PathBuf>,
     as_of: Option<String>,
+    cluster: Option<String>,
 ) -> PyResult<lake::PyLake> {
-    let lake = lake::PyLake::connect(py, path, user, purpose, password, tls_ca)?;
+    let lake = lake::PyLake::connect(py, path, user, purpose, password, tls_ca, cluster)?;
     if let Some(as_of) = as_of {
         lake.set_as_of(py, Some(&as_of))?;
     }

@@ -36,6 +36,7 @@ use datafusion::logical_expr::{
     Expr, LogicalPlanBuilder, Operator, TableProviderFilterPushDown, TableType, col,
 };
 use datafusion::physical_expr::{EquivalenceProperties, PhysicalExpr};
+use datafusion::physical_plan::coalesce_partitions::CoalescePartitionsExec;
 use datafusion::physical_plan::filter::FilterExecBuilder;
 use datafusion::physical_plan::projection::ProjectionExec;
 use datafusion::physical_plan::statistics::{StatisticsArgs, StatisticsContext};
@@ -120,6 +121,19 @@ impl GovernedTable {
                     .into());
             }
         }
+        Ok(GovernedTable::from_parts(name, raw, filter, columns)?)
+    }
+}
+
+impl GovernedTable {
+    /// A governed table from what [`GovernedTable::new`] compiled: how a cluster's scheduler
+    /// rebuilds the table a client planned with.
+    pub(crate) fn from_parts(
+        name: &str,
+        raw: Arc<dyn TableProvider>,
+        filter: Option<Expr>,
+        columns: Vec<Expr>,
+    ) -> Result<GovernedTable> {
         let plan = LogicalPlanBuilder::scan(name, provider_as_source(Arc::clone(&raw)), None)?
             .project(columns.clone())?
             .build()?;
@@ -132,9 +146,27 @@ impl GovernedTable {
             schema: Arc::new(schema),
         })
     }
-}
 
-impl GovernedTable {
+    /// `schema.table`.
+    pub(crate) fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The lake table, as it is stored.
+    pub(crate) fn raw(&self) -> &Arc<dyn TableProvider> {
+        &self.raw
+    }
+
+    /// The row filter, over the stored columns.
+    pub(crate) fn filter(&self) -> Option<&Expr> {
+        self.filter.as_ref()
+    }
+
+    /// Each column as shown: the stored column, or its mask.
+    pub(crate) fn columns(&self) -> &[Expr] {
+        &self.columns
+    }
+
     /// Whether `filter` reads only columns shown as they are and is built only of what cannot
     /// fail: columns, literals, comparisons, AND / OR / NOT, IS [NOT] NULL, IN and BETWEEN over
     /// those, and LIKE with a literal pattern. No function, cast of a column or arithmetic.
@@ -379,7 +411,16 @@ impl TableProvider for GovernedTable {
                 Ok((expr, name))
             })
             .collect::<Result<Vec<_>>>()?;
-        let inner = Arc::new(ProjectionExec::try_new(masked, inner)?);
+        let mut inner: Arc<dyn ExecutionPlan> = Arc::new(ProjectionExec::try_new(masked, inner)?);
+        // A Ballista task reads only its share of a stage's partitions, cut from the scans
+        // Ballista knows; it cannot see into this operator, so each task would read every
+        // partition and the rows would come back once per task. On a cluster the governed
+        // scan is one partition (its files still read in parallel within the task).
+        if crate::cluster::plans_for_cluster(state.config_options())
+            && inner.output_partitioning().partition_count() > 1
+        {
+            inner = Arc::new(CoalescePartitionsExec::new(inner));
+        }
         let query_filters = harmless.iter().chain(&deferred).map(ToString::to_string);
         Ok(Arc::new(GovernedExec::new(
             &self.name,
@@ -413,7 +454,11 @@ pub(crate) struct GovernedExec {
 }
 
 impl GovernedExec {
-    fn new(table: &str, query_filters: Vec<String>, inner: Arc<dyn ExecutionPlan>) -> GovernedExec {
+    pub(crate) fn new(
+        table: &str,
+        query_filters: Vec<String>,
+        inner: Arc<dyn ExecutionPlan>,
+    ) -> GovernedExec {
         // Orderings and equivalences of the inner plan are not passed on: they could carry
         // constants of the policy.
         let properties = PlanProperties::new(
@@ -428,6 +473,23 @@ impl GovernedExec {
             inner,
             properties: Arc::new(properties),
         }
+    }
+}
+
+impl GovernedExec {
+    /// `schema.table`.
+    pub(crate) fn table(&self) -> &str {
+        &self.table
+    }
+
+    /// The query's own filters it applies, as EXPLAIN shows them.
+    pub(crate) fn query_filters(&self) -> &[String] {
+        &self.query_filters
+    }
+
+    /// The plan of the policy inside.
+    pub(crate) fn inner(&self) -> &Arc<dyn ExecutionPlan> {
+        &self.inner
     }
 }
 

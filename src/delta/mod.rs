@@ -288,7 +288,7 @@ impl DeltaSource {
 /// only. jaanch gives it the object store it already configured for the location (an S3 bucket
 /// with the lake's endpoint and keys), so the default log store serves every scheme: it reads
 /// the log as written. (Writers need a store that makes commits atomic; jaanch does not write.)
-fn register_log_stores() {
+pub(crate) fn register_log_stores() {
     static ONCE: Once = Once::new();
     ONCE.call_once(|| {
         for scheme in ["s3", "s3a"] {

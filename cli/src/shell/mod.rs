@@ -647,6 +647,11 @@ fn banner(session: &Session) -> String {
         lake.name(),
         if tables == 1 { "" } else { "s" },
     );
+    if let Some(cluster) = session.cluster() {
+        text.push_str(&format!(
+            "running on the cluster {cluster} (--cluster local runs here)\n"
+        ));
+    }
     if let Some(grant) = grant {
         let identity = session.identity();
         text.push_str(&format!("user {} · role {}", identity.user(), grant.role()));
