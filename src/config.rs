@@ -1033,7 +1033,7 @@ header = false
         assert_eq!(
             message,
             format!(
-                "{}:1:1: unknown field `bogus`, expected one of `name`, `read_only`, `reports`, `store`, `runtime`, `table`, `server`, `access`",
+                "{}:1:1: unknown field `bogus`, expected one of `name`, `read_only`, `reports`, `store`, `runtime`, `table`, `server`, `cluster`, `access`",
                 path.display()
             )
         );

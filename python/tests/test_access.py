@@ -230,7 +230,7 @@ def test_repr_names_the_user_and_counts_the_granted_tables(governed):
 
 def test_connect_takes_user_and_purpose_by_name_or_position():
     parameters = inspect.signature(jaanch.connect).parameters
-    assert list(parameters) == ["path", "user", "purpose", "password", "tls_ca", "as_of"]
+    assert list(parameters) == ["path", "user", "purpose", "password", "tls_ca", "as_of", "cluster"]
     assert all(p.default is None for p in parameters.values())
 
 
