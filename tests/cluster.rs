@@ -113,18 +113,7 @@ impl Drop for TestCluster {
 /// The rows of `sql` in `session`, sorted (a cluster may give equal rows in another order),
 /// and whether it ran on a cluster.
 async fn rows(session: &Session, sql: &str) -> (Vec<Vec<String>>, bool) {
-    let result = session
-        .sql(sql)
-        .await
-        .unwrap_or_else(|e| panic!("{sql}: {e}"));
-    let remote = result.plan().name() == "OnCluster";
-    let batches = result
-        .collect()
-        .await
-        .unwrap_or_else(|e| panic!("{sql}: {e}"));
-    let mut rows = text_rows(&batches);
-    rows.sort();
-    (rows, remote)
+    sorted_rows(session.sql(sql).await, sql).await
 }
 
 /// The sorted rows of a report, and whether it ran on a cluster.
@@ -133,15 +122,21 @@ async fn report_rows(
     name: &str,
     params: &[(String, String)],
 ) -> (Vec<Vec<String>>, bool) {
-    let result = session
-        .report(name, params)
-        .await
-        .unwrap_or_else(|e| panic!("{name}: {e}"));
+    sorted_rows(session.report(name, params).await, name).await
+}
+
+/// The rows of a statement's result, sorted, and whether it ran on a cluster; `what` names
+/// the statement if it fails.
+async fn sorted_rows(
+    result: jaanch::Result<jaanch::QueryResult>,
+    what: &str,
+) -> (Vec<Vec<String>>, bool) {
+    let result = result.unwrap_or_else(|e| panic!("{what}: {e}"));
     let remote = result.plan().name() == "OnCluster";
     let batches = result
         .collect()
         .await
-        .unwrap_or_else(|e| panic!("{name}: {e}"));
+        .unwrap_or_else(|e| panic!("{what}: {e}"));
     let mut rows = text_rows(&batches);
     rows.sort();
     (rows, remote)

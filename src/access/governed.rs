@@ -431,7 +431,7 @@ impl TableProvider for GovernedTable {
 }
 
 /// `expr` with its columns named without a table qualifier.
-fn unqualified(expr: Expr) -> Result<Expr> {
+pub(crate) fn unqualified(expr: Expr) -> Result<Expr> {
     expr.transform(|expr| match expr {
         Expr::Column(column) if column.relation.is_some() => Ok(Transformed::yes(col(
             datafusion::common::Column::from_name(column.name),

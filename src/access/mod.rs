@@ -18,7 +18,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 pub use config::{AccessConfig, RoleConfig, UserConfig, attribute_references, glob};
-pub(crate) use governed::{GovernedExec, GovernedTable};
+pub(crate) use governed::{GovernedExec, GovernedTable, unqualified};
 
 use crate::config::ConfigError;
 

@@ -14,10 +14,7 @@ use std::sync::Arc;
 use arrow::datatypes::{DataType, FieldRef, Schema, SchemaRef};
 use async_trait::async_trait;
 use datafusion::catalog::{Session, TableProvider};
-use datafusion::common::tree_node::{Transformed, TreeNode};
-use datafusion::common::{
-    Column, DFSchema, DataFusionError, Result, ScalarValue, plan_datafusion_err,
-};
+use datafusion::common::{DFSchema, DataFusionError, Result, ScalarValue, plan_datafusion_err};
 use datafusion::datasource::file_format::FileFormat;
 use datafusion::datasource::file_format::parquet::ParquetFormat;
 use datafusion::datasource::listing::{ListingTableUrl, PartitionedFile};
@@ -34,6 +31,8 @@ use datafusion::physical_plan::filter::FilterExec;
 use datafusion::physical_plan::limit::GlobalLimitExec;
 use datafusion::physical_plan::projection::ProjectionExec;
 use tokio::sync::OnceCell;
+
+use crate::access::unqualified;
 
 /// One version of a Delta table, its files read from the log on first scan.
 #[derive(Debug)]
@@ -71,15 +70,7 @@ impl DeltaFiles {
         let store = state.runtime_env().object_store(url)?;
         let table_url = url::Url::parse(url.as_str())
             .map_err(|e| plan_datafusion_err!("table {name}: bad location {url}: {e}"))?;
-        crate::delta::register_log_stores();
-        let table = deltalake::DeltaTableBuilder::from_url(table_url.clone())
-            .map(|builder| {
-                builder
-                    .with_storage_backend(store, table_url)
-                    .with_version(version)
-            })
-            .map_err(|e| delta_error(name, version, e))?
-            .load()
+        let table = crate::delta::load_version(table_url, store, version)
             .await
             .map_err(|e| delta_error(name, version, e))?;
         let snapshot = table
@@ -208,7 +199,7 @@ impl TableProvider for DeltaFiles {
         let filter = conjunction(
             filters
                 .iter()
-                .map(unqualified)
+                .map(|f| unqualified(f.clone()))
                 .collect::<Result<Vec<_>>>()?,
         );
         // The columns read: those asked for, then those only the filters read.
@@ -276,16 +267,4 @@ impl TableProvider for DeltaFiles {
         }
         Ok(plan)
     }
-}
-
-/// `expr` with its columns named without the query's qualifier.
-fn unqualified(expr: &Expr) -> Result<Expr> {
-    expr.clone()
-        .transform(|expr| match expr {
-            Expr::Column(column) if column.relation.is_some() => Ok(Transformed::yes(
-                Expr::Column(Column::from_name(column.name)),
-            )),
-            other => Ok(Transformed::no(other)),
-        })
-        .map(|t| t.data)
 }

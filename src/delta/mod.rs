@@ -240,14 +240,7 @@ impl DeltaSource {
         let url = Url::parse(self.url.as_str()).map_err(|e| {
             self.unreadable(datafusion::error::DataFusionError::External(Box::new(e)))
         })?;
-        let table = deltalake::DeltaTableBuilder::from_url(url.clone())
-            .map(|builder| {
-                builder
-                    .with_storage_backend(store, url)
-                    .with_version(commit.version)
-            })
-            .map_err(|e| self.delta_problem(e, commit))?
-            .load()
+        let table = load_version(url, store, commit.version)
             .await
             .map_err(|e| self.delta_problem(e, commit))?;
         let files = table
@@ -284,11 +277,26 @@ impl DeltaSource {
     }
 }
 
+/// Version `version` of the Delta table at `url`, its log read through `store` (the object
+/// store the lake configured for the location).
+pub(crate) async fn load_version(
+    url: Url,
+    store: Arc<dyn ObjectStore>,
+    version: u64,
+) -> Result<deltalake::DeltaTable, DeltaTableError> {
+    register_log_stores();
+    deltalake::DeltaTableBuilder::from_url(url.clone())?
+        .with_storage_backend(store, url)
+        .with_version(version)
+        .load()
+        .await
+}
+
 /// deltalake finds the log store of a URL by its scheme, and knows `file://` and `memory://`
 /// only. jaanch gives it the object store it already configured for the location (an S3 bucket
 /// with the lake's endpoint and keys), so the default log store serves every scheme: it reads
 /// the log as written. (Writers need a store that makes commits atomic; jaanch does not write.)
-pub(crate) fn register_log_stores() {
+fn register_log_stores() {
     static ONCE: Once = Once::new();
     ONCE.call_once(|| {
         for scheme in ["s3", "s3a"] {
