@@ -43,6 +43,7 @@ pub mod reports;
 mod result;
 pub mod script;
 mod session;
+mod spilling_joins;
 mod storage;
 mod yielding;
 

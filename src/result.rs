@@ -10,7 +10,7 @@ use arrow::datatypes::SchemaRef;
 use datafusion::datasource::memory::MemorySourceConfig;
 use datafusion::execution::TaskContext;
 use datafusion::physical_plan::stream::RecordBatchStreamAdapter;
-use datafusion::physical_plan::{ExecutionPlan, SendableRecordBatchStream, execute_stream};
+use datafusion::physical_plan::{ExecutionPlan, SendableRecordBatchStream};
 use futures::StreamExt;
 use futures::future::Either;
 
@@ -106,8 +106,9 @@ impl QueryResult {
 
     /// The rows, as they are produced. Dropping the stream stops the statement.
     pub fn stream(mut self) -> Result<SendableRecordBatchStream> {
-        let stream = execute_stream(Arc::clone(&self.plan), Arc::clone(&self.task_ctx))
-            .map(|stream| self.naming_corrupt_files(stream));
+        let stream =
+            crate::spilling_joins::execute(Arc::clone(&self.plan), Arc::clone(&self.task_ctx))
+                .map(|stream| self.naming_corrupt_files(stream));
         match (stream, self.ticket.take()) {
             (Ok(stream), None) => Ok(stream),
             (Ok(stream), Some(ticket)) => Ok(ticket.watch(stream)),

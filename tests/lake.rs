@@ -436,10 +436,10 @@ async fn runtime_settings_apply_and_big_sorts_spill() {
 async fn memory_limit_is_enforced() {
     let fixture = FixtureLake::with_config_extra("[runtime]\nmemory_limit = \"1MiB\"\n");
     let lake = fixture.open();
-    // The build side of a hash join must fit in memory: beyond the limit the query fails with
-    // one line that says so and what to change, instead of the machine running out of memory.
+    // One list of 3 million hashes cannot spill: beyond the limit the query fails with one line
+    // that says so and what to change, instead of the machine running out of memory.
     let error = lake
-        .sql("SELECT count(*) FROM generate_series(1, 3000000) AS a(x) JOIN generate_series(1, 3000000) AS b(y) ON x = y")
+        .sql("SELECT array_length(array_agg(md5(CAST(v AS VARCHAR)))) FROM generate_series(1, 3000000) AS s(v)")
         .await
         .unwrap()
         .collect()
@@ -451,6 +451,45 @@ async fn memory_limit_is_enforced() {
         message.ends_with("(raise runtime.memory_limit in the lake config, or narrow the query)"),
         "{message}"
     );
+}
+
+/// A hash join holds its build side in memory: when that outgrows the limit, the statement
+/// starts again with sort-merge joins, whose sorts spill.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn joins_many_times_the_memory_limit_finish_by_spilling() {
+    let fixture = FixtureLake::with_config_extra(
+        "[runtime]\nmemory_limit = \"16MiB\"\ntarget_partitions = 2\n",
+    );
+    let lake = fixture.open();
+    // Each side is 1 million rows of a number and its 32-character hash, some 60 MB.
+    let sides = "WITH a AS (SELECT v, md5(CAST(v AS VARCHAR)) AS h FROM generate_series(1, 1000000) AS s(v)), \
+        b AS (SELECT v AS w, md5(CAST(v AS VARCHAR)) AS h FROM generate_series(1, 1000000) AS s(v) WHERE v % 3 <> 0)";
+    let inner = query(
+        &lake,
+        &format!("{sides} SELECT count(*), sum(a.v - b.w) FROM a JOIN b ON a.h = b.h"),
+    )
+    .await;
+    assert_eq!(inner, [["666667", "0"]]);
+    let left = query(
+        &lake,
+        &format!(
+            "{sides} SELECT count(*), count(b.w) FROM a LEFT JOIN b ON a.h = b.h AND b.w % 2 = 0"
+        ),
+    )
+    .await;
+    assert_eq!(left, [["1000000", "333334"]]);
+    // Rows streamed out, as `-o` and the server take them.
+    let rows = lake
+        .sql(&format!("{sides} SELECT a.v FROM a JOIN b ON a.h = b.h"))
+        .await
+        .unwrap()
+        .collect()
+        .await
+        .unwrap()
+        .iter()
+        .map(|batch| batch.num_rows())
+        .sum::<usize>();
+    assert_eq!(rows, 666_667);
 }
 
 /// Under a small memory limit, a grouping over two partitions whose repartitioning would spill
