@@ -4,7 +4,7 @@ use arrow::datatypes::DataType;
 
 use super::ocr;
 use crate::function::police_function;
-use crate::kernel::{self, ToText};
+use crate::kernel;
 
 police_function! {
     #[user_doc(
@@ -41,7 +41,7 @@ value cannot be read as a plate, including fragments and words (`RJ14`, `RJ14CA`
     signature = kernel::one_text_argument();
     return_type = DataType::Utf8;
     fn invoke_with_args(args) {
-        kernel::evaluate(&mut ToText::new(ocr::write_match_key), &args.args[0])
+        kernel::evaluate_short(&mut ocr::MatchKeyKernel::new(), &args.args[0])
     }
 }
 

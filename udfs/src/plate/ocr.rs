@@ -32,7 +32,7 @@
 //! `plate_normalize` reads it. Otherwise it takes the closest reading; if that reading is not
 //! unique (`0D` may be `OD` or `DD`, a series `0` may be `D` or `Q`), there is no repair.
 //!
-//! [`write_match_key`] takes the closest reading too, even if it is not unique, and also for a
+//! [`match_key`] takes the closest reading too, even if it is not unique, and also for a
 //! plate written without all of its padding (see `read_for_key`); it maps each character to
 //! its class and drops zero padding. Counting padding matters: ANPR reads the full width of a
 //! plate (`RJ14AB4012`), and a misread first digit (`RJ14ABA012`) would otherwise be taken as
@@ -46,7 +46,8 @@
 //! does not: distinct plates can share a key (`RJ14CA0012` and `RJ14C0412`: `A` and `4` are one
 //! class and padding is dropped), so a join on the key finds candidates to confirm.
 
-use super::parse::{Chars, Kind, MAX_CHARS, Plate, is_series_letter, is_state_code};
+use super::parse::{Chars, Kind, MAX_CHARS, Plate, Tables, is_series_letter, is_state_code};
+use crate::kernel::{InlineStr, ShortText};
 
 /// The class of each byte: `0 1 2 5 8 6 4` for the look-alike classes, the byte itself for
 /// every other letter or digit.
@@ -246,7 +247,7 @@ pub fn repair(s: &str) -> Option<Plate> {
     (!reading.ambiguous).then_some(reading.plate)
 }
 
-/// Writes the match key of `s` into `out`; `false` if `s` cannot be read as a plate.
+/// The match key of `s`; `None` if `s` cannot be read as a plate.
 ///
 /// The key is the closest reading of `s` (see `read_for_key`; ambiguity does not matter)
 /// with every character replaced by its class and zero padding dropped: leading zeros of the
@@ -254,13 +255,101 @@ pub fn repair(s: &str) -> Option<Plate> {
 /// that end a standard series. So `RJ14CA12`, `rj 14 ca 0012` and a read `RI14C4OO12` share a
 /// key, and `RJ14ABD012` (series `ABD`) and `RJ14AB0012` do too. The key is not a plate and is
 /// only meant for equality; distinct plates may share it (`RJ14C0412`, `RJ14CA0012`).
-pub fn write_match_key(s: &str, out: &mut String) -> bool {
-    let Some(reading) = read_for_key(s) else {
-        return false;
-    };
-    let key = Key::of(&reading.plate);
-    out.extend(key.as_bytes().iter().map(|&c| c as char));
-    true
+pub(crate) fn match_key(s: &str) -> Option<InlineStr> {
+    read_for_key(s).map(|reading| Key::of(&reading.plate).text())
+}
+
+/// The kernel of `plate_repair`: [`repair`], with the plate parser's fast pass inlined into
+/// the batch loop. Most values are plates as written, which it keeps as they are; only the
+/// others are searched for their closest reading.
+pub(crate) struct RepairKernel(&'static Tables);
+
+impl RepairKernel {
+    pub(crate) fn new() -> RepairKernel {
+        RepairKernel(Tables::get())
+    }
+}
+
+impl ShortText for RepairKernel {
+    type Text = Plate;
+
+    #[inline(always)]
+    fn text(&mut self, value: &str) -> Option<Plate> {
+        repair(value)
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[inline(always)]
+    unsafe fn text_ssse3(&mut self, value: &str) -> Option<Plate> {
+        // SAFETY: the processor has SSSE3 and POPCNT (the contract of `text_ssse3`).
+        match unsafe { Plate::parse_ssse3_inline(value, self.0) } {
+            Some(plate) => Some(plate),
+            None => repair_unwritten(value),
+        }
+    }
+
+    const SSSE3: bool = true;
+}
+
+/// [`repair`] of a value that is no plate as written.
+#[inline(never)]
+fn repair_unwritten(s: &str) -> Option<Plate> {
+    let chars = Chars::of(s)?;
+    let reading = search_all(chars.as_bytes(), None)?;
+    (!reading.ambiguous).then_some(reading.plate)
+}
+
+/// The kernel of `plate_match_key`: [`match_key`], with the plate parser's fast pass inlined
+/// into the batch loop. A plate written at full width is its own reading; only other values
+/// are searched.
+pub(crate) struct MatchKeyKernel(&'static Tables);
+
+impl MatchKeyKernel {
+    pub(crate) fn new() -> MatchKeyKernel {
+        MatchKeyKernel(Tables::get())
+    }
+}
+
+impl ShortText for MatchKeyKernel {
+    type Text = InlineStr;
+
+    #[inline(always)]
+    fn text(&mut self, value: &str) -> Option<InlineStr> {
+        match_key(value)
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[inline(always)]
+    unsafe fn text_ssse3(&mut self, value: &str) -> Option<InlineStr> {
+        // SAFETY: the processor has SSSE3 and POPCNT (the contract of `text_ssse3`).
+        match unsafe { Plate::parse_ssse3_inline(value, self.0) } {
+            Some(plate) if written_in_full(value, &plate) => Some(Key::of(&plate).text()),
+            _ => match_key_searched(value),
+        }
+    }
+
+    const SSSE3: bool = true;
+}
+
+/// [`match_key`], out of line.
+#[inline(never)]
+fn match_key_searched(s: &str) -> Option<InlineStr> {
+    match_key(s)
+}
+
+/// Whether `plate`, parsed from `s`, is written there with all its zero padding: as many
+/// letters and digits as the plate has (an `IND` strip counts, as in `read_for_key`). Only
+/// ASCII values are counted; for others, `false` sends them to the general path.
+#[inline(always)]
+fn written_in_full(s: &str, plate: &Plate) -> bool {
+    let mut kept = 0;
+    for &b in s.as_bytes() {
+        if !b.is_ascii() {
+            return false;
+        }
+        kept += b.is_ascii_alphanumeric() as usize;
+    }
+    kept >= plate.as_str().len()
 }
 
 /// The match key of a plate, on the stack.
@@ -318,8 +407,8 @@ impl Key {
         key
     }
 
-    fn as_bytes(&self) -> &[u8] {
-        &self.bytes[..self.len]
+    fn text(&self) -> InlineStr {
+        InlineStr::ascii(self.bytes, self.len).expect("a key is at most 16 ASCII characters")
     }
 }
 
@@ -339,9 +428,76 @@ pub(crate) fn read_for_key(s: &str) -> Option<Reading> {
     let chars = Chars::of(s)?;
     let exact = Plate::from_chars(&chars).map(|p| Reading::exact(p, chars.as_bytes().len()));
     match exact {
-        // Written in full: no reading is closer.
+        // Written in full, or short of one group's padding only: no reading is closer.
+        Some(reading) if reading.padding == 0 => Some(reading),
+        Some(reading)
+            if unpadded_cost(chars.as_bytes(), &reading.plate).is_some_and(|c| c <= 2) =>
+        {
+            Some(reading)
+        }
+        _ => search_all(chars.as_bytes(), exact),
+    }
+}
+
+/// [`read_for_key`] searching every value not written in full: what the shortcut there must
+/// agree with.
+#[cfg(test)]
+pub(crate) fn read_for_key_by_search(s: &str) -> Option<Reading> {
+    let chars = Chars::of(s)?;
+    let exact = Plate::from_chars(&chars).map(|p| Reading::exact(p, chars.as_bytes().len()));
+    match exact {
         Some(reading) if reading.padding == 0 => Some(reading),
         _ => search_all(chars.as_bytes(), exact),
+    }
+}
+
+/// The cost [`Search`] gives `plate` read from `chars` as written, with its groups of digits
+/// short of their zero padding, if `chars` is written so (else `None`).
+///
+/// Where that cost is at most 2 (one group without its padding), no reading is strictly
+/// closer: a reading that replaces a character costs at least 2, and one that replaces none
+/// is `chars` itself, which is `plate` (the search reads each candidate with the same parser),
+/// so its cost is the cost of reading `plate` as written.
+fn unpadded_cost(chars: &[u8], plate: &Plate) -> Option<u32> {
+    // A leading `IND` is searched with and without: left to the search.
+    if chars.starts_with(b"IND") {
+        return None;
+    }
+    let (mut at, mut cost) = (0, 0);
+    for (group, padded) in plate.groups().zip(padded_groups(plate.kind())) {
+        if !padded {
+            chars.get(at..at + group.len()).filter(|&g| g == group)?;
+            at += group.len();
+            continue;
+        }
+        // Padded groups are digits between letters (or an end): their digits as written.
+        let written = chars[at..]
+            .iter()
+            .take(group.len())
+            .take_while(|c| c.is_ascii_digit())
+            .count();
+        let (padding, digits) = group.split_at(group.len() - written);
+        if chars[at..at + written] != *digits || padding.iter().any(|&c| c != b'0') {
+            return None;
+        }
+        if !padding.is_empty() {
+            cost += if digits.first() == Some(&b'0') { 3 } else { 2 };
+        }
+        at += written;
+    }
+    (at == chars.len()).then_some(cost)
+}
+
+/// Which groups of a plate of `kind` are zero-padded digits: the RTO part and number of a
+/// standard plate, every number, a diplomatic country code (see [`FORMATS`]).
+fn padded_groups(kind: Kind) -> &'static [bool] {
+    match kind {
+        Kind::Standard => &[false, true, false, true],
+        Kind::Bharat => &[false, false, true, false],
+        Kind::Temporary => &[false, false, false, true, false],
+        Kind::Defence => &[false, false, false, false],
+        Kind::Diplomatic => &[true, false, true],
+        Kind::Old => &[false, true],
     }
 }
 
@@ -638,8 +794,7 @@ mod tests {
     }
 
     fn key(s: &str) -> Option<String> {
-        let mut out = String::new();
-        write_match_key(s, &mut out).then_some(out)
+        match_key(s).map(|k| crate::kernel::ShortStr::as_str(&k).to_string())
     }
 
     #[test]

@@ -290,8 +290,7 @@ fn repair(s: &str) -> Option<String> {
 }
 
 fn key(s: &str) -> Option<String> {
-    let mut out = String::new();
-    ocr::write_match_key(s, &mut out).then_some(out)
+    ocr::match_key(s).map(|k| crate::kernel::ShortStr::as_str(&k).to_string())
 }
 
 proptest! {
@@ -362,6 +361,38 @@ proptest! {
             if normalize(&read).is_none() {
                 prop_assert_eq!(key(&repaired), key(&read), "read {:?}", read);
             }
+        }
+    }
+
+    /// The functions' batch loops, which read a plate as written with the parser's fast pass
+    /// and search only the other values, give what the functions give value by value: over
+    /// batches of plates written every way (padding dropped, `IND`, separators, Devanagari
+    /// digits), with look-alikes, and short texts.
+    #[test]
+    fn batch_kernels_agree_with_the_functions(
+        plates in proptest::collection::vec((plate(), any::<u64>(), 0usize..=2, any::<bool>(), any::<bool>()), 1..24),
+        texts in proptest::collection::vec("[A-Z0-9a-z -]{0,14}", 0..8),
+    ) {
+        use crate::kernel::test_util::texts as evaluate;
+        let mut values: Vec<String> = plates
+            .iter()
+            .map(|(g, seed, confusions, drop_padding, ind)| {
+                let mut rng = Rng::new(*seed);
+                let (groups, _) = with_confusions(g, &mut rng, *confusions);
+                render(&groups, &mut rng, *drop_padding, *ind)
+            })
+            .collect();
+        values.extend(texts);
+        let inputs: Vec<Option<&str>> = values.iter().map(|v| Some(v.as_str())).collect();
+        let repaired: Vec<Option<String>> = values.iter().map(|v| repair(v)).collect();
+        prop_assert_eq!(evaluate(&super::repair::PLATE_REPAIR, &inputs), repaired);
+        let keys: Vec<Option<String>> = values.iter().map(|v| key(v)).collect();
+        prop_assert_eq!(evaluate(&super::match_key::PLATE_MATCH_KEY, &inputs), keys);
+        // A plate short of one group's padding is keyed as written without a search: the
+        // search would find the same plate.
+        for value in &values {
+            let searched = ocr::read_for_key_by_search(value).map(|r| r.plate);
+            prop_assert_eq!(ocr::read_for_key(value).map(|r| r.plate), searched, "{:?}", value);
         }
     }
 

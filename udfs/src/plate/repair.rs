@@ -4,7 +4,7 @@ use arrow::datatypes::DataType;
 
 use super::ocr;
 use crate::function::police_function;
-use crate::kernel::{self, ToStr};
+use crate::kernel;
 
 police_function! {
     #[user_doc(
@@ -41,7 +41,7 @@ repair has the value's `plate_match_key`.",
     signature = kernel::one_text_argument();
     return_type = DataType::Utf8;
     fn invoke_with_args(args) {
-        kernel::evaluate(&mut ToStr(ocr::repair), &args.args[0])
+        kernel::evaluate_short(&mut ocr::RepairKernel::new(), &args.args[0])
     }
 }
 
