@@ -21,8 +21,9 @@ use std::time::Duration;
 
 use arrow::array::RecordBatch;
 use arrow::compute::SortOptions;
-use datafusion::common::tree_node::{Transformed, TreeNode, TreeNodeRecursion};
+use datafusion::common::tree_node::{Transformed, TreeNode};
 use datafusion::common::{DataFusionError, Result, internal_datafusion_err};
+use datafusion::datasource::sink::DataSinkExec;
 use datafusion::execution::TaskContext;
 use datafusion::physical_expr::expressions::Column;
 use datafusion::physical_expr::{LexOrdering, PhysicalExpr, PhysicalSortExpr};
@@ -175,12 +176,7 @@ pub(crate) fn hash_join_out_of_memory(error: &DataFusionError) -> bool {
 /// again; `None` when there is none, or when the statement writes (a first attempt may have
 /// written part of its output).
 pub(crate) fn restarted(plan: &Arc<dyn ExecutionPlan>) -> Result<Option<Arc<dyn ExecutionPlan>>> {
-    let mut writes = false;
-    plan.apply(|node| {
-        writes |= node.name() == "DataSinkExec";
-        Ok(TreeNodeRecursion::Continue)
-    })?;
-    if writes {
+    if plan.exists(|node| Ok(node.downcast_ref::<DataSinkExec>().is_some()))? {
         return Ok(None);
     }
     let rewritten =
@@ -275,6 +271,7 @@ fn one_partition(input: &Arc<dyn ExecutionPlan>) -> Arc<dyn ExecutionPlan> {
 #[cfg(test)]
 mod tests {
     use datafusion::common::exec_datafusion_err;
+    use datafusion::common::tree_node::TreeNodeRecursion;
     use datafusion::physical_plan::collect;
     use datafusion::prelude::{SessionConfig, SessionContext};
 
@@ -303,6 +300,11 @@ mod tests {
         .await
         .unwrap();
         ctx
+    }
+
+    async fn physical(ctx: &SessionContext, sql: &str) -> Arc<dyn ExecutionPlan> {
+        let frame = ctx.sql(sql).await.unwrap();
+        frame.create_physical_plan().await.unwrap()
     }
 
     fn sorted_rows(batches: &[RecordBatch]) -> Vec<String> {
@@ -347,13 +349,7 @@ mod tests {
         for partitioned in [false, true] {
             let ctx = lake(partitioned).await;
             for sql in queries {
-                let plan = ctx
-                    .sql(sql)
-                    .await
-                    .unwrap()
-                    .create_physical_plan()
-                    .await
-                    .unwrap();
+                let plan = physical(&ctx, sql).await;
                 assert!(hash_joins(&plan) > 0, "{sql}: no hash join to replace");
                 let expected = collect(Arc::clone(&plan), ctx.task_ctx()).await.unwrap();
                 let replaced = restarted(&plan).unwrap().expect("a plan with hash joins");
@@ -373,13 +369,7 @@ mod tests {
     #[tokio::test]
     async fn a_limit_on_a_join_still_holds() {
         let ctx = lake(true).await;
-        let plan = ctx
-            .sql("SELECT l.id, r.w FROM l JOIN r ON l.k = r.k LIMIT 17")
-            .await
-            .unwrap()
-            .create_physical_plan()
-            .await
-            .unwrap();
+        let plan = physical(&ctx, "SELECT l.id, r.w FROM l JOIN r ON l.k = r.k LIMIT 17").await;
         let replaced = restarted(&plan).unwrap().unwrap();
         let rows: usize = collect(replaced, ctx.task_ctx())
             .await
@@ -399,15 +389,23 @@ mod tests {
             // A full join with a filter fails in DataFusion 55's sort-merge join.
             "SELECT l.id, r.w FROM l FULL JOIN r ON l.k = r.k AND l.id > r.w",
         ] {
-            let plan = ctx
-                .sql(sql)
-                .await
-                .unwrap()
-                .create_physical_plan()
-                .await
-                .unwrap();
+            let plan = physical(&ctx, sql).await;
             assert!(restarted(&plan).unwrap().is_none(), "{sql}");
         }
+    }
+
+    #[tokio::test]
+    async fn a_statement_that_writes_is_not_restarted() {
+        // A first attempt may have written part of its output.
+        let ctx = lake(false).await;
+        let out = tempfile::tempdir().unwrap();
+        let sql = format!(
+            "COPY (SELECT l.id, r.w FROM l JOIN r ON l.k = r.k) TO '{}' STORED AS CSV",
+            out.path().join("joined.csv").display()
+        );
+        let plan = physical(&ctx, &sql).await;
+        assert!(hash_joins(&plan) > 0);
+        assert!(restarted(&plan).unwrap().is_none());
     }
 
     #[test]
