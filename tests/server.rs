@@ -1263,10 +1263,10 @@ fn the_shell_on_a_server_completes_its_tables_and_columns() {
     let mut shell = crate::shell::ShellSession::spawn(&command, 100, "server> ".to_string());
     shell.keys("SELECT count(*) AS n FROM cctns.f");
     shell.keys("\t");
-    shell.expect("ir");
+    shell.expect("cctns.fir");
     shell.keys(" WHERE distr");
     shell.keys("\t");
-    shell.expect("ict");
+    shell.expect("WHERE district");
     let output = shell.run(" = 'Kota';");
     assert!(output.contains("│ 2 │"), "{output}");
     let output = shell.run("\\dt");

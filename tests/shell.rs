@@ -12,6 +12,9 @@ use crate::common::{FixtureLake, jaanch, stderr, stdout};
 
 const TIMEOUT_MS: u64 = 30_000;
 
+/// What the line editor prints when Enter hands it a finished line: bracketed paste off.
+const LINE_ACCEPTED: &str = "\x1b[?2004l";
+
 /// Columns of the pseudo-terminal unless a test asks for another width.
 const COLUMNS: u16 = 120;
 
@@ -97,10 +100,17 @@ impl ShellSession {
     }
 
     /// Sends a line and waits for the next prompt; returns what was printed in between.
+    ///
+    /// The editor redraws the prompt with the line as keys arrive, so a prompt seen in the
+    /// output may be a redraw of keys typed before. The line editor turns bracketed paste off
+    /// (`ESC [?2004l`) only when it hands over a finished line: the first prompt after that
+    /// is the next one.
     pub(crate) fn run(&mut self, line: &str) -> String {
         self.session.send_line(line).unwrap();
+        let mut output = self.expect(LINE_ACCEPTED);
         let prompt = self.prompt.clone();
-        self.expect(&prompt)
+        output.push_str(&self.expect(&prompt));
+        output
     }
 
     /// The prompt of a statement's further lines, as wide as the first prompt.
@@ -153,10 +163,10 @@ fn tab_completes_tables_and_columns() {
     let mut shell = ShellSession::start(&fixture);
     shell.keys("SELECT count(*) AS n FROM cctns.f");
     shell.keys("\t");
-    shell.expect("ir");
+    shell.expect("cctns.fir");
     shell.keys(" WHERE sectio");
     shell.keys("\t");
-    shell.expect("ns");
+    shell.expect("WHERE sections");
     let output = shell.run(" IS NOT NULL;");
     assert!(output.contains("│ 3 │"), "{output}");
     assert!(output.contains("1 row"), "{output}");
