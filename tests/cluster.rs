@@ -42,6 +42,8 @@ pub(crate) struct TestCluster {
     pub scheduler: Child,
     pub executors: Vec<Child>,
     pub cluster: Cluster,
+    /// The executors' temporary folder (`TMPDIR`), where each makes its work folder.
+    pub temporary: tempfile::TempDir,
 }
 
 impl TestCluster {
@@ -72,21 +74,28 @@ impl TestCluster {
             scheduler,
             executors: Vec::new(),
             cluster,
+            temporary: tempfile::tempdir().unwrap(),
         };
         for _ in 0..executors {
             let (flight, grpc) = (free_port(), free_port());
-            let mut executor = spawn(jaanch(home).arg("--lake").arg(executor_lake).args([
-                "cluster",
-                "executor",
-                "--scheduler",
-                &started.cluster.to_string(),
-                "--port",
-                &flight.to_string(),
-                "--grpc-port",
-                &grpc.to_string(),
-                "--slots",
-                "2",
-            ]));
+            let mut executor = spawn(
+                jaanch(home)
+                    .arg("--lake")
+                    .arg(executor_lake)
+                    .args([
+                        "cluster",
+                        "executor",
+                        "--scheduler",
+                        &started.cluster.to_string(),
+                        "--port",
+                        &flight.to_string(),
+                        "--grpc-port",
+                        &grpc.to_string(),
+                        "--slots",
+                        "2",
+                    ])
+                    .env("TMPDIR", started.temporary.path()),
+            );
             wait_for_port(flight, "executor", &mut executor);
             started.executors.push(executor);
         }
@@ -104,10 +113,49 @@ impl TestCluster {
 impl Drop for TestCluster {
     fn drop(&mut self) {
         for child in self.executors.iter_mut().chain([&mut self.scheduler]) {
-            let _ = child.kill();
-            let _ = child.wait();
+            stop(child);
         }
     }
+}
+
+/// Stops `child` as a service manager would: SIGTERM, then SIGKILL if it has not exited
+/// within 10 seconds.
+fn stop(child: &mut Child) {
+    let _ = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status();
+    let started = Instant::now();
+    while started.elapsed() < Duration::from_secs(10) {
+        if !matches!(child.try_wait(), Ok(None)) {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+}
+
+/// An executor makes a work folder of its own under the temporary folder and removes it when
+/// it is stopped, so that executors started and stopped over months leave nothing behind.
+#[test]
+fn a_stopped_executor_leaves_no_work_folder() {
+    let mut cluster = TestCluster::start(demo_lake(), 1);
+    let folders = || {
+        std::fs::read_dir(cluster.temporary.path())
+            .unwrap()
+            .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+            .collect::<Vec<_>>()
+    };
+    let made = folders();
+    assert!(
+        made.len() == 1 && made[0].starts_with("jaanch-executor-"),
+        "{made:?}"
+    );
+    let mut executor = cluster.executors.remove(0);
+    stop(&mut executor);
+    let status = executor.wait().unwrap();
+    assert!(status.success(), "the executor exited with {status}");
+    assert_eq!(folders(), Vec::<String>::new());
 }
 
 /// The rows of `sql` in `session`, sorted (a cluster may give equal rows in another order),
