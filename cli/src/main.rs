@@ -32,25 +32,38 @@ mod user;
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-/// Makes mimalloc give freed memory back to the system at once, so that the process's resident
-/// memory follows what queries hold (which the lake's memory limit bounds) rather than the
-/// most they ever held. By default it commits its arenas eagerly on Linux and purges freed
-/// pages a second later: a scan of 30 MB of Parquet then peaked at 400 MB resident, against
-/// 90 MB with these settings, at the same speed (`bench/memory_limit.py`).
+// mimalloc 3's `mi_option_t` (mimalloc.h); the sys crate names only the older options.
+#[cfg(target_os = "linux")]
+const ARENA_EAGER_COMMIT: libmimalloc_sys::mi_option_t = 4;
+#[cfg(target_os = "linux")]
+const PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
+
+/// Makes mimalloc commit its arenas' memory as it is used rather than all at once. On Linux it
+/// commits them eagerly by default, and then gives less back when purging: with both this and
+/// [`bound_resident_memory`], TPC-H's q18 peaks at 355 MiB, with only the latter at 556 MiB.
+/// It costs about 5 % of TPC-H time (`bench/tpch.py`, see the README's "Speed").
 ///
-/// The options must be set before mimalloc reserves its first arena, that is before the first
+/// The option must be set before mimalloc reserves its first arena, that is before the first
 /// allocation: so this runs as a constructor of the executable, before Rust's runtime starts.
 #[cfg(target_os = "linux")]
 extern "C" fn allocator() {
-    // mimalloc 3's `mi_option_t` (mimalloc.h); the sys crate names only the older options.
-    const ARENA_EAGER_COMMIT: libmimalloc_sys::mi_option_t = 4;
-    const PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
     // SAFETY: setting an option stores a value that later allocations read; nothing here
     // allocates or needs Rust's runtime.
+    unsafe { libmimalloc_sys::mi_option_set(ARENA_EAGER_COMMIT, 0) };
+}
+
+/// Makes mimalloc give freed memory back to the system at once rather than a second later, so
+/// that the process's resident memory follows what queries hold, which a lake's memory limit
+/// bounds, rather than the most they held in the last second. Only lakes with a memory limit
+/// ask for it: it makes queries about 18 % slower (TPC-H at scale 1, `bench/tpch.py`), as
+/// memory freed by one operator is given back and then faulted in again by the next. mimalloc
+/// reads the delay each time it frees, so it can be set once the lake's config is read.
+fn bound_resident_memory() {
+    // SAFETY: as in `allocator`: an option's value, read by later frees.
+    #[cfg(target_os = "linux")]
     unsafe {
-        libmimalloc_sys::mi_option_set(ARENA_EAGER_COMMIT, 0);
-        libmimalloc_sys::mi_option_set(PURGE_DELAY, 0);
-    }
+        libmimalloc_sys::mi_option_set(PURGE_DELAY, 0)
+    };
 }
 
 #[cfg(target_os = "linux")]
@@ -435,12 +448,16 @@ fn read_stdin() -> Result<String> {
 /// Opens the lake from `--lake`, `./lake.toml` or `$JAANCH_LAKE` (with none of them, the demo
 /// lake in the user's data directory, generated on first use).
 fn open_lake(explicit: Option<&Path>) -> Result<Lake> {
-    Ok(match find_config(explicit).map_err(jaanch::Error::from)? {
+    let lake = match find_config(explicit).map_err(jaanch::Error::from)? {
         ConfigSource::File(path) => Lake::open(path)?,
         ConfigSource::Default => {
             Lake::open(jaanch_demo::default_lake(std::io::stderr().is_terminal())?)?
         }
-    })
+    };
+    if matches!(lake.config().memory_limit(), Ok(Some(_))) {
+        bound_resident_memory();
+    }
+    Ok(lake)
 }
 
 /// `--as-of`'s value.
