@@ -549,3 +549,35 @@ async fn one_partition_merging_its_spill_files_leaves_memory_for_the_other() {
     assert_eq!(rows.len(), 1_000_000);
     assert!(rows.windows(2).all(|w| w[0][1] <= w[1][1]));
 }
+
+/// `SET datafusion.execution.parquet.pushdown_filters` applies to the lake's tables in the
+/// session that sets it, and only there, although sessions share the tables: with it, the scan
+/// drops the rows its filter rejects while decoding, and the answer is the same.
+#[tokio::test]
+async fn parquet_filter_pushdown_is_set_per_session() {
+    let fixture = FixtureLake::new();
+    let lake = Lake::open(fixture.config_path()).unwrap();
+    let setting = lake.session(jaanch::Identity::local()).unwrap();
+    let other = lake.session(jaanch::Identity::local()).unwrap();
+    let pruned_while_decoding = |rows: Vec<Vec<String>>| {
+        let plan = rows.concat().join("\n");
+        let (_, after) = plan
+            .split_once("pushdown_rows_pruned=")
+            .unwrap_or_else(|| panic!("no pushdown_rows_pruned in {plan}"));
+        let digits: String = after.chars().take_while(char::is_ascii_digit).collect();
+        digits.parse::<u64>().unwrap()
+    };
+    // The camera is in every file's min–max range, so no file is skipped whole.
+    let filter = "FROM abhay.anpr_reads WHERE camera_id = 'CAM-003'";
+    let explain = format!("EXPLAIN ANALYZE SELECT read_id {filter}");
+    assert_eq!(pruned_while_decoding(query(&setting, &explain).await), 0);
+    query(
+        &setting,
+        "SET datafusion.execution.parquet.pushdown_filters = true",
+    )
+    .await;
+    assert!(pruned_while_decoding(query(&setting, &explain).await) > 0);
+    assert_eq!(pruned_while_decoding(query(&other, &explain).await), 0);
+    let count = format!("SELECT count(*) {filter}");
+    assert_eq!(query(&setting, &count).await, query(&other, &count).await);
+}
