@@ -55,9 +55,14 @@ def cluster(lake_path):
         )
         yield url
     finally:
+        # SIGTERM, as a service manager stops them: an executor then removes its work folder.
         for process in processes:
-            process.kill()
-            process.wait()
+            process.terminate()
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
 
 
 QUERIES = [
