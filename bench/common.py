@@ -4,6 +4,8 @@ import argparse
 import os
 import re
 import subprocess
+import threading
+import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -52,3 +54,25 @@ def proc_status_mib(pid: int, key: str) -> float:
         if line.startswith(f"{key}:"):
             return int(line.split()[1]) / 1024
     raise RuntimeError(f"no {key} for process {pid}")
+
+
+def run_measured(args, stdin_text: str = "") -> tuple:
+    """Runs `args` with `stdin_text` on its standard input; returns (exit code, peak resident
+    MiB, seconds, stdout, stderr). The peak is the process's ru_maxrss, from wait4: the output
+    is read by threads, as Popen.communicate would, but without its final wait, which would
+    take the exit status (and the resource usage) first."""
+    started = time.perf_counter()
+    process = subprocess.Popen([str(a) for a in args], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True)
+    out, err = [], []
+    readers = [threading.Thread(target=lambda: out.append(process.stdout.read())),
+               threading.Thread(target=lambda: err.append(process.stderr.read()))]
+    for reader in readers:
+        reader.start()
+    process.stdin.write(stdin_text)
+    process.stdin.close()
+    for reader in readers:
+        reader.join()
+    _, status, usage = os.wait4(process.pid, 0)
+    process.returncode = os.waitstatus_to_exitcode(status)
+    return process.returncode, usage.ru_maxrss / 1024, time.perf_counter() - started, out[0], err[0]

@@ -20,14 +20,11 @@ The demo lake is generated into target/bench-demo-v{GENERATOR_VERSION}-scale{SCA
 """
 
 import argparse
-import os
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
-from common import add_build_options, demo_lake, jaanch_binary
+from common import add_build_options, demo_lake, jaanch_binary, run_measured
 
 QUERIES = {
     # The sort of the issue that asked for a limit that holds: every camera read, ordered.
@@ -58,7 +55,7 @@ def largest(binary: Path, config: Path, limit: str, options) -> None:
     for name in options.queries.split(","):
         n, best = 1_000_000, None
         while n <= options.max_rows:
-            code, peak, seconds, stderr = run_measured(
+            code, peak, seconds, _, stderr = run_measured(
                 [binary, "--lake", config, "sql", LARGEST[name].format(n=n), "-o", "/dev/null",
                  "--format", "csv"]
             )
@@ -70,15 +67,6 @@ def largest(binary: Path, config: Path, limit: str, options) -> None:
         if best:
             n, peak, seconds = best
             print(f"{limit:>9} {name:6} {n:>11,} rows finish: peak {peak:.0f} MiB, {seconds:.1f} s")
-
-
-def run_measured(args: list) -> tuple:
-    """Runs `args`; returns (exit code, peak resident MiB, seconds, stderr)."""
-    started = time.perf_counter()
-    process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    _, status, usage = os.wait4(process.pid, 0)
-    stderr = process.stderr.read()
-    return os.waitstatus_to_exitcode(status), usage.ru_maxrss / 1024, time.perf_counter() - started, stderr
 
 
 def main() -> int:
@@ -110,7 +98,7 @@ def main() -> int:
                 continue
             for name in options.queries.split(","):
                 out = Path(scratch) / f"{name}.csv"
-                code, peak, seconds, stderr = run_measured(
+                code, peak, seconds, _, stderr = run_measured(
                     [binary, "--lake", config, "sql", QUERIES[name], "-o", out]
                 )
                 result = "finished" if code == 0 else f"exit {code}"

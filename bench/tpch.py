@@ -35,12 +35,11 @@ import os
 import shutil
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import TARGET, add_build_options, jaanch_binary  # noqa: E402
+from common import TARGET, add_build_options, jaanch_binary, run_measured  # noqa: E402
 from tpch_queries import QUERIES, TABLES  # noqa: E402
 
 ENGINES = ["jaanch", "duckdb", "datafusion"]
@@ -85,31 +84,11 @@ def lake_config(data: Path, threads: int, memory_limit) -> Path:
 
 
 def measured(command, stdin_text=""):
-    """Runs `command` with `stdin_text` on its standard input; returns its standard output and
-    its peak resident set in MiB (ru_maxrss of the process, from wait4)."""
-    process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE, text=True)
-    stdout, stderr = _communicate(process, stdin_text)
-    _, status, usage = os.wait4(process.pid, 0)
-    process.returncode = os.waitstatus_to_exitcode(status)
-    if process.returncode != 0:
-        raise SystemExit(f"{Path(command[0]).name} failed (exit {process.returncode}): {stderr.strip()}")
-    return stdout, usage.ru_maxrss / 1024
-
-
-def _communicate(process, stdin_text):
-    """Popen.communicate without its final wait, which would take the exit status (and the
-    resource usage) before wait4 can."""
-    out, err = [], []
-    readers = [threading.Thread(target=lambda: out.append(process.stdout.read())),
-               threading.Thread(target=lambda: err.append(process.stderr.read()))]
-    for reader in readers:
-        reader.start()
-    process.stdin.write(stdin_text)
-    process.stdin.close()
-    for reader in readers:
-        reader.join()
-    return out[0], err[0]
+    """The standard output and peak resident MiB of `command`, which must succeed."""
+    code, peak, _, stdout, stderr = run_measured(command, stdin_text)
+    if code != 0:
+        raise SystemExit(f"{Path(command[0]).name} failed (exit {code}): {stderr.strip()}")
+    return stdout, peak
 
 
 def run_jaanch(binary: Path, config: Path, query: int, repeat: int, answers: Path, settings):

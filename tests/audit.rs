@@ -8,7 +8,7 @@ use jaanch::audit::{Problem, Verified, read_public_key, verify};
 use sha2::{Digest, Sha256};
 
 use crate::access::{GovernedLake, cells, error, rows};
-use crate::common::{jaanch, stderr, stdout, write_file};
+use crate::common::{jaanch, signal, stderr, stdout, write_file};
 
 /// The access fixture with a log signed every 5 records and rotated every 4 KiB, and a role
 /// that may read it.
@@ -782,11 +782,7 @@ fn a_statement_stopped_by_a_signal_is_recorded_as_cancelled() {
         );
         std::thread::sleep(std::time::Duration::from_millis(20));
     }
-    let killed = std::process::Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(killed.success());
+    assert!(signal(&child, "TERM"));
     let output = child.wait_with_output().unwrap();
     assert_eq!(output.status.code(), Some(130), "{}", stderr(&output));
     assert_eq!(stderr(&output), "error: cancelled\n");

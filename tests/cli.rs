@@ -321,12 +321,7 @@ fn a_signal_while_writing_leaves_no_output_file() {
             );
             std::thread::sleep(std::time::Duration::from_millis(20));
         }
-        let killed = std::process::Command::new("kill")
-            .arg(format!("-{signal}"))
-            .arg(child.id().to_string())
-            .status()
-            .unwrap();
-        assert!(killed.success());
+        assert!(crate::common::signal(&child, signal), "SIG{signal}");
         let output = child.wait_with_output().unwrap();
         assert_eq!(output.status.code(), Some(130), "SIG{signal}");
         assert_eq!(stderr(&output), "error: cancelled\n", "SIG{signal}");

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use jaanch::cluster::Cluster;
 use jaanch::{Identity, Lake, Session};
 
-use crate::common::{free_port, jaanch, text_rows};
+use crate::common::{free_port, jaanch, signal, text_rows};
 use crate::reports::demo_lake;
 
 fn wait_for_port(port: u16, what: &str, child: &mut Child) {
@@ -121,9 +121,7 @@ impl Drop for TestCluster {
 /// Stops `child` as a service manager would: SIGTERM, then SIGKILL if it has not exited
 /// within 10 seconds.
 fn stop(child: &mut Child) {
-    let _ = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status();
+    signal(child, "TERM");
     let started = Instant::now();
     while started.elapsed() < Duration::from_secs(10) {
         if !matches!(child.try_wait(), Ok(None)) {

@@ -194,6 +194,16 @@ pub fn with_stdin(command: &mut Command, input: &str) -> std::process::Output {
     child.wait_with_output().unwrap()
 }
 
+/// Sends the signal `name` (`TERM`, `INT`, …) to `child`, as `kill` does; whether it was
+/// delivered.
+pub fn signal(child: &std::process::Child, name: &str) -> bool {
+    Command::new("kill")
+        .arg(format!("-{name}"))
+        .arg(child.id().to_string())
+        .status()
+        .is_ok_and(|status| status.success())
+}
+
 /// A loopback port nobody listens on now, for a server a test starts.
 pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")

@@ -19,7 +19,7 @@ use tonic::transport::Channel;
 use tonic::{Code, Status};
 
 use crate::access::GovernedLake;
-use crate::common::{jaanch, text_rows};
+use crate::common::{jaanch, signal, text_rows};
 
 /// The access fixture, with passwords for its users and an audit log.
 pub(crate) fn served_lake() -> GovernedLake {
@@ -1029,11 +1029,7 @@ async fn sigterm_stops_running_queries_within_the_grace_period() {
     let mut cyber = server.login("srv.cyber", "cyber:secret").await;
     let (_, mut stream) = endless_rows(&mut cyber).await;
     let started = std::time::Instant::now();
-    let killed = std::process::Command::new("kill")
-        .args(["-TERM", &server.child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(killed.success());
+    assert!(signal(&server.child, "TERM"));
     // New queries are refused at once.
     tokio::time::sleep(std::time::Duration::from_millis(200)).await;
     let refused = query(&mut cyber, "SELECT 1").await.unwrap_err();

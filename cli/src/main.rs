@@ -42,8 +42,8 @@ const PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
 /// freed memory back after 100 ms rather than a second. On Linux it commits arenas eagerly by
 /// default, and then gives less back when purging: with a memory limit (see
 /// [`bound_resident_memory`]) TPC-H's q18 peaks at 355 MiB, with eager commit at 556 MiB. The
-/// shorter delay keeps a long shell session flat (1,000 statements of `bench/soak.py`: 135 to
-/// 144 MiB, against 153 to 212 MiB with a second's delay). Together they cost about 5 % of
+/// shorter delay keeps a long shell session flatter (1,000 statements of `bench/soak.py`: 144
+/// to 169 MiB, level from the 400th, against 153 to 212 MiB with a second's delay). Together they cost about 5 % of
 /// TPC-H time against mimalloc's defaults (`bench/tpch.py`, see the README's "Speed").
 ///
 /// The options must be set before mimalloc reserves its first arena, that is before the first
