@@ -3,7 +3,9 @@
 -- description: person, or carries an Aadhaar number that fails its Verhoeff check. Names are
 -- description: compared by sound, so that a spelling variant of the same name (Laalit Kumar /
 -- description: Lalit, Dineshkumar / Dinesh Kumar, P. Kumar Mehta / Pradeep Kumar Mehta) is not
--- description: a mismatch, while a father's or a stranger's name is.
+-- description: a mismatch, while a stranger's name is. A SIM in another name at the accused
+-- description: person's own address is a family member's (often the father's) and is listed
+-- description: only if its Aadhaar number is invalid.
 -- param: district text = null
 -- output: sort msisdn
 WITH accused AS (
@@ -11,6 +13,7 @@ WITH accused AS (
            accused_id,
            fir_id,
            name AS accused_name,
+           address,
            district_canonical(district) AS district,
            -- lower-case words of the name, without an alias after @ and without punctuation
            trim(regexp_replace(regexp_replace(lower(regexp_replace(name, '@.*$', '')), '[^a-z ]', '', 'g'), ' +', ' ', 'g')) AS words
@@ -23,6 +26,7 @@ subscribers AS (
            operator,
            id_type,
            id_number,
+           address,
            trim(regexp_replace(regexp_replace(lower(regexp_replace(name, '@.*$', '')), '[^a-z ]', '', 'g'), ' +', ' ', 'g')) AS words,
            id_type = 'Aadhaar' AND NOT coalesce(aadhaar_is_valid(id_number), false) AS bad_aadhaar
     FROM telecom.subscribers
@@ -30,6 +34,7 @@ subscribers AS (
 pairs AS (
     SELECT a.msisdn, a.accused_id, a.fir_id, a.accused_name, a.district,
            s.subscriber_name, s.operator, s.id_type, s.id_number, s.bad_aadhaar,
+           lower(trim(a.address)) = lower(trim(s.address)) AS same_address,
            a.words AS a_words,
            s.words AS s_words,
            -- the sound of the name: without the words people add or drop (Kumar, Singh, also
@@ -65,14 +70,15 @@ SELECT msisdn,
        fir_id,
        accused_name,
        subscriber_name,
-       CASE WHEN other_name AND bad_aadhaar THEN 'other name, invalid Aadhaar'
-            WHEN other_name THEN 'other name'
+       CASE WHEN other_name AND NOT same_address AND bad_aadhaar THEN 'other name, invalid Aadhaar'
+            WHEN other_name AND NOT same_address THEN 'other name'
+            WHEN other_name THEN 'family member''s name, invalid Aadhaar'
             ELSE 'invalid Aadhaar' END AS reason,
        operator,
        id_type,
        aadhaar_mask(id_number) AS id_number,
        district
 FROM compared
-WHERE (other_name OR bad_aadhaar)
+WHERE ((other_name AND NOT same_address) OR bad_aadhaar)
   AND ($district IS NULL OR district = district_canonical($district))
 ORDER BY msisdn, accused_id

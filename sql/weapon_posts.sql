@@ -1,7 +1,8 @@
 -- title: Social posts showing weapons, by district
 -- description: Posts in the period whose image the classifier flagged for a weapon, by the
 -- description: district tagged in the post, linked to accused persons where the account's phone
--- description: number is an accused person's number (after phone_normalize).
+-- description: number is an accused person's number (after phone_normalize). Posts whose text
+-- description: says the weapon is a toy, replica, airsoft gun or prop are left out.
 -- param: from date = DATE '2025-01-01'
 -- param: to date = DATE '2025-12-31'
 -- param: district text = null
@@ -28,6 +29,7 @@ SELECT p.post_id,
 FROM social.posts p
 LEFT JOIN accused_phones a ON a.msisdn = phone_normalize(p.linked_phone)
 WHERE p.weapon_in_image
+  AND NOT regexp_like(lower(p.text), '\b(toy|replica|airsoft|dummy|khilona|nakli)\b|खिलौना|नकली')
   AND p.posted_at >= $from AND p.posted_at < $to + INTERVAL '1 day'
   AND ($district IS NULL OR district_canonical(p.district_tag) = district_canonical($district))
 ORDER BY a.accused_ids IS NULL, p.posted_at DESC, p.post_id

@@ -157,6 +157,36 @@ fn score<T: std::hash::Hash + Eq>(found: &HashSet<T>, truth: &HashSet<T>) -> (f6
     (hits / truth.len() as f64, hits / found.len() as f64)
 }
 
+/// The decoys planted for `report` (`truth.decoys`): (key, what it resembles), at least one.
+async fn decoys(lake: &Session, report: &str) -> HashSet<(String, String)> {
+    let decoys: HashSet<(String, String)> = query(
+        lake,
+        &format!("SELECT key, of FROM truth.decoys WHERE report = '{report}'"),
+    )
+    .await
+    .into_iter()
+    .map(|r| (r[0].clone(), r[1].clone()))
+    .collect();
+    assert!(!decoys.is_empty(), "no decoys planted for {report}");
+    decoys
+}
+
+/// Fails if any of `decoys` is among the report's `found` keys.
+fn assert_no_decoys<'a>(
+    report: &str,
+    found: impl IntoIterator<Item = &'a str>,
+    decoys: &HashSet<(String, String)>,
+) {
+    let keys: HashSet<&str> = decoys.iter().map(|(key, _)| key.as_str()).collect();
+    let reported: Vec<&str> = found.into_iter().filter(|k| keys.contains(k)).collect();
+    eprintln!(
+        "{report}: {} decoys, {} reported",
+        decoys.len(),
+        reported.len()
+    );
+    assert!(reported.is_empty(), "{report} reports decoys: {reported:?}");
+}
+
 fn assert_accurate(report: &str, recall: f64, precision: f64) {
     eprintln!("{report}: recall {recall:.3}, precision {precision:.3}");
     assert!(recall >= 0.95, "{report}: recall {recall:.3} < 0.95");
@@ -199,6 +229,14 @@ async fn stolen_vehicle_sightings_finds_the_planted_sightings() {
     );
     let (recall, precision) = score(&found, &truth);
     assert_accurate("stolen_vehicle_sightings", recall, precision);
+    // Reads of plates one character away, and reads before the theft that a fast camera
+    // clock records after it.
+    let decoys = decoys(&lake, "stolen_vehicle_sightings").await;
+    assert_no_decoys(
+        "stolen_vehicle_sightings",
+        found.iter().map(|(_, read)| read.as_str()),
+        &decoys,
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -213,11 +251,18 @@ async fn repeat_offenders_groups_the_planted_people() {
             .collect();
     // Each reported group stands for the planted person most of its rows belong to; rows of
     // other people (or of no repeat offender) in a group are errors.
+    // Namesakes of repeat offenders, in another district with another father.
+    let namesakes = decoys(&lake, "repeat_offenders").await;
+    let mut grouped_namesakes = Vec::new();
     let mut right = 0;
     let mut reported = 0;
     let mut found = HashSet::new();
     for ids in column(&columns, &rows, "accused_ids") {
         let ids: Vec<&str> = ids.trim_matches(['[', ']']).split(", ").collect();
+        grouped_namesakes.extend(namesakes.iter().filter(|(namesake, offender)| {
+            ids.contains(&namesake.as_str())
+                && ids.iter().any(|id| person_of.get(*id) == Some(offender))
+        }));
         reported += ids.len();
         let mut votes: HashMap<Option<&String>, usize> = HashMap::new();
         for id in &ids {
@@ -241,6 +286,15 @@ async fn repeat_offenders_groups_the_planted_people() {
         person_of.len()
     );
     assert_accurate("repeat_offenders", recall, precision);
+    eprintln!(
+        "repeat_offenders: {} namesakes, {} grouped with the offender",
+        namesakes.len(),
+        grouped_namesakes.len()
+    );
+    assert!(
+        grouped_namesakes.is_empty(),
+        "namesakes grouped with the repeat offender: {grouped_namesakes:?}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -266,6 +320,13 @@ async fn sim_identity_mismatch_finds_the_planted_sims() {
     );
     let (recall, precision) = score(&found, &truth);
     assert_accurate("sim_identity_mismatch", recall, precision);
+    // SIMs in the father's name at the family's address.
+    let decoys = decoys(&lake, "sim_identity_mismatch").await;
+    assert_no_decoys(
+        "sim_identity_mismatch",
+        found.iter().map(String::as_str),
+        &decoys,
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -290,6 +351,90 @@ async fn weapon_posts_link_the_planted_accused() {
         .collect();
     let (recall, precision) = score(&found, &truth);
     assert_accurate("weapon_posts", recall, precision);
+    // Toy and replica weapons, which the image classifier flags too.
+    let decoys = decoys(&lake, "weapon_posts").await;
+    assert_no_decoys("weapon_posts", found.iter().map(String::as_str), &decoys);
+}
+
+/// The decoys are what a naive rule would report: a look-alike read is after the theft of an
+/// unrecovered vehicle, a clock-skewed read matches the stolen plate and is recorded after
+/// the theft, a family SIM is in another name, a toy post is flagged as a weapon and linked
+/// to an accused person's phone.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn decoys_look_like_hits() {
+    let lake = session(Lake::open(demo_lake()).unwrap());
+    let counts = |sql: &str| {
+        let lake = &lake;
+        let sql = sql.to_string();
+        async move {
+            let rows = query(lake, &sql).await;
+            rows[0]
+                .iter()
+                .map(|v| v.parse::<usize>().unwrap_or(0))
+                .collect::<Vec<_>>()
+        }
+    };
+    let reads = counts(
+        "SELECT count(*), \
+                sum(CASE WHEN s.recovered_on IS NULL AND r.seen_at > s.stolen_at THEN 1 ELSE 0 END), \
+                sum(CASE WHEN plate_match_key(r.plate_text) = plate_match_key(s.plate) THEN 1 ELSE 0 END) \
+         FROM truth.decoys d \
+         JOIN abhay.anpr_reads r ON r.read_id = CAST(d.key AS BIGINT) \
+         JOIN cctns.stolen_vehicles s ON s.fir_id = CAST(d.of AS BIGINT) \
+         WHERE d.kind = 'plate_one_off'",
+    )
+    .await;
+    assert!(reads[0] > 0, "no look-alike reads");
+    assert_eq!(
+        reads[1], reads[0],
+        "look-alike reads after an open theft: {reads:?}"
+    );
+    assert_eq!(
+        reads[2], 0,
+        "no look-alike read shares the stolen plate's key: {reads:?}"
+    );
+    let skewed = counts(
+        "SELECT count(*), \
+                sum(CASE WHEN plate_match_key(r.plate_text) = plate_match_key(s.plate) \
+                          AND r.seen_at > s.stolen_at \
+                          AND r.seen_at - arrow_cast(c.clock_offset_seconds, 'Duration(Second)') < s.stolen_at \
+                         THEN 1 ELSE 0 END) \
+         FROM truth.decoys d \
+         JOIN abhay.anpr_reads r ON r.read_id = CAST(d.key AS BIGINT) \
+         JOIN abhay.cameras c ON c.camera_id = r.camera_id \
+         JOIN cctns.stolen_vehicles s ON s.fir_id = CAST(d.of AS BIGINT) \
+         WHERE d.kind = 'camera_clock_skew'",
+    )
+    .await;
+    assert_eq!(skewed[1], skewed[0], "clock-skewed reads: {skewed:?}");
+    let sims = counts(
+        "SELECT count(DISTINCT d.key), \
+                count(DISTINCT CASE WHEN lower(s.name) <> lower(a.name) AND s.address = a.address THEN d.key END) \
+         FROM truth.decoys d \
+         JOIN telecom.subscribers s ON phone_normalize(s.msisdn) = d.key \
+         JOIN cctns.accused a ON phone_normalize(a.phone) = d.key \
+         WHERE d.kind = 'family_sim'",
+    )
+    .await;
+    assert!(sims[0] > 0, "no family SIMs");
+    assert_eq!(
+        sims[1], sims[0],
+        "family SIMs in another name at the same address: {sims:?}"
+    );
+    let posts = counts(
+        "SELECT count(*), \
+                sum(CASE WHEN p.weapon_in_image AND a.msisdn IS NOT NULL THEN 1 ELSE 0 END) \
+         FROM truth.decoys d JOIN social.posts p ON p.post_id = CAST(d.key AS BIGINT) \
+         LEFT JOIN (SELECT DISTINCT phone_normalize(phone) AS msisdn FROM cctns.accused) a \
+           ON a.msisdn = phone_normalize(p.linked_phone) \
+         WHERE d.kind = 'toy_weapon'",
+    )
+    .await;
+    assert!(posts[0] > 0, "no toy weapon posts");
+    assert_eq!(
+        posts[1], posts[0],
+        "toy posts flagged as weapons, linked to accused persons' phones: {posts:?}"
+    );
 }
 
 #[test]

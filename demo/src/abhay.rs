@@ -3,14 +3,14 @@
 
 use std::path::Path;
 
-use super::calendar::{self, DAY_MICROS, DayClock, DayPicker};
+use super::calendar::{self, DAY_MICROS, DayClock, DayPicker, MICROS};
 use super::geo::{self, GEO};
 use super::mess;
 use super::people;
-use super::plates::Plate;
+use super::plates::{self, Plate, ReadNoise};
 use super::rng::{self, Distributions, Rng, Weighted};
 use super::tables;
-use super::world::World;
+use super::world::{PlantedRead, World};
 use super::write::TableFile;
 use jaanch::Error;
 
@@ -24,6 +24,7 @@ pub fn cameras(world: &World, root: &Path) -> Result<usize, Error> {
         file.text(&camera.location);
         file.f64(camera.lat);
         file.f64(camera.lon);
+        file.i64(camera.clock_offset / MICROS);
         file.end_row()?;
     }
     file.finish()
@@ -53,7 +54,8 @@ impl Traffic {
     }
 }
 
-/// A row of `truth.stolen_sightings`.
+/// A planted read as written: a row of `truth.stolen_sightings`, or of `truth.decoys` if it
+/// is a decoy of a sighting.
 #[derive(Debug, Clone)]
 pub struct Sighting {
     pub fir_id: i64,
@@ -62,6 +64,11 @@ pub struct Sighting {
     pub camera_id: i64,
     pub seen_at: i64,
     pub plate_text: String,
+    /// The read carries the plate: it is not garbled (a character lost or misread outside
+    /// its look-alike class).
+    pub readable: bool,
+    /// The kind of decoy (`plate_one_off`, `camera_clock_skew`), if the read is one.
+    pub decoy: Option<&'static str>,
 }
 
 /// What a read is of.
@@ -69,6 +76,8 @@ pub struct Sighting {
 enum Subject {
     Registered(u32),
     Outsider(u32),
+    /// A vehicle whose plate is one character away from the registered vehicle's.
+    LookAlike(u32),
 }
 
 /// The reads of one day: `abhay/anpr_reads/dt=YYYY-MM-DD/part-0.parquet`; returns the rows
@@ -86,8 +95,9 @@ pub fn anpr_day(
         .join(format!("dt={}", calendar::iso_date(day.day)))
         .join("part-0.parquet");
     let mut rng = Rng::stream(world.seed, rng::key("anpr"), day.day as u64);
-    // (time, camera, subject, sighting of)
-    let mut reads: Vec<(i64, u32, Subject, Option<u32>)> = Vec::with_capacity(day.rows());
+    // (time, camera, subject, the stolen vehicle a read is planted for, and as what)
+    let mut reads: Vec<(i64, u32, Subject, Option<u32>, PlantedRead)> =
+        Vec::with_capacity(day.rows());
     for _ in 0..day.background {
         let camera = traffic.cameras.sample(&mut rng) as u32;
         let time = traffic.clock.time_of_day(&mut rng);
@@ -99,44 +109,65 @@ pub fn anpr_day(
         } else {
             Subject::Registered(rng.pick(&traffic.all))
         };
-        reads.push((time, camera, subject, None));
+        reads.push((time, camera, subject, None, PlantedRead::NotSighting));
     }
     for planted in &day.planted {
-        reads.push((
-            planted.time,
-            planted.camera,
-            Subject::Registered(planted.vehicle),
-            planted.sighting_of,
-        ));
+        let (subject, stolen) = match planted.read {
+            PlantedRead::Sighting(s) => (Subject::Registered(planted.vehicle), Some(s)),
+            PlantedRead::NotSighting => (Subject::Registered(planted.vehicle), None),
+            PlantedRead::LookAlike(s) => (Subject::LookAlike(planted.vehicle), Some(s)),
+            PlantedRead::ClockSkewed(s) => (Subject::Registered(planted.vehicle), Some(s)),
+        };
+        reads.push((planted.time, planted.camera, subject, stolen, planted.read));
     }
     // Stable: reads at the same second and camera keep their generated order.
     reads.sort_by_key(|r| (r.0, r.1));
     let mut file = TableFile::create(path, spec)?;
     let mut sightings = Vec::new();
     let mut text = String::new();
-    for (k, &(time, camera, subject, sighting_of)) in reads.iter().enumerate() {
-        let plate = match subject {
-            Subject::Registered(v) => &world.vehicles[v as usize].plate,
-            Subject::Outsider(o) => &world.outsiders[o as usize],
+    for (k, &(time, camera, subject, stolen, planted)) in reads.iter().enumerate() {
+        let (plate, noise) = match subject {
+            Subject::Registered(v) => (world.vehicles[v as usize].plate, None),
+            Subject::Outsider(o) => (world.outsiders[o as usize], None),
+            // Read with any noise but garbling, which could bring back the stolen plate.
+            Subject::LookAlike(v) => (
+                world.vehicles[v as usize].plate.one_off(&mut rng),
+                Some(match plates::read_noise(&mut rng) {
+                    ReadNoise::Garbled => ReadNoise::Clean,
+                    noise => noise,
+                }),
+            ),
         };
         let read_id = day.first_read_id + k as i64;
-        let seen_at = day.day as i64 * DAY_MICROS + time;
+        // As the camera's clock has it.
+        let seen_at =
+            day.day as i64 * DAY_MICROS + time + world.cameras[camera as usize].clock_offset;
         text.clear();
-        let (_, confidence) = plate.write_read(&mut rng, &mut text);
+        let (noise, confidence) = match noise {
+            Some(noise) => plate.write_read_as(noise, &mut rng, &mut text),
+            None => plate.write_read(&mut rng, &mut text),
+        };
         file.i64(read_id);
         file.i64(camera as i64 + 1);
         file.timestamp(seen_at);
         file.text(&text);
         file.f64(confidence);
         file.end_row()?;
-        if let Some(s) = sighting_of {
+        if let Some(s) = stolen {
+            let stolen = &world.stolen[s as usize];
             sightings.push(Sighting {
-                fir_id: world.stolen[s as usize].fir as i64 + 1,
-                plate: *plate,
+                fir_id: stolen.fir as i64 + 1,
+                plate: world.vehicles[stolen.vehicle as usize].plate,
                 read_id,
                 camera_id: camera as i64 + 1,
                 seen_at,
                 plate_text: text.clone(),
+                readable: noise != ReadNoise::Garbled,
+                decoy: match planted {
+                    PlantedRead::LookAlike(_) => Some("plate_one_off"),
+                    PlantedRead::ClockSkewed(_) => Some("camera_clock_skew"),
+                    _ => None,
+                },
             });
         }
     }

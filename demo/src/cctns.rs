@@ -70,8 +70,7 @@ pub fn accused(world: &World, root: &Path) -> Result<usize, Error> {
     let mut text = String::new();
     for (i, a) in world.accused.iter().enumerate() {
         let fir = &world.firs[a.fir as usize];
-        let home = world.accused_people[a.person as usize].district;
-        let person = world.people.accused(a.person as u64, home as usize);
+        let person = world.accused_person(a.person);
         file.i64(a.fir as i64 + 1);
         file.i64(i as i64 + 1);
         text.clear();

@@ -49,23 +49,34 @@
 //! - **Stolen vehicle sightings**: every stolen vehicle is a registered one (in
 //!   `vahan.registrations`); 25% are recovered. Of the unrecovered ones stolen before the end of
 //!   the ANPR window, 35% pass cameras 1-6 times after the theft, read with ANPR noise:
-//!   `truth.stolen_sightings (fir_id, plate, read_id, camera_id, seen_at, plate_text)`. Stolen
-//!   vehicles are also read before their theft and after their recovery (not sightings). No
-//!   two plates in the lake (registered or from other states) share a look-alike class key
-//!   (`O/0/D/Q, I/1/L/T/J, …` with zero padding dropped), so there are no near-miss decoys and
-//!   a report's precision is measurable.
+//!   `truth.stolen_sightings (fir_id, plate, read_id, camera_id, seen_at, plate_text,
+//!   readable)`; `readable` is false for the 2% of garbled reads, which lost a character or
+//!   misread one outside its look-alike class. Stolen vehicles are also read before their
+//!   theft and after their recovery (not sightings). No two plates in the lake (registered or
+//!   from other states) share a look-alike class key (`O/0/D/Q, I/1/L/T/J, …` with zero
+//!   padding dropped). 4% of cameras run fast or slow by 15 minutes to 3 hours, recorded in
+//!   `abhay.cameras.clock_offset_seconds`; their reads' `seen_at` carry the error.
 //! - **Repeat offenders**: 10% of accused persons are named in 2-6 FIRs of their district, with
 //!   60% of later appearances spelt differently and their phone in different formats:
 //!   `truth.repeat_offenders (person_id, accused_id, fir_id)`.
 //! - **Accused phones**: 60% of accused persons have their number in `telecom.subscribers`, 8%
 //!   post 1-5 times from an account linked to it: `truth.accused_phones (accused_id,
 //!   person_id, msisdn, in_subscribers, posts)` for rows whose phone is written validly.
-//! - **SIM identity mismatch**: of those SIMs, 12% are registered to another person (the
-//!   father, or a stranger) and 5% carry an invalid Aadhaar; 20% of the rest spell the owner's
-//!   own name differently, which is no mismatch: `truth.sim_identity_mismatch (msisdn,
+//! - **SIM identity mismatch**: of those SIMs, 12% are registered to another person (70% a
+//!   stranger, 30% the father at the family's address, which is no mismatch unless the
+//!   Aadhaar is invalid) and 5% carry an invalid Aadhaar; 20% of the rest spell the owner's
+//!   own name differently, which is no mismatch either: `truth.sim_identity_mismatch (msisdn,
 //!   accused_id, person_id, reason, subscriber_name)`.
 //! - **Weapon posts**: 25% of accused persons' posts show a weapon (1% of other posts do):
 //!   `truth.weapon_posts (post_id, msisdn, person_id, accused_id)`.
+//! - **Decoys**: records that look like a report's hits and are not, so that precision is
+//!   tested: reads of a plate one character away from an unrecovered stolen one (a character
+//!   no OCR confuses with it; for 10% of those vehicles), stolen vehicles read shortly before
+//!   the theft by a fast camera that records the read after it (30% of thefts within the ANPR
+//!   window), namesakes of 15% of repeat offenders (an accused person of one FIR in another
+//!   district, with another father), SIMs in the father's name at the family's address, and toy or replica weapons
+//!   in 8% of accused persons' other posts (flagged as weapons; the text says what they are):
+//!   `truth.decoys (kind, report, key, of, detail)`.
 //!
 //! - **History**: `cctns.fir` and `cctns.stolen_vehicles` are Delta tables whose log tells how
 //!   they changed in December 2025 (daily appends, late status changes and recoveries), so a
@@ -121,7 +132,7 @@ pub const DEFAULT_SEED: u64 = 20_240_701;
 /// The largest scale accepted (about 420 million rows).
 pub const MAX_SCALE: f64 = 50.0;
 /// Bumped whenever the generator's output changes, so the default lake is regenerated.
-pub const GENERATOR_VERSION: u32 = 2;
+pub const GENERATOR_VERSION: u32 = 3;
 
 /// What to generate, and where.
 #[derive(Debug, Clone)]
@@ -473,6 +484,10 @@ fn write_tables(
     add(tables::TRUTH_ACCUSED_PHONES.name, phones);
     add(tables::TRUTH_SIM_IDENTITY_MISMATCH.name, mismatches);
     add(tables::TRUTH_WEAPON_POSTS.name, weapons);
+    add(
+        tables::TRUTH_DECOYS.name,
+        truth::decoys(world, root, &sightings)?,
+    );
     bar.set_message("history");
     let history = delta::write(root)?;
     let [versions, corrections] = truth::delta_history(root, &history)?;

@@ -116,6 +116,9 @@ pub const SECTIONS_US: f64 = 0.25;
 
 /// Accused persons accused in 2-6 FIRs (repeat offenders).
 pub const REPEAT_OFFENDER: f64 = 0.10;
+/// Repeat offenders whose name another accused person of another district bears (with
+/// another father): decoys in `truth.decoys`.
+pub const NAMESAKE: f64 = 0.15;
 /// Appearances of a repeat offender after the first whose name is spelt differently
 /// (`Ramesh Kumar Meena`, `RAMESH MEENA`, `Rameshkumar Mina`, `Ramesh Meena @ Kalu`).
 pub const NAME_VARIANT: f64 = 0.60;
@@ -131,6 +134,9 @@ pub const SIM_NAME_VARIANT: f64 = 0.20;
 pub const ACCUSED_POSTER: f64 = 0.08;
 /// Posts by accused persons that show a weapon.
 pub const ACCUSED_WEAPON_POST: f64 = 0.25;
+/// Of the other posts of accused persons, those whose image shows a toy or replica weapon
+/// (flagged as a weapon, the text says what it is): decoys in `truth.decoys`.
+pub const ACCUSED_TOY_WEAPON_POST: f64 = 0.08;
 /// Other posts that show a weapon (celebratory firing, licensed guns, films).
 pub const PUBLIC_WEAPON_POST: f64 = 0.01;
 /// Other posts with a linked phone.
@@ -142,3 +148,13 @@ pub const STOLEN_RECOVERED: f64 = 0.25;
 pub const STOLEN_SIGHTED: f64 = 0.35;
 /// Recovered vehicles read again after their recovery (not sightings).
 pub const RECOVERED_READ: f64 = 0.50;
+/// Unrecovered stolen vehicles, stolen before the end of the ANPR window, of which another
+/// vehicle is read after the theft whose plate is one character away, not a look-alike
+/// (`RJ14CA1234` stolen, `RJ14CA1734` read): decoys in `truth.decoys`.
+pub const STOLEN_LOOK_ALIKE_READ: f64 = 0.10;
+/// ANPR cameras whose clock is off by 15 minutes to 3 hours (60% fast), as recorded in
+/// `abhay.cameras.clock_offset_seconds`; their reads' `seen_at` carry the error.
+pub const CAMERA_CLOCK_SKEWED: f64 = 0.04;
+/// Stolen vehicles stolen within the ANPR window that a fast camera read shortly before the
+/// theft, recorded after it: decoys in `truth.decoys`.
+pub const STOLEN_CLOCK_SKEWED_READ: f64 = 0.30;

@@ -596,6 +596,30 @@ impl People {
 
 impl Person {
     /// The name as first recorded: `Ramesh Kumar Meena`, `Gurpreet Singh Brar`.
+    /// This person bearing `other`'s name (a namesake): `other`'s first, middle and family
+    /// names, with a father of the same community who is not `other`'s father.
+    pub fn named_as(self, other: &Person) -> Person {
+        let elders: &[&'static str] = match other.community {
+            Community::Hindu => &HINDU_ELDERS,
+            Community::Muslim => &MUSLIM_ELDERS,
+            Community::Sikh => &SIKH_ELDERS,
+        };
+        let mut k = self.id as usize % elders.len();
+        if elders[k] == other.father {
+            k = (k + 1) % elders.len();
+        }
+        Person {
+            male: other.male,
+            community: other.community,
+            first: other.first,
+            middle: other.middle,
+            surname: other.surname,
+            father: elders[k],
+            father_surname: self.father_surname.and(other.surname),
+            ..self
+        }
+    }
+
     pub fn write_name(&self, out: &mut String) {
         out.push_str(self.first);
         for part in [self.middle, self.surname].into_iter().flatten() {

@@ -229,7 +229,16 @@ impl Plate {
     /// The plate as an ANPR camera reads it, in the proportions of [`mess::READ_NOISE`];
     /// returns the noise and a confidence (0-1, two decimals) that falls with the noise.
     pub fn write_read(&self, rng: &mut Rng, out: &mut String) -> (ReadNoise, f64) {
-        let noise = mess::READ_NOISE[READ_WEIGHTS.sample(rng)].0;
+        self.write_read_as(read_noise(rng), rng, out)
+    }
+
+    /// The plate as read by a camera with `noise`; returns the read's confidence.
+    pub fn write_read_as(
+        &self,
+        noise: ReadNoise,
+        rng: &mut Rng,
+        out: &mut String,
+    ) -> (ReadNoise, f64) {
         let mut bytes = self.bytes[..self.len as usize].to_vec();
         let (low, high) = match noise {
             ReadNoise::Clean => (86, 99),
@@ -284,6 +293,25 @@ impl Plate {
         }
         let confidence = rng.range(low, high) as f64 / 100.0;
         (noise, confidence)
+    }
+
+    /// Another plate one character away: a digit of the number replaced by another digit,
+    /// which is never a look-alike of it (each digit is its own class), so the two plates
+    /// have different class keys and no OCR confusion turns one into the other.
+    pub fn one_off(&self, rng: &mut Rng) -> Plate {
+        let number = match self.kind {
+            PlateKind::Standard => 3,
+            PlateKind::Bharat => 2,
+            PlateKind::Old => 1,
+        };
+        let end = self.ends[number] as usize;
+        let start = self.ends[number - 1] as usize;
+        let mut other = *self;
+        let i = start + rng.index(end - start);
+        let d = other.bytes[i] - b'0';
+        other.bytes[i] = b'0' + (d + 1 + rng.below(9) as u8) % 10;
+        debug_assert_ne!(other.class_key(), self.class_key());
+        other
     }
 
     /// Replaces `count` characters by look-alikes of their class, at distinct positions. The
@@ -341,6 +369,11 @@ static TYPED_WEIGHTS: LazyLock<Weighted> =
     LazyLock::new(|| Weighted::new(mess::TYPED_PLATE_STYLES.iter().map(|(_, w)| *w)));
 static READ_WEIGHTS: LazyLock<Weighted> =
     LazyLock::new(|| Weighted::new(mess::READ_NOISE.iter().map(|(_, w)| *w)));
+
+/// Noise for one read, in the proportions of [`mess::READ_NOISE`].
+pub fn read_noise(rng: &mut Rng) -> ReadNoise {
+    mess::READ_NOISE[READ_WEIGHTS.sample(rng)].0
+}
 
 /// Random series letters: 1 to 3 letters, mostly 2.
 pub fn series(rng: &mut Rng) -> ([u8; 3], usize) {

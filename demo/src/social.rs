@@ -37,6 +37,15 @@ const WEAPON_ACCUSED: [&str; 5] = [
     "Jo humse takrayega... 🔥🔫",
     "Desi katta collection 😎",
 ];
+/// Posts of toy and replica weapons, which the image classifier flags as weapons.
+pub const TOY_WEAPON: [&str; 6] = [
+    "Bachchon ke liye naya toy gun 🧸🔫",
+    "Replica hai bhai, asli nahi 😄",
+    "Airsoft practice at {place} 🎯",
+    "Diwali mela se khilona bandook 🎆",
+    "नकली पिस्तौल, सिर्फ़ फोटो के लिए 📸",
+    "Drama ke liye dummy talwar 🎭",
+];
 const WEAPON_PUBLIC: [&str; 3] = [
     "Shaadi me hawai fire 🔥 (licensed)",
     "Purani bandook, dada ji ki yaad",
@@ -51,10 +60,7 @@ pub fn posts(world: &World, root: &Path) -> Result<usize, Error> {
     let mut text = String::new();
     for (i, post) in world.posts.iter().enumerate() {
         let (person, accused, linked) = match post.author {
-            Author::Accused(p) => {
-                let district = world.accused_people[p as usize].district as usize;
-                (world.people.accused(p as u64, district), true, true)
-            }
+            Author::Accused(p) => (world.accused_person(p), true, true),
             Author::Public { person, linked } => (world.people.general(person), false, linked),
         };
         let d = GEO.district(person.district);
@@ -67,13 +73,14 @@ pub fn posts(world: &World, root: &Path) -> Result<usize, Error> {
         file.text(&text);
         file.timestamp(post.posted_at);
         let template = match (post.weapon, accused) {
+            _ if post.toy => rng.pick(&TOY_WEAPON),
             (true, true) => rng.pick(&WEAPON_ACCUSED),
             (true, false) => rng.pick(&WEAPON_PUBLIC),
             (false, true) if rng.chance(0.4) => rng.pick(&SWAGGER),
             _ => rng.pick(&EVERYDAY),
         };
         file.text(&template.replace("{place}", d.town(&mut rng)));
-        file.bool(post.weapon);
+        file.bool(post.weapon || post.toy);
         if rng.chance(0.4) {
             text.clear();
             geo::write_district(&mut rng, d, &mut text);

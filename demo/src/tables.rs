@@ -251,6 +251,12 @@ pub const CAMERAS: Spec = Spec {
         col("location", Text, "Where the camera stands"),
         col("lat", Float64, "Latitude (WGS84)"),
         col("lon", Float64, "Longitude (WGS84)"),
+        col(
+            "clock_offset_seconds",
+            Int64,
+            "Clock error found at the last maintenance check: camera time minus true time, in \
+seconds (0: on time). The camera's reads carry it in seen_at",
+        ),
     ],
 };
 
@@ -268,7 +274,11 @@ spaces, an IND prefix, sometimes a lost character; the confidence falls with the
     columns: &[
         col("read_id", Int64, "Read identifier"),
         col("camera_id", Int64, "Camera (abhay.cameras.camera_id)"),
-        col("seen_at", Timestamp, "When the vehicle passed (local time)"),
+        col(
+            "seen_at",
+            Timestamp,
+            "When the vehicle passed (local time), by the camera's clock: see abhay.cameras.clock_offset_seconds",
+        ),
         col(
             "plate_text",
             Text,
@@ -410,9 +420,10 @@ pub const TRUTH_STOLEN_SIGHTINGS: Spec = Spec {
     location: "truth/stolen_sightings/",
     partition: None,
     description: "Ground truth: every ANPR read of an unrecovered stolen vehicle after its \
-theft. Reads of stolen vehicles before the theft or after recovery are not sightings, and no \
-other vehicle in the lake has a plate that a look-alike-tolerant match would confuse with a \
-stolen one, so a report's precision and recall are measured against this table (on read_id).",
+theft. Reads of stolen vehicles before the theft or after recovery are not sightings; other \
+vehicles' plates differ from a stolen one's by more than look-alikes (those one character \
+away are in truth.decoys), so a report's precision and recall are measured against this table \
+(on read_id).",
     columns: &[
         col("fir_id", Int64, "Vehicle-theft FIR (cctns.fir.fir_id)"),
         col(
@@ -422,12 +433,58 @@ stolen one, so a report's precision and recall are measured against this table (
         ),
         col("read_id", Int64, "The read (abhay.anpr_reads.read_id)"),
         col("camera_id", Int64, "Camera of the read"),
-        col("seen_at", Timestamp, "Time of the read"),
+        col(
+            "seen_at",
+            Timestamp,
+            "Time of the read, as recorded (by the camera's clock)",
+        ),
         col(
             "plate_text",
             Text,
             "The plate as read (a few reads are garbled beyond repair)",
         ),
+        col(
+            "readable",
+            Bool,
+            "The read carries the plate: false for garbled reads (a character lost, or a digit \
+misread as another digit), which no look-alike rule recovers",
+        ),
+    ],
+};
+
+pub const TRUTH_DECOYS: Spec = Spec {
+    name: "truth.decoys",
+    location: "truth/decoys/",
+    partition: None,
+    description: "Ground truth: records that look like a report's hits and are not, which the \
+report must leave out (its precision counts them).",
+    columns: &[
+        col(
+            "kind",
+            Text,
+            "What the decoy is: plate_one_off (a read of a plate one character away from a \
+stolen one, a character no OCR confuses with it), camera_clock_skew (a stolen vehicle read \
+shortly before the theft by a camera whose fast clock records it after), namesake (an accused \
+person of another district, with another father, who bears a repeat offender's name), \
+family_sim (an accused person's SIM \
+registered to the father at the family's address), toy_weapon (an accused person's post of a \
+toy or replica weapon, flagged as a weapon)",
+        ),
+        col("report", Text, "The saved report it tests"),
+        col(
+            "key",
+            Text,
+            "The record, as the report identifies it: read_id (stolen_vehicle_sightings), \
+accused_id (repeat_offenders), msisdn (sim_identity_mismatch), post_id (weapon_posts)",
+        ),
+        col(
+            "of",
+            Text,
+            "What it resembles: the stolen vehicle's fir_id (plate_one_off, \
+camera_clock_skew), the repeat offender's person_id (namesake), the accused person_id \
+(family_sim, toy_weapon)",
+        ),
+        col("detail", Text, "The decoy and what it resembles, in words"),
     ],
 };
 
@@ -562,7 +619,7 @@ recovered after the fact. Read as of a moment before `committed_at`, the row has
 };
 
 /// Every table, in the order of `lake.toml`.
-pub const ALL: [&Spec; 17] = [
+pub const ALL: [&Spec; 18] = [
     &FIR,
     &ACCUSED,
     &STOLEN_VEHICLES,
@@ -578,6 +635,7 @@ pub const ALL: [&Spec; 17] = [
     &TRUTH_ACCUSED_PHONES,
     &TRUTH_SIM_IDENTITY_MISMATCH,
     &TRUTH_WEAPON_POSTS,
+    &TRUTH_DECOYS,
     &TRUTH_DELTA_VERSIONS,
     &TRUTH_CORRECTIONS,
 ];

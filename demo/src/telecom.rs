@@ -25,7 +25,7 @@ const OPERATORS: [(&str, f64); 4] = [
 /// holder's father (who shares the holder's address).
 pub fn registered_to(world: &World, id: u32) -> (Person, bool) {
     let accused = &world.accused_people[id as usize];
-    let holder = world.people.accused(id as u64, accused.district as usize);
+    let holder = world.accused_person(id);
     match accused.sim {
         Sim::OtherPerson {
             stranger: Some(other),
@@ -92,7 +92,7 @@ pub fn subscribers(world: &World, root: &Path, chunk: usize) -> Result<usize, Er
         text.clear();
         if relative {
             // The father's SIM, at the family's address.
-            let holder = world.people.accused(id, registered.district);
+            let holder = world.accused_person(id as u32);
             world.people.write_address(&holder, &mut text);
         } else {
             world.people.write_address(&registered, &mut text);

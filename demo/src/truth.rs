@@ -19,14 +19,101 @@ fn file(root: &Path, spec: &tables::Spec) -> Result<TableFile, Error> {
 /// `truth.stolen_sightings`, in order of read id.
 pub fn stolen_sightings(root: &Path, sightings: &[Sighting]) -> Result<usize, Error> {
     let mut out = file(root, &tables::TRUTH_STOLEN_SIGHTINGS)?;
-    for s in sightings {
+    for s in sightings.iter().filter(|s| s.decoy.is_none()) {
         out.i64(s.fir_id);
         out.text(s.plate.as_str());
         out.i64(s.read_id);
         out.i64(s.camera_id);
         out.timestamp(s.seen_at);
         out.text(&s.plate_text);
+        out.bool(s.readable);
         out.end_row()?;
+    }
+    out.finish()
+}
+
+/// `truth.decoys`: look-alike and clock-skewed reads (in order of read id), namesakes (by
+/// accused row), family SIMs (by person) and toy weapon posts (by post). SIMs and posts are
+/// decoys where a report can link them: the person's phone is written validly in an FIR.
+pub fn decoys(world: &World, root: &Path, sightings: &[Sighting]) -> Result<usize, Error> {
+    let mut out = file(root, &tables::TRUTH_DECOYS)?;
+    let mut row_of = |kind: &str, report: &str, key: &str, of: &str, detail: &str| {
+        for value in [kind, report, key, of, detail] {
+            out.text(value);
+        }
+        out.end_row()
+    };
+    for s in sightings {
+        let Some(kind) = s.decoy else { continue };
+        let detail = match kind {
+            "plate_one_off" => format!(
+                "read {} of another vehicle; stolen {}",
+                s.plate_text,
+                s.plate.as_str()
+            ),
+            _ => format!(
+                "{} read before the theft by camera {}, whose clock runs fast",
+                s.plate.as_str(),
+                s.camera_id
+            ),
+        };
+        let (key, of) = (s.read_id.to_string(), s.fir_id.to_string());
+        row_of(kind, "stolen_vehicle_sightings", &key, &of, &detail)?;
+    }
+    let rows_by_person = world.accused_rows_by_person();
+    for (p, person) in world.accused_people.iter().enumerate() {
+        let Some(offender) = person.namesake_of else {
+            continue;
+        };
+        let name = world.accused_person(p as u32).name();
+        let detail = format!("{name} of another district, with another father");
+        for &row in &rows_by_person[p] {
+            let key = (row as i64 + 1).to_string();
+            row_of(
+                "namesake",
+                "repeat_offenders",
+                &key,
+                &offender.to_string(),
+                &detail,
+            )?;
+        }
+    }
+    let shown = |p: usize| {
+        rows_by_person[p]
+            .iter()
+            .any(|&row| world.accused[row as usize].phone == PhoneShown::Valid)
+    };
+    for (p, person) in world.accused_people.iter().enumerate() {
+        if person.sim.is_family() && person.sim.mismatch().is_none() && shown(p) {
+            let msisdn = canonical_phone(world.people.msisdn(p as u64));
+            let (father, _) = telecom::registered_to(world, p as u32);
+            let detail = format!(
+                "registered to the father, {}, at the family's address",
+                father.name()
+            );
+            row_of(
+                "family_sim",
+                "sim_identity_mismatch",
+                &msisdn,
+                &p.to_string(),
+                &detail,
+            )?;
+        }
+    }
+    for (i, post) in world.posts.iter().enumerate() {
+        if let (true, Author::Accused(p)) = (post.toy, post.author)
+            && shown(p as usize)
+        {
+            let msisdn = canonical_phone(world.people.msisdn(p as u64));
+            let detail = format!("a toy or replica weapon, posted from {msisdn}");
+            row_of(
+                "toy_weapon",
+                "weapon_posts",
+                &(i + 1).to_string(),
+                &p.to_string(),
+                &detail,
+            )?;
+        }
     }
     out.finish()
 }

@@ -12,7 +12,7 @@ use super::calendar::{self, DAY_MICROS, DayClock, DayPicker, MICROS};
 use super::geo::GEO;
 use super::law::{self, CRIMES, CrimeKind};
 use super::mess;
-use super::people::People;
+use super::people::{People, Person};
 use super::plates::{self, Plate};
 use super::rng::{self, Distributions, Rng, Weighted};
 
@@ -131,22 +131,36 @@ pub enum Sim {
     OwnVariant,
     /// In the holder's name with an invalid Aadhaar number.
     InvalidAadhaar,
-    /// In another person's name and Aadhaar: the holder's father, or a stranger (a person of
-    /// the general public).
+    /// In another person's name and Aadhaar: a stranger (a person of the general public), or,
+    /// with `stranger` None, the holder's father at the family's address — a family SIM,
+    /// which is no mismatch (a decoy in `truth.decoys`).
     OtherPerson { stranger: Option<u64> },
     /// In another person's name, with an invalid Aadhaar number.
     OtherPersonInvalidAadhaar { stranger: Option<u64> },
 }
 
 impl Sim {
-    /// The reason recorded in `truth.sim_identity_mismatch`, if the SIM is one.
+    /// The reason recorded in `truth.sim_identity_mismatch`, if the SIM is one. A SIM in the
+    /// father's name at the family's address is not, unless its Aadhaar number is invalid.
     pub fn mismatch(&self) -> Option<&'static str> {
         match self {
-            Sim::InvalidAadhaar => Some("invalid_aadhaar"),
-            Sim::OtherPerson { .. } => Some("other_person"),
-            Sim::OtherPersonInvalidAadhaar { .. } => Some("other_person_invalid_aadhaar"),
+            Sim::InvalidAadhaar | Sim::OtherPersonInvalidAadhaar { stranger: None } => {
+                Some("invalid_aadhaar")
+            }
+            Sim::OtherPerson { stranger: Some(_) } => Some("other_person"),
+            Sim::OtherPersonInvalidAadhaar { stranger: Some(_) } => {
+                Some("other_person_invalid_aadhaar")
+            }
             _ => None,
         }
+    }
+
+    /// A SIM registered to the holder's father at the family's address.
+    pub fn is_family(&self) -> bool {
+        matches!(
+            self,
+            Sim::OtherPerson { stranger: None } | Sim::OtherPersonInvalidAadhaar { stranger: None }
+        )
     }
 }
 
@@ -157,6 +171,9 @@ pub struct AccusedPerson {
     pub sim: Sim,
     /// Social posts linked to the person's phone.
     pub posts: u8,
+    /// The repeat offender whose name this person shares, from another district and with
+    /// another father: a decoy for `truth.decoys`.
+    pub namesake_of: Option<u32>,
 }
 
 /// One vehicle of the Rajasthan register (`vahan.registrations`).
@@ -188,17 +205,34 @@ pub struct Camera {
     pub lon: f64,
     pub location: String,
     pub traffic: f64,
+    /// The camera's clock error, camera time minus true time (µs): its reads' `seen_at`
+    /// carry it, and `abhay.cameras.clock_offset_seconds` records it.
+    pub clock_offset: i64,
 }
 
-/// A read planted on a day: a stolen vehicle passing a camera.
+/// A read planted on a day: a stolen vehicle, or a look-alike of one, passing a camera.
 #[derive(Debug, Clone, Copy)]
 pub struct Planted {
     pub vehicle: u32,
     pub camera: u32,
     /// Microseconds since midnight.
     pub time: i64,
-    /// The stolen vehicle (index into [`World::stolen`]) when the read is a sighting of it.
-    pub sighting_of: Option<u32>,
+    pub read: PlantedRead,
+}
+
+/// What a planted read is, for the ground truth.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PlantedRead {
+    /// A sighting of the stolen vehicle (index into [`World::stolen`]).
+    Sighting(u32),
+    /// The stolen vehicle read when it is no sighting: before the theft, after the recovery.
+    NotSighting,
+    /// A decoy: another vehicle whose plate is one character away from that of the stolen
+    /// vehicle (index into [`World::stolen`]), a character no OCR confuses with it.
+    LookAlike(u32),
+    /// A decoy: the stolen vehicle (index into [`World::stolen`]) read by its owner shortly
+    /// before the theft by a camera whose fast clock records the read after it.
+    ClockSkewed(u32),
 }
 
 /// One day of ANPR reads.
@@ -229,6 +263,9 @@ pub struct Post {
     pub author: Author,
     pub platform: u8,
     pub weapon: bool,
+    /// The image shows a toy or replica weapon, which the classifier flags as a weapon and
+    /// the text gives away: a decoy for `truth.decoys`.
+    pub toy: bool,
 }
 
 /// The whole plan.
@@ -676,6 +713,7 @@ impl World {
         // (fir, slot, person)
         let mut rows: Vec<(u32, u8, u32)> = Vec::new();
         let mut persons: Vec<AccusedPerson> = Vec::new();
+        let mut firs_by_person: Vec<u8> = Vec::new();
         for (district, mut slots) in slots_by_district.into_iter().enumerate() {
             shuffle(&mut rng, &mut slots);
             let mut pos = 0;
@@ -700,7 +738,26 @@ impl World {
                     district: district as u8,
                     sim: Sim::None,
                     posts: 0,
+                    namesake_of: None,
                 });
+                firs_by_person.push(firs_of_person.len() as u8);
+            }
+        }
+        // Namesakes, from a stream of their own: persons of one FIR in another district who
+        // bear a repeat offender's name.
+        let mut rng = self.rng("plan-namesakes");
+        let single: Vec<u32> = (0..persons.len() as u32)
+            .filter(|&p| firs_by_person[p as usize] == 1)
+            .collect();
+        for offender in 0..persons.len() {
+            if firs_by_person[offender] < 2 || single.is_empty() || !rng.chance(mess::NAMESAKE) {
+                continue;
+            }
+            let namesake = rng.pick(&single) as usize;
+            if persons[namesake].district != persons[offender].district
+                && persons[namesake].namesake_of.is_none()
+            {
+                persons[namesake].namesake_of = Some(offender as u32);
             }
         }
         rows.sort_unstable();
@@ -904,9 +961,32 @@ impl World {
                     lon,
                     location,
                     traffic,
+                    clock_offset: 0,
                 }
             })
             .collect();
+        // Clocks, from a stream of their own: a few run fast or slow by minutes to hours.
+        let mut rng = self.rng("plan-camera-clocks");
+        for camera in &mut self.cameras {
+            if rng.chance(mess::CAMERA_CLOCK_SKEWED) {
+                let seconds = rng.range(15 * 60, 3 * 3600);
+                let sign = if rng.chance(0.6) { 1 } else { -1 };
+                camera.clock_offset = sign * seconds * MICROS;
+            }
+        }
+    }
+
+    /// Accused person `id`, with a namesake's name where the person is one.
+    pub fn accused_person(&self, id: u32) -> Person {
+        let accused = &self.accused_people[id as usize];
+        let person = self.people.accused(id as u64, accused.district as usize);
+        match accused.namesake_of {
+            Some(other) => {
+                let district = self.accused_people[other as usize].district as usize;
+                person.named_as(&self.people.accused(other as u64, district))
+            }
+            None => person,
+        }
     }
 
     /// Cameras per district.
@@ -928,7 +1008,7 @@ impl World {
         let mut planted: Vec<Vec<Planted>> = vec![Vec::new(); days as usize];
         let cameras = self.cameras_by_district();
         let traffic = DayClock::new(&calendar::hours::TRAFFIC);
-        let mut plant = |rng: &mut Rng, day: i32, vehicle: u32, district: usize, sighting_of| {
+        let mut plant = |rng: &mut Rng, day: i32, vehicle: u32, district: usize, read| {
             let local = &cameras[district];
             let camera = if !local.is_empty() && rng.chance(0.8) {
                 rng.pick(local)
@@ -939,7 +1019,7 @@ impl World {
                 vehicle,
                 camera,
                 time: traffic.time_of_day(rng),
-                sighting_of,
+                read,
             });
         };
         for (s, stolen) in self.stolen.iter().enumerate() {
@@ -958,7 +1038,13 @@ impl World {
                         let sightings = 1 + rng.poisson(1.2).min(5);
                         for _ in 0..sightings {
                             let day = rng.range(from as i64, calendar::LAST_DAY as i64) as i32;
-                            plant(&mut rng, day, stolen.vehicle, beat, Some(s as u32));
+                            plant(
+                                &mut rng,
+                                day,
+                                stolen.vehicle,
+                                beat,
+                                PlantedRead::Sighting(s as u32),
+                            );
                         }
                     }
                 }
@@ -969,7 +1055,13 @@ impl World {
                             self.vehicles[stolen.vehicle as usize].district as usize;
                         for _ in 0..1 + rng.below(2) {
                             let day = rng.range(from as i64, calendar::LAST_DAY as i64) as i32;
-                            plant(&mut rng, day, stolen.vehicle, owner_district, None);
+                            plant(
+                                &mut rng,
+                                day,
+                                stolen.vehicle,
+                                owner_district,
+                                PlantedRead::NotSighting,
+                            );
                         }
                     }
                 }
@@ -978,7 +1070,60 @@ impl World {
             if theft_day > first_day && rng.chance(0.3) {
                 let day = rng.range(first_day as i64, theft_day as i64 - 1) as i32;
                 let owner_district = self.vehicles[stolen.vehicle as usize].district as usize;
-                plant(&mut rng, day, stolen.vehicle, owner_district, None);
+                plant(
+                    &mut rng,
+                    day,
+                    stolen.vehicle,
+                    owner_district,
+                    PlantedRead::NotSighting,
+                );
+            }
+        }
+        // Decoys, from a stream of their own: look-alike vehicles read after a theft.
+        let mut rng = self.rng("plan-anpr-decoys");
+        for (s, stolen) in self.stolen.iter().enumerate() {
+            let fir = &self.firs[stolen.fir as usize];
+            let theft_day = fir.occurred_at.div_euclid(DAY_MICROS) as i32;
+            let from = (theft_day + 1).max(first_day);
+            if stolen.recovered_on.is_none()
+                && from <= calendar::LAST_DAY
+                && rng.chance(mess::STOLEN_LOOK_ALIKE_READ)
+            {
+                let day = rng.range(from as i64, calendar::LAST_DAY as i64) as i32;
+                let district = fir.district as usize;
+                plant(
+                    &mut rng,
+                    day,
+                    stolen.vehicle,
+                    district,
+                    PlantedRead::LookAlike(s as u32),
+                );
+            }
+        }
+        let fast: Vec<u32> = (0..self.cameras.len() as u32)
+            .filter(|&c| self.cameras[c as usize].clock_offset > 0)
+            .collect();
+        for (s, stolen) in self.stolen.iter().enumerate() {
+            let fir = &self.firs[stolen.fir as usize];
+            let theft_day = fir.occurred_at.div_euclid(DAY_MICROS) as i32;
+            let theft_time = fir.occurred_at.rem_euclid(DAY_MICROS);
+            if theft_day < first_day
+                || fast.is_empty()
+                || !rng.chance(mess::STOLEN_CLOCK_SKEWED_READ)
+            {
+                continue;
+            }
+            // Read up to the camera's error before the theft, so that it is recorded after.
+            let camera = rng.pick(&fast);
+            let offset = self.cameras[camera as usize].clock_offset;
+            let time = theft_time - rng.range(MICROS, offset - MICROS);
+            if time >= 0 {
+                planted[(theft_day - first_day) as usize].push(Planted {
+                    vehicle: stolen.vehicle,
+                    camera,
+                    time,
+                    read: PlantedRead::ClockSkewed(s as u32),
+                });
             }
         }
         let planted_total: usize = planted.iter().map(Vec::len).sum();
@@ -1081,6 +1226,7 @@ impl World {
         let platforms = Weighted::new([0.15, 0.35, 0.30, 0.20]);
         let mut posts = Vec::new();
         let when = |rng: &mut Rng| days.sample(rng) as i64 * DAY_MICROS + clock.time_of_day(rng);
+        let mut toys = self.rng("plan-posts-toys");
         for (i, person) in self.accused_people.iter().enumerate() {
             let favourite = platforms.sample(&mut rng) as u8;
             for _ in 0..person.posts {
@@ -1093,7 +1239,10 @@ impl World {
                         platforms.sample(&mut rng) as u8
                     },
                     weapon: rng.chance(mess::ACCUSED_WEAPON_POST),
+                    toy: false,
                 });
+                let post = posts.last_mut().expect("just pushed");
+                post.toy = !post.weapon && toys.chance(mess::ACCUSED_TOY_WEAPON_POST);
             }
         }
         let public = self.sizes.posts.saturating_sub(posts.len());
@@ -1106,6 +1255,7 @@ impl World {
                 },
                 platform: platforms.sample(&mut rng) as u8,
                 weapon: rng.chance(mess::PUBLIC_WEAPON_POST),
+                toy: false,
             });
         }
         // Stable: equal times keep their planned order.
