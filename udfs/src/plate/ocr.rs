@@ -324,17 +324,26 @@ impl ShortText for MatchKeyKernel {
         // SAFETY: the processor has SSSE3 and POPCNT (the contract of `text_ssse3`).
         match unsafe { Plate::parse_ssse3_inline(value, self.0) } {
             Some(plate) if written_in_full(value, &plate) => Some(Key::of(&plate).text()),
-            _ => match_key_searched(value),
+            Some(plate) => match_key_short(value, plate),
+            None => match_key_unwritten(value),
         }
     }
 
     const SSSE3: bool = true;
 }
 
-/// [`match_key`], out of line.
+/// [`match_key`] of a value that is `plate` as written but short of zero padding, out of line.
 #[inline(never)]
-fn match_key_searched(s: &str) -> Option<InlineStr> {
-    match_key(s)
+fn match_key_short(s: &str, plate: Plate) -> Option<InlineStr> {
+    let chars = Chars::of(s)?;
+    read_plate_for_key(&chars, plate).map(|reading| Key::of(&reading.plate).text())
+}
+
+/// [`match_key`] of a value that is no plate as written, out of line.
+#[inline(never)]
+fn match_key_unwritten(s: &str) -> Option<InlineStr> {
+    let chars = Chars::of(s)?;
+    search_all(chars.as_bytes(), None).map(|reading| Key::of(&reading.plate).text())
 }
 
 /// Whether `plate`, parsed from `s`, is written there with all its zero padding: as many
@@ -426,17 +435,20 @@ pub(crate) fn read(s: &str) -> Option<Reading> {
 /// at full width, not as the valid but partly padded `RJ14ABA0012`); else the closest.
 pub(crate) fn read_for_key(s: &str) -> Option<Reading> {
     let chars = Chars::of(s)?;
-    let exact = Plate::from_chars(&chars).map(|p| Reading::exact(p, chars.as_bytes().len()));
-    match exact {
-        // Written in full, or short of one group's padding only: no reading is closer.
-        Some(reading) if reading.padding == 0 => Some(reading),
-        Some(reading)
-            if unpadded_cost(chars.as_bytes(), &reading.plate).is_some_and(|c| c <= 2) =>
-        {
-            Some(reading)
-        }
-        _ => search_all(chars.as_bytes(), exact),
+    match Plate::from_chars(&chars) {
+        Some(plate) => read_plate_for_key(&chars, plate),
+        None => search_all(chars.as_bytes(), None),
     }
+}
+
+/// [`read_for_key`] of `chars`, which are `plate` as written.
+fn read_plate_for_key(chars: &Chars, plate: Plate) -> Option<Reading> {
+    let reading = Reading::exact(plate, chars.as_bytes().len());
+    // Written in full, or short of one group's padding only: no reading is closer.
+    if reading.padding == 0 || unpadded_cost(chars.as_bytes(), &plate).is_some_and(|c| c <= 2) {
+        return Some(reading);
+    }
+    search_all(chars.as_bytes(), Some(reading))
 }
 
 /// [`read_for_key`] searching every value not written in full: what the shortcut there must
