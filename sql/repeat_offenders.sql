@@ -63,29 +63,20 @@ candidates AS (
                AND left(n.first_word, 1) = left(p.first_word, 1)
                AND levenshtein(n.last_sound, p.last_sound) <= 1))
 ),
--- The closest person with a number.
-linked AS (
-    SELECT accused_id, msisdn
-    FROM (SELECT *, row_number() OVER (PARTITION BY accused_id ORDER BY distance, years, msisdn) AS rank
-          FROM candidates
-          WHERE msisdn IS NOT NULL)
-    WHERE rank = 1
-),
--- Without one: the first of the rows without a number that it is alike.
-unnumbered AS (
-    SELECT c.accused_id, min(c.other_id) AS first_id
-    FROM candidates c
-    LEFT JOIN linked l ON l.accused_id = c.accused_id
-    LEFT JOIN linked o ON o.accused_id = c.other_id
-    WHERE c.msisdn IS NULL AND l.accused_id IS NULL AND o.accused_id IS NULL
-    GROUP BY c.accused_id
+-- For each row without a number: the closest person with one; else the first of the rows
+-- without a number that it is alike.
+matches AS (
+    SELECT accused_id,
+           first_value(msisdn ORDER BY distance, years, msisdn) FILTER (WHERE msisdn IS NOT NULL) AS msisdn,
+           min(other_id) FILTER (WHERE msisdn IS NULL) AS first_id
+    FROM candidates
+    GROUP BY accused_id
 ),
 keyed AS (
     SELECT n.*,
-           coalesce(n.msisdn, l.msisdn, 'row ' || least(n.accused_id, u.first_id)) AS person_key
-    FROM sounded n
-    LEFT JOIN linked l ON l.accused_id = n.accused_id
-    LEFT JOIN unnumbered u ON u.accused_id = n.accused_id
+           coalesce(n.msisdn, m.msisdn, 'row ' || least(n.accused_id, m.first_id)) AS person_key
+    FROM rows n
+    LEFT JOIN matches m ON m.accused_id = n.accused_id
 ),
 -- Rows of persons with enough of them to be named in min_firs FIRs, before the costlier
 -- aggregation.

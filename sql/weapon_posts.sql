@@ -7,13 +7,22 @@
 -- param: to date = DATE '2025-12-31'
 -- param: district text = null
 -- output: sort posted_at desc
-WITH accused_phones AS (
+WITH weapons AS (
+    SELECT p.*, phone_normalize(p.linked_phone) AS msisdn
+    FROM social.posts p
+    WHERE p.weapon_in_image
+      AND NOT regexp_like(lower(p.text), '\b(toy|replica|airsoft|dummy|khilona|nakli)\b|खिलौना|नकली')
+      AND p.posted_at >= $from AND p.posted_at < $to + INTERVAL '1 day'
+      AND ($district IS NULL OR district_canonical(p.district_tag) = district_canonical($district))
+),
+-- Accused rows of the posts' numbers only, before the costlier aggregation.
+accused_phones AS (
     SELECT phone_normalize(phone) AS msisdn,
            array_agg(DISTINCT accused_id ORDER BY accused_id) AS accused_ids,
            array_agg(DISTINCT fir_id ORDER BY fir_id) AS fir_ids,
            max(name) AS accused_name
     FROM cctns.accused
-    WHERE phone_normalize(phone) IS NOT NULL
+    WHERE phone_normalize(phone) IN (SELECT msisdn FROM weapons)
     GROUP BY phone_normalize(phone)
 )
 SELECT p.post_id,
@@ -21,15 +30,11 @@ SELECT p.post_id,
        p.platform,
        p.handle,
        district_canonical(p.district_tag) AS district,
-       phone_normalize(p.linked_phone) AS linked_phone,
+       p.msisdn AS linked_phone,
        a.accused_name,
        a.accused_ids,
        a.fir_ids,
        p.text
-FROM social.posts p
-LEFT JOIN accused_phones a ON a.msisdn = phone_normalize(p.linked_phone)
-WHERE p.weapon_in_image
-  AND NOT regexp_like(lower(p.text), '\b(toy|replica|airsoft|dummy|khilona|nakli)\b|खिलौना|नकली')
-  AND p.posted_at >= $from AND p.posted_at < $to + INTERVAL '1 day'
-  AND ($district IS NULL OR district_canonical(p.district_tag) = district_canonical($district))
+FROM weapons p
+LEFT JOIN accused_phones a ON a.msisdn = p.msisdn
 ORDER BY a.accused_ids IS NULL, p.posted_at DESC, p.post_id

@@ -1,0 +1,171 @@
+#!/usr/bin/env python3
+"""The police workload: jaanch's saved reports against hand-written DuckDB SQL on the same files.
+
+For each --scales value, on the demo lake, runs the four reports that have a ground truth
+(stolen_vehicle_sightings, repeat_offenders, sim_identity_mismatch, weapon_posts) twice: with
+`jaanch run REPORT` and with DuckDB running `bench/duckdb/REPORT.sql`, the same logic written
+with DuckDB's string functions and the macros of `bench/duckdb/macros.sql` (plate look-alike
+classes with `translate`, phone numbers with `regexp_replace`, the Aadhaar Verhoeff check with
+`list_reduce`) where jaanch has police functions. Both answers are scored against the lake's
+ground truth as `bench/accuracy.py` does, and the table gives each engine's time, peak memory,
+recall and precision, best time of --repeat runs.
+
+DuckDB reads the lake's Parquet files through views; the two Delta tables (`cctns.fir`,
+`cctns.stolen_vehicles`) are first written out as Parquet by jaanch (their current version),
+since DuckDB's Delta extension is downloaded at run time. jaanch's time is the whole `jaanch
+run` process (start-up and opening the lake included); DuckDB's is the query alone, timed in
+its process after Python, the module and the views are loaded. Peak memory is each process's
+peak resident set (DuckDB's includes Python and its module, about 70 MiB).
+
+Usage (from the repository root; needs `pip install duckdb`):
+
+    python3 bench/reports_vs_duckdb.py [--scales 1] [--reports NAME,...] [--threads 2]
+                                       [--repeat 3] [--no-build] [--profile release]
+"""
+
+import argparse
+import csv
+import sys
+import tempfile
+from pathlib import Path
+
+from accuracy import REPORTS, SCORERS, Lake, fraction
+from common import add_build_options, demo_lake, jaanch_binary, run_measured
+
+HERE = Path(__file__).resolve().parent
+
+# Runs one DuckDB query into a CSV file; prints the query's seconds.
+RUNNER = """
+import sys, time, duckdb
+views, macros, query, out, threads = sys.argv[1:6]
+con = duckdb.connect()
+con.execute(f"SET threads = {threads}")
+con.execute("SET enable_progress_bar = false")
+con.execute(open(macros, encoding="utf-8").read())
+con.execute(open(views, encoding="utf-8").read())
+sql = open(query, encoding="utf-8").read()
+started = time.perf_counter()
+con.execute(f"COPY ({sql}) TO '{out}' (HEADER, DELIMITER ',')")
+print(time.perf_counter() - started)
+"""
+
+# Parameters the DuckDB texts take, with the reports' defaults.
+DEFAULTS = {"min_firs": "2"}
+
+
+def best_of(repeat: int, run):
+    """The run with the fewest seconds of `repeat` runs of `run() -> (rows, seconds, peak)`."""
+    return min((run() for _ in range(repeat)), key=lambda result: result[1])
+
+
+class JaanchLake(Lake):
+    """The lake through `jaanch run`, best of `repeat`."""
+
+    def __init__(self, binary: Path, folder: Path, scratch: Path, repeat: int):
+        super().__init__(binary, folder, scratch)
+        self.repeat = repeat
+
+    def run(self, report: str, params: dict) -> tuple:
+        return best_of(self.repeat, lambda: super(JaanchLake, self).run(report, params))
+
+
+class DuckLake(Lake):
+    """The same lake, its reports run by DuckDB from bench/duckdb/REPORT.sql; the truth is
+    still read through jaanch."""
+
+    def __init__(self, binary: Path, folder: Path, scratch: Path, repeat: int, threads: int):
+        super().__init__(binary, folder, scratch)
+        self.repeat, self.threads = repeat, threads
+        self.views = scratch / "views.sql"
+        self.views.write_text(self.write_views(folder, scratch), encoding="utf-8")
+
+    def write_views(self, folder: Path, scratch: Path) -> str:
+        """DuckDB views over the lake's files; the Delta tables exported as Parquet first."""
+        views = []
+        for name, table in [("fir", "cctns.fir"), ("stolen_vehicles", "cctns.stolen_vehicles")]:
+            path = scratch / f"{name}.parquet"
+            code, _, _, _, err = run_measured([self.binary, "sql", "--lake", self.config, "--format",
+                                               "parquet", "-o", path, f"SELECT * FROM {table}"])
+            if code != 0:
+                raise SystemExit(f"export of {table} failed: {err.strip()}")
+            views.append(f"CREATE VIEW {name} AS SELECT * FROM read_parquet('{path}');")
+        for name, location in [("accused", "cctns/accused"), ("anpr_reads", "abhay/anpr_reads"),
+                               ("cameras", "abhay/cameras"), ("subscribers", "telecom/subscribers"),
+                               ("posts", "social/posts")]:
+            files = folder / location / "**" / "*.parquet"
+            views.append(f"CREATE VIEW {name} AS SELECT * FROM "
+                         f"read_parquet('{files}', hive_partitioning = true);")
+        return "\n".join(views)
+
+    def run(self, report: str, params: dict) -> tuple:
+        sql = (HERE / "duckdb" / f"{report}.sql").read_text(encoding="utf-8")
+        values = {**DEFAULTS, **{k: f"DATE '{v}'" for k, v in params.items()}}
+        # Longest names first, so that $to does not replace part of a longer name.
+        for name in sorted(values, key=len, reverse=True):
+            sql = sql.replace(f"${name}", values[name])
+        query = self.scratch / "query.sql"
+        query.write_text(sql, encoding="utf-8")
+        out = self.scratch / "duckdb.csv"
+
+        def once():
+            code, peak, _, stdout, stderr = run_measured(
+                [sys.executable, "-c", RUNNER, self.views, HERE / "duckdb" / "macros.sql", query,
+                 out, self.threads])
+            if code != 0:
+                raise SystemExit(f"DuckDB {report} failed: {stderr.strip()}")
+            rows = self.read_csv(out)
+            return rows, float(stdout.strip()), peak
+
+        return best_of(self.repeat, once)
+
+    @staticmethod
+    def read_csv(path: Path) -> list:
+        with open(path, newline="", encoding="utf-8") as f:
+            return list(csv.DictReader(f))
+
+
+def table(results: list) -> str:
+    lines = [
+        "| scale | report | jaanch s | DuckDB s | jaanch / DuckDB | jaanch MiB | DuckDB MiB "
+        "| jaanch recall | DuckDB recall | jaanch precision | DuckDB precision |",
+        "|" + "---|" * 11,
+    ]
+    for scale, report, ours, theirs in results:
+        def recall(s):
+            value = s.readable_recall if s.readable is not None else s.recall
+            return fraction(value) + (" (readable)" if s.readable is not None else "")
+        lines.append(
+            f"| {scale:g} | {report} | {ours.seconds:.2f} | {theirs.seconds:.2f} | "
+            f"{ours.seconds / theirs.seconds:.2f}× | {ours.peak:.0f} | {theirs.peak:.0f} | "
+            f"{recall(ours)} | {recall(theirs)} | {fraction(ours.precision)} | "
+            f"{fraction(theirs.precision)} |")
+    return "\n".join(lines)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scales", default="1", help="demo lake scales, comma-separated")
+    parser.add_argument("--reports", default=",".join(REPORTS))
+    parser.add_argument("--threads", type=int, default=2, help="DuckDB's threads")
+    parser.add_argument("--repeat", type=int, default=3, help="runs per engine; the best counts")
+    add_build_options(parser)
+    options = parser.parse_args()
+    binary = jaanch_binary(options)
+    results = []
+    with tempfile.TemporaryDirectory() as scratch:
+        scratch = Path(scratch)
+        for scale in (float(s) for s in options.scales.split(",")):
+            folder = demo_lake(binary, scale)
+            ours = JaanchLake(binary, folder, scratch, options.repeat)
+            theirs = DuckLake(binary, folder, scratch, options.repeat, options.threads)
+            for report in options.reports.split(","):
+                a, b = SCORERS[report](ours), SCORERS[report](theirs)
+                results.append((scale, report, a, b))
+                print(f"scale {scale:g} {report}: jaanch {a.seconds:.2f} s, DuckDB {b.seconds:.2f} s",
+                      file=sys.stderr, flush=True)
+    print(table(results))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
