@@ -156,6 +156,15 @@ struct Format {
     fragment: bool,
 }
 
+impl Format {
+    /// The fewest and most characters a reading in this format has.
+    fn lengths(&self) -> (usize, usize) {
+        self.groups
+            .iter()
+            .fold((0, 0), |(min, max), g| (min + g.min, max + g.max))
+    }
+}
+
 const fn plate(groups: &'static [Group]) -> Format {
     Format {
         groups,
@@ -385,10 +394,9 @@ impl Key {
             Kind::Diplomatic => &[Leading, Keep, Leading],
             Kind::Old => &[Keep, Leading],
         };
-        let mut key = Key {
-            bytes: [0; MAX_CHARS],
-            len: 0,
-        };
+        // Built in locals, not in place: a key returned in memory would be stored to at
+        // every character.
+        let (mut bytes, mut len) = ([0; MAX_CHARS], 0);
         for (group, &trim) in plate.groups().zip(trims) {
             let mut group = group;
             match trim {
@@ -409,11 +417,11 @@ impl Key {
                 }
             }
             for &c in group {
-                key.bytes[key.len] = class_of(c);
-                key.len += 1;
+                bytes[len] = class_of(c);
+                len += 1;
             }
         }
-        key
+        Key { bytes, len }
     }
 
     fn text(&self) -> InlineStr {
@@ -525,11 +533,17 @@ fn search_all(input: &[u8], exact: Option<Reading>) -> Option<Reading> {
 /// strictly closer. With `exact` (the plate `input` is as written), that plate unless another
 /// reading is strictly closer.
 fn search(input: &[u8], exact: Option<Reading>) -> Option<Reading> {
-    if input.is_empty() {
+    // Every plate format has a number (or year) that keeps a digit as read: without one, no
+    // reading is a plate (`UNKNOWN`, `NO PLATE`).
+    if !input.iter().any(u8::is_ascii_digit) {
         return exact;
     }
     let mut search = Search::new(input, exact.map(|e| e.plate));
     for format in &FORMATS {
+        let (shortest, longest) = format.lengths();
+        if !(shortest..=longest).contains(&input.len()) {
+            continue;
+        }
         search.fragment = format.fragment;
         search.groups(format.groups, 0, 0, 0, false);
     }
