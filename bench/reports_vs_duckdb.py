@@ -20,7 +20,8 @@ peak resident set (DuckDB's includes Python and its module, about 70 MiB).
 Usage (from the repository root; needs `pip install duckdb`):
 
     python3 bench/reports_vs_duckdb.py [--scales 1] [--reports NAME,...] [--threads 2]
-                                       [--repeat 3] [--no-build] [--profile release]
+                                       [--repeat 3] [--binary PATH] [--no-build]
+                                       [--profile release]
 """
 
 import argparse
@@ -148,9 +149,10 @@ def main() -> int:
     parser.add_argument("--reports", default=",".join(REPORTS))
     parser.add_argument("--threads", type=int, default=2, help="DuckDB's threads")
     parser.add_argument("--repeat", type=int, default=3, help="runs per engine; the best counts")
+    parser.add_argument("--binary", type=Path, help="run this jaanch executable instead of building one")
     add_build_options(parser)
     options = parser.parse_args()
-    binary = jaanch_binary(options)
+    binary = options.binary or jaanch_binary(options)
     results = []
     with tempfile.TemporaryDirectory() as scratch:
         scratch = Path(scratch)
