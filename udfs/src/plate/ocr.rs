@@ -360,13 +360,23 @@ fn match_key_unwritten(s: &str) -> Option<InlineStr> {
 /// ASCII values are counted; for others, `false` sends them to the general path.
 #[inline(always)]
 fn written_in_full(s: &str, plate: &Plate) -> bool {
-    let mut kept = 0;
-    for &b in s.as_bytes() {
-        if !b.is_ascii() {
-            return false;
+    // A letter or digit is 1: one table load per byte, without a branch.
+    const ALPHANUMERIC: [u8; 128] = {
+        let mut table = [0; 128];
+        let mut b = 0;
+        while b < 128 {
+            table[b] = (b as u8).is_ascii_alphanumeric() as u8;
+            b += 1;
         }
-        kept += b.is_ascii_alphanumeric() as usize;
+        table
+    };
+    if !s.is_ascii() {
+        return false;
     }
+    let kept: usize = s
+        .bytes()
+        .map(|b| ALPHANUMERIC[b as usize & 127] as usize)
+        .sum();
     kept >= plate.as_str().len()
 }
 
