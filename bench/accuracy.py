@@ -54,6 +54,12 @@ REPORTS = ["stolen_vehicle_sightings", "repeat_offenders", "sim_identity_mismatc
 # --------------------------------------------------------------------------------------------
 
 
+def read_csv(path: Path) -> list:
+    """The rows of a CSV file with a header, as dicts of text."""
+    with open(path, newline="", encoding="utf-8") as f:
+        return list(csv.DictReader(f))
+
+
 class Lake:
     """A demo lake, queried and its reports run through the `jaanch` binary, one process each;
     results go through CSV files in `scratch`. The reports are the binary's bundled ones, or
@@ -72,8 +78,7 @@ class Lake:
         if code != 0:
             message = stderr.strip().splitlines()[-1] if stderr.strip() else "no message"
             raise SystemExit(f"{what} failed on {self.config} (exit {code}): {message}")
-        with open(out, newline="", encoding="utf-8") as f:
-            rows = list(csv.DictReader(f))
+        rows = read_csv(out)
         out.unlink()
         return rows, seconds, peak
 

@@ -25,12 +25,11 @@ Usage (from the repository root; needs `pip install duckdb`):
 """
 
 import argparse
-import csv
 import sys
 import tempfile
 from pathlib import Path
 
-from accuracy import REPORTS, SCORERS, Lake, fraction
+from accuracy import REPORTS, SCORERS, Lake, fraction, read_csv
 from common import add_build_options, demo_lake, jaanch_binary, run_measured
 
 HERE = Path(__file__).resolve().parent
@@ -114,15 +113,10 @@ class DuckLake(Lake):
                  out, self.threads])
             if code != 0:
                 raise SystemExit(f"DuckDB {report} failed: {stderr.strip()}")
-            rows = self.read_csv(out)
+            rows = read_csv(out)
             return rows, float(stdout.strip()), peak
 
         return best_of(self.repeat, once)
-
-    @staticmethod
-    def read_csv(path: Path) -> list:
-        with open(path, newline="", encoding="utf-8") as f:
-            return list(csv.DictReader(f))
 
 
 def table(results: list) -> str:

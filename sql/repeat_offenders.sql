@@ -40,7 +40,6 @@ sounded AS (
     SELECT *,
            replace(sounds, '-', '') AS sound,
            split_part(words, ' ', 1) AS first_word,
-           split_part(sounds, '-', 1) AS first_sound,
            reverse(split_part(reverse(sounds), '-', 1)) AS last_sound
     FROM named
 ),

@@ -249,11 +249,11 @@ async fn repeat_offenders_groups_the_planted_people() {
             .into_iter()
             .map(|r| (r[0].clone(), r[1].clone()))
             .collect();
-    // Each reported group stands for the planted person most of its rows belong to; rows of
-    // other people (or of no repeat offender) in a group are errors.
     // Namesakes of repeat offenders, in another district with another father.
     let namesakes = decoys(&lake, "repeat_offenders").await;
     let mut grouped_namesakes = Vec::new();
+    // Each reported group stands for the planted person most of its rows belong to; rows of
+    // other people (or of no repeat offender) in a group are errors.
     let mut right = 0;
     let mut reported = 0;
     let mut found = HashSet::new();
@@ -368,9 +368,16 @@ async fn decoys_look_like_hits() {
         let sql = sql.to_string();
         async move {
             let rows = query(lake, &sql).await;
+            // A sum over no rows is NULL.
             rows[0]
                 .iter()
-                .map(|v| v.parse::<usize>().unwrap_or(0))
+                .map(|v| {
+                    if v == "NULL" {
+                        0
+                    } else {
+                        v.parse::<usize>().unwrap()
+                    }
+                })
                 .collect::<Vec<_>>()
         }
     };

@@ -95,9 +95,8 @@ pub fn anpr_day(
         .join(format!("dt={}", calendar::iso_date(day.day)))
         .join("part-0.parquet");
     let mut rng = Rng::stream(world.seed, rng::key("anpr"), day.day as u64);
-    // (time, camera, subject, the stolen vehicle a read is planted for, and as what)
-    let mut reads: Vec<(i64, u32, Subject, Option<u32>, PlantedRead)> =
-        Vec::with_capacity(day.rows());
+    // (time, camera, subject, what the read is planted as)
+    let mut reads: Vec<(i64, u32, Subject, PlantedRead)> = Vec::with_capacity(day.rows());
     for _ in 0..day.background {
         let camera = traffic.cameras.sample(&mut rng) as u32;
         let time = traffic.clock.time_of_day(&mut rng);
@@ -109,23 +108,21 @@ pub fn anpr_day(
         } else {
             Subject::Registered(rng.pick(&traffic.all))
         };
-        reads.push((time, camera, subject, None, PlantedRead::NotSighting));
+        reads.push((time, camera, subject, PlantedRead::NotSighting));
     }
     for planted in &day.planted {
-        let (subject, stolen) = match planted.read {
-            PlantedRead::Sighting(s) => (Subject::Registered(planted.vehicle), Some(s)),
-            PlantedRead::NotSighting => (Subject::Registered(planted.vehicle), None),
-            PlantedRead::LookAlike(s) => (Subject::LookAlike(planted.vehicle), Some(s)),
-            PlantedRead::ClockSkewed(s) => (Subject::Registered(planted.vehicle), Some(s)),
+        let subject = match planted.read {
+            PlantedRead::LookAlike(_) => Subject::LookAlike(planted.vehicle),
+            _ => Subject::Registered(planted.vehicle),
         };
-        reads.push((planted.time, planted.camera, subject, stolen, planted.read));
+        reads.push((planted.time, planted.camera, subject, planted.read));
     }
     // Stable: reads at the same second and camera keep their generated order.
     reads.sort_by_key(|r| (r.0, r.1));
     let mut file = TableFile::create(path, spec)?;
     let mut sightings = Vec::new();
     let mut text = String::new();
-    for (k, &(time, camera, subject, stolen, planted)) in reads.iter().enumerate() {
+    for (k, &(time, camera, subject, planted)) in reads.iter().enumerate() {
         let (plate, noise) = match subject {
             Subject::Registered(v) => (world.vehicles[v as usize].plate, None),
             Subject::Outsider(o) => (world.outsiders[o as usize], None),
@@ -153,7 +150,7 @@ pub fn anpr_day(
         file.text(&text);
         file.f64(confidence);
         file.end_row()?;
-        if let Some(s) = stolen {
+        if let Some(s) = planted.stolen() {
             let stolen = &world.stolen[s as usize];
             sightings.push(Sighting {
                 fir_id: stolen.fir as i64 + 1,
@@ -163,11 +160,7 @@ pub fn anpr_day(
                 seen_at,
                 plate_text: text.clone(),
                 readable: noise != ReadNoise::Garbled,
-                decoy: match planted {
-                    PlantedRead::LookAlike(_) => Some("plate_one_off"),
-                    PlantedRead::ClockSkewed(_) => Some("camera_clock_skew"),
-                    _ => None,
-                },
+                decoy: planted.decoy(),
             });
         }
     }

@@ -595,7 +595,6 @@ impl People {
 }
 
 impl Person {
-    /// The name as first recorded: `Ramesh Kumar Meena`, `Gurpreet Singh Brar`.
     /// This person bearing `other`'s name (a namesake): `other`'s first, middle and family
     /// names, with a father of the same community who is not `other`'s father.
     pub fn named_as(self, other: &Person) -> Person {
@@ -620,6 +619,7 @@ impl Person {
         }
     }
 
+    /// The name as first recorded: `Ramesh Kumar Meena`, `Gurpreet Singh Brar`.
     pub fn write_name(&self, out: &mut String) {
         out.push_str(self.first);
         for part in [self.middle, self.surname].into_iter().flatten() {

@@ -92,13 +92,18 @@ impl Fir {
         self.registered_at.div_euclid(DAY_MICROS) as i32
     }
 
+    /// The day the offence was committed.
+    pub fn occurred_day(&self) -> i32 {
+        self.occurred_at.div_euclid(DAY_MICROS) as i32
+    }
+
     pub fn crime(&self) -> &'static law::Crime {
         &CRIMES[self.crime as usize]
     }
 
     /// Whether the offence falls under the BNS (committed from 1 July 2024).
     pub fn under_bns(&self) -> bool {
-        self.occurred_at.div_euclid(DAY_MICROS) as i32 >= calendar::BNS_FROM
+        self.occurred_day() >= calendar::BNS_FROM
     }
 }
 
@@ -233,6 +238,27 @@ pub enum PlantedRead {
     /// A decoy: the stolen vehicle (index into [`World::stolen`]) read by its owner shortly
     /// before the theft by a camera whose fast clock records the read after it.
     ClockSkewed(u32),
+}
+
+impl PlantedRead {
+    /// The stolen vehicle the read is planted for, if it is a sighting or a decoy of one.
+    pub fn stolen(self) -> Option<u32> {
+        match self {
+            PlantedRead::Sighting(s) | PlantedRead::LookAlike(s) | PlantedRead::ClockSkewed(s) => {
+                Some(s)
+            }
+            PlantedRead::NotSighting => None,
+        }
+    }
+
+    /// The kind of decoy in `truth.decoys`, if the read is one.
+    pub fn decoy(self) -> Option<&'static str> {
+        match self {
+            PlantedRead::LookAlike(_) => Some("plate_one_off"),
+            PlantedRead::ClockSkewed(_) => Some("camera_clock_skew"),
+            _ => None,
+        }
+    }
 }
 
 /// One day of ANPR reads.
@@ -875,7 +901,7 @@ impl World {
             if fir.crime().kind != CrimeKind::VehicleTheft {
                 continue;
             }
-            let theft_day = fir.occurred_at.div_euclid(DAY_MICROS) as i32;
+            let theft_day = fir.occurred_day();
             let mut chosen = None;
             for attempt in 0..60 {
                 let local = &by_district[fir.district as usize];
@@ -1024,7 +1050,7 @@ impl World {
         };
         for (s, stolen) in self.stolen.iter().enumerate() {
             let fir = &self.firs[stolen.fir as usize];
-            let theft_day = fir.occurred_at.div_euclid(DAY_MICROS) as i32;
+            let theft_day = fir.occurred_day();
             // The thief's beat: mostly the district of the theft.
             let beat = if rng.chance(0.7) {
                 fir.district as usize
@@ -1083,7 +1109,7 @@ impl World {
         let mut rng = self.rng("plan-anpr-decoys");
         for (s, stolen) in self.stolen.iter().enumerate() {
             let fir = &self.firs[stolen.fir as usize];
-            let theft_day = fir.occurred_at.div_euclid(DAY_MICROS) as i32;
+            let theft_day = fir.occurred_day();
             let from = (theft_day + 1).max(first_day);
             if stolen.recovered_on.is_none()
                 && from <= calendar::LAST_DAY
@@ -1105,7 +1131,7 @@ impl World {
             .collect();
         for (s, stolen) in self.stolen.iter().enumerate() {
             let fir = &self.firs[stolen.fir as usize];
-            let theft_day = fir.occurred_at.div_euclid(DAY_MICROS) as i32;
+            let theft_day = fir.occurred_day();
             let theft_time = fir.occurred_at.rem_euclid(DAY_MICROS);
             if theft_day < first_day
                 || fast.is_empty()
@@ -1230,7 +1256,7 @@ impl World {
         for (i, person) in self.accused_people.iter().enumerate() {
             let favourite = platforms.sample(&mut rng) as u8;
             for _ in 0..person.posts {
-                posts.push(Post {
+                let mut post = Post {
                     posted_at: when(&mut rng),
                     author: Author::Accused(i as u32),
                     platform: if rng.chance(0.7) {
@@ -1240,9 +1266,9 @@ impl World {
                     },
                     weapon: rng.chance(mess::ACCUSED_WEAPON_POST),
                     toy: false,
-                });
-                let post = posts.last_mut().expect("just pushed");
+                };
                 post.toy = !post.weapon && toys.chance(mess::ACCUSED_TOY_WEAPON_POST);
+                posts.push(post);
             }
         }
         let public = self.sizes.posts.saturating_sub(posts.len());
