@@ -23,7 +23,7 @@ Usage (from the repository root):
 
     pip install tpchgen-cli duckdb datafusion pyarrow
     python3 bench/tpch.py [--scale 1] [--threads N] [--repeat 3] [--queries 1,5,7]
-                          [--engines jaanch,duckdb,datafusion] [--no-build] [--profile release]
+                          [--engines jaanch,duckdb,datafusion] [--sort-by] [--no-build] [--profile release]
 
 The table is printed and written to <target>/bench-tpch-sf<scale>/results.md.
 """
@@ -65,14 +65,34 @@ def tpch_data(scale: float) -> Path:
     return folder
 
 
-def lake_config(data: Path, threads: int, memory_limit) -> Path:
-    """A lake.toml naming the eight files as tables `tpch.<name>`."""
+# The column each table's rows are in order of, as tpchgen-cli writes them (--sort-by checks it).
+KEYS = {"customer": "c_custkey", "lineitem": "l_orderkey", "nation": "n_nationkey", "orders": "o_orderkey",
+        "part": "p_partkey", "partsupp": "ps_partkey", "region": "r_regionkey", "supplier": "s_suppkey"}
+
+
+def check_sorted(data: Path) -> None:
+    """Fails unless every table's file is in the order of its key, as --sort-by declares."""
+    import numpy
+    import pyarrow.parquet
+
+    for table, key in KEYS.items():
+        values = pyarrow.parquet.read_table(data / f"{table}.parquet", columns=[key])[key].to_numpy()
+        if not numpy.all(values[1:] >= values[:-1]):
+            raise SystemExit(f"--sort-by: {table}.parquet is not in {key} order")
+
+
+def lake_config(data: Path, threads: int, memory_limit, sort_by: bool) -> Path:
+    """A lake.toml naming the eight files as tables `tpch.<name>`, sorted by their keys if
+    `sort_by`."""
     lines = ['name = "tpch"', "", "[runtime]", f"target_partitions = {threads}"]
     if memory_limit:
         lines.append(f'memory_limit = "{memory_limit}"')
     lines.append("")
     for table in TABLES:
-        lines += ["[[table]]", f'name = "tpch.{table}"', f'location = "{table}.parquet"', 'format = "parquet"', ""]
+        lines += ["[[table]]", f'name = "tpch.{table}"', f'location = "{table}.parquet"', 'format = "parquet"']
+        if sort_by:
+            lines.append(f'sort_by = ["{KEYS[table]}"]')
+        lines.append("")
     path = data / "lake.toml"
     path.write_text("\n".join(lines), encoding="utf-8")
     return path
@@ -116,7 +136,8 @@ def jaanch_startup(binary: Path, config: Path, repeat: int) -> float:
     return best
 
 
-def worker(engine: str, data: Path, threads: int, query: int, repeat: int, answers: Path, settings) -> None:
+def worker(engine: str, data: Path, threads: int, query: int, repeat: int, answers: Path, settings,
+           sort_by: bool) -> None:
     """`repeat` runs of `query` with DuckDB or DataFusion in this process: prints each time."""
     import pyarrow
     import pyarrow.csv
@@ -141,7 +162,9 @@ def worker(engine: str, data: Path, threads: int, query: int, repeat: int, answe
         ctx = datafusion.SessionContext(config)
         ctx.sql("CREATE SCHEMA tpch").collect()
         for table in TABLES:
-            ctx.sql(f"CREATE EXTERNAL TABLE tpch.{table} STORED AS PARQUET LOCATION '{data / table}.parquet'").collect()
+            order = f" WITH ORDER ({KEYS[table]} ASC)" if sort_by else ""
+            ctx.sql(f"CREATE EXTERNAL TABLE tpch.{table} STORED AS PARQUET{order} "
+                    f"LOCATION '{data / table}.parquet'").collect()
 
         def execute(sql):
             return ctx.sql(sql).to_arrow_table()
@@ -157,11 +180,12 @@ def worker(engine: str, data: Path, threads: int, query: int, repeat: int, answe
             pyarrow.csv.write_csv(result.cast(schema), answers / f"q{query:02}.csv")
 
 
-def run_worker(engine, data, threads, query, repeat, answers, settings):
+def run_worker(engine, data, threads, query, repeat, answers, settings, sort_by):
     stdout, peak = measured([sys.executable, __file__, "--worker", engine, "--data", str(data),
                              "--threads", str(threads), "--repeat", str(repeat),
                              "--queries", str(query), "--answers", str(answers)]
-                            + [f"--set={key}={value}" for key, value in settings])
+                            + [f"--set={key}={value}" for key, value in settings]
+                            + (["--sort-by"] if sort_by else []))
     return [float(line) for line in stdout.split()], peak
 
 
@@ -226,6 +250,9 @@ def main():
     parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                         help="a DataFusion setting for jaanch and DataFusion (SET), e.g. "
                              "datafusion.execution.batch_size=16384; may be repeated")
+    parser.add_argument("--sort-by", action="store_true",
+                        help="declare each table sorted by its key (jaanch's sort_by, DataFusion's WITH ORDER); "
+                             "tpchgen-cli writes them so, which is checked first")
     parser.add_argument("--memory-limit", help="jaanch's runtime.memory_limit, e.g. 2GiB (default: none)")
     parser.add_argument("--binary", type=Path, help="run this jaanch executable instead of building one")
     add_build_options(parser)
@@ -244,13 +271,16 @@ def main():
             raise SystemExit(f"--set {setting}: give KEY=VALUE")
         settings.append((key.strip(), value.strip()))
     if args.worker:
-        worker(args.worker, Path(args.data), args.threads, queries[0], args.repeat, Path(args.answers), settings)
+        worker(args.worker, Path(args.data), args.threads, queries[0], args.repeat, Path(args.answers), settings,
+               args.sort_by)
         return
     engines = args.engines.split(",")
     if unknown := [e for e in engines if e not in ENGINES]:
         raise SystemExit(f"--engines: unknown engine {unknown[0]!r}; choose from {', '.join(ENGINES)}")
 
     data = tpch_data(args.scale)
+    if args.sort_by:
+        check_sorted(data)
     results = {engine: {} for engine in engines}
     peaks = {engine: {} for engine in engines}
     startup = None
@@ -261,13 +291,14 @@ def main():
         print(f"{NAMES[engine]}, {args.threads} threads:", flush=True)
         if engine == "jaanch":
             binary = args.binary or jaanch_binary(args)
-            config = lake_config(data, args.threads, args.memory_limit)
+            config = lake_config(data, args.threads, args.memory_limit, args.sort_by)
             startup = jaanch_startup(binary, config, args.repeat)
         for query in queries:
             if engine == "jaanch":
                 times, peak = run_jaanch(binary, config, query, args.repeat, answers, settings)
             else:
-                times, peak = run_worker(engine, data, args.threads, query, args.repeat, answers, settings)
+                times, peak = run_worker(engine, data, args.threads, query, args.repeat, answers, settings,
+                                         args.sort_by)
             results[engine][query], peaks[engine][query] = min(times), peak
             print(f"  q{query:02} {min(times):8.3f} s {peak:8.0f} MiB", flush=True)
 
@@ -300,6 +331,8 @@ def main():
                f"MiB: the engine process's peak resident set during the query (geomean row: the largest).")
     if args.memory_limit:
         context += f" jaanch's memory limit: {args.memory_limit}."
+    if args.sort_by:
+        context += " Tables declared sorted by their keys (jaanch and DataFusion)."
     if settings:
         context += " Settings: " + ", ".join(f"{k} = {v}" for k, v in settings) + "."
     if startup is not None:

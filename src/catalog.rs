@@ -12,6 +12,7 @@ use std::sync::{Arc, RwLock, Weak};
 use async_trait::async_trait;
 use datafusion::arrow::datatypes::{DataType, SchemaRef};
 use datafusion::catalog::{SchemaProvider, TableProvider};
+use datafusion::common::Column;
 use datafusion::common::{DataFusionError, Result, plan_datafusion_err};
 use datafusion::datasource::file_format::FileFormat;
 use datafusion::datasource::file_format::csv::CsvFormat;
@@ -22,7 +23,7 @@ use datafusion::datasource::listing::{
 };
 use datafusion::execution::cache::cache_manager::TableScopedPath;
 use datafusion::execution::session_state::SessionState;
-use datafusion::logical_expr::TableType;
+use datafusion::logical_expr::{Expr, SortExpr, TableType};
 use futures::TryStreamExt;
 use object_store::ObjectMeta;
 use tokio::sync::OnceCell;
@@ -136,10 +137,36 @@ impl LakeTable {
                 return Err(self.error(problem));
             }
         };
+        self.check_sort_columns(&schema, &options)?;
         let config = ListingTableConfig::new(self.url.clone())
             .with_listing_options(options)
             .with_schema(schema);
         Ok(Arc::new(ListingTable::try_new(config)?))
+    }
+
+    /// That the columns of `sort_by` are the table's: its files' or its partitions'.
+    fn check_sort_columns(&self, schema: &SchemaRef, options: &ListingOptions) -> Result<()> {
+        let known: Vec<String> = schema
+            .fields()
+            .iter()
+            .map(|f| f.name().clone())
+            .chain(
+                options
+                    .table_partition_cols
+                    .iter()
+                    .map(|(name, _)| name.clone()),
+            )
+            .collect();
+        // Read by `listing_options` before: an entry that cannot be read failed there.
+        for column in self.config.sort_columns().unwrap_or_default() {
+            if !known.contains(&column.name) {
+                return Err(self.error(TableProblem::NoSortColumn {
+                    suggestion: crate::names::closest(&column.name, &known).map(str::to_string),
+                    column: column.name,
+                }));
+            }
+        }
+        Ok(())
     }
 
     /// The schema of the table's files, as [`ListingOptions::infer_schema`] finds it, with a
@@ -235,9 +262,21 @@ pub fn listing_options(table: &TableConfig) -> Result<ListingOptions> {
             (p.name, data_type)
         })
         .collect();
+    let sort_order: Vec<SortExpr> = table
+        .sort_columns()
+        .map_err(bad)?
+        .into_iter()
+        .map(|c| Expr::Column(Column::new_unqualified(c.name)).sort(!c.descending, c.nulls_first))
+        .collect();
+    let sort_orders = if sort_order.is_empty() {
+        Vec::new()
+    } else {
+        vec![sort_order]
+    };
     Ok(ListingOptions::new(format)
         .with_file_extension(table.file_extension())
-        .with_table_partition_cols(partitions))
+        .with_table_partition_cols(partitions)
+        .with_file_sort_order(sort_orders))
 }
 
 /// One schema of the lake (`cctns`, `abhay`, ...): the config's tables, loaded lazily, plus any

@@ -172,6 +172,12 @@ pub struct TableConfig {
     /// `"year:int"`.
     #[serde(default)]
     pub partitions: Vec<String>,
+    /// The order every file of the table is written in, outermost column first: `"seen_at"`,
+    /// `"registered_at DESC"`, `"district NULLS FIRST"`. Plans that need it (`ORDER BY`, window
+    /// functions, grouping by its columns) do not sort again. Declared, not checked: files not
+    /// in this order give wrong answers.
+    #[serde(default)]
+    pub sort_by: Vec<String>,
     pub description: Option<String>,
     /// Descriptions of columns, shown by `\d`.
     #[serde(default)]
@@ -237,6 +243,16 @@ pub enum PartitionType {
     Date,
 }
 
+/// A parsed `sort_by` entry: a column and its direction.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SortColumn {
+    pub name: String,
+    pub descending: bool,
+    /// Where NULLs are: by default last in ascending order and first in descending order, as
+    /// SQL's `ORDER BY` puts them, so that the declared order is the one queries ask for.
+    pub nulls_first: bool,
+}
+
 /// A parsed `partitions` entry.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Partition {
@@ -252,6 +268,7 @@ impl TableConfig {
             location: location.into(),
             format,
             partitions: Vec::new(),
+            sort_by: Vec::new(),
             description: None,
             columns: BTreeMap::new(),
             extension: None,
@@ -286,6 +303,21 @@ impl TableConfig {
             .iter()
             .map(|spec| parse_partition(spec).map_err(|m| self.error(format!("partitions: {m}"))))
             .collect()
+    }
+
+    /// The parsed `sort_by` columns.
+    pub fn sort_columns(&self) -> Result<Vec<SortColumn>> {
+        let columns = self
+            .sort_by
+            .iter()
+            .map(|spec| parse_sort_column(spec).map_err(|m| self.error(format!("sort_by: {m}"))))
+            .collect::<Result<Vec<_>>>()?;
+        for (i, column) in columns.iter().enumerate() {
+            if columns[..i].iter().any(|c| c.name == column.name) {
+                return Err(self.error(format!("sort_by: column {:?} is named twice", column.name)));
+            }
+        }
+        Ok(columns)
     }
 
     pub fn file_extension(&self) -> &str {
@@ -329,6 +361,7 @@ impl TableConfig {
             return Err(self.error("`location` is empty"));
         }
         self.partition_columns()?;
+        self.sort_columns()?;
         if self.format != Format::Csv {
             let csv_options = [
                 ("header", self.header.is_some()),
@@ -370,12 +403,14 @@ impl TableConfig {
             }
             return Ok(None);
         }
-        if !self.partitions.is_empty() || self.extension.is_some() {
-            let key = if self.extension.is_some() {
-                "extension"
-            } else {
-                "partitions"
-            };
+        if let Some(key) = [
+            ("extension", self.extension.is_some()),
+            ("partitions", !self.partitions.is_empty()),
+            ("sort_by", !self.sort_by.is_empty()),
+        ]
+        .iter()
+        .find_map(|(key, set)| set.then_some(key))
+        {
             return Err(self.error(format!(
                 "`{key}` does not apply to format = \"delta\": the table's log lists its files and partitions"
             )));
@@ -394,6 +429,37 @@ impl TableConfig {
             (None, None) => Ok(None),
         }
     }
+}
+
+fn parse_sort_column(spec: &str) -> std::result::Result<SortColumn, String> {
+    let unreadable = || {
+        format!(
+            "cannot read {spec:?}: expected a column name, then ASC or DESC, then NULLS FIRST \
+             or NULLS LAST (e.g. \"seen_at DESC\")"
+        )
+    };
+    let words: Vec<String> = spec.split_whitespace().map(str::to_string).collect();
+    let Some((name, rest)) = words.split_first() else {
+        return Err(unreadable());
+    };
+    let rest: Vec<String> = rest.iter().map(|w| w.to_ascii_uppercase()).collect();
+    let rest: Vec<&str> = rest.iter().map(String::as_str).collect();
+    let (descending, nulls) = match rest.as_slice() {
+        ["ASC", nulls @ ..] => (false, nulls),
+        ["DESC", nulls @ ..] => (true, nulls),
+        nulls => (false, nulls),
+    };
+    let nulls_first = match nulls {
+        [] => descending,
+        ["NULLS", "FIRST"] => true,
+        ["NULLS", "LAST"] => false,
+        _ => return Err(unreadable()),
+    };
+    Ok(SortColumn {
+        name: name.clone(),
+        descending,
+        nulls_first,
+    })
 }
 
 fn parse_partition(spec: &str) -> std::result::Result<Partition, String> {
@@ -1006,6 +1072,47 @@ header = false
         assert!(
             message.starts_with("table cctns.fir: partitions: unknown type \"datetime\""),
             "{message}"
+        );
+    }
+
+    #[test]
+    fn sort_by_entries() {
+        let config = parse(&format!(
+            "{TABLE}sort_by = [\"seen_at\", \" district  desc \", \"plate ASC NULLS FIRST\", \"x NULLS last\"]\n"
+        ))
+        .unwrap();
+        let column = |name: &str, descending, nulls_first| SortColumn {
+            name: name.into(),
+            descending,
+            nulls_first,
+        };
+        assert_eq!(
+            config.tables[0].sort_columns().unwrap(),
+            [
+                column("seen_at", false, false),
+                // Descending puts NULLs first unless told otherwise, as ORDER BY ... DESC does.
+                column("district", true, true),
+                column("plate", false, true),
+                column("x", false, false),
+            ]
+        );
+        for (entry, expected) in [
+            (
+                "",
+                "table cctns.fir: sort_by: cannot read \"\": expected a column name",
+            ),
+            ("seen_at DESCENDING", "cannot read \"seen_at DESCENDING\""),
+            ("seen_at NULLS", "cannot read \"seen_at NULLS\""),
+            ("seen_at DESC ASC", "cannot read \"seen_at DESC ASC\""),
+            ("seen_at, plate", "cannot read \"seen_at, plate\""),
+        ] {
+            let message = error(&format!("{TABLE}sort_by = [{entry:?}]\n"));
+            assert!(message.contains(expected), "{entry}: {message}");
+        }
+        let message = error(&format!("{TABLE}sort_by = [\"a\", \"a DESC\"]\n"));
+        assert_eq!(
+            message,
+            "table cctns.fir: sort_by: column \"a\" is named twice"
         );
     }
 

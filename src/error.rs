@@ -155,6 +155,11 @@ pub enum TableProblem {
     NoDeltaLog { location: String },
     /// The version or moment asked for is not in the table's history; the message says what is.
     NoVersion(String),
+    /// `sort_by` names a column the table's files do not have.
+    NoSortColumn {
+        column: String,
+        suggestion: Option<String>,
+    },
 }
 
 impl fmt::Display for TableProblem {
@@ -175,6 +180,11 @@ impl fmt::Display for TableProblem {
                 "no Delta transaction log at {location}/_delta_log (is it a Delta table? check `location` and `format` in the lake config)"
             ),
             TableProblem::NoVersion(message) => f.write_str(message),
+            TableProblem::NoSortColumn { column, suggestion } => write!(
+                f,
+                "`sort_by` names {column}, which is not a column of the table ({})",
+                hint(suggestion, "check `sort_by` in the lake config")
+            ),
         }
     }
 }
@@ -520,6 +530,12 @@ impl Error {
                         location: location.clone(),
                     },
                     TableProblem::NoVersion(message) => TableProblem::NoVersion(message.clone()),
+                    TableProblem::NoSortColumn { column, suggestion } => {
+                        TableProblem::NoSortColumn {
+                            column: column.clone(),
+                            suggestion: suggestion.clone(),
+                        }
+                    }
                 },
             }),
             Error::Io { op, path, source } => Error::Io {

@@ -523,6 +523,10 @@ fn the_config_pins_a_table_and_refuses_what_does_not_apply() {
             "partitions = [\"year:int\"]\n",
             "`partitions` does not apply to format = \"delta\"",
         ),
+        (
+            "sort_by = [\"fir_id\"]\n",
+            "`sort_by` does not apply to format = \"delta\"",
+        ),
     ] {
         let (_dir, config) = fir_copy(extra);
         let output = in_copy(&config, &["sql", "SELECT 1"]);

@@ -1,9 +1,12 @@
 //! A lake config turned into a session: tables, partitions, laziness, policy, runtime.
 
+use std::sync::Arc;
+
+use arrow::array::{ArrayRef, Int64Array, RecordBatch, StringArray};
 use datafusion::physical_plan::{ExecutionPlan, displayable};
 use jaanch::{Lake, LakeConfig, QueryResult, Session};
 
-use crate::common::{ANPR_DAYS, FixtureLake, query, session, write_file};
+use crate::common::{ANPR_DAYS, FixtureLake, query, session, write_file, write_parquet};
 
 /// Data files the physical plan will read, counted from its file groups.
 fn files_scanned(plan: &dyn ExecutionPlan) -> usize {
@@ -16,6 +19,12 @@ fn files_scanned(plan: &dyn ExecutionPlan) -> usize {
 
 async fn started(lake: &Session, sql: &str) -> QueryResult {
     lake.sql(sql).await.unwrap()
+}
+
+/// The physical plan of `sql`, as `EXPLAIN` shows it.
+async fn plan_text(lake: &Session, sql: &str) -> String {
+    let plan = started(lake, sql).await.plan();
+    displayable(plan.as_ref()).indent(true).to_string()
 }
 
 #[tokio::test]
@@ -580,4 +589,57 @@ async fn parquet_filter_pushdown_is_set_per_session() {
     assert_eq!(pruned_while_decoding(query(&other, &explain).await), 0);
     let count = format!("SELECT count(*) {filter}");
     assert_eq!(query(&setting, &count).await, query(&other, &count).await);
+}
+
+/// A table declared sorted (`sort_by`) is read in that order: a query asking for it is not
+/// sorted again and its answer comes in that order; a query asking for another order still
+/// sorts; a column the table lacks fails its queries with one line that names it.
+#[tokio::test]
+async fn a_declared_sort_order_spares_the_sort() {
+    let dir = tempfile::tempdir().unwrap();
+    let ids: Vec<i64> = (1..=500).collect();
+    let batch = RecordBatch::try_from_iter(vec![
+        (
+            "read_id",
+            Arc::new(Int64Array::from(ids.clone())) as ArrayRef,
+        ),
+        (
+            "plate",
+            Arc::new(StringArray::from_iter_values(
+                ids.iter().map(|i| format!("RJ14CA{i:04}")),
+            )),
+        ),
+    ])
+    .unwrap();
+    write_parquet(&dir.path().join("reads/part-0.parquet"), &batch);
+    let open = |sort_by: &str| {
+        let config = dir.path().join("lake.toml");
+        write_file(
+            &config,
+            &format!(
+                "[runtime]\ntarget_partitions = 2\n[[table]]\nname = \"abhay.reads\"\nlocation = \"reads/\"\nformat = \"parquet\"\n{sort_by}\n"
+            ),
+        );
+        session(Lake::open(&config).unwrap())
+    };
+    let ascending = "SELECT read_id, plate FROM abhay.reads ORDER BY read_id";
+    let descending = "SELECT read_id FROM abhay.reads ORDER BY read_id DESC";
+
+    let undeclared = plan_text(&open(""), ascending).await;
+    assert!(undeclared.contains("SortExec"), "{undeclared}");
+    let declared = open("sort_by = [\"read_id\"]");
+    let text = plan_text(&declared, ascending).await;
+    assert!(!text.contains("SortExec"), "{text}");
+    let rows = query(&declared, ascending).await;
+    let read: Vec<i64> = rows.iter().map(|r| r[0].parse().unwrap()).collect();
+    assert_eq!(read, ids);
+    let text = plan_text(&declared, descending).await;
+    assert!(text.contains("SortExec"), "{text}");
+
+    let wrong = open("sort_by = [\"red_id\"]");
+    let message = wrong.sql(ascending).await.unwrap_err().to_string();
+    assert_eq!(
+        message,
+        "table abhay.reads: `sort_by` names red_id, which is not a column of the table (did you mean read_id?)"
+    );
 }
