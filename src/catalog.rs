@@ -144,7 +144,8 @@ impl LakeTable {
         Ok(Arc::new(ListingTable::try_new(config)?))
     }
 
-    /// That the columns of `sort_by` are the table's: its files' or its partitions'.
+    /// That the columns of the declared sort order (`sort_by`) are the table's: its files' or
+    /// its partitions'.
     fn check_sort_columns(&self, schema: &SchemaRef, options: &ListingOptions) -> Result<()> {
         let known: Vec<String> = schema
             .fields()
@@ -157,12 +158,12 @@ impl LakeTable {
                     .map(|(name, _)| name.clone()),
             )
             .collect();
-        // Read by `listing_options` before: an entry that cannot be read failed there.
-        for column in self.config.sort_columns().unwrap_or_default() {
+        let sorted_by = options.file_sort_order.iter().flatten();
+        for column in sorted_by.filter_map(|sort| sort.expr.try_as_col()) {
             if !known.contains(&column.name) {
                 return Err(self.error(TableProblem::NoSortColumn {
+                    column: column.name.clone(),
                     suggestion: crate::names::closest(&column.name, &known).map(str::to_string),
-                    column: column.name,
                 }));
             }
         }

@@ -403,16 +403,25 @@ impl TableConfig {
             }
             return Ok(None);
         }
-        if let Some(key) = [
-            ("extension", self.extension.is_some()),
-            ("partitions", !self.partitions.is_empty()),
-            ("sort_by", !self.sort_by.is_empty()),
+        let files_and_partitions = "the table's log lists its files and partitions";
+        if let Some((key, reason)) = [
+            ("extension", self.extension.is_some(), files_and_partitions),
+            (
+                "partitions",
+                !self.partitions.is_empty(),
+                files_and_partitions,
+            ),
+            (
+                "sort_by",
+                !self.sort_by.is_empty(),
+                "a sort order is declared for Parquet, CSV and JSON tables",
+            ),
         ]
         .iter()
-        .find_map(|(key, set)| set.then_some(key))
+        .find_map(|&(key, set, reason)| set.then_some((key, reason)))
         {
             return Err(self.error(format!(
-                "`{key}` does not apply to format = \"delta\": the table's log lists its files and partitions"
+                "`{key}` does not apply to format = \"delta\": {reason}"
             )));
         }
         match (self.version, &self.as_of) {
@@ -438,11 +447,11 @@ fn parse_sort_column(spec: &str) -> std::result::Result<SortColumn, String> {
              or NULLS LAST (e.g. \"seen_at DESC\")"
         )
     };
-    let words: Vec<String> = spec.split_whitespace().map(str::to_string).collect();
-    let Some((name, rest)) = words.split_first() else {
+    let mut words = spec.split_whitespace();
+    let Some(name) = words.next() else {
         return Err(unreadable());
     };
-    let rest: Vec<String> = rest.iter().map(|w| w.to_ascii_uppercase()).collect();
+    let rest: Vec<String> = words.map(str::to_ascii_uppercase).collect();
     let rest: Vec<&str> = rest.iter().map(String::as_str).collect();
     let (descending, nulls) = match rest.as_slice() {
         ["ASC", nulls @ ..] => (false, nulls),
@@ -456,7 +465,7 @@ fn parse_sort_column(spec: &str) -> std::result::Result<SortColumn, String> {
         _ => return Err(unreadable()),
     };
     Ok(SortColumn {
-        name: name.clone(),
+        name: name.to_string(),
         descending,
         nulls_first,
     })

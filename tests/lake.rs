@@ -1,12 +1,11 @@
 //! A lake config turned into a session: tables, partitions, laziness, policy, runtime.
 
-use std::sync::Arc;
-
-use arrow::array::{ArrayRef, Int64Array, RecordBatch, StringArray};
 use datafusion::physical_plan::{ExecutionPlan, displayable};
 use jaanch::{Lake, LakeConfig, QueryResult, Session};
 
-use crate::common::{ANPR_DAYS, FixtureLake, query, session, write_file, write_parquet};
+use crate::common::{
+    ANPR_DAYS, FixtureLake, anpr_batch, query, session, write_file, write_parquet,
+};
 
 /// Data files the physical plan will read, counted from its file groups.
 fn files_scanned(plan: &dyn ExecutionPlan) -> usize {
@@ -597,21 +596,11 @@ async fn parquet_filter_pushdown_is_set_per_session() {
 #[tokio::test]
 async fn a_declared_sort_order_spares_the_sort() {
     let dir = tempfile::tempdir().unwrap();
-    let ids: Vec<i64> = (1..=500).collect();
-    let batch = RecordBatch::try_from_iter(vec![
-        (
-            "read_id",
-            Arc::new(Int64Array::from(ids.clone())) as ArrayRef,
-        ),
-        (
-            "plate",
-            Arc::new(StringArray::from_iter_values(
-                ids.iter().map(|i| format!("RJ14CA{i:04}")),
-            )),
-        ),
-    ])
-    .unwrap();
-    write_parquet(&dir.path().join("reads/part-0.parquet"), &batch);
+    // One file of reads in read_id order.
+    write_parquet(
+        &dir.path().join("reads/part-0.parquet"),
+        &anpr_batch(1, 500),
+    );
     let open = |sort_by: &str| {
         let config = dir.path().join("lake.toml");
         write_file(
@@ -622,7 +611,7 @@ async fn a_declared_sort_order_spares_the_sort() {
         );
         session(Lake::open(&config).unwrap())
     };
-    let ascending = "SELECT read_id, plate FROM abhay.reads ORDER BY read_id";
+    let ascending = "SELECT read_id, plate_text FROM abhay.reads ORDER BY read_id";
     let descending = "SELECT read_id FROM abhay.reads ORDER BY read_id DESC";
 
     let undeclared = plan_text(&open(""), ascending).await;
@@ -632,7 +621,7 @@ async fn a_declared_sort_order_spares_the_sort() {
     assert!(!text.contains("SortExec"), "{text}");
     let rows = query(&declared, ascending).await;
     let read: Vec<i64> = rows.iter().map(|r| r[0].parse().unwrap()).collect();
-    assert_eq!(read, ids);
+    assert_eq!(read, (1..=500).collect::<Vec<i64>>());
     let text = plan_text(&declared, descending).await;
     assert!(text.contains("SortExec"), "{text}");
 

@@ -29,12 +29,17 @@ def table_rows(text: str) -> list:
             for line in text.splitlines() if line.startswith("| 0.02 |")]
 
 
-def test_accuracy_scores_every_report_and_no_decoy_is_returned():
-    done = run_bench("accuracy.py", "--min", "0.95")
+def report_rows(script: str, *args: str) -> list:
+    """The table rows of a successful run of `script`: one per report, in order."""
+    done = run_bench(script, *args)
     assert done.returncode == 0, done.stderr
     rows = table_rows(done.stdout)
     assert [row[1] for row in rows] == REPORTS
-    for row in rows:
+    return rows
+
+
+def test_accuracy_scores_every_report_and_no_decoy_is_returned():
+    for row in report_rows("accuracy.py", "--min", "0.95"):
         planted, reported = int(row[6].replace(",", "")), int(row[7].replace(",", ""))
         assert planted > 0, row
         assert reported == 0, row
@@ -47,11 +52,7 @@ def test_accuracy_fails_below_the_bar():
 
 
 def test_reports_vs_duckdb_scores_both_engines():
-    done = run_bench("reports_vs_duckdb.py", "--repeat", "1")
-    assert done.returncode == 0, done.stderr
-    rows = table_rows(done.stdout)
-    assert [row[1] for row in rows] == REPORTS
-    for row in rows:
+    for row in report_rows("reports_vs_duckdb.py", "--repeat", "1"):
         seconds = [float(row[2]), float(row[3])]
         recalls = [float(row[7].split()[0]), float(row[8].split()[0])]
         precisions = [float(row[9]), float(row[10])]
