@@ -42,7 +42,8 @@ pub(crate) struct TestCluster {
     pub scheduler: Child,
     pub executors: Vec<Child>,
     pub cluster: Cluster,
-    /// The executors' temporary folder (`TMPDIR`), where each makes its work folder.
+    /// The executors' temporary folders: executor `i`'s `TMPDIR`, where it makes its work
+    /// folder, is `temporary/i`.
     pub temporary: tempfile::TempDir,
 }
 
@@ -76,8 +77,10 @@ impl TestCluster {
             cluster,
             temporary: tempfile::tempdir().unwrap(),
         };
-        for _ in 0..executors {
+        for number in 0..executors {
             let (flight, grpc) = (free_port(), free_port());
+            let temporary = started.temporary_folder(number);
+            std::fs::create_dir(&temporary).unwrap();
             let mut executor = spawn(
                 jaanch(home)
                     .arg("--lake")
@@ -94,12 +97,17 @@ impl TestCluster {
                         "--slots",
                         "2",
                     ])
-                    .env("TMPDIR", started.temporary.path()),
+                    .env("TMPDIR", temporary),
             );
             wait_for_port(flight, "executor", &mut executor);
             started.executors.push(executor);
         }
         started
+    }
+
+    /// Executor `number`'s temporary folder.
+    pub fn temporary_folder(&self, number: usize) -> std::path::PathBuf {
+        self.temporary.path().join(number.to_string())
     }
 
     /// A session of the lake at `config` running on this cluster.
@@ -138,8 +146,9 @@ fn stop(child: &mut Child) {
 #[test]
 fn a_stopped_executor_leaves_no_work_folder() {
     let mut cluster = TestCluster::start(demo_lake(), 1);
+    let temporary = cluster.temporary_folder(0);
     let folders = || {
-        std::fs::read_dir(cluster.temporary.path())
+        std::fs::read_dir(&temporary)
             .unwrap()
             .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
             .collect::<Vec<_>>()
@@ -430,8 +439,9 @@ fn decode_address(hex: &str) -> String {
     }
 }
 
-/// An executor killed while a statement runs: the statement is run again elsewhere or fails
-/// with a message that says so — never a wrong or partial answer.
+/// An executor killed while a statement runs, once it holds shuffle output the rest of the
+/// statement needs: the statement is run again elsewhere or fails with a message that says
+/// so — never a wrong or partial answer.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_executor_lost_mid_query_gives_the_answer_or_says_why() {
     let config = demo_lake();
@@ -442,24 +452,37 @@ async fn an_executor_lost_mid_query_gives_the_answer_or_says_why() {
         .unwrap();
     let (expected, _) = rows(
         &local,
-        "SELECT sum(n * n) FROM (SELECT count(*) AS n FROM abhay.anpr_reads GROUP BY camera_id % 4)",
+        "SELECT sum(n * n) FROM (SELECT count(*) AS n FROM abhay.anpr_reads GROUP BY camera_id % 64)",
     )
     .await;
     let remote = cluster.session(config, Identity::new("test"));
     let running = tokio::spawn(async move {
-        let sql = "SELECT count(*) FROM abhay.anpr_reads a JOIN abhay.anpr_reads b ON a.camera_id % 4 = b.camera_id % 4";
+        let sql = "SELECT count(*) FROM abhay.anpr_reads a JOIN abhay.anpr_reads b ON a.camera_id % 64 = b.camera_id % 64";
         let result = remote.sql(sql).await?;
         let batches = result.collect().await?;
         Ok::<_, jaanch::Error>(text_rows(&batches))
     });
-    tokio::time::sleep(Duration::from_millis(1500)).await;
+    // The join's inputs are shuffled first: the executor that has written some of them is
+    // killed while the join, which takes seconds more, still needs them.
+    let started = Instant::now();
+    let holder = loop {
+        let writer = (0..2).find(|&number| holds_shuffle_output(&cluster.temporary_folder(number)));
+        if let Some(number) = writer {
+            break number;
+        }
+        assert!(
+            !running.is_finished() && started.elapsed() < Duration::from_secs(60),
+            "no executor wrote shuffle output while the statement ran"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    };
+    let mut lost = cluster.executors.remove(holder);
+    lost.kill().unwrap();
+    lost.wait().unwrap();
     assert!(
         !running.is_finished(),
         "the statement ended before the executor was lost"
     );
-    let mut lost = cluster.executors.remove(0);
-    lost.kill().unwrap();
-    lost.wait().unwrap();
     let answer = tokio::time::timeout(Duration::from_secs(240), running)
         .await
         .expect("the statement neither finished nor failed in 4 minutes")
@@ -472,6 +495,24 @@ async fn an_executor_lost_mid_query_gives_the_answer_or_says_why() {
             assert!(message.contains(&cluster.cluster.to_string()), "{message}");
         }
     }
+}
+
+/// Whether an executor whose temporary folder is `folder` has written shuffle output
+/// (`data*.arrow` files in its work folder).
+fn holds_shuffle_output(folder: &Path) -> bool {
+    let Ok(entries) = std::fs::read_dir(folder) else {
+        return false;
+    };
+    entries.flatten().any(|entry| {
+        let path = entry.path();
+        if path.is_dir() {
+            holds_shuffle_output(&path)
+        } else {
+            let name = entry.file_name();
+            let name = name.to_string_lossy();
+            name.starts_with("data") && name.ends_with(".arrow")
+        }
+    })
 }
 
 /// `jaanch serve --cluster`: the server governs each statement and the cluster runs it. A user
