@@ -1,11 +1,13 @@
 #!/usr/bin/env python3
-"""Checks that the Python module's build can reuse the test build's compiled dependencies.
+"""Checks that the first build, the test build and the Python module's build share their
+compiled dependencies.
 
-`cargo test` (the workspace without python/) and maturin's build of python/ are two cargo
-invocations. Where they resolve a shared dependency with different features, that crate and
-every crate above it (DataFusion included) are compiled twice, which costs CI most of 20
-minutes. This compares the feature sets `cargo tree` resolves for both and lists every crate
-that differs, with what to add to python/Cargo.toml's feature pins.
+`cargo run` / `cargo build` (the default members, without dev-dependencies), `cargo test`
+(the workspace without python/, with them) and maturin's build of python/ are three cargo
+invocations. Where two of them resolve a shared dependency with different features, that crate
+and every crate above it (DataFusion included) are compiled twice, which costs a new user or CI
+most of 20 minutes. This compares the feature sets `cargo tree` resolves for the test build
+with each of the others and lists every crate that differs, with where to pin the features.
 
 Usage (from anywhere in the repository): python3 scripts/check-features.py
 """
@@ -39,33 +41,45 @@ def features(*args: str) -> dict[str, set[str]]:
     return crates
 
 
+# The builds compared with the test build: what they are called, the `cargo tree` arguments
+# that resolve them, and where their feature pins are.
+BUILDS = [
+    ("the first build (cargo run)", ["--edges", "normal,build"], "cli/Cargo.toml"),
+    (
+        "the Python module's build",
+        ["--package", "jaanch-python", "--edges", "normal,build"],
+        "the end of python/Cargo.toml",
+    ),
+]
+
+
 def main() -> int:
     tests = features("--workspace", "--exclude", "jaanch-python")
-    module = features("--package", "jaanch-python", "--edges", "normal,build")
-    differ = [
-        (name, tests[name], module[name])
-        for name in sorted(tests.keys() & module.keys())
-        if tests[name] != module[name]
-    ]
-    if not differ:
-        print("check-features: the Python module shares every dependency of the test build")
-        return 0
-    print(
-        "check-features: these crates get other features in the Python module's build than in "
-        "the test build, so they and everything above them are compiled twice:",
-        file=sys.stderr,
-    )
-    for name, test, mod in differ:
+    failed = False
+    for build, args, pins in BUILDS:
+        other = features(*args)
+        differ = [
+            (name, tests[name], other[name])
+            for name in sorted(tests.keys() & other.keys())
+            if tests[name] != other[name]
+        ]
+        if not differ:
+            print(f"check-features: {build} shares every dependency of the test build")
+            continue
+        failed = True
         print(
-            f"  {name}: tests {sorted(test)}, module {sorted(mod)}; "
-            f"missing in the module: {sorted(test - mod)}, extra: {sorted(mod - test)}",
+            f"check-features: these crates get other features in {build} than in the test "
+            "build, so they and everything above them are compiled twice:",
             file=sys.stderr,
         )
-    print(
-        "hint: add the missing features to the feature pins at the end of python/Cargo.toml",
-        file=sys.stderr,
-    )
-    return 1
+        for name, test, own in differ:
+            print(
+                f"  {name}: tests {sorted(test)}, {build} {sorted(own)}; "
+                f"missing: {sorted(test - own)}, extra: {sorted(own - test)}",
+                file=sys.stderr,
+            )
+        print(f"hint: add the missing features to the feature pins in {pins}", file=sys.stderr)
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":
