@@ -4,7 +4,7 @@
 //! of a version, and a governed user's rows. And its faults are said.
 
 use std::net::TcpStream;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -106,7 +106,7 @@ impl TestCluster {
     }
 
     /// Executor `number`'s temporary folder.
-    pub fn temporary_folder(&self, number: usize) -> std::path::PathBuf {
+    pub fn temporary_folder(&self, number: usize) -> PathBuf {
         self.temporary.path().join(number.to_string())
     }
 
@@ -466,7 +466,8 @@ async fn an_executor_lost_mid_query_gives_the_answer_or_says_why() {
     // killed while the join, which takes seconds more, still needs them.
     let started = Instant::now();
     let holder = loop {
-        let writer = (0..2).find(|&number| holds_shuffle_output(&cluster.temporary_folder(number)));
+        let writer = (0..cluster.executors.len())
+            .find(|&number| holds_shuffle_output(&cluster.temporary_folder(number)));
         if let Some(number) = writer {
             break number;
         }
