@@ -29,6 +29,9 @@ pub(crate) struct LimitPool {
     whose: &'static str,
     /// The sorts registered now, each with memory to merge its sorted runs.
     merges: AtomicUsize,
+    /// The consumers registered now that say they can spill but are never refused
+    /// ([`must_not_spill`]); together they count as one in the fair share.
+    granted: AtomicUsize,
 }
 
 impl LimitPool {
@@ -41,6 +44,7 @@ impl LimitPool {
             setting: "runtime.memory_limit",
             whose: "the lake's",
             merges: AtomicUsize::new(0),
+            granted: AtomicUsize::new(0),
         }
     }
 
@@ -53,6 +57,7 @@ impl LimitPool {
             setting: "server.query_memory",
             whose: "the query's",
             merges: AtomicUsize::new(0),
+            granted: AtomicUsize::new(0),
         }
     }
 
@@ -99,7 +104,9 @@ impl MemoryPool for LimitPool {
         if is_merge(consumer) {
             self.merges.fetch_add(1, Ordering::Relaxed);
         }
-        self.own.register(consumer);
+        if !granted_spiller(consumer) || self.granted.fetch_add(1, Ordering::Relaxed) == 0 {
+            self.own.register(consumer);
+        }
         if let Some(shared) = &self.shared {
             shared.register(consumer);
         }
@@ -109,7 +116,9 @@ impl MemoryPool for LimitPool {
         if is_merge(consumer) {
             self.merges.fetch_sub(1, Ordering::Relaxed);
         }
-        self.own.unregister(consumer);
+        if !granted_spiller(consumer) || self.granted.fetch_sub(1, Ordering::Relaxed) == 1 {
+            self.own.unregister(consumer);
+        }
         if let Some(shared) = &self.shared {
             shared.unregister(consumer);
         }
@@ -130,7 +139,7 @@ impl MemoryPool for LimitPool {
     }
 
     fn try_grow(&self, reservation: &MemoryReservation, additional: usize) -> Result<()> {
-        if must_not_spill(reservation) {
+        if must_not_spill(reservation.consumer()) {
             self.grow(reservation, additional);
             return Ok(());
         }
@@ -182,9 +191,22 @@ impl MemoryPool for LimitPool {
 ///   batches of each that it has not yet emitted (10 MB for two partitions of 30 MB of rows
 ///   in 1,024-row batches): refused, a sort that has spilled its way through fails at its last
 ///   step. The process's peak for such sorts is measured by `bench/memory_limit.py`.
-fn must_not_spill(reservation: &MemoryReservation) -> bool {
-    let name = reservation.consumer().name();
+fn must_not_spill(consumer: &MemoryConsumer) -> bool {
+    let name = consumer.name();
     name.starts_with("RepartitionExec") || name.starts_with("SortPreservingMergeExec")
+}
+
+/// Whether `consumer` is never refused but says it can spill, as a `RepartitionExec` does.
+///
+/// The fair share is the limit divided among the consumers that can spill. Counted one by
+/// one, a plan's repartitions — one consumer per partition of each, a dozen in a join of two
+/// repartitioned inputs, more while a restarted statement's first attempt is ending — took
+/// most of the shares: a sort at 16 MiB spilled at 1.4 MB with 2.8 MB of the limit in use,
+/// and one holding nothing was refused its first batch (1.3 MB), which fails the query. The
+/// batches they hold are those in flight between operators, so all of them together count as
+/// one consumer: what the limit leaves, they share with the sorts, joins and groupings.
+fn granted_spiller(consumer: &MemoryConsumer) -> bool {
+    consumer.can_spill() && must_not_spill(consumer)
 }
 
 /// Whether `consumer` holds what a sort needs to merge its sorted runs (DataFusion names it
@@ -262,6 +284,31 @@ mod tests {
         let batches = MemoryConsumer::new("RepartitionExec[1]").register(&pool);
         batches.try_grow(30).unwrap();
         assert_eq!(pool.reserved(), 130);
+    }
+
+    /// However many repartitions a plan has, they take one share between them: two sorts
+    /// beside a dozen of them get a third of the limit each, not a fourteenth.
+    #[test]
+    fn repartitions_together_take_one_share() {
+        let pool: Arc<dyn MemoryPool> = Arc::new(LimitPool::lake(120));
+        let repartitions: Vec<_> = (0..12)
+            .map(|partition| {
+                MemoryConsumer::new(format!("RepartitionExec[{partition}]"))
+                    .with_can_spill(true)
+                    .register(&pool)
+            })
+            .collect();
+        let (first, second) = two_sorts(&pool);
+        first.try_grow(40).unwrap();
+        assert!(first.try_grow(1).is_err(), "a third of the limit");
+        second.try_grow(40).unwrap();
+        repartitions[3].try_grow(50).unwrap();
+        assert!(second.try_grow(1).is_err());
+        // The last repartition gone, the sorts share the limit between two.
+        drop(repartitions);
+        assert_eq!(pool.reserved(), 80);
+        first.try_grow(20).unwrap();
+        assert!(first.try_grow(1).is_err(), "half the limit");
     }
 
     #[test]
