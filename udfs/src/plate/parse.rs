@@ -392,12 +392,24 @@ impl Plate {
     /// The groups of the canonical form, e.g. `RJ`, `14`, `CA`, `0012`.
     pub fn groups(&self) -> impl Iterator<Item = &[u8]> {
         let mut start = 0;
-        (0..self.form.groups()).map(move |i| {
-            let end = self.form.end(i);
+        self.group_ends().map(move |end| {
             let group = &self.text[start..end];
             start = end;
             group
         })
+    }
+
+    /// Where each group of the canonical form ends, e.g. 2, 4, 6, 10.
+    #[inline(always)]
+    pub(crate) fn group_ends(&self) -> impl Iterator<Item = usize> + use<> {
+        let form = self.form;
+        (0..form.groups()).map(move |i| form.end(i))
+    }
+
+    /// The canonical form's 16 bytes, zeros after its end.
+    #[inline(always)]
+    pub(crate) fn bytes(&self) -> &[u8; 16] {
+        &self.text
     }
 
     /// Bytes `start..end` of the canonical form.

@@ -322,6 +322,18 @@ proptest! {
         prop_assert_eq!(key(&written), key(&canonical), "written {:?}", written);
     }
 
+    /// The key built in registers (16 classes at once, groups cut by shifts) is each group's
+    /// classes without its zero padding, taken a character at a time.
+    #[test]
+    fn keys_are_the_groups_without_padding(g in plate()) {
+        let plate = Plate::parse(&g.canonical()).unwrap();
+        let expected = ocr::key_by_groups(&plate);
+        for key in ocr::keys_of(&plate) {
+            let key = key.map(|k| crate::kernel::ShortStr::as_str(&k).to_string());
+            prop_assert_eq!(key.as_deref(), Some(expected.as_str()), "{}", g.canonical());
+        }
+    }
+
     /// OCR confusions in the right slots: the key is the plate's unless another plate with
     /// another key is at least as close to the read, and there is one unless the beginning of
     /// a plate without its number (a fragment) is closer; a repair gives back the plate or

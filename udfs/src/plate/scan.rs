@@ -116,6 +116,27 @@ impl Lanes for Vector {
     }
 }
 
+/// The bytes of `v` whose bits are set in `keep` (16 bits), in order, then zeros: each half's
+/// bytes to its start by one shuffle, then the second half next to the first by another.
+///
+/// # Safety
+///
+/// The processor must have SSSE3; as [`parse`], this is meant to be inlined into a caller
+/// compiled for it.
+#[inline(always)]
+pub(super) unsafe fn compact(v: __m128i, keep: u32) -> __m128i {
+    let (low, high) = ((keep & 0xFF) as usize, (keep >> 8 & 0xFF) as usize);
+    // SAFETY: SSE2 and SSSE3 (the caller's contract); the load reads one table entry.
+    unsafe {
+        let gather = _mm_set_epi64x(
+            (GATHER[high] + 0x0808_0808_0808_0808) as i64,
+            GATHER[low] as i64,
+        );
+        let close = _mm_loadu_si128(CLOSE[low.count_ones() as usize].as_ptr().cast());
+        _mm_shuffle_epi8(_mm_shuffle_epi8(v, gather), close)
+    }
+}
+
 // Classes of ASCII bytes, as bits: a byte's class is `LOW_NIBBLE[b & 15] & HIGH_NIBBLE[b >> 4]`,
 // two table lookups that `pshufb` makes for 16 bytes at once.
 const DIGIT: u8 = 1 << 0;
@@ -224,14 +245,7 @@ pub(super) unsafe fn parse(bytes: &[u8], tables: &Tables) -> Scan {
         let kept_class = _mm_and_si128(class, _mm_set1_epi8(KEPT as i8));
         let kept = !_mm_movemask_epi8(_mm_cmpeq_epi8(kept_class, zero)) as u32 & 0xFFFF;
         let count = kept.count_ones();
-        // Each half's letters and digits to its start, then the second half next to the first.
-        let (low, high) = ((kept & 0xFF) as usize, (kept >> 8) as usize);
-        let gather = _mm_set_epi64x(
-            (GATHER[high] + 0x0808_0808_0808_0808) as i64,
-            GATHER[low] as i64,
-        );
-        let close = table(&CLOSE[low.count_ones() as usize]);
-        let chars = _mm_shuffle_epi8(_mm_shuffle_epi8(v, gather), close);
+        let chars = compact(v, kept);
         // Uppercase: lowercase letters are the bytes above `` ` ``.
         let lower = _mm_cmpgt_epi8(chars, _mm_set1_epi8(b'`' as i8));
         let chars = _mm_andnot_si128(_mm_and_si128(lower, _mm_set1_epi8(0x20)), chars);
