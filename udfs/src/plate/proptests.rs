@@ -322,8 +322,9 @@ proptest! {
         prop_assert_eq!(key(&written), key(&canonical), "written {:?}", written);
     }
 
-    /// The key built in registers (16 classes at once, groups cut by shifts) is each group's
-    /// classes without its zero padding, taken a character at a time.
+    /// The key built in registers (16 classes at once, the kept ones moved together by a
+    /// shuffle) and its portable twin are each group's classes without its zero padding,
+    /// taken a character at a time.
     #[test]
     fn keys_are_the_groups_without_padding(g in plate()) {
         let plate = Plate::parse(&g.canonical()).unwrap();
