@@ -14,7 +14,7 @@
 //! `RJ11CA1234`. The number of a plate always keeps at least one real digit: letters alone
 //! (`TAXI`, the `A` of `RJ14CA`) are never read as a number.
 //!
-//! How close a reading is (`Search::groups`): a replaced character costs 2; a group of digits
+//! How close a reading is (`Search::layout`): a replaced character costs 2; a group of digits
 //! written without the zero padding the plate shows costs 2 as well (`RI14CA12`), one that keeps
 //! only part of it 3 (`RJ14CA012`, rare), a full-width group nothing (a Delhi RTO part is never
 //! padded). Of two readings that cost the same, the one with less zero padding wins. Plates show
@@ -45,6 +45,8 @@
 //! the key of the padded plate; one that keeps only part of it (`RJ14CA012`) may not. What it
 //! does not: distinct plates can share a key (`RJ14CA0012` and `RJ14C0412`: `A` and `4` are one
 //! class and padding is dropped), so a join on the key finds candidates to confirm.
+
+use std::sync::LazyLock;
 
 use super::parse::{Chars, Kind, MAX_CHARS, Plate, Tables, is_series_letter, is_state_code};
 #[cfg(target_arch = "x86_64")]
@@ -130,6 +132,11 @@ enum Slot {
 }
 
 impl Slot {
+    /// Whether the group holds digits.
+    fn digits(self) -> bool {
+        matches!(self, Slot::Rto | Slot::Digits(_) | Slot::Number)
+    }
+
     /// The width a group of digits is zero-padded to (0: never padded, or not digits).
     fn width(self) -> usize {
         match self {
@@ -160,6 +167,7 @@ struct Format {
 
 impl Format {
     /// The fewest and most characters a reading in this format has.
+    #[cfg(test)]
     fn lengths(&self) -> (usize, usize) {
         self.groups
             .iter()
@@ -226,11 +234,12 @@ const FORMATS: [Format; 7] = [
 
 /// The best plate a value can be read as.
 #[derive(Clone, Copy, Debug)]
+#[cfg_attr(test, derive(PartialEq))]
 pub(crate) struct Reading {
     pub plate: Plate,
     /// Zero padding added.
     pub padding: u32,
-    /// How far the reading is from the value: cost × 32 + padding (see [`Search::groups`]).
+    /// How far the reading is from the value: cost × 32 + padding (see [`Search::layout`]).
     #[cfg_attr(not(test), allow(dead_code, reason = "read by the property tests"))]
     pub score: u32,
     /// Another plate (or another choice of letters) is as close.
@@ -659,23 +668,115 @@ fn search(input: &[u8], exact: Option<Reading>) -> Option<Reading> {
         return exact;
     }
     let mut search = Search::new(input, exact.map(|e| e.plate));
+    search.layouts();
+    search.outcome(exact)
+}
+
+/// [`search`] by the recursive search it replaced, format by format (see [`Search::layouts`]).
+#[cfg(test)]
+fn search_by_groups(input: &[u8], exact: Option<Reading>) -> Option<Reading> {
+    if !input.iter().any(u8::is_ascii_digit) {
+        return exact;
+    }
+    let mut search = Search::new(input, exact.map(|e| e.plate));
     for format in &FORMATS {
         let (shortest, longest) = format.lengths();
-        if !(shortest..=longest).contains(&input.len()) {
-            continue;
+        if (shortest..=longest).contains(&input.len()) {
+            search.fragment = format.fragment;
+            search.groups(format.groups, 0, 0, 0, false);
         }
-        search.fragment = format.fragment;
-        search.groups(format.groups, 0, 0, 0, false);
     }
-    let best = search
-        .best
-        .filter(|best| search.fragment_cost >= best.score / 32);
-    match (best, exact) {
-        (Some(best), Some(_)) if best.score / 32 < search.exact_cost => Some(best),
-        (_, Some(exact)) => Some(exact),
-        (best, None) => best,
-    }
+    search.outcome(exact)
 }
+
+/// The readings of `s` (searched alone, beside the plate it is as written if any, and without
+/// an `IND` strip) by [`search`] and by the recursive [`search_by_groups`].
+#[cfg(test)]
+pub(crate) fn searches(s: &str) -> [Vec<Option<Reading>>; 2] {
+    let Some(chars) = Chars::of(s) else {
+        return Default::default();
+    };
+    let input = chars.as_bytes();
+    let exact = Plate::from_chars(&chars).map(|p| Reading::exact(p, input.len()));
+    let of = |f: fn(&[u8], Option<Reading>) -> Option<Reading>| {
+        let mut readings = vec![f(input, None), f(input, exact)];
+        if let Some(rest) = input.strip_prefix(b"IND") {
+            readings.push(f(rest, None));
+        }
+        readings
+    };
+    [of(search), of(search_by_groups)]
+}
+
+/// How each byte may be read: bit 0 a digit as written, bit 1 readable as a digit, bit 2
+/// readable as a letter (a letter, or a digit of a class with letters).
+static READABLE: [u8; 256] = {
+    let mut table = [0u8; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        let class = CLASS[b];
+        let digit = c.is_ascii_digit() as u8;
+        let as_digit = (c.is_ascii_uppercase() || c.is_ascii_digit()) && class.is_ascii_digit();
+        let as_letter =
+            c.is_ascii_uppercase() || (c.is_ascii_digit() && !matches!(c, b'3' | b'7' | b'9'));
+        table[b] = digit | (as_digit as u8) << 1 | (as_letter as u8) << 2;
+        b += 1;
+    }
+    table
+};
+
+/// One way to split a value into the groups of a format: what [`Search::layouts`] orders by
+/// a lower bound of its cost before filling any group.
+struct Layout {
+    /// Index into [`FORMATS`].
+    format: usize,
+    /// The length of each group.
+    lens: [usize; 5],
+    /// Bit `i` is set if character `i` falls in a group of digits.
+    digit_slots: u32,
+    /// The least a reading in this layout pays for missing zero padding: 2 for each number or
+    /// padded group of digits shorter than its width (an RTO part may be Delhi's: 0).
+    unpadded: u32,
+}
+
+/// The layouts of every format for each number of characters, in the order the recursive
+/// search visits them (formats in preference order, then shorter groups first): a tie between
+/// two readings goes to the one earlier here.
+static LAYOUTS: LazyLock<[Vec<Layout>; MAX_CHARS + 1]> = LazyLock::new(|| {
+    fn split(format: usize, at: usize, lens: &mut [usize; 5], by_len: &mut [Vec<Layout>]) {
+        let groups = FORMATS[format].groups;
+        let Some(group) = groups.get(at) else {
+            let (mut pos, mut digit_slots, mut unpadded) = (0, 0u32, 0);
+            for (group, &len) in groups.iter().zip(lens.iter()) {
+                if group.slot.digits() {
+                    digit_slots |= ((1 << len) - 1) << pos;
+                }
+                if len < group.slot.width() && !matches!(group.slot, Slot::Rto) {
+                    unpadded += 2;
+                }
+                pos += len;
+            }
+            by_len[pos].push(Layout {
+                format,
+                lens: *lens,
+                digit_slots,
+                unpadded,
+            });
+            return;
+        };
+        for len in group.min..=group.max {
+            lens[at] = len;
+            split(format, at + 1, lens, by_len);
+        }
+        lens[at] = 0;
+    }
+    let mut by_len: [Vec<Layout>; MAX_CHARS + 1] = Default::default();
+    for format in 0..FORMATS.len() {
+        split(format, 0, &mut [0; 5], &mut by_len);
+    }
+    by_len
+});
 
 struct Search<'a> {
     input: &'a [u8],
@@ -685,6 +786,8 @@ struct Search<'a> {
     best: Option<Reading>,
     /// Score of the best reading: lower is better, never below cost × 32.
     best_score: u32,
+    /// Where the best reading's layout comes in [`LAYOUTS`]: of two as close, the earlier wins.
+    best_order: usize,
     /// The cost of the closest fragment.
     fragment_cost: u32,
     /// The plate the value is as written, if any, and the cost of reading it so.
@@ -700,15 +803,91 @@ impl<'a> Search<'a> {
             fragment: false,
             best: None,
             best_score: u32::MAX,
+            best_order: usize::MAX,
             fragment_cost: u32::MAX,
             exact,
             exact_cost: u32::MAX,
         }
     }
 
+    /// Reads the input in every layout of its length that can hold it, the cheapest by a lower
+    /// bound first, until the bound exceeds the best reading found. The bound is exact in the
+    /// replacements a layout forces (a letter in a digit slot or a digit in a letter slot is
+    /// always replaced) and in the padding of its numbers; ruled out before any group is filled
+    /// are layouts that put a letter with no digit in a digit slot (`C` in a number) or a `3`,
+    /// `7` or `9` in a letter slot. This visits what [`Search::groups`] (the recursive search it
+    /// replaced, kept as the tests' reference) visits, less what that prunes, in another order.
+    fn layouts(&mut self) {
+        let n = self.input.len();
+        let (mut digits, mut as_digit, mut as_letter) = (0u32, 0u32, 0u32);
+        for (i, &c) in self.input.iter().enumerate() {
+            let readable = READABLE[c as usize] as u32;
+            digits |= (readable & 1) << i;
+            as_digit |= (readable >> 1 & 1) << i;
+            as_letter |= (readable >> 2 & 1) << i;
+        }
+        let all = (1u32 << n) - 1;
+        // (bound << 8 | index): sorting orders by bound, then by place in `LAYOUTS`.
+        let mut queue = [0u32; 64];
+        let mut queued = 0;
+        let layouts = &LAYOUTS[n];
+        for (i, layout) in layouts.iter().enumerate() {
+            let letter_slots = all & !layout.digit_slots;
+            if layout.digit_slots & !as_digit != 0 || letter_slots & !as_letter != 0 {
+                continue;
+            }
+            let forced = (layout.digit_slots & !digits) | (letter_slots & digits);
+            let bound = 2 * forced.count_ones() + layout.unpadded;
+            queue[queued] = bound << 8 | i as u32;
+            queued += 1;
+        }
+        let queue = &mut queue[..queued];
+        queue.sort_unstable();
+        for &entry in queue.iter() {
+            if (entry >> 8) * 32 > self.best_score {
+                break;
+            }
+            let order = (entry & 0xff) as usize;
+            self.layout(&layouts[order], order);
+        }
+    }
+
+    /// Fills the groups of one layout in turn and considers the reading, unless it is already
+    /// farther than the best.
+    fn layout(&mut self, layout: &Layout, order: usize) {
+        let format = &FORMATS[layout.format];
+        self.fragment = format.fragment;
+        let (mut pos, mut replaced, mut unpadded, mut ambiguous) = (0, 0, 0, false);
+        for (group, &len) in format.groups.iter().zip(&layout.lens) {
+            let Some((c, a)) = self.fill(group.slot, pos, len) else {
+                return;
+            };
+            unpadded += self.unpadded(group.slot, pos, len);
+            (replaced, ambiguous, pos) = (replaced + c, ambiguous || a, pos + len);
+            if (2 * replaced + unpadded) * 32 > self.best_score {
+                return;
+            }
+        }
+        self.consider(replaced, unpadded, ambiguous, order);
+    }
+
+    /// What the search found: see [`search`].
+    fn outcome(&self, exact: Option<Reading>) -> Option<Reading> {
+        let best = self
+            .best
+            .filter(|best| self.fragment_cost >= best.score / 32);
+        match (best, exact) {
+            (Some(best), Some(_)) if best.score / 32 < self.exact_cost => Some(best),
+            (_, Some(exact)) => Some(exact),
+            (best, None) => best,
+        }
+    }
+
     /// Fills the remaining `groups` from `pos` on, every way their lengths allow. `replaced`
     /// counts replaced characters, `unpadded` the cost of missing zero padding (see
-    /// [`Search::unpadded`]); a reading costs `2 × replaced + unpadded`.
+    /// [`Search::unpadded`]); a reading costs `2 × replaced + unpadded`. The search as it was
+    /// first written, format by format: the reference [`Search::layouts`] must agree with.
+    #[cfg(test)]
     fn groups(
         &mut self,
         groups: &[Group],
@@ -723,7 +902,8 @@ impl<'a> Search<'a> {
         let n = self.input.len();
         let Some((group, rest)) = groups.split_first() else {
             if pos == n {
-                self.consider(replaced, unpadded, ambiguous);
+                // Readings are found in order: of two as close, the first stays.
+                self.consider(replaced, unpadded, ambiguous, 0);
             }
             return;
         };
@@ -861,9 +1041,10 @@ impl<'a> Search<'a> {
         }
     }
 
-    /// Keeps the candidate if it is a plate at least as close as the best so far; for a
-    /// fragment, notes its cost if it is the beginning of a plate.
-    fn consider(&mut self, replaced: u32, unpadded: u32, ambiguous: bool) {
+    /// Keeps the candidate if it is a plate at least as close as the best so far (of two as
+    /// close, the one whose layout comes first in [`LAYOUTS`]); for a fragment, notes its cost
+    /// if it is the beginning of a plate.
+    fn consider(&mut self, replaced: u32, unpadded: u32, ambiguous: bool, order: usize) {
         let n = self.input.len();
         let cost = 2 * replaced + unpadded;
         if self.fragment {
@@ -903,6 +1084,10 @@ impl<'a> Search<'a> {
                 if best.plate != plate && Key::of(&best.plate) != Key::of(&plate) {
                     best.key_tie = true;
                 }
+                // Both flags are the same whichever of the two is kept.
+                if order < self.best_order {
+                    (best.plate, self.best_order) = (plate, order);
+                }
             }
             _ if score < self.best_score => {
                 self.best = Some(Reading {
@@ -912,14 +1097,14 @@ impl<'a> Search<'a> {
                     ambiguous,
                     key_tie: false,
                 });
-                self.best_score = score;
+                (self.best_score, self.best_order) = (score, order);
             }
             _ => {}
         }
     }
 }
 
-/// The cost of the closest reading of `s` as a fragment (see [`Search::groups`]).
+/// The cost of the closest reading of `s` as a fragment (see [`Search::layout`]).
 #[cfg(test)]
 pub(crate) fn fragment_cost(s: &str) -> Option<u32> {
     let chars = Chars::of(s)?;

@@ -452,21 +452,12 @@ proptest! {
         g in plate(),
         seed in any::<u64>(),
         drop_padding in any::<bool>(),
-        edits in prop::collection::vec((any::<prop::sample::Index>(), prop::sample::select(EDIT_CHARS), 0u8..3), 0..3),
+        edits in edits(2),
         text in "[A-Za-z0-9 ./_#\\-]{0,18}",
     ) {
         let mut rng = Rng::new(seed);
-        let mut written: Vec<char> = render(&g.groups, &mut rng, drop_padding, false).chars().collect();
-        for (at, c, how) in edits {
-            let at = at.index(written.len() + 1);
-            match how {
-                0 => written.insert(at, c),
-                1 if at < written.len() => written[at] = c,
-                _ if at < written.len() => { written.remove(at); }
-                _ => {}
-            }
-        }
-        let written: String = written.into_iter().collect();
+        let written = render(&g.groups, &mut rng, drop_padding, false);
+        let written = edited(&written, &edits);
         for value in [written.as_str(), text.as_str()] {
             let (fast, general) = (Plate::parse(value), Plate::parse_general(value));
             prop_assert_eq!(fast, general, "{:?}", value);
@@ -477,13 +468,71 @@ proptest! {
             }
         }
     }
+
+    /// The search by layouts, cheapest lower bound first, finds what the recursive search
+    /// format by format finds (the same plate, padding, score and flags), searched alone and
+    /// beside the plate a value is as written: over plates with look-alikes, short of their
+    /// padding or behind `IND`, with characters edited, and short text of look-alikes.
+    #[test]
+    fn search_agrees_with_the_recursive_search(
+        g in plate(),
+        seed in any::<u64>(),
+        confusions in 0usize..=4,
+        drop_padding in any::<bool>(),
+        ind in any::<bool>(),
+        edits in edits(1),
+        text in "[0-9A-Z]{1,14}",
+        lookalikes in "[0-9ODQILTJZSBGA]{1,14}",
+    ) {
+        let mut rng = Rng::new(seed);
+        let (groups, _) = with_confusions(&g, &mut rng, confusions);
+        let written = render(&groups, &mut rng, drop_padding, ind);
+        let written = edited(&written, &edits);
+        for value in [written.as_str(), text.as_str(), lookalikes.as_str()] {
+            let [by_layouts, by_groups] = ocr::searches(value);
+            prop_assert_eq!(by_layouts, by_groups, "{:?}", value);
+        }
+    }
 }
 
-/// Characters the agreement test inserts into plates: letters, digits, formatting, `IND`'s
+/// Characters the agreement tests insert into plates: letters, digits, formatting, `IND`'s
 /// letters, a byte that is no formatting, a Devanagari digit.
 const EDIT_CHARS: &[char] = &[
     'A', 'I', 'N', 'D', 'O', 'z', '0', '1', '9', ' ', '-', '.', '/', '_', '\t', '#', '१',
 ];
+
+/// A character of [`EDIT_CHARS`] inserted (0), or the character at an index replaced by it
+/// (1) or removed (2).
+type Edit = (prop::sample::Index, char, u8);
+
+/// Up to `max` edits.
+fn edits(max: usize) -> impl Strategy<Value = Vec<Edit>> {
+    prop::collection::vec(
+        (
+            any::<prop::sample::Index>(),
+            prop::sample::select(EDIT_CHARS),
+            0u8..3,
+        ),
+        0..=max,
+    )
+}
+
+/// `written` with `edits` applied in turn.
+fn edited(written: &str, edits: &[Edit]) -> String {
+    let mut written: Vec<char> = written.chars().collect();
+    for (at, c, how) in edits {
+        let at = at.index(written.len() + 1);
+        match how {
+            0 => written.insert(at, *c),
+            1 if at < written.len() => written[at] = *c,
+            _ if at < written.len() => {
+                written.remove(at);
+            }
+            _ => {}
+        }
+    }
+    written.into_iter().collect()
+}
 
 /// The plate formats written out plainly, one after the other, as the parser's documentation
 /// states them: the groups of the canonical form of `s`, or `None`.
