@@ -342,11 +342,15 @@ impl ShortText for MatchKeyKernel {
     #[inline(always)]
     unsafe fn text_ssse3(&mut self, value: &str) -> Option<InlineStr> {
         // SAFETY: the processor has SSSE3 and POPCNT (the contract of `text_ssse3`).
-        match unsafe { Plate::parse_ssse3_inline(value, self.0) } {
+        match unsafe { scan::parse(value.as_bytes(), self.0) } {
+            // Written with all its padding: its own reading.
             // SAFETY: as above.
-            Some(plate) if written_in_full(value, &plate) => unsafe { Key::of_ssse3(&plate) },
-            Some(plate) => match_key_short(value, plate),
-            None => match_key_unwritten(value),
+            scan::Scan::Plate(plate, chars) if chars as usize == plate.as_str().len() => unsafe {
+                Key::of_ssse3(&plate)
+            },
+            scan::Scan::Plate(plate, _) => match_key_short(value, plate),
+            scan::Scan::None => match_key_unwritten(value),
+            scan::Scan::General => match_key_general(value),
         }
         .text()
     }
@@ -371,29 +375,11 @@ fn match_key_unwritten(s: &str) -> Key {
         .map_or(Key::NONE, |reading| Key::of(&reading.plate))
 }
 
-/// Whether `plate`, parsed from `s`, is written there with all its zero padding: as many
-/// letters and digits as the plate has (an `IND` strip counts, as in `read_for_key`). Only
-/// ASCII values are counted; for others, `false` sends them to the general path.
-#[inline(always)]
-fn written_in_full(s: &str, plate: &Plate) -> bool {
-    // A letter or digit is 1: one table load per byte, without a branch.
-    const ALPHANUMERIC: [u8; 128] = {
-        let mut table = [0; 128];
-        let mut b = 0;
-        while b < 128 {
-            table[b] = (b as u8).is_ascii_alphanumeric() as u8;
-            b += 1;
-        }
-        table
-    };
-    if !s.is_ascii() {
-        return false;
-    }
-    let kept: usize = s
-        .bytes()
-        .map(|b| ALPHANUMERIC[b as usize & 127] as usize)
-        .sum();
-    kept >= plate.as_str().len()
+/// The key of a value the parser's fast pass leaves to its byte-by-byte path (not ASCII,
+/// longer than 16 bytes, or behind `IND`), out of line.
+#[inline(never)]
+fn match_key_general(s: &str) -> Key {
+    read_for_key(s).map_or(Key::NONE, |reading| Key::of(&reading.plate))
 }
 
 /// The match key of a plate: the classes of its characters without their zero padding, in the
@@ -430,7 +416,26 @@ impl Key {
         }
     }
 
+    /// The key of `plate`, with [`Key::of_ssse3`] where the processor has SSSE3.
     fn of(plate: &Plate) -> Key {
+        #[cfg(target_arch = "x86_64")]
+        if crate::kernel::has_ssse3() {
+            // SAFETY: the processor has the instructions `of_ssse3_outlined` is compiled for.
+            return unsafe { Key::of_ssse3_outlined(plate) };
+        }
+        Key::of_portable(plate)
+    }
+
+    /// [`Key::of_ssse3`] compiled for SSSE3, for callers that are not.
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "ssse3")]
+    fn of_ssse3_outlined(plate: &Plate) -> Key {
+        // SAFETY: this function is compiled for, and only called on, processors with SSSE3.
+        unsafe { Key::of_ssse3(plate) }
+    }
+
+    /// [`Key::of`] a character at a time, for processors without SSSE3.
+    fn of_portable(plate: &Plate) -> Key {
         let classes = plate.bytes().map(class_of);
         let zeros = (0..16).fold(0, |zeros, i| zeros | ((classes[i] == b'0') as u32) << i);
         let kept = Key::kept(plate, zeros);
@@ -520,10 +525,10 @@ impl Key {
     }
 }
 
-/// The key of `plate` from [`Key::of`] and, where the processor has SSSE3, [`Key::of_ssse3`].
+/// The key of `plate` from [`Key::of_portable`] and, where the processor has SSSE3, [`Key::of_ssse3`].
 #[cfg(test)]
 pub(crate) fn keys_of(plate: &Plate) -> Vec<Option<InlineStr>> {
-    let mut keys = vec![Key::of(plate).text()];
+    let mut keys = vec![Key::of_portable(plate).text()];
     #[cfg(target_arch = "x86_64")]
     if std::arch::is_x86_feature_detected!("ssse3") {
         // SAFETY: checked just above.

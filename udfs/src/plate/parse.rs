@@ -136,6 +136,19 @@ impl Chars {
         })
     }
 
+    /// The plate these characters are, in the one layout their signature has ([`plate_of`]),
+    /// with its shuffles in a vector register where the processor has SSSE3.
+    #[inline]
+    fn plate(&self) -> Option<Plate> {
+        let tables = Tables::get();
+        #[cfg(target_arch = "x86_64")]
+        if crate::kernel::has_ssse3() {
+            // SAFETY: the processor has the instructions `plate_of_text` is compiled for.
+            return unsafe { scan::plate_of_text(tables, &self.text, self.len, self.digits) };
+        }
+        plate_of(tables, self.text, self.len, self.digits)
+    }
+
     /// Builds from uppercase letters and digits only (a repaired candidate); `None` beyond
     /// [`MAX_CHARS`].
     pub(crate) fn from_upper(letters_and_digits: &[u8]) -> Option<Chars> {
@@ -344,7 +357,7 @@ impl Plate {
     pub(crate) unsafe fn parse_ssse3_inline(s: &str, tables: &Tables) -> Option<Plate> {
         // SAFETY: the caller's processor has the instructions `scan::parse` uses.
         match unsafe { scan::parse(s.as_bytes(), tables) } {
-            scan::Scan::Plate(plate) => Some(plate),
+            scan::Scan::Plate(plate, _) => Some(plate),
             scan::Scan::None => None,
             scan::Scan::General => Plate::parse_chars(s),
         }
@@ -360,7 +373,8 @@ impl Plate {
     /// `IND` strip.
     #[inline]
     pub(crate) fn from_chars(chars: &Chars) -> Option<Plate> {
-        plate_of(Tables::get(), chars.text, chars.len, chars.digits)
+        chars
+            .plate()
             .or_else(|| Plate::from_chars_without_ind(chars))
     }
 
@@ -368,8 +382,7 @@ impl Plate {
     /// garbage without an `IND` strip.
     #[inline(never)]
     fn from_chars_without_ind(chars: &Chars) -> Option<Plate> {
-        let rest = chars.without_ind()?;
-        plate_of(Tables::get(), rest.text, rest.len, rest.digits)
+        chars.without_ind()?.plate()
     }
 
     /// [`Plate::parse`] without its fast first pass, to check that both agree.
