@@ -816,12 +816,12 @@ impl<'a> Search<'a> {
     }
 
     /// Reads the input in every layout of its length that can hold it, the cheapest by a lower
-    /// bound first, until the bound exceeds the best reading found. The bound is exact in the
+    /// bound first, until the bound exceeds the best reading found. The bound counts the
     /// replacements a layout forces (a letter in a digit slot or a digit in a letter slot is
-    /// always replaced) and in the padding of its numbers; ruled out before any group is filled
+    /// always replaced) and the padding its numbers lack; ruled out before any group is filled
     /// are layouts that put a letter with no digit in a digit slot (`C` in a number) or a `3`,
-    /// `7` or `9` in a letter slot. This visits what [`Search::groups`] (the recursive search it
-    /// replaced, kept as the tests' reference) visits, less what that prunes, in another order.
+    /// `7` or `9` in a letter slot. This reads what `Search::groups` (the recursive search it
+    /// replaced, kept as the tests' reference) reads, less what that prunes, in another order.
     fn layouts(&mut self) {
         let n = self.input.len();
         let (mut digits, mut as_digit, mut as_letter) = (0u32, 0u32, 0u32);
@@ -1258,6 +1258,35 @@ mod tests {
         ] {
             let repaired = repaired(read).unwrap();
             assert_eq!(key(&repaired), key(read), "{read:?} → {repaired:?}");
+        }
+    }
+
+    /// Every split of every format into group lengths is a layout of its length, once, and no
+    /// length has more than the search's queue holds.
+    #[test]
+    fn layouts_are_every_split() {
+        let splits: usize = FORMATS
+            .iter()
+            .map(|f| {
+                f.groups
+                    .iter()
+                    .map(|g| g.max - g.min + 1)
+                    .product::<usize>()
+            })
+            .sum();
+        assert_eq!(LAYOUTS.iter().map(Vec::len).sum::<usize>(), splits);
+        for (n, layouts) in LAYOUTS.iter().enumerate() {
+            assert!(
+                layouts.len() <= 64,
+                "{n} characters: {} layouts",
+                layouts.len()
+            );
+            for layout in layouts {
+                let groups = FORMATS[layout.format].groups;
+                assert_eq!(layout.lens[..groups.len()].iter().sum::<usize>(), n);
+                let fits = groups.iter().zip(&layout.lens);
+                assert!(fits.clone().all(|(g, &len)| (g.min..=g.max).contains(&len)));
+            }
         }
     }
 
