@@ -391,6 +391,7 @@ fn match_key_general(s: &str) -> Key {
 struct Key(u128);
 
 /// What a group of a plate loses in its key.
+#[cfg(test)]
 #[derive(Clone, Copy)]
 enum Trim {
     Keep,
@@ -403,7 +404,9 @@ enum Trim {
 impl Key {
     const NONE: Key = Key(0);
 
-    /// The trims of the groups of a plate of `kind`.
+    /// The trims of the groups of a plate of `kind`, group by group: what [`Key::kept`]
+    /// computes at once, and the tests' reference.
+    #[cfg(test)]
     fn trims(kind: Kind) -> &'static [Trim] {
         use Trim::*;
         match kind {
@@ -493,28 +496,36 @@ impl Key {
     }
 
     /// Which characters of `plate` its key keeps (bit `i` for character `i`), given which
-    /// are of class `0`.
+    /// are of class `0`: all but the runs [`Key::trims`] drops, found with bit arithmetic
+    /// rather than group by group.
     #[inline(always)]
     fn kept(plate: &Plate, zeros: u32) -> u32 {
-        let (mut kept, mut start) = (0u32, 0u32);
-        for (end, &trim) in plate.group_ends().zip(Key::trims(plate.kind())) {
-            let end = end as u32;
-            let width = end - start;
-            let dropped = match trim {
-                Trim::Keep => 0,
-                Trim::Leading => {
-                    let run = (zeros >> start).trailing_ones().min(width);
-                    ((1 << run) - 1) << start
-                }
-                Trim::Trailing => {
-                    let run = (zeros << (32 - end)).leading_ones().min(width);
-                    ((1 << run) - 1) << (end - run)
-                }
-            };
-            kept |= ((1 << end) - (1 << start)) & !dropped;
-            start = end;
-        }
-        kept
+        let end = |i| plate.group_end(i);
+        let group = |start: u32, end: u32| (1u32 << end) - (1u32 << start);
+        // The groups trimmed at their start, and what the series of a standard plate drops at
+        // its end (the only group trimmed there).
+        let (leading, trailing) = match plate.kind() {
+            Kind::Standard => {
+                let (series_start, series_end) = (end(1), end(2));
+                let run = (zeros << (32 - series_end))
+                    .leading_ones()
+                    .min(series_end - series_start);
+                let trailing = ((1 << run) - 1) << (series_end - run);
+                (group(end(0), end(1)) | group(end(2), end(3)), trailing)
+            }
+            Kind::Bharat => (group(end(1), end(2)), 0),
+            Kind::Temporary => (group(end(2), end(3)), 0),
+            Kind::Diplomatic => (group(0, end(0)) | group(end(1), end(2)), 0),
+            Kind::Old => (group(end(0), end(1)), 0),
+            Kind::Defence => (0, 0),
+        };
+        // No two such groups are adjacent, so adding each one's first bit to its zeros carries
+        // through the run of zeros at its start and stops there: the bits that changed from
+        // one to zero are that run.
+        let firsts = leading & !(leading << 1);
+        let runs = zeros & leading;
+        let dropped = runs & !(runs + firsts) | trailing;
+        group(0, plate.as_str().len() as u32) & !dropped
     }
 
     fn text(self) -> Option<InlineStr> {

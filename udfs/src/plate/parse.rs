@@ -419,6 +419,12 @@ impl Plate {
         (0..form.groups()).map(move |i| form.end(i))
     }
 
+    /// Where group `i` of the canonical form ends (`i` below the number of groups).
+    #[inline(always)]
+    pub(crate) fn group_end(&self, i: usize) -> u32 {
+        self.form.end(i) as u32
+    }
+
     /// The canonical form's 16 bytes, zeros after its end.
     #[inline(always)]
     pub(crate) fn bytes(&self) -> &[u8; 16] {
