@@ -343,12 +343,15 @@ impl ShortText for MatchKeyKernel {
     unsafe fn text_ssse3(&mut self, value: &str) -> Option<InlineStr> {
         // SAFETY: the processor has SSSE3 and POPCNT (the contract of `text_ssse3`).
         match unsafe { scan::parse(value.as_bytes(), self.0) } {
-            // Written with all its padding: its own reading.
-            // SAFETY: as above.
-            scan::Scan::Plate(plate, chars) if chars as usize == plate.as_str().len() => unsafe {
-                Key::of_ssse3(&plate)
-            },
-            scan::Scan::Plate(plate, _) => match_key_short(value, plate),
+            scan::Scan::Plate(plate, chars) => {
+                match plate.as_str().len().checked_sub(chars as usize) {
+                    // Written with all its padding (a Delhi RTO part may show one more): its
+                    // own reading.
+                    // SAFETY: as above.
+                    Some(0) | None => unsafe { Key::of_ssse3(&plate) },
+                    Some(missing) => match_key_short(value, plate, missing),
+                }
+            }
             scan::Scan::None => match_key_unwritten(value),
             scan::Scan::General => match_key_general(value),
         }
@@ -358,13 +361,42 @@ impl ShortText for MatchKeyKernel {
     const SSSE3: bool = true;
 }
 
-/// The key of a value that is `plate` as written but short of zero padding, out of line
-/// (returned in registers: see [`Key`]).
+/// The key of a value that is `plate` as written but `missing` zeros short of its padding, out
+/// of line (returned in registers: see [`Key`]).
 #[inline(never)]
-fn match_key_short(s: &str, plate: Plate) -> Key {
+fn match_key_short(s: &str, plate: Plate, missing: usize) -> Key {
+    if lacks_one_groups_padding(s, &plate, missing) {
+        return Key::of(&plate);
+    }
     Chars::of(s)
         .and_then(|chars| read_plate_for_key(&chars, plate))
         .map_or(Key::NONE, |reading| Key::of(&reading.plate))
+}
+
+/// Whether `s`, which the parser's fast pass read as `plate`, is written without all the zero
+/// padding of one group and with everything else: its letters and digits are the plate's but
+/// the `missing` leading zeros of one padded group. [`read_plate_for_key`] then finds the
+/// reading as written at cost 2 (see [`unpadded_cost`]) and keeps it without a search; this
+/// says so without gathering the characters and walking the groups first. A plate that starts
+/// with `IND` is left to it (the search reads it with and without).
+fn lacks_one_groups_padding(s: &str, plate: &Plate, missing: usize) -> bool {
+    let text = plate.as_str().as_bytes();
+    if text.starts_with(b"IND") {
+        return false;
+    }
+    let mut start = 0;
+    for (end, &padded) in plate.group_ends().zip(padded_groups(plate.kind())) {
+        let zeros = text[start..end].iter().take_while(|&&c| c == b'0').count();
+        if padded && zeros == missing {
+            let expected = text[..start].iter().chain(&text[start + zeros..]).copied();
+            let written = s.bytes().filter(u8::is_ascii_alphanumeric);
+            if written.map(|c| c.to_ascii_uppercase()).eq(expected) {
+                return true;
+            }
+        }
+        start = end;
+    }
+    false
 }
 
 /// The key of a value that is no plate as written, out of line.
@@ -1213,6 +1245,40 @@ mod tests {
         for (input, expected) in cases {
             assert_eq!(repaired(input).as_deref(), expected, "{input:?}");
         }
+    }
+
+    /// The batch kernel keys values written short of padding as the function does: one
+    /// group's whole padding missing is keyed as written (the shortcut), partial padding or
+    /// two groups' are searched (`RJ04CA012` reads closer as `RJ04C4012`).
+    #[test]
+    fn the_kernel_keys_short_values_as_the_function() {
+        let values = [
+            "RJ04CA012",
+            "RJ4CA12",
+            "RJ4CA0012",
+            "RJ04CA12",
+            "RJ04CA123",
+            "RJ4CA123",
+            "RJ14ABA012",
+            "RJ14AB412",
+            "DL03CAB1234",
+            "DL3CAB12",
+            "77CD12",
+            "077CD12",
+            "7CD0012",
+            "22BH12AB",
+            "T0125RJ42AB",
+            "RSB12",
+            "IND12",
+            "15B123456K",
+        ];
+        let inputs: Vec<Option<&str>> = values.iter().map(|v| Some(*v)).collect();
+        let keys: Vec<Option<String>> = values.iter().map(|v| key(v)).collect();
+        let by_kernel =
+            crate::kernel::test_util::texts(&super::super::match_key::PLATE_MATCH_KEY, &inputs);
+        assert_eq!(by_kernel, keys);
+        // The case the shortcut must not take: `0` kept of the number's padding.
+        assert_ne!(key("RJ04CA012"), key("RJ04CA0012"));
     }
 
     #[test]
