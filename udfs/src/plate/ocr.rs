@@ -774,6 +774,63 @@ static READABLE: [u8; 256] = {
     table
 };
 
+/// How two characters read as a state code: looked up in a table built once by trying every
+/// code their classes allow, since the search fills a state code for most layouts it reads.
+struct StateRead;
+
+/// A state code read from two characters: its letters, the replacements, and whether another
+/// code is as close.
+type StateCode = (u8, u8, u32, bool);
+
+/// Letters and digits are the bytes `0`..=`Z`.
+const PAIR_BYTES: usize = (b'Z' - b'0' + 1) as usize;
+
+/// [`StateRead::search`] of every pair of bytes `0`..=`Z`, by first byte, then second.
+static STATE_READS: LazyLock<Vec<Option<StateCode>>> = LazyLock::new(|| {
+    let bytes = b'0'..=b'Z';
+    let pairs = bytes
+        .clone()
+        .flat_map(|a| bytes.clone().map(move |b| (a, b)));
+    pairs.map(|(a, b)| StateRead::search(a, b)).collect()
+});
+
+impl StateRead {
+    /// The state code `a b` reads as; `None` if none, or if neither is a letter.
+    #[inline]
+    fn of(a: u8, b: u8) -> Option<StateCode> {
+        let index = |c: u8| {
+            c.checked_sub(b'0')
+                .map(usize::from)
+                .filter(|&i| i < PAIR_BYTES)
+        };
+        STATE_READS[index(a)? * PAIR_BYTES + index(b)?]
+    }
+
+    /// [`StateRead::of`] by trying every code the two characters' classes allow.
+    fn search(a: u8, b: u8) -> Option<StateCode> {
+        if !a.is_ascii_uppercase() && !b.is_ascii_uppercase() {
+            return None;
+        }
+        let mut best = None;
+        let mut best_cost = u32::MAX;
+        let mut ties = 0;
+        for &x in letters_of(a) {
+            for &y in letters_of(b) {
+                if !is_state_code(x, y) {
+                    continue;
+                }
+                let cost = (x != a) as u32 + (y != b) as u32;
+                if cost < best_cost {
+                    (best, best_cost, ties) = (Some((x, y)), cost, 0);
+                } else if cost == best_cost {
+                    ties += 1;
+                }
+            }
+        }
+        best.map(|(x, y)| (x, y, best_cost, ties > 0))
+    }
+}
+
 /// One way to split a value into the groups of a format: what [`Search::layouts`] orders by
 /// a lower bound of its cost before filling any group.
 struct Layout {
@@ -1034,29 +1091,9 @@ impl<'a> Search<'a> {
                 Some((cost, ambiguous))
             }
             Slot::State => {
-                let (a, b) = (input[0], input[1]);
-                if !a.is_ascii_uppercase() && !b.is_ascii_uppercase() {
-                    return None;
-                }
-                let mut best = None;
-                let mut best_cost = u32::MAX;
-                let mut ties = 0;
-                for &x in letters_of(a) {
-                    for &y in letters_of(b) {
-                        if !is_state_code(x, y) {
-                            continue;
-                        }
-                        let cost = (x != a) as u32 + (y != b) as u32;
-                        if cost < best_cost {
-                            (best, best_cost, ties) = (Some((x, y)), cost, 0);
-                        } else if cost == best_cost {
-                            ties += 1;
-                        }
-                    }
-                }
-                let (x, y) = best?;
+                let (x, y, cost, ambiguous) = StateRead::of(input[0], input[1])?;
                 self.candidate[pos..pos + 2].copy_from_slice(&[x, y]);
-                Some((best_cost, ties > 0))
+                Some((cost, ambiguous))
             }
             Slot::Fixed(options) => {
                 let mut best = None;
@@ -1279,6 +1316,28 @@ mod tests {
         assert_eq!(by_kernel, keys);
         // The case the shortcut must not take: `0` kept of the number's padding.
         assert_ne!(key("RJ04CA012"), key("RJ04CA0012"));
+    }
+
+    /// The table of state-code reads is the search over every pair it covers, and pairs of
+    /// other bytes read as none.
+    #[test]
+    fn state_reads_are_the_search() {
+        for a in 0..=255u8 {
+            for b in 0..=255u8 {
+                let expected = (a.is_ascii_uppercase() || a.is_ascii_digit())
+                    && (b.is_ascii_uppercase() || b.is_ascii_digit());
+                let expected = expected.then(|| StateRead::search(a, b)).flatten();
+                assert_eq!(
+                    StateRead::of(a, b),
+                    expected,
+                    "{:?}",
+                    (a as char, b as char)
+                );
+            }
+        }
+        assert_eq!(StateRead::of(b'R', b'I'), Some((b'R', b'J', 1, false)));
+        assert_eq!(StateRead::of(b'0', b'D'), Some((b'O', b'D', 1, true)));
+        assert_eq!(StateRead::of(b'1', b'4'), None);
     }
 
     #[test]
