@@ -365,7 +365,9 @@ impl ShortText for MatchKeyKernel {
 /// of line (returned in registers: see [`Key`]).
 #[inline(never)]
 fn match_key_short(s: &str, plate: Plate, missing: usize) -> Key {
-    if lacks_one_groups_padding(s, &plate, missing) {
+    // The letters and digits of `s`, without gathering them first (it is ASCII).
+    let written = s.bytes().filter(u8::is_ascii_alphanumeric);
+    if lacks_one_groups_padding(written.map(|c| c.to_ascii_uppercase()), &plate, missing) {
         return Key::of(&plate);
     }
     Chars::of(s)
@@ -373,13 +375,20 @@ fn match_key_short(s: &str, plate: Plate, missing: usize) -> Key {
         .map_or(Key::NONE, |reading| Key::of(&reading.plate))
 }
 
-/// Whether `s`, which the parser's fast pass read as `plate`, is written without all the zero
-/// padding of one group and with everything else: its letters and digits are the plate's but
-/// the `missing` leading zeros of one padded group. [`read_plate_for_key`] then finds the
-/// reading as written at cost 2 (see [`unpadded_cost`]) and keeps it without a search; this
-/// says so without gathering the characters and walking the groups first. A plate that starts
-/// with `IND` is left to it (the search reads it with and without).
-fn lacks_one_groups_padding(s: &str, plate: &Plate, missing: usize) -> bool {
+/// Whether `written`, the letters and digits of a value that is `plate` as written but
+/// `missing` zeros short of its padding, lacks the whole padding of one group and nothing
+/// else: they are the plate's but the `missing` leading zeros of one padded group.
+///
+/// Such a value costs 2 to read as written (see [`Search::unpadded`]), and no reading is
+/// strictly closer: a reading that replaces a character costs at least 2, and one that
+/// replaces none is the value itself, which is `plate` (the search reads each candidate with
+/// the same parser). A plate that starts with `IND` is left to the search, which reads it
+/// with and without.
+fn lacks_one_groups_padding(
+    written: impl Iterator<Item = u8> + Clone,
+    plate: &Plate,
+    missing: usize,
+) -> bool {
     let text = plate.as_str().as_bytes();
     if text.starts_with(b"IND") {
         return false;
@@ -389,8 +398,7 @@ fn lacks_one_groups_padding(s: &str, plate: &Plate, missing: usize) -> bool {
         let zeros = text[start..end].iter().take_while(|&&c| c == b'0').count();
         if padded && zeros == missing {
             let expected = text[..start].iter().chain(&text[start + zeros..]).copied();
-            let written = s.bytes().filter(u8::is_ascii_alphanumeric);
-            if written.map(|c| c.to_ascii_uppercase()).eq(expected) {
+            if written.clone().eq(expected) {
                 return true;
             }
         }
@@ -630,7 +638,8 @@ pub(crate) fn read_for_key(s: &str) -> Option<Reading> {
 fn read_plate_for_key(chars: &Chars, plate: Plate) -> Option<Reading> {
     let reading = Reading::exact(plate, chars.as_bytes().len());
     // Written in full, or short of one group's padding only: no reading is closer.
-    if reading.padding == 0 || unpadded_cost(chars.as_bytes(), &plate).is_some_and(|c| c <= 2) {
+    let written = chars.as_bytes().iter().copied();
+    if reading.padding == 0 || lacks_one_groups_padding(written, &plate, reading.padding as usize) {
         return Some(reading);
     }
     search_all(chars.as_bytes(), Some(reading))
@@ -646,43 +655,6 @@ pub(crate) fn read_for_key_by_search(s: &str) -> Option<Reading> {
         Some(reading) if reading.padding == 0 => Some(reading),
         _ => search_all(chars.as_bytes(), exact),
     }
-}
-
-/// The cost [`Search`] gives `plate` read from `chars` as written, with its groups of digits
-/// short of their zero padding, if `chars` is written so (else `None`).
-///
-/// Where that cost is at most 2 (one group without its padding), no reading is strictly
-/// closer: a reading that replaces a character costs at least 2, and one that replaces none
-/// is `chars` itself, which is `plate` (the search reads each candidate with the same parser),
-/// so its cost is the cost of reading `plate` as written.
-fn unpadded_cost(chars: &[u8], plate: &Plate) -> Option<u32> {
-    // A leading `IND` is searched with and without: left to the search.
-    if chars.starts_with(b"IND") {
-        return None;
-    }
-    let (mut at, mut cost) = (0, 0);
-    for (group, padded) in plate.groups().zip(padded_groups(plate.kind())) {
-        if !padded {
-            chars.get(at..at + group.len()).filter(|&g| g == group)?;
-            at += group.len();
-            continue;
-        }
-        // Padded groups are digits between letters (or an end): their digits as written.
-        let written = chars[at..]
-            .iter()
-            .take(group.len())
-            .take_while(|c| c.is_ascii_digit())
-            .count();
-        let (padding, digits) = group.split_at(group.len() - written);
-        if chars[at..at + written] != *digits || padding.iter().any(|&c| c != b'0') {
-            return None;
-        }
-        if !padding.is_empty() {
-            cost += if digits.first() == Some(&b'0') { 3 } else { 2 };
-        }
-        at += written;
-    }
-    (at == chars.len()).then_some(cost)
 }
 
 /// Which groups of a plate of `kind` are zero-padded digits: the RTO part and number of a
@@ -766,8 +738,13 @@ static READABLE: [u8; 256] = {
         let class = CLASS[b];
         let digit = c.is_ascii_digit() as u8;
         let as_digit = (c.is_ascii_uppercase() || c.is_ascii_digit()) && class.is_ascii_digit();
-        let as_letter =
-            c.is_ascii_uppercase() || (c.is_ascii_digit() && !matches!(c, b'3' | b'7' | b'9'));
+        // A digit stands for a letter if its class has one (`letters_of`).
+        let mut as_letter = c.is_ascii_uppercase();
+        let mut letter = b'A';
+        while c.is_ascii_digit() && letter <= b'Z' {
+            as_letter |= CLASS[letter as usize] == class;
+            letter += 1;
+        }
         table[b] = digit | (as_digit as u8) << 1 | (as_letter as u8) << 2;
         b += 1;
     }
@@ -1316,6 +1293,28 @@ mod tests {
         assert_eq!(by_kernel, keys);
         // The case the shortcut must not take: `0` kept of the number's padding.
         assert_ne!(key("RJ04CA012"), key("RJ04CA0012"));
+    }
+
+    /// The search's byte table says what `digit_of` and `letters_of` say of every letter and
+    /// digit.
+    #[test]
+    fn readable_is_digit_of_and_letters_of() {
+        for c in (b'0'..=b'9').chain(b'A'..=b'Z') {
+            let readable = READABLE[c as usize];
+            assert_eq!(readable & 1 == 1, c.is_ascii_digit(), "{}", c as char);
+            assert_eq!(
+                readable >> 1 & 1 == 1,
+                digit_of(c).is_some(),
+                "{}",
+                c as char
+            );
+            assert_eq!(
+                readable >> 2 & 1 == 1,
+                !letters_of(c).is_empty(),
+                "{}",
+                c as char
+            );
+        }
     }
 
     /// The table of state-code reads is the search over every pair it covers, and pairs of
