@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
 """Recall and precision of the saved reports against the demo lake's planted ground truth.
 
-The demo generator records what it planted in the `truth` schema: the stolen vehicles' sightings,
-the repeat offenders' rows, the SIMs in someone else's name, the weapon posts of accused
-persons, and look-alikes each report must not return (`truth.decoys`). For each --scales value
+The demo generator records what it planted in the `truth` schema: the stolen vehicles' sightings
+and every read of them, the repeat offenders' rows, the SIMs in someone else's name, the weapon
+posts of accused persons, every FIR's and call's district and FIR's offences, and look-alikes
+each report must not return (`truth.decoys`). For each --scales value
 this script generates the demo lake once, runs each report in a process of its own
 (`jaanch run REPORT --format csv -o FILE`) and scores its rows as tests/reports.rs does:
 
@@ -17,6 +18,22 @@ this script generates the demo lake once, runs each report in a process of its o
 - sim_identity_mismatch: msisdns against truth.sim_identity_mismatch;
 - weapon_posts, over every day of social.posts: posts linked to an accused person against
   truth.weapon_posts.
+
+The reports that count rather than list are scored on what they count, over every FIR (or
+call) of the lake: each count of the report (district and column, say) against the same count
+taken by the planted district (truth.firs, truth.dial112_calls) or offence (truth.fir_offences);
+a count reported too high or too low misses by the difference (found: the report's counts
+summed; precision: counts in the right cell / counts reported; recall: / counts planted):
+
+- case_pendency: FIRs, pending, charge-sheeted and closed, by district;
+- district_crime_summary: FIRs in the period and in the one before, by district and category;
+- dial112_response: calls by district and category (the percentiles are approximate by design
+  and not scored);
+- ipc_bns_transition: FIRs by month and offence, and how many cited it as IPC or not;
+- vehicle_history, for up to 20 stolen vehicles read by cameras, each asked by its plate as the
+  theft FIR wrote it: its events (registration, theft, recovery, every read of it:
+  truth.stolen_vehicle_reads) against the report's rows; reads of look-alike plates one
+  character away are its decoys.
 
 A decoy is reported when its read, msisdn or post is among the report's, or, for
 repeat_offenders, when it is grouped with a row of the person it resembles. A lake without
@@ -41,12 +58,15 @@ import sys
 import tempfile
 from collections import Counter
 from dataclasses import dataclass
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Optional
 
 from common import add_build_options, demo_lake, jaanch_binary, run_measured
 
-REPORTS = ["stolen_vehicle_sightings", "repeat_offenders", "sim_identity_mismatch", "weapon_posts"]
+REPORTS = ["stolen_vehicle_sightings", "repeat_offenders", "sim_identity_mismatch", "weapon_posts",
+           "case_pendency", "district_crime_summary", "dial112_response", "ipc_bns_transition",
+           "vehicle_history"]
 
 
 # --------------------------------------------------------------------------------------------
@@ -218,11 +238,148 @@ def weapon_posts(lake: Lake) -> Score:
     return count_decoys(score, lake.decoys("weapon_posts"), lambda key, _: key in found)
 
 
+def count_score(reported: list, truth: list, keys: list, columns: list) -> Score:
+    """Scores the counts of `reported` rows against those of `truth` rows, cell by cell: the
+    rows are keyed by `keys`, and each of `columns` is a count (a missing cell counts 0)."""
+    def cells(rows):
+        counts = Counter()
+        for row in rows:
+            key = tuple(row[k] for k in keys)
+            for column in columns:
+                counts[key + (column,)] += int(row[column] or 0)
+        return counts
+
+    found, planted = cells(reported), cells(truth)
+    hits = sum(min(n, planted[cell]) for cell, n in found.items())
+    total_found, total_planted = sum(found.values()), sum(planted.values())
+    return Score(total_planted, total_found, ratio(hits, total_planted), ratio(hits, total_found))
+
+
+def counted(lake: Lake, report: str, params: dict, truth_sql: str, keys: list, columns: list) -> Score:
+    """Runs `report` with `params` and scores its counts against those of `truth_sql`."""
+    rows, seconds, peak = lake.run(report, params)
+    score = count_score(rows, lake.query(truth_sql), keys, columns)
+    score.seconds, score.peak = seconds, peak
+    return score
+
+
+def fir_period(lake: Lake) -> tuple:
+    """The first and last day an FIR was registered."""
+    days = lake.query("SELECT CAST(min(registered_at) AS DATE) AS first, "
+                      "CAST(max(registered_at) AS DATE) AS last FROM cctns.fir")[0]
+    return days["first"], days["last"]
+
+
+def in_days(column: str, first: str, last: str) -> str:
+    return f"{column} >= DATE '{first}' AND {column} < DATE '{last}' + INTERVAL '1 day'"
+
+
+def case_pendency(lake: Lake) -> Score:
+    first, last = fir_period(lake)
+    return counted(
+        lake, "case_pendency", {"from": first, "to": last},
+        "SELECT t.district, count(*) AS firs, "
+        "count(*) FILTER (WHERE f.status = 'Under Investigation') AS pending, "
+        "count(*) FILTER (WHERE f.status = 'Chargesheeted') AS chargesheeted, "
+        "count(*) FILTER (WHERE f.status LIKE 'Final Report%') AS closed "
+        "FROM cctns.fir f JOIN truth.firs t USING (fir_id) "
+        f"WHERE {in_days('f.registered_at', first, last)} GROUP BY t.district",
+        ["district"], ["firs", "pending", "chargesheeted", "closed"])
+
+
+def district_crime_summary(lake: Lake) -> Score:
+    # The later half of the FIRs' years against the earlier half.
+    first, last = fir_period(lake)
+    start, end = date.fromisoformat(first), date.fromisoformat(last) + timedelta(days=1)
+    middle = start + (end - start) // 2
+    previous = middle - (end - middle)
+    return counted(
+        lake, "district_crime_summary", {"from": middle.isoformat(), "to": last},
+        "SELECT t.district, f.category, "
+        f"count(*) FILTER (WHERE f.registered_at >= DATE '{middle}') AS firs, "
+        f"count(*) FILTER (WHERE f.registered_at < DATE '{middle}') AS previous_firs "
+        "FROM cctns.fir f JOIN truth.firs t USING (fir_id) "
+        f"WHERE f.registered_at >= DATE '{previous}' AND f.registered_at < DATE '{end}' "
+        "GROUP BY t.district, f.category",
+        ["district", "category"], ["firs", "previous_firs"])
+
+
+def dial112_response(lake: Lake) -> Score:
+    days = lake.query("SELECT CAST(min(received_at) AS DATE) AS first, "
+                      "CAST(max(received_at) AS DATE) AS last FROM abhay.dial112_calls")[0]
+    return counted(
+        lake, "dial112_response", {"from": days["first"], "to": days["last"]},
+        "SELECT t.district, c.category, count(*) AS calls "
+        "FROM abhay.dial112_calls c JOIN truth.dial112_calls t USING (call_id) "
+        "WHERE c.response_seconds IS NOT NULL GROUP BY t.district, c.category",
+        ["district", "category"], ["calls"])
+
+
+def ipc_bns_transition(lake: Lake) -> Score:
+    first, last = fir_period(lake)
+    return counted(
+        lake, "ipc_bns_transition", {"from": first, "to": last},
+        "SELECT CAST(date_trunc('month', f.registered_at) AS DATE) AS month, o.offence, "
+        "count(DISTINCT f.fir_id) AS firs, "
+        "count(DISTINCT f.fir_id) FILTER (WHERE o.cited LIKE 'IPC %') AS cited_as_ipc, "
+        "count(DISTINCT f.fir_id) FILTER (WHERE o.cited NOT LIKE 'IPC %') AS cited_as_bns_or_act "
+        "FROM cctns.fir f JOIN truth.fir_offences o USING (fir_id) "
+        f"WHERE {in_days('f.registered_at', first, last)} GROUP BY 1, 2",
+        ["month", "offence"], ["firs", "cited_as_ipc", "cited_as_bns_or_act"])
+
+
+HISTORY_VEHICLES = 20
+
+
+def vehicle_history(lake: Lake) -> Score:
+    # Stolen vehicles read by cameras, spread over the FIRs; each asked as the FIR wrote it.
+    vehicles = lake.query(
+        "SELECT s.fir_id, s.plate AS written, r.plate, s.recovered_on IS NOT NULL AS recovered "
+        "FROM cctns.stolen_vehicles s "
+        "JOIN (SELECT DISTINCT fir_id, plate FROM truth.stolen_vehicle_reads) r USING (fir_id) "
+        "ORDER BY s.fir_id")
+    vehicles = vehicles[::max(1, len(vehicles) // HISTORY_VEHICLES)][:HISTORY_VEHICLES]
+    asked = {v["fir_id"] for v in vehicles}
+    # Events as (fir_id, event, source_id); the garbled reads count only if reported.
+    planted, legible = set(), set()
+    for row in lake.query("SELECT fir_id, read_id, readable FROM truth.stolen_vehicle_reads"):
+        if row["fir_id"] in asked:
+            event = (row["fir_id"], "seen by camera", row["read_id"])
+            planted.add(event)
+            if row["readable"] == "true":
+                legible.add(event)
+    found, seconds, peak = set(), 0.0, 0.0
+    for v in vehicles:
+        fir = v["fir_id"]
+        events = {(fir, "registered", v["plate"]), (fir, "stolen", fir)}
+        if v["recovered"] == "true":
+            events.add((fir, "recovered", fir))
+        planted |= events
+        legible |= events
+        rows, run_seconds, run_peak = lake.run("vehicle_history", {"plate": v["written"]})
+        seconds, peak = seconds + run_seconds, max(peak, run_peak)
+        found |= {(fir, row["event"], row["source_id"]) for row in rows}
+    score = set_score(found, legible)
+    score.precision = ratio(len(found & planted), len(found))
+    score.seconds, score.peak = seconds, peak
+    # Reads of a plate one character away from an asked vehicle's are another vehicle's.
+    if not lake.has_table("truth", "decoys"):
+        return score
+    one_off = [(row["key"], row["of"]) for row in lake.query(
+        "SELECT key, of FROM truth.decoys WHERE kind = 'plate_one_off'") if row["of"] in asked]
+    return count_decoys(score, one_off, lambda key, of: (of, "seen by camera", key) in found)
+
+
 SCORERS = {
     "stolen_vehicle_sightings": stolen_vehicle_sightings,
     "repeat_offenders": repeat_offenders,
     "sim_identity_mismatch": sim_identity_mismatch,
     "weapon_posts": weapon_posts,
+    "case_pendency": case_pendency,
+    "district_crime_summary": district_crime_summary,
+    "dial112_response": dial112_response,
+    "ipc_bns_transition": ipc_bns_transition,
+    "vehicle_history": vehicle_history,
 }
 
 
@@ -301,7 +458,9 @@ def main() -> int:
 
     reports_run = f"the reports of {options.sql_dir}" if options.sql_dir else "the binary's bundled reports"
     context = (f"Saved reports against the demo lake's planted truth (`truth.*`), {reports_run}; "
-               "seconds and peak MiB: the `jaanch run` process (its peak resident set).")
+               "seconds and peak MiB: the `jaanch run` process (its peak resident set; vehicle_history: "
+               f"the {HISTORY_VEHICLES} runs' seconds summed). For the reports that count, rows are "
+               "their counts summed.")
     text = context + "\n\n" + table(results) + "\n"
     print()
     print(text, end="")

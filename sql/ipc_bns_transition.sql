@@ -1,9 +1,10 @@
 -- title: FIRs by offence across the IPC to BNS switch
 -- description: Monthly FIR counts by offence around 1 July 2024, when the Bharatiya Nyaya
 -- description: Sanhita replaced the Indian Penal Code. Each FIR's sections are read with
--- description: law_sections; IPC sections are mapped to their BNS successors with ipc_to_bns, so
--- description: an offence keeps one name on both sides of the switch. Special acts are kept as
--- description: they are.
+-- description: law_sections; IPC sections are mapped to their BNS successors with ipc_to_bns, and
+-- description: a BNS sub-section the correspondence does not list is named by the level it lists
+-- description: (BNS 103(1) is BNS 103, as IPC 302 maps), so an offence keeps one name on both
+-- description: sides of the switch. Special acts are kept as they are.
 -- param: from date = DATE '2024-01-01'
 -- param: to date = DATE '2024-12-31'
 -- param: offence text = null
@@ -21,6 +22,12 @@ offences AS (
            month,
            CASE
                WHEN ref LIKE 'IPC %' THEN 'BNS ' || coalesce(ipc_to_bns(substr(ref, 5))[1], '? (IPC ' || substr(ref, 5) || ')')
+               -- The successors of the IPC section this one replaced: the section is one of
+               -- them, or they name it at the correspondence's level (103 for 103(1)).
+               WHEN ref LIKE 'BNS %' THEN 'BNS ' || coalesce(
+                   CASE WHEN NOT array_has(ipc_to_bns(bns_to_ipc(substr(ref, 5))[1]), substr(ref, 5))
+                        THEN ipc_to_bns(bns_to_ipc(substr(ref, 5))[1])[1] END,
+                   substr(ref, 5))
                ELSE ref
            END AS offence,
            ref LIKE 'IPC %' AS cited_as_ipc

@@ -71,6 +71,24 @@ pub struct Sighting {
     pub decoy: Option<&'static str>,
 }
 
+/// A read of a stolen vehicle, at any time: a row of `truth.stolen_vehicle_reads`.
+#[derive(Debug, Clone)]
+pub struct StolenRead {
+    /// The vehicle (index into [`World::vehicles`]).
+    pub vehicle: u32,
+    pub read_id: i64,
+    pub readable: bool,
+}
+
+/// An ANPR day's reads of stolen vehicles, for the ground truth.
+#[derive(Debug, Default)]
+pub struct DayTruth {
+    /// The reads that are sightings or decoys of them.
+    pub sightings: Vec<Sighting>,
+    /// Every read of a stolen vehicle.
+    pub stolen_reads: Vec<StolenRead>,
+}
+
 /// What a read is of.
 #[derive(Clone, Copy)]
 enum Subject {
@@ -81,13 +99,13 @@ enum Subject {
 }
 
 /// The reads of one day: `abhay/anpr_reads/dt=YYYY-MM-DD/part-0.parquet`; returns the rows
-/// and the day's sightings of stolen vehicles.
+/// and the day's reads of stolen vehicles.
 pub fn anpr_day(
     world: &World,
     traffic: &Traffic,
     root: &Path,
     index: usize,
-) -> Result<(usize, Vec<Sighting>), Error> {
+) -> Result<(usize, DayTruth), Error> {
     let day = &world.anpr_days[index];
     let spec = &tables::ANPR_READS;
     let path = root
@@ -120,7 +138,7 @@ pub fn anpr_day(
     // Stable: reads at the same second and camera keep their generated order.
     reads.sort_by_key(|r| (r.0, r.1));
     let mut file = TableFile::create(path, spec)?;
-    let mut sightings = Vec::new();
+    let mut truth = DayTruth::default();
     let mut text = String::new();
     for (k, &(time, camera, subject, planted)) in reads.iter().enumerate() {
         let (plate, noise) = match subject {
@@ -150,9 +168,18 @@ pub fn anpr_day(
         file.text(&text);
         file.f64(confidence);
         file.end_row()?;
+        if let Subject::Registered(v) = subject
+            && world.is_stolen[v as usize]
+        {
+            truth.stolen_reads.push(StolenRead {
+                vehicle: v,
+                read_id,
+                readable: noise != ReadNoise::Garbled,
+            });
+        }
         if let Some(s) = planted.stolen() {
             let stolen = &world.stolen[s as usize];
-            sightings.push(Sighting {
+            truth.sightings.push(Sighting {
                 fir_id: stolen.fir as i64 + 1,
                 plate: world.vehicles[stolen.vehicle as usize].plate,
                 read_id,
@@ -164,7 +191,7 @@ pub fn anpr_day(
             });
         }
     }
-    Ok((file.finish()?, sightings))
+    Ok((file.finish()?, truth))
 }
 
 const CALL_CATEGORIES: [(&str, f64, f64); 12] = [
@@ -183,8 +210,9 @@ const CALL_CATEGORIES: [(&str, f64, f64); 12] = [
     ("Other", 0.10, 1.3),
 ];
 
-/// The calls of one year: `abhay/dial112_calls/part-YYYY.parquet`.
-pub fn dial112_year(world: &World, root: &Path, index: usize) -> Result<usize, Error> {
+/// The calls of one year: `abhay/dial112_calls/part-YYYY.parquet`, with their districts'
+/// ground truth (`truth/dial112_calls/part-YYYY.parquet`). Returns the rows of the two.
+pub fn dial112_year(world: &World, root: &Path, index: usize) -> Result<[usize; 2], Error> {
     let (year, first_id, count) = world.call_years[index];
     let spec = &tables::DIAL112_CALLS;
     let path = root
@@ -204,6 +232,12 @@ pub fn dial112_year(world: &World, root: &Path, index: usize) -> Result<usize, E
     times.sort_unstable();
     let categories = Weighted::new(CALL_CATEGORIES.iter().map(|c| c.1));
     let mut file = TableFile::create(path, spec)?;
+    let truth = &tables::TRUTH_DIAL112_CALLS;
+    let mut districts = TableFile::create(
+        root.join(truth.location)
+            .join(format!("part-{year}.parquet")),
+        truth,
+    )?;
     let mut text = String::new();
     for (k, &received_at) in times.iter().enumerate() {
         let caller = world.people.general(world.random_public(&mut rng));
@@ -215,6 +249,9 @@ pub fn dial112_year(world: &World, root: &Path, index: usize) -> Result<usize, E
         let d = GEO.district(district);
         let (category, _, factor) = CALL_CATEGORIES[categories.sample(&mut rng)];
         file.i64(first_id + k as i64);
+        districts.i64(first_id + k as i64);
+        districts.text(d.name);
+        districts.end_row()?;
         file.timestamp(received_at);
         text.clear();
         people::write_messy_phone(&mut rng, caller.msisdn, &mut text);
@@ -236,5 +273,5 @@ pub fn dial112_year(world: &World, root: &Path, index: usize) -> Result<usize, E
         }
         file.end_row()?;
     }
-    file.finish()
+    Ok([file.finish()?, districts.finish()?])
 }

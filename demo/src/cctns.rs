@@ -13,8 +13,10 @@ use super::world::{COLOURS, MODELS, PhoneShown, World};
 use super::write::TableFile;
 use jaanch::Error;
 
-/// The FIRs registered in one year: `cctns/fir/year=YYYY/part-0.parquet`.
-pub fn fir_year(world: &World, root: &Path, index: usize) -> Result<usize, Error> {
+/// The FIRs registered in one year: `cctns/fir/year=YYYY/part-0.parquet`, with their ground
+/// truth (`truth/firs/part-YYYY.parquet`, `truth/fir_offences/part-YYYY.parquet`). Returns the
+/// rows of the three.
+pub fn fir_year(world: &World, root: &Path, index: usize) -> Result<[usize; 3], Error> {
     let (year, range) = &world.fir_years[index];
     let spec = &tables::FIR;
     let path = root
@@ -22,6 +24,15 @@ pub fn fir_year(world: &World, root: &Path, index: usize) -> Result<usize, Error
         .join(format!("year={year}"))
         .join("part-0.parquet");
     let mut file = TableFile::create(path, spec)?;
+    let truth_file = |spec: &tables::Spec| {
+        TableFile::create(
+            root.join(spec.location)
+                .join(format!("part-{year}.parquet")),
+            spec,
+        )
+    };
+    let mut districts = truth_file(&tables::TRUTH_FIRS)?;
+    let mut offences = truth_file(&tables::TRUTH_FIR_OFFENCES)?;
     let mut rng = Rng::stream(world.seed, rng::key("fir"), *year as u64);
     let mut text = String::new();
     for i in range.clone() {
@@ -39,7 +50,7 @@ pub fn fir_year(world: &World, root: &Path, index: usize) -> Result<usize, Error
         file.timestamp(fir.occurred_at);
         text.clear();
         let common_intention = fir.accused >= 2 && rng.chance(0.5);
-        law::write_sections(
+        let cited = law::write_sections(
             &mut rng,
             crime,
             fir.under_bns(),
@@ -47,6 +58,15 @@ pub fn fir_year(world: &World, root: &Path, index: usize) -> Result<usize, Error
             &mut text,
         );
         file.text(&text);
+        districts.i64(i as i64 + 1);
+        districts.text(d.name);
+        districts.end_row()?;
+        for c in &cited {
+            offences.i64(i as i64 + 1);
+            offences.text(&c.cited);
+            offences.text(&c.offence);
+            offences.end_row()?;
+        }
         file.text(crime.category);
         let (lat, lon) = d.point(&mut rng, if station.urban { 0.04 } else { 0.2 });
         file.f64(lat);
@@ -59,7 +79,7 @@ pub fn fir_year(world: &World, root: &Path, index: usize) -> Result<usize, Error
         file.text(&text);
         file.end_row()?;
     }
-    file.finish()
+    Ok([file.finish()?, districts.finish()?, offences.finish()?])
 }
 
 /// `cctns/accused/part-0.parquet`.

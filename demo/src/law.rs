@@ -3,6 +3,8 @@
 
 use std::fmt::Write;
 
+use jaanch_udfs::law::correspondence::IPC_TO_BNS;
+
 use super::mess;
 use super::rng::Rng;
 
@@ -234,29 +236,55 @@ pub fn accused_factor() -> f64 {
     ACCUSED_PER_FIR / mean
 }
 
+/// An offence an FIR cites, for the ground truth (`truth.fir_offences`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Cited {
+    /// As the clerk cited it: `IPC 379`, `BNS 303(2)`, `NDPS Act 8/21`.
+    pub cited: String,
+    /// The offence, by one name under both codes: the BNS section the IPC↔BNS correspondence
+    /// (`ref.ipc_bns`) pairs with the IPC section, at the level it lists it (murder is `BNS
+    /// 103`, cited `302 IPC` or `103(1) BNS`); an act's section as `law_sections` names it
+    /// (`Excise Act 19/54`).
+    pub offence: String,
+}
+
 /// Writes the sections of an FIR as a clerk would: `379 IPC`, `302/34 IPC`, `u/s 420, 406 IPC`,
 /// `धारा 379 भादवि`, `303(2) BNS`, `3/25 Arms Act`, `420 IPC, 66D IT Act`. IPC applies to
 /// offences before 1 July 2024 (`bns` false), BNS to later ones. `common_intention` adds
-/// IPC 34 / BNS 3(5) for offences by several people.
+/// IPC 34 / BNS 3(5) for offences by several people. Returns the offences written, in order.
 pub fn write_sections(
     rng: &mut Rng,
     crime: &Crime,
     bns: bool,
     common_intention: bool,
     out: &mut String,
-) {
-    let mut sections: Vec<&str> = if bns {
-        crime.bns.to_vec()
+) -> Vec<Cited> {
+    // (as written, the IPC section)
+    let mut sections: Vec<(&str, &str)> = if bns {
+        crime
+            .bns
+            .iter()
+            .copied()
+            .zip(crime.ipc.iter().copied())
+            .collect()
     } else {
-        crime.ipc.to_vec()
+        crime.ipc.iter().map(|&s| (s, s)).collect()
     };
     // Secondary sections are not always cited.
     if sections.len() > 1 && rng.chance(0.4) {
         sections.truncate(1);
     }
     if common_intention && !sections.is_empty() {
-        sections.push(if bns { "3(5)" } else { "34" });
+        sections.push(if bns { ("3(5)", "34") } else { ("34", "34") });
     }
+    let code = if bns { "BNS" } else { "IPC" };
+    let mut cited: Vec<Cited> = sections
+        .iter()
+        .map(|(written, ipc)| Cited {
+            cited: format!("{code} {written}"),
+            offence: format!("BNS {}", successor(ipc)),
+        })
+        .collect();
     let hindi = rng.chance(mess::SECTIONS_HINDI);
     if !sections.is_empty() {
         if hindi {
@@ -270,7 +298,8 @@ pub fn write_sections(
         } else {
             ", "
         };
-        out.push_str(&sections.join(separator));
+        let written: Vec<&str> = sections.iter().map(|(written, _)| *written).collect();
+        out.push_str(&written.join(separator));
         out.push_str(match (hindi, bns) {
             (true, false) => " भादवि",
             (true, true) => " बीएनएस",
@@ -282,17 +311,39 @@ pub fn write_sections(
         if !sections.is_empty() {
             out.push_str(", ");
         }
-        if act == "NDPS Act" {
+        let section = if act == "NDPS Act" {
             let section = rng.pick(&[section, section, "8/21", "8/20"]);
             if rng.chance(0.5) {
                 let _ = write!(out, "NDPS {section}");
             } else {
                 let _ = write!(out, "{section} NDPS Act");
             }
+            section
         } else {
             let _ = write!(out, "{section} {act}");
-        }
+            section
+        };
+        let name = act_name(act);
+        cited.push(Cited {
+            cited: format!("{name} {section}"),
+            offence: format!("{name} {section}"),
+        });
     }
+    cited
+}
+
+/// The BNS section the IPC↔BNS correspondence pairs with an IPC section (the first, if several).
+fn successor(ipc: &str) -> &'static str {
+    IPC_TO_BNS
+        .get(ipc)
+        .and_then(|bns| bns.first())
+        .map(String::as_str)
+        .expect("every IPC section of CRIMES has a BNS successor")
+}
+
+/// An act as `law_sections` names it: the State's own acts without the State's name.
+fn act_name(act: &str) -> &str {
+    act.strip_prefix("Rajasthan ").unwrap_or(act)
 }
 
 /// The status of an FIR at the end of 2025, `age_days` after registration.
@@ -361,5 +412,58 @@ mod tests {
         write_sections(&mut rng, arms, true, false, &mut text);
         assert_eq!(text, "3/25 Arms Act");
         assert!((accused_factor() - 1.0).abs() < 0.3);
+    }
+
+    /// The offences the ground truth records for an FIR are what `law_sections` reads out of
+    /// its sections, and an offence has one name under both codes: an IPC section's is its
+    /// successor, a BNS section's the successor of the IPC section the correspondence pairs it
+    /// with (the section itself where the correspondence lists it, else the level it lists:
+    /// murder `103(1)` is `103`).
+    #[test]
+    fn the_cited_offences_are_what_the_functions_read() {
+        use jaanch_udfs::law::correspondence::{BNS_TO_IPC, Lookup};
+        use jaanch_udfs::law::sections::SectionParser;
+
+        fn first(lookup: &Lookup, section: &str) -> String {
+            lookup
+                .get(section)
+                .and_then(|t| t.first())
+                .cloned()
+                .unwrap()
+        }
+        let mut rng = Rng::new(11);
+        let mut parser = SectionParser::new();
+        let mut folded = 0;
+        for crime in &CRIMES {
+            for bns in [false, true] {
+                for common_intention in [false, true] {
+                    for _ in 0..50 {
+                        let mut text = String::new();
+                        let cited =
+                            write_sections(&mut rng, crime, bns, common_intention, &mut text);
+                        let read: Vec<&str> = parser.references(&text).collect();
+                        let written: Vec<&str> = cited.iter().map(|c| c.cited.as_str()).collect();
+                        assert_eq!(read, written, "{text}");
+                        for c in &cited {
+                            let offence = if let Some(ipc) = c.cited.strip_prefix("IPC ") {
+                                format!("BNS {}", first(&IPC_TO_BNS, ipc))
+                            } else if let Some(section) = c.cited.strip_prefix("BNS ") {
+                                let back = IPC_TO_BNS.get(&first(&BNS_TO_IPC, section)).unwrap();
+                                if back.iter().any(|b| b == section) {
+                                    c.cited.clone()
+                                } else {
+                                    folded += 1;
+                                    format!("BNS {}", back[0])
+                                }
+                            } else {
+                                c.cited.clone()
+                            };
+                            assert_eq!(offence, c.offence, "{text}");
+                        }
+                    }
+                }
+            }
+        }
+        assert!(folded > 0, "no BNS sub-section folded to its section");
     }
 }

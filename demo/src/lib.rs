@@ -77,6 +77,12 @@
 //!   district, with another father), SIMs in the father's name at the family's address, and toy or replica weapons
 //!   in 8% of accused persons' other posts (flagged as weapons; the text says what they are):
 //!   `truth.decoys (kind, report, key, of, detail)`.
+//! - **What the mess hides**: every FIR's and Dial-112 call's district by today's name,
+//!   however it was typed (`truth.firs (fir_id, district)`, `truth.dial112_calls (call_id,
+//!   district)`), the offences each FIR cites, by one name under both codes
+//!   (`truth.fir_offences (fir_id, cited, offence)`), and every read of a stolen vehicle at any
+//!   time (`truth.stolen_vehicle_reads (fir_id, plate, read_id, readable)`), so that the
+//!   reports that count by district or offence, and a vehicle's history, are scored too.
 //!
 //! - **History**: `cctns.fir` and `cctns.stolen_vehicles` are Delta tables whose log tells how
 //!   they changed in December 2025 (daily appends, late status changes and recoveries), so a
@@ -132,7 +138,7 @@ pub const DEFAULT_SEED: u64 = 20_240_701;
 /// The largest scale accepted (about 420 million rows).
 pub const MAX_SCALE: f64 = 50.0;
 /// Bumped whenever the generator's output changes, so the default lake is regenerated.
-pub const GENERATOR_VERSION: u32 = 3;
+pub const GENERATOR_VERSION: u32 = 4;
 
 /// What to generate, and where.
 #[derive(Debug, Clone)]
@@ -325,7 +331,15 @@ fn count_rows(bar: &ProgressBar, rows: u64) {
 }
 
 /// Rows written by a job, and the sightings of stolen vehicles among them.
-type JobResult = Result<(usize, Vec<Sighting>), Error>;
+/// What a job wrote: rows per table (its own and the ground truth written beside it), and an
+/// ANPR day's reads of stolen vehicles, which go into the ground truth at the end.
+#[derive(Default)]
+struct Written {
+    rows: Vec<(&'static str, usize)>,
+    truth: abhay::DayTruth,
+}
+
+type JobResult = Result<Written, Error>;
 
 /// A unit of work: one Parquet file.
 #[derive(Debug, Clone, Copy)]
@@ -377,18 +391,46 @@ impl Job {
 
     fn run(self, world: &World, traffic: &abhay::Traffic, root: &Path) -> JobResult {
         let rows = match self {
-            Job::Fir(i) => cctns::fir_year(world, root, i)?,
+            Job::Fir(i) => {
+                let [firs, districts, offences] = cctns::fir_year(world, root, i)?;
+                return Ok(Written {
+                    rows: vec![
+                        (tables::FIR.name, firs),
+                        (tables::TRUTH_FIRS.name, districts),
+                        (tables::TRUTH_FIR_OFFENCES.name, offences),
+                    ],
+                    ..Written::default()
+                });
+            }
+            Job::Calls(i) => {
+                let [calls, districts] = abhay::dial112_year(world, root, i)?;
+                return Ok(Written {
+                    rows: vec![
+                        (tables::DIAL112_CALLS.name, calls),
+                        (tables::TRUTH_DIAL112_CALLS.name, districts),
+                    ],
+                    ..Written::default()
+                });
+            }
+            Job::Anpr(i) => {
+                let (rows, truth) = abhay::anpr_day(world, traffic, root, i)?;
+                return Ok(Written {
+                    rows: vec![(tables::ANPR_READS.name, rows)],
+                    truth,
+                });
+            }
             Job::Accused => cctns::accused(world, root)?,
             Job::Stolen => cctns::stolen_vehicles(world, root)?,
             Job::Registrations(i) => vahan::registrations(world, root, i)?,
             Job::Cameras => abhay::cameras(world, root)?,
-            Job::Anpr(i) => return abhay::anpr_day(world, traffic, root, i),
-            Job::Calls(i) => abhay::dial112_year(world, root, i)?,
             Job::Subscribers(i) => telecom::subscribers(world, root, i)?,
             Job::Complaints => portal::complaints(world, root)?,
             Job::Posts => social::posts(world, root)?,
         };
-        Ok((rows, Vec::new()))
+        Ok(Written {
+            rows: vec![(self.table(), rows)],
+            ..Written::default()
+        })
     }
 }
 
@@ -453,16 +495,18 @@ fn write_tables(
             entry.1 += rows;
         }
     };
-    let mut sightings_by_day: Vec<(usize, Vec<Sighting>)> = Vec::new();
+    let mut truth_by_day: Vec<(usize, abhay::DayTruth)> = Vec::new();
     let results = results
         .into_inner()
         .expect("no panics while holding the lock");
     for (job, result) in jobs.iter().zip(results) {
         match result {
-            Some(Ok((rows, sightings))) => {
-                add(job.table(), rows);
+            Some(Ok(written)) => {
+                for (table, rows) in written.rows {
+                    add(table, rows);
+                }
                 if let Job::Anpr(day) = job {
-                    sightings_by_day.push((*day, sightings));
+                    truth_by_day.push((*day, written.truth));
                 }
             }
             Some(Err(error)) => return Err(error),
@@ -470,11 +514,20 @@ fn write_tables(
         }
     }
     bar.set_message("ground truth");
-    sightings_by_day.sort_by_key(|(day, _)| *day);
-    let sightings: Vec<Sighting> = sightings_by_day.into_iter().flat_map(|(_, s)| s).collect();
+    truth_by_day.sort_by_key(|(day, _)| *day);
+    let mut sightings: Vec<Sighting> = Vec::new();
+    let mut stolen_reads: Vec<abhay::StolenRead> = Vec::new();
+    for (_, day) in truth_by_day {
+        sightings.extend(day.sightings);
+        stolen_reads.extend(day.stolen_reads);
+    }
     add(
         tables::TRUTH_STOLEN_SIGHTINGS.name,
         truth::stolen_sightings(root, &sightings)?,
+    );
+    add(
+        tables::TRUTH_STOLEN_VEHICLE_READS.name,
+        truth::stolen_vehicle_reads(world, root, &stolen_reads)?,
     );
     add(
         tables::TRUTH_REPEAT_OFFENDERS.name,

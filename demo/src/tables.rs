@@ -571,6 +571,80 @@ person, one row per post and accused row (score on post_id).",
     ],
 };
 
+pub const TRUTH_FIRS: Spec = Spec {
+    name: "truth.firs",
+    location: "truth/firs/",
+    partition: None,
+    description: "Ground truth of every FIR's district: the district of its police station by \
+today's name, however cctns.fir.district spells it. Reports by district are scored against it \
+(bench/accuracy.py counts each report's FIRs by this district).",
+    columns: &[
+        col("fir_id", Int64, "The FIR (cctns.fir.fir_id)"),
+        col(
+            "district",
+            Text,
+            "Its district as today's name (Jaipur, not Jaipur East, जयपुर or Dudu)",
+        ),
+    ],
+};
+
+pub const TRUTH_FIR_OFFENCES: Spec = Spec {
+    name: "truth.fir_offences",
+    location: "truth/fir_offences/",
+    partition: None,
+    description: "Ground truth of the offences each FIR's sections cite, one row per offence in \
+the order written: as cited (IPC before 1 July 2024, BNS after, special acts) and as the \
+offence stands today (an IPC section by its BNS successor).",
+    columns: &[
+        col("fir_id", Int64, "The FIR (cctns.fir.fir_id)"),
+        col(
+            "cited",
+            Text,
+            "As cited, named as law_sections names it: IPC 379, BNS 303(2), NDPS Act 8/21",
+        ),
+        col(
+            "offence",
+            Text,
+            "The offence today: BNS 303(2) for IPC 379, the act's section for an act",
+        ),
+    ],
+};
+
+pub const TRUTH_DIAL112_CALLS: Spec = Spec {
+    name: "truth.dial112_calls",
+    location: "truth/dial112_calls/",
+    partition: None,
+    description: "Ground truth of every Dial-112 call's district, however the call taker typed \
+it into abhay.dial112_calls.district.",
+    columns: &[
+        col("call_id", Int64, "The call (abhay.dial112_calls.call_id)"),
+        col("district", Text, "The district by today's name"),
+    ],
+};
+
+pub const TRUTH_STOLEN_VEHICLE_READS: Spec = Spec {
+    name: "truth.stolen_vehicle_reads",
+    location: "truth/stolen_vehicle_reads/",
+    partition: None,
+    description: "Ground truth: every ANPR read of a stolen vehicle, at any time (before the \
+theft, after it, after the recovery, by cameras with clock error). A vehicle's history is \
+scored against it; reads of look-alike plates are other vehicles' and not in it.",
+    columns: &[
+        col(
+            "fir_id",
+            Int64,
+            "The vehicle's theft FIR (cctns.stolen_vehicles.fir_id)",
+        ),
+        col("plate", Text, "Its plate, canonical (RJ14CA0012)"),
+        col("read_id", Int64, "The read (abhay.anpr_reads.read_id)"),
+        col(
+            "readable",
+            Bool,
+            "The read carries the plate (false for garbled reads, as in truth.stolen_sightings)",
+        ),
+    ],
+};
+
 pub const TRUTH_DELTA_VERSIONS: Spec = Spec {
     name: "truth.delta_versions",
     location: "truth/delta_versions/",
@@ -619,7 +693,7 @@ recovered after the fact. Read as of a moment before `committed_at`, the row has
 };
 
 /// Every table, in the order of `lake.toml`.
-pub const ALL: [&Spec; 18] = [
+pub const ALL: [&Spec; 22] = [
     &FIR,
     &ACCUSED,
     &STOLEN_VEHICLES,
@@ -636,6 +710,10 @@ pub const ALL: [&Spec; 18] = [
     &TRUTH_SIM_IDENTITY_MISMATCH,
     &TRUTH_WEAPON_POSTS,
     &TRUTH_DECOYS,
+    &TRUTH_FIRS,
+    &TRUTH_FIR_OFFENCES,
+    &TRUTH_DIAL112_CALLS,
+    &TRUTH_STOLEN_VEHICLE_READS,
     &TRUTH_DELTA_VERSIONS,
     &TRUTH_CORRECTIONS,
 ];

@@ -1,9 +1,10 @@
 //! The ground truth: what the generator planted, read off the plan (and, for sightings, off
 //! the ANPR days that wrote the reads).
 
+use std::collections::HashMap;
 use std::path::Path;
 
-use super::abhay::Sighting;
+use super::abhay::{Sighting, StolenRead};
 use super::delta;
 use super::people::canonical_phone;
 use super::tables;
@@ -27,6 +28,24 @@ pub fn stolen_sightings(root: &Path, sightings: &[Sighting]) -> Result<usize, Er
         out.timestamp(s.seen_at);
         out.text(&s.plate_text);
         out.bool(s.readable);
+        out.end_row()?;
+    }
+    out.finish()
+}
+
+/// `truth.stolen_vehicle_reads`, in order of read id.
+pub fn stolen_vehicle_reads(
+    world: &World,
+    root: &Path,
+    reads: &[StolenRead],
+) -> Result<usize, Error> {
+    let fir_of: HashMap<u32, u32> = world.stolen.iter().map(|s| (s.vehicle, s.fir)).collect();
+    let mut out = file(root, &tables::TRUTH_STOLEN_VEHICLE_READS)?;
+    for read in reads {
+        out.i64(fir_of[&read.vehicle] as i64 + 1);
+        out.text(world.vehicles[read.vehicle as usize].plate.as_str());
+        out.i64(read.read_id);
+        out.bool(read.readable);
         out.end_row()?;
     }
     out.finish()
