@@ -1,18 +1,20 @@
 #!/usr/bin/env python3
 """The police workload: jaanch's saved reports against hand-written DuckDB SQL on the same files.
 
-For each --scales value, on the demo lake, runs the four reports written for DuckDB too
-(stolen_vehicle_sightings, repeat_offenders, sim_identity_mismatch, weapon_posts) twice: with
-`jaanch run REPORT` and with DuckDB running `bench/duckdb/REPORT.sql`, the same logic written
-with DuckDB's string functions and the macros of `bench/duckdb/macros.sql` (plate look-alike
+For each --scales value, on the demo lake, runs every saved report twice: with `jaanch run
+REPORT` and with DuckDB running `bench/duckdb/REPORT.sql`, the same logic written with
+DuckDB's string functions and the macros of `bench/duckdb/macros.sql` (plate look-alike
 classes with `translate`, phone numbers with `regexp_replace`, the Aadhaar Verhoeff check with
-`list_reduce`) where jaanch has police functions. Both answers are scored against the lake's
+`list_reduce`) and `bench/duckdb/lookups.sql` (districts by every spelling the reference
+tables list, after the words around a typed name are taken off; no typo is found) where
+jaanch has police functions; FIR sections are read with regular expressions. Both answers are scored against the lake's
 ground truth as `bench/accuracy.py` does, and the table gives each engine's time, peak memory,
 recall and precision, best time of --repeat runs.
 
 DuckDB reads the lake's Parquet files through views; the two Delta tables (`cctns.fir`,
 `cctns.stolen_vehicles`) are first written out as Parquet by jaanch (their current version),
-since DuckDB's Delta extension is downloaded at run time. jaanch's time is the whole `jaanch
+since DuckDB's Delta extension is downloaded at run time, and so are the reference tables
+(`ref.districts`, `ref.police_districts`, `ref.ipc_bns`). jaanch's time is the whole `jaanch
 run` process (start-up and opening the lake included); DuckDB's is the query alone, timed in
 its process after Python, the module and the views are loaded. Peak memory is each process's
 peak resident set (DuckDB's includes Python and its module, about 70 MiB).
@@ -25,6 +27,7 @@ Usage (from the repository root; needs `pip install duckdb`):
 """
 
 import argparse
+import re
 import sys
 import tempfile
 from pathlib import Path
@@ -39,12 +42,13 @@ REPORTS = [r for r in SCORED if (HERE / "duckdb" / f"{r}.sql").exists()]
 # Runs one DuckDB query into a CSV file; prints the query's seconds.
 RUNNER = """
 import sys, time, duckdb
-views, macros, query, out, threads = sys.argv[1:6]
+views, macros, lookups, query, out, threads = sys.argv[1:7]
 con = duckdb.connect()
 con.execute(f"SET threads = {threads}")
 con.execute("SET enable_progress_bar = false")
 con.execute(open(macros, encoding="utf-8").read())
 con.execute(open(views, encoding="utf-8").read())
+con.execute(open(lookups, encoding="utf-8").read())
 sql = open(query, encoding="utf-8").read()
 started = time.perf_counter()
 con.execute(f"COPY ({sql}) TO '{out}' (HEADER, DELIMITER ',')")
@@ -53,6 +57,13 @@ print(time.perf_counter() - started)
 
 # Parameters the DuckDB texts take, with the reports' defaults.
 DEFAULTS = {"min_firs": "2"}
+
+
+def literal(value: str) -> str:
+    """A parameter's value as a DuckDB literal: a date (`2025-10-01`) or text."""
+    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        return f"DATE '{value}'"
+    return "'" + value.replace("'", "''") + "'"
 
 
 def best_of(repeat: int, run):
@@ -84,7 +95,10 @@ class DuckLake(Lake):
     def write_views(self, folder: Path, scratch: Path) -> str:
         """DuckDB views over the lake's files; the Delta tables exported as Parquet first."""
         views = []
-        for name, table in [("fir", "cctns.fir"), ("stolen_vehicles", "cctns.stolen_vehicles")]:
+        exported = [("fir", "cctns.fir"), ("stolen_vehicles", "cctns.stolen_vehicles"),
+                    ("districts", "ref.districts"), ("police_districts", "ref.police_districts"),
+                    ("ipc_bns", "ref.ipc_bns")]
+        for name, table in exported:
             path = scratch / f"{name}.parquet"
             code, _, _, _, err = run_measured([self.binary, "sql", "--lake", self.config, "--format",
                                                "parquet", "-o", path, f"SELECT * FROM {table}"])
@@ -93,7 +107,8 @@ class DuckLake(Lake):
             views.append(f"CREATE VIEW {name} AS SELECT * FROM read_parquet('{path}');")
         for name, location in [("accused", "cctns/accused"), ("anpr_reads", "abhay/anpr_reads"),
                                ("cameras", "abhay/cameras"), ("subscribers", "telecom/subscribers"),
-                               ("posts", "social/posts")]:
+                               ("posts", "social/posts"), ("registrations", "vahan/registrations"),
+                               ("dial112_calls", "abhay/dial112_calls")]:
             files = folder / location / "**" / "*.parquet"
             views.append(f"CREATE VIEW {name} AS SELECT * FROM "
                          f"read_parquet('{files}', hive_partitioning = true);")
@@ -101,7 +116,7 @@ class DuckLake(Lake):
 
     def run(self, report: str, params: dict) -> tuple:
         sql = (HERE / "duckdb" / f"{report}.sql").read_text(encoding="utf-8")
-        values = {**DEFAULTS, **{k: f"DATE '{v}'" for k, v in params.items()}}
+        values = {**DEFAULTS, **{k: literal(v) for k, v in params.items()}}
         # Longest names first, so that $to does not replace part of a longer name.
         for name in sorted(values, key=len, reverse=True):
             sql = sql.replace(f"${name}", values[name])
@@ -111,8 +126,8 @@ class DuckLake(Lake):
 
         def once():
             code, peak, _, stdout, stderr = run_measured(
-                [sys.executable, "-c", RUNNER, self.views, HERE / "duckdb" / "macros.sql", query,
-                 out, self.threads])
+                [sys.executable, "-c", RUNNER, self.views, HERE / "duckdb" / "macros.sql",
+                 HERE / "duckdb" / "lookups.sql", query, out, self.threads])
             if code != 0:
                 raise SystemExit(f"DuckDB {report} failed: {stderr.strip()}")
             rows = read_csv(out)

@@ -75,10 +75,13 @@ def test_accuracy_fails_below_the_bar():
 
 
 def test_reports_vs_duckdb_scores_both_engines():
-    for row in report_rows("reports_vs_duckdb.py", REPORTS, "--repeat", "1"):
+    for row in report_rows("reports_vs_duckdb.py", ACCURACY_REPORTS, "--repeat", "1"):
         seconds = [float(row[2]), float(row[3])]
         recalls = [float(row[7].split()[0]), float(row[8].split()[0])]
         precisions = [float(row[9]), float(row[10])]
         assert all(s > 0 for s in seconds), row
         assert recalls[0] >= 0.95 and precisions[0] >= 0.95, row
         assert all(0 <= v <= 1 for v in recalls + precisions), row
+        if row[1] in COUNTING[:3]:
+            # DuckDB's districts are exact spellings: the typos are lost.
+            assert recalls[1] < recalls[0], row
