@@ -412,6 +412,7 @@ async fn district_crime_summary_counts_by_the_planted_district() {
     )
     .await;
     assert!(names.is_empty(), "not today's names: {names:?}");
+    // Two years against the 731 days before them.
     let (from, to) = ("2024-01-01", "2025-12-31");
     let (columns, rows) = report_rows(
         &lake,
@@ -425,14 +426,24 @@ async fn district_crime_summary_counts_by_the_planted_district() {
                 count(*) FILTER (WHERE f.registered_at >= DATE '2024-01-01'), \
                 count(*) FILTER (WHERE f.registered_at < DATE '2024-01-01') \
          FROM cctns.fir f JOIN truth.firs t USING (fir_id) \
-         WHERE f.registered_at >= DATE '2022-01-01' AND f.registered_at < DATE '2026-01-01' \
+         WHERE f.registered_at >= DATE '2021-12-31' AND f.registered_at < DATE '2026-01-01' \
          GROUP BY 1, 2",
     )
     .await;
     let keys = ["district", "category"];
     let counts = ["firs", "previous_firs"];
     let (recall, precision) = count_score(&columns, &rows, &keys, &counts, &truth);
-    assert_accurate("district_crime_summary", recall, precision);
+    eprintln!("district_crime_summary: recall {recall:.4}, precision {precision:.4}");
+    assert!(recall >= 0.99 && precision >= 0.99);
+    // The FIRs it misses are counted as unknown, never in another district.
+    let district = columns.iter().position(|c| c == "district").unwrap();
+    let known: Vec<Vec<String>> = rows
+        .iter()
+        .filter(|r| !r[district].starts_with("(unknown"))
+        .cloned()
+        .collect();
+    let (_, precision) = count_score(&columns, &known, &keys, &counts, &truth);
+    assert_eq!(precision, 1.0);
     // Folding no name at all puts every FIR out of its district.
     let unfolded: Vec<Vec<String>> = truth
         .iter()
