@@ -330,7 +330,6 @@ fn count_rows(bar: &ProgressBar, rows: u64) {
     }
 }
 
-/// Rows written by a job, and the sightings of stolen vehicles among them.
 /// What a job wrote: rows per table (its own and the ground truth written beside it), and an
 /// ANPR day's reads of stolen vehicles, which go into the ground truth at the end.
 #[derive(Default)]
