@@ -76,6 +76,16 @@ async fn truth_versions(table: &str) -> Vec<(i64, String, i64)> {
 async fn versions_by_number_and_by_moment_in_any_time_zone() {
     let versions = truth_versions("cctns.fir").await;
     assert!(versions.len() > 30, "a daily history: {versions:?}");
+    // Checkpointed every 10 versions, as writers do: every version still reads right, from
+    // the checkpoint before it and the commits after.
+    let log = lake_dir().join("cctns/fir/_delta_log");
+    for version in [10, 20, 30] {
+        assert!(
+            log.join(format!("{version:020}.checkpoint.parquet"))
+                .exists()
+        );
+    }
+    assert!(log.join("_last_checkpoint").exists());
     let lake = session(Lake::open(demo_lake()).unwrap());
     let count = |from: String| format!("SELECT count(*) FROM {from}");
     for (version, committed_at, rows) in &versions {
@@ -416,11 +426,14 @@ fn in_copy(config: &Path, args: &[&str]) -> std::process::Output {
 fn a_broken_log_is_named_and_other_versions_still_read() {
     let (dir, config) = fir_copy("");
     let log = dir.path().join("fir/_delta_log");
-    // A commit cut short: its last line is half a JSON object.
-    let commit = log.join("00000000000000000020.json");
+    // A commit after a checkpoint (20) cut short: its last line is half a JSON object.
+    let commit = log.join("00000000000000000025.json");
     let text = std::fs::read_to_string(&commit).unwrap();
     std::fs::write(&commit, &text[..text.len() / 2]).unwrap();
-    let output = in_copy(&config, &["sql", "SELECT count(*) FROM cctns.fir"]);
+    let output = in_copy(
+        &config,
+        &["sql", "SELECT count(*) FROM as_of(cctns.fir, 25)"],
+    );
     let error = stderr(&output);
     assert!(!output.status.success());
     assert_eq!(error.lines().count(), 1, "{error}");
@@ -432,24 +445,25 @@ fn a_broken_log_is_named_and_other_versions_still_read() {
     let output = in_copy(&config, &["sql", "CALL history('cctns.fir')"]);
     let error = stderr(&output);
     assert!(
-        error.contains("_delta_log/00000000000000000020.json") && error.contains("invalid JSON"),
+        error.contains("_delta_log/00000000000000000025.json") && error.contains("invalid JSON"),
         "{error}"
     );
-    // Versions before the broken commit still read.
-    let output = in_copy(
-        &config,
-        &["sql", "SELECT count(*) FROM as_of(cctns.fir, 19)"],
-    );
-    assert!(output.status.success(), "{}", stderr(&output));
+    // Versions before the broken commit still read, and so do those from the next
+    // checkpoint on.
+    for version in [24, 30] {
+        let sql = format!("SELECT count(*) FROM as_of(cctns.fir, {version})");
+        let output = in_copy(&config, &["sql", &sql]);
+        assert!(output.status.success(), "{}", stderr(&output));
+    }
 
     // A missing commit file: the log says where it is missing.
-    std::fs::remove_file(log.join("00000000000000000010.json")).unwrap();
+    std::fs::remove_file(log.join("00000000000000000015.json")).unwrap();
     let output = in_copy(
         &config,
-        &["sql", "SELECT count(*) FROM as_of(cctns.fir, 10)"],
+        &["sql", "SELECT count(*) FROM as_of(cctns.fir, 15)"],
     );
     let error = stderr(&output);
-    assert!(error.contains("no version 10"), "{error}");
+    assert!(error.contains("no version 15"), "{error}");
 
     // No log at all: not a Delta table.
     std::fs::remove_dir_all(&log).unwrap();

@@ -22,7 +22,9 @@
 //! `truth.corrections` every corrected value with the version that made it.
 //!
 //! The log is written here rather than with a Delta writer so that the lake stays
-//! byte-identical for a seed: file names, ids and times are fixed.
+//! byte-identical for a seed: file names, ids and times are fixed. Its checkpoints (every
+//! [`CHECKPOINT_INTERVAL`] versions) are written by deltalake from the finished log, which
+//! gives the same bytes for the same log.
 
 use std::fs::File;
 use std::path::{Path, PathBuf};
@@ -207,7 +209,49 @@ pub fn write(root: &Path) -> Result<History, Error> {
         patched: Patch::Null("recovered_on"),
     };
     vehicles.write(&stolen_rows, &mut history)?;
+    for table in [&fir, &vehicles] {
+        let versions = history
+            .versions
+            .iter()
+            .filter(|v| v.table == table.name)
+            .count();
+        checkpoint(&table.dir, versions as u64)?;
+    }
     Ok(history)
+}
+
+/// Delta writers checkpoint their tables every so many commits (Spark every 10), so that a
+/// reader replays at most that many commit files after the last checkpoint.
+pub const CHECKPOINT_INTERVAL: u64 = 10;
+
+/// Writes a checkpoint of the table in `dir` at every [`CHECKPOINT_INTERVAL`]th of its
+/// `versions` (the commit files stay: they are the table's history).
+fn checkpoint(dir: &Path, versions: u64) -> Result<(), Error> {
+    let failed = |error: &dyn std::fmt::Display| {
+        io_error(dir, std::io::Error::other(format!("checkpoint: {error}")))
+    };
+    let url = url::Url::from_directory_path(dir).map_err(|()| failed(&"not an absolute path"))?;
+    let write = || {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| io_error(dir, e))?;
+        runtime.block_on(async {
+            for version in (CHECKPOINT_INTERVAL..versions).step_by(CHECKPOINT_INTERVAL as usize) {
+                let table = deltalake::open_table_with_version(url.clone(), version)
+                    .await
+                    .map_err(|e| failed(&e))?;
+                deltalake::checkpoints::create_checkpoint(&table, None)
+                    .await
+                    .map_err(|e| failed(&e))?;
+            }
+            Ok(())
+        })
+    };
+    // A runtime of its own, on a thread of its own: the generator may be called from within a
+    // runtime (the tests, the Python module), where another can neither block nor be dropped.
+    std::thread::scope(|scope| scope.spawn(write).join())
+        .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
 }
 
 /// When a row registered on `day` first appears: in version 0, or that day's append.

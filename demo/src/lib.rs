@@ -88,7 +88,8 @@
 //!   they changed in December 2025 (daily appends, late status changes and recoveries), so a
 //!   report as of a date has its own answer: `truth.delta_versions (table_name, version,
 //!   committed_at, operation, rows)` and `truth.corrections (table_name, fir_id, column_name,
-//!   old_value, new_value, version, committed_at)`; see [`delta`].
+//!   old_value, new_value, version, committed_at)`; see [`delta`]. Their logs are checkpointed
+//!   every 10 versions ([`delta::CHECKPOINT_INTERVAL`]), as Delta writers do.
 //!
 //! # Determinism
 //!
@@ -138,7 +139,7 @@ pub const DEFAULT_SEED: u64 = 20_240_701;
 /// The largest scale accepted (about 420 million rows).
 pub const MAX_SCALE: f64 = 50.0;
 /// Bumped whenever the generator's output changes, so the default lake is regenerated.
-pub const GENERATOR_VERSION: u32 = 4;
+pub const GENERATOR_VERSION: u32 = 5;
 
 /// What to generate, and where.
 #[derive(Debug, Clone)]
