@@ -124,12 +124,20 @@ class Lake:
                           f"AND column_name = '{column}'")
         return rows[0]["n"] != "0"
 
-    def decoys(self, report: str) -> Optional[list]:
-        """The (key, of) of the decoys planted for `report`, or None without truth.decoys."""
+    def decoys(self, report: str, kind: Optional[str] = None) -> Optional[list]:
+        """The (key, of) of the decoys planted for `report` (of that `kind` only, if given), or
+        None without truth.decoys."""
         if not self.has_table("truth", "decoys"):
             return None
-        rows = self.query(f"SELECT key, of FROM truth.decoys WHERE report = '{report}'")
+        of_kind = f" AND kind = '{kind}'" if kind else ""
+        rows = self.query(f"SELECT key, of FROM truth.decoys WHERE report = '{report}'{of_kind}")
         return [(row["key"], row["of"]) for row in rows]
+
+    def days(self, table: str, column: str) -> tuple:
+        """The first and last day of `column` (a date or timestamp) in `table`, as text."""
+        days = self.query(f"SELECT CAST(min({column}) AS DATE) AS first, "
+                          f"CAST(max({column}) AS DATE) AS last FROM {table}")[0]
+        return days["first"], days["last"]
 
 
 # --------------------------------------------------------------------------------------------
@@ -170,8 +178,8 @@ def count_decoys(score: Score, decoys: Optional[list], reported) -> Score:
 
 
 def stolen_vehicle_sightings(lake: Lake) -> Score:
-    days = lake.query("SELECT min(dt) AS first, max(dt) AS last FROM abhay.anpr_reads")[0]
-    rows, seconds, peak = lake.run("stolen_vehicle_sightings", {"from": days["first"], "to": days["last"]})
+    first, last = lake.days("abhay.anpr_reads", "dt")
+    rows, seconds, peak = lake.run("stolen_vehicle_sightings", {"from": first, "to": last})
     found = {(row["fir_id"], row["read_id"]) for row in rows}
     readable = lake.has_column("truth", "stolen_sightings", "readable")
     columns = "fir_id, read_id" + (", readable" if readable else "")
@@ -227,9 +235,8 @@ def sim_identity_mismatch(lake: Lake) -> Score:
 
 
 def weapon_posts(lake: Lake) -> Score:
-    days = lake.query("SELECT CAST(min(posted_at) AS DATE) AS first, "
-                      "CAST(max(posted_at) AS DATE) AS last FROM social.posts")[0]
-    rows, seconds, peak = lake.run("weapon_posts", {"from": days["first"], "to": days["last"]})
+    first, last = lake.days("social.posts", "posted_at")
+    rows, seconds, peak = lake.run("weapon_posts", {"from": first, "to": last})
     # Posts linked to an accused person: the CSV prints a NULL accused_ids as nothing.
     found = {row["post_id"] for row in rows if row["accused_ids"] != ""}
     truth = {row["post_id"] for row in lake.query("SELECT post_id FROM truth.weapon_posts")}
@@ -263,19 +270,12 @@ def counted(lake: Lake, report: str, params: dict, truth_sql: str, keys: list, c
     return score
 
 
-def fir_period(lake: Lake) -> tuple:
-    """The first and last day an FIR was registered."""
-    days = lake.query("SELECT CAST(min(registered_at) AS DATE) AS first, "
-                      "CAST(max(registered_at) AS DATE) AS last FROM cctns.fir")[0]
-    return days["first"], days["last"]
-
-
 def in_days(column: str, first: str, last: str) -> str:
     return f"{column} >= DATE '{first}' AND {column} < DATE '{last}' + INTERVAL '1 day'"
 
 
 def case_pendency(lake: Lake) -> Score:
-    first, last = fir_period(lake)
+    first, last = lake.days("cctns.fir", "registered_at")
     return counted(
         lake, "case_pendency", {"from": first, "to": last},
         "SELECT t.district, count(*) AS firs, "
@@ -289,7 +289,7 @@ def case_pendency(lake: Lake) -> Score:
 
 def district_crime_summary(lake: Lake) -> Score:
     # The later half of the FIRs' years against the earlier half.
-    first, last = fir_period(lake)
+    first, last = lake.days("cctns.fir", "registered_at")
     start, end = date.fromisoformat(first), date.fromisoformat(last) + timedelta(days=1)
     middle = start + (end - start) // 2
     previous = middle - (end - middle)
@@ -305,10 +305,9 @@ def district_crime_summary(lake: Lake) -> Score:
 
 
 def dial112_response(lake: Lake) -> Score:
-    days = lake.query("SELECT CAST(min(received_at) AS DATE) AS first, "
-                      "CAST(max(received_at) AS DATE) AS last FROM abhay.dial112_calls")[0]
+    first, last = lake.days("abhay.dial112_calls", "received_at")
     return counted(
-        lake, "dial112_response", {"from": days["first"], "to": days["last"]},
+        lake, "dial112_response", {"from": first, "to": last},
         "SELECT t.district, c.category, count(*) AS calls "
         "FROM abhay.dial112_calls c JOIN truth.dial112_calls t USING (call_id) "
         "WHERE c.response_seconds IS NOT NULL GROUP BY t.district, c.category",
@@ -316,7 +315,7 @@ def dial112_response(lake: Lake) -> Score:
 
 
 def ipc_bns_transition(lake: Lake) -> Score:
-    first, last = fir_period(lake)
+    first, last = lake.days("cctns.fir", "registered_at")
     return counted(
         lake, "ipc_bns_transition", {"from": first, "to": last},
         "SELECT CAST(date_trunc('month', f.registered_at) AS DATE) AS month, o.offence, "
@@ -363,10 +362,9 @@ def vehicle_history(lake: Lake) -> Score:
     score.precision = ratio(len(found & planted), len(found))
     score.seconds, score.peak = seconds, peak
     # Reads of a plate one character away from an asked vehicle's are another vehicle's.
-    if not lake.has_table("truth", "decoys"):
-        return score
-    one_off = [(row["key"], row["of"]) for row in lake.query(
-        "SELECT key, of FROM truth.decoys WHERE kind = 'plate_one_off'") if row["of"] in asked]
+    one_off = lake.decoys("stolen_vehicle_sightings", kind="plate_one_off")
+    if one_off is not None:
+        one_off = [(key, of) for key, of in one_off if of in asked]
     return count_decoys(score, one_off, lambda key, of: (of, "seen by camera", key) in found)
 
 
