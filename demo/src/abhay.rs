@@ -17,7 +17,7 @@ use jaanch::Error;
 /// `abhay/cameras/part-0.parquet`.
 pub fn cameras(world: &World, root: &Path) -> Result<usize, Error> {
     let spec = &tables::CAMERAS;
-    let mut file = TableFile::create(root.join(spec.location).join("part-0.parquet"), spec)?;
+    let mut file = TableFile::create_in(root, spec, "part-0.parquet")?;
     for (i, camera) in world.cameras.iter().enumerate() {
         file.i64(i as i64 + 1);
         file.text(GEO.district(camera.district as usize).name);
@@ -108,10 +108,6 @@ pub fn anpr_day(
 ) -> Result<(usize, DayTruth), Error> {
     let day = &world.anpr_days[index];
     let spec = &tables::ANPR_READS;
-    let path = root
-        .join(spec.location)
-        .join(format!("dt={}", calendar::iso_date(day.day)))
-        .join("part-0.parquet");
     let mut rng = Rng::stream(world.seed, rng::key("anpr"), day.day as u64);
     // (time, camera, subject, what the read is planted as)
     let mut reads: Vec<(i64, u32, Subject, PlantedRead)> = Vec::with_capacity(day.rows());
@@ -137,7 +133,8 @@ pub fn anpr_day(
     }
     // Stable: reads at the same second and camera keep their generated order.
     reads.sort_by_key(|r| (r.0, r.1));
-    let mut file = TableFile::create(path, spec)?;
+    let part = format!("dt={}/part-0.parquet", calendar::iso_date(day.day));
+    let mut file = TableFile::create_in(root, spec, part)?;
     let mut truth = DayTruth::default();
     let mut text = String::new();
     for (k, &(time, camera, subject, planted)) in reads.iter().enumerate() {
@@ -215,9 +212,7 @@ const CALL_CATEGORIES: [(&str, f64, f64); 12] = [
 pub fn dial112_year(world: &World, root: &Path, index: usize) -> Result<[usize; 2], Error> {
     let (year, first_id, count) = world.call_years[index];
     let spec = &tables::DIAL112_CALLS;
-    let path = root
-        .join(spec.location)
-        .join(format!("part-{year}.parquet"));
+    let part = format!("part-{year}.parquet");
     let mut rng = Rng::stream(world.seed, rng::key("dial112"), year as u64);
     let first = calendar::days_from_civil(year, 1, 1);
     let last = calendar::days_from_civil(year, 12, 31);
@@ -231,13 +226,8 @@ pub fn dial112_year(world: &World, root: &Path, index: usize) -> Result<[usize; 
         .collect();
     times.sort_unstable();
     let categories = Weighted::new(CALL_CATEGORIES.iter().map(|c| c.1));
-    let mut file = TableFile::create(path, spec)?;
-    let truth = &tables::TRUTH_DIAL112_CALLS;
-    let mut districts = TableFile::create(
-        root.join(truth.location)
-            .join(format!("part-{year}.parquet")),
-        truth,
-    )?;
+    let mut file = TableFile::create_in(root, spec, &part)?;
+    let mut districts = TableFile::create_in(root, &tables::TRUTH_DIAL112_CALLS, &part)?;
     let mut text = String::new();
     for (k, &received_at) in times.iter().enumerate() {
         let caller = world.people.general(world.random_public(&mut rng));

@@ -19,20 +19,10 @@ use jaanch::Error;
 pub fn fir_year(world: &World, root: &Path, index: usize) -> Result<[usize; 3], Error> {
     let (year, range) = &world.fir_years[index];
     let spec = &tables::FIR;
-    let path = root
-        .join(spec.location)
-        .join(format!("year={year}"))
-        .join("part-0.parquet");
-    let mut file = TableFile::create(path, spec)?;
-    let truth_file = |spec: &tables::Spec| {
-        TableFile::create(
-            root.join(spec.location)
-                .join(format!("part-{year}.parquet")),
-            spec,
-        )
-    };
-    let mut districts = truth_file(&tables::TRUTH_FIRS)?;
-    let mut offences = truth_file(&tables::TRUTH_FIR_OFFENCES)?;
+    let mut file = TableFile::create_in(root, spec, format!("year={year}/part-0.parquet"))?;
+    let part = format!("part-{year}.parquet");
+    let mut districts = TableFile::create_in(root, &tables::TRUTH_FIRS, &part)?;
+    let mut offences = TableFile::create_in(root, &tables::TRUTH_FIR_OFFENCES, &part)?;
     let mut rng = Rng::stream(world.seed, rng::key("fir"), *year as u64);
     let mut text = String::new();
     for i in range.clone() {
@@ -85,7 +75,7 @@ pub fn fir_year(world: &World, root: &Path, index: usize) -> Result<[usize; 3], 
 /// `cctns/accused/part-0.parquet`.
 pub fn accused(world: &World, root: &Path) -> Result<usize, Error> {
     let spec = &tables::ACCUSED;
-    let mut file = TableFile::create(root.join(spec.location).join("part-0.parquet"), spec)?;
+    let mut file = TableFile::create_in(root, spec, "part-0.parquet")?;
     let mut rng = Rng::stream(world.seed, rng::key("accused"), 0);
     let mut text = String::new();
     for (i, a) in world.accused.iter().enumerate() {
@@ -142,7 +132,7 @@ pub fn accused(world: &World, root: &Path) -> Result<usize, Error> {
 /// `cctns/stolen_vehicles/part-0.parquet`.
 pub fn stolen_vehicles(world: &World, root: &Path) -> Result<usize, Error> {
     let spec = &tables::STOLEN_VEHICLES;
-    let mut file = TableFile::create(root.join(spec.location).join("part-0.parquet"), spec)?;
+    let mut file = TableFile::create_in(root, spec, "part-0.parquet")?;
     let mut rng = Rng::stream(world.seed, rng::key("stolen"), 0);
     let mut text = String::new();
     for stolen in &world.stolen {

@@ -333,7 +333,6 @@ fn count_rows(bar: &ProgressBar, rows: u64) {
 
 /// What a job wrote: rows per table (its own and the ground truth written beside it), and an
 /// ANPR day's reads of stolen vehicles, which go into the ground truth at the end.
-#[derive(Default)]
 struct Written {
     rows: Vec<(&'static str, usize)>,
     truth: abhay::DayTruth,
@@ -390,47 +389,38 @@ impl Job {
     }
 
     fn run(self, world: &World, traffic: &abhay::Traffic, root: &Path) -> JobResult {
+        let one = |rows| vec![(self.table(), rows)];
+        let mut truth = abhay::DayTruth::default();
         let rows = match self {
             Job::Fir(i) => {
                 let [firs, districts, offences] = cctns::fir_year(world, root, i)?;
-                return Ok(Written {
-                    rows: vec![
-                        (tables::FIR.name, firs),
-                        (tables::TRUTH_FIRS.name, districts),
-                        (tables::TRUTH_FIR_OFFENCES.name, offences),
-                    ],
-                    ..Written::default()
-                });
+                vec![
+                    (tables::FIR.name, firs),
+                    (tables::TRUTH_FIRS.name, districts),
+                    (tables::TRUTH_FIR_OFFENCES.name, offences),
+                ]
             }
             Job::Calls(i) => {
                 let [calls, districts] = abhay::dial112_year(world, root, i)?;
-                return Ok(Written {
-                    rows: vec![
-                        (tables::DIAL112_CALLS.name, calls),
-                        (tables::TRUTH_DIAL112_CALLS.name, districts),
-                    ],
-                    ..Written::default()
-                });
+                vec![
+                    (tables::DIAL112_CALLS.name, calls),
+                    (tables::TRUTH_DIAL112_CALLS.name, districts),
+                ]
             }
             Job::Anpr(i) => {
-                let (rows, truth) = abhay::anpr_day(world, traffic, root, i)?;
-                return Ok(Written {
-                    rows: vec![(tables::ANPR_READS.name, rows)],
-                    truth,
-                });
+                let (rows, day) = abhay::anpr_day(world, traffic, root, i)?;
+                truth = day;
+                one(rows)
             }
-            Job::Accused => cctns::accused(world, root)?,
-            Job::Stolen => cctns::stolen_vehicles(world, root)?,
-            Job::Registrations(i) => vahan::registrations(world, root, i)?,
-            Job::Cameras => abhay::cameras(world, root)?,
-            Job::Subscribers(i) => telecom::subscribers(world, root, i)?,
-            Job::Complaints => portal::complaints(world, root)?,
-            Job::Posts => social::posts(world, root)?,
+            Job::Accused => one(cctns::accused(world, root)?),
+            Job::Stolen => one(cctns::stolen_vehicles(world, root)?),
+            Job::Registrations(i) => one(vahan::registrations(world, root, i)?),
+            Job::Cameras => one(abhay::cameras(world, root)?),
+            Job::Subscribers(i) => one(telecom::subscribers(world, root, i)?),
+            Job::Complaints => one(portal::complaints(world, root)?),
+            Job::Posts => one(social::posts(world, root)?),
         };
-        Ok(Written {
-            rows: vec![(self.table(), rows)],
-            ..Written::default()
-        })
+        Ok(Written { rows, truth })
     }
 }
 

@@ -40,7 +40,7 @@ const ITEMS: [&str; 6] = [
 /// `portal/complaints/part-0.parquet`.
 pub fn complaints(world: &World, root: &Path) -> Result<usize, Error> {
     let spec = &tables::COMPLAINTS;
-    let mut file = TableFile::create(root.join(spec.location).join("part-0.parquet"), spec)?;
+    let mut file = TableFile::create_in(root, spec, "part-0.parquet")?;
     let mut rng = Rng::stream(world.seed, rng::key("complaints"), 0);
     let days = DayPicker::new(calendar::FIRST_DAY, calendar::LAST_DAY, |d| {
         1.0 + (d - calendar::FIRST_DAY) as f64 / 1200.0

@@ -55,7 +55,7 @@ const WEAPON_PUBLIC: [&str; 3] = [
 /// `social/posts/part-0.parquet`.
 pub fn posts(world: &World, root: &Path) -> Result<usize, Error> {
     let spec = &tables::POSTS;
-    let mut file = TableFile::create(root.join(spec.location).join("part-0.parquet"), spec)?;
+    let mut file = TableFile::create_in(root, spec, "part-0.parquet")?;
     let mut rng = Rng::stream(world.seed, rng::key("posts"), 0);
     let mut text = String::new();
     for (i, post) in world.posts.iter().enumerate() {

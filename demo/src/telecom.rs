@@ -43,10 +43,7 @@ pub fn registered_to(world: &World, id: u32) -> (Person, bool) {
 /// Subscribers `chunk * CHUNK ..`: `telecom/subscribers/part-NNN.parquet`.
 pub fn subscribers(world: &World, root: &Path, chunk: usize) -> Result<usize, Error> {
     let spec = &tables::SUBSCRIBERS;
-    let path = root
-        .join(spec.location)
-        .join(format!("part-{chunk:03}.parquet"));
-    let mut file = TableFile::create(path, spec)?;
+    let mut file = TableFile::create_in(root, spec, format!("part-{chunk:03}.parquet"))?;
     let mut rng = Rng::stream(world.seed, rng::key("subscribers"), chunk as u64);
     let operators = Weighted::new(OPERATORS.iter().map(|o| o.1));
     let id_types = Weighted::new(mess::ID_TYPES.iter().map(|t| t.1));

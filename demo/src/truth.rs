@@ -14,7 +14,7 @@ use super::write::TableFile;
 use jaanch::Error;
 
 fn file(root: &Path, spec: &tables::Spec) -> Result<TableFile, Error> {
-    TableFile::create(root.join(spec.location).join("part-0.parquet"), spec)
+    TableFile::create_in(root, spec, "part-0.parquet")
 }
 
 /// `truth.stolen_sightings`, in order of read id.

@@ -17,10 +17,7 @@ pub const CHUNK: usize = 250_000;
 /// Registrations `chunk * CHUNK ..`: `vahan/registrations/part-NNN.parquet`.
 pub fn registrations(world: &World, root: &Path, chunk: usize) -> Result<usize, Error> {
     let spec = &tables::REGISTRATIONS;
-    let path = root
-        .join(spec.location)
-        .join(format!("part-{chunk:03}.parquet"));
-    let mut file = TableFile::create(path, spec)?;
+    let mut file = TableFile::create_in(root, spec, format!("part-{chunk:03}.parquet"))?;
     let mut rng = Rng::stream(world.seed, rng::key("registrations"), chunk as u64);
     let mut text = String::new();
     let end = ((chunk + 1) * CHUNK).min(world.vehicles.len());

@@ -107,6 +107,12 @@ pub fn writer_properties() -> WriterProperties {
 }
 
 impl TableFile {
+    /// A file of `spec`'s table in the lake at `root`: `file` is its path in the table's
+    /// folder (`part-0.parquet`, `year=2024/part-0.parquet`).
+    pub fn create_in(root: &Path, spec: &Spec, file: impl AsRef<Path>) -> Result<TableFile, Error> {
+        TableFile::create(root.join(spec.location).join(file), spec)
+    }
+
     pub fn create(path: PathBuf, spec: &Spec) -> Result<TableFile, Error> {
         if let Some(parent) = path.parent() {
             std::fs::create_dir_all(parent).map_err(|e| io_error(parent, e))?;
