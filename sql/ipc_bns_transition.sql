@@ -17,21 +17,28 @@ WITH refs AS (
     WHERE f.year BETWEEN extract(year FROM $from) AND extract(year FROM $to)
       AND f.registered_at >= $from AND f.registered_at < $to + INTERVAL '1 day'
 ),
+sections AS (
+    SELECT fir_id,
+           month,
+           ref,
+           substr(ref, 5) AS section,
+           -- For a BNS section: the successors of the IPC section it replaced.
+           CASE WHEN ref LIKE 'BNS %' THEN ipc_to_bns(bns_to_ipc(substr(ref, 5))[1]) END AS successors
+    FROM refs
+),
 offences AS (
     SELECT fir_id,
            month,
            CASE
-               WHEN ref LIKE 'IPC %' THEN 'BNS ' || coalesce(ipc_to_bns(substr(ref, 5))[1], '? (IPC ' || substr(ref, 5) || ')')
-               -- The successors of the IPC section this one replaced: the section is one of
-               -- them, or they name it at the correspondence's level (103 for 103(1)).
-               WHEN ref LIKE 'BNS %' THEN 'BNS ' || coalesce(
-                   CASE WHEN NOT array_has(ipc_to_bns(bns_to_ipc(substr(ref, 5))[1]), substr(ref, 5))
-                        THEN ipc_to_bns(bns_to_ipc(substr(ref, 5))[1])[1] END,
-                   substr(ref, 5))
+               WHEN ref LIKE 'IPC %' THEN 'BNS ' || coalesce(ipc_to_bns(section)[1], '? (IPC ' || section || ')')
+               -- The section itself if it is one of those successors, else the first of them:
+               -- the correspondence's level (103 for 103(1)).
+               WHEN ref LIKE 'BNS %' THEN 'BNS ' || CASE WHEN array_has(successors, section) THEN section
+                                                         ELSE coalesce(successors[1], section) END
                ELSE ref
            END AS offence,
            ref LIKE 'IPC %' AS cited_as_ipc
-    FROM refs
+    FROM sections
 ),
 titled AS (
     SELECT o.*, t.bns_title

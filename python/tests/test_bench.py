@@ -58,7 +58,7 @@ def test_accuracy_scores_a_counting_report_by_its_counts():
     # The report as it was before BNS sub-sections were named like their IPC predecessors':
     # murder counted as BNS 103 until June 2024 and BNS 103(1) after.
     report = (ROOT / "sql" / "ipc_bns_transition.sql").read_text(encoding="utf-8")
-    folded = report.index("WHEN ref LIKE 'BNS %'")
+    folded = report.index("WHEN ref LIKE 'BNS %' THEN 'BNS '")
     unfolded = report[:folded] + report[report.index("ELSE ref", folded):]
     with tempfile.TemporaryDirectory() as folder:
         (Path(folder) / "ipc_bns_transition.sql").write_text(unfolded, encoding="utf-8")
