@@ -366,31 +366,28 @@ fn count_score(
     counts: &[&str],
     truth: &[Vec<String>],
 ) -> (f64, f64) {
-    let cells = |rows: &mut dyn Iterator<Item = (Vec<String>, Vec<u64>)>| {
+    // The report's rows as the truth's: the keys, then the counts.
+    let index = |name: &str| columns.iter().position(|c| c == name).unwrap();
+    let reported: Vec<Vec<String>> = rows
+        .iter()
+        .map(|row| {
+            keys.iter()
+                .chain(counts)
+                .map(|c| row[index(c)].clone())
+                .collect()
+        })
+        .collect();
+    let cells = |rows: &[Vec<String>]| {
         let mut cells: HashMap<(Vec<String>, usize), u64> = HashMap::new();
-        for (key, values) in rows {
-            for (i, value) in values.into_iter().enumerate() {
-                *cells.entry((key.clone(), i)).or_default() += value;
+        for row in rows {
+            let (key, values) = row.split_at(keys.len());
+            for (i, value) in values.iter().enumerate() {
+                *cells.entry((key.to_vec(), i)).or_default() += value.parse::<u64>().unwrap();
             }
         }
         cells
     };
-    let index = |name: &str| columns.iter().position(|c| c == name).unwrap();
-    let found = cells(&mut rows.iter().map(|row| {
-        let key = keys.iter().map(|k| row[index(k)].clone()).collect();
-        let values = counts
-            .iter()
-            .map(|c| row[index(c)].parse().unwrap())
-            .collect();
-        (key, values)
-    }));
-    let planted = cells(&mut truth.iter().map(|row| {
-        let (key, values) = row.split_at(keys.len());
-        (
-            key.to_vec(),
-            values.iter().map(|v| v.parse().unwrap()).collect(),
-        )
-    }));
+    let (found, planted) = (cells(&reported), cells(truth));
     let hits: u64 = found
         .iter()
         .map(|(cell, n)| (*n).min(planted.get(cell).copied().unwrap_or(0)))
