@@ -11,7 +11,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use datafusion::catalog::TableProvider;
-use datafusion::datasource::MemTable;
 use datafusion::execution::cache::cache_manager::CacheManagerConfig;
 use datafusion::execution::memory_pool::TrackConsumersPool;
 use datafusion::execution::runtime_env::{RuntimeEnv, RuntimeEnvBuilder};
@@ -22,6 +21,7 @@ use crate::cluster::Cluster;
 use crate::config::{ConfigError, LakeConfig};
 use crate::error::Result;
 use crate::memory::LimitPool;
+use crate::reference::ReferenceTable;
 use crate::session::{Identity, Session};
 use crate::storage;
 
@@ -47,7 +47,7 @@ pub(crate) struct Shared {
     pub(crate) config: LakeConfig,
     pub(crate) runtime: Arc<RuntimeEnv>,
     pub(crate) tables: Vec<Arc<LakeTable>>,
-    /// `ref.*`: built once from the police functions' embedded data.
+    /// `ref.*`: built from the police functions' embedded data when first read.
     pub(crate) reference: Vec<(String, Arc<dyn TableProvider>)>,
     /// The audit log of a governed lake that keeps one.
     pub(crate) audit: Option<Arc<AuditLog>>,
@@ -100,11 +100,13 @@ impl Lake {
             }
             tables.push(Arc::new(LakeTable::new(table.clone(), url)));
         }
-        let mut reference = Vec::new();
-        for (name, batch) in jaanch_udfs::reference_tables() {
-            let table = MemTable::try_new(batch.schema(), vec![vec![batch]])?;
-            reference.push((name.to_string(), Arc::new(table) as Arc<dyn TableProvider>));
-        }
+        let reference: Vec<(String, Arc<dyn TableProvider>)> = jaanch_udfs::reference_tables()
+            .into_iter()
+            .map(|(name, build)| {
+                let table = ReferenceTable::new(build);
+                (name.to_string(), Arc::new(table) as Arc<dyn TableProvider>)
+            })
+            .collect();
         if let Some(access) = &config.access {
             let mut names: Vec<String> = config
                 .tables

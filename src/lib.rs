@@ -39,6 +39,7 @@ pub mod output;
 pub mod params;
 mod policy;
 pub mod provenance;
+mod reference;
 pub mod reports;
 mod result;
 pub mod script;

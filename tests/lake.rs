@@ -402,9 +402,13 @@ async fn police_functions_and_reference_tables_are_in_every_session() {
             udf.name()
         );
     }
-    for (name, batch) in jaanch_udfs::reference_tables() {
+    for (name, build) in jaanch_udfs::reference_tables() {
         let rows = query(&lake, &format!("SELECT count(*) FROM ref.{name}")).await;
-        assert_eq!(rows, vec![vec![batch.num_rows().to_string()]], "ref.{name}");
+        assert_eq!(
+            rows,
+            vec![vec![build().num_rows().to_string()]],
+            "ref.{name}"
+        );
     }
 }
 

@@ -40,6 +40,7 @@ use serde::{Deserialize, Serialize};
 use super::delta_files::DeltaFiles;
 use crate::access::{GovernedExec, GovernedTable};
 use crate::provenance::Traced;
+use crate::reference::ReferenceTable;
 
 /// What jaanch's own encodings start with. No protobuf message starts with 0xFF (its wire
 /// type, 7, does not exist), so Ballista's and DataFusion's encodings are never taken for it.
@@ -99,7 +100,8 @@ pub(crate) fn travels(provider: &dyn TableProvider) -> bool {
     if let Some(governed) = provider.downcast_ref::<GovernedTable>() {
         return travels(governed.raw().as_ref());
     }
-    provider.downcast_ref::<ListingTable>().is_some()
+    provider.downcast_ref::<ReferenceTable>().is_some()
+        || provider.downcast_ref::<ListingTable>().is_some()
         || provider.downcast_ref::<MemTable>().is_some()
 }
 
@@ -135,6 +137,10 @@ impl LogicalCodec {
                 filter: governed.filter().map(expr).transpose()?,
                 columns: governed.columns().iter().map(expr).collect::<Result<_>>()?,
             });
+        }
+        if let Some(reference) = provider.downcast_ref::<ReferenceTable>() {
+            let table = Arc::clone(reference.table()) as Arc<dyn TableProvider>;
+            return self.encode_table(name, &table);
         }
         if let Some(table) = provider.downcast_ref::<MemTable>() {
             let mut ipc = Vec::new();

@@ -35,8 +35,11 @@ pub fn functions() -> Vec<Arc<ScalarUDF>> {
     .concat()
 }
 
-/// The `ref` schema's tables (`districts`, `rto_codes`, ...), built from the same embedded
-/// data the functions use.
-pub fn reference_tables() -> Vec<(&'static str, RecordBatch)> {
+/// What builds a reference table's rows.
+pub type BuildTable = fn() -> RecordBatch;
+
+/// The `ref` schema's tables (`districts`, `rto_codes`, ...), each with what builds its
+/// contents from the same embedded data the functions use.
+pub fn reference_tables() -> Vec<(&'static str, BuildTable)> {
     [district::reference_tables(), law::reference_tables()].concat()
 }

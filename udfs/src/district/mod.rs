@@ -7,7 +7,6 @@
 
 use std::sync::Arc;
 
-use arrow::array::RecordBatch;
 use datafusion::logical_expr::ScalarUDF;
 
 mod attributes;
@@ -32,12 +31,12 @@ pub fn functions() -> Vec<Arc<ScalarUDF>> {
     ]
 }
 
-/// This family's tables in the `ref` schema: (table name, contents).
-pub fn reference_tables() -> Vec<(&'static str, RecordBatch)> {
+/// This family's tables in the `ref` schema: (table name, what builds its contents).
+pub fn reference_tables() -> Vec<(&'static str, crate::BuildTable)> {
     vec![
-        ("districts", tables::districts()),
-        ("rto_codes", tables::rto_codes()),
-        ("police_districts", tables::police_districts()),
-        ("state_codes", tables::state_codes()),
+        ("districts", tables::districts),
+        ("rto_codes", tables::rto_codes),
+        ("police_districts", tables::police_districts),
+        ("state_codes", tables::state_codes),
     ]
 }

@@ -226,7 +226,8 @@ pub(crate) fn session() -> SessionContext {
         ctx.register_udf(udf.as_ref().clone());
     }
     let schema = Arc::new(MemorySchemaProvider::new());
-    for (name, batch) in super::reference_tables() {
+    for (name, build) in super::reference_tables() {
+        let batch = build();
         let table = MemTable::try_new(batch.schema(), vec![vec![batch]]).unwrap();
         schema
             .register_table(name.to_string(), Arc::new(table))

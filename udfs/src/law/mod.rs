@@ -12,7 +12,7 @@
 
 use std::sync::Arc;
 
-use arrow::array::{ArrayBuilder, ListBuilder, RecordBatch, StringBuilder};
+use arrow::array::{ArrayBuilder, ListBuilder, StringBuilder};
 use arrow::datatypes::{DataType, Field};
 use datafusion::logical_expr::ScalarUDF;
 
@@ -32,9 +32,9 @@ pub fn functions() -> Vec<Arc<ScalarUDF>> {
     ]
 }
 
-/// This family's tables in the `ref` schema: (table name, contents).
-pub fn reference_tables() -> Vec<(&'static str, RecordBatch)> {
-    vec![("ipc_bns", correspondence::ipc_bns_table())]
+/// This family's tables in the `ref` schema: (table name, what builds its contents).
+pub fn reference_tables() -> Vec<(&'static str, crate::BuildTable)> {
+    vec![("ipc_bns", correspondence::ipc_bns_table)]
 }
 
 /// The type of a list of text values, as the functions of this family return.
