@@ -85,3 +85,22 @@ def test_reports_vs_duckdb_scores_both_engines():
         if row[1] in COUNTING[:3]:
             # DuckDB's districts are exact spellings: the typos are lost.
             assert recalls[1] < recalls[0], row
+
+
+def test_a_measured_process_peak_is_its_own():
+    sys.path.insert(0, str(ROOT / "bench"))
+    try:
+        from common import run_measured
+    finally:
+        sys.path.pop(0)
+    # This process holds 300 MiB; a small process started from it holds far less.
+    held = bytearray(300 * 1024 * 1024)
+    held[::4096] = b"\1" * len(held[::4096])
+    code, peak, seconds, out, err = run_measured(
+        [sys.executable, "-c", "import sys; print(sys.stdin.read().upper()); sys.exit(3)"], "abc")
+    assert (code, out, err) == (3, "ABC\n", "")
+    assert 0 < peak < 100, peak
+    assert 0 < seconds < 60
+    with pytest.raises(SystemExit, match="cannot start /nonexistent/jaanch"):
+        run_measured(["/nonexistent/jaanch"])
+    del held
