@@ -1,7 +1,7 @@
 -- title: Dial-112 response times by district and category
--- description: Median, 90th and 95th percentile of the seconds from a Dial-112 call to a vehicle
--- description: reaching the caller, by district (folded from the call taker's free text) and
--- description: call category, for calls in the period that had a vehicle sent.
+-- description: Median, 90th and 95th percentile (exact) of the seconds from a Dial-112 call
+-- description: to a vehicle reaching the caller, by district (folded from the call taker's free
+-- description: text) and call category, for calls in the period that had a vehicle sent.
 -- param: from date = DATE '2025-01-01'
 -- param: to date = DATE '2025-12-31'
 -- param: district text = null
@@ -19,9 +19,9 @@ WITH calls AS (
 SELECT district,
        category,
        count(*) AS calls,
-       approx_percentile_cont(0.5) WITHIN GROUP (ORDER BY response_seconds) AS p50_seconds,
-       approx_percentile_cont(0.9) WITHIN GROUP (ORDER BY response_seconds) AS p90_seconds,
-       approx_percentile_cont(0.95) WITHIN GROUP (ORDER BY response_seconds) AS p95_seconds
+       round(percentile_cont(0.5) WITHIN GROUP (ORDER BY response_seconds), 1) AS p50_seconds,
+       round(percentile_cont(0.9) WITHIN GROUP (ORDER BY response_seconds), 1) AS p90_seconds,
+       round(percentile_cont(0.95) WITHIN GROUP (ORDER BY response_seconds), 1) AS p95_seconds
 FROM calls
 WHERE $district IS NULL OR district = district_canonical($district)
 GROUP BY district, category

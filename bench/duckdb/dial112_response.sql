@@ -9,9 +9,9 @@ WITH calls AS (
 SELECT district,
        category,
        count(*) AS calls,
-       approx_quantile(response_seconds, 0.5) AS p50_seconds,
-       approx_quantile(response_seconds, 0.9) AS p90_seconds,
-       approx_quantile(response_seconds, 0.95) AS p95_seconds
+       round(quantile_cont(response_seconds, 0.5), 1) AS p50_seconds,
+       round(quantile_cont(response_seconds, 0.9), 1) AS p90_seconds,
+       round(quantile_cont(response_seconds, 0.95), 1) AS p95_seconds
 FROM calls
 GROUP BY district, category
 ORDER BY district, category
