@@ -6,22 +6,22 @@ use std::fmt;
 use std::sync::{Arc, OnceLock};
 
 use async_trait::async_trait;
-use datafusion::arrow::array::RecordBatch;
 use datafusion::arrow::datatypes::SchemaRef;
 use datafusion::catalog::{Session, TableProvider};
 use datafusion::common::Result;
 use datafusion::datasource::MemTable;
 use datafusion::logical_expr::{Expr, TableType};
 use datafusion::physical_plan::ExecutionPlan;
+use jaanch_udfs::BuildTable;
 
 /// A reference table: its rows in memory once first asked for (its schema, a scan).
 pub(crate) struct ReferenceTable {
-    build: fn() -> RecordBatch,
+    build: BuildTable,
     table: OnceLock<Arc<MemTable>>,
 }
 
 impl ReferenceTable {
-    pub(crate) fn new(build: fn() -> RecordBatch) -> ReferenceTable {
+    pub(crate) fn new(build: BuildTable) -> ReferenceTable {
         ReferenceTable {
             build,
             table: OnceLock::new(),
@@ -100,5 +100,22 @@ mod tests {
         let built = Arc::as_ptr(table.table());
         ctx.sql("SELECT * FROM ipc_bns").await.unwrap();
         assert_eq!(Arc::as_ptr(table.table()), built, "built again");
+    }
+
+    #[test]
+    fn a_session_opens_without_building_them() {
+        let lake = crate::Lake::from_config(crate::config::LakeConfig::empty("t")).unwrap();
+        let session = lake.session(crate::Identity::local()).unwrap();
+        let reference = &session.shared().reference;
+        assert_eq!(reference.len(), jaanch_udfs::reference_tables().len());
+        for (name, table) in reference {
+            let table = table
+                .downcast_ref::<ReferenceTable>()
+                .unwrap_or_else(|| panic!("ref.{name} is not a ReferenceTable"));
+            assert!(
+                table.table.get().is_none(),
+                "ref.{name} built by opening a session"
+            );
+        }
     }
 }
