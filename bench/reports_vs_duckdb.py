@@ -1,15 +1,15 @@
 #!/usr/bin/env python3
 """The police workload: jaanch's saved reports against hand-written DuckDB SQL on the same files.
 
-For each --scales value, on the demo lake, runs every saved report twice: with `jaanch run
-REPORT` and with DuckDB running `bench/duckdb/REPORT.sql`, the same logic written with
+For each --scales value, on the demo lake, runs every saved report twice: in `jaanch shell`
+(`\\r REPORT`) and with DuckDB running `bench/duckdb/REPORT.sql`, the same logic written with
 DuckDB's string functions and the macros of `bench/duckdb/macros.sql` (plate look-alike
 classes with `translate`, phone numbers with `regexp_replace`, the Aadhaar Verhoeff check with
 `list_reduce`) and `bench/duckdb/lookups.sql` (districts by every spelling the reference
 tables list, after the words around a typed name are taken off; no typo is found) where
-jaanch has police functions; FIR sections are read with regular expressions. Both answers are scored against the lake's
-ground truth as `bench/accuracy.py` does, and the table gives each engine's time, peak memory,
-recall and precision, best time of --repeat runs.
+jaanch has police functions; FIR sections are read with regular expressions. Both answers are
+scored against the lake's ground truth as `bench/accuracy.py` does, and the table gives each
+engine's time, peak memory, recall and precision, best time of --repeat runs.
 
 DuckDB reads the lake's Parquet files through views: the two Delta tables (`cctns.fir`,
 `cctns.stolen_vehicles`) through the data files of their latest version, read from the Delta log
