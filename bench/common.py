@@ -1,4 +1,5 @@
-"""What the benchmark scripts share: building the `jaanch` binary and the demo lake."""
+"""What the benchmark scripts share: building the `jaanch` binary and the demo lake, running a
+command with its time and peak memory measured, and the files of a Delta table."""
 
 import argparse
 import json
@@ -7,7 +8,6 @@ import re
 import subprocess
 import sys
 import threading
-import time
 from pathlib import Path
 from urllib.parse import unquote
 
