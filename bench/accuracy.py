@@ -89,18 +89,27 @@ class Lake:
         self.binary, self.config, self.scratch = binary, folder / "lake.toml", scratch
         self.sql_dir = sql_dir
 
-    def _csv(self, what: str, args: list) -> tuple:
-        """Runs `jaanch ARGS --format csv -o FILE`; returns (rows as dicts, seconds, peak MiB)."""
-        out = self.scratch / "result.csv"
-        code, peak, seconds, _, stderr = run_measured(
-            [self.binary, *args, "--lake", self.config, "--format", "csv", "-o", out]
-        )
-        if code != 0:
+    def _measured(self, what: str, args: list, stdin_text: str = "") -> tuple:
+        """Runs `jaanch ARGS`, which writes its result to `result_file()` as CSV; returns (rows
+        as dicts, seconds, peak MiB, standard output). Its failure ends the benchmark with
+        jaanch's last line of error."""
+        out = self.result_file()
+        out.unlink(missing_ok=True)
+        code, peak, seconds, stdout, stderr = run_measured([self.binary, *args], stdin_text)
+        if code != 0 or not out.exists():
             message = stderr.strip().splitlines()[-1] if stderr.strip() else "no message"
             raise SystemExit(f"{what} failed on {self.config} (exit {code}): {message}")
         rows = read_csv(out)
         out.unlink()
-        return rows, seconds, peak
+        return rows, seconds, peak, stdout
+
+    def result_file(self) -> Path:
+        return self.scratch / "result.csv"
+
+    def _csv(self, what: str, args: list) -> tuple:
+        """Runs `jaanch ARGS --format csv -o FILE`; returns (rows as dicts, seconds, peak MiB)."""
+        command = [*args, "--lake", self.config, "--format", "csv", "-o", self.result_file()]
+        return self._measured(what, command)[:3]
 
     def query(self, sql: str) -> list:
         """The rows of `sql`, as dicts of text."""

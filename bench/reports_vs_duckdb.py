@@ -92,18 +92,14 @@ class JaanchLake(Lake):
         """(rows, the statement's seconds, peak MiB, the process's seconds) of one run."""
         if any('"' in value for value in params.values()):
             raise SystemExit(f"{report}: a parameter value with a double quote: {params}")
-        out = self.scratch / "result.csv"
-        out.unlink(missing_ok=True)
         arguments = "".join(f' {name}="{value}"' for name, value in params.items())
-        script = ["\\timing on", "\\format csv", f"\\o {out}", f"\\r {report}{arguments}"]
-        code, peak, seconds, stdout, stderr = run_measured(
-            [self.binary, "--lake", self.config, "shell"], "\n".join(script) + "\n")
+        script = ["\\timing on", "\\format csv", f"\\o {self.result_file()}",
+                  f"\\r {report}{arguments}"]
+        rows, seconds, peak, stdout = self._measured(
+            f"report {report}", ["--lake", self.config, "shell"], "\n".join(script) + "\n")
         times = [float(line.split()[1]) for line in stdout.splitlines() if line.startswith("Time: ")]
-        if code != 0 or len(times) != 1 or not out.exists():
-            message = stderr.strip().splitlines()[-1] if stderr.strip() else "no message"
-            raise SystemExit(f"report {report} failed on {self.config} (exit {code}): {message}")
-        rows = read_csv(out)
-        out.unlink()
+        if len(times) != 1:
+            raise SystemExit(f"report {report}: the shell printed {len(times)} times:\n{stdout}")
         return rows, times[0], peak, seconds
 
 
