@@ -8,10 +8,14 @@
 //! and the canonical form work on that register too (see [`plate_of`]). Values this pass does
 //! not settle (non-ASCII bytes, more than 16 bytes, and values that are no plate but start
 //! with `IND`) are left to the byte-by-byte path.
+//!
+//! A value written with Devanagari digits (`RJ १४ CA १२३४`) is first made ASCII by
+//! [`devanagari_digits`], with vector instructions too, and then takes the same pass.
 
 use std::arch::x86_64::*;
 
 use super::parse::{Lanes, Plate, Tables, plate_of};
+use crate::kernel::InlineStr;
 
 /// Values longer than this are left to the byte-by-byte path.
 const MAX_BYTES: usize = 16;
@@ -234,14 +238,27 @@ pub(super) unsafe fn parse(bytes: &[u8], tables: &Tables) -> Scan {
         return Scan::General;
     }
     let [lo, hi] = load(bytes);
-    // SAFETY: SSE2 and SSSE3 instructions, which the caller's processor has; the loads read
-    // the 16 bytes of one table entry each.
+    // SAFETY: SSE2, which every x86-64 processor has; then the caller's contract.
     unsafe {
         let v = _mm_set_epi64x(hi as i64, lo as i64);
         if _mm_movemask_epi8(v) != 0 {
             // Not ASCII.
             return Scan::General;
         }
+        parse_ascii(v, n as u32, tables)
+    }
+}
+
+/// [`parse`] of `n <= 16` ASCII bytes in a vector, zeros after them.
+///
+/// # Safety
+///
+/// As [`parse`].
+#[inline(always)]
+unsafe fn parse_ascii(v: __m128i, n: u32, tables: &Tables) -> Scan {
+    // SAFETY: SSE2 and SSSE3 instructions, which the caller's processor has; the loads read
+    // the 16 bytes of one table entry each.
+    unsafe {
         let table = |t: &[u8; 16]| _mm_loadu_si128(t.as_ptr().cast());
         let nibbles = _mm_set1_epi8(0x0F);
         let class = _mm_and_si128(
@@ -277,6 +294,159 @@ pub(super) unsafe fn parse(bytes: &[u8], tables: &Tables) -> Scan {
             }
             None => Scan::None,
         }
+    }
+}
+
+/// The most bytes [`devanagari_digits`] reads: 16 Devanagari digits.
+const MAX_DEVANAGARI_BYTES: usize = 48;
+
+/// Shuffle controls that move a vector's bytes: `s` places up (zeros below) is the 16 bytes
+/// at `16 - s`, `s` places down (zeros above) the 16 bytes at `16 + s`, for `s <= 16`.
+static SHIFTS: [u8; 48] = {
+    let mut table = [0x80u8; 48];
+    let mut i = 0;
+    while i < 16 {
+        table[16 + i] = i as u8;
+        i += 1;
+    }
+    table
+};
+
+/// `v`'s bytes moved `s <= 16` places up.
+///
+/// # Safety
+///
+/// SSSE3.
+#[inline(always)]
+unsafe fn shift_up(v: __m128i, s: usize) -> __m128i {
+    // SAFETY: the caller's contract; the load reads 16 of the table's 48 bytes.
+    unsafe { _mm_shuffle_epi8(v, _mm_loadu_si128(SHIFTS[16 - s..32 - s].as_ptr().cast())) }
+}
+
+/// `v`'s bytes moved `s <= 16` places down.
+///
+/// # Safety
+///
+/// SSSE3.
+#[inline(always)]
+unsafe fn shift_down(v: __m128i, s: usize) -> __m128i {
+    // SAFETY: as in `shift_up`.
+    unsafe { _mm_shuffle_epi8(v, _mm_loadu_si128(SHIFTS[16 + s..32 + s].as_ptr().cast())) }
+}
+
+/// A value with Devanagari digits, read as ASCII: at most 16 bytes in a vector, zeros after.
+#[derive(Clone, Copy)]
+pub(super) struct Devanagari {
+    ascii: __m128i,
+    len: u32,
+}
+
+impl Devanagari {
+    /// The ASCII text.
+    pub(super) fn text(self) -> InlineStr {
+        let mut bytes = [0u8; 16];
+        // SAFETY: SSE2; the store writes the 16 bytes of `bytes`.
+        unsafe { _mm_storeu_si128(bytes.as_mut_ptr().cast(), self.ascii) };
+        InlineStr::ascii(bytes, self.len as usize).expect("ASCII of at most 16 bytes")
+    }
+
+    /// [`parse`] of the ASCII text.
+    ///
+    /// # Safety
+    ///
+    /// As [`parse`].
+    #[inline(always)]
+    pub(super) unsafe fn parse(self, tables: &Tables) -> Scan {
+        // SAFETY: the caller's contract.
+        unsafe { parse_ascii(self.ascii, self.len, tables) }
+    }
+}
+
+/// `bytes` with each Devanagari digit (`०`-`९`, U+0966-U+096F, three bytes each) as its ASCII
+/// digit, when it has at least one, those are its only non-ASCII characters and at most 16
+/// bytes remain: then the value reads as the ASCII one does (`Chars::of` reads both alike),
+/// and can take [`parse`]'s pass. `None` otherwise.
+///
+/// Without a loop over bytes: the (at most 48) bytes are three vectors; a digit's lead byte is
+/// where a byte `E0`, the next `A5` and the one after `A6`-`AF` meet (the vectors shifted by
+/// one and two bytes), the lead becomes the digit, the two bytes after it are dropped by
+/// [`compact`], and the three parts are put together by shuffles, in registers.
+///
+/// # Safety
+///
+/// The processor must have SSSE3 and POPCNT; meant to be inlined into a caller compiled for
+/// them, as [`parse`].
+#[inline(always)]
+pub(super) unsafe fn devanagari_digits(bytes: &[u8]) -> Option<Devanagari> {
+    let n = bytes.len();
+    if n > MAX_DEVANAGARI_BYTES {
+        return None;
+    }
+    // SAFETY: SSE2, SSSE3 and POPCNT instructions (the caller's contract); each load reads
+    // 16 bytes of `bytes` (`n >= 16`) or of a table.
+    unsafe {
+        let zero = _mm_setzero_si128();
+        let at = |i: usize| _mm_loadu_si128(bytes.as_ptr().add(i).cast());
+        // The bytes in 16-byte parts, zeros after them: the last part is the last 16 bytes
+        // moved down, not a load of its own length.
+        let parts = match n {
+            0..16 => {
+                let [lo, hi] = load(bytes);
+                [_mm_set_epi64x(hi as i64, lo as i64), zero, zero]
+            }
+            16..=32 => [at(0), shift_down(at(n - 16), 32 - n), zero],
+            _ => [at(0), at(16), shift_down(at(n - 16), 48 - n)],
+        };
+        // Where a digit starts in `part` (followed by `next`), and `part` with those digits
+        // read as ASCII at their starts.
+        let read = |part: __m128i, next: __m128i| {
+            let second = _mm_alignr_epi8::<1>(next, part);
+            // The third byte less `A6`: a digit's value if it is one (below 10, unsigned).
+            let value = _mm_sub_epi8(
+                _mm_alignr_epi8::<2>(next, part),
+                _mm_set1_epi8(0xA6u8 as i8),
+            );
+            let lead = _mm_and_si128(
+                _mm_and_si128(
+                    _mm_cmpeq_epi8(part, _mm_set1_epi8(0xE0u8 as i8)),
+                    _mm_cmpeq_epi8(second, _mm_set1_epi8(0xA5u8 as i8)),
+                ),
+                _mm_cmpeq_epi8(_mm_min_epu8(value, _mm_set1_epi8(9)), value),
+            );
+            let digit = _mm_add_epi8(value, _mm_set1_epi8(b'0' as i8));
+            let read = _mm_or_si128(_mm_and_si128(lead, digit), _mm_andnot_si128(lead, part));
+            (read, _mm_movemask_epi8(lead) as u32 as u64)
+        };
+        let high = |part: __m128i| _mm_movemask_epi8(part) as u32 as u64;
+        let (read0, leads0) = read(parts[0], parts[1]);
+        let (read1, leads1) = read(parts[1], parts[2]);
+        let (read2, leads2) = if n > 32 {
+            read(parts[2], zero)
+        } else {
+            (zero, 0)
+        };
+        let leads = leads0 | leads1 << 16 | leads2 << 32;
+        let high = high(parts[0]) | high(parts[1]) << 16 | high(parts[2]) << 32;
+        let dropped = leads << 1 | leads << 2;
+        let kept = ((1u64 << n) - 1) & !dropped;
+        if leads == 0 || high & kept & !leads != 0 || kept.count_ones() > 16 {
+            return None;
+        }
+        // Each part's kept bytes, moved together, then after the parts before.
+        let (keep0, keep1, keep2) = (
+            kept as u32 & 0xFFFF,
+            (kept >> 16) as u32 & 0xFFFF,
+            (kept >> 32) as u32,
+        );
+        let (len0, len1) = (keep0.count_ones() as usize, keep1.count_ones() as usize);
+        let mut ascii = _mm_or_si128(compact(read0, keep0), shift_up(compact(read1, keep1), len0));
+        if keep2 != 0 {
+            ascii = _mm_or_si128(ascii, shift_up(compact(read2, keep2), len0 + len1));
+        }
+        Some(Devanagari {
+            ascii,
+            len: kept.count_ones(),
+        })
     }
 }
 
@@ -327,6 +497,90 @@ mod tests {
             [0, 1, 2, 8, 9, 10, 11, 12, 13, 14, 15, 0x80]
         );
         assert_eq!(CLOSE[8][..], (0..16).collect::<Vec<u8>>()[..]);
+    }
+
+    /// What [`devanagari_digits`] should give, a character at a time.
+    fn devanagari_reference(value: &str) -> Option<String> {
+        let digit = |c: char| ('\u{0966}'..='\u{096F}').contains(&c);
+        if value.len() > MAX_DEVANAGARI_BYTES || !value.chars().any(digit) {
+            return None;
+        }
+        let ascii: Option<String> = value
+            .chars()
+            .map(|c| match c {
+                c if c.is_ascii() => Some(c),
+                c if digit(c) => char::from_u32(c as u32 - 0x0966 + '0' as u32),
+                _ => None,
+            })
+            .collect();
+        ascii.filter(|a| a.len() <= 16)
+    }
+
+    fn devanagari(value: &str) -> Option<String> {
+        // SAFETY: the callers check that the processor has SSSE3 and POPCNT.
+        unsafe { devanagari_digits(value.as_bytes()) }
+            .map(|d| crate::kernel::ShortStr::as_str(&d.text()).to_string())
+    }
+
+    /// Devanagari digits anywhere in the 48 bytes, across the 16-byte parts, beside other
+    /// Devanagari characters of the same block and other non-ASCII text.
+    #[test]
+    fn devanagari_digits_become_ascii() {
+        if !has_ssse3() {
+            eprintln!("no SSSE3 on this processor: the fast pass is not used");
+            return;
+        }
+        let cases = [
+            ("RJ १४ CA १२३४", Some("RJ 14 CA 1234")),
+            ("rj१४ca१२३४", Some("rj14ca1234")),
+            ("०", Some("0")),
+            ("९९९९९९९९९९९९९९९९", Some("9999999999999999")),
+            // 17 characters: too many for the fast pass.
+            ("९९९९९९९९९९९९९९९९९", None),
+            ("RJ14CA1234", None),
+            ("", None),
+            // `॥` (U+0965) and `॰` (U+0970) share the digits' lead bytes; `क` is a letter.
+            ("RJ१४॥", None),
+            ("RJ१४॰", None),
+            ("क१४", None),
+            ("é१४", None),
+            ("RJ\u{a0}१४", None),
+        ];
+        for (value, expected) in cases {
+            assert_eq!(devanagari(value).as_deref(), expected, "{value:?}");
+            assert_eq!(
+                devanagari_reference(value).as_deref(),
+                expected,
+                "{value:?}"
+            );
+        }
+        // A digit at every offset, so that one crosses each part's end, in values of every
+        // length up to 48 bytes and past it.
+        for len in 3..=50usize {
+            for at in 0..=len - 3 {
+                let value = format!("{}०{}", "R".repeat(at), "7".repeat(len - 3 - at));
+                assert_eq!(
+                    devanagari(&value),
+                    devanagari_reference(&value),
+                    "{value:?}"
+                );
+            }
+        }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(3000))]
+
+        /// Any mix of ASCII, Devanagari digits, their neighbours in the Unicode block and
+        /// other text reads as [`devanagari_reference`] reads it.
+        #[test]
+        fn devanagari_digits_as_the_reference(
+            value in "[A-Za-z0-9 \\-.#\u{0966}-\u{096F}\u{0964}\u{0965}\u{0970}\u{0915}\u{a0}\u{e9}]{0,24}"
+        ) {
+            if has_ssse3() {
+                proptest::prop_assert_eq!(devanagari(&value), devanagari_reference(&value));
+            }
+        }
     }
 
     /// Every value this pass settles, it settles as the byte-by-byte path does.
