@@ -343,10 +343,17 @@ impl ShortText for MatchKeyKernel {
     unsafe fn text_ssse3(&mut self, value: &str) -> Option<InlineStr> {
         // SAFETY: the processor has SSSE3 and POPCNT (the contract of `text_ssse3`).
         match unsafe { scan::parse(value.as_bytes(), self.0) } {
-            // SAFETY: as above.
-            scan::Scan::General => unsafe { match_key_unusual_ssse3(value, self.0) },
-            // SAFETY: as above.
-            scanned => unsafe { match_key_scanned(value, scanned) },
+            scan::Scan::Plate(plate, chars) => {
+                match plate.as_str().len().checked_sub(chars as usize) {
+                    // Written with all its padding (a Delhi RTO part may show one more): its
+                    // own reading.
+                    // SAFETY: as above.
+                    Some(0) | None => unsafe { Key::of_ssse3(&plate) },
+                    Some(missing) => match_key_short(value, plate, missing),
+                }
+            }
+            scan::Scan::None => match_key_unwritten(value),
+            scan::Scan::General => match_key_general(value),
         }
         .text()
     }
@@ -354,58 +361,21 @@ impl ShortText for MatchKeyKernel {
     const SSSE3: bool = true;
 }
 
-/// The key of an ASCII value that the parser's fast pass read as `scanned` (not
-/// [`scan::Scan::General`]).
-///
-/// # Safety
-///
-/// The processor must have SSSE3 and POPCNT.
-#[cfg(target_arch = "x86_64")]
-#[inline(always)]
-unsafe fn match_key_scanned(value: &str, scanned: scan::Scan) -> Key {
-    match scanned {
-        scan::Scan::Plate(plate, chars) => {
-            match plate.as_str().len().checked_sub(chars as usize) {
-                // Written with all its padding (a Delhi RTO part may show one more): its own
-                // reading.
-                // SAFETY: the caller's contract.
-                Some(0) | None => unsafe { Key::of_ssse3(&plate) },
-                Some(missing) => match_key_short(value, plate, missing),
-            }
-        }
-        scan::Scan::None => match_key_unwritten(value),
-        scan::Scan::General => match_key_general(value),
-    }
-}
-
-/// The key of a value the parser's fast pass leaves, out of line: read by the fast pass
-/// again if it is one with Devanagari digits (see [`scan::devanagari_digits`]), else
-/// [`match_key_general`].
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "ssse3,popcnt")]
-#[inline(never)]
-fn match_key_unusual_ssse3(value: &str, tables: &Tables) -> Key {
-    // SAFETY: this function is compiled for the processors `scan` needs.
-    let Some(ascii) = (unsafe { scan::devanagari_digits(value.as_bytes()) }) else {
-        return match_key_general(value);
-    };
-    // SAFETY: as above.
-    match unsafe { ascii.parse(tables) } {
-        scan::Scan::General => match_key_general(value),
-        // SAFETY: as above.
-        scanned => unsafe {
-            match_key_scanned(crate::kernel::ShortStr::as_str(&ascii.text()), scanned)
-        },
-    }
-}
-
 /// The key of a value that is `plate` as written but `missing` zeros short of its padding, out
 /// of line (returned in registers: see [`Key`]).
 #[inline(never)]
 fn match_key_short(s: &str, plate: Plate, missing: usize) -> Key {
-    // The letters and digits of `s`, without gathering them first (it is ASCII).
-    let written = s.bytes().filter(u8::is_ascii_alphanumeric);
-    if lacks_one_groups_padding(written.map(|c| c.to_ascii_uppercase()), &plate, missing) {
+    let lacks_padding = if s.is_ascii() {
+        // The letters and digits of `s`, without gathering them first.
+        let written = s.bytes().filter(u8::is_ascii_alphanumeric);
+        lacks_one_groups_padding(written.map(|c| c.to_ascii_uppercase()), &plate, missing)
+    } else {
+        // Written with Devanagari digits.
+        Chars::of(s).is_some_and(|chars| {
+            lacks_one_groups_padding(chars.as_bytes().iter().copied(), &plate, missing)
+        })
+    };
+    if lacks_padding {
         return Key::of(&plate);
     }
     Chars::of(s)

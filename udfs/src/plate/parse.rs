@@ -360,27 +360,8 @@ impl Plate {
         match unsafe { scan::parse(s.as_bytes(), tables) } {
             scan::Scan::Plate(plate, _) => Some(plate),
             scan::Scan::None => None,
-            // SAFETY: as above.
-            scan::Scan::General => unsafe { Plate::parse_unusual_ssse3(s, tables) },
+            scan::Scan::General => Plate::parse_chars(s),
         }
-    }
-
-    /// [`Plate::parse`] of a value its fast pass leaves (see [`scan::parse`]), out of line: the
-    /// fast pass again if the value is one with Devanagari digits, else the byte-by-byte path.
-    #[cfg(target_arch = "x86_64")]
-    #[target_feature(enable = "ssse3,popcnt")]
-    #[inline(never)]
-    fn parse_unusual_ssse3(s: &str, tables: &Tables) -> Option<Plate> {
-        // SAFETY: this function is compiled for the processors `scan` needs.
-        if let Some(ascii) = unsafe { scan::devanagari_digits(s.as_bytes()) } {
-            // SAFETY: as above.
-            match unsafe { ascii.parse(tables) } {
-                scan::Scan::Plate(plate, _) => return Some(plate),
-                scan::Scan::None => return None,
-                scan::Scan::General => {}
-            }
-        }
-        Plate::parse_chars(s)
     }
 
     /// The byte-by-byte path of [`Plate::parse`], out of line.

@@ -10,12 +10,12 @@
 //! with `IND`) are left to the byte-by-byte path.
 //!
 //! A value written with Devanagari digits (`RJ १४ CA १२३४`) is first made ASCII by
-//! [`devanagari_digits`], with vector instructions too, and then takes the same pass.
+//! [`devanagari_digits`], with vector instructions too, and then takes the same pass: the
+//! plate, and its count of letters and digits, are those of the value.
 
 use std::arch::x86_64::*;
 
 use super::parse::{Lanes, Plate, Tables, plate_of};
-use crate::kernel::InlineStr;
 
 /// Values longer than this are left to the byte-by-byte path.
 const MAX_BYTES: usize = 16;
@@ -234,18 +234,24 @@ pub(super) fn plate_of_text(
 #[inline(always)]
 pub(super) unsafe fn parse(bytes: &[u8], tables: &Tables) -> Scan {
     let n = bytes.len();
-    if n > MAX_BYTES {
-        return Scan::General;
-    }
-    let [lo, hi] = load(bytes);
     // SAFETY: SSE2, which every x86-64 processor has; then the caller's contract.
     unsafe {
-        let v = _mm_set_epi64x(hi as i64, lo as i64);
-        if _mm_movemask_epi8(v) != 0 {
-            // Not ASCII.
-            return Scan::General;
-        }
-        parse_ascii(v, n as u32, tables)
+        let ascii = if n <= MAX_BYTES {
+            let [lo, hi] = load(bytes);
+            let v = _mm_set_epi64x(hi as i64, lo as i64);
+            (_mm_movemask_epi8(v) == 0).then_some((v, n as u32))
+        } else {
+            None
+        };
+        let (v, n) = match ascii {
+            Some(ascii) => ascii,
+            // Not ASCII, or longer: perhaps written with Devanagari digits.
+            None => match devanagari_digits(bytes) {
+                Some(read) => (read.ascii, read.len),
+                None => return Scan::General,
+            },
+        };
+        parse_ascii(v, n, tables)
     }
 }
 
@@ -336,30 +342,9 @@ unsafe fn shift_down(v: __m128i, s: usize) -> __m128i {
 
 /// A value with Devanagari digits, read as ASCII: at most 16 bytes in a vector, zeros after.
 #[derive(Clone, Copy)]
-pub(super) struct Devanagari {
+struct Devanagari {
     ascii: __m128i,
     len: u32,
-}
-
-impl Devanagari {
-    /// The ASCII text.
-    pub(super) fn text(self) -> InlineStr {
-        let mut bytes = [0u8; 16];
-        // SAFETY: SSE2; the store writes the 16 bytes of `bytes`.
-        unsafe { _mm_storeu_si128(bytes.as_mut_ptr().cast(), self.ascii) };
-        InlineStr::ascii(bytes, self.len as usize).expect("ASCII of at most 16 bytes")
-    }
-
-    /// [`parse`] of the ASCII text.
-    ///
-    /// # Safety
-    ///
-    /// As [`parse`].
-    #[inline(always)]
-    pub(super) unsafe fn parse(self, tables: &Tables) -> Scan {
-        // SAFETY: the caller's contract.
-        unsafe { parse_ascii(self.ascii, self.len, tables) }
-    }
 }
 
 /// `bytes` with each Devanagari digit (`०`-`९`, U+0966-U+096F, three bytes each) as its ASCII
@@ -377,7 +362,7 @@ impl Devanagari {
 /// The processor must have SSSE3 and POPCNT; meant to be inlined into a caller compiled for
 /// them, as [`parse`].
 #[inline(always)]
-pub(super) unsafe fn devanagari_digits(bytes: &[u8]) -> Option<Devanagari> {
+unsafe fn devanagari_digits(bytes: &[u8]) -> Option<Devanagari> {
     let n = bytes.len();
     if n > MAX_DEVANAGARI_BYTES {
         return None;
@@ -517,9 +502,16 @@ mod tests {
     }
 
     fn devanagari(value: &str) -> Option<String> {
-        // SAFETY: the callers check that the processor has SSSE3 and POPCNT.
-        unsafe { devanagari_digits(value.as_bytes()) }
-            .map(|d| crate::kernel::ShortStr::as_str(&d.text()).to_string())
+        // SAFETY: the callers check that the processor has SSSE3 and POPCNT; the store
+        // writes the 16 bytes of `bytes`.
+        let read = unsafe { devanagari_digits(value.as_bytes()) }?;
+        let mut bytes = [0u8; 16];
+        unsafe { _mm_storeu_si128(bytes.as_mut_ptr().cast(), read.ascii) };
+        assert!(
+            bytes[read.len as usize..].iter().all(|&b| b == 0),
+            "{value:?}"
+        );
+        Some(String::from_utf8(bytes[..read.len as usize].to_vec()).unwrap())
     }
 
     /// Devanagari digits anywhere in the 48 bytes, across the 16-byte parts, beside other
@@ -599,8 +591,13 @@ mod tests {
             ("   ", Some(None)),
             ("RJ#14", Some(None)),
             ("RJ14CA0000", Some(None)),
+            // Devanagari digits, read as ASCII ones.
+            ("RJ १४", Some(None)),
+            ("rj १४ ca १२", Some(Some("RJ14CA0012"))),
+            ("T०१२५RJ००४२AB", Some(Some("T0125RJ0042AB"))),
             // Left to the byte-by-byte path.
-            ("RJ १४", None),
+            ("RJ\u{a0}14CA12", None),
+            ("RJ १४ CA १२३४ राजस्थान", None),
             ("IND RJ 14 CA 1234", None),
             ("INDIGO", None),
             ("IND 0125 RJ 42 AB", None),
@@ -612,7 +609,7 @@ mod tests {
             // instruction is a call here, outside a loop compiled for them.
             let got = match unsafe { parse(value.as_bytes(), Tables::get()) } {
                 Scan::Plate(plate, count) => {
-                    let written: usize = value.bytes().filter(u8::is_ascii_alphanumeric).count();
+                    let written = value.chars().filter(|c| c.is_alphanumeric()).count();
                     assert_eq!(count as usize, written, "{value:?}");
                     Some(Some(plate.as_str().to_string()))
                 }
