@@ -423,8 +423,9 @@ fn match_key_unwritten(s: &str) -> Key {
         .map_or(Key::NONE, |reading| Key::of(&reading.plate))
 }
 
-/// The key of a value the parser's fast pass leaves to its byte-by-byte path (not ASCII,
-/// longer than 16 bytes, or behind `IND`), out of line.
+/// The key of a value the parser's fast pass leaves to its byte-by-byte path (see
+/// [`scan::parse`]: other text than ASCII and Devanagari digits, longer values, or behind
+/// `IND`), out of line.
 #[inline(never)]
 fn match_key_general(s: &str) -> Key {
     read_for_key(s).map_or(Key::NONE, |reading| Key::of(&reading.plate))

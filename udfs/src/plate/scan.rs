@@ -5,13 +5,15 @@
 //! table lookups on their nibbles. The letters and digits are then moved together with two
 //! byte shuffles (`pshufb`) read from small tables, which leaves in a register exactly the
 //! characters [`Chars::of`](super::parse::Chars::of) would give; the layout lookup, its checks
-//! and the canonical form work on that register too (see [`plate_of`]). Values this pass does
-//! not settle (non-ASCII bytes, more than 16 bytes, and values that are no plate but start
-//! with `IND`) are left to the byte-by-byte path.
+//! and the canonical form work on that register too (see [`plate_of`]).
 //!
 //! A value written with Devanagari digits (`RJ १४ CA १२३४`) is first made ASCII by
 //! [`devanagari_digits`], with vector instructions too, and then takes the same pass: the
 //! plate, and its count of letters and digits, are those of the value.
+//!
+//! Values this pass does not settle (other non-ASCII text, more than 16 bytes once Devanagari
+//! digits are read, and values that are no plate but start with `IND`) are left to the
+//! byte-by-byte path.
 
 use std::arch::x86_64::*;
 
