@@ -365,20 +365,24 @@ impl ShortText for MatchKeyKernel {
 /// of line (returned in registers: see [`Key`]).
 #[inline(never)]
 fn match_key_short(s: &str, plate: Plate, missing: usize) -> Key {
-    let lacks_padding = if s.is_ascii() {
+    let chars = if s.is_ascii() {
         // The letters and digits of `s`, without gathering them first.
         let written = s.bytes().filter(u8::is_ascii_alphanumeric);
-        lacks_one_groups_padding(written.map(|c| c.to_ascii_uppercase()), &plate, missing)
+        if lacks_one_groups_padding(written.map(|c| c.to_ascii_uppercase()), &plate, missing) {
+            return Key::of(&plate);
+        }
+        Chars::of(s)
     } else {
-        // Written with Devanagari digits.
-        Chars::of(s).is_some_and(|chars| {
+        // Written with Devanagari digits: gathered once, for both reads.
+        let chars = Chars::of(s);
+        if chars.is_some_and(|chars| {
             lacks_one_groups_padding(chars.as_bytes().iter().copied(), &plate, missing)
-        })
+        }) {
+            return Key::of(&plate);
+        }
+        chars
     };
-    if lacks_padding {
-        return Key::of(&plate);
-    }
-    Chars::of(s)
+    chars
         .and_then(|chars| read_plate_for_key(&chars, plate))
         .map_or(Key::NONE, |reading| Key::of(&reading.plate))
 }

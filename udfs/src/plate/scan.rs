@@ -486,6 +486,16 @@ mod tests {
         assert_eq!(CLOSE[8][..], (0..16).collect::<Vec<u8>>()[..]);
     }
 
+    /// Whether this processor runs the fast pass (SSSE3 and POPCNT); says so when it does not,
+    /// and the tests of the pass then check nothing.
+    fn runs_fast_pass() -> bool {
+        let runs = has_ssse3();
+        if !runs {
+            eprintln!("no SSSE3 on this processor: the fast pass is not used");
+        }
+        runs
+    }
+
     /// What [`devanagari_digits`] should give, a character at a time.
     fn devanagari_reference(value: &str) -> Option<String> {
         let digit = |c: char| ('\u{0966}'..='\u{096F}').contains(&c);
@@ -520,8 +530,7 @@ mod tests {
     /// Devanagari characters of the same block and other non-ASCII text.
     #[test]
     fn devanagari_digits_become_ascii() {
-        if !has_ssse3() {
-            eprintln!("no SSSE3 on this processor: the fast pass is not used");
+        if !runs_fast_pass() {
             return;
         }
         let cases = [
@@ -571,7 +580,7 @@ mod tests {
         fn devanagari_digits_as_the_reference(
             value in "[A-Za-z0-9 \\-.#\u{0966}-\u{096F}\u{0964}\u{0965}\u{0970}\u{0915}\u{a0}\u{e9}]{0,24}"
         ) {
-            if has_ssse3() {
+            if runs_fast_pass() {
                 proptest::prop_assert_eq!(devanagari(&value), devanagari_reference(&value));
             }
         }
@@ -580,8 +589,7 @@ mod tests {
     /// Every value this pass settles, it settles as the byte-by-byte path does.
     #[test]
     fn settles_like_the_general_path() {
-        if !has_ssse3() {
-            eprintln!("no SSSE3 on this processor: the fast pass is not used");
+        if !runs_fast_pass() {
             return;
         }
         let values = [
