@@ -18,6 +18,7 @@ pub mod geo;
 pub mod hostile;
 mod kernel;
 pub mod law;
+mod memo;
 pub mod person;
 pub mod plate;
 pub mod reference;

@@ -20,9 +20,10 @@
 //! Names of other places that are a typo away from a district (`Raipur`, `Nagpur`, `Bhiwani`,
 //! `Srimadhopur`) and names qualified by another state (`Pratapgarh (UP)`) give no district.
 
-use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
+use std::cell::RefCell;
 use std::sync::LazyLock;
+
+use crate::memo::{Answers, KeyMap, Memo};
 
 use crate::reference::{DISTRICTS, District, POLICE_DISTRICTS};
 
@@ -288,38 +289,6 @@ pub fn normalise(text: &str, key: &mut Vec<u8>) -> bool {
     true
 }
 
-/// A fast hash for short byte keys (the FxHash mixing step over 8-byte words).
-#[derive(Default)]
-pub struct KeyHasher(u64);
-
-impl Hasher for KeyHasher {
-    #[inline]
-    fn write(&mut self, bytes: &[u8]) {
-        const SEED: u64 = 0x51_7c_c1_b7_27_22_0a_95;
-        let mut chunks = bytes.chunks_exact(8);
-        for chunk in &mut chunks {
-            let word = u64::from_le_bytes(chunk.try_into().unwrap_or_default());
-            self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(SEED);
-        }
-        let rest = chunks.remainder();
-        if !rest.is_empty() {
-            let mut word = [0u8; 8];
-            word[..rest.len()].copy_from_slice(rest);
-            self.0 = (self.0.rotate_left(5) ^ u64::from_le_bytes(word)).wrapping_mul(SEED);
-        }
-    }
-
-    #[inline]
-    fn write_usize(&mut self, n: usize) {
-        self.0 = (self.0.rotate_left(5) ^ n as u64).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
-    }
-
-    #[inline]
-    fn finish(&self) -> u64 {
-        self.0
-    }
-}
-
 /// A known key prepared for typo matching.
 struct FuzzyKey {
     chars: Vec<char>,
@@ -375,13 +344,13 @@ fn count_bound(a: &[u8; CLASSES], b: &[u8; CLASSES]) -> usize {
 
 /// All known spellings.
 pub struct Index {
-    exact: HashMap<Box<[u8]>, DistrictId, BuildHasherDefault<KeyHasher>>,
+    exact: KeyMap<Box<[u8]>, DistrictId>,
     /// Keys of at most [`MAX_FUZZY_CHARS`] characters, shortest first.
     fuzzy: Vec<FuzzyKey>,
     /// `fuzzy[by_length[n]..by_length[n + 1]]` are the keys of `n` characters.
     by_length: [usize; MAX_FUZZY_CHARS + 2],
     /// Keys of places that are not districts ([`NOT_DISTRICTS`]).
-    not_districts: HashMap<Box<[u8]>, (), BuildHasherDefault<KeyHasher>>,
+    not_districts: KeyMap<Box<[u8]>, ()>,
     /// Spellings whose key was already taken by another district (must be empty).
     pub conflicts: Vec<String>,
 }
@@ -389,10 +358,10 @@ pub struct Index {
 impl Index {
     fn build() -> Self {
         let mut index = Index {
-            exact: HashMap::default(),
+            exact: KeyMap::default(),
             fuzzy: Vec::new(),
             by_length: [0; MAX_FUZZY_CHARS + 2],
-            not_districts: HashMap::default(),
+            not_districts: KeyMap::default(),
             conflicts: Vec::new(),
         };
         let id_of = |name: &str| current_id(name).unwrap_or_else(|| panic!("no district {name}"));
@@ -477,17 +446,11 @@ impl Index {
 /// The index of every known spelling, built on first use.
 pub static INDEX: LazyLock<Index> = LazyLock::new(Index::build);
 
-/// How many names a thread remembers the answer for (about 1 MB).
-const MEMO_LIMIT: usize = 16 * 1024;
-
-/// Answers for names already resolved, by their text.
-type Memo = HashMap<Box<str>, Option<DistrictId>, BuildHasherDefault<KeyHasher>>;
-
 thread_local! {
     /// The answers a thread's matchers found, kept from one batch to the next: a column of
     /// district names repeats a few hundred spellings (typos included), and looking one up
     /// again costs a hash of its bytes instead of folding it and measuring edit distances.
-    static MEMO: std::cell::RefCell<Memo> = std::cell::RefCell::default();
+    static MEMO: RefCell<Answers<Option<DistrictId>>> = RefCell::default();
 }
 
 /// Resolves district names, reusing its buffers from one value to the next and the answers
@@ -495,9 +458,8 @@ thread_local! {
 pub struct Matcher {
     key: Vec<u8>,
     chars: Vec<char>,
-    /// The thread's memo, held while the matcher lives (so that a lookup needs no
-    /// thread-local access) and given back when it is dropped.
-    memo: Memo,
+    /// The thread's answers, held while the matcher lives.
+    memo: Memo<Option<DistrictId>>,
 }
 
 impl Default for Matcher {
@@ -505,16 +467,8 @@ impl Default for Matcher {
         Matcher {
             key: Vec::new(),
             chars: Vec::new(),
-            // Empty if the thread's memo is gone (a matcher made while the thread ends).
-            memo: MEMO.try_with(|memo| memo.take()).unwrap_or_default(),
+            memo: Memo::take(&MEMO),
         }
-    }
-}
-
-impl Drop for Matcher {
-    fn drop(&mut self) {
-        let memo = std::mem::take(&mut self.memo);
-        let _ = MEMO.try_with(|kept| kept.replace(memo));
     }
 }
 
@@ -529,12 +483,7 @@ impl Matcher {
             return known;
         }
         let found = self.resolve_new(text);
-        // Names that do not repeat (a column of free text) start the memo afresh.
-        if self.memo.len() >= MEMO_LIMIT {
-            self.memo.clear();
-        }
-        self.memo.insert(text.into(), found);
-        found
+        *self.memo.insert(text, found)
     }
 
     fn resolve_new(&mut self, text: &str) -> Option<DistrictId> {
@@ -694,6 +643,7 @@ fn osa_distance(a: &[char], b: &[char], bound: usize) -> Option<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::memo::MEMO_LIMIT;
 
     fn resolve(text: &str) -> Option<&'static str> {
         Matcher::new()
@@ -740,7 +690,7 @@ mod tests {
         }
         // The next matcher of the thread starts with what the last one found.
         let last = filler.last().unwrap().as_str();
-        assert!(Matcher::new().memo.contains_key(last));
+        assert!(Matcher::new().memo.get(last).is_some());
     }
 
     #[test]

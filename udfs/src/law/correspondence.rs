@@ -15,6 +15,7 @@ use std::sync::{Arc, LazyLock};
 use arrow::array::{RecordBatch, StringArray};
 use arrow::datatypes::{DataType, Field, Schema};
 
+use crate::memo::KeyMap;
 use crate::reference::csv_records;
 
 /// One IPC provision and the BNS provision that replaced it.
@@ -318,14 +319,14 @@ pub(crate) fn parse(csv: &str) -> Vec<Correspondence> {
 #[derive(Debug, Default)]
 pub struct Lookup {
     /// Every target of a section number, its own row and its sub-sections' rows: `376`.
-    by_number: HashMap<String, Vec<String>>,
+    by_number: KeyMap<String, Vec<String>>,
     /// Targets of one exact reference, whole section or sub-section: `376(3)`, `302`.
-    exact: HashMap<String, Vec<String>>,
+    exact: KeyMap<String, Vec<String>>,
 }
 
 impl Lookup {
     fn build<'a>(pairs: impl Iterator<Item = (&'a str, Option<&'a str>)>) -> Self {
-        fn add(map: &mut HashMap<String, Vec<String>>, key: &str, target: Option<&str>) {
+        fn add(map: &mut KeyMap<String, Vec<String>>, key: &str, target: Option<&str>) {
             let targets = map.entry(key.to_string()).or_default();
             if let Some(target) = target
                 && !targets.iter().any(|t| t == target)

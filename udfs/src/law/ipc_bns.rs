@@ -1,5 +1,7 @@
 //! `ipc_to_bns`, `bns_to_ipc`: one section translated through the correspondence table.
 
+use std::cell::RefCell;
+
 use arrow::array::StringBuilder;
 use datafusion::common::Result;
 use datafusion::logical_expr::{ColumnarValue, ScalarFunctionArgs};
@@ -9,14 +11,40 @@ use super::sections::{Act, SectionParser};
 use super::{ToTextList, text_list_type};
 use crate::function::police_function;
 use crate::kernel;
+use crate::memo::{Answers, Home, Memo};
+
+/// The targets a translation found, by the text of its section.
+type Targets = Option<&'static [String]>;
+
+thread_local! {
+    /// A thread's translations of IPC sections, by text: a column of sections (often
+    /// `law_sections` unnested) repeats a few hundred of them.
+    static FROM_IPC: RefCell<Answers<Targets>> = RefCell::default();
+    /// A thread's translations of BNS sections, by text.
+    static FROM_BNS: RefCell<Answers<Targets>> = RefCell::default();
+}
 
 /// Evaluates a translation: the text must name exactly one section, of `act` or of no act.
-fn translate(args: &ScalarFunctionArgs, act: Act, lookup: &Lookup) -> Result<ColumnarValue> {
+fn translate(
+    args: &ScalarFunctionArgs,
+    act: Act,
+    lookup: &'static Lookup,
+    home: &'static Home<Targets>,
+) -> Result<ColumnarValue> {
     let mut parser = SectionParser::new();
+    let mut memo = Memo::take(home);
     let mut kernel = ToTextList(|value: &str, out: &mut StringBuilder| {
-        let targets = match parser.single_section(value) {
-            Some((written, section)) if written.is_none_or(|w| w == act) => lookup.get(section),
-            _ => None,
+        let targets = match memo.get(value) {
+            Some(&targets) => targets,
+            None => {
+                let targets = match parser.single_section(value) {
+                    Some((written, section)) if written.is_none_or(|w| w == act) => {
+                        lookup.get(section)
+                    }
+                    _ => None,
+                };
+                *memo.insert(value, targets)
+            }
         };
         match targets {
             Some(targets) => {
@@ -65,7 +93,7 @@ for a section the table does not know, a text naming several sections, or one of
     signature = kernel::one_text_argument();
     return_type = text_list_type();
     fn invoke_with_args(args) {
-        translate(&args, Act::Ipc, &IPC_TO_BNS)
+        translate(&args, Act::Ipc, &IPC_TO_BNS, &FROM_IPC)
     }
 }
 
@@ -97,7 +125,7 @@ naming several sections, or one of another act.",
     signature = kernel::one_text_argument();
     return_type = text_list_type();
     fn invoke_with_args(args) {
-        translate(&args, Act::Bns, &BNS_TO_IPC)
+        translate(&args, Act::Bns, &BNS_TO_IPC, &FROM_BNS)
     }
 }
 
@@ -108,6 +136,32 @@ mod tests {
 
     fn list(items: &[&str]) -> Option<Vec<String>> {
         Some(items.iter().map(|s| s.to_string()).collect())
+    }
+
+    /// Each direction remembers its own translations: texts met again, on one thread and in
+    /// later batches, keep the answer a fresh thread gives in each direction.
+    #[test]
+    fn each_direction_remembers_its_own() {
+        let inputs = [
+            Some("303"),
+            Some("379"),
+            Some("BNS 303(2)"),
+            Some("303"),
+            Some("x"),
+        ];
+        let afresh = |udf: &'static datafusion::logical_expr::ScalarUDF| {
+            std::thread::spawn(move || lists(udf, &inputs))
+                .join()
+                .unwrap()
+        };
+        let (from_ipc, from_bns) = (afresh(&IPC_TO_BNS_UDF), afresh(&BNS_TO_IPC_UDF));
+        assert_eq!(from_bns[0], list(&["378", "379"]));
+        assert_ne!(from_ipc[0], from_bns[0]);
+        assert_eq!(from_ipc[2], None);
+        for round in 0..2 {
+            assert_eq!(lists(&IPC_TO_BNS_UDF, &inputs), from_ipc, "round {round}");
+            assert_eq!(lists(&BNS_TO_IPC_UDF, &inputs), from_bns, "round {round}");
+        }
     }
 
     #[test]

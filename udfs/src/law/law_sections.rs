@@ -1,11 +1,20 @@
 //! `law_sections`: the section references in the free text of an FIR, as a list.
 
+use std::cell::RefCell;
+
 use arrow::array::StringBuilder;
 
 use super::sections::SectionParser;
 use super::{ToTextList, text_list_type};
 use crate::function::police_function;
 use crate::kernel;
+use crate::memo::{Answers, Memo};
+
+thread_local! {
+    /// The references a thread found, by text: an FIR's sections column repeats a few hundred
+    /// texts (`379 IPC`, `303(2) BNS`, `3/25 Arms Act`) over all its rows.
+    static FOUND: RefCell<Answers<Box<[Box<str>]>>> = RefCell::default();
+}
 
 police_function! {
     #[user_doc(
@@ -46,14 +55,20 @@ without sections): the list is never empty.",
     return_type = text_list_type();
     fn invoke_with_args(args) {
         let mut parser = SectionParser::new();
+        let mut memo = Memo::take(&FOUND);
         let mut kernel = ToTextList(|value: &str, out: &mut StringBuilder| {
-            // Nothing recognisable is unparseable: NULL, like NULL itself.
-            let mut found = false;
-            for reference in parser.references(value) {
+            let found = match memo.get(value) {
+                Some(found) => found,
+                None => {
+                    let found = parser.references(value).map(Box::from).collect();
+                    memo.insert(value, found)
+                }
+            };
+            for reference in found {
                 out.append_value(reference);
-                found = true;
             }
-            found
+            // Nothing recognisable is unparseable: NULL, like NULL itself.
+            !found.is_empty()
         });
         kernel::evaluate(&mut kernel, &args.args[0])
     }
@@ -124,5 +139,35 @@ mod tests {
                 None,
             ]
         );
+    }
+
+    /// Texts met before are answered from the thread's memo: the same lists as read afresh,
+    /// within a batch and in the batches after it.
+    #[test]
+    fn repeated_texts_read_as_afresh() {
+        let texts = [
+            "379 IPC",
+            "",
+            "303(2) BNS",
+            "379 IPC",
+            "no sections",
+            "303(2) BNS",
+        ];
+        let afresh: Vec<Option<Vec<String>>> = texts
+            .iter()
+            .map(|text| {
+                let found: Vec<String> = SectionParser::new()
+                    .references(text)
+                    .map(String::from)
+                    .collect();
+                (!found.is_empty()).then_some(found)
+            })
+            .collect();
+        let inputs: Vec<Option<&str>> = texts.iter().copied().map(Some).collect();
+        for batch in 0..3 {
+            assert_eq!(lists(&LAW_SECTIONS, &inputs), afresh, "batch {batch}");
+        }
+        assert_eq!(afresh[0], list(&["IPC 379"]));
+        assert_eq!(afresh[1], None);
     }
 }
