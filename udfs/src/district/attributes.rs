@@ -7,7 +7,7 @@ use datafusion::logical_expr::{ColumnarValue, ScalarFunctionArgs};
 
 use super::lookup::{Matcher, district};
 use crate::function::police_function;
-use crate::kernel::{self, ToPrimitive, ToText};
+use crate::kernel::{self, ToPrimitive, ToStr};
 
 /// Evaluates a text attribute of the resolved district (`None`: NULL).
 fn text_attribute(
@@ -16,15 +16,7 @@ fn text_attribute(
 ) -> Result<ColumnarValue> {
     let mut matcher = Matcher::new();
     kernel::evaluate(
-        &mut ToText::new(|s, out| {
-            match matcher.resolve(s).and_then(|id| attribute(district(id))) {
-                Some(value) => {
-                    out.push_str(value);
-                    true
-                }
-                None => false,
-            }
-        }),
+        &mut ToStr(|s: &str| matcher.resolve(s).and_then(|id| attribute(district(id)))),
         &args.args[0],
     )
 }

@@ -4,7 +4,7 @@ use arrow::datatypes::DataType;
 
 use super::lookup::{Matcher, district};
 use crate::function::police_function;
-use crate::kernel::{self, ToText};
+use crate::kernel::{self, ToStr};
 
 police_function! {
     #[user_doc(
@@ -44,13 +44,7 @@ extra or swapped letter). Other places a typo away from a district (`Raipur`, `N
     fn invoke_with_args(args) {
         let mut matcher = Matcher::new();
         kernel::evaluate(
-            &mut ToText::new(|s, out| match matcher.resolve(s) {
-                Some(id) => {
-                    out.push_str(&district(id).name);
-                    true
-                }
-                None => false,
-            }),
+            &mut ToStr(|s: &str| matcher.resolve(s).map(|id| district(id).name.as_str())),
             &args.args[0],
         )
     }
