@@ -5,8 +5,13 @@
 //! A function whose answer costs more than a hash of its input keeps a [`Memo`]: each batch
 //! takes its thread's memo when it starts (so that a lookup needs no thread-local access) and
 //! gives it back when done, for the next batch on that thread. A memo holds at most
-//! [`MEMO_LIMIT`] answers and starts afresh past it, so that a column of texts that do not
-//! repeat (free text, identifiers) costs a little hashing and bounded memory.
+//! [`MEMO_LIMIT`] answers and starts afresh past it, so its memory is bounded.
+//!
+//! Remembering costs where texts do not repeat (free text, identifiers): a hash and a copy of
+//! each text and answer, more than a third of `law_sections`' time on such a column. So a memo
+//! counts its hits: when fewer than one lookup in eight of a [`WINDOW`] finds an answer, it
+//! is left alone for the rest of the batch and the [`REST`] batches after it, then tried
+//! again (the answers it holds are kept meanwhile).
 
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -15,6 +20,12 @@ use std::thread::LocalKey;
 
 /// How many answers a memo holds before it starts afresh.
 pub(crate) const MEMO_LIMIT: usize = 16 * 1024;
+
+/// How many lookups of a batch a memo counts before judging whether texts repeat.
+pub(crate) const WINDOW: u32 = 1024;
+
+/// How many batches a memo is left alone after one whose texts did not repeat.
+pub(crate) const REST: u8 = 7;
 
 /// A fast hash for short byte keys (the FxHash mixing step over 8-byte words).
 #[derive(Default)]
@@ -114,6 +125,8 @@ impl Hash for Short {
 pub(crate) struct Answers<V> {
     short: KeyMap<Short, V>,
     long: KeyMap<Box<str>, V>,
+    /// Batches left before the memo is tried again (see [`REST`]).
+    rest: u8,
 }
 
 impl<V> Default for Answers<V> {
@@ -121,6 +134,7 @@ impl<V> Default for Answers<V> {
         Answers {
             short: KeyMap::default(),
             long: KeyMap::default(),
+            rest: 0,
         }
     }
 }
@@ -138,28 +152,60 @@ pub(crate) type Home<V> = LocalKey<RefCell<Answers<V>>>;
 pub(crate) struct Memo<V: 'static> {
     answers: Answers<V>,
     home: &'static Home<V>,
+    /// Lookups and hits of the current window.
+    looked: u32,
+    hits: u32,
+    /// Left alone for this batch: `get` finds nothing and `insert` keeps the answer in
+    /// `scratch` only.
+    resting: bool,
+    scratch: Option<V>,
 }
 
 impl<V> Memo<V> {
     /// The answers this thread kept in `home` (none if the thread is ending).
     pub(crate) fn take(home: &'static Home<V>) -> Self {
+        let mut answers: Answers<V> = home.try_with(RefCell::take).unwrap_or_default();
+        let resting = answers.rest > 0;
+        answers.rest = answers.rest.saturating_sub(1);
         Memo {
-            answers: home.try_with(RefCell::take).unwrap_or_default(),
+            answers,
             home,
+            looked: 0,
+            hits: 0,
+            resting,
+            scratch: None,
         }
     }
 
     /// The answer found before for `text`.
     #[inline]
-    pub(crate) fn get(&self, text: &str) -> Option<&V> {
-        match Short::of(text) {
+    pub(crate) fn get(&mut self, text: &str) -> Option<&V> {
+        if self.resting {
+            return None;
+        }
+        if self.looked == WINDOW {
+            // The window's lookups judged: this one starts the next.
+            if self.hits * 8 < WINDOW {
+                self.resting = true;
+                self.answers.rest = REST;
+                return None;
+            }
+            (self.looked, self.hits) = (0, 0);
+        }
+        self.looked += 1;
+        let found = match Short::of(text) {
             Some(short) => self.answers.short.get(&short),
             None => self.answers.long.get(text),
-        }
+        };
+        self.hits += u32::from(found.is_some());
+        found
     }
 
-    /// Remembers the answer for `text` (not yet remembered) and returns it.
+    /// Remembers the answer for `text`, which `get` did not find, and returns it.
     pub(crate) fn insert(&mut self, text: &str, answer: V) -> &V {
+        if self.resting {
+            return self.scratch.insert(answer);
+        }
         if self.answers.len() >= MEMO_LIMIT {
             self.answers.short.clear();
             self.answers.long.clear();
@@ -174,6 +220,13 @@ impl<V> Memo<V> {
     #[cfg(test)]
     pub(crate) fn len(&self) -> usize {
         self.answers.len()
+    }
+
+    /// Whether the memo is left alone for this batch: a function whose answer is costly to
+    /// hold may then skip making it one.
+    #[inline]
+    pub(crate) fn resting(&self) -> bool {
+        self.resting
     }
 }
 
@@ -214,6 +267,56 @@ mod tests {
         std::thread::spawn(|| assert_eq!(Memo::take(&LENGTHS).get("x0"), None))
             .join()
             .unwrap();
+    }
+
+    /// Looks `text` up and remembers its length if it was not found, as a kernel does.
+    fn length(memo: &mut Memo<usize>, text: &str) -> usize {
+        match memo.get(text) {
+            Some(&found) => found,
+            None => *memo.insert(text, text.len()),
+        }
+    }
+
+    thread_local! {
+        static RESTING: RefCell<Answers<usize>> = RefCell::default();
+    }
+
+    /// A batch whose texts do not repeat leaves the memo alone for the rest of it and the
+    /// batches after it, answering all the same; then the memo is tried again. A batch whose
+    /// texts repeat keeps it.
+    #[test]
+    fn texts_that_do_not_repeat_leave_the_memo_alone() {
+        let mut memo = Memo::take(&RESTING);
+        for i in 0..WINDOW {
+            let text = format!("free text {i}");
+            assert_eq!(length(&mut memo, &text), text.len());
+        }
+        assert!(!memo.resting());
+        assert_eq!(length(&mut memo, "free text 0"), 11);
+        assert!(memo.resting(), "no hit in a window");
+        let remembered = memo.len();
+        for i in 0..3 * WINDOW {
+            let text = format!("more free text {i}");
+            assert_eq!(length(&mut memo, &text), text.len());
+        }
+        assert_eq!(memo.len(), remembered, "nothing remembered while resting");
+        drop(memo);
+        for _ in 0..REST {
+            let mut memo = Memo::take(&RESTING);
+            assert!(memo.resting());
+            assert_eq!(length(&mut memo, "free text 1"), 11);
+        }
+        // Tried again: what it held is still there.
+        let mut memo = Memo::take(&RESTING);
+        assert!(!memo.resting());
+        assert_eq!(memo.get("free text 1"), Some(&11));
+        // A column that repeats (its 512 texts twice in each window): the memo stays.
+        for i in 0..4 * WINDOW {
+            let text = format!("district {}", i % (WINDOW / 2));
+            assert_eq!(length(&mut memo, &text), text.len());
+        }
+        assert!(!memo.resting());
+        assert_eq!(memo.len(), remembered + WINDOW as usize / 2);
     }
 
     /// Texts of at most 16 bytes are keys of their own: equal keys for equal texts only, at

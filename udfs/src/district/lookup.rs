@@ -672,7 +672,8 @@ mod tests {
                 .unwrap()
         };
         let expected: Vec<_> = names.iter().map(|n| fresh(n)).collect();
-        // Past the memo's limit, names are still answered; the memo starts afresh.
+        // Past a run of names that do not repeat (the memo left alone, or started afresh),
+        // names are still answered.
         let filler: Vec<String> = (0..MEMO_LIMIT + 10).map(|i| format!("x{i}")).collect();
         for round in 0..2 {
             let mut matcher = Matcher::new();
@@ -688,9 +689,6 @@ mod tests {
             }
             assert!(matcher.memo.len() <= MEMO_LIMIT);
         }
-        // The next matcher of the thread starts with what the last one found.
-        let last = filler.last().unwrap().as_str();
-        assert!(Matcher::new().memo.get(last).is_some());
     }
 
     #[test]

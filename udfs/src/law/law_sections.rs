@@ -57,18 +57,28 @@ without sections): the list is never empty.",
         let mut parser = SectionParser::new();
         let mut memo = Memo::take(&FOUND);
         let mut kernel = ToTextList(|value: &str, out: &mut StringBuilder| {
-            let found = match memo.get(value) {
-                Some(found) => found,
+            // Nothing recognisable is unparseable: NULL, like NULL itself.
+            let mut found = false;
+            if memo.resting() {
+                // Texts that do not repeat: read straight into the output.
+                for reference in parser.references(value) {
+                    out.append_value(reference);
+                    found = true;
+                }
+                return found;
+            }
+            let references = match memo.get(value) {
+                Some(references) => references,
                 None => {
-                    let found = parser.references(value).map(Box::from).collect();
-                    memo.insert(value, found)
+                    let references = parser.references(value).map(Box::from).collect();
+                    memo.insert(value, references)
                 }
             };
-            for reference in found {
+            for reference in references {
                 out.append_value(reference);
+                found = true;
             }
-            // Nothing recognisable is unparseable: NULL, like NULL itself.
-            !found.is_empty()
+            found
         });
         kernel::evaluate(&mut kernel, &args.args[0])
     }
