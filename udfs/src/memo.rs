@@ -33,36 +33,43 @@ pub struct KeyHasher(u64);
 
 const SEED: u64 = 0x51_7c_c1_b7_27_22_0a_95;
 
+impl KeyHasher {
+    /// One step: a word mixed into the state.
+    #[inline]
+    fn mix(&mut self, word: u64) {
+        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(SEED);
+    }
+}
+
 impl Hasher for KeyHasher {
     #[inline]
     fn write(&mut self, bytes: &[u8]) {
         let mut chunks = bytes.chunks_exact(8);
         for chunk in &mut chunks {
-            let word = u64::from_le_bytes(chunk.try_into().unwrap_or_default());
-            self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(SEED);
+            self.mix(u64::from_le_bytes(chunk.try_into().unwrap_or_default()));
         }
         let rest = chunks.remainder();
         if !rest.is_empty() {
             let mut word = [0u8; 8];
             word[..rest.len()].copy_from_slice(rest);
-            self.0 = (self.0.rotate_left(5) ^ u64::from_le_bytes(word)).wrapping_mul(SEED);
+            self.mix(u64::from_le_bytes(word));
         }
     }
 
     /// The end mark `str`'s hash writes after the bytes: one step, not a word of its own.
     #[inline]
     fn write_u8(&mut self, n: u8) {
-        self.0 = (self.0.rotate_left(5) ^ n as u64).wrapping_mul(SEED);
+        self.mix(u64::from(n));
     }
 
     #[inline]
     fn write_u64(&mut self, n: u64) {
-        self.0 = (self.0.rotate_left(5) ^ n).wrapping_mul(SEED);
+        self.mix(n);
     }
 
     #[inline]
     fn write_usize(&mut self, n: usize) {
-        self.0 = (self.0.rotate_left(5) ^ n as u64).wrapping_mul(SEED);
+        self.mix(n as u64);
     }
 
     #[inline]

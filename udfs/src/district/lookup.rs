@@ -24,7 +24,6 @@ use std::cell::RefCell;
 use std::sync::LazyLock;
 
 use crate::memo::{Answers, KeyMap, Memo};
-
 use crate::reference::{DISTRICTS, District, POLICE_DISTRICTS};
 
 /// Identifies a current district: an index into [`CURRENT`].

@@ -57,15 +57,9 @@ without sections): the list is never empty.",
         let mut parser = SectionParser::new();
         let mut memo = Memo::take(&FOUND);
         let mut kernel = ToTextList(|value: &str, out: &mut StringBuilder| {
-            // Nothing recognisable is unparseable: NULL, like NULL itself.
-            let mut found = false;
             if memo.resting() {
                 // Texts that do not repeat: read straight into the output.
-                for reference in parser.references(value) {
-                    out.append_value(reference);
-                    found = true;
-                }
-                return found;
+                return append_all(out, parser.references(value));
             }
             let references = match memo.get(value) {
                 Some(references) => references,
@@ -74,14 +68,21 @@ without sections): the list is never empty.",
                     memo.insert(value, references)
                 }
             };
-            for reference in references {
-                out.append_value(reference);
-                found = true;
-            }
-            found
+            append_all(out, references.iter().map(|r| &**r))
         });
         kernel::evaluate(&mut kernel, &args.args[0])
     }
+}
+
+/// Appends `references` as a list's items; whether there was one. Nothing recognisable is
+/// unparseable: NULL, like NULL itself.
+fn append_all<'a>(out: &mut StringBuilder, references: impl Iterator<Item = &'a str>) -> bool {
+    let mut found = false;
+    for reference in references {
+        out.append_value(reference);
+        found = true;
+    }
+    found
 }
 
 #[cfg(test)]
