@@ -308,6 +308,20 @@ impl InlineStr {
         }
     }
 
+    /// The first `len` bytes of `padded`, which are known to be ASCII, without a check.
+    ///
+    /// # Safety
+    ///
+    /// `len <= 16` and the first `len` bytes of `padded` are ASCII.
+    #[inline(always)]
+    pub(crate) unsafe fn from_ascii_unchecked(padded: [u8; 16], len: usize) -> InlineStr {
+        debug_assert!(len <= 16 && padded[..len].is_ascii());
+        InlineStr {
+            padded,
+            len: len as u8,
+        }
+    }
+
     /// The first `len` bytes of `bytes`; `None` if `len > 16` or they are not all ASCII.
     #[inline(always)]
     pub(crate) fn ascii(bytes: [u8; 16], len: usize) -> Option<InlineStr> {

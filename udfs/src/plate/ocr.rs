@@ -302,19 +302,20 @@ impl ShortText for RepairKernel {
     #[inline(always)]
     unsafe fn text_ssse3(&mut self, value: &str) -> Option<Plate> {
         // SAFETY: the processor has SSSE3 and POPCNT (the contract of `text_ssse3`).
-        match unsafe { Plate::parse_ssse3_inline(value, self.0) } {
-            Some(plate) => Some(plate),
-            None => repair_unwritten(value),
+        match unsafe { scan::parse(value.as_bytes(), self.0) } {
+            scan::Scan::Plate(plate, _) => Some(plate),
+            scan::Scan::Unwritten(chars) => repair_unwritten(&chars),
+            scan::Scan::None => None,
+            scan::Scan::General => repair(value),
         }
     }
 
     const SSSE3: bool = true;
 }
 
-/// [`repair`] of a value that is no plate as written.
+/// [`repair`] of a value whose letters and digits, `chars`, are no plate as written.
 #[inline(never)]
-fn repair_unwritten(s: &str) -> Option<Plate> {
-    let chars = Chars::of(s)?;
+fn repair_unwritten(chars: &Chars) -> Option<Plate> {
     let reading = search_all(chars.as_bytes(), None)?;
     (!reading.ambiguous).then_some(reading.plate)
 }
@@ -342,49 +343,31 @@ impl ShortText for MatchKeyKernel {
     #[inline(always)]
     unsafe fn text_ssse3(&mut self, value: &str) -> Option<InlineStr> {
         // SAFETY: the processor has SSSE3 and POPCNT (the contract of `text_ssse3`).
-        match unsafe { scan::parse(value.as_bytes(), self.0) } {
+        let key = match unsafe { scan::parse(value.as_bytes(), self.0) } {
             scan::Scan::Plate(plate, chars) => {
-                match plate.as_str().len().checked_sub(chars as usize) {
-                    // Written with all its padding (a Delhi RTO part may show one more): its
-                    // own reading.
+                // Written with all its padding (a Delhi RTO part may show one more): its own
+                // reading.
+                if plate.as_str().len() <= chars.as_bytes().len() {
                     // SAFETY: as above.
-                    Some(0) | None => unsafe { Key::of_ssse3(&plate) },
-                    Some(missing) => match_key_short(value, plate, missing),
+                    return Some(unsafe { Key::text_ssse3(&plate) });
                 }
+                match_key_short(&chars, plate)
             }
-            scan::Scan::None => match_key_unwritten(value),
+            scan::Scan::Unwritten(chars) => match_key_unwritten(&chars),
+            scan::Scan::None => return None,
             scan::Scan::General => match_key_general(value),
-        }
-        .text()
+        };
+        key.text()
     }
 
     const SSSE3: bool = true;
 }
 
-/// The key of a value that is `plate` as written but `missing` zeros short of its padding, out
-/// of line (returned in registers: see [`Key`]).
+/// The key of a value whose letters and digits, `chars`, are `plate` as written without all of
+/// its zero padding, out of line (returned in registers: see [`Key`]).
 #[inline(never)]
-fn match_key_short(s: &str, plate: Plate, missing: usize) -> Key {
-    let chars = if s.is_ascii() {
-        // The letters and digits of `s`, without gathering them first.
-        let written = s.bytes().filter(u8::is_ascii_alphanumeric);
-        if lacks_one_groups_padding(written.map(|c| c.to_ascii_uppercase()), &plate, missing) {
-            return Key::of(&plate);
-        }
-        Chars::of(s)
-    } else {
-        // Written with Devanagari digits: gathered once, for both reads.
-        let chars = Chars::of(s);
-        if chars.is_some_and(|chars| {
-            lacks_one_groups_padding(chars.as_bytes().iter().copied(), &plate, missing)
-        }) {
-            return Key::of(&plate);
-        }
-        chars
-    };
-    chars
-        .and_then(|chars| read_plate_for_key(&chars, plate))
-        .map_or(Key::NONE, |reading| Key::of(&reading.plate))
+fn match_key_short(chars: &Chars, plate: Plate) -> Key {
+    read_plate_for_key(chars, plate).map_or(Key::NONE, |reading| Key::of(&reading.plate))
 }
 
 /// Whether `written`, the letters and digits of a value that is `plate` as written but
@@ -396,21 +379,23 @@ fn match_key_short(s: &str, plate: Plate, missing: usize) -> Key {
 /// replaces none is the value itself, which is `plate` (the search reads each candidate with
 /// the same parser). A plate that starts with `IND` is left to the search, which reads it
 /// with and without.
-fn lacks_one_groups_padding(
-    written: impl Iterator<Item = u8> + Clone,
-    plate: &Plate,
-    missing: usize,
-) -> bool {
-    let text = plate.as_str().as_bytes();
+fn lacks_one_groups_padding(written: &Chars, plate: &Plate, missing: usize) -> bool {
+    let text = plate.bytes();
     if text.starts_with(b"IND") {
         return false;
     }
+    // Both as numbers, first character lowest: taking characters out is two shifts.
+    let (word, written) = (
+        u128::from_le_bytes(*text),
+        u128::from_le_bytes(*written.text()),
+    );
     let mut start = 0;
     for (end, &padded) in plate.group_ends().zip(padded_groups(plate.kind())) {
         let zeros = text[start..end].iter().take_while(|&&c| c == b'0').count();
         if padded && zeros == missing {
-            let expected = text[..start].iter().chain(&text[start + zeros..]).copied();
-            if written.clone().eq(expected) {
+            let before = word & ((1u128 << (8 * start)) - 1);
+            let after = word.checked_shr(8 * (start + zeros) as u32).unwrap_or(0) << (8 * start);
+            if before | after == written {
                 return true;
             }
         }
@@ -419,12 +404,11 @@ fn lacks_one_groups_padding(
     false
 }
 
-/// The key of a value that is no plate as written, out of line.
+/// The key of a value whose letters and digits, `chars`, are no plate as written, out of
+/// line.
 #[inline(never)]
-fn match_key_unwritten(s: &str) -> Key {
-    Chars::of(s)
-        .and_then(|chars| search_all(chars.as_bytes(), None))
-        .map_or(Key::NONE, |reading| Key::of(&reading.plate))
+fn match_key_unwritten(chars: &Chars) -> Key {
+    search_all(chars.as_bytes(), None).map_or(Key::NONE, |reading| Key::of(&reading.plate))
 }
 
 /// The key of a value the parser's fast pass leaves to its byte-by-byte path (see
@@ -442,6 +426,57 @@ fn match_key_general(s: &str) -> Key {
 /// two loads that waited so held 14 % of `plate_match_key`'s profile.
 #[derive(Clone, Copy, PartialEq, Eq)]
 struct Key(u128);
+
+/// What the match key of a plate leaves out, by character position (bit `i` for character
+/// `i`): fixed by the plate's kind and group lengths, so worked out once for each layout of
+/// the parser (see `Form`) and looked up by [`Key::kept`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) struct KeyTrims {
+    /// The groups whose leading zeros (padding) are dropped.
+    leading: u16,
+    /// The first character of each of those groups.
+    firsts: u16,
+    /// Every character of the plate.
+    all: u16,
+    /// The end and length of a standard plate's series, whose trailing `D` or `Q` are dropped;
+    /// a length of 0 (and an end of 16, so that a shift by it stays in range) for other kinds.
+    series_end: u8,
+    series_len: u8,
+}
+
+impl KeyTrims {
+    pub(super) const NONE: KeyTrims = KeyTrims {
+        leading: 0,
+        firsts: 0,
+        all: 0,
+        series_end: 16,
+        series_len: 0,
+    };
+
+    /// The trims of a plate of `kind` and `len` characters whose group `i` ends at `end(i)`.
+    pub(super) fn of(kind: Kind, end: impl Fn(usize) -> u32, len: u32) -> KeyTrims {
+        let group = |start: u32, end: u32| ((1u32 << end) - (1u32 << start)) as u16;
+        let (leading, series) = match kind {
+            Kind::Standard => {
+                let series = (end(1), end(2));
+                (group(end(0), end(1)) | group(end(2), end(3)), Some(series))
+            }
+            Kind::Bharat => (group(end(1), end(2)), None),
+            Kind::Temporary => (group(end(2), end(3)), None),
+            Kind::Diplomatic => (group(0, end(0)) | group(end(1), end(2)), None),
+            Kind::Old => (group(end(0), end(1)), None),
+            Kind::Defence => (0, None),
+        };
+        let (series_end, series_len) = series.map_or((16, 0), |(start, end)| (end, end - start));
+        KeyTrims {
+            leading,
+            firsts: leading & !(leading << 1),
+            all: group(0, len),
+            series_end: series_end as u8,
+            series_len: series_len as u8,
+        }
+    }
+}
 
 /// What a group of a plate loses in its key.
 #[cfg(test)]
@@ -505,8 +540,7 @@ impl Key {
         Key(key)
     }
 
-    /// [`Key::of`] 16 characters at a time: their classes by two table lookups (`pshufb`),
-    /// those kept moved together by two shuffles (see [`scan::compact`]).
+    /// [`Key::of`] 16 characters at a time (see [`Key::vector_ssse3`]).
     ///
     /// # Safety
     ///
@@ -514,6 +548,48 @@ impl Key {
     #[cfg(target_arch = "x86_64")]
     #[inline(always)]
     unsafe fn of_ssse3(plate: &Plate) -> Key {
+        use std::arch::x86_64::*;
+        // SAFETY: the caller's contract.
+        let (key, _) = unsafe { Key::vector_ssse3(plate) };
+        // SAFETY: SSE2, part of every x86-64 processor.
+        unsafe {
+            let low = _mm_cvtsi128_si64(key) as u64 as u128;
+            let high = _mm_cvtsi128_si64(_mm_unpackhi_epi64(key, key)) as u64 as u128;
+            Key(low | high << 64)
+        }
+    }
+
+    /// The key of `plate` as text, [`Key::of_ssse3`] without the number: its length is the
+    /// count of the characters kept, not found from where its bytes end.
+    ///
+    /// # Safety
+    ///
+    /// As [`Key::of_ssse3`].
+    #[cfg(target_arch = "x86_64")]
+    #[inline(always)]
+    unsafe fn text_ssse3(plate: &Plate) -> InlineStr {
+        let mut padded = [0u8; 16];
+        // SAFETY: the caller's contract; the store writes the 16 bytes of `padded`.
+        let len = unsafe {
+            let (key, kept) = Key::vector_ssse3(plate);
+            std::arch::x86_64::_mm_storeu_si128(padded.as_mut_ptr().cast(), key);
+            kept.count_ones()
+        };
+        // SAFETY: a key is made of the classes of a plate's characters, ASCII letters and
+        // digits, and zeros after them.
+        unsafe { InlineStr::from_ascii_unchecked(padded, len as usize) }
+    }
+
+    /// The key of `plate` in a vector (its bytes, then zeros) and which of the plate's
+    /// characters it keeps: their classes by two table lookups (`pshufb`), those kept moved
+    /// together by two shuffles (see [`scan::compact`]).
+    ///
+    /// # Safety
+    ///
+    /// As [`Key::of_ssse3`].
+    #[cfg(target_arch = "x86_64")]
+    #[inline(always)]
+    unsafe fn vector_ssse3(plate: &Plate) -> (std::arch::x86_64::__m128i, u32) {
         use std::arch::x86_64::*;
         // The classes of the bytes 0x40..0x60, the letters (a digit is its own class), by
         // their low nibble.
@@ -541,44 +617,36 @@ impl Key {
             let others = _mm_andnot_si128(_mm_or_si128(in_4x, in_5x), text);
             let classes = _mm_or_si128(letters, others);
             let zeros = _mm_movemask_epi8(_mm_cmpeq_epi8(classes, _mm_set1_epi8(b'0' as i8)));
-            let key = scan::compact(classes, Key::kept(plate, zeros as u32));
-            let low = _mm_cvtsi128_si64(key) as u64 as u128;
-            let high = _mm_cvtsi128_si64(_mm_unpackhi_epi64(key, key)) as u64 as u128;
-            Key(low | high << 64)
+            let kept = Key::kept(plate, zeros as u32);
+            (scan::compact(classes, kept), kept)
         }
     }
 
     /// Which characters of `plate` its key keeps (bit `i` for character `i`), given which
-    /// are of class `0`: all but the runs [`Key::trims`] drops, found with bit arithmetic
-    /// rather than group by group.
+    /// are of class `0`: all but the runs [`Key::trims`] drops, found with bit arithmetic on
+    /// the plate's [`KeyTrims`] rather than group by group, and with no branch on its kind
+    /// (which, in a column of mixed kinds, the processor would often mispredict).
     #[inline(always)]
     fn kept(plate: &Plate, zeros: u32) -> u32 {
-        let end = |i| plate.group_end(i);
-        let group = |start: u32, end: u32| (1u32 << end) - (1u32 << start);
-        // The groups trimmed at their start, and what the series of a standard plate drops at
-        // its end (the only group trimmed there).
-        let (leading, trailing) = match plate.kind() {
-            Kind::Standard => {
-                let (series_start, series_end) = (end(1), end(2));
-                let run = (zeros << (32 - series_end))
-                    .leading_ones()
-                    .min(series_end - series_start);
-                let trailing = ((1 << run) - 1) << (series_end - run);
-                (group(end(0), end(1)) | group(end(2), end(3)), trailing)
-            }
-            Kind::Bharat => (group(end(1), end(2)), 0),
-            Kind::Temporary => (group(end(2), end(3)), 0),
-            Kind::Diplomatic => (group(0, end(0)) | group(end(1), end(2)), 0),
-            Kind::Old => (group(end(0), end(1)), 0),
-            Kind::Defence => (0, 0),
-        };
-        // No two such groups are adjacent, so adding each one's first bit to its zeros carries
-        // through the run of zeros at its start and stops there: the bits that changed from
-        // one to zero are that run.
-        let firsts = leading & !(leading << 1);
+        let KeyTrims {
+            leading,
+            firsts,
+            all,
+            series_end,
+            series_len,
+        } = plate.key_trims();
+        let (leading, firsts, all) = (leading as u32, firsts as u32, all as u32);
+        let (series_end, series_len) = (series_end as u32, series_len as u32);
+        // The zero-class characters ending the series (none where there is no series: its
+        // length is 0).
+        let run = (zeros << (32 - series_end)).leading_ones().min(series_len);
+        let trailing = ((1 << run) - 1) << (series_end - run);
+        // No two groups trimmed at their start are adjacent, so adding each one's first bit
+        // to its zeros carries through the run of zeros at its start and stops there: the
+        // bits that changed from one to zero are that run.
         let runs = zeros & leading;
         let dropped = runs & !(runs + firsts) | trailing;
-        group(0, plate.as_str().len() as u32) & !dropped
+        all & !dropped
     }
 
     fn text(self) -> Option<InlineStr> {
@@ -651,8 +719,7 @@ pub(crate) fn read_for_key(s: &str) -> Option<Reading> {
 fn read_plate_for_key(chars: &Chars, plate: Plate) -> Option<Reading> {
     let reading = Reading::exact(plate, chars.as_bytes().len());
     // Written in full, or short of one group's padding only: no reading is closer.
-    let written = chars.as_bytes().iter().copied();
-    if reading.padding == 0 || lacks_one_groups_padding(written, &plate, reading.padding as usize) {
+    if reading.padding == 0 || lacks_one_groups_padding(chars, &plate, reading.padding as usize) {
         return Some(reading);
     }
     search_all(chars.as_bytes(), Some(reading))
@@ -741,15 +808,17 @@ pub(crate) fn searches(s: &str) -> [Vec<Option<Reading>>; 2] {
     [of(search), of(search_by_groups)]
 }
 
-/// How each byte may be read: bit 0 a digit as written, bit 1 readable as a digit, bit 2
-/// readable as a letter (a letter, or a digit of a class with letters).
-static READABLE: [u8; 256] = {
-    let mut table = [0u8; 256];
+/// How each byte may be read, a bit in each of three 16-bit lanes: bit 0 a digit as written,
+/// bit 16 readable as a digit, bit 32 readable as a letter (a letter, or a digit of a class
+/// with letters). Lanes, so that the search gathers all three masks of a value by one shift
+/// and one `or` a character.
+static READABLE: [u64; 256] = {
+    let mut table = [0u64; 256];
     let mut b = 0;
     while b < 256 {
         let c = b as u8;
         let class = CLASS[b];
-        let digit = c.is_ascii_digit() as u8;
+        let digit = c.is_ascii_digit() as u64;
         let as_digit = (c.is_ascii_uppercase() || c.is_ascii_digit()) && class.is_ascii_digit();
         // A digit stands for a letter if its class has one (`letters_of`).
         let mut as_letter = c.is_ascii_uppercase();
@@ -758,7 +827,7 @@ static READABLE: [u8; 256] = {
             as_letter |= CLASS[letter as usize] == class;
             letter += 1;
         }
-        table[b] = digit | (as_digit as u8) << 1 | (as_letter as u8) << 2;
+        table[b] = digit | (as_digit as u64) << 16 | (as_letter as u64) << 32;
         b += 1;
     }
     table
@@ -914,13 +983,11 @@ impl<'a> Search<'a> {
     /// replaced, kept as the tests' reference) reads, less what that prunes, in another order.
     fn layouts(&mut self) {
         let n = self.input.len();
-        let (mut digits, mut as_digit, mut as_letter) = (0u32, 0u32, 0u32);
-        for (i, &c) in self.input.iter().enumerate() {
-            let readable = READABLE[c as usize] as u32;
-            digits |= (readable & 1) << i;
-            as_digit |= (readable >> 1 & 1) << i;
-            as_letter |= (readable >> 2 & 1) << i;
-        }
+        // Last character first, so that each goes in by a shift of one.
+        let lanes =
+            (self.input.iter().rev()).fold(0, |lanes, &c| lanes << 1 | READABLE[c as usize]);
+        let lane = |i: u32| (lanes >> (16 * i)) as u32 & 0xFFFF;
+        let (digits, as_digit, as_letter) = (lane(0), lane(1), lane(2));
         let all = (1u32 << n) - 1;
         // (bound << 8 | index): sorting orders by bound, then by place in `LAYOUTS`.
         let mut queue = [0u32; 64];
@@ -963,7 +1030,7 @@ impl<'a> Search<'a> {
                 return;
             }
         }
-        self.consider(replaced, unpadded, ambiguous, order);
+        self.consider(replaced, unpadded, ambiguous, layout.digit_slots, order);
     }
 
     /// What the search found: see [`search`].
@@ -998,7 +1065,11 @@ impl<'a> Search<'a> {
         let Some((group, rest)) = groups.split_first() else {
             if pos == n {
                 // Readings are found in order: of two as close, the first stays.
-                self.consider(replaced, unpadded, ambiguous, 0);
+                let digits = self.candidate[..n]
+                    .iter()
+                    .rev()
+                    .fold(0, |digits, c| digits << 1 | c.is_ascii_digit() as u32);
+                self.consider(replaced, unpadded, ambiguous, digits, 0);
             }
             return;
         };
@@ -1116,10 +1187,17 @@ impl<'a> Search<'a> {
         }
     }
 
-    /// Keeps the candidate if it is a plate at least as close as the best so far (of two as
-    /// close, the one whose layout comes first in [`LAYOUTS`]); for a fragment, notes its cost
-    /// if it is the beginning of a plate.
-    fn consider(&mut self, replaced: u32, unpadded: u32, ambiguous: bool, order: usize) {
+    /// Keeps the candidate, whose digits are marked in `digits`, if it is a plate at least as
+    /// close as the best so far (of two as close, the one whose layout comes first in
+    /// [`LAYOUTS`]); for a fragment, notes its cost if it is the beginning of a plate.
+    fn consider(
+        &mut self,
+        replaced: u32,
+        unpadded: u32,
+        ambiguous: bool,
+        digits: u32,
+        order: usize,
+    ) {
         let n = self.input.len();
         let cost = 2 * replaced + unpadded;
         if self.fragment {
@@ -1140,9 +1218,10 @@ impl<'a> Search<'a> {
             }
             return;
         }
-        let Some(plate) =
-            Chars::from_upper(&self.candidate[..n]).and_then(|c| Plate::from_chars(&c))
-        else {
+        // Made in place rather than gathered again (and returned, which would stall the
+        // processor: see `Key`).
+        let chars = Chars::new(self.candidate, n as u32, digits);
+        let Some(plate) = Plate::from_chars(&chars) else {
             return;
         };
         if replaced == 0 && self.exact == Some(plate) {
@@ -1316,13 +1395,13 @@ mod tests {
             let readable = READABLE[c as usize];
             assert_eq!(readable & 1 == 1, c.is_ascii_digit(), "{}", c as char);
             assert_eq!(
-                readable >> 1 & 1 == 1,
+                readable >> 16 & 1 == 1,
                 digit_of(c).is_some(),
                 "{}",
                 c as char
             );
             assert_eq!(
-                readable >> 2 & 1 == 1,
+                readable >> 32 & 1 == 1,
                 !letters_of(c).is_empty(),
                 "{}",
                 c as char

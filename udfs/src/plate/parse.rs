@@ -34,6 +34,7 @@
 
 use std::sync::LazyLock;
 
+use super::ocr::KeyTrims;
 #[cfg(target_arch = "x86_64")]
 use super::scan;
 use crate::kernel::{InlineStr, ShortStr};
@@ -69,7 +70,7 @@ static BYTES: [u8; 256] = {
 };
 
 /// The letters and digits of a value, uppercased, with a bit mask of which are digits.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct Chars {
     /// The characters in the first `len` bytes, zeros after.
     text: [u8; 16],
@@ -173,9 +174,30 @@ impl Chars {
         Some(chars)
     }
 
+    /// The first `len` uppercase letters and digits of `text` (zeros after them), whose digits
+    /// are marked in `digits`: gathered by the parser's first pass, or a candidate the OCR
+    /// search has filled in.
+    #[inline(always)]
+    pub(crate) fn new(text: [u8; 16], len: u32, digits: u32) -> Chars {
+        debug_assert!(text.iter().enumerate().all(|(i, &c)| {
+            let digit = digits >> i & 1 == 1;
+            if i < len as usize {
+                (c.is_ascii_uppercase() && !digit) || (c.is_ascii_digit() && digit)
+            } else {
+                c == 0 && !digit
+            }
+        }));
+        Chars { text, len, digits }
+    }
+
     /// The letters and digits.
     pub(crate) fn as_bytes(&self) -> &[u8] {
         &self.text[..self.len as usize]
+    }
+
+    /// The letters and digits, then zeros.
+    pub(crate) fn text(&self) -> &[u8; 16] {
+        &self.text
     }
 
     /// Without a leading `IND` (the strip of a high-security plate) and with more after it.
@@ -240,12 +262,18 @@ pub struct Plate {
     form: Form,
 }
 
-/// The kind, length and groups of a plate, everything but its text, packed in one word: it is
-/// fixed by the plate's layout and copied whole (a copy made of smaller pieces would stall the
-/// processor when read back whole). Byte 0 is the length, byte 1 the kind, byte 2 the number
-/// of groups, bytes 3-7 the end of each group (state, RTO, series, number for a standard plate).
+/// The kind, length and groups of a plate, everything but its text: it is fixed by the
+/// plate's layout and copied whole (a copy made of smaller pieces would stall the processor
+/// when read back whole).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-struct Form(u64);
+struct Form {
+    /// Byte 0 is the length, byte 1 the kind, byte 2 the number of groups, bytes 3-7 the end
+    /// of each group (state, RTO, series, number for a standard plate).
+    shape: u64,
+    /// What the plate's match key leaves out, which follows from `shape`: worked out once for
+    /// each layout rather than for each plate.
+    key: KeyTrims,
+}
 
 impl Form {
     const KINDS: [Kind; 6] = [
@@ -257,38 +285,51 @@ impl Form {
         Kind::Diplomatic,
     ];
 
+    const EMPTY: Form = Form {
+        shape: 0,
+        key: KeyTrims::NONE,
+    };
+
     fn new(kind: Kind) -> Form {
         let kind = Form::KINDS.iter().position(|&k| k == kind).unwrap();
-        Form((kind as u64) << 8)
+        Form {
+            shape: (kind as u64) << 8,
+            key: KeyTrims::NONE,
+        }
     }
 
     /// Adds a group that ends at `end`, the length of the plate so far.
     fn push(&mut self, end: u8) {
         let groups = self.groups();
         assert!(groups < 5, "at most 5 groups");
-        self.0 = (self.0 & !0xFF_00FF) | (groups as u64 + 1) << 16 | end as u64;
-        self.0 |= (end as u64) << (24 + 8 * groups);
+        self.shape = (self.shape & !0xFF_00FF) | (groups as u64 + 1) << 16 | end as u64;
+        self.shape |= (end as u64) << (24 + 8 * groups);
+    }
+
+    /// What the match key of a plate of this shape leaves out.
+    fn key_trims(self) -> KeyTrims {
+        KeyTrims::of(self.kind(), |i| self.end(i) as u32, self.len() as u32)
     }
 
     #[inline(always)]
     fn len(self) -> usize {
-        self.0 as u8 as usize
+        self.shape as u8 as usize
     }
 
     #[inline(always)]
     fn kind(self) -> Kind {
-        Form::KINDS[(self.0 >> 8) as u8 as usize % 6]
+        Form::KINDS[(self.shape >> 8) as u8 as usize % 6]
     }
 
     #[inline(always)]
     fn groups(self) -> usize {
-        (self.0 >> 16) as u8 as usize
+        (self.shape >> 16) as u8 as usize
     }
 
     /// The end of group `i < 5`.
     #[inline(always)]
     fn end(self, i: usize) -> usize {
-        (self.0 >> (24 + 8 * (i % 5))) as u8 as usize
+        (self.shape >> (24 + 8 * (i % 5))) as u8 as usize
     }
 }
 
@@ -323,7 +364,7 @@ impl Plate {
     /// A placeholder to write a plate into.
     pub(super) const EMPTY: Plate = Plate {
         text: [0; 16],
-        form: Form(0),
+        form: Form::EMPTY,
     };
 
     /// Parses a value as written, formatting aside; `None` if it is not a plate.
@@ -359,7 +400,7 @@ impl Plate {
         // SAFETY: the caller's processor has the instructions `scan::parse` uses.
         match unsafe { scan::parse(s.as_bytes(), tables) } {
             scan::Scan::Plate(plate, _) => Some(plate),
-            scan::Scan::None => None,
+            scan::Scan::Unwritten(_) | scan::Scan::None => None,
             scan::Scan::General => Plate::parse_chars(s),
         }
     }
@@ -420,10 +461,10 @@ impl Plate {
         (0..form.groups()).map(move |i| form.end(i))
     }
 
-    /// Where group `i` of the canonical form ends (`i` below the number of groups).
+    /// What the plate's match key leaves out.
     #[inline(always)]
-    pub(crate) fn group_end(&self, i: usize) -> u32 {
-        self.form.end(i) as u32
+    pub(super) fn key_trims(&self) -> KeyTrims {
+        self.form.key
     }
 
     /// The canonical form's 16 bytes, zeros after its end.
@@ -511,7 +552,8 @@ impl Plate {
         self.text[15] = 0;
         // One less for the length and for the end of every group from the RTO part on.
         let ends_from_rto = (1..self.form.groups()).fold(1, |sum, i| sum | 1 << (24 + 8 * i));
-        self.form.0 -= ends_from_rto;
+        self.form.shape -= ends_from_rto;
+        self.form.key = self.form.key_trims();
         self
     }
 }
@@ -892,6 +934,7 @@ impl Layout {
             to += width;
             layout.form.push(to);
         }
+        layout.form.key = layout.form.key_trims();
         layout
     }
 }

@@ -17,7 +17,7 @@
 
 use std::arch::x86_64::*;
 
-use super::parse::{Lanes, Plate, Tables, plate_of};
+use super::parse::{Chars, Lanes, Plate, Tables, plate_of};
 
 /// Values longer than this are left to the byte-by-byte path.
 const MAX_BYTES: usize = 16;
@@ -199,12 +199,15 @@ static HIGH_NIBBLE: [u8; 16] = {
 };
 
 /// What [`parse`] found.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug)]
 pub(super) enum Scan {
-    /// A plate, and how many letters and digits the value has: as many as the plate when it
+    /// A plate, and the value's letters and digits: as many as the plate's characters when it
     /// is written with all its zero padding, fewer when not.
-    Plate(Plate, u32),
-    /// No plate.
+    Plate(Plate, Chars),
+    /// Letters and digits (and formatting) that are no plate as written: perhaps a misread
+    /// one (see [`ocr`](super::ocr)).
+    Unwritten(Chars),
+    /// A character that is no letter, digit or formatting: no plate, nor a reading of one.
     None,
     /// The byte-by-byte path must decide.
     General,
@@ -292,15 +295,20 @@ unsafe fn parse_ascii(v: __m128i, n: u32, tables: &Tables) -> Scan {
         // Digits are the bytes below `A`, and so are the zeros past the end.
         let below_a = _mm_movemask_epi8(_mm_cmplt_epi8(chars, _mm_set1_epi8(b'A' as i8))) as u32;
         let digits = below_a & ((1 << count) - 1);
+        let letters_and_digits = || {
+            let mut text = [0u8; 16];
+            Vector(chars).store(&mut text);
+            Chars::new(text, count, digits)
+        };
         match plate_of(tables, Vector(chars), count, digits) {
-            Some(plate) => Scan::Plate(plate, count),
+            Some(plate) => Scan::Plate(plate, letters_and_digits()),
             // No plate as written; perhaps one after an `IND` strip.
             None if _mm_cvtsi128_si32(chars) as u32 & 0xFF_FFFF
                 == u32::from_le_bytes(*b"IND\0") =>
             {
                 Scan::General
             }
-            None => Scan::None,
+            None => Scan::Unwritten(letters_and_digits()),
         }
     }
 }
@@ -618,12 +626,18 @@ mod tests {
             // SAFETY: the processor has SSSE3 and POPCNT (checked above); each vector
             // instruction is a call here, outside a loop compiled for them.
             let got = match unsafe { parse(value.as_bytes(), Tables::get()) } {
-                Scan::Plate(plate, count) => {
-                    let written = value.chars().filter(|c| c.is_alphanumeric()).count();
-                    assert_eq!(count as usize, written, "{value:?}");
+                Scan::Plate(plate, chars) => {
+                    assert_eq!(Chars::of(value), Some(chars), "{value:?}");
                     Some(Some(plate.as_str().to_string()))
                 }
-                Scan::None => Some(None),
+                Scan::Unwritten(chars) => {
+                    assert_eq!(Chars::of(value), Some(chars), "{value:?}");
+                    Some(None)
+                }
+                Scan::None => {
+                    assert_eq!(Chars::of(value), None, "{value:?}");
+                    Some(None)
+                }
                 Scan::General => None,
             };
             assert_eq!(got, expected.map(|p| p.map(String::from)), "{value:?}");
