@@ -3,6 +3,8 @@
 // Each bench is compiled on its own and uses part of this.
 #![allow(dead_code)]
 
+pub mod plates;
+
 use std::sync::Arc;
 use std::time::Duration;
 
