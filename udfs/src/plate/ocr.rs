@@ -1030,7 +1030,10 @@ impl<'a> Search<'a> {
                 return;
             }
         }
-        self.consider(replaced, unpadded, ambiguous, layout.digit_slots, order);
+        // Made in place rather than gathered again (and returned, which would stall the
+        // processor: see `Key`): the candidate's digits are the layout's digit slots.
+        let chars = Chars::new(self.candidate, self.input.len() as u32, layout.digit_slots);
+        self.consider(&chars, replaced, unpadded, ambiguous, order);
     }
 
     /// What the search found: see [`search`].
@@ -1065,11 +1068,9 @@ impl<'a> Search<'a> {
         let Some((group, rest)) = groups.split_first() else {
             if pos == n {
                 // Readings are found in order: of two as close, the first stays.
-                let digits = self.candidate[..n]
-                    .iter()
-                    .rev()
-                    .fold(0, |digits, c| digits << 1 | c.is_ascii_digit() as u32);
-                self.consider(replaced, unpadded, ambiguous, digits, 0);
+                let chars =
+                    Chars::from_upper(&self.candidate[..n]).expect("at most MAX_CHARS characters");
+                self.consider(&chars, replaced, unpadded, ambiguous, 0);
             }
             return;
         };
@@ -1187,15 +1188,15 @@ impl<'a> Search<'a> {
         }
     }
 
-    /// Keeps the candidate, whose digits are marked in `digits`, if it is a plate at least as
+    /// Keeps the candidate, whose letters and digits are `chars`, if it is a plate at least as
     /// close as the best so far (of two as close, the one whose layout comes first in
     /// [`LAYOUTS`]); for a fragment, notes its cost if it is the beginning of a plate.
     fn consider(
         &mut self,
+        chars: &Chars,
         replaced: u32,
         unpadded: u32,
         ambiguous: bool,
-        digits: u32,
         order: usize,
     ) {
         let n = self.input.len();
@@ -1218,10 +1219,7 @@ impl<'a> Search<'a> {
             }
             return;
         }
-        // Made in place rather than gathered again (and returned, which would stall the
-        // processor: see `Key`).
-        let chars = Chars::new(self.candidate, n as u32, digits);
-        let Some(plate) = Plate::from_chars(&chars) else {
+        let Some(plate) = Plate::from_chars(chars) else {
             return;
         };
         if replaced == 0 && self.exact == Some(plate) {
