@@ -18,6 +18,8 @@ use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hash, Hasher};
 use std::thread::LocalKey;
 
+use hashbrown::hash_map::{Entry, EntryRef};
+
 /// How many answers a memo holds before it starts afresh.
 pub(crate) const MEMO_LIMIT: usize = 16 * 1024;
 
@@ -128,10 +130,14 @@ impl Hash for Short {
     }
 }
 
+/// A map whose entries can be looked up by a borrowed key and made with an owned one
+/// (`entry_ref`): a memo's miss hashes its text once.
+type EntryMap<K, V> = hashbrown::HashMap<K, V, BuildHasherDefault<KeyHasher>>;
+
 /// The answers of one function, by the text they were found for.
 pub(crate) struct Answers<V> {
-    short: KeyMap<Short, V>,
-    long: KeyMap<Box<str>, V>,
+    short: EntryMap<Short, V>,
+    long: EntryMap<String, V>,
     /// Batches left before the memo is tried again (see [`REST`]).
     rest: u8,
 }
@@ -139,8 +145,8 @@ pub(crate) struct Answers<V> {
 impl<V> Default for Answers<V> {
     fn default() -> Self {
         Answers {
-            short: KeyMap::default(),
-            long: KeyMap::default(),
+            short: EntryMap::default(),
+            long: EntryMap::default(),
             rest: 0,
         }
     }
@@ -149,6 +155,14 @@ impl<V> Default for Answers<V> {
 impl<V> Answers<V> {
     fn len(&self) -> usize {
         self.short.len() + self.long.len()
+    }
+
+    /// The answer for `text`, whose short key is `short`.
+    fn get(&self, short: Option<Short>, text: &str) -> Option<&V> {
+        match short {
+            Some(short) => self.short.get(&short),
+            None => self.long.get(text),
+        }
     }
 }
 
@@ -162,8 +176,7 @@ pub(crate) struct Memo<V: 'static> {
     /// Lookups and hits of the current window.
     looked: u32,
     hits: u32,
-    /// Left alone for this batch: `get` finds nothing and `insert` keeps the answer in
-    /// `scratch` only.
+    /// Left alone for this batch: `answer` keeps what it finds in `scratch` only.
     resting: bool,
     scratch: Option<V>,
 }
@@ -184,43 +197,58 @@ impl<V> Memo<V> {
         }
     }
 
-    /// The answer found before for `text`.
+    /// The answer for `text`: the one found for it before, else `find(text)`, remembered.
     #[inline]
-    pub(crate) fn get(&mut self, text: &str) -> Option<&V> {
-        if self.resting {
-            return None;
-        }
-        if self.looked == WINDOW {
-            // The window's lookups judged: this one starts the next.
-            if self.hits * 8 < WINDOW {
-                self.resting = true;
-                self.answers.rest = REST;
-                return None;
-            }
-            (self.looked, self.hits) = (0, 0);
+    pub(crate) fn answer(&mut self, text: &str, find: impl FnOnce(&str) -> V) -> &V {
+        if self.resting || self.judged_unrepeated() {
+            return self.scratch.insert(find(text));
         }
         self.looked += 1;
-        let found = match Short::of(text) {
-            Some(short) => self.answers.short.get(&short),
-            None => self.answers.long.get(text),
-        };
-        self.hits += u32::from(found.is_some());
-        found
-    }
-
-    /// Remembers the answer for `text`, which `get` did not find, and returns it.
-    pub(crate) fn insert(&mut self, text: &str, answer: V) -> &V {
-        if self.resting {
-            return self.scratch.insert(answer);
-        }
-        if self.answers.len() >= MEMO_LIMIT {
+        let short = Short::of(text);
+        // Full: a text not held is one too many, and the memo starts afresh.
+        if self.answers.len() >= MEMO_LIMIT && self.answers.get(short, text).is_none() {
             self.answers.short.clear();
             self.answers.long.clear();
         }
-        match Short::of(text) {
-            Some(short) => self.answers.short.entry(short).or_insert(answer),
-            None => self.answers.long.entry(text.into()).or_insert(answer),
+        let hits = &mut self.hits;
+        match short {
+            Some(short) => match self.answers.short.entry(short) {
+                Entry::Occupied(found) => {
+                    *hits += 1;
+                    found.into_mut()
+                }
+                Entry::Vacant(new) => new.insert(find(text)),
+            },
+            None => match self.answers.long.entry_ref(text) {
+                EntryRef::Occupied(found) => {
+                    *hits += 1;
+                    found.into_mut()
+                }
+                EntryRef::Vacant(new) => new.insert(find(text)),
+            },
         }
+    }
+
+    /// Whether a window of lookups has just ended with fewer than one in eight found: the
+    /// memo then rests (see [`REST`]). Else a window that ended starts the next.
+    #[inline]
+    fn judged_unrepeated(&mut self) -> bool {
+        if self.looked < WINDOW {
+            return false;
+        }
+        if self.hits * 8 < WINDOW {
+            self.resting = true;
+            self.answers.rest = REST;
+            return true;
+        }
+        (self.looked, self.hits) = (0, 0);
+        false
+    }
+
+    /// The answer found before for `text`, without counting the lookup.
+    #[cfg(test)]
+    fn remembered(&self, text: &str) -> Option<&V> {
+        self.answers.get(Short::of(text), text)
     }
 
     /// How many answers are remembered.
@@ -255,33 +283,35 @@ mod tests {
     #[test]
     fn answers_outlive_a_batch_and_stay_bounded() {
         let mut memo = Memo::take(&LENGTHS);
-        assert_eq!(memo.get("jaipur"), None);
-        assert_eq!(*memo.insert("jaipur", 6), 6);
+        assert_eq!(memo.remembered("jaipur"), None);
+        assert_eq!(*memo.answer("jaipur", |_| 6), 6);
         drop(memo);
         // The thread's next memo starts with what the last one found.
         let mut memo = Memo::take(&LENGTHS);
-        assert_eq!(memo.get("jaipur"), Some(&6));
+        assert_eq!(*memo.answer("jaipur", |_| unreachable!("remembered")), 6);
         for i in 0..MEMO_LIMIT + 10 {
+            // Each text twice, so that the memo finds one lookup in two and does not rest.
             let text = format!("x{i}");
-            memo.insert(&text, text.len());
+            assert_eq!(*memo.answer(&text, str::len), text.len());
+            assert_eq!(
+                *memo.answer(&text, |_| unreachable!("remembered")),
+                text.len()
+            );
             assert!(memo.len() <= MEMO_LIMIT);
         }
         // Started afresh past the limit: the first answer is gone, the last is kept.
-        assert_eq!(memo.get("jaipur"), None);
+        assert_eq!(memo.remembered("jaipur"), None);
         let last = format!("x{}", MEMO_LIMIT + 9);
-        assert_eq!(memo.get(&last), Some(&last.len()));
+        assert_eq!(memo.remembered(&last), Some(&last.len()));
         // Another thread has answers of its own.
-        std::thread::spawn(|| assert_eq!(Memo::take(&LENGTHS).get("x0"), None))
+        std::thread::spawn(|| assert_eq!(Memo::take(&LENGTHS).remembered("x0"), None))
             .join()
             .unwrap();
     }
 
-    /// Looks `text` up and remembers its length if it was not found, as a kernel does.
+    /// The length of `text`, remembered, as a kernel finds its answers.
     fn length(memo: &mut Memo<usize>, text: &str) -> usize {
-        match memo.get(text) {
-            Some(&found) => found,
-            None => *memo.insert(text, text.len()),
-        }
+        *memo.answer(text, str::len)
     }
 
     thread_local! {
@@ -316,7 +346,7 @@ mod tests {
         // Tried again: what it held is still there.
         let mut memo = Memo::take(&RESTING);
         assert!(!memo.resting());
-        assert_eq!(memo.get("free text 1"), Some(&11));
+        assert_eq!(memo.remembered("free text 1"), Some(&11));
         // A column that repeats (its 512 texts twice in each window): the memo stays.
         for i in 0..4 * WINDOW {
             let text = format!("district {}", i % (WINDOW / 2));
@@ -351,14 +381,14 @@ mod tests {
         // And the memo answers each text with its own answer.
         let mut memo = Memo::take(&LENGTHS);
         for text in &texts {
-            if memo.get(text).is_none() {
-                memo.insert(text, text.len());
-            }
-            assert_eq!(memo.get(text), Some(&text.len()), "{text:?}");
+            assert_eq!(*memo.answer(text, str::len), text.len(), "{text:?}");
+            let again = memo.answer(text, |_| unreachable!("{text:?} remembered"));
+            assert_eq!(*again, text.len(), "{text:?}");
         }
-        assert_eq!(memo.get("जिला जोधपुर (ग्रामीण)"), None);
-        assert_eq!(*memo.insert("जिला जोधपुर (ग्रामीण)", 1), 1);
-        assert_eq!(memo.get("जिला जोधपुर (ग्रामीण)"), Some(&1));
+        let long = "जिला जोधपुर (ग्रामीण)";
+        assert_eq!(memo.remembered(long), None);
+        assert_eq!(*memo.answer(long, |_| 1), 1);
+        assert_eq!(*memo.answer(long, |_| unreachable!("remembered")), 1);
     }
 
     #[test]

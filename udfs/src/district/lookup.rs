@@ -455,17 +455,22 @@ thread_local! {
 /// Resolves district names, reusing its buffers from one value to the next and the answers
 /// its thread found before.
 pub struct Matcher {
-    key: Vec<u8>,
-    chars: Vec<char>,
+    buffers: Buffers,
     /// The thread's answers, held while the matcher lives.
     memo: Memo<Option<DistrictId>>,
+}
+
+/// What a matcher works a new name out in, kept from one to the next.
+#[derive(Default)]
+struct Buffers {
+    key: Vec<u8>,
+    chars: Vec<char>,
 }
 
 impl Default for Matcher {
     fn default() -> Self {
         Matcher {
-            key: Vec::new(),
-            chars: Vec::new(),
+            buffers: Buffers::default(),
             memo: Memo::take(&MEMO),
         }
     }
@@ -478,14 +483,13 @@ impl Matcher {
 
     /// The current district `text` names, if exactly one can be told.
     pub fn resolve(&mut self, text: &str) -> Option<DistrictId> {
-        if let Some(&known) = self.memo.get(text) {
-            return known;
-        }
-        let found = self.resolve_new(text);
-        *self.memo.insert(text, found)
+        let Matcher { buffers, memo } = self;
+        *memo.answer(text, |text| buffers.resolve(text))
     }
+}
 
-    fn resolve_new(&mut self, text: &str) -> Option<DistrictId> {
+impl Buffers {
+    fn resolve(&mut self, text: &str) -> Option<DistrictId> {
         let index = &*INDEX;
         if !normalise(text, &mut self.key) {
             return None;

@@ -34,18 +34,10 @@ fn translate(
     let mut parser = SectionParser::new();
     let mut memo = Memo::take(home);
     let mut kernel = ToTextList(|value: &str, out: &mut StringBuilder| {
-        let targets = match memo.get(value) {
-            Some(&targets) => targets,
-            None => {
-                let targets = match parser.single_section(value) {
-                    Some((written, section)) if written.is_none_or(|w| w == act) => {
-                        lookup.get(section)
-                    }
-                    _ => None,
-                };
-                *memo.insert(value, targets)
-            }
-        };
+        let targets = *memo.answer(value, |value| match parser.single_section(value) {
+            Some((written, section)) if written.is_none_or(|w| w == act) => lookup.get(section),
+            _ => None,
+        });
         match targets {
             Some(targets) => {
                 for target in targets {

@@ -61,13 +61,8 @@ without sections): the list is never empty.",
                 // Texts that do not repeat: read straight into the output.
                 return append_all(out, parser.references(value));
             }
-            let references = match memo.get(value) {
-                Some(references) => references,
-                None => {
-                    let references = parser.references(value).map(Box::from).collect();
-                    memo.insert(value, references)
-                }
-            };
+            let references =
+                memo.answer(value, |value| parser.references(value).map(Box::from).collect());
             append_all(out, references.iter().map(|r| &**r))
         });
         kernel::evaluate(&mut kernel, &args.args[0])
