@@ -62,10 +62,14 @@ con.execute(f"COPY ({sql}) TO '{out}' (HEADER, DELIMITER ',')")
 print(time.perf_counter() - started)
 """
 
-# The tables DuckDB has views of (see `DuckLake.write_views`), as jaanch names them.
-VIEWED = ["ref.districts", "ref.police_districts", "ref.ipc_bns", "cctns.fir",
-          "cctns.stolen_vehicles", "cctns.accused", "abhay.anpr_reads", "abhay.cameras",
-          "telecom.subscribers", "social.posts", "vahan.registrations", "abhay.dial112_calls"]
+# The tables DuckDB has views of, as jaanch names them (a view takes the table's name, the
+# files are in the folder the name spells): the reference tables built into jaanch, the Delta
+# tables, and the folders of Parquet files.
+REFERENCE = ["ref.districts", "ref.police_districts", "ref.ipc_bns"]
+DELTA = ["cctns.fir", "cctns.stolen_vehicles"]
+PARQUET = ["cctns.accused", "abhay.anpr_reads", "abhay.cameras", "telecom.subscribers",
+           "social.posts", "vahan.registrations", "abhay.dial112_calls"]
+VIEWED = REFERENCE + DELTA + PARQUET
 
 # Parameters the DuckDB texts take, with the reports' defaults.
 DEFAULTS = {"min_firs": "2"}
@@ -103,7 +107,9 @@ class JaanchLake(Lake):
             raise SystemExit(f"{report}: a parameter value with a double quote: {params}")
         arguments = "".join(f' {name}="{value}"' for name, value in params.items())
         opened = VIEWED if self.open_first else []
-        script = ["\\timing on", "\\o /dev/null"] + [f"SELECT * FROM {t} LIMIT 0;" for t in opened]
+        script = ["\\timing on"]
+        if opened:
+            script += ["\\o /dev/null"] + [f"SELECT * FROM {table} LIMIT 0;" for table in opened]
         script += ["\\format csv", f"\\o {self.result_file()}", f"\\r {report}{arguments}"]
         rows, seconds, peak, stdout = self._measured(
             f"report {report}", ["--lake", self.config, "shell"], "\n".join(script) + "\n")
@@ -125,25 +131,27 @@ class DuckLake(Lake):
 
     def write_views(self, folder: Path, scratch: Path) -> str:
         """DuckDB views over the lake's files; the reference tables exported as Parquet first."""
+        def name(table: str) -> str:
+            return table.split(".")[1]
+
+        def location(table: str) -> Path:
+            return folder / table.replace(".", "/")
+
         views = []
-        for name, table in [("districts", "ref.districts"), ("police_districts", "ref.police_districts"),
-                            ("ipc_bns", "ref.ipc_bns")]:
-            path = scratch / f"{name}.parquet"
+        for table in REFERENCE:
+            path = scratch / f"{name(table)}.parquet"
             code, _, _, _, err = run_measured([self.binary, "sql", "--lake", self.config, "--format",
                                                "parquet", "-o", path, f"SELECT * FROM {table}"])
             if code != 0:
                 raise SystemExit(f"export of {table} failed: {err.strip()}")
-            views.append(f"CREATE VIEW {name} AS SELECT * FROM read_parquet('{path}');")
-        for name, location in [("fir", "cctns/fir"), ("stolen_vehicles", "cctns/stolen_vehicles")]:
-            files = ", ".join(f"'{path}'" for path in delta_files(folder / location))
-            views.append(f"CREATE VIEW {name} AS SELECT * FROM "
+            views.append(f"CREATE VIEW {name(table)} AS SELECT * FROM read_parquet('{path}');")
+        for table in DELTA:
+            files = ", ".join(f"'{path}'" for path in delta_files(location(table)))
+            views.append(f"CREATE VIEW {name(table)} AS SELECT * FROM "
                          f"read_parquet([{files}], hive_partitioning = true);")
-        for name, location in [("accused", "cctns/accused"), ("anpr_reads", "abhay/anpr_reads"),
-                               ("cameras", "abhay/cameras"), ("subscribers", "telecom/subscribers"),
-                               ("posts", "social/posts"), ("registrations", "vahan/registrations"),
-                               ("dial112_calls", "abhay/dial112_calls")]:
-            files = folder / location / "**" / "*.parquet"
-            views.append(f"CREATE VIEW {name} AS SELECT * FROM "
+        for table in PARQUET:
+            files = location(table) / "**" / "*.parquet"
+            views.append(f"CREATE VIEW {name(table)} AS SELECT * FROM "
                          f"read_parquet('{files}', hive_partitioning = true);")
         return "\n".join(views)
 
