@@ -1,6 +1,7 @@
 """The benchmark scripts end to end on a tiny demo lake, so that they keep working:
-bench/accuracy.py (the reports' recall and precision, and the decoys they return) and
-bench/reports_vs_duckdb.py (the police workload against hand-written DuckDB SQL)."""
+bench/accuracy.py (the reports' recall and precision, and the decoys they return),
+bench/reports_vs_duckdb.py (the police workload against hand-written DuckDB SQL) and the
+training workload of scripts/build-pgo.sh (the profile-guided build)."""
 
 import os
 import subprocess
@@ -112,3 +113,35 @@ def test_a_measured_process_peak_is_its_own():
     with pytest.raises(SystemExit, match="cannot start /nonexistent/jaanch"):
         run_measured(["/nonexistent/jaanch"])
     del held
+
+
+def build_pgo(*args: str, env: dict = None) -> subprocess.CompletedProcess:
+    return subprocess.run(["bash", str(ROOT / "scripts" / "build-pgo.sh"), *args],
+                          capture_output=True, text=True, timeout=600, env={**os.environ, **(env or {})})
+
+
+def test_the_profile_guided_builds_workload_runs_every_report(tmp_path):
+    binary = os.environ.get("JAANCH_BIN")
+    if not binary:
+        pytest.fail("JAANCH_BIN is not set: run the test command from the README")
+    done = build_pgo("--workload", binary, env={"PGO_DIR": str(tmp_path), "PGO_SCALE": "0.02"})
+    assert done.returncode == 0, done.stderr
+    ran = [line.split()[-1] for line in done.stderr.splitlines() if line.startswith("build-pgo: run ")]
+    assert sorted(ran[:-1]) == sorted(ACCURACY_REPORTS) and ran[-1] == "statements", done.stderr
+    assert (tmp_path / "lake" / "lake.toml").is_file()
+
+
+def test_the_profile_guided_build_refuses_a_wrong_llvm_profdata_before_building(tmp_path):
+    fake = tmp_path / "llvm-profdata"
+    fake.write_text("#!/bin/sh\necho 'LLVM version 3.0.0'\n")
+    fake.chmod(0o755)
+    done = build_pgo(env={"LLVM_PROFDATA": str(fake), "PGO_DIR": str(tmp_path / "pgo")})
+    assert done.returncode == 1
+    assert done.stderr.startswith(f"build-pgo: {fake} is LLVM 3, rustc is LLVM "), done.stderr
+    assert len(done.stderr.splitlines()) == 1 and not (tmp_path / "pgo").exists()
+    done = build_pgo(env={"LLVM_PROFDATA": "/nonexistent/llvm-profdata"})
+    assert done.returncode == 1 and "/nonexistent/llvm-profdata does not run" in done.stderr
+    done = build_pgo("--workload", str(tmp_path / "no-such-jaanch"))
+    assert done.returncode == 1 and "--workload needs a jaanch executable" in done.stderr
+    done = build_pgo("--release")
+    assert done.returncode == 1 and "unknown argument '--release'" in done.stderr
