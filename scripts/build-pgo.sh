@@ -16,7 +16,8 @@
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-pgo="${PGO_DIR:-$root/target/pgo}"
+# Absolute: rustc reads -Cprofile-use from each crate's own folder.
+pgo="$(realpath -m "${PGO_DIR:-$root/target/pgo}")"
 scale="${PGO_SCALE:-0.2}"
 triple="$(rustc -vV | sed -n 's/^host: //p')"
 llvm_major="$(rustc -vV | sed -n 's/^LLVM version: \([0-9]*\).*/\1/p')"
