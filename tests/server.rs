@@ -552,7 +552,10 @@ fn user_command(lake: &GovernedLake, args: &[&str], password: &str) -> std::proc
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    writeln!(child.stdin.take().unwrap(), "{password}").unwrap();
+    // A refusal may come before the password is read, and the process gone: a closed pipe.
+    if let Err(error) = writeln!(child.stdin.take().unwrap(), "{password}") {
+        assert_eq!(error.kind(), std::io::ErrorKind::BrokenPipe, "{error}");
+    }
     child.wait_with_output().unwrap()
 }
 
