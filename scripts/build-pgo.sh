@@ -6,7 +6,7 @@
 #
 # Three steps: an instrumented build that counts how often each branch and function runs; a
 # training run of that build over a demo lake of its own (a seed and scale the benchmarks do
-# not use): every saved report, a vehicle's history and a few ad-hoc statements; and a second
+# not use): every saved report, three vehicles' histories and a few ad-hoc statements; and a second
 # build that lays out and inlines the code by those counts. Two release builds from scratch:
 # about an hour on two cores. Needs llvm-profdata of the LLVM rustc was built with (`rustc -vV`
 # names it; on Debian `apt-get install llvm-22` for LLVM 22), or its path in $LLVM_PROFDATA.

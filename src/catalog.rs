@@ -122,7 +122,7 @@ impl LakeTable {
     }
 
     async fn load(&self, state: &SessionState) -> Result<Arc<dyn TableProvider>> {
-        let options = listing_options(&self.config, self.url.scheme() == "file")?;
+        let options = listing_options(&self.config, &self.url)?;
         let schema = match self.infer_schema(state, &options).await {
             Ok(schema) => schema,
             Err(problem) => {
@@ -234,14 +234,14 @@ impl LakeTable {
 /// one (TPC-H's `lineitem`, 109 kB) takes a second read.
 pub const LOCAL_METADATA_SIZE_HINT: usize = 16 * 1024;
 
-/// How DataFusion should read a table's files; `local` if they are on this machine's disks.
-pub fn listing_options(table: &TableConfig, local: bool) -> Result<ListingOptions> {
+/// How DataFusion should read a table's files, which are at `url`.
+pub fn listing_options(table: &TableConfig, url: &ListingTableUrl) -> Result<ListingOptions> {
     let bad = |e: crate::config::ConfigError| DataFusionError::Configuration(e.to_string());
     let format: Arc<dyn FileFormat> = match table.format {
         // A Delta table's Parquet files as a folder of Parquet (its log is not read).
         Format::Parquet | Format::Delta => {
             let parquet = ParquetFormat::default();
-            Arc::new(if local {
+            Arc::new(if url.scheme() == "file" {
                 parquet.with_metadata_size_hint(Some(LOCAL_METADATA_SIZE_HINT))
             } else {
                 parquet
@@ -477,10 +477,11 @@ mod tests {
         let table = &config.tables[0];
         let url = crate::storage::table_url(&config, table).unwrap();
         assert_eq!(url.scheme(), "file");
-        let local = listing_options(table, true).unwrap();
+        let local = listing_options(table, &url).unwrap();
         assert_eq!(hint(&local), Some(LOCAL_METADATA_SIZE_HINT));
         // An object store keeps DataFusion's larger read, one request for footer and metadata.
-        let remote = listing_options(table, false).unwrap();
+        let s3 = ListingTableUrl::parse("s3://police-lake/anpr/").unwrap();
+        let remote = listing_options(table, &s3).unwrap();
         assert_eq!(hint(&remote), ParquetFormat::default().metadata_size_hint());
         assert!(hint(&remote) > hint(&local));
     }

@@ -19,12 +19,18 @@ COUNTING = ["case_pendency", "district_crime_summary", "dial112_response", "ipc_
 ACCURACY_REPORTS = REPORTS + COUNTING + ["vehicle_history"]
 
 
-def run_bench(script: str, *args: str) -> subprocess.CompletedProcess:
+def jaanch_bin() -> str:
+    """The jaanch executable the Rust tests ran (set by the README's test command)."""
     binary = os.environ.get("JAANCH_BIN")
     if not binary:
         pytest.fail("JAANCH_BIN is not set: run the test command from the README")
+    return binary
+
+
+def run_bench(script: str, *args: str) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, str(ROOT / "bench" / script), "--binary", binary, "--scales", "0.02", *args],
+        [sys.executable, str(ROOT / "bench" / script), "--binary", jaanch_bin(), "--scales", "0.02",
+         *args],
         capture_output=True, text=True, timeout=600,
     )
 
@@ -121,10 +127,7 @@ def build_pgo(*args: str, env: dict = None) -> subprocess.CompletedProcess:
 
 
 def test_the_profile_guided_builds_workload_runs_every_report(tmp_path):
-    binary = os.environ.get("JAANCH_BIN")
-    if not binary:
-        pytest.fail("JAANCH_BIN is not set: run the test command from the README")
-    done = build_pgo("--workload", binary, env={"PGO_DIR": str(tmp_path), "PGO_SCALE": "0.02"})
+    done = build_pgo("--workload", jaanch_bin(), env={"PGO_DIR": str(tmp_path), "PGO_SCALE": "0.02"})
     assert done.returncode == 0, done.stderr
     ran = [line.split()[-1] for line in done.stderr.splitlines() if line.startswith("build-pgo: run ")]
     assert sorted(ran[:-1]) == sorted(ACCURACY_REPORTS) and ran[-1] == "statements", done.stderr
