@@ -44,6 +44,7 @@ pub mod reports;
 mod result;
 pub mod script;
 mod session;
+mod shared_subplans;
 mod spilling_joins;
 mod storage;
 mod yielding;

@@ -23,6 +23,8 @@ use datafusion::execution::memory_pool::MemoryLimit;
 use datafusion::execution::runtime_env::RuntimeEnv;
 use datafusion::execution::session_state::SessionStateBuilder;
 use datafusion::logical_expr::{LogicalPlan, Statement as LogicalStatement};
+use datafusion::physical_optimizer::PhysicalOptimizerRule;
+use datafusion::physical_optimizer::optimizer::PhysicalOptimizer;
 use datafusion::prelude::SessionConfig;
 use datafusion::sql::parser::{DFParserBuilder, Statement};
 use datafusion::sql::sqlparser::ast::Statement as SqlStatement;
@@ -174,7 +176,7 @@ impl Session {
             .with_config(config)
             .with_runtime_env(runtime)
             .with_default_features()
-            .with_physical_optimizer_rule(Arc::new(crate::yielding::YieldingJoins))
+            .with_physical_optimizer_rules(physical_optimizer_rules())
             .build();
         let ctx = SessionContext::new_with_state(state);
         for udf in jaanch_udfs::functions() {
@@ -974,6 +976,23 @@ fn scanned_tables(plan: &LogicalPlan) -> Vec<String> {
 }
 
 /// Session settings: every engine-wide choice lives here.
+/// DataFusion's physical optimizer rules with jaanch's: an aggregation read twice is computed
+/// once (before the rule that hands run-time filters to scans, which must see the plan as it
+/// runs), and every join yields to the runtime (last, around the joins as they run).
+pub(crate) fn physical_optimizer_rules() -> Vec<Arc<dyn PhysicalOptimizerRule + Send + Sync>> {
+    let mut rules = PhysicalOptimizer::new().rules;
+    let run_time_filters = rules
+        .iter()
+        .position(|rule| rule.name() == "FilterPushdown(Post)")
+        .unwrap_or(rules.len());
+    rules.insert(
+        run_time_filters,
+        Arc::new(crate::shared_subplans::ShareRepeatedSubplans),
+    );
+    rules.push(Arc::new(crate::yielding::YieldingJoins));
+    rules
+}
+
 fn session_config(config: &crate::config::LakeConfig, runtime: &RuntimeEnv) -> SessionConfig {
     let mut session = SessionConfig::new()
         .with_information_schema(true)

@@ -507,6 +507,52 @@ async fn explain_shows_neither_the_policy_nor_what_is_below_it() {
     }
 }
 
+/// An aggregation a statement reads twice is computed once (see `shared_subplans`), and both
+/// readers get the user's rows only, masked: sharing it shares nothing of the rules.
+#[tokio::test]
+async fn an_aggregation_read_twice_keeps_the_rules() {
+    let lake = GovernedLake::new();
+    let kota = lake.session("si.kota01");
+    let by_district = "WITH r AS (SELECT district, count(*) AS n, sum(fir_id) AS s \
+                       FROM cctns.fir GROUP BY district) ";
+    let joined = format!(
+        "{by_district}SELECT a.district, a.n, b.s FROM r a JOIN r b USING (district) \
+         WHERE b.n > 0 AND a.s > 0 ORDER BY 1"
+    );
+    assert_eq!(rows(&kota, &joined).await, cells(&[&["Kota", "2", "4"]]));
+    let plan: String = rows(&kota, &format!("EXPLAIN {joined}"))
+        .await
+        .into_iter()
+        .map(|r| r.join(" "))
+        .collect::<Vec<_>>()
+        .join("\n");
+    assert_eq!(
+        plan.matches("SharedSubplanExec: computed once for 2 readers")
+            .count(),
+        2,
+        "{plan}"
+    );
+    for hidden in ["Kota", "phone_mask", "part-0.parquet"] {
+        assert!(!plan.contains(hidden), "EXPLAIN shows {hidden}:\n{plan}");
+    }
+    // Masked in both readers; the most frequent phone of Kota's FIRs, not Jaipur's.
+    let phones = "WITH p AS (SELECT phone, count(*) AS n FROM cctns.fir GROUP BY phone) \
+                  SELECT phone FROM p WHERE n = (SELECT max(n) FROM p) ORDER BY 1";
+    assert_eq!(
+        rows(&kota, phones).await,
+        cells(&[&["+91XXXXXX2345"], &["+91XXXXXX9999"]])
+    );
+    // Another user's session over the same files: their rows, not Kota's kept batches.
+    let jaipur = Lake::open(lake.config_path())
+        .unwrap()
+        .session(Identity::new("io.jaipur").with_purpose("FIR 12/2025"))
+        .unwrap();
+    assert_eq!(
+        rows(&jaipur, &joined).await,
+        cells(&[&["Jaipur", "3", "11"], &["Kota", "2", "4"]])
+    );
+}
+
 #[tokio::test]
 async fn governed_users_may_only_query() {
     let lake = GovernedLake::new();
