@@ -11,7 +11,8 @@
 //! where a scan's whole table would not be, and they are where a repeated plan costs most. Two
 //! copies are the same when EXPLAIN shows them alike, column names and types included, when
 //! that text tells all they read and do (DataFusion's own operators over files, whose paths
-//! it shows, or governed scans of such: see [`identified`]), and when neither holds anything that can make two runs differ (a volatile function such as
+//! it shows, Delta scans compared in full, or governed scans of such: see [`identified`] and
+//! [`fingerprint`]), and when neither holds anything that can make two runs differ (a volatile function such as
 //! `random()`) or that ties it to its place in the statement (a scalar subquery's value, a
 //! filter another operator fills in as it runs). A [`SharedSubplanExec`] takes no filter,
 //! sort, limit or projection from above, so the copies stay alike through the rules after
@@ -49,6 +50,7 @@ use datafusion::physical_plan::{
 };
 use futures::{StreamExt, TryStreamExt, stream};
 use parking_lot::Mutex;
+use sha2::{Digest as _, Sha256};
 use tokio::sync::OnceCell;
 
 use crate::access::GovernedExec;
@@ -72,22 +74,22 @@ impl PhysicalOptimizerRule for ShareRepeatedSubplans {
         if recursive {
             return Ok(plan);
         }
-        // How often each shareable aggregation occurs anywhere in the plan.
-        let mut occurrences = HashMap::<String, usize>::new();
-        plan.apply(|node| {
-            if let Some(key) = shareable(node)? {
-                *occurrences.entry(key).or_default() += 1;
-            }
-            Ok(TreeNodeRecursion::Continue)
-        })?;
-        occurrences.retain(|_, n| *n > 1);
-        if occurrences.is_empty() {
+        // The shareable aggregations that EXPLAIN shows alike, then those that are alike in
+        // full (Delta scans compared too: see `fingerprint`), and how often each occurs.
+        let explained = repeated(&plan, shareable)?;
+        if explained.is_empty() {
             return Ok(plan);
         }
+        let key = |node: &Arc<dyn ExecutionPlan>| -> Result<Option<String>> {
+            Ok(shareable(node)?
+                .filter(|text| explained.contains_key(text))
+                .map(|_| fingerprint(node)))
+        };
+        let occurrences = repeated(&plan, key)?;
         // The outermost repeated ones: a copy inside another repeated aggregation is shared
         // with it. Counted again, as a copy may occur both inside one and outside.
         let mut outermost = HashMap::<String, usize>::new();
-        plan.apply(|node| match shareable(node)? {
+        plan.apply(|node| match key(node)? {
             Some(key) if occurrences.contains_key(&key) => {
                 *outermost.entry(key).or_default() += 1;
                 Ok(TreeNodeRecursion::Jump)
@@ -96,7 +98,7 @@ impl PhysicalOptimizerRule for ShareRepeatedSubplans {
         })?;
         outermost.retain(|_, n| *n > 1);
         let mut shared = HashMap::<String, Arc<Shared>>::new();
-        plan.transform_down(|node| match shareable(&node)? {
+        plan.transform_down(|node| match key(&node)? {
             Some(key) if outermost.contains_key(&key) => {
                 let readers = outermost[&key];
                 let state = shared.entry(key.clone()).or_insert_with(|| {
@@ -123,8 +125,24 @@ impl PhysicalOptimizerRule for ShareRepeatedSubplans {
     }
 }
 
-/// The key two copies of an aggregation share (EXPLAIN's text of it, and its columns), if
-/// `node` is an aggregation's last stage and may be shared.
+/// The keys `key` gives more than one node of `plan`, and how many nodes each.
+fn repeated(
+    plan: &Arc<dyn ExecutionPlan>,
+    key: impl Fn(&Arc<dyn ExecutionPlan>) -> Result<Option<String>>,
+) -> Result<HashMap<String, usize>> {
+    let mut count = HashMap::<String, usize>::new();
+    plan.apply(|node| {
+        if let Some(key) = key(node)? {
+            *count.entry(key).or_default() += 1;
+        }
+        Ok(TreeNodeRecursion::Continue)
+    })?;
+    count.retain(|_, n| *n > 1);
+    Ok(count)
+}
+
+/// EXPLAIN's text of `node` (see [`explained`]) if it is an aggregation's last stage and may
+/// be shared.
 fn shareable(node: &Arc<dyn ExecutionPlan>) -> Result<Option<String>> {
     let last_stage = node
         .downcast_ref::<AggregateExec>()
@@ -132,12 +150,12 @@ fn shareable(node: &Arc<dyn ExecutionPlan>) -> Result<Option<String>> {
     if !last_stage || !identified(node)? || !runs_alike(node)? {
         return Ok(None);
     }
-    Ok(Some(fingerprint(node)))
+    Ok(Some(explained(node)))
 }
 
 /// EXPLAIN's text of a plan with its output columns, and of the plan inside each governed
 /// scan: alike for copies of one plan.
-fn fingerprint(plan: &Arc<dyn ExecutionPlan>) -> String {
+fn explained(plan: &Arc<dyn ExecutionPlan>) -> String {
     let mut text = format!(
         "{}{:?}",
         displayable(plan.as_ref()).indent(true),
@@ -146,12 +164,51 @@ fn fingerprint(plan: &Arc<dyn ExecutionPlan>) -> String {
     // Infallible: the closure never fails.
     let _ = plan.apply(|node| {
         if let Some(governed) = node.downcast_ref::<GovernedExec>() {
-            text.push_str(&fingerprint(governed.inner()));
+            text.push_str(&explained(governed.inner()));
         }
         Ok(TreeNodeRecursion::Continue)
     });
     text
 }
+
+/// What two copies of a plan share: [`explained`], and a digest of each Delta scan in it as
+/// deltalake describes it in full (`Debug`: the table's log, its version, the files and
+/// their deletion vectors), which EXPLAIN shows only as `DeltaScanExec`. Two scans of one
+/// version of one table are alike in it; two versions never are.
+fn fingerprint(plan: &Arc<dyn ExecutionPlan>) -> String {
+    let mut text = explained(plan);
+    delta_digests(plan, &mut text);
+    text
+}
+
+/// Appends to `text` a digest of each Delta scan in `plan` (see [`fingerprint`]).
+fn delta_digests(plan: &Arc<dyn ExecutionPlan>, text: &mut String) {
+    struct Digest(Sha256);
+    impl fmt::Write for Digest {
+        fn write_str(&mut self, s: &str) -> fmt::Result {
+            self.0.update(s.as_bytes());
+            Ok(())
+        }
+    }
+    // Infallible: the closure never fails.
+    let _ = plan.apply(|node| {
+        if let Some(governed) = node.downcast_ref::<GovernedExec>() {
+            delta_digests(governed.inner(), text);
+        } else if node.name() == DELTA_SCAN {
+            let mut digest = Digest(Sha256::new());
+            let _ = fmt::write(&mut digest, format_args!("{node:?}"));
+            text.push('\n');
+            text.push_str(DELTA_SCAN);
+            for byte in digest.0.finalize() {
+                text.push_str(&format!("{byte:02x}"));
+            }
+        }
+        Ok(TreeNodeRecursion::Continue)
+    });
+}
+
+/// deltalake's scan of a Delta table, above the scan of its files.
+const DELTA_SCAN: &str = "DeltaScanExec";
 
 /// Operators whose EXPLAIN text says all they compute from their inputs.
 const SAID_IN_FULL: &[&str] = &[
@@ -161,6 +218,7 @@ const SAID_IN_FULL: &[&str] = &[
     "CoalescePartitionsExec",
     "CooperativeExec",
     "CrossJoinExec",
+    DELTA_SCAN,
     "EmptyExec",
     "FilterExec",
     "GlobalLimitExec",
@@ -178,10 +236,10 @@ const SAID_IN_FULL: &[&str] = &[
     "WindowAggExec",
 ];
 
-/// Whether EXPLAIN's text of `plan` tells what it reads and computes, so that copies alike in
-/// it give the same rows: known operators over files (whose paths it shows) or governed scans
-/// of such. Not tables in memory (two of one shape show alike), Delta tables (two versions of
-/// one file differ in deletion vectors EXPLAIN does not show) nor other operators.
+/// Whether [`fingerprint`] of `plan` tells what it reads and computes, so that copies alike in
+/// it give the same rows: known operators over files (whose paths EXPLAIN shows), Delta scans
+/// (compared in full) or governed scans of such. Not tables in memory (two of one shape show
+/// alike) nor other operators.
 fn identified(plan: &Arc<dyn ExecutionPlan>) -> Result<bool> {
     let unknown = plan.exists(|node| {
         if let Some(source) = node.downcast_ref::<DataSourceExec>() {

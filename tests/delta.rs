@@ -143,6 +143,59 @@ async fn versions_by_number_and_by_moment_in_any_time_zone() {
     assert_eq!(number(&unpinned[0][0]), latest.2);
 }
 
+/// An aggregation read twice is computed once (see `shared_subplans`) when both readers read
+/// one version of the table, however it is pinned; two versions are two aggregations, each
+/// giving its version's rows.
+#[tokio::test]
+async fn an_aggregation_is_shared_within_one_version_only() {
+    let lake = session(Lake::open(demo_lake()).unwrap());
+    let by_status =
+        |from: &str| format!("SELECT status, count(*) AS n FROM {from} GROUP BY status");
+    let shared = |sql: String| {
+        let lake = &lake;
+        async move {
+            let plan = query(lake, &format!("EXPLAIN {sql}")).await;
+            let text: Vec<String> = plan.into_iter().map(|row| row.join(" ")).collect();
+            text.join("\n").matches("SharedSubplanExec").count()
+        }
+    };
+    let pair = |a: &str, b: &str| {
+        format!(
+            "SELECT a.status, a.n, b.n FROM ({}) a JOIN ({}) b USING (status) \
+             WHERE a.n > 0 AND b.n > 0 ORDER BY 1",
+            by_status(a),
+            by_status(b)
+        )
+    };
+    let latest = format!(
+        "WITH r AS ({}) SELECT * FROM r WHERE n = (SELECT max(n) FROM r)",
+        by_status("cctns.fir")
+    );
+    assert_eq!(shared(latest).await, 2);
+    assert_eq!(
+        shared(pair("as_of(cctns.fir, 1)", "as_of(cctns.fir, 'v1')")).await,
+        2
+    );
+    let two = pair("as_of(cctns.fir, 1)", "cctns.fir");
+    assert_eq!(shared(two.clone()).await, 0);
+    let counts = |from: &str| {
+        let sql = format!("{} ORDER BY 1", by_status(from));
+        let lake = &lake;
+        async move { query(lake, &sql).await }
+    };
+    let (then, now) = (
+        counts("as_of(cctns.fir, 1)").await,
+        counts("cctns.fir").await,
+    );
+    let expected: Vec<Vec<String>> = then
+        .iter()
+        .zip(&now)
+        .map(|(a, b)| vec![a[0].clone(), a[1].clone(), b[1].clone()])
+        .collect();
+    assert_ne!(then, now, "the versions must differ for this test");
+    assert_eq!(query(&lake, &two).await, expected);
+}
+
 /// `case_pendency` over FIRs of October and November (all in version 0) as of a date: FIRs
 /// charge-sheeted or closed after that date were still pending on it, and `truth.corrections`
 /// says which. `district_crime_summary` over December as of a date counts the FIRs appended by
