@@ -42,6 +42,7 @@ pub mod provenance;
 mod reference;
 pub mod reports;
 mod result;
+mod run_time_filters;
 pub mod script;
 mod session;
 mod shared_subplans;

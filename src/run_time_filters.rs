@@ -1,0 +1,776 @@
+//! Run-time filters remove rows, not only row groups.
+//!
+//! A hash join, once it holds its build side, knows which keys its probe side can match:
+//! DataFusion 55 hands that knowledge (a dynamic filter: the keys' range, and the keys
+//! themselves when they are few) to the scans of the probe side. But unless every filter is
+//! pushed into the Parquet decoder (`pushdown_filters`, which on two cores slows most queries:
+//! see README, "Speed"), a scan uses it only to skip row groups whose statistics rule them
+//! out — and keys spread over a file rule out none. TPC-H's q17 aggregated all six million
+//! rows of `lineitem` by part, to join the result with the 204 parts it asks about.
+//!
+//! This rule puts a [`RunTimeFilterExec`] above each such scan. It does not evaluate the
+//! dynamic filter as DataFusion writes it: for a partitioned join that is a `CASE` on each
+//! row's hash, then that partition's keys (or a probe of its hash table), which cost 33 ns a
+//! row, as much as the aggregation it spared. It evaluates a looser filter that implies no
+//! more than the join does (see [`loosen`]): the lowest and highest key of all partitions,
+//! and the union of their key lists when every partition has one. A row it keeps may still
+//! find no match; a row it drops finds none. The scan's own predicate stays where it was.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+
+use arrow::array::{AsArray, RecordBatch};
+use arrow::compute::BatchCoalescer;
+use arrow::datatypes::{Schema, SchemaRef};
+use datafusion::common::config::ConfigOptions;
+use datafusion::common::tree_node::{Transformed, TreeNode, TreeNodeRecursion};
+use datafusion::common::{Result, ScalarValue};
+use datafusion::datasource::physical_plan::{FileScanConfig, ParquetSource};
+use datafusion::datasource::source::DataSourceExec;
+use datafusion::execution::TaskContext;
+use datafusion::logical_expr::Operator;
+use datafusion::physical_expr::PhysicalExpr;
+use datafusion::physical_expr::expressions::{
+    BinaryExpr, CaseExpr, Column, DynamicFilterPhysicalExpr, InListExpr, Literal, lit,
+};
+use datafusion::physical_expr::utils::{conjunction, split_conjunction};
+use datafusion::physical_optimizer::PhysicalOptimizerRule;
+use datafusion::physical_plan::execution_plan::replace_children_if_necessary;
+use datafusion::physical_plan::metrics::{BaselineMetrics, ExecutionPlanMetricsSet, MetricsSet};
+use datafusion::physical_plan::{
+    DisplayAs, DisplayFormatType, ExecutionPlan, PlanProperties, RecordBatchStream,
+    SendableRecordBatchStream,
+};
+use futures::{Stream, StreamExt};
+use parking_lot::Mutex;
+
+/// Puts a [`RunTimeFilterExec`] above each file scan that holds dynamic filters it does not
+/// apply to rows itself.
+#[derive(Debug, Default)]
+pub(crate) struct RunTimeFilters;
+
+impl PhysicalOptimizerRule for RunTimeFilters {
+    fn optimize(
+        &self,
+        plan: Arc<dyn ExecutionPlan>,
+        _config: &ConfigOptions,
+    ) -> Result<Arc<dyn ExecutionPlan>> {
+        plan.transform_up(|node| {
+            if let Some(filters) = dynamic_filters(&node)? {
+                let filtered = RunTimeFilterExec::new(node, filters);
+                return Ok(Transformed::yes(
+                    Arc::new(filtered) as Arc<dyn ExecutionPlan>
+                ));
+            }
+            // Above the scan's own filter and projection when they keep the columns: those
+            // are cheaper per row, and leave fewer rows to test.
+            let hoisted = match node.children().as_slice() {
+                [child] if STREAMING.contains(&node.name()) => child
+                    .downcast_ref::<RunTimeFilterExec>()
+                    .and_then(|below| below.hoisted(&node)),
+                _ => None,
+            };
+            Ok(match hoisted {
+                Some(hoisted) => Transformed::yes(hoisted),
+                None => Transformed::no(node),
+            })
+        })
+        .map(|t| t.data)
+    }
+
+    fn name(&self) -> &str {
+        "RunTimeFilters"
+    }
+
+    fn schema_check(&self) -> bool {
+        true
+    }
+}
+
+/// Operators between a scan and what reads it that a [`RunTimeFilterExec`] goes above: they
+/// take a row at a time, keep the order and are cheaper per row than the filter.
+const STREAMING: &[&str] = &["CooperativeExec", "FilterExec", "ProjectionExec"];
+
+/// `filter` over the columns of `schema` of the same names; `None` if one is missing.
+fn remap(filter: &Arc<dyn PhysicalExpr>, schema: &Schema) -> Result<Option<Arc<dyn PhysicalExpr>>> {
+    let mut missing = false;
+    let remapped = Arc::clone(filter).transform_up(|expr| {
+        let Some(column) = expr.downcast_ref::<Column>() else {
+            return Ok(Transformed::no(expr));
+        };
+        match schema.index_of(column.name()) {
+            Ok(index) => Ok(Transformed::yes(
+                Arc::new(Column::new(column.name(), index)) as Arc<dyn PhysicalExpr>,
+            )),
+            Err(_) => {
+                missing = true;
+                Ok(Transformed::no(expr))
+            }
+        }
+    })?;
+    Ok((!missing).then_some(remapped.data))
+}
+
+/// The dynamic filters of `node`'s predicate, over its output columns, if it is a file scan
+/// that does not already apply them to rows.
+fn dynamic_filters(node: &Arc<dyn ExecutionPlan>) -> Result<Option<Vec<Arc<dyn PhysicalExpr>>>> {
+    let Some(config) = node
+        .downcast_ref::<DataSourceExec>()
+        .and_then(|scan| scan.data_source().downcast_ref::<FileScanConfig>())
+    else {
+        return Ok(None);
+    };
+    let source = config.file_source();
+    let Some(predicate) = source.filter() else {
+        return Ok(None);
+    };
+    let decoded_with_filters = source
+        .downcast_ref::<ParquetSource>()
+        .is_some_and(|parquet| parquet.table_parquet_options().global.pushdown_filters);
+    if decoded_with_filters {
+        return Ok(None);
+    }
+    // The predicate names the table's columns by their place in the table; the filter above
+    // the scan sees the scan's output.
+    let output = node.schema();
+    let mut filters = Vec::new();
+    for part in split_conjunction(&predicate) {
+        if part.downcast_ref::<DynamicFilterPhysicalExpr>().is_some() {
+            filters.extend(remap(part, &output)?);
+        }
+    }
+    Ok((!filters.is_empty()).then_some(filters))
+}
+
+/// What one branch of a dynamic filter says of a column: its lowest and highest value, and
+/// the values it may take.
+#[derive(Default)]
+struct Bounds {
+    lowest: Option<ScalarValue>,
+    highest: Option<ScalarValue>,
+    values: Option<Vec<ScalarValue>>,
+}
+
+/// A filter that keeps every row `filter` keeps, cheap to evaluate: the bounds and key lists
+/// of its branches (a `CASE` on the row's hash has one per partition) joined over all of
+/// them. `None` when it would keep every row (no bound common to all branches, or the filter
+/// not yet filled in: `true`).
+fn loosen(filter: &Arc<dyn PhysicalExpr>, schema: &Schema) -> Option<Arc<dyn PhysicalExpr>> {
+    let branches: Vec<&Arc<dyn PhysicalExpr>> = match filter.downcast_ref::<CaseExpr>() {
+        Some(case) if case.expr().is_some() => case
+            .when_then_expr()
+            .iter()
+            .map(|(_, then)| then)
+            .chain(case.else_expr())
+            .collect(),
+        _ => vec![filter],
+    };
+    let mut joined: Option<HashMap<Column, Bounds>> = None;
+    for branch in branches {
+        let branch = bounds(branch)?;
+        // A branch that keeps nothing (an empty partition) adds nothing.
+        let Some(branch) = branch else { continue };
+        joined = Some(match joined {
+            None => branch,
+            Some(joined) => join(joined, branch),
+        });
+    }
+    let Some(joined) = joined else {
+        // Every branch keeps nothing: the join matches no row.
+        return Some(lit(false));
+    };
+    let mut parts: Vec<Arc<dyn PhysicalExpr>> = Vec::new();
+    for (column, bounds) in joined {
+        let column: Arc<dyn PhysicalExpr> = Arc::new(column);
+        if let Some(mut values) = bounds.values {
+            values.sort_by(|a, b| a.partial_cmp(b).unwrap_or(std::cmp::Ordering::Equal));
+            values.dedup();
+            let list = values.into_iter().map(lit).collect();
+            // The values imply the bounds: the list alone. A list DataFusion cannot build for
+            // this type: the bounds alone.
+            if let Ok(in_list) = InListExpr::try_new(Arc::clone(&column), list, false, schema) {
+                parts.push(Arc::new(in_list));
+                continue;
+            }
+        }
+        if let Some(lowest) = bounds.lowest {
+            parts.push(Arc::new(BinaryExpr::new(
+                Arc::clone(&column),
+                Operator::GtEq,
+                lit(lowest),
+            )));
+        }
+        if let Some(highest) = bounds.highest {
+            parts.push(Arc::new(BinaryExpr::new(
+                Arc::clone(&column),
+                Operator::LtEq,
+                lit(highest),
+            )));
+        }
+    }
+    (!parts.is_empty()).then(|| conjunction(parts))
+}
+
+/// The bounds one branch of a filter sets on columns: `None` for the whole filter when the
+/// branch keeps every row (nothing can be said), `Some(None)` when it keeps none.
+fn bounds(branch: &Arc<dyn PhysicalExpr>) -> Option<Option<HashMap<Column, Bounds>>> {
+    if let Some(literal) = branch.downcast_ref::<Literal>() {
+        return match literal.value() {
+            ScalarValue::Boolean(Some(false)) => Some(None),
+            _ => None,
+        };
+    }
+    let mut found = HashMap::<Column, Bounds>::new();
+    for part in split_conjunction(branch) {
+        if let Some(binary) = part.downcast_ref::<BinaryExpr>() {
+            let (Some(column), Some(value)) = (
+                binary.left().downcast_ref::<Column>(),
+                binary.right().downcast_ref::<Literal>(),
+            ) else {
+                continue;
+            };
+            let entry = found.entry(column.clone()).or_default();
+            match binary.op() {
+                Operator::GtEq | Operator::Gt => entry.lowest = Some(value.value().clone()),
+                Operator::LtEq | Operator::Lt => entry.highest = Some(value.value().clone()),
+                _ => {}
+            }
+        } else if let Some(list) = part.downcast_ref::<InListExpr>() {
+            let Some(column) = list.expr().downcast_ref::<Column>() else {
+                continue;
+            };
+            let values: Option<Vec<ScalarValue>> = list
+                .list()
+                .iter()
+                .map(|e| e.downcast_ref::<Literal>().map(|l| l.value().clone()))
+                .collect();
+            if let (false, Some(values)) = (list.negated(), values) {
+                found.entry(column.clone()).or_default().values = Some(values);
+            }
+        }
+    }
+    if found.is_empty() {
+        return None;
+    }
+    Some(Some(found))
+}
+
+/// Two branches' bounds joined: what holds for a row of either.
+fn join(mut a: HashMap<Column, Bounds>, mut b: HashMap<Column, Bounds>) -> HashMap<Column, Bounds> {
+    let pick = |x: Option<ScalarValue>, y: Option<ScalarValue>, lower: bool| match (x, y) {
+        (Some(x), Some(y)) => match x.partial_cmp(&y) {
+            Some(order) if (order.is_le()) == lower => Some(x),
+            Some(_) => Some(y),
+            None => None,
+        },
+        _ => None,
+    };
+    a.retain(|column, _| b.contains_key(column));
+    for (column, bounds) in a.iter_mut() {
+        let other = b.remove(column).expect("kept only columns both bound");
+        let mine = std::mem::take(bounds);
+        *bounds = Bounds {
+            lowest: pick(mine.lowest, other.lowest, true),
+            highest: pick(mine.highest, other.highest, false),
+            values: match (mine.values, other.values) {
+                (Some(mut x), Some(y)) => {
+                    x.extend(y);
+                    Some(x)
+                }
+                _ => None,
+            },
+        };
+    }
+    a
+}
+
+/// Keeps the rows of its input that its dynamic filters, loosened (see [`loosen`]), may keep.
+#[derive(Debug)]
+pub(crate) struct RunTimeFilterExec {
+    input: Arc<dyn ExecutionPlan>,
+    /// The scan's dynamic filters, over its output columns.
+    filters: Vec<Arc<dyn PhysicalExpr>>,
+    /// The loosened filter, shared by the partitions.
+    loosened: Arc<Mutex<Option<Loosened>>>,
+    metrics: ExecutionPlanMetricsSet,
+}
+
+/// The loosened filter of a [`RunTimeFilterExec`]'s filters (`None`: it keeps every row), and
+/// the filters' generations it was made of.
+#[derive(Clone, Debug)]
+struct Loosened {
+    generations: Vec<u64>,
+    filter: Option<Arc<dyn PhysicalExpr>>,
+}
+
+impl RunTimeFilterExec {
+    fn new(input: Arc<dyn ExecutionPlan>, filters: Vec<Arc<dyn PhysicalExpr>>) -> Self {
+        RunTimeFilterExec {
+            input,
+            filters,
+            loosened: Default::default(),
+            metrics: ExecutionPlanMetricsSet::new(),
+        }
+    }
+
+    /// This filter moved above `parent` (whose child it is), if `parent`'s output keeps the
+    /// filter's columns.
+    fn hoisted(&self, parent: &Arc<dyn ExecutionPlan>) -> Option<Arc<dyn ExecutionPlan>> {
+        let output = parent.schema();
+        let filters: Option<Vec<_>> = self
+            .filters
+            .iter()
+            .map(|filter| remap(filter, &output).ok().flatten())
+            .collect();
+        let parent =
+            replace_children_if_necessary(Arc::clone(parent), vec![Arc::clone(&self.input)])
+                .ok()?;
+        Some(Arc::new(RunTimeFilterExec::new(parent, filters?)))
+    }
+}
+
+/// The loosened filter of `filters` as they stand, made again only when one has changed.
+fn current(
+    filters: &[Arc<dyn PhysicalExpr>],
+    cache: &Mutex<Option<Loosened>>,
+    schema: &Schema,
+) -> Result<Loosened> {
+    let generations: Vec<u64> = filters.iter().map(|f| f.snapshot_generation()).collect();
+    let mut cached = cache.lock();
+    if let Some(loosened) = &*cached
+        && loosened.generations == generations
+    {
+        return Ok(loosened.clone());
+    }
+    let mut parts = Vec::new();
+    for filter in filters {
+        let now = match filter.downcast_ref::<DynamicFilterPhysicalExpr>() {
+            Some(dynamic) => dynamic.current()?,
+            None => Arc::clone(filter),
+        };
+        parts.extend(loosen(&now, schema));
+    }
+    let loosened = Loosened {
+        generations,
+        filter: (!parts.is_empty()).then(|| conjunction(parts)),
+    };
+    *cached = Some(loosened.clone());
+    Ok(loosened)
+}
+
+/// Rows a filter is tried on before it is judged.
+const TRIAL_ROWS: usize = 100_000;
+
+/// What the stream learnt of the filter of the current generations: the rows it was applied to
+/// and kept, and whether it was found to keep most of them (then it is not applied again
+/// until the filters change: it would cost more than it spares).
+#[derive(Default)]
+struct Trial {
+    generations: Vec<u64>,
+    rows: usize,
+    kept: usize,
+    useless: bool,
+}
+
+impl DisplayAs for RunTimeFilterExec {
+    fn fmt_as(&self, _format: DisplayFormatType, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "RunTimeFilterExec: ")?;
+        for (i, filter) in self.filters.iter().enumerate() {
+            if i > 0 {
+                write!(f, " AND ")?;
+            }
+            write!(f, "{filter}")?;
+        }
+        Ok(())
+    }
+}
+
+impl ExecutionPlan for RunTimeFilterExec {
+    fn name(&self) -> &'static str {
+        "RunTimeFilterExec"
+    }
+
+    fn properties(&self) -> &Arc<PlanProperties> {
+        self.input.properties()
+    }
+
+    fn children(&self) -> Vec<&Arc<dyn ExecutionPlan>> {
+        vec![&self.input]
+    }
+
+    fn apply_expressions(
+        &self,
+        f: &mut dyn FnMut(&Arc<dyn PhysicalExpr>) -> Result<TreeNodeRecursion>,
+    ) -> Result<TreeNodeRecursion> {
+        for filter in &self.filters {
+            if f(filter)? == TreeNodeRecursion::Stop {
+                return Ok(TreeNodeRecursion::Stop);
+            }
+        }
+        Ok(TreeNodeRecursion::Continue)
+    }
+
+    fn maintains_input_order(&self) -> Vec<bool> {
+        vec![true]
+    }
+
+    fn with_new_children(
+        self: Arc<Self>,
+        mut children: Vec<Arc<dyn ExecutionPlan>>,
+    ) -> Result<Arc<dyn ExecutionPlan>> {
+        Ok(Arc::new(RunTimeFilterExec::new(
+            children.swap_remove(0),
+            self.filters.clone(),
+        )))
+    }
+
+    fn metrics(&self) -> Option<MetricsSet> {
+        Some(self.metrics.clone_inner())
+    }
+
+    fn execute(
+        &self,
+        partition: usize,
+        context: Arc<TaskContext>,
+    ) -> Result<SendableRecordBatchStream> {
+        let schema = self.input.schema();
+        let batch_size = context.session_config().batch_size();
+        Ok(Box::pin(Filtered {
+            input: self.input.execute(partition, context)?,
+            filters: self.filters.clone(),
+            loosened: Arc::clone(&self.loosened),
+            // Batches of half the size or more go through whole, not copied.
+            coalescer: BatchCoalescer::new(Arc::clone(&schema), batch_size)
+                .with_biggest_coalesce_batch_size(Some(batch_size / 2)),
+            schema,
+            metrics: BaselineMetrics::new(&self.metrics, partition),
+            trial: Trial::default(),
+            done: false,
+        }))
+    }
+}
+
+/// The stream of a [`RunTimeFilterExec`]: kept rows gathered into batches of the session's
+/// size, in order; a batch goes through whole while no filter is filled in.
+struct Filtered {
+    input: SendableRecordBatchStream,
+    filters: Vec<Arc<dyn PhysicalExpr>>,
+    loosened: Arc<Mutex<Option<Loosened>>>,
+    coalescer: BatchCoalescer,
+    schema: SchemaRef,
+    metrics: BaselineMetrics,
+    trial: Trial,
+    done: bool,
+}
+
+impl Filtered {
+    /// Takes `batch` in; a batch ready to give, if any.
+    fn admit(&mut self, batch: RecordBatch) -> Result<Option<RecordBatch>> {
+        let _timer = self.metrics.elapsed_compute().timer();
+        let Loosened {
+            generations,
+            filter,
+        } = current(&self.filters, &self.loosened, &self.schema)?;
+        if generations != self.trial.generations {
+            self.trial = Trial {
+                generations,
+                ..Trial::default()
+            };
+        }
+        match filter {
+            Some(_) if self.trial.useless => self.coalescer.push_batch(batch)?,
+            None => self.coalescer.push_batch(batch)?,
+            Some(filter) => {
+                let keep = filter.evaluate(&batch)?.into_array(batch.num_rows())?;
+                let keep = keep.as_boolean();
+                let trial = &mut self.trial;
+                trial.rows += batch.num_rows();
+                trial.kept += keep.true_count();
+                trial.useless = trial.rows >= TRIAL_ROWS && trial.kept * 2 > trial.rows;
+                if keep.true_count() == batch.num_rows() {
+                    self.coalescer.push_batch(batch)?;
+                } else {
+                    self.coalescer.push_batch_with_filter(batch, keep)?;
+                }
+            }
+        }
+        Ok(self.coalescer.next_completed_batch())
+    }
+}
+
+impl Stream for Filtered {
+    type Item = Result<RecordBatch>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        loop {
+            if let Some(batch) = self.coalescer.next_completed_batch() {
+                return self.metrics.record_poll(Poll::Ready(Some(Ok(batch))));
+            }
+            if self.done {
+                return Poll::Ready(None);
+            }
+            match self.input.poll_next_unpin(cx) {
+                Poll::Pending => return Poll::Pending,
+                Poll::Ready(Some(Err(error))) => return Poll::Ready(Some(Err(error))),
+                Poll::Ready(Some(Ok(batch))) => match self.admit(batch) {
+                    Ok(Some(batch)) => {
+                        return self.metrics.record_poll(Poll::Ready(Some(Ok(batch))));
+                    }
+                    Ok(None) => {}
+                    Err(error) => return Poll::Ready(Some(Err(error))),
+                },
+                Poll::Ready(None) => {
+                    self.done = true;
+                    if let Err(error) = self.coalescer.finish_buffered_batch() {
+                        return Poll::Ready(Some(Err(error.into())));
+                    }
+                }
+            }
+        }
+    }
+}
+
+impl RecordBatchStream for Filtered {
+    fn schema(&self) -> SchemaRef {
+        Arc::clone(&self.schema)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use arrow::array::{ArrayRef, BooleanArray, Int64Array};
+    use arrow::datatypes::{DataType, Field};
+    use arrow::util::pretty::pretty_format_batches;
+    use datafusion::execution::session_state::SessionStateBuilder;
+    use datafusion::physical_optimizer::optimizer::PhysicalOptimizer;
+    use datafusion::physical_plan::{collect, displayable};
+    use datafusion::prelude::{SessionConfig, SessionContext};
+    use parquet::arrow::ArrowWriter;
+    use tempfile::TempDir;
+
+    use super::*;
+
+    fn schema() -> Schema {
+        Schema::new(vec![
+            Field::new("a", DataType::Int64, true),
+            Field::new("b", DataType::Int64, true),
+        ])
+    }
+
+    fn a() -> Arc<dyn PhysicalExpr> {
+        Arc::new(Column::new("a", 0))
+    }
+
+    fn cmp(op: Operator, value: i64) -> Arc<dyn PhysicalExpr> {
+        Arc::new(BinaryExpr::new(a(), op, lit(value)))
+    }
+
+    fn among(values: &[i64]) -> Arc<dyn PhysicalExpr> {
+        let list = values.iter().map(|&v| lit(v)).collect();
+        Arc::new(InListExpr::try_new(a(), list, false, &schema()).unwrap())
+    }
+
+    fn and(parts: Vec<Arc<dyn PhysicalExpr>>) -> Arc<dyn PhysicalExpr> {
+        conjunction(parts)
+    }
+
+    /// A filter for a partitioned join: a `CASE` on `b` (standing for the row's hash) with a
+    /// branch per partition.
+    fn partitioned(branches: Vec<Arc<dyn PhysicalExpr>>) -> Arc<dyn PhysicalExpr> {
+        let b: Arc<dyn PhysicalExpr> = Arc::new(Column::new("b", 1));
+        let when_then = (0..branches.len() as i64).map(lit).zip(branches).collect();
+        Arc::new(CaseExpr::try_new(Some(b), when_then, Some(lit(false))).unwrap())
+    }
+
+    /// Rows with `a` from -5 to 20 (and a NULL), `b` from 0 to 2.
+    fn batch() -> RecordBatch {
+        let a: Vec<Option<i64>> = (-5..=20).map(Some).chain([None]).collect();
+        let b: Vec<Option<i64>> = (0..a.len() as i64).map(|i| Some(i % 3)).collect();
+        RecordBatch::try_new(
+            Arc::new(schema()),
+            vec![
+                Arc::new(Int64Array::from(a)) as ArrayRef,
+                Arc::new(Int64Array::from(b)),
+            ],
+        )
+        .unwrap()
+    }
+
+    fn keeps(filter: &Arc<dyn PhysicalExpr>) -> Vec<bool> {
+        let batch = batch();
+        let kept = filter
+            .evaluate(&batch)
+            .unwrap()
+            .into_array(batch.num_rows())
+            .unwrap();
+        let kept: &BooleanArray = kept.as_boolean();
+        kept.iter().map(|k| k == Some(true)).collect()
+    }
+
+    /// The loosened filter keeps every row the filter keeps, and says what it is: the union of
+    /// the partitions' key lists, the widest bounds, nothing when a partition is unbounded.
+    #[test]
+    fn a_loosened_filter_keeps_what_the_filter_keeps() {
+        let schema = schema();
+        let cases: Vec<(Arc<dyn PhysicalExpr>, Option<&str>)> = vec![
+            (
+                partitioned(vec![
+                    and(vec![
+                        cmp(Operator::GtEq, 1),
+                        cmp(Operator::LtEq, 5),
+                        among(&[1, 3, 5]),
+                    ]),
+                    and(vec![
+                        cmp(Operator::GtEq, 2),
+                        cmp(Operator::LtEq, 9),
+                        among(&[9, 2, 3]),
+                    ]),
+                ]),
+                Some("a@0 IN (SET) ([1, 2, 3, 5, 9])"),
+            ),
+            // A partition's hash table (not a list): the bounds of all.
+            (
+                partitioned(vec![
+                    and(vec![
+                        cmp(Operator::GtEq, 1),
+                        cmp(Operator::LtEq, 5),
+                        among(&[1, 5]),
+                    ]),
+                    and(vec![cmp(Operator::Gt, -2), cmp(Operator::Lt, 4), lit(true)]),
+                ]),
+                Some("a@0 >= -2 AND a@0 <= 5"),
+            ),
+            // An empty partition adds nothing; every partition empty keeps no row.
+            (
+                partitioned(vec![lit(false), and(vec![among(&[7])])]),
+                Some("a@0 IN (SET) ([7])"),
+            ),
+            (partitioned(vec![lit(false), lit(false)]), Some("false")),
+            // A partition that says nothing of `a`, or a filter not yet filled in: no filter.
+            (
+                partitioned(vec![among(&[1]), Arc::new(Column::new("b", 1))]),
+                None,
+            ),
+            (lit(true), None),
+            // Not partitioned: its own bounds, loosened to inclusive ones.
+            (
+                and(vec![cmp(Operator::Gt, 3), cmp(Operator::Lt, 8)]),
+                Some("a@0 >= 3 AND a@0 <= 8"),
+            ),
+        ];
+        for (filter, expected) in cases {
+            let loosened = loosen(&filter, &schema);
+            assert_eq!(
+                loosened.as_ref().map(|l| l.to_string()).as_deref(),
+                expected,
+                "{filter}"
+            );
+            if let Some(loosened) = loosened {
+                for (row, (kept, looser)) in
+                    keeps(&filter).into_iter().zip(keeps(&loosened)).enumerate()
+                {
+                    assert!(
+                        !kept || looser,
+                        "row {row}: {filter} keeps it, {loosened} not"
+                    );
+                }
+            }
+        }
+    }
+
+    /// A session with or without jaanch's rules over `big(k, v)` (two Parquet files, 20,000
+    /// rows, keys 0..5000) and `few(k)` (three keys).
+    async fn session(ours: bool) -> (SessionContext, TempDir) {
+        let rules = if ours {
+            crate::session::physical_optimizer_rules()
+        } else {
+            PhysicalOptimizer::new().rules
+        };
+        let state = SessionStateBuilder::new()
+            .with_config(SessionConfig::new().with_target_partitions(2))
+            .with_default_features()
+            .with_physical_optimizer_rules(rules)
+            .build();
+        let ctx = SessionContext::new_with_state(state);
+        let dir = TempDir::new().unwrap();
+        let write = |name: &str, batch: RecordBatch| {
+            let out = std::fs::File::create(dir.path().join(name)).unwrap();
+            let mut writer = ArrowWriter::try_new(out, batch.schema(), None).unwrap();
+            writer.write(&batch).unwrap();
+            writer.close().unwrap();
+        };
+        std::fs::create_dir(dir.path().join("big")).unwrap();
+        for (file, start) in [("big/0.parquet", 0i64), ("big/1.parquet", 10_000)] {
+            let rows = start..start + 10_000;
+            let batch = RecordBatch::try_from_iter([
+                (
+                    "k",
+                    Arc::new(Int64Array::from_iter_values(
+                        rows.clone().map(|i| i * 7 % 5000),
+                    )) as ArrayRef,
+                ),
+                (
+                    "v",
+                    Arc::new(Int64Array::from_iter_values(rows.map(|i| i % 97))),
+                ),
+            ])
+            .unwrap();
+            write(file, batch);
+        }
+        let few = RecordBatch::try_from_iter([(
+            "k",
+            Arc::new(Int64Array::from(vec![3, 1200, 4999])) as ArrayRef,
+        )])
+        .unwrap();
+        write("few.parquet", few);
+        for name in ["big", "few.parquet"] {
+            let path = dir.path().join(name);
+            let table = name.trim_end_matches(".parquet");
+            ctx.register_parquet(table, path.to_str().unwrap(), Default::default())
+                .await
+                .unwrap();
+        }
+        (ctx, dir)
+    }
+
+    /// TPC-H q17's shape: an aggregation by key of the large table, joined with a few keys.
+    /// The join's keys remove the other rows before the aggregation, and the answer is
+    /// DataFusion's.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn rows_the_join_drops_go_before_the_aggregation() {
+        let sql = "SELECT f.k, s.total FROM few f \
+                   JOIN (SELECT k, sum(v) AS total FROM big GROUP BY k) s ON s.k = f.k ORDER BY 1";
+        let (ours, _a) = session(true).await;
+        let (plain, _b) = session(false).await;
+        let run = |ctx: SessionContext| async move {
+            let plan = ctx
+                .sql(sql)
+                .await
+                .unwrap()
+                .create_physical_plan()
+                .await
+                .unwrap();
+            let batches = collect(Arc::clone(&plan), ctx.task_ctx()).await.unwrap();
+            (plan, pretty_format_batches(&batches).unwrap().to_string())
+        };
+        let (plan, got) = run(ours).await;
+        let (_, expected) = run(plain).await;
+        assert_eq!(got, expected);
+        assert_eq!(got.lines().count(), 7, "{got}");
+        let mut filtered = Vec::new();
+        plan.apply(|node| {
+            if node.downcast_ref::<RunTimeFilterExec>().is_some() {
+                let rows = node.metrics().and_then(|m| m.output_rows()).unwrap_or(0);
+                filtered.push(rows);
+            }
+            Ok(TreeNodeRecursion::Continue)
+        })
+        .unwrap();
+        let text = displayable(plan.as_ref()).indent(true).to_string();
+        // Each of the three keys occurs four times in the 20,000 rows.
+        assert_eq!(filtered, [12], "{text}");
+    }
+}
