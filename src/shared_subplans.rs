@@ -31,7 +31,7 @@ use datafusion::common::config::ConfigOptions;
 use datafusion::common::runtime::JoinSet;
 use datafusion::common::tree_node::{Transformed, TreeNode, TreeNodeRecursion};
 use datafusion::common::{DataFusionError, Result};
-use datafusion::datasource::physical_plan::FileScanConfig;
+use datafusion::datasource::physical_plan::{FileScanConfig, ParquetSource};
 use datafusion::datasource::source::DataSourceExec;
 use datafusion::execution::TaskContext;
 use datafusion::execution::memory_pool::{MemoryConsumer, MemoryReservation};
@@ -144,9 +144,14 @@ fn repeated(
 /// EXPLAIN's text of `node` (see [`explained`]) if it is an aggregation's last stage and may
 /// be shared.
 fn shareable(node: &Arc<dyn ExecutionPlan>) -> Result<Option<String>> {
+    // Not one that keeps only the first groups of an order: EXPLAIN shows how many, not in
+    // which direction.
     let last_stage = node
         .downcast_ref::<AggregateExec>()
-        .is_some_and(|aggregate| !matches!(aggregate.mode(), AggregateMode::Partial));
+        .is_some_and(|aggregate| {
+            !matches!(aggregate.mode(), AggregateMode::Partial)
+                && aggregate.limit_options().is_none()
+        });
     if !last_stage || !identified(node)? || !runs_alike(node)? {
         return Ok(None);
     }
@@ -171,18 +176,20 @@ fn explained(plan: &Arc<dyn ExecutionPlan>) -> String {
     text
 }
 
-/// What two copies of a plan share: [`explained`], and a digest of each Delta scan in it as
-/// deltalake describes it in full (`Debug`: the table's log, its version, the files and
+/// What two copies of a plan share: [`explained`], the store of each file scan (EXPLAIN shows
+/// a path within it: two S3 buckets can hold the same paths), and a digest of each Delta scan
+/// as deltalake describes it in full (`Debug`: the table's log, its version, the files and
 /// their deletion vectors), which EXPLAIN shows only as `DeltaScanExec`. Two scans of one
 /// version of one table are alike in it; two versions never are.
 fn fingerprint(plan: &Arc<dyn ExecutionPlan>) -> String {
     let mut text = explained(plan);
-    delta_digests(plan, &mut text);
+    unshown(plan, &mut text);
     text
 }
 
-/// Appends to `text` a digest of each Delta scan in `plan` (see [`fingerprint`]).
-fn delta_digests(plan: &Arc<dyn ExecutionPlan>, text: &mut String) {
+/// Appends to `text` what EXPLAIN leaves out of `plan`'s scans (see [`fingerprint`]): the
+/// store of each file scan, a digest of each Delta scan.
+fn unshown(plan: &Arc<dyn ExecutionPlan>, text: &mut String) {
     struct Digest(Sha256);
     impl fmt::Write for Digest {
         fn write_str(&mut self, s: &str) -> fmt::Result {
@@ -192,8 +199,15 @@ fn delta_digests(plan: &Arc<dyn ExecutionPlan>, text: &mut String) {
     }
     // Infallible: the closure never fails.
     let _ = plan.apply(|node| {
-        if let Some(governed) = node.downcast_ref::<GovernedExec>() {
-            delta_digests(governed.inner(), text);
+        let config = node
+            .downcast_ref::<DataSourceExec>()
+            .and_then(|scan| scan.data_source().downcast_ref::<FileScanConfig>());
+        if let Some(config) = config {
+            // EXPLAIN shows a file's path in its store, not the store (an S3 bucket).
+            text.push('\n');
+            text.push_str(config.object_store_url.as_str());
+        } else if let Some(governed) = node.downcast_ref::<GovernedExec>() {
+            unshown(governed.inner(), text);
         } else if node.name() == DELTA_SCAN {
             let mut digest = Digest(Sha256::new());
             let _ = fmt::write(&mut digest, format_args!("{node:?}"));
@@ -243,10 +257,19 @@ const SAID_IN_FULL: &[&str] = &[
 fn identified(plan: &Arc<dyn ExecutionPlan>) -> Result<bool> {
     let unknown = plan.exists(|node| {
         if let Some(source) = node.downcast_ref::<DataSourceExec>() {
-            return Ok(source
+            // Parquet files: their paths are shown, their store is compared by `fingerprint`,
+            // and they have no reading options a table sets (a CSV file's delimiter is not
+            // shown).
+            let parquet = source
                 .data_source()
                 .downcast_ref::<FileScanConfig>()
-                .is_none());
+                .is_some_and(|config| {
+                    config
+                        .file_source()
+                        .downcast_ref::<ParquetSource>()
+                        .is_some()
+                });
+            return Ok(!parquet);
         }
         if let Some(governed) = node.downcast_ref::<GovernedExec>() {
             return Ok(!identified(governed.inner())?);
@@ -267,6 +290,9 @@ fn runs_alike(plan: &Arc<dyn ExecutionPlan>) -> Result<bool> {
         })
     };
     let differs = plan.exists(|node| {
+        if let Some(governed) = node.downcast_ref::<GovernedExec>() {
+            return Ok(!runs_alike(governed.inner())?);
+        }
         let mut found = false;
         node.apply_expressions(&mut |expr| {
             found = tied(expr)?;
@@ -287,6 +313,8 @@ struct Shared {
     /// own is the same. A rule that rewrites the copies rewrites this one too.
     current: Mutex<(Arc<dyn ExecutionPlan>, Arc<str>)>,
     readers: usize,
+    /// Runs started: more than one when a reader that started one was dropped.
+    attempts: AtomicUsize,
     result: OnceCell<Kept>,
 }
 
@@ -316,6 +344,7 @@ impl Shared {
         Arc::new(Shared {
             current: Mutex::new((plan, key)),
             readers,
+            attempts: AtomicUsize::new(0),
             result: OnceCell::new(),
         })
     }
@@ -481,7 +510,18 @@ impl ExecutionPlan for SharedSubplanExec {
         let (shared, own_run) = (Arc::clone(&self.shared), Arc::clone(&self.own_run));
         let schema = self.schema();
         let batches = stream::once(async move {
-            let run = Shared::run(Arc::clone(&plan), shared.readers, Arc::clone(&context));
+            let run = async {
+                // A reader that started the run and was dropped leaves the plan half run: the
+                // next one runs a fresh copy.
+                let plan = match shared.attempts.fetch_add(1, Ordering::AcqRel) {
+                    0 => Ok(Arc::clone(&plan)),
+                    _ => reset_plan_states(Arc::clone(&plan)),
+                };
+                match plan {
+                    Ok(plan) => Shared::run(plan, shared.readers, Arc::clone(&context)).await,
+                    Err(error) => Kept::Failed(Arc::new(error)),
+                }
+            };
             let taken = match shared.result.get_or_init(|| run).await {
                 Kept::Batches { batches, left } => {
                     let mut kept = batches.lock();
@@ -672,6 +712,12 @@ mod tests {
     #[tokio::test]
     async fn what_differs_is_not_shared() {
         let (ctx, _dir) = session(true, None).await;
+        let (plain, _plain_dir) = session(false, None).await;
+        let sorted_lines = |table: &str| {
+            let mut lines: Vec<String> = table.lines().map(String::from).collect();
+            lines.sort();
+            lines
+        };
         for sql in [
             // Tables in memory show alike in EXPLAIN: not shared, they may differ.
             "SELECT * FROM (SELECT k, count(*) AS n FROM m1 GROUP BY k) a \
@@ -681,9 +727,17 @@ mod tests {
             "WITH r AS (SELECT k, sum(v * random()) AS s FROM t GROUP BY k) \
              SELECT * FROM r a JOIN r b USING (k)",
             "SELECT k, sum(v) FROM t GROUP BY k",
+            // The first groups of two orders: EXPLAIN shows how many, not which.
+            "WITH d AS (SELECT DISTINCT k FROM t) \
+             SELECT * FROM (SELECT k FROM d ORDER BY k LIMIT 3) \
+             UNION ALL SELECT * FROM (SELECT k FROM d ORDER BY k DESC LIMIT 3)",
         ] {
-            let (plan, _) = run(&ctx, sql).await.unwrap();
+            let (plan, got) = run(&ctx, sql).await.unwrap();
             assert_eq!(copies_and_rows(&plan).0, 0, "{sql}");
+            if !sql.contains("random()") {
+                let (_, expected) = run(&plain, sql).await.unwrap();
+                assert_eq!(sorted_lines(&got), sorted_lines(&expected), "{sql}");
+            }
         }
         // The volatile one: each reader drew its own numbers.
         let (_, two) = run(
