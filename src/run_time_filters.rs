@@ -39,6 +39,7 @@ use datafusion::physical_expr::expressions::{
 use datafusion::physical_expr::utils::{conjunction, split_conjunction};
 use datafusion::physical_optimizer::PhysicalOptimizerRule;
 use datafusion::physical_plan::execution_plan::replace_children_if_necessary;
+use datafusion::physical_plan::filter::FilterExec;
 use datafusion::physical_plan::metrics::{BaselineMetrics, ExecutionPlanMetricsSet, MetricsSet};
 use datafusion::physical_plan::{
     DisplayAs, DisplayFormatType, ExecutionPlan, PlanProperties, RecordBatchStream,
@@ -91,8 +92,8 @@ impl PhysicalOptimizerRule for RunTimeFilters {
 }
 
 /// Operators between a scan and what reads it that a [`RunTimeFilterExec`] goes above when
-/// they keep their input's columns as they are: they take a row at a time, keep the order and
-/// are cheaper per row than the filter.
+/// they keep the filter's columns as they are (see [`RunTimeFilterExec::hoisted`]): they take
+/// a row at a time, keep the order and are cheaper per row than the filter.
 const STREAMING: &[&str] = &["CooperativeExec", "FilterExec"];
 
 /// `filter` with each column moved to the place `place` gives it (from its place and name);
@@ -331,19 +332,28 @@ impl RunTimeFilterExec {
         }
     }
 
-    /// This filter moved above `parent` (whose child it is), if `parent`'s output is its input
-    /// (the same columns in the same places).
+    /// This filter moved above `parent` (whose child it is), if `parent`'s output keeps the
+    /// filter's columns as they are: its input, or some of its columns (a filter's projection).
     fn hoisted(&self, parent: &Arc<dyn ExecutionPlan>) -> Option<Arc<dyn ExecutionPlan>> {
-        if parent.schema() != self.input.schema() {
+        let projection = parent
+            .downcast_ref::<FilterExec>()
+            .and_then(|filter| filter.projection().clone());
+        if projection.is_none() && parent.schema() != self.input.schema() {
             return None;
         }
+        let place = |index: usize, _: &str| match &projection {
+            Some(projection) => projection.iter().position(|&input| input == index),
+            None => Some(index),
+        };
+        let filters: Option<Vec<_>> = self
+            .filters
+            .iter()
+            .map(|filter| remap(filter, place).ok().flatten())
+            .collect();
         let parent =
             replace_children_if_necessary(Arc::clone(parent), vec![Arc::clone(&self.input)])
                 .ok()?;
-        Some(Arc::new(RunTimeFilterExec::new(
-            parent,
-            self.filters.clone(),
-        )))
+        Some(Arc::new(RunTimeFilterExec::new(parent, filters?)))
     }
 }
 
@@ -782,8 +792,23 @@ mod tests {
         let (_, expected) = run(plain.clone()).await;
         assert_eq!(got, expected);
         assert_eq!(got.lines().count(), 7, "{got}");
-        // A key column renamed to another's name: the filter follows the column, not the name.
+        // A key column renamed to another's name: the filter follows the column, not the name;
+        // behind the query's own filter, which drops a column (its projection).
+        let filtered = "SELECT f.k, s.n FROM few f JOIN \
+             (SELECT k, count(*) AS n FROM big WHERE v > 10 GROUP BY k) s ON s.k = f.k ORDER BY 1";
+        let behind = ours.sql(filtered).await.unwrap();
+        let behind = behind.create_physical_plan().await.unwrap();
+        let text = displayable(behind.as_ref()).indent(true).to_string();
+        let lines: Vec<&str> = text.lines().map(str::trim_start).collect();
+        let at = lines
+            .iter()
+            .position(|l| l.starts_with("RunTimeFilterExec"));
+        assert!(
+            at.is_some_and(|at| lines[at + 1].starts_with("FilterExec: v@1 > 10, projection=[k@0]")),
+            "{text}"
+        );
         for sql in [
+            filtered,
             "SELECT f.k, count(*) FROM few f JOIN (SELECT v AS k, k AS v FROM big) s \
              ON s.k = f.k GROUP BY 1 ORDER BY 1",
             "SELECT f.k, s.v FROM few f JOIN (SELECT k AS v, v AS k FROM big) s \
