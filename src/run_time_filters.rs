@@ -66,8 +66,8 @@ impl PhysicalOptimizerRule for RunTimeFilters {
                     Arc::new(filtered) as Arc<dyn ExecutionPlan>
                 ));
             }
-            // Above the scan's own filter and projection when they keep the columns: those
-            // are cheaper per row, and leave fewer rows to test.
+            // Above the scan's own filter when it keeps the key columns: that is cheaper per
+            // row, and leaves fewer rows to test.
             let hoisted = match node.children().as_slice() {
                 [child] if STREAMING.contains(&node.name()) => child
                     .downcast_ref::<RunTimeFilterExec>()

@@ -975,10 +975,10 @@ fn scanned_tables(plan: &LogicalPlan) -> Vec<String> {
     tables.into_iter().collect()
 }
 
-/// Session settings: every engine-wide choice lives here.
 /// DataFusion's physical optimizer rules with jaanch's: an aggregation read twice is computed
-/// once (before the rule that hands run-time filters to scans, which must see the plan as it
-/// runs), and every join yields to the runtime (last, around the joins as they run).
+/// once (before DataFusion's rule that hands run-time filters to scans, which must see the plan
+/// as it runs); then, at the end, every join yields to the runtime, and the run-time filters
+/// are applied to rows above the scans that hold them.
 pub(crate) fn physical_optimizer_rules() -> Vec<Arc<dyn PhysicalOptimizerRule + Send + Sync>> {
     let mut rules = PhysicalOptimizer::new().rules;
     let run_time_filters = rules
@@ -994,6 +994,7 @@ pub(crate) fn physical_optimizer_rules() -> Vec<Arc<dyn PhysicalOptimizerRule + 
     rules
 }
 
+/// Session settings: every engine-wide choice lives here.
 fn session_config(config: &crate::config::LakeConfig, runtime: &RuntimeEnv) -> SessionConfig {
     let mut session = SessionConfig::new()
         .with_information_schema(true)

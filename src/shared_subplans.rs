@@ -10,11 +10,11 @@
 //! Only aggregations are shared: what they give is what they hold in memory while they run,
 //! where a scan's whole table would not be, and they are where a repeated plan costs most. Two
 //! copies are the same when EXPLAIN shows them alike, column names and types included, when
-//! that text tells all they read and do (DataFusion's own operators over files, whose paths
-//! it shows, Delta scans compared in full, or governed scans of such: see [`identified`] and
-//! [`fingerprint`]), and when neither holds anything that can make two runs differ (a volatile function such as
-//! `random()`) or that ties it to its place in the statement (a scalar subquery's value, a
-//! filter another operator fills in as it runs). A [`SharedSubplanExec`] takes no filter,
+//! that text tells all they read and do (DataFusion's own operators over Parquet files, whose
+//! paths it shows, Delta scans compared in full, or governed scans of such: see
+//! [`identified`] and [`fingerprint`]), and when neither holds anything that can make two
+//! runs differ (a volatile function such as `random()`) or that ties it to its place in the
+//! statement (a scalar subquery's value, a filter another operator fills in as it runs). A [`SharedSubplanExec`] takes no filter,
 //! sort, limit or projection from above, so the copies stay alike through the rules after
 //! this one; should a copy still be rewritten apart from the others, it runs its own plan.
 //!
@@ -83,7 +83,10 @@ impl PhysicalOptimizerRule for ShareRepeatedSubplans {
         let key = |node: &Arc<dyn ExecutionPlan>| -> Result<Option<String>> {
             Ok(shareable(node)?
                 .filter(|text| explained.contains_key(text))
-                .map(|_| fingerprint(node)))
+                .map(|mut text| {
+                    unshown(node, &mut text);
+                    text
+                }))
         };
         let occurrences = repeated(&plan, key)?;
         // The outermost repeated ones: a copy inside another repeated aggregation is shared
