@@ -22,7 +22,7 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
-use arrow::array::{AsArray, RecordBatch};
+use arrow::array::{AsArray, BooleanArray, RecordBatch};
 use arrow::compute::BatchCoalescer;
 use arrow::datatypes::{Schema, SchemaRef};
 use datafusion::common::config::ConfigOptions;
@@ -400,6 +400,28 @@ struct Trial {
     useless: bool,
 }
 
+impl Trial {
+    /// Which rows of `batch` `filter` keeps, counted in the trial; `None` if it cannot be
+    /// evaluated, which is only a lost chance (the join decides): it is not tried again.
+    fn verdict(
+        &mut self,
+        filter: &Arc<dyn PhysicalExpr>,
+        batch: &RecordBatch,
+    ) -> Option<BooleanArray> {
+        let evaluated = filter
+            .evaluate(batch)
+            .and_then(|kept| kept.into_array(batch.num_rows()));
+        let Some(keep) = evaluated.ok().and_then(|k| k.as_boolean_opt().cloned()) else {
+            self.useless = true;
+            return None;
+        };
+        self.rows += batch.num_rows();
+        self.kept += keep.true_count();
+        self.useless = self.rows >= TRIAL_ROWS && self.kept * 2 > self.rows;
+        Some(keep)
+    }
+}
+
 impl DisplayAs for RunTimeFilterExec {
     fn fmt_as(&self, _format: DisplayFormatType, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "RunTimeFilterExec: ")?;
@@ -492,8 +514,8 @@ struct Filtered {
 }
 
 impl Filtered {
-    /// Takes `batch` in; a batch ready to give, if any.
-    fn admit(&mut self, batch: RecordBatch) -> Result<Option<RecordBatch>> {
+    /// Takes `batch` in: the rows the filter keeps, or all while there is none worth applying.
+    fn admit(&mut self, batch: RecordBatch) -> Result<()> {
         let _timer = self.metrics.elapsed_compute().timer();
         let Loosened {
             generations,
@@ -505,31 +527,17 @@ impl Filtered {
                 ..Trial::default()
             };
         }
-        match filter {
-            Some(_) if self.trial.useless => self.coalescer.push_batch(batch)?,
-            None => self.coalescer.push_batch(batch)?,
-            Some(filter) => {
-                // A filter that cannot be evaluated is only a lost chance: the join decides.
-                let evaluated = filter
-                    .evaluate(&batch)
-                    .and_then(|kept| kept.into_array(batch.num_rows()));
-                let Some(keep) = evaluated.as_ref().ok().and_then(|k| k.as_boolean_opt()) else {
-                    self.trial.useless = true;
-                    self.coalescer.push_batch(batch)?;
-                    return Ok(self.coalescer.next_completed_batch());
-                };
-                let trial = &mut self.trial;
-                trial.rows += batch.num_rows();
-                trial.kept += keep.true_count();
-                trial.useless = trial.rows >= TRIAL_ROWS && trial.kept * 2 > trial.rows;
-                if keep.true_count() == batch.num_rows() {
-                    self.coalescer.push_batch(batch)?;
-                } else {
-                    self.coalescer.push_batch_with_filter(batch, keep)?;
-                }
+        let keep = match filter {
+            Some(filter) if !self.trial.useless => self.trial.verdict(&filter, &batch),
+            _ => None,
+        };
+        match keep {
+            Some(keep) if keep.true_count() < batch.num_rows() => {
+                self.coalescer.push_batch_with_filter(batch, &keep)?
             }
+            _ => self.coalescer.push_batch(batch)?,
         }
-        Ok(self.coalescer.next_completed_batch())
+        Ok(())
     }
 }
 
@@ -547,13 +555,11 @@ impl Stream for Filtered {
             match self.input.poll_next_unpin(cx) {
                 Poll::Pending => return Poll::Pending,
                 Poll::Ready(Some(Err(error))) => return Poll::Ready(Some(Err(error))),
-                Poll::Ready(Some(Ok(batch))) => match self.admit(batch) {
-                    Ok(Some(batch)) => {
-                        return self.metrics.record_poll(Poll::Ready(Some(Ok(batch))));
+                Poll::Ready(Some(Ok(batch))) => {
+                    if let Err(error) = self.admit(batch) {
+                        return Poll::Ready(Some(Err(error)));
                     }
-                    Ok(None) => {}
-                    Err(error) => return Poll::Ready(Some(Err(error))),
-                },
+                }
                 Poll::Ready(None) => {
                     self.done = true;
                     if let Err(error) = self.coalescer.finish_buffered_batch() {
