@@ -27,6 +27,8 @@ use parquet::arrow::arrow_reader::ArrowReaderOptions;
 use parquet::arrow::async_reader::AsyncFileReader;
 use parquet::file::metadata::ParquetMetaData;
 
+use crate::storage::file_scan;
+
 /// How long the search for the file may take: a lake's table can have thousands of files.
 const BUDGET: Duration = Duration::from_secs(10);
 
@@ -163,12 +165,7 @@ fn scans(plan: &Arc<dyn ExecutionPlan>) -> Vec<FileScanConfig> {
     let mut found = Vec::new();
     let mut pending = vec![Arc::clone(plan)];
     while let Some(node) = pending.pop() {
-        let scan = (node.as_ref() as &dyn std::any::Any)
-            .downcast_ref::<DataSourceExec>()
-            .and_then(|exec| {
-                (exec.data_source().as_ref() as &dyn std::any::Any).downcast_ref::<FileScanConfig>()
-            });
-        found.extend(scan.cloned());
+        found.extend(file_scan(node.as_ref()).cloned());
         pending.extend(node.children().into_iter().cloned());
     }
     found

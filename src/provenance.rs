@@ -16,12 +16,11 @@ use datafusion::catalog::{ScanArgs, ScanResult, Session, TableProvider};
 use datafusion::common::tree_node::{TreeNode, TreeNodeRecursion};
 use datafusion::common::{Constraints, Result, Statistics};
 use datafusion::datasource::listing::ListingTableUrl;
-use datafusion::datasource::physical_plan::FileScanConfig;
-use datafusion::datasource::source::DataSourceExec;
 use datafusion::logical_expr::{Expr, LogicalPlan, TableProviderFilterPushDown, TableType};
 use datafusion::physical_plan::ExecutionPlan;
 
 use crate::delta::show_moment;
+use crate::storage::file_scan;
 
 /// One table read by a statement.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -130,9 +129,7 @@ impl Traced {
 fn files_scanned(plan: &Arc<dyn ExecutionPlan>) -> usize {
     let mut files = 0;
     let _ = plan.apply(|node| {
-        if let Some(source) = node.downcast_ref::<DataSourceExec>()
-            && let Some(config) = source.data_source().downcast_ref::<FileScanConfig>()
-        {
+        if let Some(config) = file_scan(node.as_ref()) {
             files += config.file_groups.iter().map(|g| g.len()).sum::<usize>();
         }
         Ok(TreeNodeRecursion::Continue)

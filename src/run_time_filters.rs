@@ -28,8 +28,7 @@ use arrow::datatypes::{Schema, SchemaRef};
 use datafusion::common::config::ConfigOptions;
 use datafusion::common::tree_node::{Transformed, TreeNode, TreeNodeRecursion};
 use datafusion::common::{Result, ScalarValue};
-use datafusion::datasource::physical_plan::{FileScanConfig, ParquetSource};
-use datafusion::datasource::source::DataSourceExec;
+use datafusion::datasource::physical_plan::ParquetSource;
 use datafusion::execution::TaskContext;
 use datafusion::logical_expr::Operator;
 use datafusion::physical_expr::PhysicalExpr;
@@ -47,6 +46,8 @@ use datafusion::physical_plan::{
 };
 use futures::{Stream, StreamExt};
 use parking_lot::Mutex;
+
+use crate::storage::file_scan;
 
 /// Puts a [`RunTimeFilterExec`] above each file scan that holds dynamic filters it does not
 /// apply to rows itself.
@@ -123,10 +124,7 @@ fn remap(
 /// The dynamic filters of `node`'s predicate, over its output columns, if it is a file scan
 /// that does not already apply them to rows.
 fn dynamic_filters(node: &Arc<dyn ExecutionPlan>) -> Result<Option<Vec<Arc<dyn PhysicalExpr>>>> {
-    let Some(config) = node
-        .downcast_ref::<DataSourceExec>()
-        .and_then(|scan| scan.data_source().downcast_ref::<FileScanConfig>())
-    else {
+    let Some(config) = file_scan(node.as_ref()) else {
         return Ok(None);
     };
     let source = config.file_source();
@@ -307,11 +305,16 @@ fn join(mut a: HashMap<Column, Bounds>, mut b: HashMap<Column, Bounds>) -> HashM
 #[derive(Debug)]
 pub(crate) struct RunTimeFilterExec {
     input: Arc<dyn ExecutionPlan>,
-    /// The scan's dynamic filters, over its output columns.
-    filters: Vec<Arc<dyn PhysicalExpr>>,
-    /// The loosened filter, shared by the partitions.
-    loosened: Arc<Mutex<Option<Loosened>>>,
+    filters: Arc<Filters>,
     metrics: ExecutionPlanMetricsSet,
+}
+
+/// A scan's dynamic filters, over its output columns, and the loosened filter last made of
+/// them, shared by the partitions.
+#[derive(Debug)]
+struct Filters {
+    dynamic: Vec<Arc<dyn PhysicalExpr>>,
+    loosened: Mutex<Option<Loosened>>,
 }
 
 /// The loosened filter of a [`RunTimeFilterExec`]'s filters (`None`: it keeps every row), and
@@ -324,10 +327,13 @@ struct Loosened {
 
 impl RunTimeFilterExec {
     fn new(input: Arc<dyn ExecutionPlan>, filters: Vec<Arc<dyn PhysicalExpr>>) -> Self {
+        let filters = Arc::new(Filters {
+            dynamic: filters,
+            loosened: Mutex::new(None),
+        });
         RunTimeFilterExec {
             input,
             filters,
-            loosened: Default::default(),
             metrics: ExecutionPlanMetricsSet::new(),
         }
     }
@@ -347,6 +353,7 @@ impl RunTimeFilterExec {
         };
         let filters: Option<Vec<_>> = self
             .filters
+            .dynamic
             .iter()
             .map(|filter| remap(filter, place).ok().flatten())
             .collect();
@@ -357,33 +364,35 @@ impl RunTimeFilterExec {
     }
 }
 
-/// The loosened filter of `filters` as they stand, made again only when one has changed.
-fn current(
-    filters: &[Arc<dyn PhysicalExpr>],
-    cache: &Mutex<Option<Loosened>>,
-    schema: &Schema,
-) -> Result<Loosened> {
-    let generations: Vec<u64> = filters.iter().map(|f| f.snapshot_generation()).collect();
-    let mut cached = cache.lock();
-    if let Some(loosened) = &*cached
-        && loosened.generations == generations
-    {
-        return Ok(loosened.clone());
-    }
-    let mut parts = Vec::new();
-    for filter in filters {
-        let now = match filter.downcast_ref::<DynamicFilterPhysicalExpr>() {
-            Some(dynamic) => dynamic.current()?,
-            None => Arc::clone(filter),
+impl Filters {
+    /// The loosened filter of the filters as they stand, made again only when one has changed.
+    fn current(&self, schema: &Schema) -> Result<Loosened> {
+        let generations: Vec<u64> = self
+            .dynamic
+            .iter()
+            .map(|f| f.snapshot_generation())
+            .collect();
+        let mut cached = self.loosened.lock();
+        if let Some(loosened) = &*cached
+            && loosened.generations == generations
+        {
+            return Ok(loosened.clone());
+        }
+        let mut parts = Vec::new();
+        for filter in &self.dynamic {
+            let now = match filter.downcast_ref::<DynamicFilterPhysicalExpr>() {
+                Some(dynamic) => dynamic.current()?,
+                None => Arc::clone(filter),
+            };
+            parts.extend(loosen(&now, schema));
+        }
+        let loosened = Loosened {
+            generations,
+            filter: (!parts.is_empty()).then(|| conjunction(parts)),
         };
-        parts.extend(loosen(&now, schema));
+        *cached = Some(loosened.clone());
+        Ok(loosened)
     }
-    let loosened = Loosened {
-        generations,
-        filter: (!parts.is_empty()).then(|| conjunction(parts)),
-    };
-    *cached = Some(loosened.clone());
-    Ok(loosened)
 }
 
 /// Rows a filter is tried on before it is judged.
@@ -425,7 +434,7 @@ impl Trial {
 impl DisplayAs for RunTimeFilterExec {
     fn fmt_as(&self, _format: DisplayFormatType, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "RunTimeFilterExec: ")?;
-        for (i, filter) in self.filters.iter().enumerate() {
+        for (i, filter) in self.filters.dynamic.iter().enumerate() {
             if i > 0 {
                 write!(f, " AND ")?;
             }
@@ -452,7 +461,7 @@ impl ExecutionPlan for RunTimeFilterExec {
         &self,
         f: &mut dyn FnMut(&Arc<dyn PhysicalExpr>) -> Result<TreeNodeRecursion>,
     ) -> Result<TreeNodeRecursion> {
-        for filter in &self.filters {
+        for filter in &self.filters.dynamic {
             if f(filter)? == TreeNodeRecursion::Stop {
                 return Ok(TreeNodeRecursion::Stop);
             }
@@ -468,10 +477,11 @@ impl ExecutionPlan for RunTimeFilterExec {
         self: Arc<Self>,
         mut children: Vec<Arc<dyn ExecutionPlan>>,
     ) -> Result<Arc<dyn ExecutionPlan>> {
-        Ok(Arc::new(RunTimeFilterExec::new(
-            children.swap_remove(0),
-            self.filters.clone(),
-        )))
+        Ok(Arc::new(RunTimeFilterExec {
+            input: children.swap_remove(0),
+            filters: Arc::clone(&self.filters),
+            metrics: ExecutionPlanMetricsSet::new(),
+        }))
     }
 
     fn metrics(&self) -> Option<MetricsSet> {
@@ -487,8 +497,7 @@ impl ExecutionPlan for RunTimeFilterExec {
         let batch_size = context.session_config().batch_size();
         Ok(Box::pin(Filtered {
             input: self.input.execute(partition, context)?,
-            filters: self.filters.clone(),
-            loosened: Arc::clone(&self.loosened),
+            filters: Arc::clone(&self.filters),
             // Batches of half the size or more go through whole, not copied.
             coalescer: BatchCoalescer::new(Arc::clone(&schema), batch_size)
                 .with_biggest_coalesce_batch_size(Some(batch_size / 2)),
@@ -504,8 +513,7 @@ impl ExecutionPlan for RunTimeFilterExec {
 /// size, in order; a batch goes through whole while no filter is filled in.
 struct Filtered {
     input: SendableRecordBatchStream,
-    filters: Vec<Arc<dyn PhysicalExpr>>,
-    loosened: Arc<Mutex<Option<Loosened>>>,
+    filters: Arc<Filters>,
     coalescer: BatchCoalescer,
     schema: SchemaRef,
     metrics: BaselineMetrics,
@@ -520,7 +528,7 @@ impl Filtered {
         let Loosened {
             generations,
             filter,
-        } = current(&self.filters, &self.loosened, &self.schema)?;
+        } = self.filters.current(&self.schema)?;
         if generations != self.trial.generations {
             self.trial = Trial {
                 generations,

@@ -31,7 +31,7 @@ use datafusion::common::config::ConfigOptions;
 use datafusion::common::runtime::JoinSet;
 use datafusion::common::tree_node::{Transformed, TreeNode, TreeNodeRecursion};
 use datafusion::common::{DataFusionError, Result};
-use datafusion::datasource::physical_plan::{FileScanConfig, ParquetSource};
+use datafusion::datasource::physical_plan::ParquetSource;
 use datafusion::datasource::source::DataSourceExec;
 use datafusion::execution::TaskContext;
 use datafusion::execution::memory_pool::{MemoryConsumer, MemoryReservation};
@@ -54,6 +54,7 @@ use sha2::{Digest as _, Sha256};
 use tokio::sync::OnceCell;
 
 use crate::access::GovernedExec;
+use crate::storage::file_scan;
 
 /// Replaces the copies of an aggregation a plan holds more than once by [`SharedSubplanExec`]s
 /// that run it once.
@@ -202,10 +203,7 @@ fn unshown(plan: &Arc<dyn ExecutionPlan>, text: &mut String) {
     }
     // Infallible: the closure never fails.
     let _ = plan.apply(|node| {
-        let config = node
-            .downcast_ref::<DataSourceExec>()
-            .and_then(|scan| scan.data_source().downcast_ref::<FileScanConfig>());
-        if let Some(config) = config {
+        if let Some(config) = file_scan(node.as_ref()) {
             // EXPLAIN shows a file's path in its store, not the store (an S3 bucket).
             text.push('\n');
             text.push_str(config.object_store_url.as_str());
@@ -259,19 +257,16 @@ const SAID_IN_FULL: &[&str] = &[
 /// alike) nor other operators.
 fn identified(plan: &Arc<dyn ExecutionPlan>) -> Result<bool> {
     let unknown = plan.exists(|node| {
-        if let Some(source) = node.downcast_ref::<DataSourceExec>() {
+        if node.downcast_ref::<DataSourceExec>().is_some() {
             // Parquet files: their paths are shown, their store is compared by `fingerprint`,
             // and they have no reading options a table sets (a CSV file's delimiter is not
             // shown).
-            let parquet = source
-                .data_source()
-                .downcast_ref::<FileScanConfig>()
-                .is_some_and(|config| {
-                    config
-                        .file_source()
-                        .downcast_ref::<ParquetSource>()
-                        .is_some()
-                });
+            let parquet = file_scan(node.as_ref()).is_some_and(|config| {
+                config
+                    .file_source()
+                    .downcast_ref::<ParquetSource>()
+                    .is_some()
+            });
             return Ok(!parquet);
         }
         if let Some(governed) = node.downcast_ref::<GovernedExec>() {

@@ -1,15 +1,26 @@
-//! Object stores named in the lake config, and which store each table location uses.
+//! Object stores named in the lake config, which store each table location uses, and the file
+//! scans of the plans that read them.
 
 use std::sync::Arc;
 
 use datafusion::datasource::listing::ListingTableUrl;
+use datafusion::datasource::physical_plan::FileScanConfig;
+use datafusion::datasource::source::DataSourceExec;
 use datafusion::execution::runtime_env::RuntimeEnv;
+use datafusion::physical_plan::ExecutionPlan;
 use object_store::ObjectStore;
 use object_store::aws::AmazonS3Builder;
 use object_store::http::HttpBuilder;
 use url::Url;
 
 use crate::config::{ConfigError, LakeConfig, StoreConfig, TableConfig};
+
+/// What `node` reads and how, if it is a scan of files (Parquet, CSV, JSON, ...).
+pub(crate) fn file_scan(node: &dyn ExecutionPlan) -> Option<&FileScanConfig> {
+    node.downcast_ref::<DataSourceExec>()?
+        .data_source()
+        .downcast_ref::<FileScanConfig>()
+}
 
 /// Registers every configured store, and an anonymous HTTP(S) store for each web host a table
 /// reads from without one. Nothing here touches the network: stores connect on first use.
