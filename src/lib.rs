@@ -30,6 +30,7 @@ pub mod delta;
 pub mod describe;
 mod diagnose;
 pub mod error;
+mod filter_conditions;
 #[cfg(test)]
 mod fuzz;
 mod lake;

@@ -977,8 +977,9 @@ fn scanned_tables(plan: &LogicalPlan) -> Vec<String> {
 
 /// DataFusion's physical optimizer rules with jaanch's: an aggregation read twice is computed
 /// once (before DataFusion's rule that hands run-time filters to scans, which must see the plan
-/// as it runs); then, at the end, every join yields to the runtime, and the run-time filters
-/// are applied to rows above the scans that hold them.
+/// as it runs); then, at the end, filters test their cheap conditions first, every join yields
+/// to the runtime, and the run-time filters are applied to rows above the scans that hold
+/// them.
 pub(crate) fn physical_optimizer_rules() -> Vec<Arc<dyn PhysicalOptimizerRule + Send + Sync>> {
     let mut rules = PhysicalOptimizer::new().rules;
     let run_time_filters = rules
@@ -989,6 +990,7 @@ pub(crate) fn physical_optimizer_rules() -> Vec<Arc<dyn PhysicalOptimizerRule + 
         run_time_filters,
         Arc::new(crate::shared_subplans::ShareRepeatedSubplans),
     );
+    rules.push(Arc::new(crate::filter_conditions::FilterConditions));
     rules.push(Arc::new(crate::yielding::YieldingJoins));
     rules.push(Arc::new(crate::run_time_filters::RunTimeFilters));
     rules
