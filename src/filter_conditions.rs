@@ -18,8 +18,8 @@
 //! fixed-width values (numbers, dates, times, booleans) go first, each group in its written
 //! order, when no condition can fail: `AND` gives the same answer in any order, but which rows
 //! a condition that can fail sees — and so whether the statement fails — depends on what is
-//! tested before it. A condition is never tested on a row DataFusion's own evaluation would
-//! not have tested it on.
+//! tested before it. A condition that can fail is never tested on a row DataFusion's own
+//! evaluation would not have tested it on.
 //!
 //! A string column compared with a short text (`l_shipmode = 'AIR'`, a district's code) is
 //! compared as [`ShortTextEquals`] does, in filters of one condition too: one number against
