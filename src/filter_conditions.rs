@@ -225,25 +225,34 @@ fn spread(kept: &BooleanBuffer, met: &BooleanBuffer) -> BooleanBuffer {
     BooleanBuffer::new(words.into(), 0, kept.len())
 }
 
-impl PartialEq for Conditions {
-    fn eq(&self, other: &Self) -> bool {
-        *self.shown == *other.shown
-    }
+/// Equality, hashing and display of an expression by the one it stands for (its `shown`):
+/// two are alike when what they compute, as written, is.
+macro_rules! shown_as_written {
+    ($expr:ty) => {
+        impl PartialEq for $expr {
+            fn eq(&self, other: &Self) -> bool {
+                *self.shown == *other.shown
+            }
+        }
+
+        impl Eq for $expr {}
+
+        impl Hash for $expr {
+            fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+                self.shown.hash(state);
+            }
+        }
+
+        impl fmt::Display for $expr {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                self.shown.fmt(f)
+            }
+        }
+    };
 }
 
-impl Eq for Conditions {}
-
-impl Hash for Conditions {
-    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
-        self.shown.hash(state);
-    }
-}
-
-impl fmt::Display for Conditions {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.shown.fmt(f)
-    }
-}
+shown_as_written!(Conditions);
+shown_as_written!(ShortTextEquals);
 
 impl PhysicalExpr for Conditions {
     fn data_type(&self, _input_schema: &Schema) -> Result<DataType> {
@@ -343,26 +352,6 @@ fn short_text_equalities(
     })
 }
 
-impl PartialEq for ShortTextEquals {
-    fn eq(&self, other: &Self) -> bool {
-        *self.shown == *other.shown
-    }
-}
-
-impl Eq for ShortTextEquals {}
-
-impl Hash for ShortTextEquals {
-    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
-        self.shown.hash(state);
-    }
-}
-
-impl fmt::Display for ShortTextEquals {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.shown.fmt(f)
-    }
-}
-
 impl PhysicalExpr for ShortTextEquals {
     fn data_type(&self, _input_schema: &Schema) -> Result<DataType> {
         Ok(DataType::Boolean)
@@ -395,17 +384,14 @@ impl PhysicalExpr for ShortTextEquals {
         mut children: Vec<Arc<dyn PhysicalExpr>>,
     ) -> Result<Arc<dyn PhysicalExpr>> {
         let column = children.swap_remove(0);
-        let shown = match self.shown.downcast_ref::<BinaryExpr>() {
-            Some(binary) if binary.left().downcast_ref::<Literal>().is_some() => Arc::new(
-                BinaryExpr::new(Arc::clone(binary.left()), *binary.op(), Arc::clone(&column)),
-            ),
-            Some(binary) => Arc::new(BinaryExpr::new(
-                Arc::clone(&column),
-                *binary.op(),
-                Arc::clone(binary.right()),
-            )),
-            None => return internal_err!("a text comparison shown as {}", self.shown),
-        };
+        // The comparison as written, its column replaced (the text stays on its side).
+        let operands = self.shown.children().into_iter().map(|operand| {
+            match operand.downcast_ref::<Literal>() {
+                Some(_) => Arc::clone(operand),
+                None => Arc::clone(&column),
+            }
+        });
+        let shown = Arc::clone(&self.shown).with_new_children(operands.collect())?;
         Ok(Arc::new(ShortTextEquals {
             column,
             view: self.view,
@@ -729,6 +715,9 @@ mod tests {
                     let got = short.evaluate(&batch).unwrap().into_array(9).unwrap();
                     let expected = written.evaluate(&batch).unwrap().into_array(9).unwrap();
                     assert_eq!(got.as_boolean(), expected.as_boolean(), "{written}");
+                    // Rebuilt over its column, it is the same comparison, text on the same side.
+                    let rebuilt = Arc::new(short).with_new_children(vec![Arc::clone(&column)]);
+                    assert_eq!(rebuilt.unwrap().to_string(), written.to_string());
                 }
             }
         }
