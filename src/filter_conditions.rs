@@ -251,6 +251,8 @@ macro_rules! shown_as_written {
     };
 }
 
+pub(crate) use shown_as_written;
+
 shown_as_written!(Conditions);
 shown_as_written!(ShortTextEquals);
 

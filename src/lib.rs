@@ -26,6 +26,7 @@ pub mod audit;
 mod catalog;
 pub mod cluster;
 pub mod config;
+mod decimal_arithmetic;
 pub mod delta;
 pub mod describe;
 mod diagnose;

@@ -990,6 +990,7 @@ pub(crate) fn physical_optimizer_rules() -> Vec<Arc<dyn PhysicalOptimizerRule + 
         run_time_filters,
         Arc::new(crate::shared_subplans::ShareRepeatedSubplans),
     );
+    rules.push(Arc::new(crate::decimal_arithmetic::NarrowDecimals));
     rules.push(Arc::new(crate::filter_conditions::FilterConditions));
     rules.push(Arc::new(crate::yielding::YieldingJoins));
     rules.push(Arc::new(crate::run_time_filters::RunTimeFilters));
