@@ -7,6 +7,7 @@
 //! stderr); 2 a usage error; 130 a statement cancelled by Ctrl-C. A closed output pipe
 //! (`jaanch sql ... | head`) ends the program quietly with 0.
 
+use std::alloc::{GlobalAlloc, Layout};
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -30,7 +31,68 @@ mod user;
 // mimalloc is markedly faster than the system allocator for DataFusion's many short-lived
 // allocations; DataFusion's own benchmarks use it too.
 #[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static GLOBAL: Allocator = Allocator;
+
+/// mimalloc, with large zeroed blocks made present before they are handed out.
+///
+/// mimalloc hands out a large zeroed block in fresh pages from the system, which are zero
+/// until written. DataFusion's join on dense keys (`ArrayMap`) allocates such a table (24 MB
+/// for TPC-H's six million order keys) and reads each slot before writing it: each page is
+/// first mapped to the system's shared zero page and then, on the write, copied, and the
+/// system interrupts the other cores to flush their address translations. TPC-H's q21 spent
+/// 0.45 s of its 1.05 s of CPU in the kernel so. Asking the system to populate the block for
+/// writing at once (one call, `MADV_POPULATE_WRITE`) gives the same zeroed pages without
+/// either fault.
+struct Allocator;
+
+/// The size from which a zeroed block is populated at once: smaller ones mostly reuse
+/// memory mimalloc already holds.
+#[cfg(target_os = "linux")]
+const POPULATE_FROM: usize = 1 << 20;
+
+// SAFETY: every call is mimalloc's; the populating call only asks the system to map pages of
+// the block just allocated, whose contents it leaves as they are (zero).
+unsafe impl GlobalAlloc for Allocator {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        unsafe { mimalloc::MiMalloc.alloc(layout) }
+    }
+
+    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        let block = unsafe { mimalloc::MiMalloc.alloc_zeroed(layout) };
+        #[cfg(target_os = "linux")]
+        if layout.size() >= POPULATE_FROM && !block.is_null() {
+            populate(block, layout.size());
+        }
+        block
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        unsafe { mimalloc::MiMalloc.dealloc(ptr, layout) }
+    }
+
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, size: usize) -> *mut u8 {
+        unsafe { mimalloc::MiMalloc.realloc(ptr, layout, size) }
+    }
+}
+
+/// Asks the system to map the whole pages of `len` bytes at `start` for writing. A system
+/// without the request (Linux before 5.14) refuses it, and the pages fault in as before.
+#[cfg(target_os = "linux")]
+fn populate(start: *mut u8, len: usize) {
+    const PAGE: usize = 4096;
+    let first = (start as usize).next_multiple_of(PAGE);
+    let end = (start as usize + len) & !(PAGE - 1);
+    if end > first {
+        // SAFETY: the range lies within a block this allocator just handed out.
+        unsafe {
+            libc::madvise(
+                first as *mut libc::c_void,
+                end - first,
+                libc::MADV_POPULATE_WRITE,
+            );
+        }
+    }
+}
 
 // mimalloc 3's `mi_option_t` (mimalloc.h); the sys crate names only the older options.
 #[cfg(target_os = "linux")]
@@ -469,4 +531,40 @@ fn open_lake(explicit: Option<&Path>) -> Result<Lake> {
 /// `--as-of`'s value.
 fn parse_pin(text: &str) -> Result<jaanch::delta::Pin, String> {
     jaanch::delta::Pin::parse(text)
+}
+
+#[cfg(all(test, target_os = "linux"))]
+mod tests {
+    use super::*;
+
+    /// A large zeroed block comes back resident (its pages mapped before it is handed out)
+    /// and zero.
+    #[test]
+    fn large_zeroed_blocks_come_populated() {
+        const SIZE: usize = 8 << 20;
+        const PAGE: usize = 4096;
+        let layout = Layout::from_size_align(SIZE, 64).unwrap();
+        // SAFETY: a block of a valid layout, freed below with the same layout.
+        let block = unsafe { Allocator.alloc_zeroed(layout) };
+        assert!(!block.is_null());
+        let first = (block as usize).next_multiple_of(PAGE);
+        let pages = (block as usize + SIZE - first) / PAGE;
+        let mut resident = vec![0_u8; pages];
+        // SAFETY: the range lies within the block; `resident` holds a byte for each page.
+        let status = unsafe {
+            libc::mincore(
+                first as *mut libc::c_void,
+                pages * PAGE,
+                resident.as_mut_ptr(),
+            )
+        };
+        assert_eq!(status, 0);
+        let present = resident.iter().filter(|page| *page & 1 == 1).count();
+        assert_eq!(present, pages, "pages resident before the block is touched");
+        // SAFETY: the block is SIZE bytes, allocated above.
+        let bytes = unsafe { std::slice::from_raw_parts(block, SIZE) };
+        assert!(bytes.iter().all(|b| *b == 0));
+        // SAFETY: allocated above with this layout.
+        unsafe { Allocator.dealloc(block, layout) };
+    }
 }
