@@ -25,7 +25,7 @@ use arrow::datatypes::{DataType, Decimal128Type, Schema};
 use arrow::error::ArrowError;
 use datafusion::common::config::ConfigOptions;
 use datafusion::common::tree_node::{Transformed, TreeNode};
-use datafusion::common::{Result, ScalarValue};
+use datafusion::common::{Result, ScalarValue, internal_datafusion_err};
 use datafusion::logical_expr::{ColumnarValue, Operator};
 use datafusion::physical_expr::PhysicalExpr;
 use datafusion::physical_expr::expressions::BinaryExpr;
@@ -193,6 +193,8 @@ pub(crate) struct Narrow {
     left: Arc<dyn PhysicalExpr>,
     right: Arc<dyn PhysicalExpr>,
     op: Operator,
+    /// Arrow's kernel for the operation, for the batches it computes.
+    kernel: Kernel,
     /// The operands' types as planned; a batch whose columns differ is left to arrow.
     left_type: DataType,
     right_type: DataType,
@@ -239,6 +241,7 @@ impl Narrow {
             left: Arc::clone(left),
             right: Arc::clone(right),
             op,
+            kernel,
             left_type,
             right_type,
             result,
@@ -375,8 +378,7 @@ impl PhysicalExpr for Narrow {
         if let Some(values) = self.combine(&left, &right)? {
             return Ok(ColumnarValue::Array(values));
         }
-        let kernel = kernel(self.op).expect("a Narrow is made for +, - and * only");
-        apply(&left, &right, kernel)
+        apply(&left, &right, self.kernel)
     }
 
     fn children(&self) -> Vec<&Arc<dyn PhysicalExpr>> {
@@ -388,10 +390,10 @@ impl PhysicalExpr for Narrow {
         children: Vec<Arc<dyn PhysicalExpr>>,
     ) -> Result<Arc<dyn PhysicalExpr>> {
         let [left, right] = <[_; 2]>::try_from(children).map_err(|children| {
-            datafusion::common::DataFusionError::Internal(format!(
+            internal_datafusion_err!(
                 "a decimal operation has two operands, not {}",
                 children.len()
-            ))
+            )
         })?;
         let shown =
             Arc::clone(&self.shown).with_new_children(vec![written(&left), written(&right)])?;
@@ -400,6 +402,7 @@ impl PhysicalExpr for Narrow {
             left,
             right,
             op: self.op,
+            kernel: self.kernel,
             left_type: self.left_type.clone(),
             right_type: self.right_type.clone(),
             result: self.result.clone(),
