@@ -13,8 +13,9 @@
 //! row's hash, then that partition's keys (or a probe of its hash table), which cost 33 ns a
 //! row, as much as the aggregation it spared. It evaluates a looser filter that implies no
 //! more than the join does (see [`loosen`]): the lowest and highest key of all partitions,
-//! and the union of their key lists when every partition has one. A row it keeps may still
-//! find no match; a row it drops finds none. The scan's own predicate stays where it was.
+//! and the union of their key lists when every partition has one; for a join that collected
+//! its build side into one table, also the probe of that table. A row it keeps may still find
+//! no match; a row it drops finds none. The scan's own predicate stays where it was.
 
 use std::collections::HashMap;
 use std::fmt;
@@ -39,6 +40,7 @@ use datafusion::physical_expr::utils::{conjunction, split_conjunction};
 use datafusion::physical_optimizer::PhysicalOptimizerRule;
 use datafusion::physical_plan::execution_plan::replace_children_if_necessary;
 use datafusion::physical_plan::filter::FilterExec;
+use datafusion::physical_plan::joins::HashTableLookupExpr;
 use datafusion::physical_plan::metrics::{BaselineMetrics, ExecutionPlanMetricsSet, MetricsSet};
 use datafusion::physical_plan::{
     DisplayAs, DisplayFormatType, ExecutionPlan, PlanProperties, RecordBatchStream,
@@ -170,8 +172,10 @@ struct Bounds {
 
 /// A filter that keeps every row `filter` keeps, cheap to evaluate: the bounds and key lists
 /// of its branches (a `CASE` on the row's hash has one per partition) joined over all of
-/// them. `None` when it would keep every row (no bound common to all branches, or the filter
-/// not yet filled in: `true`).
+/// them, and, for a join that collected its build side into one hash table (no `CASE`), the
+/// probe of that table DataFusion writes when the keys are too many to list (`hash_lookup`,
+/// after the bounds). `None` when it would keep every row (no bound common to all branches,
+/// or the filter not yet filled in: `true`).
 fn loosen(filter: &Arc<dyn PhysicalExpr>, schema: &Schema) -> Option<Arc<dyn PhysicalExpr>> {
     let branches: Vec<&Arc<dyn PhysicalExpr>> = match filter.downcast_ref::<CaseExpr>() {
         Some(case) if case.expr().is_some() => case
@@ -182,6 +186,22 @@ fn loosen(filter: &Arc<dyn PhysicalExpr>, schema: &Schema) -> Option<Arc<dyn Phy
             .collect(),
         _ => vec![filter],
     };
+    // A probe of the join's one table stands beside the bounds; a partitioned join's probes
+    // are inside its `CASE`, never among the filter's own conditions.
+    let lookups = split_conjunction(filter)
+        .into_iter()
+        .filter(|part| part.downcast_ref::<HashTableLookupExpr>().is_some())
+        .cloned();
+    let parts: Vec<_> = bounded(&branches, schema)
+        .into_iter()
+        .chain(lookups)
+        .collect();
+    (!parts.is_empty()).then(|| conjunction(parts))
+}
+
+/// The bounds and key lists of `branches` joined over all of them, as one filter; `None` when
+/// they bound nothing every branch bounds.
+fn bounded(branches: &[&Arc<dyn PhysicalExpr>], schema: &Schema) -> Option<Arc<dyn PhysicalExpr>> {
     let mut joined: Option<HashMap<Column, Bounds>> = None;
     for branch in branches {
         let branch = bounds(branch)?;
@@ -851,5 +871,47 @@ mod tests {
         let text = displayable(plan.as_ref()).indent(true).to_string();
         // Each of the three keys occurs four times in the 20,000 rows.
         assert_eq!(filtered, [12], "{text}");
+    }
+
+    /// A join that collects its build side, with more keys than DataFusion lists (150): its
+    /// filter probes the join's hash table, and the rows it drops go before the join.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_collected_joins_table_filters_rows() {
+        let (ours, _a) = session(true).await;
+        let (plain, _b) = session(false).await;
+        let keys: Vec<String> = (0..400).map(|i| (i * 12 + 1).to_string()).collect();
+        let sql = format!(
+            "WITH some(k) AS (VALUES ({})) \
+             SELECT b.k, sum(b.v) FROM some s JOIN big b ON b.k = s.k GROUP BY 1 ORDER BY 1",
+            keys.join("), (")
+        );
+        let mut answers = Vec::new();
+        let mut filtered = Vec::new();
+        for ctx in [&ours, &plain] {
+            let plan = ctx.sql(&sql).await.unwrap().create_physical_plan().await;
+            let plan = plan.unwrap();
+            let batches = collect(Arc::clone(&plan), ctx.task_ctx()).await.unwrap();
+            answers.push(pretty_format_batches(&batches).unwrap().to_string());
+            plan.apply(|node| {
+                if node.downcast_ref::<RunTimeFilterExec>().is_some() {
+                    let rows = node.metrics().and_then(|m| m.output_rows()).unwrap_or(0);
+                    filtered.push((rows, displayable(plan.as_ref()).indent(true).to_string()));
+                }
+                Ok(TreeNodeRecursion::Continue)
+            })
+            .unwrap();
+        }
+        assert_eq!(answers[0], answers[1]);
+        assert_eq!(answers[0].lines().count(), 404, "{}", answers[0]);
+        // Each of the 400 keys occurs four times in the 20,000 rows; the keys' range alone
+        // would keep 19,000 of them.
+        let [(rows, plan)] = &filtered[..] else {
+            panic!("one run-time filter: {filtered:?}")
+        };
+        assert!(
+            plan.contains("mode=CollectLeft") && plan.contains("hash_lookup"),
+            "{plan}"
+        );
+        assert_eq!(*rows, 1600, "{plan}");
     }
 }
