@@ -423,13 +423,12 @@ mod tests {
     use arrow::datatypes::Field;
     use arrow::util::pretty::pretty_format_batches;
     use datafusion::common::tree_node::TreeNodeRecursion;
-    use datafusion::datasource::MemTable;
-    use datafusion::execution::session_state::SessionStateBuilder;
     use datafusion::physical_expr::expressions::{Literal, binary, col};
     use datafusion::physical_plan::{collect, displayable};
     use datafusion::prelude::SessionContext;
 
     use super::*;
+    use crate::test_util::session_over;
 
     const ROWS: usize = 3000;
 
@@ -581,23 +580,12 @@ mod tests {
 
     /// A session over `t(price, disc, tax)` in batches of 1,000 rows, with the rule or not.
     fn session(with_rule: bool) -> SessionContext {
-        let mut state = SessionStateBuilder::new().with_default_features();
-        if with_rule {
-            state = state.with_physical_optimizer_rule(Arc::new(NarrowDecimals));
-        }
-        let ctx = SessionContext::new_with_state(state.build());
         let batch = batch(&[
             ("price", 15, 2, &|i| (i as i128 * 7919) % 10_000_000),
             ("disc", 15, 2, &|i| (i % 11) as i128),
             ("tax", 15, 2, &|i| (i % 9) as i128),
         ]);
-        let batches = (0..ROWS)
-            .step_by(1000)
-            .map(|i| batch.slice(i, 1000))
-            .collect();
-        let table = MemTable::try_new(batch.schema(), vec![batches]).unwrap();
-        ctx.register_table("t", Arc::new(table)).unwrap();
-        ctx
+        session_over(&batch, with_rule.then(|| Arc::new(NarrowDecimals) as _))
     }
 
     /// A plan's projections, filters and aggregations compute decimals narrow, show what was

@@ -507,11 +507,11 @@ mod tests {
     use arrow::util::pretty::pretty_format_batches;
     use datafusion::common::tree_node::TreeNodeRecursion;
     use datafusion::datasource::MemTable;
-    use datafusion::execution::session_state::SessionStateBuilder;
     use datafusion::physical_plan::collect;
     use datafusion::prelude::SessionContext;
 
     use super::*;
+    use crate::test_util::session_over;
 
     const ROWS: usize = 5000;
 
@@ -544,19 +544,7 @@ mod tests {
 
     /// A session over [`table`], in batches of 1,000 rows, with the rule or without it.
     fn session(with_rule: bool) -> SessionContext {
-        let mut state = SessionStateBuilder::new().with_default_features();
-        if with_rule {
-            state = state.with_physical_optimizer_rule(Arc::new(FilterConditions));
-        }
-        let ctx = SessionContext::new_with_state(state.build());
-        let batch = table();
-        let batches = (0..ROWS)
-            .step_by(1000)
-            .map(|i| batch.slice(i, 1000))
-            .collect();
-        let table = MemTable::try_new(batch.schema(), vec![batches]).unwrap();
-        ctx.register_table("t", Arc::new(table)).unwrap();
-        ctx
+        session_over(&table(), with_rule.then(|| Arc::new(FilterConditions) as _))
     }
 
     /// The filter's predicate as EXPLAIN shows it, whether it is [`Conditions`], and the

@@ -50,6 +50,8 @@ mod session;
 mod shared_subplans;
 mod spilling_joins;
 mod storage;
+#[cfg(test)]
+mod test_util;
 mod yielding;
 
 pub use config::LakeConfig;
