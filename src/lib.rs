@@ -34,6 +34,7 @@ pub mod error;
 mod filter_conditions;
 #[cfg(test)]
 mod fuzz;
+mod join_sides;
 mod lake;
 mod memory;
 mod names;

@@ -990,6 +990,15 @@ pub(crate) fn physical_optimizer_rules() -> Vec<Arc<dyn PhysicalOptimizerRule + 
         run_time_filters,
         Arc::new(crate::shared_subplans::ShareRepeatedSubplans),
     );
+    if let Some(join_selection) = rules
+        .iter()
+        .position(|rule| rule.name() == "join_selection")
+    {
+        rules.insert(
+            join_selection + 1,
+            Arc::new(crate::join_sides::JoinSidesByRows),
+        );
+    }
     rules.push(Arc::new(crate::decimal_arithmetic::NarrowDecimals));
     rules.push(Arc::new(crate::filter_conditions::FilterConditions));
     rules.push(Arc::new(crate::yielding::YieldingJoins));
