@@ -35,6 +35,7 @@ mod filter_conditions;
 #[cfg(test)]
 mod fuzz;
 mod join_sides;
+mod key_bitmap;
 mod lake;
 mod memory;
 mod names;

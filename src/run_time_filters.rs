@@ -49,6 +49,7 @@ use datafusion::physical_plan::{
 use futures::{Stream, StreamExt};
 use parking_lot::Mutex;
 
+use crate::key_bitmap::KeyBitmap;
 use crate::storage::file_scan;
 
 /// Puts a [`RunTimeFilterExec`] above each file scan that holds dynamic filters it does not
@@ -222,11 +223,19 @@ fn bounded(branches: &[&Arc<dyn PhysicalExpr>], schema: &Schema) -> Option<Arc<d
         if let Some(mut values) = bounds.values {
             values.sort_by(|a, b| a.partial_cmp(b).unwrap_or(std::cmp::Ordering::Equal));
             values.dedup();
-            let list = values.into_iter().map(lit).collect();
-            // The values imply the bounds: the list alone. A list DataFusion cannot build for
-            // this type: the bounds alone.
+            let list = values.iter().cloned().map(lit).collect();
+            // The values imply the bounds: the list alone (integers on a bitmap of their
+            // range, if it is not too wide). A list DataFusion cannot build for this type: the
+            // bounds alone.
             if let Ok(in_list) = InListExpr::try_new(Arc::clone(&column), list, false, schema) {
-                parts.push(Arc::new(in_list));
+                let in_list: Arc<dyn PhysicalExpr> = Arc::new(in_list);
+                parts.push(
+                    match KeyBitmap::of(Arc::clone(&in_list), Arc::clone(&column), &values, schema)
+                    {
+                        Some(bitmap) => Arc::new(bitmap),
+                        None => in_list,
+                    },
+                );
                 continue;
             }
         }
@@ -735,6 +744,13 @@ mod tests {
                 "{filter}"
             );
             if let Some(loosened) = loosened {
+                // Integer keys listed are tested on a bitmap.
+                let lists = split_conjunction(&loosened)
+                    .into_iter()
+                    .filter(|part| part.to_string().contains(" IN "));
+                for list in lists {
+                    assert!(list.downcast_ref::<KeyBitmap>().is_some(), "{list}");
+                }
                 for (row, (kept, looser)) in
                     keeps(&filter).into_iter().zip(keeps(&loosened)).enumerate()
                 {
