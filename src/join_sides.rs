@@ -262,12 +262,28 @@ mod tests {
         }
     }
 
+    /// Checks that the rule makes `before` a `join_type` join that builds one table on the
+    /// 100-row side, with `before`'s columns and rows.
+    async fn builds_one_table_on_the_small_side(
+        before: Arc<dyn ExecutionPlan>,
+        join_type: JoinType,
+    ) {
+        let after = optimized(&before, &ConfigOptions::default());
+        let join = the_join(&after);
+        assert_eq!(join.join_type(), &join_type, "{join_type}");
+        assert_eq!(join.partition_mode(), &PartitionMode::CollectLeft);
+        assert_eq!(rows(join.left()), Some(100), "{join_type}");
+        assert_eq!(after.schema(), before.schema(), "{join_type}");
+        let expected = rows_of(before).await;
+        assert!(expected.len() > 10, "{join_type}: {} rows", expected.len());
+        assert_eq!(rows_of(after).await, expected, "{join_type}");
+    }
+
     /// Every join type, built on a side with 20 times the rows of the other, is built on the
     /// smaller side in one table, and gives the same rows as before (NULL keys, keys without
     /// a match, and a join filter that rejects some matches included).
     #[tokio::test]
     async fn a_join_builds_on_the_side_with_far_fewer_rows() {
-        let config = ConfigOptions::default();
         for join_type in JOIN_TYPES {
             let before = join(
                 large(),
@@ -276,15 +292,7 @@ mod tests {
                 PartitionMode::Partitioned,
                 false,
             );
-            let after = optimized(&before, &config);
-            let turned = the_join(&after);
-            assert_eq!(turned.join_type(), &join_type.swap(), "{join_type}");
-            assert_eq!(turned.partition_mode(), &PartitionMode::CollectLeft);
-            assert_eq!(rows(turned.left()), Some(100), "{join_type}");
-            assert_eq!(after.schema(), before.schema(), "{join_type}");
-            let expected = rows_of(before).await;
-            assert!(expected.len() > 10, "{join_type}: {} rows", expected.len());
-            assert_eq!(rows_of(after).await, expected, "{join_type}");
+            builds_one_table_on_the_small_side(before, join_type.swap()).await;
         }
     }
 
@@ -347,14 +355,7 @@ mod tests {
                 PartitionMode::Partitioned,
                 false,
             );
-            let after = optimized(&before, &config);
-            let collected = the_join(&after);
-            assert_eq!(collected.join_type(), &join_type, "{join_type}");
-            assert_eq!(collected.partition_mode(), &PartitionMode::CollectLeft);
-            assert_eq!(rows(collected.left()), Some(100), "{join_type}");
-            let expected = rows_of(before).await;
-            assert!(expected.len() > 10, "{join_type}: {} rows", expected.len());
-            assert_eq!(rows_of(after).await, expected, "{join_type}");
+            builds_one_table_on_the_small_side(before, join_type).await;
         }
 
         let partitioned = join(

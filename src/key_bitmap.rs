@@ -37,8 +37,8 @@ pub(crate) struct KeyBitmap {
     /// The lowest key, and how many values from it on the bitmap covers.
     lowest: i128,
     span: u128,
-    /// Bit `k - lowest` is set for each key `k`.
-    bits: Vec<u64>,
+    /// Bit `k - lowest` is set for each key `k`; shared by the copies a plan rewrite makes.
+    bits: Arc<[u64]>,
 }
 
 impl KeyBitmap {
@@ -69,7 +69,7 @@ impl KeyBitmap {
             column,
             lowest,
             span,
-            bits,
+            bits: bits.into(),
         })
     }
 
@@ -163,7 +163,7 @@ impl PhysicalExpr for KeyBitmap {
             column,
             lowest: self.lowest,
             span: self.span,
-            bits: self.bits.clone(),
+            bits: Arc::clone(&self.bits),
         }))
     }
 
