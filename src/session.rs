@@ -555,19 +555,19 @@ impl Session {
     }
 
     /// The first table `statement` names that this session does not have (`Some(None)`: none),
-    /// or `None` if its table names cannot be resolved.
+    /// or `None` if its table names cannot be resolved. Table functions (`generate_series(…)`)
+    /// are among the names DataFusion resolves, and are not unknown tables.
     fn unknown_table(&self, statement: &Statement) -> Option<Option<TableReference>> {
-        let references = self
-            .ctx
-            .state_ref()
-            .read()
-            .resolve_table_references(statement)
-            .ok()?;
-        Some(
-            references
-                .into_iter()
-                .find(|reference| !self.ctx.table_exist(reference.clone()).unwrap_or(false)),
-        )
+        let state = self.ctx.state_ref();
+        let state = state.read();
+        let references = state.resolve_table_references(statement).ok()?;
+        let table_function = |reference: &TableReference| {
+            matches!(reference, TableReference::Bare { .. })
+                && state.table_functions().contains_key(reference.table())
+        };
+        Some(references.into_iter().find(|reference| {
+            !table_function(reference) && !self.ctx.table_exist(reference.clone()).unwrap_or(false)
+        }))
     }
 
     /// A report by name, or by path to a `.sql` file.

@@ -389,6 +389,16 @@ async fn unknown_table_suggests_closest() {
         error.starts_with("table zzz.qqqqqqq not found ("),
         "{error}"
     );
+    // A table function is not a table: a statement that uses one and fails says why it failed.
+    let error = lake
+        .sql("SELECT (SELECT count(*) FROM generate_series(1, 3)), (SELECT count(*) FROM generate_series(1, 3))")
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(
+        error.starts_with("Projections require unique expression names"),
+        "{error}"
+    );
 }
 
 #[tokio::test]
