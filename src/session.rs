@@ -1006,6 +1006,10 @@ pub(crate) fn physical_optimizer_rules() -> Vec<Arc<dyn PhysicalOptimizerRule + 
     rules
 }
 
+/// The least share of its keys' range a join's build side must fill for its keys to be looked
+/// up in an array (see [`session_config`]).
+const SPARSE_KEY_DENSITY: f64 = 0.03;
+
 /// Session settings: every engine-wide choice lives here.
 fn session_config(config: &crate::config::LakeConfig, runtime: &RuntimeEnv) -> SessionConfig {
     let mut session = SessionConfig::new()
@@ -1018,13 +1022,24 @@ fn session_config(config: &crate::config::LakeConfig, runtime: &RuntimeEnv) -> S
     if let Some(batch_size) = config.runtime.batch_size {
         session = session.with_batch_size(batch_size);
     }
-    // A sort sets memory aside to merge what it spilled (10 MB by default): under a small limit
-    // that alone would fail the sort before it starts. A sixteenth of the limit is set aside,
-    // which a sort's share of the pool for merging always holds (`LimitPool::merge_share`).
-    if let MemoryLimit::Finite(limit) = runtime.memory_pool.memory_limit() {
-        let execution = &mut session.options_mut().execution;
-        execution.sort_spill_reservation_bytes =
-            execution.sort_spill_reservation_bytes.min(limit / 16);
+    let execution = &mut session.options_mut().execution;
+    match runtime.memory_pool.memory_limit() {
+        // A sort sets memory aside to merge what it spilled (10 MB by default): under a small
+        // limit that alone would fail the sort before it starts. A sixteenth of the limit is set
+        // aside, which a sort's share of the pool for merging always holds
+        // (`LimitPool::merge_share`).
+        MemoryLimit::Finite(limit) => {
+            execution.sort_spill_reservation_bytes =
+                execution.sort_spill_reservation_bytes.min(limit / 16);
+        }
+        // Without a limit, a join on one integer key looks its keys up in an array indexed by
+        // the key (DataFusion's "perfect hash join") down to 3 build rows in 100 values of the
+        // keys' range, not 15: no hashing, for both the join's probes and the run-time filter
+        // it pushes to the scan (TPC-H q05's `lineitem` filter, 6 M rows, took 29 ns a row
+        // hashed). The array takes 4 bytes a value of the range, up to 133 bytes a build row
+        // against a hash table's 20-40; under a limit that could turn a join that fits into one
+        // that spills, so limited sessions keep DataFusion's density.
+        _ => execution.perfect_hash_join_min_key_density = SPARSE_KEY_DENSITY,
     }
     session
 }

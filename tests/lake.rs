@@ -454,6 +454,40 @@ async fn runtime_settings_apply_and_big_sorts_spill() {
     assert!(spilled, "expected the sort to spill:\n{text}");
 }
 
+/// Without a memory limit, a join on one integer key whose build side fills a tenth of its
+/// keys' range looks them up in an array; under a limit it keeps its hash table. The answers
+/// are the same either way, NULL keys and keys outside the build side's range included.
+#[tokio::test]
+async fn sparse_integer_keys_are_looked_up_in_an_array_without_a_memory_limit() {
+    // Keys 10 apart (0 … 9,990) and a NULL, against keys 8 apart (-800 … 23,992) and a NULL:
+    // whichever side is built, in one partition or two, fills over 3 % of its range.
+    let sql = "WITH b AS (SELECT CASE WHEN v = 1000 THEN NULL ELSE v * 10 END AS k FROM generate_series(0, 1000) AS s(v)), \
+        p AS (SELECT CASE WHEN v = 3000 THEN NULL ELSE v * 8 END AS k FROM generate_series(-100, 3000) AS s(v))";
+    let counts = format!(
+        "{sql} SELECT (SELECT count(*) FROM p JOIN b ON p.k = b.k) AS inner_join, \
+         (SELECT count(*) FROM p LEFT JOIN b ON p.k = b.k WHERE b.k IS NULL) AS unmatched, \
+         (SELECT count(*) FROM p WHERE p.k NOT IN (SELECT k FROM b WHERE k IS NOT NULL)) AS not_in, \
+         (SELECT count(*) FROM p WHERE EXISTS (SELECT 1 FROM b WHERE b.k = p.k)) AS semi"
+    );
+    let explain = format!("EXPLAIN ANALYZE {sql} SELECT count(*) FROM p JOIN b ON p.k = b.k");
+    for (extra, array) in [
+        ("", true),
+        ("[runtime]\nmemory_limit = \"512MiB\"\n", false),
+    ] {
+        let lake = FixtureLake::with_config_extra(extra).open();
+        // The multiples of 40 from 0 to 9,960 meet; 2,850 keys and the NULL do not.
+        assert_eq!(
+            query(&lake, &counts).await,
+            [["250", "2851", "2850", "250"]],
+            "{extra}"
+        );
+        let text = query(&lake, &explain).await.concat().join(" ");
+        let hashed = text.contains("array_map_created_count=0");
+        assert!(text.contains("array_map_created_count="), "{text}");
+        assert_eq!(hashed, !array, "{extra}: {text}");
+    }
+}
+
 #[tokio::test]
 async fn memory_limit_is_enforced() {
     let fixture = FixtureLake::with_config_extra("[runtime]\nmemory_limit = \"1MiB\"\n");
