@@ -1036,7 +1036,7 @@ fn session_config(config: &crate::config::LakeConfig, runtime: &RuntimeEnv) -> S
         // the key (DataFusion's "perfect hash join") down to 3 build rows in 100 values of the
         // keys' range, not 15: no hashing, for both the join's probes and the run-time filter
         // it pushes to the scan (TPC-H q05's `lineitem` filter, 6 M rows, took 29 ns a row
-        // hashed). The array takes 4 bytes a value of the range, up to 133 bytes a build row
+        // hashed). The array takes 4 bytes a value of the range, up to 137 bytes a build row
         // against a hash table's 20-40; under a limit that could turn a join that fits into one
         // that spills, so limited sessions keep DataFusion's density.
         _ => execution.perfect_hash_join_min_key_density = SPARSE_KEY_DENSITY,
