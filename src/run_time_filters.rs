@@ -13,7 +13,8 @@
 //! row's hash, then that partition's keys (or a probe of its hash table), which cost 33 ns a
 //! row, as much as the aggregation it spared. It evaluates a looser filter that implies no
 //! more than the join does (see [`loosen`]): the lowest and highest key of all partitions,
-//! and the union of their key lists when every partition has one; for a join that collected
+//! and the union of their key lists when every partition has one (a join on several keys
+//! lists them together, `struct(a, b) IN (...)`: kept as such); for a join that collected
 //! its build side into one table, also the probe of that table. A row it keeps may still find
 //! no match; a row it drops finds none. The scan's own predicate stays where it was.
 
@@ -171,6 +172,14 @@ struct Bounds {
     values: Option<Vec<ScalarValue>>,
 }
 
+/// What one branch of a dynamic filter says: bounds of columns, and the values an expression
+/// of several columns may take (a join on two keys lists `struct(a, b)`).
+#[derive(Default)]
+struct Branch {
+    columns: HashMap<Column, Bounds>,
+    lists: Vec<(Arc<dyn PhysicalExpr>, Vec<ScalarValue>)>,
+}
+
 /// A filter that keeps every row `filter` keeps, cheap to evaluate: the bounds and key lists
 /// of its branches (a `CASE` on the row's hash has one per partition) joined over all of
 /// them, and, for a join that collected its build side into one hash table (no `CASE`), the
@@ -203,7 +212,7 @@ fn loosen(filter: &Arc<dyn PhysicalExpr>, schema: &Schema) -> Option<Arc<dyn Phy
 /// The bounds and key lists of `branches` joined over all of them, as one filter; `None` when
 /// they bound nothing every branch bounds.
 fn bounded(branches: &[&Arc<dyn PhysicalExpr>], schema: &Schema) -> Option<Arc<dyn PhysicalExpr>> {
-    let mut joined: Option<HashMap<Column, Bounds>> = None;
+    let mut joined: Option<Branch> = None;
     for branch in branches {
         let branch = bounds(branch)?;
         // A branch that keeps nothing (an empty partition) adds nothing.
@@ -218,7 +227,15 @@ fn bounded(branches: &[&Arc<dyn PhysicalExpr>], schema: &Schema) -> Option<Arc<d
         return Some(lit(false));
     };
     let mut parts: Vec<Arc<dyn PhysicalExpr>> = Vec::new();
-    for (column, bounds) in joined {
+    for (expr, mut values) in joined.lists {
+        values.sort_by(|a, b| a.partial_cmp(b).unwrap_or(std::cmp::Ordering::Equal));
+        values.dedup();
+        let list = values.into_iter().map(lit).collect();
+        if let Ok(in_list) = InListExpr::try_new(expr, list, false, schema) {
+            parts.push(Arc::new(in_list));
+        }
+    }
+    for (column, bounds) in joined.columns {
         let column: Arc<dyn PhysicalExpr> = Arc::new(column);
         if let Some(mut values) = bounds.values {
             values.sort_by(|a, b| a.partial_cmp(b).unwrap_or(std::cmp::Ordering::Equal));
@@ -259,7 +276,7 @@ fn bounded(branches: &[&Arc<dyn PhysicalExpr>], schema: &Schema) -> Option<Arc<d
 
 /// The bounds one branch of a filter sets on columns: `None` for the whole filter when the
 /// branch keeps every row (nothing can be said), `Some(None)` when it keeps none.
-fn bounds(branch: &Arc<dyn PhysicalExpr>) -> Option<Option<HashMap<Column, Bounds>>> {
+fn bounds(branch: &Arc<dyn PhysicalExpr>) -> Option<Option<Branch>> {
     if let Some(literal) = branch.downcast_ref::<Literal>() {
         return match literal.value() {
             ScalarValue::Boolean(Some(false)) => Some(None),
@@ -267,6 +284,7 @@ fn bounds(branch: &Arc<dyn PhysicalExpr>) -> Option<Option<HashMap<Column, Bound
         };
     }
     let mut found = HashMap::<Column, Bounds>::new();
+    let mut lists = Vec::new();
     for part in split_conjunction(branch) {
         if let Some(binary) = part.downcast_ref::<BinaryExpr>() {
             let (Some(column), Some(value)) = (
@@ -282,27 +300,55 @@ fn bounds(branch: &Arc<dyn PhysicalExpr>) -> Option<Option<HashMap<Column, Bound
                 _ => {}
             }
         } else if let Some(list) = part.downcast_ref::<InListExpr>() {
-            let Some(column) = list.expr().downcast_ref::<Column>() else {
-                continue;
-            };
             let values: Option<Vec<ScalarValue>> = list
                 .list()
                 .iter()
                 .map(|e| e.downcast_ref::<Literal>().map(|l| l.value().clone()))
                 .collect();
-            if let (false, Some(values)) = (list.negated(), values) {
-                found.entry(column.clone()).or_default().values = Some(values);
+            let (false, Some(values)) = (list.negated(), values) else {
+                continue;
+            };
+            match list.expr().downcast_ref::<Column>() {
+                Some(column) => found.entry(column.clone()).or_default().values = Some(values),
+                None => lists.push((Arc::clone(list.expr()), values)),
             }
         }
     }
-    if found.is_empty() {
+    if found.is_empty() && lists.is_empty() {
         return None;
     }
-    Some(Some(found))
+    Some(Some(Branch {
+        columns: found,
+        lists,
+    }))
 }
 
-/// Two branches' bounds joined: what holds for a row of either.
-fn join(mut a: HashMap<Column, Bounds>, mut b: HashMap<Column, Bounds>) -> HashMap<Column, Bounds> {
+/// Two branches joined: what holds for a row of either. An expression's lists are joined
+/// when both branches list it.
+fn join(a: Branch, mut b: Branch) -> Branch {
+    let lists = a
+        .lists
+        .into_iter()
+        .filter_map(|(expr, mut values)| {
+            let other = b
+                .lists
+                .iter()
+                .position(|(e, _)| e.as_ref() == expr.as_ref())?;
+            values.extend(b.lists.swap_remove(other).1);
+            Some((expr, values))
+        })
+        .collect();
+    Branch {
+        columns: join_columns(a.columns, b.columns),
+        lists,
+    }
+}
+
+/// Two branches' bounds of columns joined: what holds for a row of either.
+fn join_columns(
+    mut a: HashMap<Column, Bounds>,
+    mut b: HashMap<Column, Bounds>,
+) -> HashMap<Column, Bounds> {
     let pick = |x: Option<ScalarValue>, y: Option<ScalarValue>, lower: bool| match (x, y) {
         (Some(x), Some(y)) => match x.partial_cmp(&y) {
             Some(order) if (order.is_le()) == lower => Some(x),
@@ -648,6 +694,18 @@ mod tests {
         Arc::new(InListExpr::try_new(a(), list, false, &schema()).unwrap())
     }
 
+    /// `a + b IN (values)`: a list over an expression of two columns, as a join on two keys
+    /// writes `struct(a, b) IN (...)`.
+    fn sum_among(values: &[i64]) -> Arc<dyn PhysicalExpr> {
+        let sum: Arc<dyn PhysicalExpr> = Arc::new(BinaryExpr::new(
+            a(),
+            Operator::Plus,
+            Arc::new(Column::new("b", 1)),
+        ));
+        let list = values.iter().map(|&v| lit(v)).collect();
+        Arc::new(InListExpr::try_new(sum, list, false, &schema()).unwrap())
+    }
+
     fn and(parts: Vec<Arc<dyn PhysicalExpr>>) -> Arc<dyn PhysicalExpr> {
         conjunction(parts)
     }
@@ -730,6 +788,30 @@ mod tests {
                 None,
             ),
             (lit(true), None),
+            // A list over several columns: the partitions' lists joined; kept beside the
+            // bounds; nothing when a partition does not list it.
+            (
+                partitioned(vec![
+                    and(vec![sum_among(&[1, 2])]),
+                    and(vec![sum_among(&[5, 1])]),
+                ]),
+                Some("a@0 + b@1 IN (SET) ([1, 2, 5])"),
+            ),
+            (
+                and(vec![
+                    cmp(Operator::GtEq, 0),
+                    cmp(Operator::LtEq, 9),
+                    sum_among(&[4, 3]),
+                ]),
+                Some("a@0 + b@1 IN (SET) ([3, 4]) AND a@0 >= 0 AND a@0 <= 9"),
+            ),
+            (
+                partitioned(vec![
+                    and(vec![sum_among(&[1])]),
+                    and(vec![cmp(Operator::GtEq, 1), cmp(Operator::LtEq, 4)]),
+                ]),
+                None,
+            ),
             // Not partitioned: its own bounds, loosened to inclusive ones.
             (
                 and(vec![cmp(Operator::Gt, 3), cmp(Operator::Lt, 8)]),
@@ -747,7 +829,7 @@ mod tests {
                 // Integer keys listed are tested on a bitmap.
                 let lists = split_conjunction(&loosened)
                     .into_iter()
-                    .filter(|part| part.to_string().contains(" IN "));
+                    .filter(|part| part.to_string().starts_with("a@0 IN "));
                 for list in lists {
                     assert!(list.downcast_ref::<KeyBitmap>().is_some(), "{list}");
                 }
@@ -889,45 +971,98 @@ mod tests {
         assert_eq!(filtered, [12], "{text}");
     }
 
+    /// A run-time filter's rows and loosened filter, and the plan it is in, as text.
+    struct Filtered {
+        rows: usize,
+        loosened: Option<String>,
+        plan: String,
+    }
+
+    /// `sql`'s answer with jaanch's rules and without, and the run-time filters that ran.
+    async fn answers_and_filters(sql: &str) -> ([String; 2], Vec<Filtered>) {
+        let (ours, _a) = session(true).await;
+        let (plain, _b) = session(false).await;
+        let mut answers = Vec::new();
+        let mut filtered = Vec::new();
+        for ctx in [&ours, &plain] {
+            let plan = ctx.sql(sql).await.unwrap().create_physical_plan().await;
+            let plan = plan.unwrap();
+            let batches = collect(Arc::clone(&plan), ctx.task_ctx()).await.unwrap();
+            answers.push(pretty_format_batches(&batches).unwrap().to_string());
+            plan.apply(|node| {
+                if let Some(filter) = node.downcast_ref::<RunTimeFilterExec>() {
+                    let loosened = filter.filters.current(&node.schema()).unwrap().filter;
+                    filtered.push(Filtered {
+                        rows: node.metrics().and_then(|m| m.output_rows()).unwrap_or(0),
+                        loosened: loosened.map(|f| f.to_string()),
+                        plan: displayable(plan.as_ref()).indent(true).to_string(),
+                    });
+                }
+                Ok(TreeNodeRecursion::Continue)
+            })
+            .unwrap();
+        }
+        (answers.try_into().unwrap(), filtered)
+    }
+
     /// A join that collects its build side, with more keys than DataFusion lists (150): its
     /// filter probes the join's hash table, and the rows it drops go before the join.
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn a_collected_joins_table_filters_rows() {
-        let (ours, _a) = session(true).await;
-        let (plain, _b) = session(false).await;
         let keys: Vec<String> = (0..400).map(|i| (i * 12 + 1).to_string()).collect();
         let sql = format!(
             "WITH some(k) AS (VALUES ({})) \
              SELECT b.k, sum(b.v) FROM some s JOIN big b ON b.k = s.k GROUP BY 1 ORDER BY 1",
             keys.join("), (")
         );
-        let mut answers = Vec::new();
-        let mut filtered = Vec::new();
-        for ctx in [&ours, &plain] {
-            let plan = ctx.sql(&sql).await.unwrap().create_physical_plan().await;
-            let plan = plan.unwrap();
-            let batches = collect(Arc::clone(&plan), ctx.task_ctx()).await.unwrap();
-            answers.push(pretty_format_batches(&batches).unwrap().to_string());
-            plan.apply(|node| {
-                if node.downcast_ref::<RunTimeFilterExec>().is_some() {
-                    let rows = node.metrics().and_then(|m| m.output_rows()).unwrap_or(0);
-                    filtered.push((rows, displayable(plan.as_ref()).indent(true).to_string()));
-                }
-                Ok(TreeNodeRecursion::Continue)
-            })
-            .unwrap();
-        }
+        let (answers, filtered) = answers_and_filters(&sql).await;
         assert_eq!(answers[0], answers[1]);
         assert_eq!(answers[0].lines().count(), 404, "{}", answers[0]);
         // Each of the 400 keys occurs four times in the 20,000 rows; the keys' range alone
         // would keep 19,000 of them.
-        let [(rows, plan)] = &filtered[..] else {
-            panic!("one run-time filter: {filtered:?}")
+        let [Filtered { rows, plan, .. }] = &filtered[..] else {
+            panic!("one run-time filter: {}", filtered.len())
         };
         assert!(
             plan.contains("mode=CollectLeft") && plan.contains("hash_lookup"),
             "{plan}"
         );
         assert_eq!(*rows, 1600, "{plan}");
+    }
+
+    /// A join on two keys with few rows on its build side lists them as `struct(k, v)`: the
+    /// run-time filter keeps that list, not only the keys' ranges.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_list_of_two_keys_filters_rows() {
+        // `big` row i is (i * 7 % 5000, i % 97); 20 of its rows' pairs, then every row that
+        // has one of them.
+        let pair = |i: i64| (i * 7 % 5000, i % 97);
+        let pairs: Vec<(i64, i64)> = (0..20_000).step_by(1000).map(pair).collect();
+        let matching = (0..20_000).filter(|&i| pairs.contains(&pair(i))).count();
+        let values: Vec<String> = pairs.iter().map(|(k, v)| format!("({k}, {v})")).collect();
+        let sql = format!(
+            "WITH some(k, v) AS (VALUES {}) \
+             SELECT count(*), sum(b.k) FROM some s JOIN big b ON b.k = s.k AND b.v = s.v",
+            values.join(", ")
+        );
+        let (answers, filtered) = answers_and_filters(&sql).await;
+        assert_eq!(answers[0], answers[1]);
+        assert!(
+            answers[0].contains(&format!("| {matching} ")),
+            "{}",
+            answers[0]
+        );
+        let [
+            Filtered {
+                rows,
+                loosened: Some(loosened),
+                ..
+            },
+        ] = &filtered[..]
+        else {
+            panic!("one run-time filter: {}", filtered.len())
+        };
+        assert!(loosened.contains("struct(k@0, v@1) IN (SET)"), "{loosened}");
+        assert_eq!(*rows, matching, "{loosened}");
     }
 }
