@@ -1006,6 +1006,9 @@ pub(crate) fn physical_optimizer_rules() -> Vec<Arc<dyn PhysicalOptimizerRule + 
     rules
 }
 
+/// The most keys of a join's build side listed in the run-time filter of its probe side.
+const LISTED_KEYS: usize = 1024;
+
 /// The least share of its keys' range a join's build side must fill for its keys to be looked
 /// up in an array (see [`session_config`]).
 const SPARSE_KEY_DENSITY: f64 = 0.03;
@@ -1022,6 +1025,14 @@ fn session_config(config: &crate::config::LakeConfig, runtime: &RuntimeEnv) -> S
     if let Some(batch_size) = config.runtime.batch_size {
         session = session.with_batch_size(batch_size);
     }
+    // A join hands the scans of its probe side its build side's keys as a list up to 1,024
+    // of them, not 150, and beyond as a probe of its hash table: integer keys listed are
+    // tested on a bitmap (`KeyBitmap`), 1-2 ns a row against a probe's 15-29. TPC-H q17's 204
+    // parts: CPU -15 %, the other queries unchanged (README, "Speed").
+    session
+        .options_mut()
+        .optimizer
+        .hash_join_inlist_pushdown_max_distinct_values = LISTED_KEYS;
     let execution = &mut session.options_mut().execution;
     match runtime.memory_pool.memory_limit() {
         // A sort sets memory aside to merge what it spilled (10 MB by default): under a small

@@ -436,6 +436,12 @@ async fn runtime_settings_apply_and_big_sorts_spill() {
     assert_eq!(rows[0][1], "1");
     let rows = query(&lake, "SHOW datafusion.execution.batch_size").await;
     assert_eq!(rows[0][1], "1024");
+    let rows = query(
+        &lake,
+        "SHOW datafusion.optimizer.hash_join_inlist_pushdown_max_distinct_values",
+    )
+    .await;
+    assert_eq!(rows[0][1], "1024");
     // A sort of ~100 MB of strings cannot fit in 32 MiB: it must spill, not fail.
     let analyzed = query(
         &lake,
