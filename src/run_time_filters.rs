@@ -233,24 +233,15 @@ fn bounded(branches: &[&Arc<dyn PhysicalExpr>], schema: &Schema) -> Option<Arc<d
     };
     let mut parts: Vec<Arc<dyn PhysicalExpr>> = Vec::new();
     for (expr, mut values) in joined.lists {
-        values.sort_by(|a, b| a.partial_cmp(b).unwrap_or(std::cmp::Ordering::Equal));
-        values.dedup();
-        let list = values.into_iter().map(lit).collect();
-        if let Ok(in_list) = InListExpr::try_new(expr, list, false, schema) {
-            parts.push(Arc::new(in_list));
-        }
+        parts.extend(in_list(expr, &mut values, schema));
     }
     for (column, bounds) in joined.columns {
         let column: Arc<dyn PhysicalExpr> = Arc::new(column);
         if let Some(mut values) = bounds.values {
-            values.sort_by(|a, b| a.partial_cmp(b).unwrap_or(std::cmp::Ordering::Equal));
-            values.dedup();
-            let list = values.iter().cloned().map(lit).collect();
             // The values imply the bounds: the list alone (integers on a bitmap of their
             // range, if it is not too wide). A list DataFusion cannot build for this type: the
             // bounds alone.
-            if let Ok(in_list) = InListExpr::try_new(Arc::clone(&column), list, false, schema) {
-                let in_list: Arc<dyn PhysicalExpr> = Arc::new(in_list);
+            if let Some(in_list) = in_list(Arc::clone(&column), &mut values, schema) {
                 parts.push(
                     match KeyBitmap::of(Arc::clone(&in_list), Arc::clone(&column), &values, schema)
                     {
@@ -277,6 +268,20 @@ fn bounded(branches: &[&Arc<dyn PhysicalExpr>], schema: &Schema) -> Option<Arc<d
         }
     }
     (!parts.is_empty()).then(|| conjunction(parts))
+}
+
+/// `expr IN (values)`, the values sorted and each once; `None` if DataFusion cannot build
+/// such a list for their type.
+fn in_list(
+    expr: Arc<dyn PhysicalExpr>,
+    values: &mut Vec<ScalarValue>,
+    schema: &Schema,
+) -> Option<Arc<dyn PhysicalExpr>> {
+    values.sort_by(|a, b| a.partial_cmp(b).unwrap_or(std::cmp::Ordering::Equal));
+    values.dedup();
+    let list = values.iter().cloned().map(lit).collect();
+    let in_list = InListExpr::try_new(expr, list, false, schema).ok()?;
+    Some(Arc::new(in_list))
 }
 
 /// The bounds one branch of a filter sets on columns: `None` for the whole filter when the
@@ -414,20 +419,25 @@ enum Parts {
 impl Parts {
     /// Whether a part of a loosened filter is applied here.
     fn take(self, part: &Arc<dyn PhysicalExpr>) -> bool {
-        let cheap = part.downcast_ref::<KeyBitmap>().is_some()
-            || part.downcast_ref::<Literal>().is_some()
-            || part.downcast_ref::<BinaryExpr>().is_some_and(|binary| {
-                matches!(
-                    binary.op(),
-                    Operator::GtEq | Operator::Gt | Operator::LtEq | Operator::Lt
-                )
-            });
         match self {
             Parts::All => true,
-            Parts::Cheap => cheap,
-            Parts::Costly => !cheap,
+            Parts::Cheap => cheap(part),
+            Parts::Costly => !cheap(part),
         }
     }
+}
+
+/// Whether a part of a loosened filter costs a comparison or a load a row: a bound, a key
+/// bitmap, a literal.
+fn cheap(part: &Arc<dyn PhysicalExpr>) -> bool {
+    part.downcast_ref::<KeyBitmap>().is_some()
+        || part.downcast_ref::<Literal>().is_some()
+        || part.downcast_ref::<BinaryExpr>().is_some_and(|binary| {
+            matches!(
+                binary.op(),
+                Operator::GtEq | Operator::Gt | Operator::LtEq | Operator::Lt
+            )
+        })
 }
 
 /// The loosened filter of a [`RunTimeFilterExec`]'s filters (`None`: it keeps every row), and
