@@ -141,7 +141,12 @@ impl LakeTable {
         let config = ListingTableConfig::new(self.url.clone())
             .with_listing_options(options)
             .with_schema(schema);
-        Ok(Arc::new(ListingTable::try_new(config)?))
+        // Each file's statistics are worked out from its footer once and kept (until the file
+        // changes), not again by every query that plans a scan of it.
+        let statistics = state.runtime_env().cache_manager.get_file_statistic_cache();
+        Ok(Arc::new(
+            ListingTable::try_new(config)?.with_cache(statistics),
+        ))
     }
 
     /// That the columns of the declared sort order (`sort_by`) are the table's: its files' or

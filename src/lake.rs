@@ -249,3 +249,50 @@ fn runtime_env(config: &LakeConfig) -> Result<Arc<RuntimeEnv>> {
     }
     Ok(builder.build_arc()?)
 }
+
+#[cfg(test)]
+mod tests {
+    use arrow::array::{Int64Array, RecordBatch};
+    use arrow::datatypes::{DataType, Field, Schema};
+    use parquet::arrow::ArrowWriter;
+
+    use super::*;
+
+    /// A scan's planning works out each file's statistics from its footer once: the lake keeps
+    /// them, and the next query's planning reads them there. Statistics kept may answer a query
+    /// (`count(*)`, `max`): they must be the files'.
+    #[tokio::test]
+    async fn file_statistics_are_worked_out_once_per_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let schema = Arc::new(Schema::new(vec![Field::new("id", DataType::Int64, false)]));
+        std::fs::create_dir(dir.path().join("fir")).unwrap();
+        for (file, ids) in [("a.parquet", 0..100), ("b.parquet", 100..250)] {
+            let out = std::fs::File::create(dir.path().join("fir").join(file)).unwrap();
+            let mut writer = ArrowWriter::try_new(out, Arc::clone(&schema), None).unwrap();
+            let ids = Arc::new(Int64Array::from_iter_values(ids));
+            let batch = RecordBatch::try_new(Arc::clone(&schema), vec![ids]).unwrap();
+            writer.write(&batch).unwrap();
+            writer.close().unwrap();
+        }
+        let config = dir.path().join("lake.toml");
+        let table = "[[table]]\nname = \"cctns.fir\"\nlocation = \"fir/\"\nformat = \"parquet\"\n";
+        std::fs::write(&config, table).unwrap();
+        let lake = Lake::open(&config).unwrap();
+        let kept = lake.shared.runtime.cache_manager.get_file_statistic_cache();
+        let kept = kept.expect("the lake keeps file statistics");
+        assert_eq!(kept.len(), 0);
+        let session = lake.session(Identity::local()).unwrap();
+        for _ in 0..2 {
+            let sql = "SELECT count(*), max(id) FROM cctns.fir";
+            let batches = session.sql(sql).await.unwrap().collect().await.unwrap();
+            let shown = arrow::util::pretty::pretty_format_batches(&batches).unwrap();
+            assert!(
+                shown
+                    .to_string()
+                    .contains("| 250      | 249               |"),
+                "{shown}"
+            );
+            assert_eq!(kept.len(), 2);
+        }
+    }
+}
