@@ -258,41 +258,64 @@ mod tests {
 
     use super::*;
 
-    /// A scan's planning works out each file's statistics from its footer once: the lake keeps
-    /// them, and the next query's planning reads them there. Statistics kept may answer a query
-    /// (`count(*)`, `max`): they must be the files'.
-    #[tokio::test]
-    async fn file_statistics_are_worked_out_once_per_file() {
-        let dir = tempfile::tempdir().unwrap();
+    /// A lake of one table, `cctns.fir`, of two Parquet files with `id` 0-99 and 100-249.
+    fn lake_of_ids(dir: &std::path::Path) -> Lake {
         let schema = Arc::new(Schema::new(vec![Field::new("id", DataType::Int64, false)]));
-        std::fs::create_dir(dir.path().join("fir")).unwrap();
+        std::fs::create_dir(dir.join("fir")).unwrap();
         for (file, ids) in [("a.parquet", 0..100), ("b.parquet", 100..250)] {
-            let out = std::fs::File::create(dir.path().join("fir").join(file)).unwrap();
+            let out = std::fs::File::create(dir.join("fir").join(file)).unwrap();
             let mut writer = ArrowWriter::try_new(out, Arc::clone(&schema), None).unwrap();
             let ids = Arc::new(Int64Array::from_iter_values(ids));
             let batch = RecordBatch::try_new(Arc::clone(&schema), vec![ids]).unwrap();
             writer.write(&batch).unwrap();
             writer.close().unwrap();
         }
-        let config = dir.path().join("lake.toml");
+        let config = dir.join("lake.toml");
         let table = "[[table]]\nname = \"cctns.fir\"\nlocation = \"fir/\"\nformat = \"parquet\"\n";
         std::fs::write(&config, table).unwrap();
-        let lake = Lake::open(&config).unwrap();
+        Lake::open(&config).unwrap()
+    }
+
+    async fn shown(session: &Session, sql: &str) -> String {
+        let batches = session.sql(sql).await.unwrap().collect().await.unwrap();
+        arrow::util::pretty::pretty_format_batches(&batches)
+            .unwrap()
+            .to_string()
+    }
+
+    /// A scan's planning works out each file's statistics from its footer once: the lake keeps
+    /// them, and the next query's planning reads them there. Statistics kept may answer a query
+    /// (`count(*)`, `max`): they must be the files'.
+    #[tokio::test]
+    async fn file_statistics_are_worked_out_once_per_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let lake = lake_of_ids(dir.path());
         let kept = lake.shared.runtime.cache_manager.get_file_statistic_cache();
         let kept = kept.expect("the lake keeps file statistics");
         assert_eq!(kept.len(), 0);
         let session = lake.session(Identity::local()).unwrap();
         for _ in 0..2 {
-            let sql = "SELECT count(*), max(id) FROM cctns.fir";
-            let batches = session.sql(sql).await.unwrap().collect().await.unwrap();
-            let shown = arrow::util::pretty::pretty_format_batches(&batches).unwrap();
+            let shown = shown(&session, "SELECT count(*), max(id) FROM cctns.fir").await;
             assert!(
-                shown
-                    .to_string()
-                    .contains("| 250      | 249               |"),
+                shown.contains("| 250      | 249               |"),
                 "{shown}"
             );
             assert_eq!(kept.len(), 2);
         }
+    }
+
+    /// A session's percentiles of one column keep one copy of its values (`SharedPercentiles`),
+    /// and answer as DataFusion's do.
+    #[tokio::test]
+    async fn percentiles_of_one_column_share_its_values() {
+        let dir = tempfile::tempdir().unwrap();
+        let session = lake_of_ids(dir.path()).session(Identity::local()).unwrap();
+        let sql = "SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY id) AS p50, \
+                   percentile_cont(0.9) WITHIN GROUP (ORDER BY id) AS p90 FROM cctns.fir";
+        let answer = shown(&session, sql).await;
+        // 224.1 by DataFusion's interpolation, whose weight (0.1) is rounded down to millionths.
+        assert!(answer.contains("| 124.5 | 224.099999 |"), "{answer}");
+        let plan = shown(&session, &format!("EXPLAIN {sql}")).await;
+        assert!(plan.contains("percentile_cont_set(0.5, 0.9)"), "{plan}");
     }
 }

@@ -41,6 +41,7 @@ mod memory;
 mod names;
 pub mod output;
 pub mod params;
+mod percentiles;
 mod policy;
 pub mod provenance;
 mod reference;

@@ -171,6 +171,9 @@ impl Session {
             // Ballista's rewrite of NOT IN subqueries, which its joins need.
             builder = builder
                 .with_optimizer_rules(ballista_core::optimizer::ballista_default_optimizer_rules());
+        } else {
+            // The rule makes an aggregate function Ballista's executors do not know.
+            builder = builder.with_optimizer_rule(Arc::new(crate::percentiles::SharedPercentiles));
         }
         let state = builder
             .with_config(config)
