@@ -37,6 +37,8 @@ mod fuzz;
 mod join_sides;
 mod key_bitmap;
 mod lake;
+#[cfg(unix)]
+mod local_files;
 mod memory;
 mod names;
 pub mod output;

@@ -22,9 +22,16 @@ pub(crate) fn file_scan(node: &dyn ExecutionPlan) -> Option<&FileScanConfig> {
         .downcast_ref::<FileScanConfig>()
 }
 
-/// Registers every configured store, and an anonymous HTTP(S) store for each web host a table
-/// reads from without one. Nothing here touches the network: stores connect on first use.
+/// Registers local files (small reads in place: see `LocalFiles`), every configured store, and
+/// an anonymous HTTP(S) store for each web host a table reads from without one. Nothing here
+/// touches the network: stores connect on first use.
 pub fn register_stores(config: &LakeConfig, runtime: &RuntimeEnv) -> Result<(), ConfigError> {
+    #[cfg(unix)]
+    {
+        let local = Url::parse("file://").expect("a scheme is a URL");
+        let files = crate::local_files::LocalFiles::default();
+        runtime.register_object_store(&local, Arc::new(files));
+    }
     for (name, store) in &config.stores {
         let url =
             store_root(&store.url).map_err(|m| ConfigError::new(format!("store.{name}: {m}")))?;
