@@ -155,10 +155,10 @@ fn share_percentiles(aggregate: Aggregate) -> Result<Transformed<LogicalPlan>> {
 }
 
 /// The values a `percentile_cont` call reads and the percentile it asks for of them in
-/// ascending order, if it is one this rule can share: not `DISTINCT`, a literal percentile
-/// (one out of range is left to DataFusion to refuse), `Float64` values (as other numbers are
-/// cast to) and at most one ordering, whose direction turns `p` into `1 - p` as DataFusion
-/// does.
+/// ascending order, if it is one this rule can share: not `DISTINCT`, nothing volatile
+/// (`random()`), a literal percentile (one out of range is left to DataFusion to refuse),
+/// `Float64` values (as other numbers are cast to) and at most one ordering, whose direction
+/// turns `p` into `1 - p` as DataFusion does.
 fn percentile_call<'a>(expr: &'a Expr, input: &DFSchema) -> Result<Option<(Values<'a>, f64)>> {
     let Expr::AggregateFunction(call) = expr else {
         return Ok(None);
@@ -175,6 +175,10 @@ fn percentile_call<'a>(expr: &'a Expr, input: &DFSchema) -> Result<Option<(Value
         return Ok(None);
     };
     if !(0.0..=1.0).contains(percentile) || value.get_type(input)? != DataType::Float64 {
+        return Ok(None);
+    }
+    // Each call of a volatile argument or filter reads values of its own.
+    if value.is_volatile() || params.filter.as_ref().is_some_and(|f| f.is_volatile()) {
         return Ok(None);
     }
     let percentile = match params.order_by.as_slice() {
@@ -782,6 +786,8 @@ mod tests {
              percentile_cont(0.5) WITHIN GROUP (ORDER BY v) FILTER (WHERE keep) FROM t GROUP BY g",
             "SELECT g, n, percentile_cont(0.5) WITHIN GROUP (ORDER BY v), \
              percentile_cont(0.9) WITHIN GROUP (ORDER BY v) FROM t GROUP BY ROLLUP (g, n)",
+            "SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY v * random()), \
+             percentile_cont(0.9) WITHIN GROUP (ORDER BY v * random()) FROM t",
         ] {
             assert!(
                 !plan(&shared, query).await.contains("percentile_cont_set"),
