@@ -767,9 +767,43 @@ fn search(input: &[u8], exact: Option<Reading>) -> Option<Reading> {
     if !input.iter().any(u8::is_ascii_digit) {
         return exact;
     }
+    if exact.is_none() && fragment_as_written(input) {
+        return None;
+    }
     let mut search = Search::new(input, exact.map(|e| e.plate));
     search.layouts();
     search.outcome(exact)
+}
+
+/// Whether `input` is, as written, a fragment and no plate (`RJ14`, `MH12AB`, `DL3C`): then the
+/// search reads it as a fragment at no cost and as any plate at some (a plate read at no cost
+/// is the value as written), and finds none. Partial reads are common in ANPR data, and the
+/// search would try every layout of their length to learn it. What [`Search::consider`] asks
+/// of a fragment read without replacements or missing padding: a state code, an RTO part of
+/// two digits (one in Delhi), up to three series letters, and a plate once a number is added.
+fn fragment_as_written(input: &[u8]) -> bool {
+    let n = input.len();
+    if !(3..=7).contains(&n) || !is_state_code(input[0], input[1]) {
+        return false;
+    }
+    let digits = input[2..].iter().take_while(|c| c.is_ascii_digit()).count();
+    if !(digits == 2 || digits == 1 && input[..2] == *b"DL") {
+        return false;
+    }
+    let series = &input[2 + digits..];
+    if series.len() > 3 || !series.iter().all(|&c| is_series_letter(c)) {
+        return false;
+    }
+    let suffix: &[u8] = if input[n - 1].is_ascii_digit() {
+        b"A1"
+    } else {
+        b"1"
+    };
+    let mut numbered = [0u8; MAX_CHARS + 2];
+    numbered[..n].copy_from_slice(input);
+    numbered[n..n + suffix.len()].copy_from_slice(suffix);
+    let plate = |text: &[u8]| Chars::from_upper(text).and_then(|c| Plate::from_chars(&c));
+    plate(&numbered[..n + suffix.len()]).is_some() && plate(input).is_none()
 }
 
 /// [`search`] by the recursive search it replaced, format by format (see [`Search::layouts`]).
@@ -1513,6 +1547,33 @@ mod tests {
                 assert!(fits.clone().all(|(g, &len)| (g.min..=g.max).contains(&len)));
             }
         }
+    }
+
+    /// Values that are fragments as written, and values one step from one (no state code, an
+    /// RTO part of one digit outside Delhi or three digits, a letter no series has, a number),
+    /// read as the recursive search reads them.
+    #[test]
+    fn fragments_as_written_read_as_the_search() {
+        let codes = (b'A'..=b'Z').flat_map(|a| (b'A'..=b'Z').map(move |b| [a, b]));
+        let mut shortcuts = 0;
+        for code in codes
+            .filter(|c| is_state_code(c[0], c[1]))
+            .chain([*b"RI", *b"XX"])
+        {
+            for rto in ["1", "7", "01", "14", "60", "99", "123"] {
+                for series in ["", "A", "C", "AB", "ABC", "ABCD", "I", "O", "Z", "A1"] {
+                    let value = format!("{}{rto}{series}", std::str::from_utf8(&code).unwrap());
+                    let [by_layouts, by_groups] = searches(&value);
+                    assert_eq!(by_layouts, by_groups, "{value:?}");
+                    shortcuts += fragment_as_written(value.as_bytes()) as usize;
+                }
+            }
+        }
+        assert!(shortcuts > 500, "{shortcuts} fragments as written");
+        assert!(fragment_as_written(b"DL3C"));
+        assert!(!fragment_as_written(b"RJ99"));
+        assert!(!fragment_as_written(b"RJ4"));
+        assert!(!fragment_as_written(b"RJ14CA1"));
     }
 
     #[test]
