@@ -7,7 +7,9 @@
 //! grouping together. This rule replaces the `percentile_cont` calls of an aggregation that
 //! read the same values (one argument and one filter) by one [`PercentileContSet`], which
 //! keeps the values once and works out every percentile from them, and a projection above
-//! it that takes each percentile out under the name its call had. The answers are
+//! it that takes each percentile out under the name its call had. A call alone is a set of
+//! one: the set also answers where DataFusion 55's own fails, when a partial aggregation
+//! finds nearly as many groups as rows and hands each row on as a state of its own. The answers are
 //! DataFusion's to the bit: the same order statistics (by `f64::total_cmp`) and the same
 //! interpolation.
 //!
@@ -94,7 +96,6 @@ fn share_percentiles(aggregate: Aggregate) -> Result<Transformed<LogicalPlan>> {
             }),
         }
     }
-    sets.retain(|set| set.calls.len() > 1);
     if sets.is_empty() {
         return Ok(Transformed::no(LogicalPlan::Aggregate(aggregate)));
     }
@@ -665,9 +666,11 @@ mod tests {
     }
 
     fn context(shared: bool) -> SessionContext {
-        let config = SessionConfig::new()
-            .with_target_partitions(3)
-            .with_batch_size(50);
+        context_with(shared, SessionConfig::new())
+    }
+
+    fn context_with(shared: bool, config: SessionConfig) -> SessionContext {
+        let config = config.with_target_partitions(3).with_batch_size(50);
         let mut builder = SessionStateBuilder::new()
             .with_config(config)
             .with_default_features();
@@ -728,6 +731,12 @@ mod tests {
                 ),
                 3,
             ),
+            // A call alone is a set of one; so is each of two columns.
+            (format!("SELECT g, {} FROM t GROUP BY g", p("0.5", "v")), 1),
+            (
+                format!("SELECT {}, {} FROM t", p("0.5", "v"), p("0.5", "n")),
+                2,
+            ),
             // No groups; the ends, which DataFusion reads as min and max.
             (
                 format!(
@@ -773,17 +782,45 @@ mod tests {
         }
     }
 
-    /// Calls that share nothing, or that the set does not compute, stay DataFusion's.
+    /// A partial aggregation that finds nearly as many groups as rows stops aggregating and
+    /// hands on each row as a state of its own (`convert_to_state`): NULL values and rows a
+    /// filter drops become NULL states, and the answers stay DataFusion's.
+    #[tokio::test]
+    async fn rows_handed_on_as_states_answer_as_datafusion() {
+        let skipping = || {
+            let mut config = SessionConfig::new();
+            let execution = &mut config.options_mut().execution;
+            execution.skip_partial_aggregation_probe_rows_threshold = 10;
+            execution.skip_partial_aggregation_probe_ratio_threshold = 0.01;
+            config
+        };
+        // DataFusion 55's own `percentile_cont` fails there (its `convert_to_state` expects
+        // one argument and is given three): the answers are those it gives aggregating.
+        let (plain, shared) = (context(false), context_with(true, skipping()));
+        let query = "SELECT n, percentile_cont(0.5) WITHIN GROUP (ORDER BY v) FILTER (WHERE keep), \
+                     percentile_cont(0.9) WITHIN GROUP (ORDER BY v) FILTER (WHERE keep), \
+                     percentile_cont(0.25) WITHIN GROUP (ORDER BY v) \
+                     FROM t GROUP BY n ORDER BY n";
+        assert_eq!(answer(&shared, query).await, answer(&plain, query).await);
+        let analyzed = answer(&shared, &format!("EXPLAIN ANALYZE {query}")).await;
+        let partial = (analyzed.lines())
+            .find(|line| line.contains("AggregateExec: mode=Partial"))
+            .expect("a partial aggregation");
+        assert!(partial.contains("percentile_cont_set("), "{partial}");
+        let skipped = partial
+            .split("skipped_aggregation_rows=")
+            .nth(1)
+            .and_then(|rest| rest.split([',', ' ']).next())
+            .expect("skipped rows counted");
+        assert_ne!(skipped, "0", "{partial}");
+    }
+
+    /// Calls the set does not compute stay DataFusion's.
     #[tokio::test]
     async fn other_calls_are_left_alone() {
         let shared = context(true);
         for query in [
-            "SELECT g, percentile_cont(0.5) WITHIN GROUP (ORDER BY v) FROM t GROUP BY g",
-            "SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY v), \
-             percentile_cont(0.5) WITHIN GROUP (ORDER BY n) FROM t",
             "SELECT percentile_cont(DISTINCT v, 0.5), percentile_cont(DISTINCT v, 0.9) FROM t",
-            "SELECT g, percentile_cont(0.5) WITHIN GROUP (ORDER BY v), \
-             percentile_cont(0.5) WITHIN GROUP (ORDER BY v) FILTER (WHERE keep) FROM t GROUP BY g",
             "SELECT g, n, percentile_cont(0.5) WITHIN GROUP (ORDER BY v), \
              percentile_cont(0.9) WITHIN GROUP (ORDER BY v) FROM t GROUP BY ROLLUP (g, n)",
             "SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY v * random()), \
