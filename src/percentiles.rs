@@ -9,9 +9,9 @@
 //! keeps the values once and works out every percentile from them, and a projection above
 //! it that takes each percentile out under the name its call had. A call alone is a set of
 //! one: the set also answers where DataFusion 55's own fails, when a partial aggregation
-//! finds nearly as many groups as rows and hands each row on as a state of its own. The answers are
-//! DataFusion's to the bit: the same order statistics (by `f64::total_cmp`) and the same
-//! interpolation.
+//! finds nearly as many groups as rows and hands each row on as a state of its own. The
+//! answers are DataFusion's to the bit: the same order statistics (by `f64::total_cmp`) and
+//! the same interpolation.
 //!
 //! The set keeps its values as (group, value) pairs in the order they arrive, and lays them
 //! out group by group (a counting sort) only when it hands them on: appending a pair costs
@@ -332,7 +332,7 @@ fn select_ranks(values: &mut [f64], ranks: &[usize], out: &mut Vec<f64>) {
     for &rank in ranks {
         let (_, value, _) = values[start..].select_nth_unstable_by(rank - start, f64::total_cmp);
         out.push(*value);
-        start = rank;
+        start = rank + 1;
     }
 }
 
