@@ -11,12 +11,12 @@
 //! anything else to `LocalFileSystem`. A read it cannot serve exactly as `LocalFileSystem`
 //! would (a missing file, a range past the end) is handed to it too, so errors are its.
 //! The price: a read of a file the page cache does not hold keeps its query thread waiting
-//! for the disk, for at most [`INLINE_BYTES`]. (Unix only: it reads at an offset without a seek, as `LocalFileSystem` does there.)
+//! for the disk, for at most [`INLINE_BYTES`]. (Unix only: it reads at an offset without a
+//! seek, as `LocalFileSystem` does there.)
 
 use std::fs::{File, Metadata};
 use std::ops::Range;
 use std::os::unix::fs::{FileExt, MetadataExt};
-use std::sync::Arc;
 use std::time::SystemTime;
 
 use async_trait::async_trait;
@@ -37,7 +37,7 @@ pub(crate) const INLINE_BYTES: u64 = 1 << 20;
 /// The local file system, small reads done in place (see the module docs).
 #[derive(Debug, Default)]
 pub(crate) struct LocalFiles {
-    inner: Arc<LocalFileSystem>,
+    inner: LocalFileSystem,
 }
 
 impl std::fmt::Display for LocalFiles {
@@ -202,7 +202,7 @@ mod tests {
         std::fs::write(dir.path().join("large"), bytes(INLINE_BYTES + 1)).unwrap();
         std::fs::create_dir(dir.path().join("sub")).unwrap();
         let root = || LocalFileSystem::new_with_prefix(dir.path()).unwrap();
-        let (ours, theirs) = (Arc::new(root()), root());
+        let (ours, theirs) = (root(), root());
         (dir, LocalFiles { inner: ours }, theirs)
     }
 

@@ -794,16 +794,27 @@ fn fragment_as_written(input: &[u8]) -> bool {
     if series.len() > 3 || !series.iter().all(|&c| is_series_letter(c)) {
         return false;
     }
-    let suffix: &[u8] = if input[n - 1].is_ascii_digit() {
+    begins_a_plate(input)
+        && Chars::from_upper(input)
+            .and_then(|c| Plate::from_chars(&c))
+            .is_none()
+}
+
+/// Whether `fragment` (uppercase letters and digits) is a plate once completed: with a series
+/// `A` if it has none, and number 1.
+fn begins_a_plate(fragment: &[u8]) -> bool {
+    let n = fragment.len();
+    let suffix: &[u8] = if fragment[n - 1].is_ascii_digit() {
         b"A1"
     } else {
         b"1"
     };
     let mut numbered = [0u8; MAX_CHARS + 2];
-    numbered[..n].copy_from_slice(input);
+    numbered[..n].copy_from_slice(fragment);
     numbered[n..n + suffix.len()].copy_from_slice(suffix);
-    let plate = |text: &[u8]| Chars::from_upper(text).and_then(|c| Plate::from_chars(&c));
-    plate(&numbered[..n + suffix.len()]).is_some() && plate(input).is_none()
+    Chars::from_upper(&numbered[..n + suffix.len()])
+        .and_then(|c| Plate::from_chars(&c))
+        .is_some()
 }
 
 /// [`search`] by the recursive search it replaced, format by format (see [`Search::layouts`]).
@@ -1236,19 +1247,7 @@ impl<'a> Search<'a> {
         let n = self.input.len();
         let cost = 2 * replaced + unpadded;
         if self.fragment {
-            // Checked as a plate: with a series `A` if it has none, and number 1.
-            let mut buf = [0u8; MAX_CHARS + 2];
-            buf[..n].copy_from_slice(&self.candidate[..n]);
-            let suffix: &[u8] = if buf[n - 1].is_ascii_digit() {
-                b"A1"
-            } else {
-                b"1"
-            };
-            buf[n..n + suffix.len()].copy_from_slice(suffix);
-            if Chars::from_upper(&buf[..n + suffix.len()])
-                .and_then(|c| Plate::from_chars(&c))
-                .is_some()
-            {
+            if begins_a_plate(&self.candidate[..n]) {
                 self.fragment_cost = self.fragment_cost.min(cost);
             }
             return;
