@@ -24,21 +24,62 @@ use datafusion::physical_expr::PhysicalExpr;
 
 use crate::filter_conditions::shown_as_written;
 
-/// The widest range of keys a bitmap covers: 2²² bits, 512 KiB.
+/// The widest range of listed keys a bitmap covers: 2²² bits, 512 KiB.
 const MAX_BITS: u64 = 1 << 22;
 
-/// `column IN (keys)` for integer keys, tested on a bitmap of the keys' range; shown (and
-/// compared) as the `IN` list it stands for.
-#[derive(Debug)]
-pub(crate) struct KeyBitmap {
-    /// The list as DataFusion writes it.
-    shown: Arc<dyn PhysicalExpr>,
-    column: Arc<dyn PhysicalExpr>,
-    /// The lowest key, and how many values from it on the bitmap covers.
+/// A set of integer keys as a bitmap of their range; shared by the copies a plan rewrite makes.
+#[derive(Debug, Clone)]
+pub(crate) struct KeySet {
+    /// The lowest value the bitmap covers, and how many values from it on.
     lowest: i128,
     span: u128,
-    /// Bit `k - lowest` is set for each key `k`; shared by the copies a plan rewrite makes.
+    /// Bit `k - lowest` is set for each key `k`.
     bits: Arc<[u64]>,
+}
+
+impl KeySet {
+    /// The set of `keys`, if they lie within `max_bits` values of each other.
+    fn of(keys: &[i128], max_bits: u64) -> Option<KeySet> {
+        let (lowest, highest) = (*keys.iter().min()?, *keys.iter().max()?);
+        let span = u128::try_from(highest - lowest + 1).ok()?;
+        if span > u128::from(max_bits) {
+            return None;
+        }
+        let mut bits = vec![0u64; span.div_ceil(64) as usize];
+        for key in keys {
+            let at = (key - lowest) as usize;
+            bits[at / 64] |= 1 << (at % 64);
+        }
+        Some(KeySet::from_bits(lowest, bits))
+    }
+
+    /// The set whose bit `k - lowest` of `bits` is set for each key `k`.
+    pub(crate) fn from_bits(lowest: i128, bits: Vec<u64>) -> KeySet {
+        KeySet {
+            lowest,
+            span: 64 * bits.len() as u128,
+            bits: bits.into(),
+        }
+    }
+
+    /// Whether `key` is in the set.
+    #[inline]
+    pub(crate) fn contains(&self, key: i128) -> bool {
+        // Keys below the lowest wrap to beyond the span.
+        let at = key.wrapping_sub(self.lowest) as u128;
+        at < self.span && self.bits[(at / 64) as usize] >> (at % 64) & 1 == 1
+    }
+}
+
+/// `column IN (keys)` for integer keys, tested on a bitmap of the keys' range; shown (and
+/// compared) as the expression it stands for: the `IN` list, or the probe of a join's table
+/// whose keys were recorded (see [`crate::build_keys`]).
+#[derive(Debug)]
+pub(crate) struct KeyBitmap {
+    /// The expression as DataFusion writes it; its first child is `column`.
+    shown: Arc<dyn PhysicalExpr>,
+    column: Arc<dyn PhysicalExpr>,
+    keys: KeySet,
 }
 
 impl KeyBitmap {
@@ -50,26 +91,27 @@ impl KeyBitmap {
         keys: &[ScalarValue],
         schema: &Schema,
     ) -> Option<KeyBitmap> {
-        if !is_integer(&column.data_type(schema).ok()?) {
-            return None;
-        }
         let keys: Vec<i128> = keys.iter().map(integer).collect::<Option<_>>()?;
-        let (lowest, highest) = (*keys.iter().min()?, *keys.iter().max()?);
-        let span = u128::try_from(highest - lowest + 1).ok()?;
-        if span > u128::from(MAX_BITS) {
+        let keys = KeySet::of(&keys, MAX_BITS)?;
+        KeyBitmap::over(shown, column, keys, schema)
+    }
+
+    /// `shown`, a test that `column` is among `keys`, as a bitmap: if `column` is of an integer
+    /// type and the first child of `shown`.
+    pub(crate) fn over(
+        shown: Arc<dyn PhysicalExpr>,
+        column: Arc<dyn PhysicalExpr>,
+        keys: KeySet,
+        schema: &Schema,
+    ) -> Option<KeyBitmap> {
+        let first_child = shown.children().first().map(|c| Arc::clone(c));
+        if !is_integer(&column.data_type(schema).ok()?) || first_child.as_ref() != Some(&column) {
             return None;
-        }
-        let mut bits = vec![0u64; span.div_ceil(64) as usize];
-        for key in keys {
-            let at = (key - lowest) as usize;
-            bits[at / 64] |= 1 << (at % 64);
         }
         Some(KeyBitmap {
             shown,
             column,
-            lowest,
-            span,
-            bits: bits.into(),
+            keys,
         })
     }
 
@@ -79,18 +121,15 @@ impl KeyBitmap {
         T::Native: Into<i128>,
     {
         let values = keys.values();
-        let kept = BooleanBuffer::collect_bool(values.len(), |i| {
-            // Keys below the lowest wrap to beyond the span.
-            let at = values[i].into().wrapping_sub(self.lowest) as u128;
-            at < self.span && self.bits[(at / 64) as usize] >> (at % 64) & 1 == 1
-        });
+        let kept =
+            BooleanBuffer::collect_bool(values.len(), |i| self.keys.contains(values[i].into()));
         BooleanArray::new(kept, keys.nulls().cloned())
     }
 }
 
 shown_as_written!(KeyBitmap);
 
-fn is_integer(data_type: &DataType) -> bool {
+pub(crate) fn is_integer(data_type: &DataType) -> bool {
     use DataType::*;
     matches!(
         data_type,
@@ -154,16 +193,14 @@ impl PhysicalExpr for KeyBitmap {
                 children.len()
             )
         })?;
-        // The list's children: the column, then the keys.
+        // The shown expression's children: the column, then (a list's) the keys.
         let mut listed: Vec<_> = self.shown.children().into_iter().cloned().collect();
         listed[0] = Arc::clone(&column);
         let shown = Arc::clone(&self.shown).with_new_children(listed)?;
         Ok(Arc::new(KeyBitmap {
             shown,
             column,
-            lowest: self.lowest,
-            span: self.span,
-            bits: Arc::clone(&self.bits),
+            keys: self.keys.clone(),
         }))
     }
 

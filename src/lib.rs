@@ -23,6 +23,7 @@
 
 pub mod access;
 pub mod audit;
+mod build_keys;
 mod catalog;
 pub mod cluster;
 pub mod config;

@@ -46,7 +46,7 @@ use datafusion::physical_expr::utils::{conjunction, split_conjunction};
 use datafusion::physical_optimizer::PhysicalOptimizerRule;
 use datafusion::physical_plan::execution_plan::replace_children_if_necessary;
 use datafusion::physical_plan::filter::FilterExec;
-use datafusion::physical_plan::joins::HashTableLookupExpr;
+use datafusion::physical_plan::joins::{HashJoinExec, HashTableLookupExpr};
 use datafusion::physical_plan::metrics::{BaselineMetrics, ExecutionPlanMetricsSet, MetricsSet};
 use datafusion::physical_plan::{
     DisplayAs, DisplayFormatType, ExecutionPlan, PlanProperties, RecordBatchStream,
@@ -55,7 +55,8 @@ use datafusion::physical_plan::{
 use futures::{Stream, StreamExt};
 use parking_lot::Mutex;
 
-use crate::key_bitmap::KeyBitmap;
+use crate::build_keys::{RecordKeysExec, RecordedKeys, recordable_key};
+use crate::key_bitmap::{KeyBitmap, KeySet};
 use crate::storage::file_scan;
 
 /// Puts a [`RunTimeFilterExec`] above each file scan that holds dynamic filters it does not
@@ -86,6 +87,13 @@ impl PhysicalOptimizerRule for RunTimeFilters {
             };
             Ok(match hoisted {
                 Some(hoisted) => Transformed::yes(hoisted),
+                None => Transformed::no(node),
+            })
+        })?
+        .data
+        .transform_up(|node| {
+            Ok(match record_build_keys(&node)? {
+                Some(recording) => Transformed::yes(recording),
                 None => Transformed::no(node),
             })
         })
@@ -128,6 +136,36 @@ fn remap(
         }
     })?;
     Ok((!missing).then_some(remapped.data))
+}
+
+/// `node` with its build side's keys recorded for the run-time filters of its probe side, if
+/// it is a join whose keys [`RecordKeysExec`] records and such filters test its dynamic filter.
+fn record_build_keys(node: &Arc<dyn ExecutionPlan>) -> Result<Option<Arc<dyn ExecutionPlan>>> {
+    let Some(join) = node.downcast_ref::<HashJoinExec>() else {
+        return Ok(None);
+    };
+    let Some((key, id)) = recordable_key(join) else {
+        return Ok(None);
+    };
+    let recorded = Arc::new(RecordedKeys::default());
+    let probe = Arc::clone(join.right()).transform_down(|node| {
+        let Some(filter) = node.downcast_ref::<RunTimeFilterExec>() else {
+            return Ok(Transformed::no(node));
+        };
+        Ok(match filter.with_recorded_keys(id, &recorded) {
+            Some(filter) => Transformed::yes(Arc::new(filter) as Arc<dyn ExecutionPlan>),
+            None => Transformed::no(node),
+        })
+    })?;
+    if !probe.transformed {
+        return Ok(None);
+    }
+    let build = RecordKeysExec::new(Arc::clone(join.left()), key, recorded);
+    let children = vec![Arc::new(build) as Arc<dyn ExecutionPlan>, probe.data];
+    Ok(Some(replace_children_if_necessary(
+        Arc::clone(node),
+        children,
+    )?))
 }
 
 /// The dynamic filters of `node`'s predicate, over its output columns, if it is a file scan
@@ -401,6 +439,9 @@ struct Filters {
     dynamic: Vec<Arc<dyn PhysicalExpr>>,
     /// Which parts of the loosened filter this one applies.
     parts: Parts,
+    /// The keys of the build sides of joins whose dynamic filters these are, by the filter's
+    /// id, where they are recorded (see [`crate::build_keys`]).
+    recorded: Vec<(u64, Arc<RecordedKeys>)>,
     loosened: Mutex<Option<Loosened>>,
 }
 
@@ -461,6 +502,7 @@ impl RunTimeFilterExec {
         let filters = Arc::new(Filters {
             dynamic: filters,
             parts,
+            recorded: Vec::new(),
             loosened: Mutex::new(None),
         });
         RunTimeFilterExec {
@@ -511,13 +553,53 @@ impl RunTimeFilterExec {
     }
 }
 
+impl RunTimeFilterExec {
+    /// This filter testing the keys `recorded` of the build side of the join whose dynamic
+    /// filter has the id `id`, if it is one of this filter's.
+    fn with_recorded_keys(&self, id: u64, recorded: &Arc<RecordedKeys>) -> Option<Self> {
+        let filters = &self.filters;
+        if !filters
+            .dynamic
+            .iter()
+            .any(|f| f.expression_id() == Some(id))
+        {
+            return None;
+        }
+        let mut linked = filters.recorded.clone();
+        linked.push((id, Arc::clone(recorded)));
+        let filters = Filters {
+            dynamic: filters.dynamic.clone(),
+            parts: filters.parts,
+            recorded: linked,
+            loosened: Mutex::new(None),
+        };
+        Some(RunTimeFilterExec {
+            input: Arc::clone(&self.input),
+            filters: Arc::new(filters),
+            metrics: ExecutionPlanMetricsSet::new(),
+        })
+    }
+}
+
 impl Filters {
     /// The loosened filter of the filters as they stand, made again only when one has changed.
     fn current(&self, schema: &Schema) -> Result<Loosened> {
+        // The recorded keys a filter tests, by the filter's place; a record that ends changes
+        // the loosened filter as a new generation of the filter does.
+        let recorded: Vec<Option<KeySet>> = self
+            .dynamic
+            .iter()
+            .map(|filter| {
+                let id = filter.expression_id()?;
+                let (_, keys) = self.recorded.iter().find(|(of, _)| *of == id)?;
+                keys.keys()
+            })
+            .collect();
         let generations: Vec<u64> = self
             .dynamic
             .iter()
-            .map(|f| f.snapshot_generation())
+            .zip(&recorded)
+            .map(|(f, keys)| 2 * f.snapshot_generation() + u64::from(keys.is_some()))
             .collect();
         let mut cached = self.loosened.lock();
         if let Some(loosened) = &*cached
@@ -526,17 +608,21 @@ impl Filters {
             return Ok(loosened.clone());
         }
         let mut parts = Vec::new();
-        for filter in &self.dynamic {
+        for (filter, keys) in self.dynamic.iter().zip(recorded) {
             let now = match filter.downcast_ref::<DynamicFilterPhysicalExpr>() {
                 Some(dynamic) => dynamic.current()?,
                 None => Arc::clone(filter),
             };
             if let Some(loosened) = loosen(&now, schema) {
-                let taken = split_conjunction(&loosened)
+                let mut loosened: Vec<_> = split_conjunction(&loosened)
                     .into_iter()
-                    .filter(|part| self.parts.take(part))
-                    .cloned();
-                parts.extend(taken);
+                    .map(|part| match &keys {
+                        Some(keys) => probe_as_bitmap(part, keys, schema),
+                        None => Arc::clone(part),
+                    })
+                    .collect();
+                without_implied_bounds(&mut loosened);
+                parts.extend(loosened.into_iter().filter(|part| self.parts.take(part)));
             }
         }
         let loosened = Loosened {
@@ -546,6 +632,45 @@ impl Filters {
         *cached = Some(loosened.clone());
         Ok(loosened)
     }
+}
+
+/// `part` of a loosened filter, a probe of a join's table on one integer column, as a test of
+/// that column on the bitmap of the join's recorded build keys; other parts as they are.
+fn probe_as_bitmap(
+    part: &Arc<dyn PhysicalExpr>,
+    keys: &KeySet,
+    schema: &Schema,
+) -> Arc<dyn PhysicalExpr> {
+    let bitmap = match (
+        part.downcast_ref::<HashTableLookupExpr>(),
+        &part.children()[..],
+    ) {
+        (Some(_), [column]) => {
+            KeyBitmap::over(Arc::clone(part), Arc::clone(column), keys.clone(), schema)
+        }
+        _ => None,
+    };
+    match bitmap {
+        Some(bitmap) => Arc::new(bitmap),
+        None => Arc::clone(part),
+    }
+}
+
+/// `parts` without the bounds of a column that a key bitmap tests (the bitmap implies them).
+fn without_implied_bounds(parts: &mut Vec<Arc<dyn PhysicalExpr>>) {
+    let tested: Vec<Arc<dyn PhysicalExpr>> = parts
+        .iter()
+        .filter(|part| part.downcast_ref::<KeyBitmap>().is_some())
+        .flat_map(|bitmap| bitmap.children().into_iter().cloned())
+        .collect();
+    parts.retain(|part| {
+        let bound = part.downcast_ref::<BinaryExpr>().is_some_and(|binary| {
+            matches!(binary.op(), Operator::GtEq | Operator::LtEq)
+                && binary.right().downcast_ref::<Literal>().is_some()
+                && tested.iter().any(|column| column == binary.left())
+        });
+        !bound
+    });
 }
 
 /// Rows a filter is tried on before it is judged.
@@ -1058,6 +1183,8 @@ mod tests {
     struct Filtered {
         rows: usize,
         loosened: Option<String>,
+        /// Whether the loosened filter tests a key bitmap.
+        bitmap: bool,
         plan: String,
     }
 
@@ -1075,9 +1202,15 @@ mod tests {
             plan.apply(|node| {
                 if let Some(filter) = node.downcast_ref::<RunTimeFilterExec>() {
                     let loosened = filter.filters.current(&node.schema()).unwrap().filter;
+                    let bitmap = loosened.as_ref().is_some_and(|f| {
+                        split_conjunction(f)
+                            .iter()
+                            .any(|part| part.downcast_ref::<KeyBitmap>().is_some())
+                    });
                     filtered.push(Filtered {
                         rows: node.metrics().and_then(|m| m.output_rows()).unwrap_or(0),
                         loosened: loosened.map(|f| f.to_string()),
+                        bitmap,
                         plan: displayable(plan.as_ref()).indent(true).to_string(),
                     });
                 }
@@ -1112,6 +1245,100 @@ mod tests {
             "{plan}"
         );
         assert_eq!(*rows, 1600, "{plan}");
+    }
+
+    /// The keys of a collected join's build side are recorded as they pass into the join, and
+    /// its run-time filter tests them on a bitmap instead of probing the join's table: before
+    /// the scan's own filter. Keys too far apart for a bitmap, NULL keys, negative ones, other
+    /// join types and a recursive query answer as DataFusion does.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_collected_joins_recorded_keys_filter_rows_on_a_bitmap() {
+        // 400 keys of `big`, each in four of its rows, and 100 keys it does not hold.
+        let keys: Vec<i64> = (0..400).map(|i| i * 12 + 1).chain(5000..5100).collect();
+        let values = |keys: &[i64], extra: &str| {
+            let listed: Vec<String> = keys.iter().map(i64::to_string).collect();
+            format!("VALUES ({}){extra}", listed.join("), ("))
+        };
+        let join = |values: &str, filter: &str| {
+            format!(
+                "WITH some(k) AS ({values}) SELECT b.k, count(*), sum(b.v) \
+                 FROM some s JOIN big b ON b.k = s.k {filter} GROUP BY 1 ORDER BY 1"
+            )
+        };
+        let (answers, filtered) = answers_and_filters(&join(&values(&keys, ""), "")).await;
+        assert_eq!(answers[0], answers[1]);
+        let [
+            Filtered {
+                rows, bitmap, plan, ..
+            },
+        ] = &filtered[..]
+        else {
+            panic!("one run-time filter: {}", filtered.len())
+        };
+        assert!(plan.contains("RecordKeysExec: k@0"), "{plan}");
+        assert!(*bitmap, "{plan}");
+        assert_eq!(*rows, 1600, "{plan}");
+
+        // Behind the scan's own filter: the bitmap goes below it, where it leaves the filter
+        // the 1,600 rows of the keys; nothing is left above it.
+        let sql = join(&values(&keys, ""), "WHERE b.v * 2 > 50");
+        let (answers, filtered) = answers_and_filters(&sql).await;
+        assert_eq!(answers[0], answers[1]);
+        let [costly, cheap] = &filtered[..] else {
+            panic!("two run-time filters: {}", filtered.len())
+        };
+        assert!(cheap.bitmap && !costly.bitmap, "{}", cheap.plan);
+        assert_eq!(cheap.rows, 1600, "{}", cheap.plan);
+        assert_eq!(costly.loosened, None, "{}", cheap.plan);
+
+        // Keys more than a bitmap's span apart: the probe of the join's table, as before.
+        let far = values(&keys, &format!(", ({})", 1i64 << 24));
+        let (answers, filtered) = answers_and_filters(&join(&far, "")).await;
+        assert_eq!(answers[0], answers[1]);
+        assert!(
+            filtered.iter().all(|f| !f.bitmap && f.rows == 1600),
+            "{}",
+            filtered[0].plan
+        );
+
+        // NULL and negative keys, and other shapes of the query.
+        let odd = values(&keys, ", (NULL), (-3), (-700)");
+        let mut shapes = vec![
+            join(&odd, ""),
+            format!(
+                "WITH some(k) AS ({odd}) SELECT count(*), sum(v) FROM big WHERE k IN (SELECT k FROM some)"
+            ),
+            format!(
+                "WITH some(k) AS ({odd}) SELECT count(*), sum(v) FROM big b WHERE EXISTS (SELECT 1 FROM some s WHERE s.k = b.k)"
+            ),
+            format!(
+                "WITH some(k) AS ({odd}) SELECT count(*), sum(v) FROM big WHERE k NOT IN (SELECT k FROM some WHERE k IS NOT NULL)"
+            ),
+            format!(
+                "WITH some(k) AS ({odd}) SELECT count(*), count(b.k), sum(b.v) FROM some s LEFT JOIN big b ON b.k = s.k"
+            ),
+            format!(
+                "WITH some(k) AS ({odd}) SELECT count(*), count(s.k), sum(b.v) FROM some s RIGHT JOIN big b ON b.k = s.k"
+            ),
+            format!(
+                "WITH some(k) AS ({odd}) SELECT count(*), sum(b.v) FROM some s JOIN big b ON b.k = s.k + 1"
+            ),
+        ];
+        // A recursive query joining in each step.
+        shapes.push(
+            "WITH RECURSIVE r(k, n) AS (SELECT k, 0 FROM few UNION ALL \
+             SELECT b.k, r.n + 1 FROM r JOIN big b ON b.k = r.k + 7 WHERE r.n < 3) \
+             SELECT n, count(*), sum(k) FROM r GROUP BY n ORDER BY n"
+                .to_string(),
+        );
+        let mut recorded = 0;
+        for sql in &shapes {
+            let (answers, filtered) = answers_and_filters(sql).await;
+            assert_eq!(answers[0], answers[1], "{sql}");
+            assert!(answers[0].lines().count() > 4, "{sql}: {}", answers[0]);
+            recorded += filtered.iter().filter(|f| f.bitmap).count();
+        }
+        assert!(recorded >= 3, "bitmaps in {recorded} of the shapes");
     }
 
     /// Above a filter of the scan's own, the run-time filter's key bitmap goes below that
