@@ -4,15 +4,18 @@
 //! When a join's build side has more keys than DataFusion lists, its dynamic filter probes the
 //! join's hash table for each row of the probe side (`hash_lookup`): hashing the key and
 //! finding the hash in a table of tens of thousands cost 16 ns a row in TPC-H q04, a third of
-//! the query's time, for the 3.8 million rows of `lineitem` it tests. A bitmap of the keys'
-//! range answers with one load. The hash table does not give its keys back, so
-//! [`RecordKeysExec`], put between a join that collects its build side and that side, sets a
-//! bit for each key as the rows pass: integer keys within [`MAX_BITS`] of each other (the
-//! 57,000 order keys of q04, out of six million, take 732 KiB). The run-time filters of the
-//! probe side ([`crate::run_time_filters`]) then test the bitmap instead of probing the table,
-//! and test it before the scan's own filter, as they do key lists.
+//! the query's time, for the 3.8 million rows of `lineitem` it tests. A join that partitions
+//! its build side probes the table of the row's partition, inside a `CASE` on the row's hash,
+//! which [`crate::run_time_filters`] cannot apply before the rows are partitioned, so there
+//! only the keys' range filtered rows. A bitmap of the keys' range answers with one load. The
+//! hash tables do not give their keys back, so [`RecordKeysExec`], put between the join and its
+//! build side, sets a bit for each key as the rows pass (every partition into one bitmap):
+//! integer keys within [`MAX_BITS`] of each other (the 57,000 order keys of q04, out of six
+//! million, take 732 KiB). Once the whole build side has passed, the run-time filters of the
+//! probe side test the bitmap instead of probing the tables, and test it before the scan's own
+//! filter, as they do key lists.
 //!
-//! The bitmap holds the build side's keys exactly (the probe of the table only their hashes),
+//! The bitmap holds the build side's keys exactly (the probe of a table only their hashes),
 //! and a row whose key is not among them finds no match: NULL keys are left out, and joins
 //! where NULL matches NULL are not recorded.
 
@@ -32,8 +35,8 @@ use datafusion::execution::TaskContext;
 use datafusion::physical_expr::PhysicalExpr;
 use datafusion::physical_plan::joins::{HashJoinExec, PartitionMode};
 use datafusion::physical_plan::{
-    DisplayAs, DisplayFormatType, ExecutionPlan, PlanProperties, RecordBatchStream,
-    SendableRecordBatchStream,
+    DisplayAs, DisplayFormatType, ExecutionPlan, ExecutionPlanProperties, PlanProperties,
+    RecordBatchStream, SendableRecordBatchStream,
 };
 use futures::{Stream, StreamExt};
 use parking_lot::Mutex;
@@ -44,7 +47,7 @@ use crate::key_bitmap::{KeySet, is_integer};
 /// scale 1 (six million) and fits the processor's second-level cache.
 pub(crate) const MAX_BITS: u64 = 1 << 23;
 
-/// What the last run of a join's build side recorded.
+/// What the last run of a join's build side recorded, shared by its partitions.
 #[derive(Debug, Default)]
 pub(crate) struct RecordedKeys {
     state: Mutex<Recording>,
@@ -54,8 +57,10 @@ pub(crate) struct RecordedKeys {
 enum Recording {
     #[default]
     NotRun,
-    Running,
-    /// The build side was read to its end: its keys, if they fit a bitmap.
+    /// The keys of the partitions read to their end so far (`None` once they do not fit a
+    /// bitmap), and how many partitions are still being read.
+    Running { keys: Option<Keys>, left: usize },
+    /// Every partition of the build side was read to its end: its keys, if they fit a bitmap.
     Done(Option<KeySet>),
 }
 
@@ -64,16 +69,45 @@ impl RecordedKeys {
     pub(crate) fn keys(&self) -> Option<KeySet> {
         match &*self.state.lock() {
             Recording::Done(keys) => keys.clone(),
-            Recording::NotRun | Recording::Running => None,
+            Recording::NotRun | Recording::Running { .. } => None,
+        }
+    }
+
+    /// A run of the build side's `partitions` begins, unless one is under way.
+    fn start(&self, partitions: usize) {
+        let mut state = self.state.lock();
+        if !matches!(*state, Recording::Running { .. }) {
+            *state = Recording::Running {
+                keys: Some(Keys::default()),
+                left: partitions,
+            };
+        }
+    }
+
+    /// A partition was read to its end with `keys` (`None`: they did not fit).
+    fn finish(&self, keys: Option<Keys>) {
+        let mut state = self.state.lock();
+        let Recording::Running { keys: all, left } = &mut *state else {
+            return;
+        };
+        *all = match (all.take(), keys) {
+            (Some(mut all), Some(keys)) => all.merge(keys).then_some(all),
+            _ => None,
+        };
+        *left = left.saturating_sub(1);
+        if *left == 0 {
+            let keys = all.take().and_then(Keys::finish);
+            *state = Recording::Done(keys);
         }
     }
 }
 
-/// The join key of a join's build side, if the join collects that side into one table, has
-/// one integer key where NULL matches nothing, and a dynamic filter for its probe side: the
-/// joins whose keys [`RecordKeysExec`] records. With the dynamic filter's id.
+/// The join key of a join's build side, if the join has one integer key where NULL matches
+/// nothing, and a dynamic filter for its probe side: the joins whose keys [`RecordKeysExec`]
+/// records. With the dynamic filter's id.
 pub(crate) fn recordable_key(join: &HashJoinExec) -> Option<(Arc<dyn PhysicalExpr>, u64)> {
-    if *join.partition_mode() != PartitionMode::CollectLeft
+    let modes = [PartitionMode::CollectLeft, PartitionMode::Partitioned];
+    if !modes.contains(join.partition_mode())
         || join.null_equality() != NullEquality::NullEqualsNothing
     {
         return None;
@@ -157,8 +191,9 @@ impl ExecutionPlan for RecordKeysExec {
         context: Arc<TaskContext>,
     ) -> Result<SendableRecordBatchStream> {
         let input = self.input.execute(partition, context)?;
-        // A join collecting its build side reads its one partition once per run.
-        *self.recorded.state.lock() = Recording::Running;
+        // A join reads each partition of its build side once per run.
+        let partitions = self.input.output_partitioning().partition_count();
+        self.recorded.start(partitions);
         Ok(Box::pin(Recorder {
             schema: input.schema(),
             input,
@@ -217,8 +252,8 @@ impl Stream for Recorder {
             // Recorded before the join hears the side has ended, so before it fills in the
             // dynamic filter the run-time filters read.
             Poll::Ready(None) => {
-                let keys = self.keys.take().and_then(Keys::finish);
-                *self.recorded.state.lock() = Recording::Done(keys);
+                let keys = self.keys.take();
+                self.recorded.finish(keys);
             }
             Poll::Ready(Some(Err(_))) | Poll::Pending => {}
         }
@@ -291,14 +326,43 @@ impl Keys {
         }
     }
 
-    /// The keys as a set, the words below the lowest key and above the highest left out;
-    /// `None` if there were none.
-    fn finish(self) -> Option<KeySet> {
+    /// Adds the keys of `other`; false if together they span more than [`MAX_BITS`].
+    fn merge(&mut self, other: Keys) -> bool {
+        let Some((low, high)) = other.range else {
+            return true;
+        };
+        let Some((lowest, highest)) = self.range else {
+            *self = other;
+            return true;
+        };
+        let (lowest, highest) = (lowest.min(low), highest.max(high));
+        if highest - lowest >= i128::from(MAX_BITS) {
+            return false;
+        }
+        self.cover(lowest, highest);
+        self.range = Some((lowest, highest));
+        if let Some((from, words)) = other.trimmed() {
+            let offset = ((from - self.base) / 64) as usize;
+            for (word, bits) in self.words[offset..].iter_mut().zip(words) {
+                *word |= bits;
+            }
+        }
+        true
+    }
+
+    /// The words from the lowest key's to the highest's, and the value the first begins at.
+    fn trimmed(&self) -> Option<(i128, &[u64])> {
         let (lowest, highest) = self.range?;
         let first = ((lowest - self.base) / 64) as usize;
         let last = ((highest - self.base) / 64) as usize;
-        let words = self.words[first..=last].to_vec();
-        Some(KeySet::from_bits(self.base + 64 * first as i128, words))
+        Some((self.base + 64 * first as i128, &self.words[first..=last]))
+    }
+
+    /// The keys as a set, the words below the lowest key and above the highest left out;
+    /// `None` if there were none.
+    fn finish(self) -> Option<KeySet> {
+        let (from, words) = self.trimmed()?;
+        Some(KeySet::from_bits(from, words.to_vec()))
     }
 }
 
@@ -378,6 +442,40 @@ mod tests {
         .unwrap()
         .unwrap();
         assert!(set.contains(-128) && set.contains(127) && !set.contains(0));
+    }
+
+    /// Keys of several partitions merged, in any order, make the set of all of them; a
+    /// partition's keys too far from the others' make none.
+    #[test]
+    fn partitions_merge_into_the_set_of_all_keys() {
+        let all: Vec<i64> = (0..3000).map(|i| (i * 7919) % 20_011 - 9_000).collect();
+        // Three partitions by key, each growing its bitmap its own way (one falling).
+        let mut parts: Vec<Vec<i64>> = vec![Vec::new(); 3];
+        for &key in &all {
+            parts[key.rem_euclid(3) as usize].push(key);
+        }
+        parts[1].sort_unstable_by(|a, b| b.cmp(a));
+        let record = |keys: &[i64]| {
+            let mut recorded = Keys::default();
+            for chunk in keys.chunks(5) {
+                assert!(recorded.add(&Int64Array::from(chunk.to_vec())));
+            }
+            recorded
+        };
+        let whole = record(&all).finish().unwrap();
+        for order in [[0, 1, 2], [2, 1, 0], [1, 0, 2]] {
+            let mut merged = Keys::default();
+            for part in order {
+                assert!(merged.merge(record(&parts[part])));
+            }
+            assert!(merged.merge(Keys::default()));
+            let merged = merged.finish().unwrap();
+            for probe in -9_100..11_100 {
+                assert_eq!(merged.contains(probe), whole.contains(probe), "{probe}");
+            }
+        }
+        let mut far = record(&[0, 1]);
+        assert!(!far.merge(record(&[MAX_BITS as i64])));
     }
 
     /// Keys spanning more than the bitmap covers are not recorded, whether one batch or

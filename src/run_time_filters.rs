@@ -613,17 +613,17 @@ impl Filters {
                 Some(dynamic) => dynamic.current()?,
                 None => Arc::clone(filter),
             };
-            if let Some(loosened) = loosen(&now, schema) {
-                let mut loosened: Vec<_> = split_conjunction(&loosened)
-                    .into_iter()
-                    .map(|part| match &keys {
-                        Some(keys) => probe_as_bitmap(part, keys, schema),
-                        None => Arc::clone(part),
-                    })
-                    .collect();
+            let mut loosened: Vec<_> = match loosen(&now, schema) {
+                Some(loosened) => split_conjunction(&loosened).into_iter().cloned().collect(),
+                None => Vec::new(),
+            };
+            // The recorded keys imply every probe of the join's tables, and their bounds.
+            if let Some(bitmap) = keys.and_then(|keys| recorded_bitmap(&now, keys, schema)) {
+                loosened.retain(|part| part.downcast_ref::<HashTableLookupExpr>().is_none());
+                loosened.push(bitmap);
                 without_implied_bounds(&mut loosened);
-                parts.extend(loosened.into_iter().filter(|part| self.parts.take(part)));
             }
+            parts.extend(loosened.into_iter().filter(|part| self.parts.take(part)));
         }
         let loosened = Loosened {
             generations,
@@ -634,26 +634,32 @@ impl Filters {
     }
 }
 
-/// `part` of a loosened filter, a probe of a join's table on one integer column, as a test of
-/// that column on the bitmap of the join's recorded build keys; other parts as they are.
-fn probe_as_bitmap(
-    part: &Arc<dyn PhysicalExpr>,
-    keys: &KeySet,
+/// The test of a join's recorded build keys on a bitmap, in place of the probes of its tables
+/// in `filter` (the join's dynamic filter as it stands: one probe, or one a partition inside a
+/// `CASE`), shown as the first; `None` if there is none, or it does not probe one integer
+/// column.
+fn recorded_bitmap(
+    filter: &Arc<dyn PhysicalExpr>,
+    keys: KeySet,
     schema: &Schema,
-) -> Arc<dyn PhysicalExpr> {
-    let bitmap = match (
-        part.downcast_ref::<HashTableLookupExpr>(),
-        &part.children()[..],
-    ) {
-        (Some(_), [column]) => {
-            KeyBitmap::over(Arc::clone(part), Arc::clone(column), keys.clone(), schema)
-        }
-        _ => None,
+) -> Option<Arc<dyn PhysicalExpr>> {
+    let mut probe = None;
+    filter
+        .apply(|expr| {
+            if expr.downcast_ref::<HashTableLookupExpr>().is_some() {
+                probe = Some(Arc::clone(expr));
+                return Ok(TreeNodeRecursion::Stop);
+            }
+            Ok(TreeNodeRecursion::Continue)
+        })
+        .ok()?;
+    let probe = probe?;
+    let [column] = &probe.children()[..] else {
+        return None;
     };
-    match bitmap {
-        Some(bitmap) => Arc::new(bitmap),
-        None => Arc::clone(part),
-    }
+    let column = Arc::clone(column);
+    let bitmap = KeyBitmap::over(probe, column, keys, schema)?;
+    Some(Arc::new(bitmap))
 }
 
 /// `parts` without the bounds of a column that a key bitmap tests (the bitmap implies them).
@@ -1190,11 +1196,22 @@ mod tests {
 
     /// `sql`'s answer with jaanch's rules and without, and the run-time filters that ran.
     async fn answers_and_filters(sql: &str) -> ([String; 2], Vec<Filtered>) {
+        answers_and_filters_with(&[], sql).await
+    }
+
+    /// As [`answers_and_filters`], after the statements `settings` (`SET …`).
+    async fn answers_and_filters_with(
+        settings: &[&str],
+        sql: &str,
+    ) -> ([String; 2], Vec<Filtered>) {
         let (ours, _a) = session(true).await;
         let (plain, _b) = session(false).await;
         let mut answers = Vec::new();
         let mut filtered = Vec::new();
         for ctx in [&ours, &plain] {
+            for setting in settings {
+                ctx.sql(setting).await.unwrap().collect().await.unwrap();
+            }
             let plan = ctx.sql(sql).await.unwrap().create_physical_plan().await;
             let plan = plan.unwrap();
             let batches = collect(Arc::clone(&plan), ctx.task_ctx()).await.unwrap();
@@ -1339,6 +1356,54 @@ mod tests {
             recorded += filtered.iter().filter(|f| f.bitmap).count();
         }
         assert!(recorded >= 3, "bitmaps in {recorded} of the shapes");
+    }
+
+    /// A join that partitions its build side records the keys of every partition: its
+    /// run-time filter, which without them keeps only the keys' range, tests them on a bitmap
+    /// once all partitions are read.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_partitioned_joins_recorded_keys_filter_rows_on_a_bitmap() {
+        let partitioned = [
+            "SET datafusion.optimizer.hash_join_single_partition_threshold = 0",
+            "SET datafusion.optimizer.hash_join_single_partition_threshold_rows = 0",
+        ];
+        let keys: Vec<String> = (0..400).map(|i| (i * 12 + 1).to_string()).collect();
+        let some = format!(
+            "WITH some(k) AS (VALUES ({}), (NULL), (-4))",
+            keys.join("), (")
+        );
+        let sql = format!(
+            "{some} SELECT b.k, count(*), sum(b.v) FROM some s JOIN big b ON b.k = s.k \
+             GROUP BY 1 ORDER BY 1"
+        );
+        let (answers, filtered) = answers_and_filters_with(&partitioned, &sql).await;
+        assert_eq!(answers[0], answers[1]);
+        assert_eq!(answers[0].lines().count(), 404, "{}", answers[0]);
+        let [
+            Filtered {
+                rows, bitmap, plan, ..
+            },
+        ] = &filtered[..]
+        else {
+            panic!("one run-time filter: {}", filtered.len())
+        };
+        assert!(plan.contains("mode=Partitioned"), "{plan}");
+        assert!(plan.contains("RecordKeysExec: k@0"), "{plan}");
+        assert!(*bitmap, "{plan}");
+        assert_eq!(*rows, 1600, "{plan}");
+        // Other shapes, partitioned, answer as DataFusion does.
+        for sql in [
+            format!("{some} SELECT count(*), sum(v) FROM big WHERE k IN (SELECT k FROM some)"),
+            format!(
+                "{some} SELECT count(*), count(b.k), sum(b.v) FROM some s LEFT JOIN big b ON b.k = s.k"
+            ),
+            format!(
+                "{some} SELECT count(*), count(s.k), sum(b.v) FROM some s RIGHT JOIN big b ON b.k = s.k"
+            ),
+        ] {
+            let (answers, _) = answers_and_filters_with(&partitioned, &sql).await;
+            assert_eq!(answers[0], answers[1], "{sql}");
+        }
     }
 
     /// Above a filter of the scan's own, the run-time filter's key bitmap goes below that
