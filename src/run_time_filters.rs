@@ -15,8 +15,10 @@
 //! more than the join does (see [`loosen`]): the lowest and highest key of all partitions,
 //! and the union of their key lists when every partition has one (a join on several keys
 //! lists them together, `struct(a, b) IN (...)`: kept as such); for a join that collected
-//! its build side into one table, also the probe of that table. A row it keeps may still find
-//! no match; a row it drops finds none. The scan's own predicate stays where it was.
+//! its build side into one table, also the probe of that table. Where the join's build keys
+//! are recorded as they pass into it ([`crate::build_keys`]: one integer key), the probes of
+//! its tables give way to a bitmap of those keys, a partitioned join's too. A row it keeps may
+//! still find no match; a row it drops finds none. The scan's own predicate stays where it was.
 //!
 //! Above a filter of the scan's own (`FilterExec`), the filter splits: its bounds and key
 //! bitmaps, a comparison or a load a row, go below that filter, where 485 part keys leave
