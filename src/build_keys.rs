@@ -17,7 +17,9 @@
 //!
 //! The bitmap holds the build side's keys exactly (the probe of a table only their hashes),
 //! and a row whose key is not among them finds no match: NULL keys are left out, and joins
-//! where NULL matches NULL are not recorded.
+//! where NULL matches NULL are not recorded. Its memory is reserved in the session's pool
+//! until the plan is dropped; where the pool refuses it, nothing is recorded and the filter
+//! probes the tables as DataFusion's does.
 
 use std::fmt;
 use std::pin::Pin;
@@ -32,6 +34,7 @@ use arrow::datatypes::{
 use datafusion::common::tree_node::TreeNodeRecursion;
 use datafusion::common::{NullEquality, Result};
 use datafusion::execution::TaskContext;
+use datafusion::execution::memory_pool::{MemoryConsumer, MemoryReservation};
 use datafusion::physical_expr::PhysicalExpr;
 use datafusion::physical_plan::joins::{HashJoinExec, PartitionMode};
 use datafusion::physical_plan::{
@@ -58,45 +61,70 @@ enum Recording {
     #[default]
     NotRun,
     /// The keys of the partitions read to their end so far (`None` once they do not fit a
-    /// bitmap), and how many partitions are still being read.
-    Running { keys: Option<Keys>, left: usize },
-    /// Every partition of the build side was read to its end: its keys, if they fit a bitmap.
-    Done(Option<KeySet>),
+    /// bitmap or the memory pool), their memory, and how many partitions are still being read.
+    Running { keys: Option<Recorded>, left: usize },
+    /// Every partition of the build side was read to its end: its keys, if they fit.
+    Done(Option<(KeySet, MemoryReservation)>),
+}
+
+/// Keys with the memory reserved for them.
+#[derive(Debug)]
+struct Recorded {
+    keys: Keys,
+    reservation: MemoryReservation,
+}
+
+impl Recorded {
+    /// `keys` with `reservation` grown or shrunk to their size; `None` if the pool refuses.
+    fn reserved(keys: Keys, reservation: MemoryReservation) -> Option<Recorded> {
+        reservation.try_resize(keys.size()).ok()?;
+        Some(Recorded { keys, reservation })
+    }
 }
 
 impl RecordedKeys {
     /// The keys of the build side, once it has been read to its end and if they fit a bitmap.
     pub(crate) fn keys(&self) -> Option<KeySet> {
         match &*self.state.lock() {
-            Recording::Done(keys) => keys.clone(),
+            Recording::Done(keys) => keys.as_ref().map(|(keys, _)| keys.clone()),
             Recording::NotRun | Recording::Running { .. } => None,
         }
     }
 
     /// A run of the build side's `partitions` begins, unless one is under way.
-    fn start(&self, partitions: usize) {
+    fn start(&self, partitions: usize, reservation: MemoryReservation) {
         let mut state = self.state.lock();
         if !matches!(*state, Recording::Running { .. }) {
             *state = Recording::Running {
-                keys: Some(Keys::default()),
+                keys: Recorded::reserved(Keys::default(), reservation),
                 left: partitions,
             };
         }
     }
 
     /// A partition was read to its end with `keys` (`None`: they did not fit).
-    fn finish(&self, keys: Option<Keys>) {
+    fn finish(&self, keys: Option<Recorded>) {
         let mut state = self.state.lock();
         let Recording::Running { keys: all, left } = &mut *state else {
             return;
         };
         *all = match (all.take(), keys) {
-            (Some(mut all), Some(keys)) => all.merge(keys).then_some(all),
+            (Some(mut all), Some(part)) => {
+                let merged = all.keys.merge(part.keys);
+                drop(part.reservation);
+                merged
+                    .then(|| Recorded::reserved(all.keys, all.reservation))
+                    .flatten()
+            }
             _ => None,
         };
         *left = left.saturating_sub(1);
         if *left == 0 {
-            let keys = all.take().and_then(Keys::finish);
+            let keys = all.take().and_then(|Recorded { keys, reservation }| {
+                let keys = keys.finish()?;
+                reservation.try_resize(keys.size()).ok()?;
+                Some((keys, reservation))
+            });
             *state = Recording::Done(keys);
         }
     }
@@ -190,16 +218,21 @@ impl ExecutionPlan for RecordKeysExec {
         partition: usize,
         context: Arc<TaskContext>,
     ) -> Result<SendableRecordBatchStream> {
-        let input = self.input.execute(partition, context)?;
+        let consumer = |name: &str| {
+            MemoryConsumer::new(format!("{name}[{partition}]")).register(context.memory_pool())
+        };
         // A join reads each partition of its build side once per run.
         let partitions = self.input.output_partitioning().partition_count();
-        self.recorded.start(partitions);
+        self.recorded
+            .start(partitions, consumer("RecordKeysExec(all partitions)"));
+        let keys = Recorded::reserved(Keys::default(), consumer("RecordKeysExec"));
+        let input = self.input.execute(partition, context)?;
         Ok(Box::pin(Recorder {
             schema: input.schema(),
             input,
             key: Arc::clone(&self.key),
             recorded: Arc::clone(&self.recorded),
-            keys: Some(Keys::default()),
+            keys,
         }))
     }
 }
@@ -210,13 +243,14 @@ struct Recorder {
     schema: SchemaRef,
     key: Arc<dyn PhysicalExpr>,
     recorded: Arc<RecordedKeys>,
-    /// The keys so far; `None` once they do not fit a bitmap.
-    keys: Option<Keys>,
+    /// The keys so far; `None` once they do not fit a bitmap or the memory pool (recording
+    /// them only spares work: the filter then probes the join's tables, as DataFusion's does).
+    keys: Option<Recorded>,
 }
 
 impl Recorder {
     fn record(&mut self, batch: &RecordBatch) -> Result<()> {
-        let Some(keys) = &mut self.keys else {
+        let Some(Recorded { keys, reservation }) = &mut self.keys else {
             return Ok(());
         };
         let values = self.key.evaluate(batch)?.into_array(batch.num_rows())?;
@@ -231,7 +265,7 @@ impl Recorder {
             DataType::UInt64 => keys.add(values.as_primitive::<UInt64Type>()),
             _ => false,
         };
-        if !fits {
+        if !fits || reservation.try_resize(keys.size()).is_err() {
             self.keys = None;
         }
         Ok(())
@@ -278,6 +312,11 @@ struct Keys {
 }
 
 impl Keys {
+    /// The memory the bitmap holds.
+    fn size(&self) -> usize {
+        self.words.capacity() * std::mem::size_of::<u64>()
+    }
+
     /// Adds the keys of `values` other than NULL; false once they span more than [`MAX_BITS`].
     fn add<T: ArrowNumericType>(&mut self, values: &PrimitiveArray<T>) -> bool
     where
@@ -476,6 +515,63 @@ mod tests {
         }
         let mut far = record(&[0, 1]);
         assert!(!far.merge(record(&[MAX_BITS as i64])));
+    }
+
+    /// A recording passes every batch through, holds its bitmap's memory in the session's pool
+    /// until the plan is dropped, and gives way (records nothing) where the pool refuses it.
+    #[tokio::test]
+    async fn recording_reserves_its_memory_and_gives_way_to_the_pool() {
+        use arrow::datatypes::{Field, Schema};
+        use datafusion::datasource::memory::MemorySourceConfig;
+        use datafusion::execution::memory_pool::{GreedyMemoryPool, MemoryPool};
+        use datafusion::execution::runtime_env::RuntimeEnvBuilder;
+        use datafusion::physical_expr::expressions::Column;
+        use datafusion::physical_plan::collect;
+
+        let schema = Arc::new(Schema::new(vec![Field::new("k", DataType::Int64, true)]));
+        // Keys 64 apart over 64,000 values: a bitmap of 1,000 words, 8,000 bytes.
+        let batches: Vec<RecordBatch> = (0..4)
+            .map(|i| {
+                let keys = Int64Array::from_iter_values((0..1000).map(|k| k * 64 + i));
+                RecordBatch::try_new(Arc::clone(&schema), vec![Arc::new(keys)]).unwrap()
+            })
+            .collect();
+        for (limit, recorded) in [(1 << 20, true), (4_000, false)] {
+            let pool = Arc::new(GreedyMemoryPool::new(limit));
+            let runtime = RuntimeEnvBuilder::new()
+                .with_memory_pool(Arc::clone(&pool) as Arc<dyn MemoryPool>)
+                .build_arc()
+                .unwrap();
+            let context = Arc::new(TaskContext::default().with_runtime(runtime));
+            let input = MemorySourceConfig::try_new_exec(
+                std::slice::from_ref(&batches),
+                Arc::clone(&schema),
+                None,
+            )
+            .unwrap();
+            let keys = Arc::new(RecordedKeys::default());
+            let plan: Arc<dyn ExecutionPlan> = Arc::new(RecordKeysExec::new(
+                input,
+                Arc::new(Column::new("k", 0)),
+                Arc::clone(&keys),
+            ));
+            let out = collect(Arc::clone(&plan), context).await.unwrap();
+            assert_eq!(out, batches);
+            match keys.keys() {
+                Some(set) => {
+                    assert!(recorded, "recorded within {limit} bytes");
+                    assert!(set.contains(64 * 999 + 3) && !set.contains(4));
+                    assert_eq!(pool.reserved(), set.size());
+                }
+                None => {
+                    assert!(!recorded, "not recorded within {limit} bytes");
+                    assert_eq!(pool.reserved(), 0);
+                }
+            }
+            drop(plan);
+            drop(keys);
+            assert_eq!(pool.reserved(), 0);
+        }
     }
 
     /// Keys spanning more than the bitmap covers are not recorded, whether one batch or

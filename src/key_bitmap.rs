@@ -62,6 +62,11 @@ impl KeySet {
         }
     }
 
+    /// The memory the bitmap holds.
+    pub(crate) fn size(&self) -> usize {
+        std::mem::size_of_val(&*self.bits)
+    }
+
     /// Whether `key` is in the set.
     #[inline]
     pub(crate) fn contains(&self, key: i128) -> bool {
