@@ -53,16 +53,27 @@ pub(crate) const MAX_BITS: u64 = 1 << 23;
 /// What the last run of a join's build side recorded, shared by its partitions.
 #[derive(Debug, Default)]
 pub(crate) struct RecordedKeys {
-    state: Mutex<Recording>,
+    state: Mutex<State>,
+}
+
+#[derive(Debug, Default)]
+struct State {
+    /// Runs begun so far: a partition's keys count only in the run it was read in.
+    run: u64,
+    recording: Recording,
 }
 
 #[derive(Debug, Default)]
 enum Recording {
     #[default]
     NotRun,
-    /// The keys of the partitions read to their end so far (`None` once they do not fit a
-    /// bitmap or the memory pool), their memory, and how many partitions are still being read.
-    Running { keys: Option<Recorded>, left: usize },
+    /// The partitions begun in this run, the keys of those read to their end (`None` once
+    /// they do not fit a bitmap or the memory pool), and how many are still being read.
+    Running {
+        begun: Vec<bool>,
+        keys: Option<Recorded>,
+        left: usize,
+    },
     /// Every partition of the build side was read to its end: its keys, if they fit.
     Done(Option<(KeySet, MemoryReservation)>),
 }
@@ -85,27 +96,47 @@ impl Recorded {
 impl RecordedKeys {
     /// The keys of the build side, once it has been read to its end and if they fit a bitmap.
     pub(crate) fn keys(&self) -> Option<KeySet> {
-        match &*self.state.lock() {
+        match &self.state.lock().recording {
             Recording::Done(keys) => keys.as_ref().map(|(keys, _)| keys.clone()),
             Recording::NotRun | Recording::Running { .. } => None,
         }
     }
 
-    /// A run of the build side's `partitions` begins, unless one is under way.
-    fn start(&self, partitions: usize, reservation: MemoryReservation) {
+    /// Partition `partition` of the build side's `partitions` begins: in the run under way,
+    /// or in a new one if there is none or this partition was begun in it already (a plan run
+    /// again, after a run some partition of which never ended). The run's number.
+    fn begin(&self, partition: usize, partitions: usize, reservation: MemoryReservation) -> u64 {
         let mut state = self.state.lock();
-        if !matches!(*state, Recording::Running { .. }) {
-            *state = Recording::Running {
+        let new_run = match &state.recording {
+            Recording::Running { begun, .. } => begun.get(partition).copied().unwrap_or(true),
+            Recording::NotRun | Recording::Done(_) => true,
+        };
+        if new_run {
+            state.run += 1;
+            state.recording = Recording::Running {
+                begun: vec![false; partitions],
                 keys: Recorded::reserved(Keys::default(), reservation),
                 left: partitions,
             };
         }
+        if let Recording::Running { begun, .. } = &mut state.recording
+            && let Some(begun) = begun.get_mut(partition)
+        {
+            *begun = true;
+        }
+        state.run
     }
 
-    /// A partition was read to its end with `keys` (`None`: they did not fit).
-    fn finish(&self, keys: Option<Recorded>) {
+    /// A partition of run `run` was read to its end with `keys` (`None`: they did not fit).
+    fn finish(&self, run: u64, keys: Option<Recorded>) {
         let mut state = self.state.lock();
-        let Recording::Running { keys: all, left } = &mut *state else {
+        if state.run != run {
+            return;
+        }
+        let Recording::Running {
+            keys: all, left, ..
+        } = &mut state.recording
+        else {
             return;
         };
         *all = match (all.take(), keys) {
@@ -125,7 +156,7 @@ impl RecordedKeys {
                 reservation.try_resize(keys.size()).ok()?;
                 Some((keys, reservation))
             });
-            *state = Recording::Done(keys);
+            state.recording = Recording::Done(keys);
         }
     }
 }
@@ -223,8 +254,8 @@ impl ExecutionPlan for RecordKeysExec {
         };
         // A join reads each partition of its build side once per run.
         let partitions = self.input.output_partitioning().partition_count();
-        self.recorded
-            .start(partitions, consumer("RecordKeysExec(all partitions)"));
+        let all = consumer("RecordKeysExec(all partitions)");
+        let run = self.recorded.begin(partition, partitions, all);
         let keys = Recorded::reserved(Keys::default(), consumer("RecordKeysExec"));
         let input = self.input.execute(partition, context)?;
         Ok(Box::pin(Recorder {
@@ -232,6 +263,7 @@ impl ExecutionPlan for RecordKeysExec {
             input,
             key: Arc::clone(&self.key),
             recorded: Arc::clone(&self.recorded),
+            run,
             keys,
         }))
     }
@@ -243,6 +275,8 @@ struct Recorder {
     schema: SchemaRef,
     key: Arc<dyn PhysicalExpr>,
     recorded: Arc<RecordedKeys>,
+    /// The run of the build side this partition is read in.
+    run: u64,
     /// The keys so far; `None` once they do not fit a bitmap or the memory pool (recording
     /// them only spares work: the filter then probes the join's tables, as DataFusion's does).
     keys: Option<Recorded>,
@@ -287,7 +321,7 @@ impl Stream for Recorder {
             // dynamic filter the run-time filters read.
             Poll::Ready(None) => {
                 let keys = self.keys.take();
-                self.recorded.finish(keys);
+                self.recorded.finish(self.run, keys);
             }
             Poll::Ready(Some(Err(_))) | Poll::Pending => {}
         }
@@ -572,6 +606,49 @@ mod tests {
             drop(keys);
             assert_eq!(pool.reserved(), 0);
         }
+    }
+
+    /// A run some partition of which never ends records nothing, and does not leak into the
+    /// next run of the same plan: that run's keys are all of its partitions'.
+    #[tokio::test]
+    async fn a_run_counts_only_its_own_partitions() {
+        use arrow::datatypes::{Field, Schema};
+        use datafusion::datasource::memory::MemorySourceConfig;
+        use datafusion::physical_expr::expressions::Column;
+
+        let schema = Arc::new(Schema::new(vec![Field::new("k", DataType::Int64, false)]));
+        let partition = |keys: Vec<i64>| {
+            let keys = Arc::new(Int64Array::from(keys));
+            vec![RecordBatch::try_new(Arc::clone(&schema), vec![keys]).unwrap()]
+        };
+        let partitions = [partition(vec![1, 2, 3]), partition(vec![100, 200])];
+        let input =
+            MemorySourceConfig::try_new_exec(&partitions, Arc::clone(&schema), None).unwrap();
+        let keys = Arc::new(RecordedKeys::default());
+        let plan = RecordKeysExec::new(input, Arc::new(Column::new("k", 0)), Arc::clone(&keys));
+        let context = Arc::new(TaskContext::default());
+        let read = |stream: SendableRecordBatchStream| async move {
+            stream
+                .map(|batch| batch.unwrap().num_rows())
+                .collect::<Vec<_>>()
+                .await
+        };
+        // First run: partition 1 is begun and dropped before its end.
+        let first = plan.execute(0, Arc::clone(&context)).unwrap();
+        drop(plan.execute(1, Arc::clone(&context)).unwrap());
+        assert_eq!(read(first).await, [3]);
+        assert!(keys.keys().is_none());
+        // Second run, partition 0 ending first.
+        let zero = plan.execute(0, Arc::clone(&context)).unwrap();
+        let one = plan.execute(1, Arc::clone(&context)).unwrap();
+        assert_eq!(read(zero).await, [3]);
+        assert!(keys.keys().is_none(), "done before partition 1 ended");
+        assert_eq!(read(one).await, [2]);
+        let set = keys.keys().expect("both partitions ended");
+        for key in [1, 2, 3, 100, 200] {
+            assert!(set.contains(key), "{key}");
+        }
+        assert!(!set.contains(4) && !set.contains(150));
     }
 
     /// Keys spanning more than the bitmap covers are not recorded, whether one batch or
