@@ -968,8 +968,11 @@ async fn limits_hold_and_queries_can_be_cancelled() {
 
 #[tokio::test]
 async fn clients_that_disconnect_leave_no_query_and_no_memory_behind() {
-    let lake =
-        served_lake_with("\n[server]\nmax_queries_per_user = 16\nquery_memory = \"16MiB\"\n");
+    // The sorts spill: into the lake's folder, which the test removes (the server is killed
+    // at the end, so a temporary folder of its own would be left behind).
+    let lake = served_lake_with(
+        "\n[server]\nmax_queries_per_user = 16\nquery_memory = \"16MiB\"\n\n[runtime]\nspill_dir = \"spill\"\n",
+    );
     let server = Server::start(&lake.config_path(), &[]);
     let sorting = "SELECT value FROM range(2000000) ORDER BY value DESC";
     for _ in 0..3 {
