@@ -63,6 +63,7 @@ impl KeySet {
     }
 
     /// The memory the bitmap holds.
+    #[cfg(test)]
     pub(crate) fn size(&self) -> usize {
         std::mem::size_of_val(&*self.bits)
     }
