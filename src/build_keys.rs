@@ -360,16 +360,9 @@ impl Keys {
         else {
             return true; // no keys, or only NULL
         };
-        let (lowest, highest) = (lowest.into(), highest.into());
-        let (lowest, highest) = match self.range {
-            Some((low, high)) => (low.min(lowest), high.max(highest)),
-            None => (lowest, highest),
-        };
-        if highest - lowest >= i128::from(MAX_BITS) {
+        if !self.widen(lowest.into(), highest.into()) {
             return false;
         }
-        self.cover(lowest, highest);
-        self.range = Some((lowest, highest));
         let (base, words) = (self.base, &mut self.words);
         let mut set = |key: T::Native| {
             let at = (key.into() - base) as usize;
@@ -382,9 +375,19 @@ impl Keys {
         true
     }
 
-    /// Grows the bitmap to cover `lowest..=highest`: downwards by at least as many words as
-    /// it has (keys in falling order then move the words a logarithmic number of times).
-    fn cover(&mut self, lowest: i128, highest: i128) {
+    /// Grows the bitmap to cover `lowest..=highest` besides the keys so far: downwards by at
+    /// least as many words as it has (keys in falling order then move the words a logarithmic
+    /// number of times). False, the bitmap as it was, if together they span more than
+    /// [`MAX_BITS`].
+    fn widen(&mut self, lowest: i128, highest: i128) -> bool {
+        let (lowest, highest) = match self.range {
+            Some((low, high)) => (low.min(lowest), high.max(highest)),
+            None => (lowest, highest),
+        };
+        if highest - lowest >= i128::from(MAX_BITS) {
+            return false;
+        }
+        self.range = Some((lowest, highest));
         if self.words.is_empty() {
             self.base = lowest.div_euclid(64) * 64;
         } else if lowest < self.base {
@@ -397,6 +400,7 @@ impl Keys {
         if words > self.words.len() {
             self.words.resize(words, 0);
         }
+        true
     }
 
     /// Adds the keys of `other`; false if together they span more than [`MAX_BITS`].
@@ -404,16 +408,13 @@ impl Keys {
         let Some((low, high)) = other.range else {
             return true;
         };
-        let Some((lowest, highest)) = self.range else {
+        if self.range.is_none() {
             *self = other;
             return true;
-        };
-        let (lowest, highest) = (lowest.min(low), highest.max(high));
-        if highest - lowest >= i128::from(MAX_BITS) {
+        }
+        if !self.widen(low, high) {
             return false;
         }
-        self.cover(lowest, highest);
-        self.range = Some((lowest, highest));
         if let Some((from, words)) = other.trimmed() {
             let offset = ((from - self.base) / 64) as usize;
             for (word, bits) in self.words[offset..].iter_mut().zip(words) {

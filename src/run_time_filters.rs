@@ -501,17 +501,43 @@ impl RunTimeFilterExec {
         filters: Vec<Arc<dyn PhysicalExpr>>,
         parts: Parts,
     ) -> Self {
-        let filters = Arc::new(Filters {
+        let filters = Filters {
             dynamic: filters,
             parts,
             recorded: Vec::new(),
             loosened: Mutex::new(None),
-        });
+        };
+        RunTimeFilterExec::of(input, filters)
+    }
+
+    fn of(input: Arc<dyn ExecutionPlan>, filters: Filters) -> Self {
         RunTimeFilterExec {
             input,
-            filters,
+            filters: Arc::new(filters),
             metrics: ExecutionPlanMetricsSet::new(),
         }
+    }
+
+    /// This filter testing the keys `recorded` of the build side of the join whose dynamic
+    /// filter has the id `id`, if it is one of this filter's.
+    fn with_recorded_keys(&self, id: u64, recorded: &Arc<RecordedKeys>) -> Option<Self> {
+        let filters = &self.filters;
+        if !filters
+            .dynamic
+            .iter()
+            .any(|f| f.expression_id() == Some(id))
+        {
+            return None;
+        }
+        let mut linked = filters.recorded.clone();
+        linked.push((id, Arc::clone(recorded)));
+        let filters = Filters {
+            dynamic: filters.dynamic.clone(),
+            parts: filters.parts,
+            recorded: linked,
+            loosened: Mutex::new(None),
+        };
+        Some(RunTimeFilterExec::of(Arc::clone(&self.input), filters))
     }
 
     /// This filter moved above `parent` (whose child it is), if `parent`'s output keeps the
@@ -552,34 +578,6 @@ impl RunTimeFilterExec {
         Some(Arc::new(RunTimeFilterExec::with_parts(
             parent, filters, parts,
         )))
-    }
-}
-
-impl RunTimeFilterExec {
-    /// This filter testing the keys `recorded` of the build side of the join whose dynamic
-    /// filter has the id `id`, if it is one of this filter's.
-    fn with_recorded_keys(&self, id: u64, recorded: &Arc<RecordedKeys>) -> Option<Self> {
-        let filters = &self.filters;
-        if !filters
-            .dynamic
-            .iter()
-            .any(|f| f.expression_id() == Some(id))
-        {
-            return None;
-        }
-        let mut linked = filters.recorded.clone();
-        linked.push((id, Arc::clone(recorded)));
-        let filters = Filters {
-            dynamic: filters.dynamic.clone(),
-            parts: filters.parts,
-            recorded: linked,
-            loosened: Mutex::new(None),
-        };
-        Some(RunTimeFilterExec {
-            input: Arc::clone(&self.input),
-            filters: Arc::new(filters),
-            metrics: ExecutionPlanMetricsSet::new(),
-        })
     }
 }
 
@@ -1266,6 +1264,23 @@ mod tests {
         assert_eq!(*rows, 1600, "{plan}");
     }
 
+    /// The plan of the one run-time filter in `filtered`, which tests the keys `k` recorded
+    /// under its join on a bitmap and keeps the 1,600 rows of `big` that hold them.
+    fn one_filter_on_recorded_keys(filtered: &[Filtered]) -> &str {
+        let [
+            Filtered {
+                rows, bitmap, plan, ..
+            },
+        ] = filtered
+        else {
+            panic!("one run-time filter: {}", filtered.len())
+        };
+        assert!(plan.contains("RecordKeysExec: k@0"), "{plan}");
+        assert!(*bitmap, "{plan}");
+        assert_eq!(*rows, 1600, "{plan}");
+        plan
+    }
+
     /// The keys of a collected join's build side are recorded as they pass into the join, and
     /// its run-time filter tests them on a bitmap instead of probing the join's table: before
     /// the scan's own filter. Keys too far apart for a bitmap, NULL keys, negative ones, other
@@ -1286,17 +1301,7 @@ mod tests {
         };
         let (answers, filtered) = answers_and_filters(&join(&values(&keys, ""), "")).await;
         assert_eq!(answers[0], answers[1]);
-        let [
-            Filtered {
-                rows, bitmap, plan, ..
-            },
-        ] = &filtered[..]
-        else {
-            panic!("one run-time filter: {}", filtered.len())
-        };
-        assert!(plan.contains("RecordKeysExec: k@0"), "{plan}");
-        assert!(*bitmap, "{plan}");
-        assert_eq!(*rows, 1600, "{plan}");
+        one_filter_on_recorded_keys(&filtered);
 
         // Behind the scan's own filter: the bitmap goes below it, where it leaves the filter
         // the 1,600 rows of the keys; nothing is left above it.
@@ -1381,18 +1386,8 @@ mod tests {
         let (answers, filtered) = answers_and_filters_with(&partitioned, &sql).await;
         assert_eq!(answers[0], answers[1]);
         assert_eq!(answers[0].lines().count(), 404, "{}", answers[0]);
-        let [
-            Filtered {
-                rows, bitmap, plan, ..
-            },
-        ] = &filtered[..]
-        else {
-            panic!("one run-time filter: {}", filtered.len())
-        };
+        let plan = one_filter_on_recorded_keys(&filtered);
         assert!(plan.contains("mode=Partitioned"), "{plan}");
-        assert!(plan.contains("RecordKeysExec: k@0"), "{plan}");
-        assert!(*bitmap, "{plan}");
-        assert_eq!(*rows, 1600, "{plan}");
         // Other shapes, partitioned, answer as DataFusion does.
         for sql in [
             format!("{some} SELECT count(*), sum(v) FROM big WHERE k IN (SELECT k FROM some)"),
