@@ -751,17 +751,34 @@ fn padded_groups(kind: Kind) -> &'static [bool] {
 }
 
 /// [`search`]; a leading `IND` (the strip of high-security plates) is tried without first.
+/// Those letters may also be the plate's own, misread (`INQ1101` read `INDL101`): read whole,
+/// the value gives way to a strictly closer plate, and one as close makes the reading ambiguous.
 fn search_all(input: &[u8], exact: Option<Reading>) -> Option<Reading> {
-    match input.strip_prefix(b"IND") {
-        Some(rest) => search(rest, exact).or_else(|| search(input, exact)),
-        None => search(input, exact),
+    let Some(rest) = input.strip_prefix(b"IND") else {
+        return search(input, exact, u32::MAX);
+    };
+    let Some(stripped) = search(rest, exact, u32::MAX) else {
+        return search(input, exact, u32::MAX);
+    };
+    // A value that is a plate as written is read so; only a repaired reading has rivals.
+    if exact.is_some() {
+        return Some(stripped);
+    }
+    match search(input, None, stripped.score) {
+        Some(whole) if whole.score < stripped.score => Some(whole),
+        Some(whole) if whole.plate != stripped.plate => Some(Reading {
+            ambiguous: true,
+            key_tie: stripped.key_tie || Key::of(&whole.plate) != Key::of(&stripped.plate),
+            ..stripped
+        }),
+        _ => Some(stripped),
     }
 }
 
-/// The closest plate to `input` over every format; `None` if there is none or a fragment is
-/// strictly closer. With `exact` (the plate `input` is as written), that plate unless another
-/// reading is strictly closer.
-fn search(input: &[u8], exact: Option<Reading>) -> Option<Reading> {
+/// The closest plate to `input` over every format, of a score up to `bound`; `None` if there
+/// is none or a fragment is strictly closer. With `exact` (the plate `input` is as written),
+/// that plate unless another reading is strictly closer.
+fn search(input: &[u8], exact: Option<Reading>, bound: u32) -> Option<Reading> {
     // Every plate format has a number (or year) that keeps a digit as read: without one, no
     // reading is a plate (`UNKNOWN`, `NO PLATE`).
     if !input.iter().any(u8::is_ascii_digit) {
@@ -771,6 +788,7 @@ fn search(input: &[u8], exact: Option<Reading>) -> Option<Reading> {
         return None;
     }
     let mut search = Search::new(input, exact.map(|e| e.plate));
+    search.best_score = bound;
     search.layouts();
     search.outcome(exact)
 }
@@ -850,7 +868,10 @@ pub(crate) fn searches(s: &str) -> [Vec<Option<Reading>>; 2] {
         }
         readings
     };
-    [of(search), of(search_by_groups)]
+    [
+        of(|input, exact| search(input, exact, u32::MAX)),
+        of(search_by_groups),
+    ]
 }
 
 /// How each byte may be read, a bit in each of three 16-bit lanes: bit 0 a digit as written,
@@ -1274,7 +1295,9 @@ impl<'a> Search<'a> {
                     (best.plate, self.best_order) = (plate, order);
                 }
             }
-            _ if score < self.best_score => {
+            // Below the best, or (no best yet, the arm above taking ties) at the bound the
+            // search was given.
+            _ if score <= self.best_score => {
                 self.best = Some(Reading {
                     plate,
                     padding,
@@ -1362,6 +1385,9 @@ mod tests {
             ("77C01234", Some("077CD1234")),
             ("R5B1234", Some("RSB1234")),
             ("INDRI14CA1234", Some("RJ14CA1234")),
+            // `IND` read as the plate's own letters: `IND1101` is one replacement away, the
+            // closest plate without them (`LIO0001`) three and padding.
+            ("INDL101", Some("IND1101")),
             // Rajasthan's offices are RJ01-RJ60: `RJ7O` is no RTO part `70`; read as RTO `07`
             // and series `OCA`, the `O` may be `D` or `Q`.
             ("RJ99CA1234", None),
