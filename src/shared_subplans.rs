@@ -222,7 +222,8 @@ fn unshown(plan: &Arc<dyn ExecutionPlan>, text: &mut String) {
     });
 }
 
-/// deltalake's scan of a Delta table, above the scan of its files.
+/// deltalake's scan of a Delta table (one whose files are not read as they are: see
+/// `delta::files`), above the scan of its files.
 const DELTA_SCAN: &str = "DeltaScanExec";
 
 /// Operators whose EXPLAIN text says all they compute from their inputs.

@@ -196,6 +196,63 @@ async fn an_aggregation_is_shared_within_one_version_only() {
     assert_eq!(query(&lake, &two).await, expected);
 }
 
+/// A version's files are listed once from its log and scanned as Parquet files: a filter on
+/// the partition column leaves the other partitions' files out of the plan, and every shape of
+/// filter gives the rows it gives when no file can be left out (the partition column hidden in
+/// a volatile expression). The log's row counts answer `count(*)`.
+#[tokio::test]
+async fn a_partition_filter_leaves_the_other_partitions_files_out() {
+    let lake = session(Lake::open(demo_lake()).unwrap());
+    let plan = query(
+        &lake,
+        "EXPLAIN SELECT count(*) FROM cctns.fir WHERE year = 2024",
+    )
+    .await;
+    let text: String = plan.into_iter().map(|row| row.join(" ")).collect();
+    assert!(text.contains("year=2024/"), "{text}");
+    assert_eq!(
+        text.matches("year=20").count(),
+        text.matches("year=2024/").count(),
+        "only 2024's files: {text}"
+    );
+    assert!(!text.contains("DeltaScanExec"), "{text}");
+    let count = |condition: String| {
+        let lake = &lake;
+        async move {
+            let sql =
+                format!("SELECT count(*), count(DISTINCT fir_id) FROM cctns.fir WHERE {condition}");
+            query(lake, &sql).await
+        }
+    };
+    for condition in [
+        "year = 2024",
+        "year IN (2020, 2023)",
+        "year > 2022 AND district LIKE 'J%'",
+        "year + 1 = 2025",
+        "year IS NULL",
+        "year IS NOT NULL",
+        "year = 2024 OR status = 'Chargesheeted'",
+        "CAST(year AS VARCHAR) = '2021'",
+        "NOT (year <> 2022)",
+        "year BETWEEN 2021 AND 2023 AND registered_at >= TIMESTAMP '2022-06-01 00:00:00'",
+    ] {
+        let unpruned = condition.replace("year", "(CASE WHEN random() < 2 THEN year END)");
+        assert_eq!(
+            count(condition.to_string()).await,
+            count(unpruned).await,
+            "{condition}"
+        );
+    }
+    let all = query(&lake, "SELECT count(*) FROM cctns.fir").await;
+    let by_year = query(
+        &lake,
+        "SELECT CAST(sum(n) AS BIGINT) FROM (SELECT year, count(*) AS n FROM cctns.fir GROUP BY year)",
+    )
+    .await;
+    assert_eq!(all, by_year);
+    assert!(number(&all[0][0]) > 0);
+}
+
 /// `case_pendency` over FIRs of October and November (all in version 0) as of a date: FIRs
 /// charge-sheeted or closed after that date were still pending on it, and `truth.corrections`
 /// says which. `district_crime_summary` over December as of a date counts the FIRs appended by

@@ -37,8 +37,8 @@ use datafusion_proto::protobuf::{LogicalExprNode, LogicalPlanNode, PhysicalPlanN
 use prost::Message;
 use serde::{Deserialize, Serialize};
 
-use super::delta_files::DeltaFiles;
 use crate::access::{GovernedExec, GovernedTable};
+use crate::delta::files::DeltaFiles;
 use crate::provenance::Traced;
 use crate::reference::ReferenceTable;
 

@@ -13,7 +13,6 @@
 //! and these codecs; [`scheduler_state`] and [`session_config`] give them what they need.
 
 pub mod codec;
-mod delta_files;
 
 use std::fmt;
 use std::sync::Arc;

@@ -20,6 +20,7 @@ use url::Url;
 
 use crate::error::{TableProblem, display_object, display_url};
 
+pub(crate) mod files;
 pub mod log;
 mod pin;
 
@@ -247,11 +248,23 @@ impl DeltaSource {
             .snapshot()
             .map(|s| s.log_data().num_files())
             .map_err(|e| self.delta_problem(e, commit))?;
-        let provider = table
+        let delta_scan = table
             .table_provider()
             .with_session(Arc::new(state.clone()))
             .await
             .map_err(|e| self.unreadable(e))?;
+        // The version's files listed once (see `files`), in the columns deltalake reads;
+        // deltalake's own scan where reading the files is not enough.
+        let provider: Arc<dyn TableProvider> = match files::DeltaFiles::of_table(
+            self.name.clone(),
+            self.url.clone(),
+            commit.version,
+            delta_scan.schema(),
+            &table,
+        ) {
+            Ok(files) => Arc::new(files),
+            Err(_) => delta_scan,
+        };
         Ok(Snapshot {
             version: commit.version,
             committed_at,

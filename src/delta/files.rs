@@ -1,20 +1,27 @@
-//! One version of a Delta table as a plain list of Parquet files, for the cluster.
+//! One version of a Delta table as a plain list of Parquet files.
 //!
-//! deltalake plans its scans with an operator of its own (`DeltaScanExec`) that no codec can
-//! ship to an executor. The version a statement reads is fixed when the statement is planned,
-//! so the scheduler reads that version's log itself and scans its files with DataFusion's own
-//! Parquet scan, which every executor runs: the partition values come from the log, the file
-//! and row-group skipping from the query's filters as for any Parquet table. Tables that need
-//! more than reading their files (deletion vectors, column mapping) are refused with a clear
-//! message: their version would be read wrongly otherwise.
+//! deltalake plans its scans with an operator of its own (`DeltaScanExec`), which replays the
+//! version's log at every scan to list its files (a few milliseconds a statement on a table of
+//! a few dozen commits: half the planning of a small report) and which no codec can ship to a
+//! cluster's executor. The version a statement reads is fixed when the statement is planned,
+//! so jaanch lists that version's files once, from the log deltalake loaded, and scans them
+//! with DataFusion's own Parquet scan, which every executor runs too: the partition values and
+//! row counts come from the log, the file and row-group skipping from the query's filters as
+//! for any Parquet table. Tables that need more than reading their files (deletion vectors,
+//! column mapping) are refused with a clear message, as their version would be read wrongly;
+//! a local session reads those with deltalake's scan instead.
 
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use arrow::array::{Array, AsArray, BooleanArray, RecordBatch};
 use arrow::datatypes::{DataType, FieldRef, Schema, SchemaRef};
 use async_trait::async_trait;
 use datafusion::catalog::{Session, TableProvider};
-use datafusion::common::{DFSchema, DataFusionError, Result, ScalarValue, plan_datafusion_err};
+use datafusion::common::stats::Precision;
+use datafusion::common::{
+    DFSchema, DataFusionError, Result, ScalarValue, Statistics, plan_datafusion_err,
+};
 use datafusion::datasource::file_format::FileFormat;
 use datafusion::datasource::file_format::parquet::ParquetFormat;
 use datafusion::datasource::listing::{ListingTableUrl, PartitionedFile};
@@ -34,7 +41,7 @@ use tokio::sync::OnceCell;
 
 use crate::access::unqualified;
 
-/// One version of a Delta table, its files read from the log on first scan.
+/// One version of a Delta table, its files listed from its log once.
 #[derive(Debug)]
 pub(crate) struct DeltaFiles {
     name: String,
@@ -43,14 +50,18 @@ pub(crate) struct DeltaFiles {
     /// The table's columns, in the order the client planned with.
     schema: SchemaRef,
     files: OnceCell<Files>,
+    /// Whether the plan filters the rows above the scan (the filters were pushed into it as
+    /// inexact): then the scan uses them only to skip files and row groups.
+    filtered_above: bool,
 }
 
-/// The data files of a version, and which columns are partition columns (their values are in
-/// the log, not in the files).
+/// The data files of a version, which columns are partition columns (their values are in
+/// the log, not in the files), and each file's rows if the log says.
 #[derive(Debug)]
 struct Files {
     partition_columns: Vec<String>,
     files: Vec<PartitionedFile>,
+    rows: Vec<Option<usize>>,
 }
 
 impl DeltaFiles {
@@ -62,17 +73,49 @@ impl DeltaFiles {
             version,
             schema,
             files: OnceCell::new(),
+            filtered_above: false,
         }
     }
 
+    /// Version `version` of the table `name` at `url`, its files listed now from `table`
+    /// (loaded at that version): refused as [`DeltaFiles::new`]'s first scan would be.
+    pub(crate) fn of_table(
+        name: String,
+        url: ListingTableUrl,
+        version: u64,
+        schema: SchemaRef,
+        table: &deltalake::DeltaTable,
+    ) -> Result<Self> {
+        let files = Files::list(&name, &url, version, &schema, table)?;
+        Ok(DeltaFiles {
+            files: OnceCell::new_with(Some(files)),
+            filtered_above: true,
+            ..DeltaFiles::new(name, url, version, schema)
+        })
+    }
+
     async fn load(&self, state: &dyn Session) -> Result<Files> {
-        let (name, url, version, schema) = (&self.name, &self.url, self.version, &self.schema);
+        let (name, url, version) = (&self.name, &self.url, self.version);
         let store = state.runtime_env().object_store(url)?;
         let table_url = url::Url::parse(url.as_str())
             .map_err(|e| plan_datafusion_err!("table {name}: bad location {url}: {e}"))?;
         let table = crate::delta::load_version(table_url, store, version)
             .await
             .map_err(|e| delta_error(name, version, e))?;
+        Files::list(name, url, version, &self.schema, &table)
+    }
+}
+
+impl Files {
+    /// The files of `table`: version `version` of the table `name` at `url`, whose columns are
+    /// `schema`.
+    fn list(
+        name: &str,
+        url: &ListingTableUrl,
+        version: u64,
+        schema: &Schema,
+        table: &deltalake::DeltaTable,
+    ) -> Result<Files> {
         let snapshot = table
             .snapshot()
             .map_err(|e| delta_error(name, version, e))?;
@@ -97,6 +140,7 @@ impl DeltaFiles {
             })
             .collect::<Result<_>>()?;
         let mut files = Vec::new();
+        let mut rows = Vec::new();
         for view in snapshot.log_data().iter() {
             if view.deletion_vector_descriptor().is_some() {
                 return Err(refuse("deletion vectors"));
@@ -108,11 +152,12 @@ impl DeltaFiles {
                     partition_value(values.get(column).cloned().flatten(), data_type)
                 })
                 .collect::<Result<Vec<_>>>()?;
-            let location = url.prefix().clone();
+            let location = url.prefix();
             let path = object_store::path::Path::from_iter(
                 location.parts().chain(view.object_store_path().parts()),
             );
             let size = u64::try_from(view.size()).unwrap_or(0);
+            rows.push(view.num_records());
             files.push(
                 PartitionedFile::new(path.to_string(), size)
                     .with_partition_values(partition_values),
@@ -121,11 +166,10 @@ impl DeltaFiles {
         Ok(Files {
             partition_columns,
             files,
+            rows,
         })
     }
-}
 
-impl Files {
     /// The file columns and the partition columns of `schema`, as the Parquet scan orders them.
     fn scan_schema(&self, schema: &Schema) -> (SchemaRef, Vec<FieldRef>) {
         let (partitions, data): (Vec<FieldRef>, Vec<FieldRef>) = schema
@@ -140,6 +184,59 @@ impl Files {
             .filter_map(|c| partitions.iter().find(|f| f.name() == c).cloned())
             .collect();
         (Arc::new(Schema::new(data)), partitions)
+    }
+
+    /// The files whose partition values may pass `filters` (by their places in `files`): the
+    /// filters that read partition columns only, evaluated on each file's values, one row a
+    /// file; a file goes if one of them is false or NULL for it, as it would be for each of its
+    /// rows. Where they cannot be evaluated, every file stays (the filters above decide).
+    fn matching(
+        &self,
+        partitions: &[FieldRef],
+        filters: &[Expr],
+        state: &dyn Session,
+    ) -> Vec<usize> {
+        let every = || (0..self.files.len()).collect();
+        let on_partitions = filters.iter().filter(|f| {
+            let columns = f.column_refs();
+            !columns.is_empty()
+                && !f.is_volatile()
+                && (columns.iter()).all(|c| partitions.iter().any(|p| p.name() == &c.name))
+        });
+        let Ok(Some(filter)) = on_partitions
+            .map(|f| unqualified(f.clone()))
+            .collect::<Result<Vec<_>>>()
+            .map(conjunction)
+        else {
+            return every();
+        };
+        match self.passing(partitions, filter, state) {
+            Ok(passing) => (0..self.files.len())
+                .filter(|&i| passing.is_valid(i) && passing.value(i))
+                .collect(),
+            Err(_) => every(),
+        }
+    }
+
+    /// `filter` on the partition values of every file.
+    fn passing(
+        &self,
+        partitions: &[FieldRef],
+        filter: Expr,
+        state: &dyn Session,
+    ) -> Result<BooleanArray> {
+        let schema = Arc::new(Schema::new(partitions.to_vec()));
+        let columns = (0..partitions.len())
+            .map(|i| {
+                ScalarValue::iter_to_array(
+                    (self.files.iter()).map(|f| f.partition_values[i].clone()),
+                )
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let batch = RecordBatch::try_new(Arc::clone(&schema), columns)?;
+        let predicate = state.create_physical_expr(filter, &DFSchema::try_from(schema)?)?;
+        let passing = predicate.evaluate(&batch)?.into_array(batch.num_rows())?;
+        Ok(passing.as_boolean().clone())
     }
 }
 
@@ -178,9 +275,9 @@ impl TableProvider for DeltaFiles {
         Ok(vec![TableProviderFilterPushDown::Inexact; filters.len()])
     }
 
-    /// The filters the client's plan pushed into its scan are all applied here: the client's
-    /// Delta provider may have taken some as exact (those on partition columns), so its plan
-    /// filters them nowhere else.
+    /// On a cluster's scheduler, the filters the client's plan pushed into its scan are all
+    /// applied here: the client's Delta provider may have taken some as exact (those on
+    /// partition columns), so its plan filters them nowhere else.
     async fn scan(
         &self,
         state: &dyn Session,
@@ -192,16 +289,21 @@ impl TableProvider for DeltaFiles {
         let (file_schema, partitions) = files.scan_schema(&self.schema);
         let all: Vec<usize> = (0..self.schema.fields().len()).collect();
         let requested = projection.unwrap_or(&all);
-        if files.files.is_empty() {
+        let matching = files.matching(&partitions, filters, state);
+        if matching.is_empty() {
             let schema = self.schema.project(requested)?;
             return Ok(Arc::new(EmptyExec::new(Arc::new(schema))));
         }
-        let filter = conjunction(
-            filters
-                .iter()
-                .map(|f| unqualified(f.clone()))
-                .collect::<Result<Vec<_>>>()?,
-        );
+        let filter = match self.filtered_above {
+            // DataFusion's own rules push the filter above into the Parquet scan.
+            true => None,
+            false => conjunction(
+                filters
+                    .iter()
+                    .map(|f| unqualified(f.clone()))
+                    .collect::<Result<Vec<_>>>()?,
+            ),
+        };
         // The columns read: those asked for, then those only the filters read.
         let mut read = requested.clone();
         for column in filter.iter().flat_map(|f| f.column_refs()) {
@@ -211,12 +313,11 @@ impl TableProvider for DeltaFiles {
             }
         }
         // The client's column numbers, as numbers of the scan's columns.
-        let scan_order: Vec<&str> = file_schema
-            .fields()
-            .iter()
+        let scan_fields: Vec<FieldRef> = (file_schema.fields().iter())
             .chain(partitions.iter())
-            .map(|f| f.name().as_str())
+            .cloned()
             .collect();
+        let scan_order: Vec<&str> = scan_fields.iter().map(|f| f.name().as_str()).collect();
         let scanned = read
             .iter()
             .map(|&i| {
@@ -227,16 +328,28 @@ impl TableProvider for DeltaFiles {
                     .ok_or_else(|| plan_datafusion_err!("column {name} is not scanned"))
             })
             .collect::<Result<Vec<_>>>()?;
-        let format = ParquetFormat::default();
+        let format = ParquetFormat::default().with_options(state.table_options().parquet.clone());
         let source = format.file_source(
             TableSchema::builder(file_schema)
                 .with_table_partition_cols(partitions)
                 .build(),
         );
         let target = state.config().target_partitions().max(1);
-        let groups = FileGroup::new(files.files.clone()).split_files(target);
+        let scanned_files = matching.iter().map(|&i| files.files[i].clone()).collect();
+        let groups = FileGroup::new(scanned_files).split_files(target);
+        // The row count is the log's, and exact: the files are read whole (no deletion
+        // vectors).
+        let mut statistics = Statistics::new_unknown(&Schema::new(scan_fields.clone()));
+        if let Some(rows) = matching
+            .iter()
+            .map(|&i| files.rows[i])
+            .sum::<Option<usize>>()
+        {
+            statistics.num_rows = Precision::Exact(rows);
+        }
         let config = FileScanConfigBuilder::new(self.url.object_store(), source)
             .with_file_groups(groups)
+            .with_statistics(statistics)
             .with_projection_indices(Some(scanned))?
             .with_limit(if filter.is_none() { limit } else { None })
             .build();
