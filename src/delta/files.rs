@@ -124,6 +124,10 @@ impl Files {
                 "table {name} version {version} uses {what}: a cluster reads only Delta tables whose files are read as they are; run this statement here (--cluster local)"
             )
         };
+        let protocol = serde_json::to_value(snapshot.protocol()).unwrap_or_default();
+        if let Some(feature) = unread_reader_feature(&protocol) {
+            return Err(refuse(&format!("the reader feature {feature}")));
+        }
         let mapping = snapshot.table_config().column_mapping_mode;
         // The mode's type is the kernel's, which deltalake does not name: compared with "none".
         if mapping.is_some() && mapping != "none".parse().ok() {
@@ -237,6 +241,45 @@ impl Files {
         let predicate = state.create_physical_expr(filter, &DFSchema::try_from(schema)?)?;
         let passing = predicate.evaluate(&batch)?.into_array(batch.num_rows())?;
         Ok(passing.as_boolean().clone())
+    }
+}
+
+/// Reader features whose tables are read right as plain files: the values' types as the
+/// schema says (`timestampNtz`; `typeWidening`, whose older files DataFusion casts), the log's
+/// own shape (`v2Checkpoint`, `vacuumProtocolCheck`); and the two checked apart, per table
+/// (`columnMapping`) and per file (`deletionVectors`).
+const READ_AS_FILES: &[&str] = &[
+    "timestampNtz",
+    "typeWidening",
+    "typeWidening-preview",
+    "v2Checkpoint",
+    "vacuumProtocolCheck",
+    "columnMapping",
+    "deletionVectors",
+];
+
+/// The first reader feature of `protocol` (a protocol action as the log writes it) that
+/// reading the files as they are would ignore; a protocol without its reader version or with
+/// features that are not text counts as one.
+fn unread_reader_feature(protocol: &serde_json::Value) -> Option<String> {
+    let version = protocol.get("minReaderVersion").and_then(|v| v.as_i64());
+    match version {
+        Some(1 | 2) => None,
+        Some(3) => {
+            let features = protocol.get("readerFeatures").and_then(|f| f.as_array());
+            let Some(features) = features else {
+                return Some("(unlisted)".into());
+            };
+            features.iter().find_map(|feature| match feature.as_str() {
+                Some(name) if READ_AS_FILES.contains(&name) => None,
+                Some(name) => Some(name.to_string()),
+                None => Some(feature.to_string()),
+            })
+        }
+        _ => Some(format!(
+            "of reader version {}",
+            protocol["minReaderVersion"]
+        )),
     }
 }
 
@@ -379,5 +422,44 @@ impl TableProvider for DeltaFiles {
             ));
         }
         Ok(plan)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::unread_reader_feature;
+
+    #[test]
+    fn only_features_read_as_files_pass() {
+        let protocol = |version: serde_json::Value, features: Option<serde_json::Value>| {
+            let mut p = json!({"minReaderVersion": version, "minWriterVersion": 7});
+            if let Some(features) = features {
+                p["readerFeatures"] = features;
+            }
+            unread_reader_feature(&p)
+        };
+        assert_eq!(protocol(json!(1), None), None);
+        assert_eq!(protocol(json!(2), None), None);
+        let read = json!([
+            "timestampNtz",
+            "deletionVectors",
+            "columnMapping",
+            "v2Checkpoint"
+        ]);
+        assert_eq!(protocol(json!(3), Some(read)), None);
+        assert_eq!(protocol(json!(3), Some(json!([]))), None);
+        assert_eq!(
+            protocol(json!(3), Some(json!(["timestampNtz", "variantType"]))),
+            Some("variantType".into())
+        );
+        assert_eq!(protocol(json!(3), None), Some("(unlisted)".into()));
+        assert_eq!(protocol(json!(3), Some(json!([7]))), Some("7".into()));
+        assert_eq!(protocol(json!(4), None), Some("of reader version 4".into()));
+        assert_eq!(
+            unread_reader_feature(&json!({})),
+            Some("of reader version null".into())
+        );
     }
 }
