@@ -24,6 +24,7 @@ use datafusion::common::{
 };
 use datafusion::datasource::file_format::FileFormat;
 use datafusion::datasource::file_format::parquet::ParquetFormat;
+use datafusion::datasource::listing::helpers::expr_applicable_for_cols;
 use datafusion::datasource::listing::{ListingTableUrl, PartitionedFile};
 use datafusion::datasource::physical_plan::{FileGroup, FileScanConfigBuilder};
 use datafusion::datasource::table_schema::TableSchema;
@@ -191,8 +192,9 @@ impl Files {
     }
 
     /// The files whose partition values may pass `filters` (by their places in `files`): the
-    /// filters that read partition columns only, evaluated on each file's values, one row a
-    /// file; a file goes if one of them is false or NULL for it, as it would be for each of its
+    /// filters that read partition columns only and call no function that may change its
+    /// answer (as DataFusion's listing tables pick them), evaluated on each file's values, one
+    /// row a file; a file goes if one of them is false or NULL for it, as it would be for each of its
     /// rows. Where they cannot be evaluated, every file stays (the filters above decide).
     fn matching(
         &self,
@@ -201,12 +203,8 @@ impl Files {
         state: &dyn Session,
     ) -> Vec<usize> {
         let every = || (0..self.files.len()).collect();
-        let on_partitions = filters.iter().filter(|f| {
-            let columns = f.column_refs();
-            !columns.is_empty()
-                && !f.is_volatile()
-                && (columns.iter()).all(|c| partitions.iter().any(|p| p.name() == &c.name))
-        });
+        let names: Vec<&str> = partitions.iter().map(|p| p.name().as_str()).collect();
+        let on_partitions = (filters.iter()).filter(|f| expr_applicable_for_cols(&names, f));
         let Ok(Some(filter)) = on_partitions
             .map(|f| unqualified(f.clone()))
             .collect::<Result<Vec<_>>>()
