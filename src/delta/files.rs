@@ -4,8 +4,9 @@
 //! version's log at every scan to list its files (a few milliseconds a statement on a table of
 //! a few dozen commits: half the planning of a small report) and which no codec can ship to a
 //! cluster's executor. The version a statement reads is fixed when the statement is planned,
-//! so jaanch lists that version's files once, from the log deltalake loaded, and scans them
-//! with DataFusion's own Parquet scan, which every executor runs too: the partition values and
+//! so jaanch lists that version's files once, from its commits replayed (see
+//! [`crate::delta::log::replay`]) or else from the log deltalake loaded, and scans them with
+//! DataFusion's own Parquet scan, which every executor runs too: the partition values and
 //! row counts come from the log, the file and row-group skipping from the query's filters as
 //! for any Parquet table. Tables that need more than reading their files (deletion vectors,
 //! column mapping) are refused with a clear message, as their version would be read wrongly;
@@ -26,7 +27,9 @@ use datafusion::datasource::file_format::FileFormat;
 use datafusion::datasource::file_format::parquet::ParquetFormat;
 use datafusion::datasource::listing::helpers::expr_applicable_for_cols;
 use datafusion::datasource::listing::{ListingTableUrl, PartitionedFile};
-use datafusion::datasource::physical_plan::{FileGroup, FileScanConfigBuilder};
+use datafusion::datasource::physical_plan::{
+    FileGroup, FileScanConfigBuilder, wrap_partition_type_in_dict,
+};
 use datafusion::datasource::table_schema::TableSchema;
 use datafusion::logical_expr::utils::conjunction;
 use datafusion::logical_expr::{Expr, TableProviderFilterPushDown, TableType};
@@ -38,9 +41,11 @@ use datafusion::physical_plan::expressions::Column as PhysicalColumn;
 use datafusion::physical_plan::filter::FilterExec;
 use datafusion::physical_plan::limit::GlobalLimitExec;
 use datafusion::physical_plan::projection::ProjectionExec;
+use object_store::path::Path;
 use tokio::sync::OnceCell;
 
 use crate::access::unqualified;
+use crate::delta::log::Replayed;
 
 /// One version of a Delta table, its files listed from its log once.
 #[derive(Debug)]
@@ -88,16 +93,57 @@ impl DeltaFiles {
         table: &deltalake::DeltaTable,
     ) -> Result<Self> {
         let files = Files::list(&name, &url, version, &schema, table)?;
-        Ok(DeltaFiles {
+        Ok(Self::listed(name, url, version, schema, files))
+    }
+
+    /// Version `version` of the table `name` at `url`, its files listed now from its replayed
+    /// commits, with the columns deltalake's scan gives it: refused as [`DeltaFiles::of_table`]
+    /// is, and where the log holds what only deltalake reads.
+    pub(crate) fn of_log(
+        name: String,
+        url: ListingTableUrl,
+        version: u64,
+        replayed: &Replayed,
+        state: &dyn Session,
+    ) -> Result<Self> {
+        let view_types = state
+            .config_options()
+            .execution
+            .parquet
+            .schema_force_view_types;
+        let schema = provider_schema(&replayed.metadata, view_types)
+            .ok_or_else(|| plan_datafusion_err!("table {name}: no schema its log describes"))?;
+        let files = Files::replayed(&name, &url, version, &schema, replayed)?;
+        Ok(Self::listed(name, url, version, schema, files))
+    }
+
+    fn listed(
+        name: String,
+        url: ListingTableUrl,
+        version: u64,
+        schema: SchemaRef,
+        files: Files,
+    ) -> Self {
+        DeltaFiles {
             files: OnceCell::new_with(Some(files)),
             filtered_above: true,
             ..DeltaFiles::new(name, url, version, schema)
-        })
+        }
     }
 
     async fn load(&self, state: &dyn Session) -> Result<Files> {
         let (name, url, version) = (&self.name, &self.url, self.version);
         let store = state.runtime_env().object_store(url)?;
+        let commits = crate::delta::log::commits(store.as_ref(), url.prefix()).await?;
+        let upto: Vec<_> = commits
+            .into_iter()
+            .filter(|c| c.version <= version)
+            .collect();
+        if upto.last().is_some_and(|c| c.version == version)
+            && let Ok(Some(replayed)) = crate::delta::log::replay(store.as_ref(), &upto).await
+        {
+            return Files::replayed(name, url, version, &self.schema, &replayed);
+        }
         let table_url = url::Url::parse(url.as_str())
             .map_err(|e| plan_datafusion_err!("table {name}: bad location {url}: {e}"))?;
         let table = crate::delta::load_version(table_url, store, version)
@@ -105,6 +151,15 @@ impl DeltaFiles {
             .map_err(|e| delta_error(name, version, e))?;
         Files::list(name, url, version, &self.schema, &table)
     }
+}
+
+/// A data file as a version's log lists it.
+struct Listed {
+    /// Relative to the table.
+    path: Path,
+    partition_values: HashMap<String, Option<String>>,
+    size: u64,
+    rows: Option<usize>,
 }
 
 impl Files {
@@ -120,21 +175,110 @@ impl Files {
         let snapshot = table
             .snapshot()
             .map_err(|e| delta_error(name, version, e))?;
-        let refuse = |what: &str| {
-            plan_datafusion_err!(
-                "table {name} version {version} uses {what}: a cluster reads only Delta tables whose files are read as they are; run this statement here (--cluster local)"
-            )
-        };
+        let refuse = |what: &str| refusal(name, version, what);
         let protocol = serde_json::to_value(snapshot.protocol()).unwrap_or_default();
-        if let Some(feature) = unread_reader_feature(&protocol) {
-            return Err(refuse(&format!("the reader feature {feature}")));
-        }
         let mapping = snapshot.table_config().column_mapping_mode;
         // The mode's type is the kernel's, which deltalake does not name: compared with "none".
         if mapping.is_some() && mapping != "none".parse().ok() {
             return Err(refuse("column mapping"));
         }
-        let partition_columns: Vec<String> = snapshot.metadata().partition_columns().to_vec();
+        let mut listed = Vec::new();
+        for view in snapshot.log_data().iter() {
+            if view.deletion_vector_descriptor().is_some() {
+                return Err(refuse("deletion vectors"));
+            }
+            listed.push(Listed {
+                path: view.object_store_path(),
+                partition_values: view.partition_values_map(),
+                size: u64::try_from(view.size()).unwrap_or(0),
+                rows: view.num_records(),
+            });
+        }
+        let partition_columns = snapshot.metadata().partition_columns().to_vec();
+        Files::new(
+            name,
+            url,
+            version,
+            schema,
+            &protocol,
+            partition_columns,
+            listed,
+        )
+    }
+
+    /// The files of a version replayed from its commits, as [`Files::list`] lists them.
+    fn replayed(
+        name: &str,
+        url: &ListingTableUrl,
+        version: u64,
+        schema: &Schema,
+        replayed: &Replayed,
+    ) -> Result<Files> {
+        let refuse = |what: &str| refusal(name, version, what);
+        let metadata = &replayed.metadata;
+        let provider = &metadata["format"]["provider"];
+        if !(provider.is_null() || provider == "parquet") {
+            return Err(refuse(&format!("data files in the format {provider}")));
+        }
+        let mapping = &metadata["configuration"]["delta.columnMapping.mode"];
+        if !(mapping.is_null() || mapping == "none") {
+            return Err(refuse("column mapping"));
+        }
+        let partition_columns = (metadata["partitionColumns"].as_array())
+            .and_then(|columns| {
+                columns
+                    .iter()
+                    .map(|c| c.as_str().map(String::from))
+                    .collect()
+            })
+            .ok_or_else(|| refuse("partition columns that are not a list of names"))?;
+        let listed = (replayed.files.iter())
+            .map(|file| {
+                if file.deletion_vector {
+                    return Err(refuse("deletion vectors"));
+                }
+                // Paths are relative and percent-encoded; an absolute one (a shallow clone's)
+                // is deltalake's to resolve.
+                let path = Path::from_url_path(&file.path)
+                    .ok()
+                    .filter(|_| !file.path.contains(':'))
+                    .ok_or_else(|| refuse(&format!("the file path {}", file.path)))?;
+                Ok(Listed {
+                    path,
+                    partition_values: file.partition_values.clone(),
+                    size: file.size,
+                    rows: file.rows,
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let protocol = &replayed.protocol;
+        Files::new(
+            name,
+            url,
+            version,
+            schema,
+            protocol,
+            partition_columns,
+            listed,
+        )
+    }
+
+    fn new(
+        name: &str,
+        url: &ListingTableUrl,
+        version: u64,
+        schema: &Schema,
+        protocol: &serde_json::Value,
+        partition_columns: Vec<String>,
+        listed: Vec<Listed>,
+    ) -> Result<Files> {
+        if let Some(feature) = unread_reader_feature(protocol) {
+            return Err(refusal(
+                name,
+                version,
+                &format!("the reader feature {feature}"),
+            ));
+        }
         let partition_types: Vec<(String, DataType)> = partition_columns
             .iter()
             .map(|c| {
@@ -144,27 +288,20 @@ impl Files {
                 Ok((c.clone(), field.data_type().clone()))
             })
             .collect::<Result<_>>()?;
-        let mut files = Vec::new();
-        let mut rows = Vec::new();
-        for view in snapshot.log_data().iter() {
-            if view.deletion_vector_descriptor().is_some() {
-                return Err(refuse("deletion vectors"));
-            }
-            let values: HashMap<String, Option<String>> = view.partition_values_map();
+        let mut files = Vec::with_capacity(listed.len());
+        let mut rows = Vec::with_capacity(listed.len());
+        for file in listed {
             let partition_values = partition_types
                 .iter()
                 .map(|(column, data_type)| {
-                    partition_value(values.get(column).cloned().flatten(), data_type)
+                    let value = file.partition_values.get(column).cloned().flatten();
+                    partition_value(value, data_type)
                 })
                 .collect::<Result<Vec<_>>>()?;
-            let location = url.prefix();
-            let path = object_store::path::Path::from_iter(
-                location.parts().chain(view.object_store_path().parts()),
-            );
-            let size = u64::try_from(view.size()).unwrap_or(0);
-            rows.push(view.num_records());
+            let path = Path::from_iter(url.prefix().parts().chain(file.path.parts()));
+            rows.push(file.rows);
             files.push(
-                PartitionedFile::new(path.to_string(), size)
+                PartitionedFile::new(path.to_string(), file.size)
                     .with_partition_values(partition_values),
             );
         }
@@ -290,6 +427,51 @@ fn partition_value(text: Option<String>, data_type: &DataType) -> Result<ScalarV
             Box::new(partition_value(Some(text), value)?),
         )),
         (Some(text), _) => ScalarValue::try_from_string(text, data_type),
+    }
+}
+
+/// Why version `version` of table `name` is not read as plain files (`what` it uses).
+fn refusal(name: &str, version: u64, what: &str) -> DataFusionError {
+    plan_datafusion_err!(
+        "table {name} version {version} uses {what}: a cluster reads only Delta tables whose files are read as they are; run this statement here (--cluster local)"
+    )
+}
+
+/// The columns deltalake's scan gives a table whose `metaData` action is `metadata`: the
+/// schema's types as Arrow's, text and binary partition columns dictionary-encoded, and other
+/// text and binary columns as views where the session reads Parquet so.
+fn provider_schema(metadata: &serde_json::Value, view_types: bool) -> Option<SchemaRef> {
+    use deltalake::kernel::StructType;
+    use deltalake::kernel::engine::arrow_conversion::TryIntoArrow;
+    let schema: StructType = serde_json::from_str(metadata["schemaString"].as_str()?).ok()?;
+    let schema: Schema = (&schema).try_into_arrow().ok()?;
+    let partitions = metadata["partitionColumns"].as_array()?;
+    let fields = schema.fields().iter().map(|field| {
+        let partition = partitions.iter().any(|p| p == field.name().as_str());
+        provider_field(field, partition, view_types)
+    });
+    Some(Arc::new(Schema::new(fields.collect::<Vec<_>>())))
+}
+
+fn provider_field(field: &FieldRef, partition: bool, view_types: bool) -> FieldRef {
+    let with_type = |data_type| Arc::new(field.as_ref().clone().with_data_type(data_type));
+    let nested = |inner: &FieldRef| provider_field(inner, false, view_types);
+    match field.data_type() {
+        DataType::Utf8 | DataType::LargeUtf8 | DataType::Binary | DataType::LargeBinary
+            if partition =>
+        {
+            with_type(wrap_partition_type_in_dict(field.data_type().clone()))
+        }
+        _ if partition || !view_types => Arc::clone(field),
+        DataType::Utf8 | DataType::LargeUtf8 => with_type(DataType::Utf8View),
+        DataType::Binary | DataType::LargeBinary => with_type(DataType::BinaryView),
+        DataType::Struct(fields) => {
+            with_type(DataType::Struct(fields.iter().map(nested).collect()))
+        }
+        DataType::List(inner) => with_type(DataType::List(nested(inner))),
+        DataType::LargeList(inner) => with_type(DataType::LargeList(nested(inner))),
+        DataType::ListView(inner) => with_type(DataType::ListView(nested(inner))),
+        _ => Arc::clone(field),
     }
 }
 
@@ -425,9 +607,229 @@ impl TableProvider for DeltaFiles {
 
 #[cfg(test)]
 mod tests {
+    use std::sync::Arc;
+
+    use arrow::array::{
+        ArrayRef, BinaryArray, BooleanArray, Date32Array, Int32Array, Int64Array, ListArray,
+        RecordBatch, StringArray, StructArray, TimestampMicrosecondArray,
+    };
+    use arrow::datatypes::{DataType, Field, Int32Type, Schema};
+    use datafusion::catalog::TableProvider;
+    use datafusion::datasource::listing::ListingTableUrl;
+    use datafusion::execution::SessionStateBuilder;
+    use datafusion::execution::session_state::SessionState;
+    use datafusion::prelude::SessionConfig;
     use serde_json::json;
 
-    use super::unread_reader_feature;
+    use super::{DeltaFiles, Files, unread_reader_feature};
+    use crate::delta::log::{self, Replayed};
+
+    /// A table of many column types, partitioned by a text and a number (one file with a
+    /// null partition value), written by deltalake: two appends and a delete.
+    async fn written_by_deltalake(dir: &std::path::Path) -> url::Url {
+        let url = url::Url::from_directory_path(dir).unwrap();
+        let batch = |ids: Vec<i64>, district: Option<&str>, year: i32| {
+            let n = ids.len();
+            let place = StructArray::from(vec![
+                (
+                    Arc::new(Field::new("station", DataType::Utf8, true)),
+                    Arc::new(StringArray::from(vec!["Kotwali"; n])) as ArrayRef,
+                ),
+                (
+                    Arc::new(Field::new("beat", DataType::Int32, true)),
+                    Arc::new(Int32Array::from(vec![7; n])) as ArrayRef,
+                ),
+            ]);
+            let sections = ListArray::from_iter_primitive::<Int32Type, _, _>(
+                (0..n).map(|i| Some(vec![Some(i as i32), None])),
+            );
+            let batch = RecordBatch::try_from_iter(vec![
+                (
+                    "fir_id",
+                    Arc::new(Int64Array::from(ids.clone())) as ArrayRef,
+                ),
+                ("district", Arc::new(StringArray::from(vec![district; n]))),
+                ("year", Arc::new(Int32Array::from(vec![year; n]))),
+                ("name", Arc::new(StringArray::from(vec!["Ram"; n]))),
+                ("photo", Arc::new(BinaryArray::from(vec![&b"jpg"[..]; n]))),
+                ("closed", Arc::new(BooleanArray::from(vec![true; n]))),
+                ("on", Arc::new(Date32Array::from(vec![19_000; n]))),
+                (
+                    "at",
+                    Arc::new(
+                        TimestampMicrosecondArray::from(vec![1_700_000_000_000_000; n])
+                            .with_timezone("UTC"),
+                    ),
+                ),
+                ("place", Arc::new(place)),
+                ("sections", Arc::new(sections)),
+            ])
+            .unwrap();
+            // Every column may hold nulls (a later file has no district).
+            let fields: Vec<Field> = (batch.schema().fields().iter())
+                .map(|f| f.as_ref().clone().with_nullable(true))
+                .collect();
+            RecordBatch::try_new(Arc::new(Schema::new(fields)), batch.columns().to_vec()).unwrap()
+        };
+        let table = deltalake::DeltaTable::try_from_url(url.clone())
+            .await
+            .unwrap();
+        let table = table
+            .write(vec![batch(vec![1, 2, 3], Some("Kota"), 2024)])
+            .with_partition_columns(["district", "year"])
+            .await
+            .unwrap();
+        let table = table
+            .write(vec![
+                batch(vec![4, 5], None, 2025),
+                batch(vec![6], Some("Ajmer"), 2025),
+            ])
+            .await
+            .unwrap();
+        table.delete().with_predicate("fir_id = 2").await.unwrap();
+        url
+    }
+
+    fn session(view_types: bool) -> SessionState {
+        let config = SessionConfig::new().set_bool(
+            "datafusion.execution.parquet.schema_force_view_types",
+            view_types,
+        );
+        SessionStateBuilder::new()
+            .with_config(config)
+            .with_default_features()
+            .build()
+    }
+
+    /// Each file's path, size, partition values and rows.
+    fn listing(files: &Files) -> Vec<String> {
+        let mut listing: Vec<String> = (files.files.iter().zip(&files.rows))
+            .map(|(file, rows)| {
+                let meta = &file.object_meta;
+                format!(
+                    "{} {} {:?} {rows:?}",
+                    meta.location, meta.size, file.partition_values
+                )
+            })
+            .collect();
+        listing.sort();
+        listing
+    }
+
+    #[tokio::test]
+    async fn a_replayed_version_is_what_deltalake_loads() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = written_by_deltalake(dir.path()).await;
+        let location = ListingTableUrl::parse(url.as_str()).unwrap();
+        for view_types in [true, false] {
+            let state = session(view_types);
+            let store = state.runtime_env().object_store(&location).unwrap();
+            let commits = log::commits(store.as_ref(), location.prefix())
+                .await
+                .unwrap();
+            assert_eq!(commits.len(), 3);
+            for version in 0..3 {
+                let upto = &commits[..=version];
+                let replayed = log::replay(store.as_ref(), upto).await.unwrap().unwrap();
+                let name = || "other.firs".to_string();
+                let from_log =
+                    DeltaFiles::of_log(name(), location.clone(), version as u64, &replayed, &state)
+                        .unwrap();
+                let table =
+                    crate::delta::load_version(url.clone(), Arc::clone(&store), version as u64)
+                        .await
+                        .unwrap();
+                let scan = table
+                    .table_provider()
+                    .with_session(Arc::new(state.clone()))
+                    .await
+                    .unwrap();
+                assert_eq!(
+                    from_log.schema(),
+                    scan.schema(),
+                    "version {version}, views {view_types}"
+                );
+                let from_table = DeltaFiles::of_table(
+                    name(),
+                    location.clone(),
+                    version as u64,
+                    scan.schema(),
+                    &table,
+                )
+                .unwrap();
+                let (log_files, table_files) = (
+                    from_log.files.get().unwrap(),
+                    from_table.files.get().unwrap(),
+                );
+                assert_eq!(
+                    listing(log_files),
+                    listing(table_files),
+                    "version {version}"
+                );
+                assert_eq!(log_files.partition_columns, ["district", "year"]);
+            }
+        }
+    }
+
+    /// A version replayed from `lines` (one commit), as the table's files.
+    fn replayed_files(lines: &[serde_json::Value]) -> datafusion::common::Result<DeltaFiles> {
+        let commit = lines
+            .iter()
+            .map(|l| l.to_string())
+            .collect::<Vec<_>>()
+            .join("\n");
+        let actions = log::Actions::parse(&commit).unwrap();
+        let replayed: Replayed = log::replayed_from(vec![actions], chrono::Utc::now()).unwrap();
+        let location = ListingTableUrl::parse("file:///lake/t/").unwrap();
+        DeltaFiles::of_log("t".into(), location, 0, &replayed, &session(true))
+    }
+
+    #[test]
+    fn what_only_deltalake_reads_is_refused() {
+        let schema = r#"{"type":"struct","fields":[{"name":"a","type":"long","nullable":true,"metadata":{}}]}"#;
+        let metadata = |configuration: serde_json::Value| {
+            json!({"metaData": {"id": "x", "format": {"provider": "parquet", "options": {}},
+                "schemaString": schema, "partitionColumns": [], "configuration": configuration}})
+        };
+        let protocol = json!({"protocol": {"minReaderVersion": 1, "minWriterVersion": 2}});
+        let add = |extra: serde_json::Value| {
+            let mut add = json!({"path": "a%20b.parquet", "partitionValues": {}, "size": 10,
+                "modificationTime": 0, "dataChange": true, "stats": "{\"numRecords\":3}"});
+            add.as_object_mut()
+                .unwrap()
+                .extend(extra.as_object().unwrap().clone());
+            json!({"add": add})
+        };
+        let plain =
+            replayed_files(&[protocol.clone(), metadata(json!({})), add(json!({}))]).unwrap();
+        let files = plain.files.get().unwrap();
+        assert_eq!(
+            files.files[0].object_meta.location.as_ref(),
+            "lake/t/a b.parquet"
+        );
+        assert_eq!(files.rows, [Some(3)]);
+
+        let refused = |lines: &[serde_json::Value]| replayed_files(lines).unwrap_err().to_string();
+        let dv = json!({"deletionVector": {"storageType": "u", "pathOrInlineDv": "x", "sizeInBytes": 1, "cardinality": 1}});
+        assert!(
+            refused(&[protocol.clone(), metadata(json!({})), add(dv)]).contains("deletion vectors")
+        );
+        let mapped = metadata(json!({"delta.columnMapping.mode": "name"}));
+        assert!(refused(&[protocol.clone(), mapped, add(json!({}))]).contains("column mapping"));
+        let absolute = json!({"path": "s3://other/a.parquet"});
+        assert!(
+            refused(&[protocol.clone(), metadata(json!({})), add(absolute)]).contains("file path")
+        );
+        let variant = json!({"protocol": {"minReaderVersion": 3, "minWriterVersion": 7, "readerFeatures": ["variantType"]}});
+        assert!(refused(&[variant, metadata(json!({})), add(json!({}))]).contains("variantType"));
+        let orc = json!({"metaData": {"format": {"provider": "orc"}, "schemaString": schema, "partitionColumns": []}});
+        assert!(refused(&[protocol.clone(), orc, add(json!({}))]).contains("format \"orc\""));
+        let no_schema = json!({"metaData": {"partitionColumns": []}});
+        assert!(refused(&[protocol.clone(), no_schema, add(json!({}))]).contains("no schema"));
+        // Without a protocol or metadata action, the log is not replayed at all.
+        let actions = log::Actions::parse(&add(json!({})).to_string()).unwrap();
+        assert!(log::replayed_from(vec![actions], chrono::Utc::now()).is_none());
+    }
 
     #[test]
     fn only_features_read_as_files_pass() {

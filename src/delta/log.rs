@@ -1,14 +1,16 @@
 //! A Delta table's transaction log as jaanch reads it for itself: which versions exist and when
 //! each was committed (to find the version of a moment), and what each commit did (history).
 //!
-//! Reading the table's data at a version is deltalake's job; this is the little that it does
-//! not offer in the form needed: a refusal instead of a silent first version for a moment
-//! before the table existed, and row counts per version.
+//! It also replays a version's data files from its commits ([`replay`]) where that is all a
+//! version needs: commits from version 0 on, none too many, and read as JSON lines. Loading a
+//! version with deltalake replays the log through the Delta kernel, a few milliseconds even
+//! for a small log, paid by the first statement that reads the table. Versions that need more
+//! (a checkpoint, where the first commits were cleaned up) are deltalake's.
 
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
-use futures::TryStreamExt;
+use futures::{StreamExt, TryStreamExt};
 use object_store::path::Path;
 use object_store::{ObjectStore, ObjectStoreExt};
 use serde_json::Value;
@@ -88,6 +90,11 @@ impl Actions {
             .await
             .map_err(|e| e.to_string())?;
         let text = std::str::from_utf8(&bytes).map_err(|_| "not UTF-8 text".to_string())?;
+        Actions::parse(text)
+    }
+
+    /// The actions of a commit file's text.
+    pub fn parse(text: &str) -> Result<Actions, String> {
         let mut actions = Vec::new();
         for (number, line) in text.lines().enumerate() {
             if line.trim().is_empty() {
@@ -111,6 +118,127 @@ impl Actions {
             .and_then(DateTime::from_timestamp_millis)
             .unwrap_or(modified)
     }
+}
+
+/// At most this many commits are replayed as JSON: a longer log has checkpoints, which
+/// deltalake reads faster than all of its commits.
+pub const REPLAYED_COMMITS: usize = 256;
+
+/// One version of a table as its commits leave it.
+#[derive(Debug)]
+pub struct Replayed {
+    /// The last `protocol` and `metaData` actions, as written.
+    pub protocol: Value,
+    pub metadata: Value,
+    /// The files the version holds, in the order they were added.
+    pub files: Vec<LogFile>,
+    pub committed_at: DateTime<Utc>,
+}
+
+/// A data file of a version, from its `add` action.
+#[derive(Debug, Clone)]
+pub struct LogFile {
+    /// The path as the log writes it: relative to the table, percent-encoded.
+    pub path: String,
+    pub partition_values: HashMap<String, Option<String>>,
+    pub size: u64,
+    pub rows: Option<usize>,
+    /// Whether some of its rows are deleted by a deletion vector.
+    pub deletion_vector: bool,
+}
+
+/// Reads `commits` (oldest first) and replays them into the version of the last one; `None`
+/// when they cannot be replayed alone (not from version 0, a version missing, too many of
+/// them, no protocol or metadata) or an action is not as the protocol writes it.
+pub async fn replay(
+    store: &dyn ObjectStore,
+    commits: &[Commit],
+) -> Result<Option<Replayed>, (Commit, String)> {
+    let from_zero = commits
+        .iter()
+        .enumerate()
+        .all(|(i, c)| c.version == i as u64);
+    if commits.is_empty() || commits.len() > REPLAYED_COMMITS || !from_zero {
+        return Ok(None);
+    }
+    // The reads made before they are streamed: a stream of a closure's futures borrowing
+    // `commits` would not be `Send` for every lifetime, which the table providers need.
+    let reads: Vec<_> = (commits.iter())
+        .map(|commit| async move {
+            Actions::read(store, commit)
+                .await
+                .map_err(|problem| (commit.clone(), problem))
+        })
+        .collect();
+    let actions: Vec<Actions> = futures::stream::iter(reads)
+        .buffered(32)
+        .try_collect()
+        .await?;
+    let last = commits.last().expect("not empty");
+    let committed_at = actions
+        .last()
+        .expect("one a commit")
+        .committed_at(last.modified);
+    Ok(replayed_from(actions, committed_at))
+}
+
+/// The version `commits`' actions (in order) leave, its last commit made at `committed_at`.
+pub fn replayed_from(commits: Vec<Actions>, committed_at: DateTime<Utc>) -> Option<Replayed> {
+    let (mut protocol, mut metadata) = (None, None);
+    let mut files: Vec<Option<LogFile>> = Vec::new();
+    let mut live: HashMap<String, usize> = HashMap::new();
+    for action in commits.iter().flat_map(|actions| &actions.0) {
+        let Value::Object(action) = action else {
+            return None;
+        };
+        if let Some(p) = action.get("protocol") {
+            protocol = Some(p.clone());
+        }
+        if let Some(m) = action.get("metaData") {
+            metadata = Some(m.clone());
+        }
+        if let Some(remove) = action.get("remove") {
+            let path = remove.get("path")?.as_str()?;
+            if let Some(i) = live.remove(path) {
+                files[i] = None;
+            }
+        }
+        if let Some(add) = action.get("add") {
+            let file = log_file(add)?;
+            if let Some(i) = live.insert(file.path.clone(), files.len()) {
+                files[i] = None;
+            }
+            files.push(Some(file));
+        }
+    }
+    Some(Replayed {
+        protocol: protocol?,
+        metadata: metadata?,
+        files: files.into_iter().flatten().collect(),
+        committed_at,
+    })
+}
+
+fn log_file(add: &Value) -> Option<LogFile> {
+    let partition_values = match add.get("partitionValues") {
+        None | Some(Value::Null) => HashMap::new(),
+        Some(Value::Object(values)) => values
+            .iter()
+            .map(|(column, value)| match value {
+                Value::String(text) => Some((column.clone(), Some(text.clone()))),
+                Value::Null => Some((column.clone(), None)),
+                _ => None,
+            })
+            .collect::<Option<_>>()?,
+        Some(_) => return None,
+    };
+    Some(LogFile {
+        path: add.get("path")?.as_str()?.to_string(),
+        partition_values,
+        size: add.get("size")?.as_u64()?,
+        rows: rows_of(add).and_then(|rows| usize::try_from(rows).ok()),
+        deletion_vector: add.get("deletionVector").is_some_and(|dv| !dv.is_null()),
+    })
 }
 
 /// Rows in a file, from the statistics of its `add` action.
@@ -256,6 +384,53 @@ mod tests {
         let first = &history[1];
         assert_eq!(first.committed_at.timestamp_millis(), 1_700_000_000_000);
         assert_eq!((first.rows, first.files_added), (Some(15), 2));
+    }
+
+    #[tokio::test]
+    async fn replays_the_live_files_of_a_log_from_version_zero_only() {
+        let store = InMemory::new();
+        let protocol = r#"{"protocol":{"minReaderVersion":1,"minWriterVersion":2}}"#;
+        let metadata = r#"{"metaData":{"schemaString":"{}","partitionColumns":["y"]}}"#;
+        put(&store, "t/_delta_log/00000000000000000000.json", &[
+            protocol,
+            metadata,
+            r#"{"add":{"path":"y=1/a.parquet","partitionValues":{"y":"1"},"size":7,"stats":"{\"numRecords\":10}"}}"#,
+            r#"{"add":{"path":"y=2/b.parquet","partitionValues":{"y":null},"size":8}}"#,
+        ])
+        .await;
+        put(&store, "t/_delta_log/00000000000000000001.json", &[
+            r#"{"commitInfo":{"inCommitTimestamp":1700000000000}}"#,
+            r#"{"remove":{"path":"y=1/a.parquet"}}"#,
+            r#"{"add":{"path":"y=1/c.parquet","partitionValues":{"y":"1"},"size":9}}"#,
+            r#"{"add":{"path":"y=2/b.parquet","partitionValues":{"y":null},"size":8,"deletionVector":{"cardinality":1}}}"#,
+        ])
+        .await;
+        let commits = commits(&store, &Path::from("t")).await.unwrap();
+        let first = replay(&store, &commits[..1]).await.unwrap().unwrap();
+        let paths = |r: &Replayed| r.files.iter().map(|f| f.path.clone()).collect::<Vec<_>>();
+        assert_eq!(paths(&first), ["y=1/a.parquet", "y=2/b.parquet"]);
+        assert_eq!((first.files[0].size, first.files[0].rows), (7, Some(10)));
+        assert_eq!(first.files[1].partition_values["y"], None);
+        assert_eq!(first.metadata["partitionColumns"][0], "y");
+        // Removed and re-added files, in the order they were added.
+        let second = replay(&store, &commits).await.unwrap().unwrap();
+        assert_eq!(paths(&second), ["y=1/c.parquet", "y=2/b.parquet"]);
+        assert!(second.files[1].deletion_vector && !second.files[0].deletion_vector);
+        assert_eq!(second.committed_at.timestamp_millis(), 1_700_000_000_000);
+        // Not from version 0 (a checkpoint holds the start), or a version missing: not replayed.
+        assert!(replay(&store, &commits[1..]).await.unwrap().is_none());
+        let gap = [
+            commits[0].clone(),
+            Commit {
+                version: 2,
+                ..commits[1].clone()
+            },
+        ];
+        assert!(replay(&store, &gap).await.unwrap().is_none());
+        // An action that is not as the protocol writes it: not replayed either.
+        let bad = r#"{"add":{"path":"d.parquet","size":"big"}}"#;
+        let actions = Actions::parse(&[protocol, metadata, bad].join("\n")).unwrap();
+        assert!(replayed_from(vec![actions], Utc::now()).is_none());
     }
 
     #[tokio::test]

@@ -1,5 +1,5 @@
-//! Delta Lake tables (`format = "delta"`), read with deltalake at their latest version or
-//! pinned to a version or a moment: in the lake config, for a run (`--as-of`, `\asof`), or in
+//! Delta Lake tables (`format = "delta"`), read at their latest version or pinned to a version
+//! or a moment: in the lake config, for a run (`--as-of`, `\asof`), or in
 //! SQL (`as_of(cctns.fir, '2024-06-30')`).
 //!
 //! jaanch only reads Delta tables: their providers do not write, and the lake's policy refuses
@@ -92,7 +92,15 @@ impl DeltaSource {
         {
             return Ok(Arc::clone(loaded));
         }
-        let snapshot = Arc::new(self.load(state, store, commit).await?);
+        // Most versions are read from their commits alone; deltalake loads the others (from a
+        // checkpoint, or with what only its scan reads).
+        let upto = commits.iter().take_while(|c| c.version <= commit.version);
+        let upto: Vec<Commit> = upto.cloned().collect();
+        let snapshot = match self.load_from_log(state, store.as_ref(), &upto).await {
+            Some(snapshot) => snapshot,
+            None => self.load(state, store, commit).await?,
+        };
+        let snapshot = Arc::new(snapshot);
         let mut loaded = self.loaded.lock();
         if loaded.len() >= LOADED_VERSIONS {
             loaded.remove(0);
@@ -231,6 +239,31 @@ impl DeltaSource {
         }
     }
 
+    /// The version of the last of `commits` (the log's first commits up to it), its files
+    /// replayed from them where nothing more is needed to read it.
+    async fn load_from_log(
+        &self,
+        state: &SessionState,
+        store: &dyn ObjectStore,
+        commits: &[Commit],
+    ) -> Option<Snapshot> {
+        // A commit that cannot be read is deltalake's to name, or to pass over where a
+        // checkpoint after it holds the version.
+        let Ok(Some(replayed)) = log::replay(store, commits).await else {
+            return None;
+        };
+        let version = commits.last().expect("replayed commits").version;
+        let (name, url) = (self.name.clone(), self.url.clone());
+        let provider = files::DeltaFiles::of_log(name, url, version, &replayed, state).ok()?;
+        Some(Snapshot {
+            version,
+            committed_at: replayed.committed_at,
+            files: replayed.files.len(),
+            provider: Arc::new(provider),
+        })
+    }
+
+    /// The version of `commit`, loaded by deltalake.
     async fn load(
         &self,
         state: &SessionState,
