@@ -44,6 +44,7 @@ mod memory;
 mod names;
 pub mod output;
 pub mod params;
+mod partition_aggregates;
 mod percentiles;
 mod policy;
 pub mod provenance;

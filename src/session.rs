@@ -978,8 +978,8 @@ fn scanned_tables(plan: &LogicalPlan) -> Vec<String> {
     tables.into_iter().collect()
 }
 
-/// DataFusion's physical optimizer rules with jaanch's: an aggregation read twice is computed
-/// once (before DataFusion's rule that hands run-time filters to scans, which must see the plan
+/// DataFusion's physical optimizer rules with jaanch's: windows aggregating whole partitions
+/// hash them instead of sorting; an aggregation read twice is computed once (before DataFusion's rule that hands run-time filters to scans, which must see the plan
 /// as it runs); then, at the end, filters test their cheap conditions first, every join yields
 /// to the runtime, and the run-time filters are applied to rows above the scans that hold
 /// them.
@@ -992,6 +992,16 @@ pub(crate) fn physical_optimizer_rules() -> Vec<Arc<dyn PhysicalOptimizerRule + 
     rules.insert(
         run_time_filters,
         Arc::new(crate::shared_subplans::ShareRepeatedSubplans),
+    );
+    // Before the exchanges and sorts that operators ask for are added: a window hashed needs
+    // no sort.
+    let distribution = rules
+        .iter()
+        .position(|rule| rule.name() == "EnforceDistribution")
+        .unwrap_or(0);
+    rules.insert(
+        distribution,
+        Arc::new(crate::partition_aggregates::HashedPartitionAggregates),
     );
     if let Some(join_selection) = rules
         .iter()
