@@ -49,6 +49,7 @@ mod percentiles;
 mod policy;
 pub mod provenance;
 mod reference;
+mod regexp_replace;
 pub mod reports;
 mod result;
 mod run_time_filters;
