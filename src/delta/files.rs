@@ -234,14 +234,12 @@ impl Files {
             .ok_or_else(|| refuse("partition columns that are not a list of names"))?;
         let listed = (replayed.files.iter())
             .map(|file| {
-                if file.deletion_vector {
-                    return Err(refuse("deletion vectors"));
-                }
-                // Paths are relative and percent-encoded; an absolute one (a shallow clone's)
-                // is deltalake's to resolve.
+                // Paths are relative and percent-encoded; an absolute one (a scheme or a
+                // leading `/`: a shallow clone's) is deltalake's to resolve, and one with a
+                // `..` is refused by the parse.
                 let path = Path::from_url_path(&file.path)
                     .ok()
-                    .filter(|_| !file.path.contains(':'))
+                    .filter(|_| !file.path.contains(':') && !file.path.starts_with('/'))
                     .ok_or_else(|| refuse(&format!("the file path {}", file.path)))?;
                 Ok(Listed {
                     path,
@@ -419,8 +417,10 @@ fn unread_reader_feature(protocol: &serde_json::Value) -> Option<String> {
 }
 
 /// A partition value as the log writes it (text, or null), as a value of its column's type.
+/// An empty text is NULL, as the Delta kernel reads it (writers record a NULL partition
+/// value either way).
 fn partition_value(text: Option<String>, data_type: &DataType) -> Result<ScalarValue> {
-    match (text, data_type) {
+    match (text.filter(|t| !t.is_empty()), data_type) {
         (None, _) => ScalarValue::try_from(data_type),
         (Some(text), DataType::Dictionary(key, value)) => Ok(ScalarValue::Dictionary(
             key.clone(),
@@ -784,6 +784,24 @@ mod tests {
         DeltaFiles::of_log("t".into(), location, 0, &replayed, &session(true))
     }
 
+    /// An empty partition value is NULL, as the Delta kernel reads it, whatever the type.
+    #[test]
+    fn an_empty_partition_value_is_null() {
+        let dictionary = DataType::Dictionary(Box::new(DataType::UInt16), Box::new(DataType::Utf8));
+        for data_type in [
+            DataType::Utf8,
+            DataType::Int32,
+            DataType::Date32,
+            dictionary,
+        ] {
+            let value = super::partition_value(Some(String::new()), &data_type).unwrap();
+            assert!(value.is_null(), "{data_type}: {value:?}");
+            assert_eq!(value.data_type(), data_type);
+        }
+        let kota = super::partition_value(Some("Kota".into()), &DataType::Utf8).unwrap();
+        assert_eq!(kota, datafusion::common::ScalarValue::from("Kota"));
+    }
+
     #[test]
     fn what_only_deltalake_reads_is_refused() {
         let schema = r#"{"type":"struct","fields":[{"name":"a","type":"long","nullable":true,"metadata":{}}]}"#;
@@ -810,16 +828,24 @@ mod tests {
         assert_eq!(files.rows, [Some(3)]);
 
         let refused = |lines: &[serde_json::Value]| replayed_files(lines).unwrap_err().to_string();
+        // A deletion vector: the log is not replayed (deltalake loads the version).
         let dv = json!({"deletionVector": {"storageType": "u", "pathOrInlineDv": "x", "sizeInBytes": 1, "cardinality": 1}});
-        assert!(
-            refused(&[protocol.clone(), metadata(json!({})), add(dv)]).contains("deletion vectors")
-        );
+        let lines = [protocol.clone(), metadata(json!({})), add(dv)].map(|l| l.to_string());
+        let actions = log::Actions::parse(&lines.join("\n")).unwrap();
+        assert!(log::replayed_from(vec![actions], chrono::Utc::now()).is_none());
         let mapped = metadata(json!({"delta.columnMapping.mode": "name"}));
         assert!(refused(&[protocol.clone(), mapped, add(json!({}))]).contains("column mapping"));
-        let absolute = json!({"path": "s3://other/a.parquet"});
-        assert!(
-            refused(&[protocol.clone(), metadata(json!({})), add(absolute)]).contains("file path")
-        );
+        // Paths that would leave the table's folder are not read as files.
+        for path in [
+            "s3://other/a.parquet",
+            "/etc/a.parquet",
+            "../other/a.parquet",
+            "x/%2E%2E/a",
+        ] {
+            let outside = json!({ "path": path });
+            let refusal = refused(&[protocol.clone(), metadata(json!({})), add(outside)]);
+            assert!(refusal.contains("file path"), "{path}: {refusal}");
+        }
         let variant = json!({"protocol": {"minReaderVersion": 3, "minWriterVersion": 7, "readerFeatures": ["variantType"]}});
         assert!(refused(&[variant, metadata(json!({})), add(json!({}))]).contains("variantType"));
         let orc = json!({"metaData": {"format": {"provider": "orc"}, "schemaString": schema, "partitionColumns": []}});

@@ -7,7 +7,7 @@
 //! for a small log, paid by the first statement that reads the table. Versions that need more
 //! (a checkpoint, where the first commits were cleaned up) are deltalake's.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
 use futures::{StreamExt, TryStreamExt};
@@ -143,13 +143,13 @@ pub struct LogFile {
     pub partition_values: HashMap<String, Option<String>>,
     pub size: u64,
     pub rows: Option<usize>,
-    /// Whether some of its rows are deleted by a deletion vector.
-    pub deletion_vector: bool,
 }
 
 /// Reads `commits` (oldest first) and replays them into the version of the last one; `None`
 /// when they cannot be replayed alone (not from version 0, a version missing, too many of
-/// them, no protocol or metadata) or an action is not as the protocol writes it.
+/// them, no protocol or metadata), an action is not as the protocol writes it, or a file has
+/// a deletion vector (a file is then known by its path and its vector, and only deltalake's
+/// scan reads what the vector deletes).
 pub async fn replay(
     store: &dyn ObjectStore,
     commits: &[Commit],
@@ -187,28 +187,41 @@ pub fn replayed_from(commits: Vec<Actions>, committed_at: DateTime<Utc>) -> Opti
     let (mut protocol, mut metadata) = (None, None);
     let mut files: Vec<Option<LogFile>> = Vec::new();
     let mut live: HashMap<String, usize> = HashMap::new();
-    for action in commits.iter().flat_map(|actions| &actions.0) {
-        let Value::Object(action) = action else {
-            return None;
-        };
-        if let Some(p) = action.get("protocol") {
-            protocol = Some(p.clone());
-        }
-        if let Some(m) = action.get("metaData") {
-            metadata = Some(m.clone());
-        }
-        if let Some(remove) = action.get("remove") {
-            let path = remove.get("path")?.as_str()?;
-            if let Some(i) = live.remove(path) {
-                files[i] = None;
+    for actions in commits {
+        // A commit names a file once (twice only to swap its deletion vector): the order of
+        // its actions then says nothing.
+        let mut named: HashSet<&str> = HashSet::new();
+        for action in &actions.0 {
+            let Value::Object(action) = action else {
+                return None;
+            };
+            if let Some(p) = action.get("protocol") {
+                protocol = Some(p.clone());
             }
-        }
-        if let Some(add) = action.get("add") {
-            let file = log_file(add)?;
-            if let Some(i) = live.insert(file.path.clone(), files.len()) {
-                files[i] = None;
+            if let Some(m) = action.get("metaData") {
+                metadata = Some(m.clone());
             }
-            files.push(Some(file));
+            let file = action.get("add").or_else(|| action.get("remove"));
+            if let Some(file) = file {
+                let path = file.get("path")?.as_str()?;
+                let vector = file.get("deletionVector").is_some_and(|dv| !dv.is_null());
+                if vector || !named.insert(path) {
+                    return None;
+                }
+            }
+            if let Some(remove) = action.get("remove") {
+                let path = remove.get("path")?.as_str()?;
+                if let Some(i) = live.remove(path) {
+                    files[i] = None;
+                }
+            }
+            if let Some(add) = action.get("add") {
+                let file = log_file(add)?;
+                if let Some(i) = live.insert(file.path.clone(), files.len()) {
+                    files[i] = None;
+                }
+                files.push(Some(file));
+            }
         }
     }
     Some(Replayed {
@@ -237,7 +250,6 @@ fn log_file(add: &Value) -> Option<LogFile> {
         partition_values,
         size: add.get("size")?.as_u64()?,
         rows: rows_of(add).and_then(|rows| usize::try_from(rows).ok()),
-        deletion_vector: add.get("deletionVector").is_some_and(|dv| !dv.is_null()),
     })
 }
 
@@ -398,11 +410,28 @@ mod tests {
             r#"{"add":{"path":"y=2/b.parquet","partitionValues":{"y":null},"size":8}}"#,
         ])
         .await;
-        put(&store, "t/_delta_log/00000000000000000001.json", &[
-            r#"{"commitInfo":{"inCommitTimestamp":1700000000000}}"#,
-            r#"{"remove":{"path":"y=1/a.parquet"}}"#,
-            r#"{"add":{"path":"y=1/c.parquet","partitionValues":{"y":"1"},"size":9}}"#,
-            r#"{"add":{"path":"y=2/b.parquet","partitionValues":{"y":null},"size":8,"deletionVector":{"cardinality":1}}}"#,
+        put(
+            &store,
+            "t/_delta_log/00000000000000000001.json",
+            &[
+                r#"{"commitInfo":{"inCommitTimestamp":1700000000000}}"#,
+                r#"{"remove":{"path":"y=1/a.parquet"}}"#,
+                r#"{"add":{"path":"y=1/c.parquet","partitionValues":{"y":"1"},"size":9}}"#,
+            ],
+        )
+        .await;
+        put(
+            &store,
+            "t/_delta_log/00000000000000000002.json",
+            &[
+                r#"{"remove":{"path":"y=2/b.parquet"}}"#,
+                r#"{"add":{"path":"y=2/b.parquet","partitionValues":{"y":null},"size":8}}"#,
+            ],
+        )
+        .await;
+        put(&store, "t/_delta_log/00000000000000000003.json", &[
+            r#"{"add":{"path":"y=2/b.parquet","partitionValues":{"y":null},"size":8,"deletionVector":{"storageType":"u","pathOrInlineDv":"x","uniqueId":"x","cardinality":1}}}"#,
+            r#"{"remove":{"path":"y=2/b.parquet","deletionVector":null}}"#,
         ])
         .await;
         let commits = commits(&store, &Path::from("t")).await.unwrap();
@@ -412,18 +441,21 @@ mod tests {
         assert_eq!((first.files[0].size, first.files[0].rows), (7, Some(10)));
         assert_eq!(first.files[1].partition_values["y"], None);
         assert_eq!(first.metadata["partitionColumns"][0], "y");
-        // Removed and re-added files, in the order they were added.
-        let second = replay(&store, &commits).await.unwrap().unwrap();
-        assert_eq!(paths(&second), ["y=1/c.parquet", "y=2/b.parquet"]);
-        assert!(second.files[1].deletion_vector && !second.files[0].deletion_vector);
+        // A file removed and others added, in the order they were added.
+        let second = replay(&store, &commits[..2]).await.unwrap().unwrap();
+        assert_eq!(paths(&second), ["y=2/b.parquet", "y=1/c.parquet"]);
         assert_eq!(second.committed_at.timestamp_millis(), 1_700_000_000_000);
+        // A commit naming a file twice (a malformed one, or one that swaps a deletion
+        // vector, whatever the order of its actions): not replayed.
+        assert!(replay(&store, &commits[..3]).await.unwrap().is_none());
+        assert!(replay(&store, &commits).await.unwrap().is_none());
         // Not from version 0 (a checkpoint holds the start), or a version missing: not replayed.
-        assert!(replay(&store, &commits[1..]).await.unwrap().is_none());
+        assert!(replay(&store, &commits[1..2]).await.unwrap().is_none());
         let gap = [
             commits[0].clone(),
             Commit {
                 version: 2,
-                ..commits[1].clone()
+                ..commits[2].clone()
             },
         ];
         assert!(replay(&store, &gap).await.unwrap().is_none());
