@@ -93,8 +93,10 @@ impl PhysicalOptimizerRule for HashedPartitionAggregates {
 pub(crate) struct PartitionAggregatesExec {
     input: Arc<dyn ExecutionPlan>,
     partition_by: Vec<Arc<dyn PhysicalExpr>>,
-    /// The window expressions, as DataFusion planned them (for display and the aggregates).
+    /// The window expressions, as DataFusion planned them (for display).
     window_exprs: Vec<Arc<dyn WindowExpr>>,
+    /// Their aggregates, in the same order.
+    aggregates: Vec<Arc<AggregateFunctionExpr>>,
     /// The input's distribution the window asked for: by its partition keys, or one partition.
     distribution: InputDistributionRequirements,
     /// The input's order the window asked for: by its partition keys (and its order).
@@ -108,9 +110,12 @@ impl PartitionAggregatesExec {
     /// `window` planned by hashing, if every one of its functions allows it.
     fn of_window(window: &WindowAggExec) -> Result<Option<Self>> {
         let exprs = window.window_expr();
-        if exprs.is_empty() || !exprs.iter().all(|e| aggregate_of(e.as_ref()).is_some()) {
+        let aggregates: Option<Vec<_>> = (exprs.iter())
+            .map(|e| aggregate_of(e.as_ref()).map(|a| Arc::new(a.clone())))
+            .collect();
+        let Some(aggregates) = aggregates.filter(|a| !a.is_empty()) else {
             return Ok(None);
-        }
+        };
         let input = Arc::clone(window.input());
         // The keys of the window's functions (all alike in one window operator), not its
         // `partition_keys()`: those are the keys it asks its input to be partitioned by, none
@@ -118,7 +123,7 @@ impl PartitionAggregatesExec {
         Ok(Some(Self::new(
             input,
             exprs[0].partition_by().to_vec(),
-            exprs.to_vec(),
+            (exprs.to_vec(), aggregates),
             (
                 window.input_distribution_requirements(),
                 window.required_input_ordering().swap_remove(0),
@@ -130,7 +135,7 @@ impl PartitionAggregatesExec {
     fn new(
         input: Arc<dyn ExecutionPlan>,
         partition_by: Vec<Arc<dyn PhysicalExpr>>,
-        window_exprs: Vec<Arc<dyn WindowExpr>>,
+        (window_exprs, aggregates): (Vec<Arc<dyn WindowExpr>>, Vec<Arc<AggregateFunctionExpr>>),
         (distribution, ordering): (InputDistributionRequirements, Option<OrderingRequirements>),
         schema: SchemaRef,
     ) -> Self {
@@ -151,6 +156,7 @@ impl PartitionAggregatesExec {
             input,
             partition_by,
             window_exprs,
+            aggregates,
             distribution,
             ordering,
             schema,
@@ -251,7 +257,7 @@ impl ExecutionPlan for PartitionAggregatesExec {
         Ok(Arc::new(PartitionAggregatesExec::new(
             children.swap_remove(0),
             self.partition_by.clone(),
-            self.window_exprs.clone(),
+            (self.window_exprs.clone(), self.aggregates.clone()),
             (self.distribution.clone(), self.ordering.clone()),
             Arc::clone(&self.schema),
         )))
@@ -265,9 +271,8 @@ impl ExecutionPlan for PartitionAggregatesExec {
         let input = self.input.execute(partition, Arc::clone(&context))?;
         let reservation = MemoryConsumer::new(format!("PartitionAggregatesExec[{partition}]"))
             .register(context.memory_pool());
-        let aggregates = (self.window_exprs.iter())
-            .map(|e| {
-                let aggregate = aggregate_of(e.as_ref()).expect("checked when planned");
+        let aggregates = (self.aggregates.iter())
+            .map(|aggregate| {
                 Ok(Accumulating {
                     arguments: aggregate.expressions(),
                     accumulator: aggregate.create_groups_accumulator()?,
