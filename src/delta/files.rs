@@ -135,12 +135,8 @@ impl DeltaFiles {
         let (name, url, version) = (&self.name, &self.url, self.version);
         let store = state.runtime_env().object_store(url)?;
         let commits = crate::delta::log::commits(store.as_ref(), url.prefix()).await?;
-        let upto: Vec<_> = commits
-            .into_iter()
-            .filter(|c| c.version <= version)
-            .collect();
-        if upto.last().is_some_and(|c| c.version == version)
-            && let Ok(Some(replayed)) = crate::delta::log::replay(store.as_ref(), &upto).await
+        if let Ok(Some(replayed)) =
+            crate::delta::log::replay(store.as_ref(), &commits, version).await
         {
             return Files::replayed(name, url, version, &self.schema, &replayed);
         }
@@ -729,8 +725,9 @@ mod tests {
                 .unwrap();
             assert_eq!(commits.len(), 3);
             for version in 0..3 {
-                let upto = &commits[..=version];
-                let replayed = log::replay(store.as_ref(), upto).await.unwrap().unwrap();
+                let replayed = (log::replay(store.as_ref(), &commits, version as u64).await)
+                    .unwrap()
+                    .unwrap();
                 let name = || "other.firs".to_string();
                 let from_log =
                     DeltaFiles::of_log(name(), location.clone(), version as u64, &replayed, &state)

@@ -145,15 +145,20 @@ pub struct LogFile {
     pub rows: Option<usize>,
 }
 
-/// Reads `commits` (oldest first) and replays them into the version of the last one; `None`
-/// when they cannot be replayed alone (not from version 0, a version missing, too many of
-/// them, no protocol or metadata), an action is not as the protocol writes it, or a file has
-/// a deletion vector (a file is then known by its path and its vector, and only deltalake's
-/// scan reads what the vector deletes).
+/// Version `version` replayed from the log's `commits` (oldest first, as [`commits`] lists
+/// them) up to it; `None` when they cannot be replayed alone (the version not among them, not
+/// from version 0, a version missing, too many of them, no protocol or metadata), an action
+/// is not as the protocol writes it, or a file has a deletion vector (a file is then known by
+/// its path and its vector, and only deltalake's scan reads what the vector deletes).
 pub async fn replay(
     store: &dyn ObjectStore,
     commits: &[Commit],
+    version: u64,
 ) -> Result<Option<Replayed>, (Commit, String)> {
+    let Some(last) = commits.iter().position(|c| c.version == version) else {
+        return Ok(None);
+    };
+    let commits = &commits[..=last];
     let from_zero = commits
         .iter()
         .enumerate()
@@ -435,22 +440,24 @@ mod tests {
         ])
         .await;
         let commits = commits(&store, &Path::from("t")).await.unwrap();
-        let first = replay(&store, &commits[..1]).await.unwrap().unwrap();
+        let first = replay(&store, &commits, 0).await.unwrap().unwrap();
         let paths = |r: &Replayed| r.files.iter().map(|f| f.path.clone()).collect::<Vec<_>>();
         assert_eq!(paths(&first), ["y=1/a.parquet", "y=2/b.parquet"]);
         assert_eq!((first.files[0].size, first.files[0].rows), (7, Some(10)));
         assert_eq!(first.files[1].partition_values["y"], None);
         assert_eq!(first.metadata["partitionColumns"][0], "y");
         // A file removed and others added, in the order they were added.
-        let second = replay(&store, &commits[..2]).await.unwrap().unwrap();
+        let second = replay(&store, &commits, 1).await.unwrap().unwrap();
         assert_eq!(paths(&second), ["y=2/b.parquet", "y=1/c.parquet"]);
         assert_eq!(second.committed_at.timestamp_millis(), 1_700_000_000_000);
         // A commit naming a file twice (a malformed one, or one that swaps a deletion
         // vector, whatever the order of its actions): not replayed.
-        assert!(replay(&store, &commits[..3]).await.unwrap().is_none());
-        assert!(replay(&store, &commits).await.unwrap().is_none());
-        // Not from version 0 (a checkpoint holds the start), or a version missing: not replayed.
-        assert!(replay(&store, &commits[1..2]).await.unwrap().is_none());
+        assert!(replay(&store, &commits, 2).await.unwrap().is_none());
+        assert!(replay(&store, &commits, 3).await.unwrap().is_none());
+        // A version the log does not hold, not from version 0 (a checkpoint holds the start),
+        // or a version missing: not replayed.
+        assert!(replay(&store, &commits, 9).await.unwrap().is_none());
+        assert!(replay(&store, &commits[1..], 1).await.unwrap().is_none());
         let gap = [
             commits[0].clone(),
             Commit {
@@ -458,7 +465,7 @@ mod tests {
                 ..commits[2].clone()
             },
         ];
-        assert!(replay(&store, &gap).await.unwrap().is_none());
+        assert!(replay(&store, &gap, 2).await.unwrap().is_none());
         // An action that is not as the protocol writes it: not replayed either.
         let bad = r#"{"add":{"path":"d.parquet","size":"big"}}"#;
         let actions = Actions::parse(&[protocol, metadata, bad].join("\n")).unwrap();

@@ -94,9 +94,8 @@ impl DeltaSource {
         }
         // Most versions are read from their commits alone; deltalake loads the others (from a
         // checkpoint, or with what only its scan reads).
-        let upto = commits.iter().take_while(|c| c.version <= commit.version);
-        let upto: Vec<Commit> = upto.cloned().collect();
-        let snapshot = match self.load_from_log(state, store.as_ref(), &upto).await {
+        let from_log = self.load_from_log(state, store.as_ref(), &commits, commit.version);
+        let snapshot = match from_log.await {
             Some(snapshot) => snapshot,
             None => self.load(state, store, commit).await?,
         };
@@ -239,20 +238,20 @@ impl DeltaSource {
         }
     }
 
-    /// The version of the last of `commits` (the log's first commits up to it), its files
-    /// replayed from them where nothing more is needed to read it.
+    /// Version `version`, its files replayed from the log's `commits` where nothing more is
+    /// needed to read it.
     async fn load_from_log(
         &self,
         state: &SessionState,
         store: &dyn ObjectStore,
         commits: &[Commit],
+        version: u64,
     ) -> Option<Snapshot> {
         // A commit that cannot be read is deltalake's to name, or to pass over where a
         // checkpoint after it holds the version.
-        let Ok(Some(replayed)) = log::replay(store, commits).await else {
+        let Ok(Some(replayed)) = log::replay(store, commits, version).await else {
             return None;
         };
-        let version = commits.last().expect("replayed commits").version;
         let (name, url) = (self.name.clone(), self.url.clone());
         let provider = files::DeltaFiles::of_log(name, url, version, &replayed, state).ok()?;
         Some(Snapshot {
